@@ -1,0 +1,120 @@
+"""The command line: ``srdemo upscale | models | download | eval``.
+
+A thin adapter: it parses arguments, calls the same functions as the app, and
+turns :class:`SrdemoError` into one line on stderr with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import hub, images, models
+from .engine import EngineOptions, recorded_speed
+from .errors import SrdemoError
+from .evaluation import evaluate_folder, format_table
+from .pipeline import upscale_picture
+
+
+def _progress_printer(name: str):
+    def show(fraction: float, message: str) -> None:
+        print(f"\r{name}: {fraction * 100:5.1f}% {message}   ", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_upscale(args: argparse.Namespace) -> int:
+    model = models.load(args.model)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    options = EngineOptions.from_settings(**({"tile": args.tile} if args.tile else {}), device=args.device)
+    failures = 0
+    for path in args.inputs:
+        try:
+            pic = images.decode(Path(path))
+            result = upscale_picture(
+                model, pic, args.scale, check=not args.no_check, options=options,
+                progress=_progress_printer(Path(path).name) if sys.stderr.isatty() else None,
+            )
+            name = images.output_name(pic.name, model.spec.id, result.scale, args.format)
+            (out_dir / name).write_bytes(images.encode(result.picture, args.format, args.quality))
+            print(f"{out_dir / name}\n{result.summary()}\n")
+        except SrdemoError as exc:
+            failures += 1
+            print(f"srdemo: {path}: {exc}", file=sys.stderr)
+    return 2 if failures else 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    for spec in models.catalogue():
+        scale = f"x{spec.native_scale}" if spec.native_scale > 1 else "any"
+        speed = ""
+        if spec.kind != "resampler" and models.availability(spec) == "ready" and args.speed:
+            speed = f"  {recorded_speed(models.load(spec)) or 0:.2f} MP/s"
+        print(f"{spec.id:<22} {scale:<4} {models.availability(spec):<15} {spec.label}{speed}")
+        print(f"{'':<22} good for: {spec.good_for}  licence: {spec.licence}")
+        print(f"{'':<22} source: {spec.source}")
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    spec = models.resolve(args.model)
+    if spec.kind != "hub" or spec.hub_file is None:
+        print(f"{spec.id} needs no download.")
+        return 0
+    path = hub.download(spec.hub_file)
+    print(path)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    model = models.load(args.model)
+    rows = evaluate_folder(model, Path(args.hr), args.scale, Path(args.lr) if args.lr else None)
+    print(format_table(rows, model.spec.id))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="srdemo", description="Super-resolution for product photos.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("upscale", help="upscale image files")
+    up.add_argument("inputs", nargs="+")
+    up.add_argument("--model", default=models.default_model().id, help="catalogue id, weights file, or owner/repo:file")
+    up.add_argument("--scale", type=float, default=4)
+    up.add_argument("--out", default="out")
+    up.add_argument("--format", default="png", choices=["png", "jpeg", "webp"])
+    up.add_argument("--quality", type=int, default=92)
+    up.add_argument("--tile", type=int, default=0, help="tile size in input pixels (default: SRDEMO_TILE)")
+    up.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
+    up.add_argument("--no-check", action="store_true", help="skip the round-trip self-check")
+    up.set_defaults(func=cmd_upscale)
+
+    ls = sub.add_parser("models", help="list the model catalogue")
+    ls.add_argument("--speed", action="store_true", help="show measured speed on this device")
+    ls.set_defaults(func=cmd_models)
+
+    dl = sub.add_parser("download", help="fill the Hugging Face cache with a Hub model")
+    dl.add_argument("model")
+    dl.set_defaults(func=cmd_download)
+
+    ev = sub.add_parser("eval", help="PSNR/SSIM table on a folder of sharp images")
+    ev.add_argument("--model", required=True)
+    ev.add_argument("--scale", type=int, required=True)
+    ev.add_argument("--hr", required=True)
+    ev.add_argument("--lr", default=None, help="folder of LR images with the same names (default: MATLAB bicubic)")
+    ev.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SrdemoError as exc:
+        print(f"srdemo: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("srdemo: interrupted", file=sys.stderr)
+        return 130

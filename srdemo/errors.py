@@ -1,0 +1,19 @@
+"""The one error srdemo raises on purpose.
+
+Its message is written for the person using the app, not for a developer: the
+UI shows it as ``gr.Error`` and the CLI prints it on one line with exit status 2.
+Anything else that escapes is a bug.
+"""
+
+from __future__ import annotations
+
+
+class SrdemoError(Exception):
+    """A problem the user can understand and usually fix (bad file, missing model...)."""
+
+
+class Cancelled(SrdemoError):
+    """The user pressed Cancel; work stopped between two tiles."""
+
+    def __init__(self, message: str = "Cancelled. Nothing was saved.") -> None:
+        super().__init__(message)

@@ -1,0 +1,251 @@
+"""Decoding, validating and encoding product images.
+
+Everything that touches a file's bytes lives here, so that the rest of srdemo
+sees one shape of data: a :class:`Picture` whose colour is an RGB array, with
+alpha, greyscale-ness, bit depth and colour profile carried beside it and put
+back on the way out. Pillow does the decoding; the checks around it turn every
+way a file can be wrong into a sentence a merchandiser can act on.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from .errors import SrdemoError
+from .settings import get_settings
+
+FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+WEBP_MAX_SIDE = 16383  # libwebp's hard limit per side
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A decoded image, ready for a model.
+
+    ``rgb`` is HxWx3, uint8 or (for 16-bit greyscale sources) uint16; ``alpha``
+    is HxW of the same dtype or None. ``grey`` says the source was greyscale
+    and the output should be too. ``notes`` are things the user should know
+    about how the file was read (animated, converted from CMYK...).
+    """
+
+    rgb: np.ndarray
+    alpha: np.ndarray | None = None
+    grey: bool = False
+    icc: bytes | None = None
+    exif: bytes | None = None
+    name: str = "image"
+    source_mode: str = "RGB"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height), Pillow's order."""
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+    @property
+    def bits(self) -> int:
+        return 16 if self.rgb.dtype == np.uint16 else 8
+
+    @property
+    def max_value(self) -> int:
+        return 65535 if self.bits == 16 else 255
+
+    def with_pixels(self, rgb: np.ndarray, alpha: np.ndarray | None) -> Picture:
+        return replace(self, rgb=rgb, alpha=alpha)
+
+
+def _png_is_16bit_colour(data: bytes) -> bool:
+    # IHDR: bit depth at byte 24, colour type at 25 (2 = RGB, 6 = RGBA).
+    return data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 25 and data[24] == 16 and data[25] in (2, 6)
+
+
+def decode(data: bytes | str | Path, name: str | None = None) -> Picture:
+    """Turn a file (bytes or path) into a :class:`Picture`, or raise SrdemoError.
+
+    Applies EXIF orientation (and resets the tag), keeps the ICC profile,
+    converts CMYK to sRGB through its embedded profile, takes the first frame
+    of animations, and refuses files that are empty, too big, not images,
+    truncated, or decompression bombs.
+    """
+    settings = get_settings()
+    if isinstance(data, (str, Path)):
+        path = Path(data)
+        name = name or path.name
+        try:
+            if path.stat().st_size > settings.max_file_bytes:
+                raise SrdemoError(_too_big_file(path.stat().st_size, settings.max_file_bytes, name))
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SrdemoError(f"Could not read '{name}': {exc.strerror or exc}.") from None
+    name = name or "image"
+    if not data:
+        raise SrdemoError(f"'{name}' is empty (0 bytes). Please upload the image again.")
+    if len(data) > settings.max_file_bytes:
+        raise SrdemoError(_too_big_file(len(data), settings.max_file_bytes, name))
+
+    notes: list[str] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))
+            width, height = img.size
+            if width * height > settings.max_input_pixels:
+                raise SrdemoError(
+                    f"'{name}' is {width}x{height} pixels ({width * height / 1e6:.1f} MP); the largest input "
+                    f"accepted is {settings.max_input_pixels / 1e6:.0f} MP. It is probably large enough already; "
+                    "otherwise crop or shrink it first."
+                )
+            if getattr(img, "n_frames", 1) > 1:
+                notes.append(f"'{name}' is animated ({img.n_frames} frames); only the first frame was used.")
+                img.seek(0)
+            img.load()
+    except SrdemoError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise SrdemoError(f"'{name}' declares an enormous size and was refused (it looks like a decompression bomb).") from None
+    except UnidentifiedImageError:
+        raise SrdemoError(f"'{name}' is not an image srdemo can read. Use PNG, JPEG, WebP, TIFF, BMP or GIF.") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise SrdemoError(f"'{name}' is damaged or incomplete and could not be read ({exc}).") from None
+
+    if _png_is_16bit_colour(data):
+        notes.append("16-bit colour PNGs are read as 8-bit colour (only 16-bit greyscale keeps its depth).")
+    return _from_pillow(img, name, notes)
+
+
+def _too_big_file(size: int, limit: int, name: str) -> str:
+    return f"'{name}' is {size / 1e6:.1f} MB; the largest file accepted is {limit / 1e6:.0f} MB."
+
+
+def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
+    source_mode = img.mode
+    icc = img.info.get("icc_profile")
+    transposed = ImageOps.exif_transpose(img)  # also resets the Orientation tag
+    img = transposed if transposed is not None else img
+    exif = img.getexif()
+    exif_bytes = exif.tobytes() if len(exif) else None
+
+    if img.mode == "CMYK":
+        img, icc = _cmyk_to_srgb(img, icc, name, notes)
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode == "PA":
+        img = img.convert("RGBA")
+    if img.mode == "1":
+        img = img.convert("L")
+
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        grey16 = np.asarray(img).astype(np.int64)
+        if grey16.min() < 0 or grey16.max() > 65535:
+            raise SrdemoError(f"'{name}' holds 32-bit integer pixels, which srdemo does not support.")
+        grey16 = grey16.astype(np.uint16)
+        return Picture(np.repeat(grey16[..., None], 3, axis=2), None, True, icc, exif_bytes, name, source_mode, tuple(notes))
+    if img.mode == "F":
+        raise SrdemoError(f"'{name}' holds floating-point pixels, which srdemo does not support.")
+    if img.mode in ("L", "LA"):
+        arr = np.asarray(img)
+        grey = arr if arr.ndim == 2 else arr[..., 0]
+        alpha = arr[..., 1].copy() if img.mode == "LA" else None
+        return Picture(np.repeat(grey[..., None], 3, axis=2), alpha, True, icc, exif_bytes, name, source_mode, tuple(notes))
+    if img.mode not in ("RGB", "RGBA"):
+        img = img.convert("RGBA" if "A" in img.mode else "RGB")
+    arr = np.asarray(img)
+    alpha = arr[..., 3].copy() if img.mode == "RGBA" else None
+    return Picture(np.ascontiguousarray(arr[..., :3]), alpha, False, icc, exif_bytes, name, source_mode, tuple(notes))
+
+
+def _cmyk_to_srgb(img: Image.Image, icc: bytes | None, name: str, notes: list[str]) -> tuple[Image.Image, None]:
+    """CMYK means print; screens and marketplaces want sRGB. Use the file's profile when it has one."""
+    if icc:
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            rgb = ImageCms.profileToProfile(img, src, _SRGB, outputMode="RGB")
+            notes.append(f"'{name}' was CMYK; converted to sRGB with its colour profile.")
+            return rgb, None
+        except (ImageCms.PyCMSError, OSError):
+            pass
+    notes.append(f"'{name}' was CMYK without a usable colour profile; colours were converted approximately.")
+    return img.convert("RGB"), None
+
+
+def to_pillow(pic: Picture) -> Image.Image:
+    """The Pillow image that ``encode`` writes: L, LA, I;16, RGB or RGBA."""
+    if pic.grey:
+        grey = pic.rgb[..., 0]
+        if pic.alpha is not None:
+            return Image.fromarray(np.stack([grey, pic.alpha], axis=-1))  # LA
+        return Image.fromarray(np.ascontiguousarray(grey))  # L, or I;16 for uint16
+    if pic.alpha is not None:
+        return Image.fromarray(np.dstack([pic.rgb, pic.alpha]))  # RGBA
+    return Image.fromarray(np.ascontiguousarray(pic.rgb))  # RGB
+
+
+def to_uint8_rgb(pic: Picture) -> np.ndarray:
+    """Colour as 8-bit RGB: what metrics and previews use."""
+    if pic.bits == 16:
+        return np.round(pic.rgb.astype(np.float32) / 257.0).astype(np.uint8)
+    return pic.rgb
+
+
+def encode(pic: Picture, fmt: str = "png", quality: int = 92) -> bytes:
+    """Write PNG, JPEG or WebP, keeping the ICC profile and EXIF.
+
+    JPEG has no alpha, so transparent pixels are put on white (product photo
+    convention) and the caller is told through ``encode_notes``.
+    """
+    fmt = fmt.lower().lstrip(".")
+    fmt = "jpeg" if fmt == "jpg" else fmt
+    if fmt not in FORMATS:
+        raise SrdemoError(f"Unknown output format '{fmt}'. Choose PNG, JPEG or WebP.")
+    img = to_pillow(pic)
+    if fmt == "webp" and max(img.size) > WEBP_MAX_SIDE:
+        raise SrdemoError(
+            f"WebP cannot be larger than {WEBP_MAX_SIDE} px on a side and this result is {img.size[0]}x{img.size[1]}. "
+            "Choose PNG or JPEG, or a smaller scale."
+        )
+    if fmt in ("jpeg", "webp") and img.mode == "I;16":
+        img = Image.fromarray(to_uint8_rgb(pic)[..., 0])
+    if fmt == "jpeg" and img.mode in ("RGBA", "LA"):
+        img = flatten_on_white(img)
+    if fmt == "webp" and img.mode == "LA":
+        img = img.convert("RGBA")
+    options: dict = {}
+    if pic.icc:
+        options["icc_profile"] = pic.icc
+    if pic.exif:
+        options["exif"] = pic.exif
+    if fmt in ("jpeg", "webp"):
+        options["quality"] = int(min(100, max(1, quality)))
+    if fmt == "png":
+        options["compress_level"] = 6
+    buf = io.BytesIO()
+    img.save(buf, FORMATS[fmt], **options)
+    return buf.getvalue()
+
+
+def flatten_on_white(img: Image.Image) -> Image.Image:
+    """Composite an image with alpha onto pure white (the marketplace background)."""
+    rgba = img.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    out = Image.alpha_composite(white, rgba).convert("RGB")
+    return out.convert("L") if img.mode == "LA" else out
+
+
+def output_name(input_name: str, model_id: str, scale: float, fmt: str) -> str:
+    """``<input>_<model>_x<scale>.<ext>``: a name that says what was done."""
+    stem = Path(input_name).stem or "image"
+    short = model_id.split(":", 1)[-1].replace("/", "-")  # 'local:x.pth' -> 'x.pth', 'hub:o/r:f' -> 'o-r:f'
+    short = short.rsplit(":", 1)[-1].split("@")[0]
+    for suffix in (".safetensors", ".pth", ".pt", ".ckpt", ".bin"):
+        short = short.removesuffix(suffix)
+    safe_model = "".join(c if c.isalnum() or c in "-_." else "-" for c in short).strip("-") or "model"
+    scale_txt = f"{scale:g}"
+    ext = {"jpeg": "jpg"}.get(fmt.lower(), fmt.lower())
+    return f"{stem}_{safe_model}_x{scale_txt}.{ext}"

@@ -1,0 +1,76 @@
+"""Settings read from the environment, in one place.
+
+Every knob an operator may turn (folders, size limits, time caps) is an
+environment variable listed in ``ENV_VARS``; the README's table is generated
+from the same list, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# name, default, meaning. The README table is written from this list.
+ENV_VARS: list[tuple[str, str, str]] = [
+    ("SRDEMO_CACHE_DIR", "~/.cache/srdemo", "Where srdemo keeps its own files (measured model speeds)."),
+    ("SRDEMO_MODEL_DIR", "(unset)", "Folder of extra weights files (.safetensors, .pth, .pt); each appears in the model list."),
+    ("SRDEMO_RUN_DIR", "/data/srdemo-runs if /data exists, else ~/.cache/srdemo/runs", "Where training runs and results are written."),
+    ("SRDEMO_MAX_INPUT_MP", "16", "Largest input accepted, in megapixels."),
+    ("SRDEMO_MAX_OUTPUT_MP", "64", "Largest output produced, in megapixels."),
+    ("SRDEMO_MAX_FILE_MB", "50", "Largest upload accepted, in MB."),
+    ("SRDEMO_MAX_CPU_SECONDS", "600", "Jobs estimated to take longer than this on a CPU are refused before they start."),
+    ("SRDEMO_TILE", "256", "Tile size (input pixels) for model inference; smaller uses less memory."),
+    ("SRDEMO_MODEL_CACHE", "3", "How many loaded models stay in memory."),
+    ("HF_HOME / HF_HUB_CACHE", "~/.cache/huggingface", "Hugging Face cache where Hub models are downloaded (huggingface_hub's own settings)."),
+    ("HF_HUB_OFFLINE", "0", "1 = never touch the network; Hub models load only from the cache."),
+    ("GRADIO_SERVER_NAME / GRADIO_SERVER_PORT", "127.0.0.1 / 7860", "Where the app listens (Gradio's own settings)."),
+]
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def _default_run_dir() -> Path:
+    data = Path("/data")
+    if data.is_dir() and os.access(data, os.W_OK):
+        return data / "srdemo-runs"
+    return Path.home() / ".cache" / "srdemo" / "runs"
+
+
+@dataclass(frozen=True)
+class Settings:
+    cache_dir: Path
+    model_dir: Path | None
+    run_dir: Path
+    max_input_pixels: int
+    max_output_pixels: int
+    max_file_bytes: int
+    max_cpu_seconds: float
+    tile: int
+    model_cache_size: int
+
+    @property
+    def offline(self) -> bool:
+        return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def get_settings() -> Settings:
+    """Read the environment now (tests change it, so this is not cached)."""
+    model_dir = os.environ.get("SRDEMO_MODEL_DIR", "").strip()
+    return Settings(
+        cache_dir=Path(os.environ.get("SRDEMO_CACHE_DIR", "") or Path.home() / ".cache" / "srdemo").expanduser(),
+        model_dir=Path(model_dir).expanduser() if model_dir else None,
+        run_dir=Path(os.environ.get("SRDEMO_RUN_DIR", "") or _default_run_dir()).expanduser(),
+        max_input_pixels=int(_float("SRDEMO_MAX_INPUT_MP", 16) * 1e6),
+        max_output_pixels=int(_float("SRDEMO_MAX_OUTPUT_MP", 64) * 1e6),
+        max_file_bytes=int(_float("SRDEMO_MAX_FILE_MB", 50) * 1e6),
+        max_cpu_seconds=_float("SRDEMO_MAX_CPU_SECONDS", 600),
+        tile=max(32, int(_float("SRDEMO_TILE", 256))),
+        model_cache_size=max(1, int(_float("SRDEMO_MODEL_CACHE", 3))),
+    )
