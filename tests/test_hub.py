@@ -1,0 +1,86 @@
+"""Hub loading against a real (local) Hugging Face cache, with HF_HUB_OFFLINE=1 and no mocks."""
+
+import os
+
+import numpy as np
+import pytest
+from huggingface_hub import scan_cache_dir
+
+from conftest import add_to_hf_cache
+from srdemo import hub, models
+from srdemo.errors import SrdemoError
+
+
+def test_suite_runs_offline():
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+def test_cached_hub_model_loads_by_repo_and_file(hf_cache, compact_file):
+    add_to_hf_cache(hf_cache, "shop/product-x2", "model.safetensors", compact_file)
+    info = scan_cache_dir(hf_cache)
+    assert [r.repo_id for r in info.repos] == ["shop/product-x2"]
+    assert {f.file_name for r in info.repos for rev in r.revisions for f in rev.files} == {"model.safetensors"}
+
+    model = models.load("shop/product-x2:model.safetensors")
+    assert model.scale == 2 and model.spec.kind == "hub"
+    assert models.availability(model.spec) == "ready"
+
+
+def test_catalogue_hub_entry_becomes_ready_once_cached(hf_cache, compact_file):
+    spec = models.resolve("realesrgan-x2")
+    assert models.availability(spec) == "needs download"
+    add_to_hf_cache(hf_cache, spec.hub_file.repo_id, spec.hub_file.filename, compact_file)
+    assert models.availability(spec) == "ready"
+    assert models.load(spec).scale == 2
+
+
+def test_missing_model_offline_gives_a_plain_message_naming_it(hf_cache):
+    with pytest.raises(SrdemoError) as err:
+        models.load("realesrgan-x4")
+    text = str(err.value)
+    assert "ai-forever/Real-ESRGAN:RealESRGAN_x4.pth" in text
+    assert "srdemo download" in text and "Traceback" not in text
+
+
+@pytest.mark.parametrize("ref", ["not a repo:file.pth", "a/b/c:file.pth", "owner/re--po:x.pth", "owner/repo:"])
+def test_bad_hub_references_are_explained(ref):
+    with pytest.raises(SrdemoError):
+        hub.parse_hub_ref(ref)
+
+
+def test_no_token_is_sent_unless_the_user_gives_one(monkeypatch, hf_cache, compact_file):
+    """The Space owner's HF_TOKEN must never be used on a visitor's behalf."""
+    seen = []
+    real = hub.hf_hub_download
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("token"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setenv("HF_TOKEN", "hf_owner_secret")
+    monkeypatch.setattr(hub, "hf_hub_download", spy)
+    add_to_hf_cache(hf_cache, "shop/private-x2", "m.safetensors", compact_file)
+    ref = hub.hub_file("shop/private-x2", "m.safetensors")
+    hub.download(ref)
+    hub.download(ref, token="hf_user_token")
+    assert seen == [False, "hf_user_token"]
+
+
+def test_model_loaded_with_a_token_is_not_shared_with_users_without_it(hf_cache, compact_file, monkeypatch):
+    add_to_hf_cache(hf_cache, "shop/private-x2", "m.safetensors", compact_file)
+    spec = models.hub_spec(hub.hub_file("shop/private-x2", "m.safetensors"))
+    with_token = models.load(spec, token="hf_user_token")
+    keys = list(models.MODEL_CACHE._items)
+    assert all("hf_user_token" not in k for k in keys)  # the secret itself is never a key
+    assert models.load(spec) is not with_token
+
+
+def test_cli_download_uses_the_cache_offline(hf_cache, compact_file, capsys):
+    from srdemo.cli import main
+
+    add_to_hf_cache(hf_cache, "ai-forever/Real-ESRGAN", "RealESRGAN_x2.pth", compact_file)
+    assert main(["download", "realesrgan-x2"]) == 0
+    assert capsys.readouterr().out.strip().endswith("RealESRGAN_x2.pth")
+    assert main(["download", "realesrgan-x4"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("srdemo: ") and "\n" not in err

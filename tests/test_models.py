@@ -1,0 +1,141 @@
+"""Catalogue and safe loading: content decides, never the extension."""
+
+import pickle
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from conftest import make_compact, shared_path
+from srdemo import models
+from srdemo.engine import EngineOptions, run_model
+from srdemo.errors import SrdemoError
+
+
+class _Evil:
+    """Unpickling this would create a file: proof that code ran."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_malicious_pickle_is_refused_and_runs_no_code(tmp_path):
+    marker = tmp_path / "pwned"
+    bad = tmp_path / "innocent.pth"
+    torch.save({"weight": torch.zeros(1), "payload": _Evil(marker)}, bad, pickle_protocol=2)
+    with pytest.raises(SrdemoError, match="never runs"):
+        models.read_state_dict(bad)
+    assert not marker.exists()
+    # The same payload in a legacy (non-zip) pickle, named .safetensors to fool extension checks:
+    legacy = tmp_path / "fake.safetensors"
+    legacy.write_bytes(pickle.dumps(_Evil(marker)))
+    with pytest.raises(SrdemoError):
+        models.read_state_dict(legacy)
+    assert not marker.exists()
+
+
+def test_torchscript_archive_is_refused(tmp_path):
+    scripted = torch.jit.script(torch.nn.Conv2d(3, 3, 3))
+    for name in ("model.pt", "model.pth", "weights.bin"):
+        path = tmp_path / name
+        scripted.save(str(path))
+        with pytest.raises(SrdemoError, match="TorchScript"):
+            models.read_state_dict(path)
+
+
+def test_safetensors_is_recognised_by_content_not_extension(tmp_path):
+    path = tmp_path / "weights.pth"  # wrong extension on purpose
+    save_file(make_compact(2), str(path))
+    model = models.load(str(path))
+    assert model.scale == 2 and model.architecture.startswith("RealESRGAN")
+
+
+def test_plain_state_dict_pth_loads_through_weights_only(tmp_path):
+    path = tmp_path / "compact.pth"
+    torch.save({"params": make_compact(2)}, path)  # BasicSR-style wrapper, unwrapped by spandrel
+    assert models.load(str(path)).scale == 2
+
+
+def test_not_a_model_and_unknown_architecture_are_plain_errors(tmp_path):
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"hello world, not weights")
+    with pytest.raises(SrdemoError):
+        models.load(str(junk))
+    unknown = tmp_path / "unknown.safetensors"
+    save_file({"foo.weight": torch.zeros(2, 2)}, str(unknown))
+    with pytest.raises(SrdemoError, match="not an architecture spandrel recognises"):
+        models.load(str(unknown))
+
+
+@pytest.mark.slow
+def test_dctlsa_pt_gives_the_same_output_as_its_safetensors():
+    pt = models.load(str(shared_path("ref-weights", "dctlsa_x4.pt")))
+    st = models.load(str(shared_path("ref-weights", "dctlsa_x4.safetensors")))
+    img = np.random.default_rng(0).random((24, 24, 3), dtype=np.float32)
+    a = run_model(pt, img, EngineOptions())
+    b = run_model(st, img, EngineOptions())
+    assert a.shape == (96, 96, 3)
+    assert np.array_equal(a, b)
+
+
+def test_catalogue_describes_each_model_once_with_what_users_need():
+    specs = models.catalogue()
+    ids = [s.id for s in specs]
+    assert len(ids) == len(set(ids))
+    assert {"lanczos", "bicubic"} <= set(ids)
+    for spec in specs:
+        assert spec.label and spec.good_for and spec.licence and spec.source
+        if spec.kind == "hub":
+            assert spec.hub_file is not None and "huggingface.co/" in spec.source
+
+
+def test_hub_models_show_needs_download_when_not_cached(hf_cache):
+    spec = models.resolve("realesrgan-x4")
+    assert models.availability(spec) == "needs download"
+    assert models.availability(models.resolve("lanczos")) == "ready"
+
+
+def test_default_is_lanczos_until_builtin_weights_exist():
+    expected = "lanczos" if not list(models.BUILTIN_DIR.glob("*.safetensors")) else models.default_model().id
+    assert models.default_model().id == expected
+
+
+def test_local_model_folder_appears_in_the_catalogue(tmp_path, monkeypatch, compact_file):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    shutil.copy(compact_file, folder / "shop_x2.safetensors")
+    (folder / "notes.txt").write_text("not weights")
+    monkeypatch.setenv("SRDEMO_MODEL_DIR", str(folder))
+    ids = [s.id for s in models.catalogue()]
+    assert "local:shop_x2.safetensors" in ids and not any("notes" in i for i in ids)
+    assert models.load("local:shop_x2.safetensors").scale == 2
+
+
+def test_resolve_gives_helpful_errors():
+    with pytest.raises(SrdemoError, match="Unknown model 'nope'"):
+        models.resolve("nope")
+    with pytest.raises(SrdemoError, match="not a Hugging Face repo id"):
+        models.resolve("bad repo/x y:file.pth")
+    with pytest.raises(SrdemoError, match="choose a model"):
+        models.resolve("")
+
+
+def test_loaded_models_are_cached_and_bounded(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRDEMO_MODEL_CACHE", "2")
+    paths = []
+    for i in range(3):
+        p = tmp_path / f"m{i}.safetensors"
+        save_file(make_compact(2, seed=i), str(p))
+        paths.append(p)
+    first = models.load(str(paths[0]))
+    assert models.load(str(paths[0])) is first
+    models.load(str(paths[1]))
+    models.load(str(paths[2]))
+    assert len(models.MODEL_CACHE._items) == 2
+    assert models.load(str(paths[0])) is not first  # evicted, reloaded

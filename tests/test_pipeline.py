@@ -1,0 +1,140 @@
+"""Product-photo guarantees and figures, for every model that can run here."""
+
+import io
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import SHARED, rgb_noise
+from srdemo import images, models
+from srdemo.errors import SrdemoError
+from srdemo.pipeline import bleed_transparent, keep_pure_white, upscale_picture
+from srdemo.synthetic import render_product
+
+
+def _runnable_models(tmp_path_factory):
+    """Every catalogue model available offline, plus the shared SPAN x4 as a neural stand-in."""
+    ids = [s.id for s in models.catalogue() if models.availability(s) == "ready"]
+    span = SHARED / "ref-weights" / "span_ch28_x4.safetensors"
+    if span.exists():
+        ids.append(str(span))
+    return ids
+
+
+MODEL_IDS = _runnable_models(None)
+
+
+def _pic(img: Image.Image, name="x.png") -> images.Picture:
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return images.decode(buf.getvalue(), name)
+
+
+@pytest.mark.parametrize("model_id", MODEL_IDS)
+def test_pure_white_stays_exactly_white(model_id):
+    model = models.load(model_id)
+    scale = 4
+    src = render_product(3, 96)  # product on a pure white background
+    pic = _pic(src)
+    out = upscale_picture(model, pic, scale, check=False).picture.rgb
+    white = np.all(np.asarray(src) == 255, axis=2)
+    # output pixels whose whole neighbourhood in the source is white, >= scale px from any edge
+    from scipy import ndimage
+
+    inner = ndimage.binary_erosion(white, np.ones((3, 3)), border_value=1)
+    inner_big = np.kron(inner, np.ones((scale, scale), bool))
+    assert inner_big.sum() > 10000
+    assert (out[inner_big] == 255).all()
+
+
+@pytest.mark.parametrize("model_id", MODEL_IDS)
+def test_alpha_stays_crisp_and_edges_have_no_dark_fringe(model_id):
+    model = models.load(model_id)
+    rgba = np.zeros((64, 64, 4), np.uint8)  # transparent pixels store black, as many cut-outs do
+    yy, xx = np.mgrid[:64, :64]
+    disc = (yy - 32) ** 2 + (xx - 32) ** 2 < 20**2
+    rgba[disc] = (230, 180, 40, 255)
+    pic = _pic(Image.fromarray(rgba))
+    out = upscale_picture(model, pic, 2, check=False).picture
+    assert out.alpha is not None and out.rgb.shape[:2] == (128, 128)
+    a = out.alpha.astype(int)
+    from scipy import ndimage
+
+    big = np.kron(disc, np.ones((2, 2), bool))
+    near_edge = ndimage.binary_dilation(big ^ ndimage.binary_erosion(big), iterations=2 * 2 + 1)  # within 2 source px
+    far = ~near_edge
+    assert set(np.unique(a[far])) <= {0, 255}
+    visible = a > 0
+    lum = out.rgb[visible].astype(int).sum(axis=1)
+    assert lum.min() >= 0.85 * (230 + 180 + 40)  # no pixel pulled towards the hidden black
+
+
+def test_bleed_only_changes_hidden_pixels():
+    rgb = rgb_noise(20, 20).astype(np.float32)
+    alpha = np.zeros((20, 20), np.uint8)
+    alpha[5:15, 5:15] = 255
+    filled = bleed_transparent(rgb, alpha)
+    assert np.array_equal(filled[alpha > 0], rgb[alpha > 0])
+    assert np.array_equal(filled[0, 0], rgb[5, 5])
+
+
+def test_keep_pure_white_does_not_touch_non_white_areas():
+    src = np.ones((10, 10, 3), np.float32)
+    src[4:6, 4:6] = 0.5
+    out = np.full((40, 40, 3), 0.98, np.float32)
+    result = keep_pure_white(out.copy(), src, 1.0)
+    assert (result[:8, :8] == 1.0).all()
+    assert (result[16:24, 16:24] == 0.98).all()
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "RGB", "P"])
+def test_output_keeps_the_kind_of_image(mode):
+    img = render_product(1, 48, transparent=mode in ("LA", "RGBA")).convert(mode)
+    out = upscale_picture(models.load("lanczos"), _pic(img), 2, check=False).picture
+    expected = {"L": "L", "LA": "LA", "RGBA": "RGBA", "RGB": "RGB", "P": "RGB"}[mode]
+    assert images.to_pillow(out).mode == expected
+    assert out.size == (96, 96)
+
+
+def test_16bit_input_gives_16bit_output_with_real_precision():
+    grey = (np.linspace(0, 65535, 40 * 40).reshape(40, 40)).astype(np.uint16)
+    buf = io.BytesIO()
+    Image.fromarray(grey).save(buf, "PNG")
+    out = upscale_picture(models.load("lanczos"), images.decode(buf.getvalue(), "g.png"), 2, check=False).picture
+    assert out.bits == 16
+    levels = np.unique(out.rgb[..., 0])
+    assert len(levels) > 256  # more levels than 8 bits could hold
+
+
+def test_reference_scores_and_size_check():
+    hr = Image.fromarray(rgb_noise(64, 64, 1)).filter(__import__("PIL.ImageFilter").ImageFilter.GaussianBlur(2))
+    lr = hr.resize((32, 32), Image.Resampling.BICUBIC)
+    res = upscale_picture(models.load("lanczos"), _pic(lr), 2, reference=_pic(hr))
+    assert res.comparison.kind == "reference"
+    from srdemo import metrics
+
+    assert res.comparison.model.psnr == pytest.approx(metrics.psnr_y(res.picture.rgb, np.asarray(hr), 2))
+    with pytest.raises(SrdemoError, match="reference image is 64x64"):
+        upscale_picture(models.load("lanczos"), _pic(lr), 3, reference=_pic(hr))
+
+
+def test_self_check_is_run_and_worded_without_a_reference():
+    res = upscale_picture(models.load("lanczos"), _pic(render_product(2, 96)), 2)
+    assert res.comparison.kind == "self-check"
+    assert "clean downscaling only" in res.summary()
+    assert "Device: CPU" in res.summary() and "96x96 -> 192x192" in res.summary()
+
+
+def test_output_limit_and_cpu_time_cap(monkeypatch, compact_file):
+    pic = _pic(Image.new("RGB", (100, 100), (10, 20, 30)))
+    monkeypatch.setenv("SRDEMO_MAX_OUTPUT_MP", "0.1")
+    with pytest.raises(SrdemoError, match="limit is 0 MP|the limit is"):
+        upscale_picture(models.load("lanczos"), pic, 4)
+    monkeypatch.setenv("SRDEMO_MAX_OUTPUT_MP", "64")
+    monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", "0.000001")
+    with pytest.raises(SrdemoError, match="would take about"):
+        upscale_picture(models.load(str(compact_file)), pic, 2)
+    monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", "600")
+    assert upscale_picture(models.load(str(compact_file)), pic, 2, check=False).out_size == (200, 200)
