@@ -111,6 +111,8 @@ def decode(data: bytes | str | Path, name: str | None = None) -> Picture:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise SrdemoError(f"'{name}' declares an enormous size and was refused (it looks like a decompression bomb).") from None
     except UnidentifiedImageError:
+        if _looks_like_image(data):
+            raise SrdemoError(f"'{name}' is damaged or incomplete: it starts like an image but cannot be read.") from None
         raise SrdemoError(f"'{name}' is not an image srdemo can read. Use PNG, JPEG, WebP, TIFF, BMP or GIF.") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise SrdemoError(f"'{name}' is damaged or incomplete and could not be read ({exc}).") from None
@@ -118,6 +120,14 @@ def decode(data: bytes | str | Path, name: str | None = None) -> Picture:
     if _png_is_16bit_colour(data):
         notes.append("16-bit colour PNGs are read as 8-bit colour (only 16-bit greyscale keeps its depth).")
     return _from_pillow(img, name, notes)
+
+
+_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
+
+
+def _looks_like_image(data: bytes) -> bool:
+    """A known image signature: the file was meant to be an image, so call it damaged, not foreign."""
+    return data.startswith(_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
 def _too_big_file(size: int, limit: int, name: str) -> str:

@@ -122,7 +122,7 @@ def test_animated_gif_uses_first_frame_and_says_so():
     [
         (b"", "empty"),
         (b"%PDF-1.4 not an image", "not an image"),
-        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "not an image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "damaged or incomplete"),
     ],
 )
 def test_bad_bytes_get_plain_messages(data, needle):

@@ -1,0 +1,96 @@
+"""The app end to end through gradio_client, against a real server on a free port."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+EMPTY_HUB = ("", "", "", "")
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+def _upscale(client, path, model="lanczos", scale=4, reference=None, fmt="png"):
+    from gradio_client import handle_file
+
+    return client.predict(
+        handle_file(str(path)), model, scale, *EMPTY_HUB, handle_file(str(reference)) if reference else None, fmt, 90,
+        api_name="/upscale",
+    )
+
+
+def test_every_event_is_a_named_api(client):
+    names = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
+    assert {"/preview", "/upscale", "/cancel"} <= names
+
+
+def test_upscale_returns_slider_pair_full_size_download_and_figures(client):
+    (before, after), download, figures = _upscale(client, ROOT / "examples" / "packaging_small.png", scale=4)
+    assert Image.open(before).size == Image.open(after).size == (512, 512)
+    assert download.endswith("packaging_small_lanczos_x4.png")
+    assert Image.open(download).size == (512, 512)
+    assert "Self-check" in figures and "Model: lanczos" in figures and "128x128 -> 512x512" in figures
+
+
+def test_transparent_cutout_downloads_with_alpha(client):
+    _, download, _ = _upscale(client, ROOT / "examples" / "cutout_transparent.png", scale=2)
+    assert Image.open(download).mode == "RGBA"
+
+
+@pytest.mark.parametrize(
+    "content,name,needle",
+    [
+        (b"", "empty.png", "empty (0 bytes)"),
+        (b"just some text", "notes.txt", "not an image"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x02\x00\x00\x00", "cut.png", "damaged or incomplete"),
+    ],
+)
+def test_bad_uploads_get_plain_messages(client, tmp_path, content, name, needle):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(Exception) as err:
+        _upscale(client, path)
+    assert needle in str(err.value)
+    assert "Traceback" not in str(err.value)
+
+
+def test_truncated_real_image_is_refused_plainly(client, tmp_path):
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (80, 80, 3), dtype=np.uint8)).save(buf, "PNG")
+    path = tmp_path / "half.png"
+    path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    with pytest.raises(Exception, match="damaged or incomplete"):
+        _upscale(client, path)
+
+
+def test_missing_hub_model_is_a_plain_message(client):
+    with pytest.raises(Exception, match="not downloaded yet"):
+        _upscale(client, ROOT / "examples" / "packaging_small.png", model="realesrgan-x4")
+
+
+def test_reference_image_gives_full_reference_scores(client, tmp_path):
+    hr = Image.open(ROOT / "examples" / "grocery_oatly_oatghurt.jpg").convert("RGB")
+    w, h = hr.size
+    hr = hr.crop((0, 0, w - w % 2, h - h % 2))
+    hr.save(tmp_path / "hr.png")
+    hr.resize((hr.size[0] // 2, hr.size[1] // 2), Image.Resampling.BICUBIC).save(tmp_path / "lr.png")
+    _, _, figures = _upscale(client, tmp_path / "lr.png", scale=2, reference=tmp_path / "hr.png")
+    assert "Against your reference" in figures
+
+
+def test_preview_reports_the_file(client):
+    from gradio_client import handle_file
+
+    image, info = client.predict(handle_file(str(ROOT / "examples" / "cutout_transparent.png")), api_name="/preview")
+    assert "128x128" in info and "RGBA" in info
+    assert Image.open(image).size == (128, 128)
