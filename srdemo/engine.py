@@ -189,8 +189,8 @@ def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
     core = max(tile - 2 * pad, 2 * blend + 1)
     ys = [0, h] if untiled else _cores(h, core)
     xs = [0, w] if untiled else _cores(w, core)
-    out = np.zeros((h * s, w * s, descriptor.output_channels), dtype=np.float32)
     total = (len(ys) - 1) * (len(xs) - 1)
+    out = None if total == 1 else np.zeros((h * s, w * s, descriptor.output_channels), dtype=np.float32)
     done = 0
     for i in range(len(ys) - 1):
         y0, y1 = max(0, ys[i] - pad), min(h, ys[i + 1] + pad)
@@ -205,7 +205,10 @@ def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
             if dtype != torch.float32 and _looks_broken(result, piece):
                 dtype = torch.float32  # this model misbehaves in half precision: stay in fp32 from now on
                 result = _forward(descriptor, piece, device, dtype)
-            out[y0 * s : y1 * s, x0 * s : x1 * s] += result * wy[:, None, None] * wx[None, :, None]
+            if total == 1:
+                out = result  # a single tile needs no blending
+            else:
+                out[y0 * s : y1 * s, x0 * s : x1 * s] += result * wy[:, None, None] * wx[None, :, None]
             done += 1
             if progress is not None:
                 progress(done / total, f"tile {done}/{total}")
@@ -244,6 +247,8 @@ def upscale_array(
     for k in range(n):
         sub = None if progress is None else (lambda f, msg, k=k: progress((k + f) / n, f"pass {k + 1}/{n}, {msg}"))
         current = run_model(model, current, options, sub, should_stop)
+    if current.shape[1] == size[0] and current.shape[0] == size[1]:
+        return current  # spandrel already clamps model output to [0, 1]
     return np.clip(resample(current, size, "lanczos"), 0, 1)
 
 

@@ -93,20 +93,21 @@ def bleed_transparent(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return rgb[iy, ix]
 
 
-def keep_pure_white(out: np.ndarray, src: np.ndarray, white: float) -> np.ndarray:
+def keep_pure_white(out: np.ndarray, src: np.ndarray, white_in: int, white_out: float = 1.0) -> np.ndarray:
     """Set output pixels to exactly white where the input is white all around.
 
     Marketplaces ask for a pure white (255) background; models leave 253-254
     specks in flat white. A source pixel counts when its 3x3 neighbourhood is
-    white in all channels; its output footprint is then forced to white.
+    white (``white_in``) in all channels; its output footprint is then forced
+    to ``white_out``.
     """
-    mask = np.all(src >= white, axis=2)
+    mask = np.all(src == white_in, axis=2)
     if not mask.any():
         return out
     mask = ndimage.binary_erosion(mask, structure=np.ones((3, 3)), border_value=1)
     ys = (np.arange(out.shape[0]) * src.shape[0]) // out.shape[0]
     xs = (np.arange(out.shape[1]) * src.shape[1]) // out.shape[1]
-    out[mask[ys][:, xs]] = white
+    out[mask[ys][:, xs]] = white_out
     return out
 
 
@@ -127,8 +128,9 @@ def upscale_alpha(alpha: np.ndarray, size: tuple[int, int], max_value: int) -> n
 
 
 def _to_dtype(arr: np.ndarray, max_value: int) -> np.ndarray:
+    """[0, 1] floats to integers, rounding half up (values are already clamped)."""
     dtype = np.uint16 if max_value > 255 else np.uint8
-    return np.clip(np.round(arr * max_value), 0, max_value).astype(dtype)
+    return (arr * max_value + 0.5).astype(dtype)
 
 
 def upscale_pixels(
@@ -144,7 +146,7 @@ def upscale_pixels(
     if pic.alpha is not None:
         rgb = bleed_transparent(rgb, pic.alpha)
     out = upscale_array(model, rgb, size, options, progress, should_stop)
-    out = keep_pure_white(out, pic.rgb.astype(np.float32) / pic.max_value, 1.0)
+    out = keep_pure_white(out, pic.rgb, pic.max_value)
     alpha = None
     if pic.alpha is not None:
         a = upscale_alpha(pic.alpha, size, pic.max_value)

@@ -1,0 +1,68 @@
+"""PSNR/SSIM-Y tables on the standard benchmark sets (../shared/data/benchmarks).
+
+    python benchmarks/quality.py [MODEL ...] [--sets Set5 Set14 BSD100] [--scales 2 4]
+
+MODEL is a catalogue id, a weights file or owner/repo:file; bicubic (MATLAB,
+the published baseline) is always printed beside each. Uses the given MATLAB
+LR images, so figures compare with published tables. Example, reproducing the
+shared README's reference:
+
+    python benchmarks/quality.py ../shared/ref-weights/dctlsa_x4.safetensors --sets Set5 Set14
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from srdemo import models
+from srdemo.evaluation import evaluate_folder, mean_scores
+
+BENCH = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks"
+
+
+def jpeg75(lr: np.ndarray) -> np.ndarray:
+    """Supplier-style compression: Pillow JPEG quality 75, default 4:2:0 subsampling."""
+    buf = io.BytesIO()
+    Image.fromarray(lr).save(buf, "JPEG", quality=75)
+    return np.asarray(Image.open(buf).convert("RGB"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("models", nargs="*", default=[])
+    parser.add_argument("--sets", nargs="+", default=["Set5", "Set14", "BSD100"])
+    parser.add_argument("--scales", nargs="+", type=int, default=None, help="default: each model's native scale")
+    parser.add_argument("--jpeg", action="store_true", help="also score JPEG-75 compressed LR inputs")
+    args = parser.parse_args()
+    if not BENCH.exists():
+        raise SystemExit(f"benchmark data not found at {BENCH}")
+
+    header = f"{'model':<28} {'input':<6} {'set':<7} {'scale':>5} {'PSNR-Y':>8} {'SSIM-Y':>7} {'bicubic':>8} {'gain':>6}"
+    print(header)
+    print("-" * len(header))
+    for ref in args.models or ["lanczos"]:
+        model = models.load(ref)
+        scales = args.scales or ([model.scale] if model.scale > 1 else [2, 4])
+        for degrade_name, degrade in [("clean", None)] + ([("jpeg75", jpeg75)] if args.jpeg else []):
+            for bench in args.sets:
+                for scale in scales:
+                    folder = BENCH / bench / f"x{scale}"
+                    if not folder.exists():
+                        continue
+                    rows = evaluate_folder(model, folder / "HR", scale, folder / "LR", degrade=degrade)
+                    m, b = mean_scores(rows)
+                    name = Path(ref).name if Path(ref).exists() else ref
+                    print(
+                        f"{name[:28]:<28} {degrade_name:<6} {bench:<7} {scale:>5} {m.psnr:>8.2f} {m.ssim:>7.4f} "
+                        f"{b.psnr:>8.2f} {m.psnr - b.psnr:>+6.2f}",
+                        flush=True,
+                    )
+
+
+if __name__ == "__main__":
+    main()

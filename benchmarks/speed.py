@@ -1,0 +1,82 @@
+"""Speed and overhead of srdemo's upscale path against a bare spandrel forward.
+
+    python benchmarks/speed.py [MODEL ...] [--size 256] [--repeat 5]
+
+For each model: ms per image and output megapixels per second through
+``srdemo.pipeline.upscale_pixels`` (the path the app and CLI use), the same for
+a bare ``descriptor(tensor)`` call on the same input, their ratio (target
+<= 1.10 for untiled sizes), and the process's peak RSS. Prints the CPU model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from srdemo import models
+from srdemo.engine import EngineOptions, pick_device
+from srdemo.images import Picture
+from srdemo.pipeline import upscale_pixels
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "ref-weights"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def best_of(fn, repeat: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("models", nargs="*")
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    refs = args.models or [str(p) for p in (SHARED / "span_ch28_x4.safetensors", SHARED / "dctlsa_x4.safetensors") if p.exists()]
+    device = pick_device()
+    print(f"CPU: {cpu_model()}, torch threads: {torch.get_num_threads()}, device: {device}, input {args.size}x{args.size}")
+    header = f"{'model':<28} {'srdemo ms':>10} {'bare ms':>9} {'overhead':>9} {'out MP/s':>9} {'peak RSS MB':>12}"
+    print(header)
+    print("-" * len(header))
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (args.size, args.size, 3), dtype=np.uint8)
+    for ref in refs:
+        model = models.load(ref)
+        if model.descriptor is None:
+            continue
+        s = model.scale
+        size = (args.size * s, args.size * s)
+        pic = Picture(rgb)
+        options = EngineOptions(tile=max(args.size, 256))
+        ours = best_of(lambda: upscale_pixels(model, pic, size, options), args.repeat)
+        x = torch.from_numpy(rgb.astype(np.float32).transpose(2, 0, 1) / 255)[None].to(device)
+        bare = best_of(lambda: model.descriptor(x), args.repeat)
+        mp = size[0] * size[1] / 1e6
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        name = Path(ref).name if Path(ref).exists() else ref
+        print(f"{name[:28]:<28} {ours * 1e3:>10.1f} {bare * 1e3:>9.1f} {ours / bare:>9.3f} {mp / ours:>9.2f} {peak:>12.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
