@@ -60,7 +60,7 @@ def device_label(device: torch.device) -> str:
 class EngineOptions:
     """How to run: tile size and context in input pixels, device, precision."""
 
-    tile: int = 256
+    tile: int = 192
     pad: int = 16  # context added around each tile, discarded after the run
     blend: int = 4  # half-width of the cross-fade band between tiles
     min_tile: int = 64  # out-of-memory retries halve the tile down to this
@@ -93,12 +93,11 @@ def resample(img: np.ndarray, size: tuple[int, int], method: str = "lanczos") ->
     """
     filt = _RESAMPLE_FILTERS[method]
     if img.shape[1] == size[0] and img.shape[0] == size[1]:
-        return img.astype(np.float32, copy=False)
-    channels = [
-        np.asarray(Image.fromarray(np.ascontiguousarray(img[..., c], dtype=np.float32)).resize(size, filt))
-        for c in range(img.shape[2])
-    ]
-    return np.stack(channels, axis=-1)
+        return img.astype(np.float32, copy=True)  # always a new array: callers may work on it in place
+    out = np.empty((size[1], size[0], img.shape[2]), dtype=np.float32)
+    for c in range(img.shape[2]):
+        out[..., c] = Image.fromarray(np.ascontiguousarray(img[..., c], dtype=np.float32)).resize(size, filt)
+    return out
 
 
 # ---------------------------------------------------------------- tiling
@@ -240,7 +239,8 @@ def upscale_array(
     Lanczos resize lands on the asked size.
     """
     if model.descriptor is None:
-        return np.clip(resample(img, size, model.spec.id), 0, 1)
+        out = resample(img, size, model.spec.id)
+        return np.clip(out, 0, 1, out=out)
     scale = max(size[0] / img.shape[1], size[1] / img.shape[0])
     n = passes_needed(model.scale, scale)
     current = img
@@ -249,7 +249,8 @@ def upscale_array(
         current = run_model(model, current, options, sub, should_stop)
     if current.shape[1] == size[0] and current.shape[0] == size[1]:
         return current  # spandrel already clamps model output to [0, 1]
-    return np.clip(resample(current, size, "lanczos"), 0, 1)
+    out = resample(current, size, "lanczos")
+    return np.clip(out, 0, 1, out=out)
 
 
 # ---------------------------------------------------------------- speed

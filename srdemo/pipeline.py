@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from PIL import Image
 from scipy import ndimage
 
 from . import metrics
@@ -128,9 +129,14 @@ def upscale_alpha(alpha: np.ndarray, size: tuple[int, int], max_value: int) -> n
 
 
 def _to_dtype(arr: np.ndarray, max_value: int) -> np.ndarray:
-    """[0, 1] floats to integers, rounding half up (values are already clamped)."""
+    """[0, 1] floats to integers, rounding half up (values are already clamped).
+
+    Works in place on ``arr`` (a 64 MP float result is 768 MB; copies would double that).
+    """
     dtype = np.uint16 if max_value > 255 else np.uint8
-    return (arr * max_value + 0.5).astype(dtype)
+    arr *= max_value
+    arr += 0.5
+    return arr.astype(dtype)
 
 
 def upscale_pixels(
@@ -157,7 +163,8 @@ def upscale_pixels(
 
 
 def _bicubic(pic_rgb8: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    return _to_dtype(np.clip(resample(pic_rgb8.astype(np.float32) / 255, size, "bicubic"), 0, 1), 255)
+    """The plain enlargement every figure compares with (Pillow bicubic, in 8 bits to stay small)."""
+    return np.asarray(Image.fromarray(pic_rgb8).resize(size, Image.Resampling.BICUBIC))
 
 
 def self_check(model: LoadedModel, pic: Picture, scale: float, options: EngineOptions = EngineOptions()) -> metrics.Comparison:

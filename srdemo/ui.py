@@ -29,6 +29,9 @@ EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
 _cancel_flags: dict[str, threading.Event] = {}
 _flags_lock = threading.Lock()
+# Neural jobs hold big buffers: at most two run at once. They wait here, not in
+# Gradio's queue, so classic resamplers (instant) never wait behind them.
+_NEURAL_SLOTS = threading.BoundedSemaphore(2)
 
 
 def _cancel_flag(request: gr.Request | None) -> threading.Event:
@@ -125,19 +128,27 @@ def on_estimate(upload, model_id: str, scale: float, repo: str):
 
 
 def on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality,
-           request: gr.Request, progress=gr.Progress()):
+           request: gr.Request, oauth_token: gr.OAuthToken | None = None, progress=gr.Progress()):
     flag = _cancel_flag(request)
     flag.clear()
+    # A typed token wins; otherwise the signed-in user's own token (on a Space). Never the owner's.
+    user_token = (token or "").strip() or (oauth_token.token if oauth_token is not None else "")
     try:
         pic = _decode_upload(upload)
         ref = _decode_upload(reference, "reference") if _path_of(reference) else None
         progress(0.0, desc="Loading model")
-        model = _choose_model(model_id, repo, filename, revision, token)
-        result = upscale_picture(
+        model = _choose_model(model_id, repo, filename, revision, user_token)
+        run = lambda: upscale_picture(  # noqa: E731
             model, pic, float(scale), reference=ref,
             progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set,
             options=EngineOptions.from_settings(),
         )
+        if model.descriptor is None:
+            result = run()
+        else:
+            progress(0.0, desc="Waiting for the device")
+            with _NEURAL_SLOTS:
+                result = run()
         data = images.encode(result.picture, fmt, int(quality))
     except SrdemoError as exc:
         raise gr.Error(str(exc)) from None
@@ -179,6 +190,7 @@ def build_demo() -> gr.Blocks:
                             label="Access token, only for private repos (used for this download only, never stored)",
                             type="password",
                         )
+                        gr.LoginButton("Or sign in with Hugging Face (uses your own access)")
                     reference = gr.File(label="Optional: the sharp original, at the output size, to score against", file_count="single")
                     with gr.Row():
                         fmt = gr.Radio(["png", "jpeg", "webp"], value="png", label="Download format")
@@ -198,14 +210,16 @@ def build_demo() -> gr.Blocks:
                 gr.Examples(examples, inputs=[upload], label="Examples (click one)")
 
         upload.change(on_preview, [upload], [preview, info], api_name="preview")
-        for trigger in (upload.change, model.change, scale.change, repo.change):
-            trigger(on_estimate, [upload, model, scale, repo], [estimate], api_name=False, show_progress="hidden")
+        gr.on(
+            [upload.change, model.change, scale.change, repo.change],
+            on_estimate, [upload, model, scale, repo], [estimate], api_name="estimate", show_progress="hidden",
+        )
         run_event = run.click(
             on_run,
             [upload, model, scale, repo, filename, revision, token, reference, fmt, quality],
             [slider, download, figures],
             api_name="upscale",
-            concurrency_limit=4,
+            concurrency_limit=None,  # neural jobs are limited by _NEURAL_SLOTS, classic ones never wait
         )
         cancel.click(on_cancel, None, [figures], api_name="cancel", cancels=[run_event])
         gr.Markdown(

@@ -31,7 +31,7 @@ def _upscale(client, path, model="lanczos", scale=4, reference=None, fmt="png"):
 
 def test_every_event_is_a_named_api(client):
     names = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
-    assert {"/preview", "/upscale", "/cancel"} <= names
+    assert {"/preview", "/upscale", "/cancel", "/estimate"} <= names
 
 
 def test_upscale_returns_slider_pair_full_size_download_and_figures(client):
@@ -94,3 +94,12 @@ def test_preview_reports_the_file(client):
     image, info = client.predict(handle_file(str(ROOT / "examples" / "cutout_transparent.png")), api_name="/preview")
     assert "128x128" in info and "RGBA" in info
     assert Image.open(image).size == (128, 128)
+
+
+def test_estimate_speaks_plainly(client):
+    from gradio_client import handle_file
+
+    text = client.predict(handle_file(str(ROOT / "examples" / "packaging_small.png")), "lanczos", 4, "", api_name="/estimate")
+    assert text.startswith("Instant")
+    text = client.predict(handle_file(str(ROOT / "examples" / "packaging_small.png")), "realesrgan-x4", 4, "", api_name="/estimate")
+    assert "needs downloading" in text
