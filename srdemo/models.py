@@ -231,6 +231,36 @@ def read_state_dict(path: Path, name: str | None = None) -> dict[str, torch.Tens
     return state
 
 
+def fuse_reparameterised(module: torch.nn.Module) -> int:
+    """Fuse re-parameterised convolutions (SPAN's ``Conv3XC``) once, not on every call.
+
+    spandrel's SPAN rebuilds its fused 3x3 kernel from the training branches on
+    every eval forward. Here each such layer fuses when its weights change
+    (tracked by the tensors' version counters, so fine-tuning stays correct)
+    and otherwise runs the fused conv directly. Returns how many layers it patched.
+    """
+    patched = 0
+    for layer in module.modules():
+        if not (hasattr(layer, "update_params") and hasattr(layer, "eval_conv") and hasattr(layer, "has_relu")):
+            continue
+        original = layer.forward
+        sources = [p for name, p in layer.named_parameters() if not name.startswith("eval_conv")]
+
+        def forward(x, layer=layer, original=original, sources=sources):
+            if layer.training:
+                return original(x)
+            version = tuple(p._version for p in sources)
+            if getattr(layer, "_srdemo_fused", None) != version:
+                layer.update_params()
+                layer._srdemo_fused = version
+            out = layer.eval_conv(x)
+            return torch.nn.functional.leaky_relu(out, negative_slope=0.05) if layer.has_relu else out
+
+        layer.forward = forward
+        patched += 1
+    return patched
+
+
 def load_descriptor(path: Path, name: str | None = None) -> spandrel.ImageModelDescriptor:
     """Read weights safely and let spandrel detect the architecture."""
     state = spandrel.canonicalize_state_dict(read_state_dict(path, name))
@@ -244,6 +274,7 @@ def load_descriptor(path: Path, name: str | None = None) -> spandrel.ImageModelD
         raise SrdemoError(f"'{name or path.name}' could not be loaded as a model ({type(exc).__name__}: {exc}).") from None
     if not isinstance(descriptor, spandrel.ImageModelDescriptor) or descriptor.purpose not in ("SR", "Restoration"):
         raise SrdemoError(f"'{name or path.name}' is not an image upscaling model.")
+    fuse_reparameterised(descriptor.model)
     return descriptor.eval()
 
 
