@@ -75,3 +75,70 @@ def bicubic_downscale(hr: np.ndarray, scale: int) -> np.ndarray:
     """The benchmark protocol: uint8 HR to uint8 LR with MATLAB's antialiased bicubic."""
     lr = matlab_imresize(hr, 1.0 / scale, uint8_between=True)
     return np.clip(np.round(lr), 0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------- training degradations
+#
+# Each takes an HR float32 HxWx3 patch in [0, 1], the scale, and a numpy
+# Generator (so a training step's data depends only on (seed, step)), and
+# returns the LR patch, float32 in [0, 1], exactly 1/scale the size.
+
+
+def bicubic(hr: np.ndarray, scale: int, rng: np.random.Generator) -> np.ndarray:
+    """The benchmark protocol: MATLAB's antialiased bicubic, nothing else."""
+    return np.clip(matlab_imresize(hr, 1.0 / scale), 0, 1).astype(np.float32)
+
+
+_PIL_KERNELS = ("bicubic", "bilinear", "box", "lanczos")
+
+
+def _pil_resize(img: np.ndarray, size: tuple[int, int], kernel: str) -> np.ndarray:
+    from PIL import Image
+
+    filt = {
+        "bicubic": Image.Resampling.BICUBIC, "bilinear": Image.Resampling.BILINEAR,
+        "box": Image.Resampling.BOX, "lanczos": Image.Resampling.LANCZOS,
+    }[kernel]
+    return np.stack(
+        [np.asarray(Image.fromarray(np.ascontiguousarray(img[..., c], dtype=np.float32)).resize(size, filt)) for c in range(3)],
+        axis=-1,
+    )
+
+
+def jpeg(img: np.ndarray, quality: int) -> np.ndarray:
+    """Pillow JPEG round trip (default 4:2:0 chroma subsampling), as suppliers' tools save."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(np.round(img * 255), 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=int(quality))
+    return np.asarray(Image.open(buf).convert("RGB"), dtype=np.float32) / 255
+
+
+def product(hr: np.ndarray, scale: int, rng: np.random.Generator) -> np.ndarray:
+    """Supplier photos: mild blur, a resize with a random kernel, sensor noise, JPEG 50-95.
+
+    A quarter of samples stay clean bicubic so clean inputs do not suffer.
+    """
+    if rng.random() < 0.25:
+        return bicubic(hr, scale, rng)
+    from scipy.ndimage import gaussian_filter
+
+    img = hr
+    if rng.random() < 0.7:
+        sigma = rng.uniform(0.2, 1.2)
+        img = gaussian_filter(img, sigma=(sigma, sigma, 0), mode="reflect")
+    h, w = hr.shape[:2]
+    size = (w // scale, h // scale)
+    img = _pil_resize(img, size, _PIL_KERNELS[rng.integers(len(_PIL_KERNELS))])
+    if rng.random() < 0.5:
+        img = img + rng.normal(0, rng.uniform(1, 4) / 255, img.shape).astype(np.float32)
+    img = np.clip(img, 0, 1)
+    if rng.random() < 0.85:
+        img = jpeg(img, rng.integers(50, 96))
+    return img.astype(np.float32)
+
+
+DEGRADATIONS = {"bicubic": bicubic, "product": product}
+"""By name: what ``srdemo train --degrade NAME`` and the Training tab use."""

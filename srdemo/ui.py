@@ -127,8 +127,12 @@ def on_estimate(upload, model_id: str, scale: float, repo: str):
     return f"About {seconds:.1f} s on this {device} (measured {recorded_speed(model):.2f} output MP/s)."
 
 
+ON_SPACE = bool(os.environ.get("SPACE_ID"))
+"""On a Hugging Face Space, users may sign in; locally there is no sign-in (Gradio would need your own login)."""
+
+
 def on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality,
-           request: gr.Request, oauth_token: gr.OAuthToken | None = None, progress=gr.Progress()):
+           request: gr.Request, progress=gr.Progress(), oauth_token=None):
     flag = _cancel_flag(request)
     flag.clear()
     # A typed token wins; otherwise the signed-in user's own token (on a Space). Never the owner's.
@@ -157,6 +161,13 @@ def on_run(upload, model_id, scale, repo, filename, revision, token, reference, 
     out_path.write_bytes(data)
     slider = (preview_array(result.bicubic), _display(result.picture))
     return slider, str(out_path), result.summary()
+
+
+def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality,
+                     request: gr.Request, oauth_token: gr.OAuthToken | None, progress=gr.Progress()):
+    """``on_run`` with the visitor's sign-in token (Spaces only)."""
+    return on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality,
+                  request, progress, oauth_token)
 
 
 def on_cancel(request: gr.Request):
@@ -190,7 +201,8 @@ def build_demo() -> gr.Blocks:
                             label="Access token, only for private repos (used for this download only, never stored)",
                             type="password",
                         )
-                        gr.LoginButton("Or sign in with Hugging Face (uses your own access)")
+                        if ON_SPACE:
+                            gr.LoginButton("Or sign in with Hugging Face (uses your own access)")
                     reference = gr.File(label="Optional: the sharp original, at the output size, to score against", file_count="single")
                     with gr.Row():
                         fmt = gr.Radio(["png", "jpeg", "webp"], value="png", label="Download format")
@@ -215,7 +227,7 @@ def build_demo() -> gr.Blocks:
             on_estimate, [upload, model, scale, repo], [estimate], api_name="estimate", show_progress="hidden",
         )
         run_event = run.click(
-            on_run,
+            on_run_signed_in if ON_SPACE else on_run,
             [upload, model, scale, repo, filename, revision, token, reference, fmt, quality],
             [slider, download, figures],
             api_name="upscale",
