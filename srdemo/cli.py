@@ -75,6 +75,32 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from .train import TrainConfig, train
+
+    config = TrainConfig(
+        data=tuple(args.data), out=args.out, scale=args.scale, steps=args.steps, init=args.init, arch=args.arch,
+        channels=args.channels, degrade=args.degrade, batch=args.batch, patch=args.patch, lr=args.lr, loss=args.loss,
+        ema=args.ema, val_every=args.val_every, val_count=args.val_count,
+        val_files=tuple(Path(args.val_list).read_text().split()) if args.val_list else (),
+        checkpoint_every=args.checkpoint_every, seed=args.seed, device=args.device,
+    )
+    tty = sys.stderr.isatty()
+
+    def show(p) -> None:
+        val = f"  val {p.history.val[-1][1]:.2f} dB" if p.history.val else ""
+        eta = p.seconds / max(1, p.step) * (p.steps - p.step)
+        line = f"step {p.step}/{p.steps}  loss {p.loss:.4f}{val}  eta {eta / 60:.1f} min"
+        if tty:
+            print(f"\r{line}   ", end="", file=sys.stderr, flush=True)
+        elif p.step % max(1, args.val_every // 5 or 1) == 0 or p.step == p.steps:
+            print(line, file=sys.stderr, flush=True)
+
+    out = train(config, progress=show)
+    print(f"\n{out}" if tty else str(out))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="srdemo", description="Super-resolution for product photos.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -105,6 +131,28 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--hr", required=True)
     ev.add_argument("--lr", default=None, help="folder of LR images with the same names (default: MATLAB bicubic)")
     ev.set_defaults(func=cmd_eval)
+
+    tr = sub.add_parser("train", help="train or fine-tune a model (resumes if --out holds a checkpoint)")
+    tr.add_argument("--data", nargs="+", required=True, help="folders or zips of sharp images")
+    tr.add_argument("--scale", type=int, default=4)
+    tr.add_argument("--steps", type=int, default=1000)
+    tr.add_argument("--out", required=True)
+    tr.add_argument("--init", default=None, help="model to fine-tune (default: train from scratch)")
+    tr.add_argument("--arch", default="span")
+    tr.add_argument("--channels", type=int, default=28, help="width of a from-scratch SPAN")
+    tr.add_argument("--degrade", default="bicubic", choices=["bicubic", "product"])
+    tr.add_argument("--batch", type=int, default=16)
+    tr.add_argument("--patch", type=int, default=128, help="HR patch side in pixels")
+    tr.add_argument("--lr", type=float, default=5e-4)
+    tr.add_argument("--loss", default="l1", choices=["l1", "charbonnier"])
+    tr.add_argument("--ema", type=float, default=0.999)
+    tr.add_argument("--val-every", type=int, default=250)
+    tr.add_argument("--val-count", type=int, default=10)
+    tr.add_argument("--val-list", default=None, help="file listing held-out image names (relative paths)")
+    tr.add_argument("--checkpoint-every", type=int, default=100)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--device", default=None)
+    tr.set_defaults(func=cmd_train)
     return parser
 
 

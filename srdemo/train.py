@@ -1,0 +1,435 @@
+"""Training and fine-tuning super-resolution models (CLI now, the Training tab next).
+
+One loop for every case: from scratch with srdemo's chosen architecture, or
+fine-tuning any model spandrel can load. Data for step k depends only on
+(seed, k), and checkpoints hold everything else (weights, EMA, optimiser,
+schedule, history) in one safetensors file written atomically; so a run killed
+at any moment and resumed ends bit-identical to one that never stopped.
+
+Several GPUs or machines: launch the same command with ``torchrun``; each
+process takes its share of the same global batch and torch.distributed's
+DistributedDataParallel averages the gradients.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import spandrel
+import torch
+from safetensors.torch import load_file, save_file
+
+from . import metrics
+from .datasets import collect
+from .degradations import DEGRADATIONS, matlab_imresize
+from .engine import DEVICE_LOCK, pick_device
+from .errors import Cancelled, SrdemoError
+from .models import fuse_reparameterised, load as load_model
+
+CHECKPOINT = "checkpoint.safetensors"
+BEST = "best.safetensors"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run; saved with it, so a resume needs only the folder."""
+
+    data: tuple[str, ...]
+    out: str
+    scale: int = 4
+    steps: int = 1000
+    init: str | None = None  # model to fine-tune (catalogue id, file, owner/repo:file); None = from scratch
+    arch: str = "span"
+    channels: int = 28
+    degrade: str = "bicubic"
+    batch: int = 16
+    patch: int = 128  # HR patch side
+    lr: float = 5e-4
+    loss: str = "l1"  # or "charbonnier"
+    ema: float = 0.999  # 0 disables
+    val_every: int = 250
+    val_count: int = 10
+    val_files: tuple[str, ...] = ()  # explicit held-out names (relative paths); else val_count chosen by seed
+    val_crop: int = 256  # HR centre crop used for validation, to keep it quick
+    checkpoint_every: int = 100
+    seed: int = 0
+    device: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.degrade not in DEGRADATIONS:
+            raise SrdemoError(f"Unknown degradation '{self.degrade}'. Choose one of: {', '.join(DEGRADATIONS)}.")
+        if self.loss not in ("l1", "charbonnier"):
+            raise SrdemoError("The loss must be 'l1' or 'charbonnier'.")
+        if self.patch % self.scale:
+            raise SrdemoError(f"The patch size ({self.patch}) must be a multiple of the scale ({self.scale}).")
+        if self.steps < 1 or self.batch < 1:
+            raise SrdemoError("Steps and batch size must be at least 1.")
+
+
+@dataclass
+class History:
+    loss: list[tuple[int, float]] = field(default_factory=list)
+    val: list[tuple[int, float, float]] = field(default_factory=list)  # step, psnr, ssim
+    bicubic: tuple[float, float] | None = None  # on the same validation images
+    base: tuple[float, float] | None = None  # the starting model's scores
+
+    def best_psnr(self) -> float:
+        return max((v[1] for v in self.val), default=-math.inf)
+
+
+# ---------------------------------------------------------------- networks
+
+
+def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
+    """The network to train and, when fine-tuning, the base model's id."""
+    torch.manual_seed(config.seed)
+    if config.init:
+        base = load_model(config.init)
+        if base.descriptor is None:
+            raise SrdemoError(f"'{config.init}' is a classic resampler; choose a neural model to fine-tune.")
+        if base.scale != config.scale:
+            raise SrdemoError(f"'{config.init}' is a x{base.scale} model; it cannot be fine-tuned for x{config.scale}.")
+        # A private copy: the loaded model stays untouched for users of the Upscale tab.
+        descriptor = spandrel.ModelLoader().load_from_state_dict(
+            {k: v.clone() for k, v in base.descriptor.model.state_dict().items()}
+        )
+        return descriptor.model, base.spec.id
+    if config.arch != "span":
+        raise SrdemoError(f"From scratch srdemo trains 'span'; to train '{config.arch}', give --init weights.")
+    from spandrel.architectures.SPAN import SPAN
+
+    net = SPAN(num_in_ch=3, num_out_ch=3, feature_channels=config.channels, upscale=config.scale)
+    # SPAN scales its input by 255 but not its output back, so a default-initialised
+    # network starts ~13 off in L1; a near-zero last layer starts it at ~0.7 instead.
+    with torch.no_grad():
+        net.upsampler[0].weight.mul_(0.01)
+        net.upsampler[0].bias.zero_()
+    return net, None
+
+
+def export_state(net: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Weights in the architecture's own key layout, with re-parameterised convs fused."""
+    for layer in net.modules():
+        if hasattr(layer, "update_params") and hasattr(layer, "eval_conv"):
+            layer.update_params()
+    return {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()}
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass
+class Data:
+    train: list[np.ndarray]  # uint8 HxWx3
+    val: list[tuple[str, np.ndarray]]
+    skipped: list[tuple[str, str]]
+
+
+def load_data(config: TrainConfig) -> Data:
+    found = collect([Path(p) for p in config.data], min_side=config.patch)
+    if not found.pictures:
+        raise SrdemoError("No usable training images were found." + ("\n" + found.report() if found.skipped else ""))
+    names = [n for n, _ in found.pictures]
+    if config.val_files:
+        val_names = set(config.val_files)
+    else:
+        order = np.random.default_rng(config.seed).permutation(len(names))
+        n_val = min(config.val_count, max(1, len(names) // 5))
+        val_names = {names[i] for i in order[:n_val]}
+    from .images import to_uint8_rgb
+
+    train = [to_uint8_rgb(p) for n, p in found.pictures if n not in val_names]
+    val = [(n, to_uint8_rgb(p)) for n, p in found.pictures if n in val_names]
+    need = 2
+    if len(train) < need:
+        raise SrdemoError(
+            f"Only {len(train)} training image(s) left after holding out {len(val)} for validation; "
+            f"at least {need} are needed (a few hundred is better)."
+        )
+    return Data(train, val, found.skipped)
+
+
+def make_batch(data: list[np.ndarray], config: TrainConfig, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The global batch for ``step``: a pure function of (seed, step), so resumes and ranks agree."""
+    rng = np.random.default_rng([config.seed, step])
+    degrade = DEGRADATIONS[config.degrade]
+    hrs, lrs = [], []
+    p = config.patch
+    for _ in range(config.batch):
+        img = data[rng.integers(len(data))]
+        y = rng.integers(img.shape[0] - p + 1)
+        x = rng.integers(img.shape[1] - p + 1)
+        hr = img[y : y + p, x : x + p].astype(np.float32) / 255
+        if rng.random() < 0.5:
+            hr = hr[:, ::-1]
+        hr = np.rot90(hr, rng.integers(4)).copy()
+        hrs.append(hr)
+        lrs.append(degrade(hr, config.scale, rng))
+    to_t = lambda arrs: torch.from_numpy(np.stack(arrs).transpose(0, 3, 1, 2).copy())  # noqa: E731
+    return to_t(lrs), to_t(hrs)
+
+
+def _val_pairs(data: Data, config: TrainConfig) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Fixed (LR, HR) validation pairs: centre crops, degraded with a fixed seed."""
+    pairs = []
+    for i, (_, img) in enumerate(data.val):
+        c = min(config.val_crop, img.shape[0], img.shape[1])
+        c -= c % config.scale
+        y, x = (img.shape[0] - c) // 2, (img.shape[1] - c) // 2
+        hr = img[y : y + c, x : x + c]
+        rng = np.random.default_rng([config.seed, 10**9 + i])
+        lr = DEGRADATIONS[config.degrade](hr.astype(np.float32) / 255, config.scale, rng)
+        pairs.append((lr, hr))
+    return pairs
+
+
+def evaluate(net: torch.nn.Module, pairs, scale: int, device: torch.device) -> tuple[float, float]:
+    """Mean PSNR/SSIM-Y (border = scale) of the network on validation pairs."""
+    was_training = net.training
+    net.eval()
+    psnrs, ssims = [], []
+    with torch.inference_mode(), DEVICE_LOCK:
+        for lr, hr in pairs:
+            x = torch.from_numpy(lr.transpose(2, 0, 1).copy())[None].to(device)
+            sr = net(x).clamp(0, 1)[0].float().cpu().numpy().transpose(1, 2, 0) * 255
+            s = metrics.score(sr, hr, scale)
+            psnrs.append(s.psnr)
+            ssims.append(s.ssim)
+    net.train(was_training)
+    return float(np.mean(psnrs)), float(np.mean(ssims))
+
+
+def bicubic_scores(pairs, scale: int) -> tuple[float, float]:
+    scores = [metrics.score(np.clip(matlab_imresize(lr * 255, scale), 0, 255), hr, scale) for lr, hr in pairs]
+    return float(np.mean([s.psnr for s in scores])), float(np.mean([s.ssim for s in scores]))
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+def _flatten_optimizer(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
+    sd = opt.state_dict()
+    tensors = {}
+    for idx, state in sd["state"].items():
+        for key, value in state.items():
+            tensors[f"optim.{idx}.{key}"] = value.detach().cpu().contiguous() if torch.is_tensor(value) else torch.tensor(value)
+    return tensors, {"param_groups": sd["param_groups"]}
+
+
+def _unflatten_optimizer(tensors: dict[str, torch.Tensor], meta: dict) -> dict:
+    state: dict[int, dict] = {}
+    for key, value in tensors.items():
+        if key.startswith("optim."):
+            _, idx, name = key.split(".", 2)
+            state.setdefault(int(idx), {})[name] = value
+    return {"state": state, "param_groups": meta["param_groups"]}
+
+
+def atomic_save(tensors: dict[str, torch.Tensor], metadata: dict, path: Path) -> None:
+    """Write, flush to disk, then rename: a crash leaves the old file or the new one, never half of one."""
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata={"srdemo": json.dumps(metadata)})
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def read_metadata(path: Path) -> dict:
+    from safetensors import safe_open
+
+    with safe_open(str(path), "pt") as fh:
+        return json.loads(fh.metadata()["srdemo"])
+
+
+# ---------------------------------------------------------------- the loop
+
+
+@dataclass
+class Progress:
+    step: int
+    steps: int
+    loss: float
+    history: History
+    seconds: float
+
+
+def _distributed() -> tuple[int, int]:
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def train(
+    config: TrainConfig,
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Path:
+    """Train (or resume) the run in ``config.out``; returns the exported folder.
+
+    Resumes automatically from ``checkpoint.safetensors`` when present and the
+    config matches. ``should_stop`` ends the run early after writing a
+    checkpoint; the best weights so far are exported.
+    """
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rank, world = _distributed()
+    if config.batch % world:
+        raise SrdemoError(f"The batch ({config.batch}) must divide evenly across {world} processes.")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    device = pick_device(config.device)
+    data = load_data(config)
+    pairs = _val_pairs(data, config)
+
+    net, base_id = build_network(config)
+    net.to(device).train()
+    fuse_reparameterised(net)
+    for layer in net.modules():  # fused kernels are derived from the training branches, never trained
+        if hasattr(layer, "update_params") and hasattr(layer, "eval_conv"):
+            layer.eval_conv.requires_grad_(False)
+    opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=config.lr, betas=(0.9, 0.99), weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps, eta_min=config.lr * 0.01)
+    ema = {k: v.detach().clone() for k, v in net.state_dict().items()} if config.ema > 0 else None
+    history = History()
+    step = 0
+
+    ckpt = out / CHECKPOINT
+    if ckpt.exists():
+        meta = read_metadata(ckpt)
+        if meta["config"] != _config_key(config):
+            raise SrdemoError(f"{out} holds a different run; choose a new output folder or the same settings.")
+        tensors = load_file(str(ckpt))
+        net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        if ema is not None:
+            ema = {k[4:]: v.to(device) for k, v in tensors.items() if k.startswith("ema.")}
+        opt.load_state_dict(_unflatten_optimizer(tensors, meta["optimizer"]))
+        sched.load_state_dict(meta["scheduler"])
+        history = History(**{k: (tuple(v) if k in ("bicubic", "base") and v else v) for k, v in meta["history"].items()})
+        history.loss = [tuple(x) for x in history.loss]
+        history.val = [tuple(x) for x in history.val]
+        step = meta["step"]
+    elif rank == 0:
+        history.bicubic = bicubic_scores(pairs, config.scale) if pairs else None
+        if base_id is not None and pairs:
+            history.base = evaluate(net, pairs, config.scale, device)
+
+    model = net
+    if world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(net)
+
+    def save_checkpoint() -> None:
+        if rank != 0:
+            return
+        tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+        if ema is not None:
+            tensors.update({f"ema.{k}": v.detach().cpu().contiguous() for k, v in ema.items()})
+        opt_tensors, opt_meta = _flatten_optimizer(opt)
+        tensors.update(opt_tensors)
+        meta = {
+            "step": step, "config": _config_key(config), "optimizer": opt_meta, "scheduler": sched.state_dict(),
+            "history": asdict(history), "base": base_id,
+        }
+        atomic_save(tensors, meta, ckpt)
+
+    def eval_net() -> torch.nn.Module:
+        if ema is None:
+            return net
+        twin, _ = build_network(replace(config, init=None)) if base_id is None else build_network(config)
+        twin.load_state_dict(ema)
+        fuse_reparameterised(twin)
+        return twin.to(device)
+
+    start = time.perf_counter()
+    local = config.batch // world
+    while step < config.steps:
+        if should_stop is not None and should_stop():
+            save_checkpoint()
+            break
+        lr_img, hr_img = make_batch(data.train, config, step)
+        lr_img = lr_img[rank * local : (rank + 1) * local].to(device)
+        hr_img = hr_img[rank * local : (rank + 1) * local].to(device)
+        with DEVICE_LOCK:
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                sr = model(lr_img)
+            diff = sr.float() - hr_img
+            loss = diff.abs().mean() if config.loss == "l1" else torch.sqrt(diff * diff + 1e-6).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            if ema is not None:
+                decay = min(config.ema, (1 + step) / (10 + step))  # warm-up: early EMA follows the weights
+                with torch.no_grad():
+                    for k, v in net.state_dict().items():
+                        if v.dtype.is_floating_point:
+                            ema[k].mul_(decay).add_(v.detach(), alpha=1 - decay)
+                        else:
+                            ema[k].copy_(v)
+        step += 1
+        loss_value = float(loss.detach())
+        history.loss.append((step, loss_value))
+        if pairs and rank == 0 and (step % config.val_every == 0 or step == config.steps):
+            psnr, ssim = evaluate(eval_net(), pairs, config.scale, device)
+            if psnr > history.best_psnr():
+                atomic_save(export_state(eval_net()), {"step": step, "psnr": psnr}, out / BEST)
+            history.val.append((step, psnr, ssim))
+        if step % config.checkpoint_every == 0 or step == config.steps:
+            save_checkpoint()
+        if progress is not None and rank == 0:
+            progress(Progress(step, config.steps, loss_value, history, time.perf_counter() - start))
+    if rank != 0:
+        return out
+    return export(out, config, history, base_id, eval_net())
+
+
+def _config_key(config: TrainConfig) -> dict:
+    """The settings that define the run's numbers (not where it runs or is written)."""
+    d = asdict(config)
+    for k in ("out", "device", "val_every", "checkpoint_every"):
+        d.pop(k)
+    d["data"] = list(d["data"])
+    d["val_files"] = list(d["val_files"])
+    return d
+
+
+# ---------------------------------------------------------------- export
+
+
+def export(out: Path, config: TrainConfig, history: History, base_id: str | None, net: torch.nn.Module) -> Path:
+    """Write ``model.safetensors`` (original key layout), ``config.json`` and a model card."""
+    from .modelcard import write_model_card
+
+    state = export_state(net)
+    if (out / BEST).exists() and history.val:
+        state = load_file(str(out / BEST))  # the best validation weights, not merely the last
+    save_file(state, str(out / "model.safetensors"))
+    descriptor = spandrel.ModelLoader().load_from_file(str(out / "model.safetensors"))
+    cfg = {
+        "scale": config.scale,
+        "architecture": descriptor.architecture.name,
+        "degradation": config.degrade,
+        "data": list(config.data),
+        "steps": config.steps,
+        "seed": config.seed,
+        "base_model": base_id,
+        "batch": config.batch,
+        "patch": config.patch,
+        "lr": config.lr,
+        "loss": config.loss,
+        "ema": config.ema,
+        "parameters": sum(v.numel() for v in descriptor.model.parameters()),
+    }
+    (out / "config.json").write_text(json.dumps(cfg, indent=2))
+    (out / "history.json").write_text(json.dumps(asdict(history)))
+    write_model_card(out, cfg, history)
+    return out
