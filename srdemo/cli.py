@@ -101,6 +101,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    from .synthetic import render_set
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for i, img in enumerate(render_set(args.count, args.size, args.seed)):
+        img.save(out / f"product_{args.seed}_{i:04d}.png")
+    print(f"{args.count} images in {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="srdemo", description="Super-resolution for product photos.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -153,6 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--device", default=None)
     tr.set_defaults(func=cmd_train)
+
+    rd = sub.add_parser("render", help="render synthetic product photos (for training or trying the app)")
+    rd.add_argument("--count", type=int, default=40)
+    rd.add_argument("--size", type=int, default=384)
+    rd.add_argument("--seed", type=int, default=0)
+    rd.add_argument("--out", required=True)
+    rd.set_defaults(func=cmd_render)
     return parser
 
 

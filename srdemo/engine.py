@@ -60,7 +60,7 @@ def device_label(device: torch.device) -> str:
 class EngineOptions:
     """How to run: tile size and context in input pixels, device, precision."""
 
-    tile: int = 192
+    tile: int = 128
     pad: int = 16  # context added around each tile, discarded after the run
     blend: int = 4  # half-width of the cross-fade band between tiles
     min_tile: int = 64  # out-of-memory retries halve the tile down to this

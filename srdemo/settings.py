@@ -20,7 +20,7 @@ ENV_VARS: list[tuple[str, str, str]] = [
     ("SRDEMO_MAX_OUTPUT_MP", "64", "Largest output produced, in megapixels."),
     ("SRDEMO_MAX_FILE_MB", "50", "Largest upload accepted, in MB."),
     ("SRDEMO_MAX_CPU_SECONDS", "600", "Jobs estimated to take longer than this on a CPU are refused before they start."),
-    ("SRDEMO_TILE", "192", "Tile size (input pixels) for model inference; smaller uses less memory."),
+    ("SRDEMO_TILE", "128", "Tile size (input pixels) for model inference; smaller uses less memory."),
     ("SRDEMO_MODEL_CACHE", "3", "How many loaded models stay in memory."),
     ("HF_HOME / HF_HUB_CACHE", "~/.cache/huggingface", "Hugging Face cache where Hub models are downloaded (huggingface_hub's own settings)."),
     ("HF_HUB_OFFLINE", "0", "1 = never touch the network; Hub models load only from the cache."),
@@ -71,6 +71,6 @@ def get_settings() -> Settings:
         max_output_pixels=int(_float("SRDEMO_MAX_OUTPUT_MP", 64) * 1e6),
         max_file_bytes=int(_float("SRDEMO_MAX_FILE_MB", 50) * 1e6),
         max_cpu_seconds=_float("SRDEMO_MAX_CPU_SECONDS", 600),
-        tile=max(32, int(_float("SRDEMO_TILE", 192))),
+        tile=max(32, int(_float("SRDEMO_TILE", 128))),
         model_cache_size=max(1, int(_float("SRDEMO_MODEL_CACHE", 3))),
     )

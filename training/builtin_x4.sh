@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Reproduces srdemo's built-in x4 model (run from the repo root; resumes if runs/builtin-x4 holds a checkpoint).
+# Data: ../shared/data/train (T91, Grocery Store Dataset minus the 40 held-out photos) and srdemo's own renders.
+set -euo pipefail
+.venv/bin/python -m srdemo render --count 300 --size 384 --seed 1 --out runs/synthetic-384
+.venv/bin/python -m srdemo train \
+  --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos runs/synthetic-384 \
+  --val-list data/holdout_grocery_store_photos.txt \
+  --scale 4 --channels 24 --steps 100000 --batch 16 --patch 128 --lr 5e-4 --ema 0.999 \
+  --val-every 1000 --checkpoint-every 200 --seed 0 --out runs/builtin-x4 "$@"
