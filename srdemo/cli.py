@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from . import hub, images, models
-from .engine import EngineOptions, recorded_speed
+from .engine import EngineOptions, measure_speed, pick_device, recorded_speed
 from .errors import SrdemoError
 from .evaluation import evaluate_folder, format_table
 from .pipeline import upscale_picture
@@ -48,10 +48,11 @@ def cmd_upscale(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     for spec in models.catalogue():
-        scale = f"x{spec.native_scale}" if spec.native_scale > 1 else "any"
+        scale = f"x{spec.native_scale}" if spec.native_scale > 1 else ("any" if spec.kind == "resampler" else "?")
         speed = ""
         if spec.kind != "resampler" and models.availability(spec) == "ready" and args.speed:
-            speed = f"  {recorded_speed(models.load(spec)) or 0:.2f} MP/s"
+            model = models.load(spec)
+            speed = f"  {recorded_speed(model) or measure_speed(model):.2f} output MP/s on this {pick_device().type}"
         print(f"{spec.id:<22} {scale:<4} {models.availability(spec):<15} {spec.label}{speed}")
         print(f"{'':<22} good for: {spec.good_for}  licence: {spec.licence}")
         print(f"{'':<22} source: {spec.source}")

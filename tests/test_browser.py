@@ -22,6 +22,8 @@ def page(app_url):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=exe, args=FLAGS, headless=True)
         pg = browser.new_page(viewport={"width": 1400, "height": 1100})
+        pg.requested_urls = []
+        pg.on("request", lambda req: pg.requested_urls.append(req.url))
         pg.goto(app_url)
         yield pg
         browser.close()
@@ -48,3 +50,13 @@ def test_upload_run_and_see_slider_and_figures(page, artifacts_dir):
     page.screenshot(path=str(artifacts_dir / "upscale_tab.png"), full_page=True)
     assert (artifacts_dir / "upscale_tab.png").stat().st_size > 10_000
     assert os.path.exists(artifacts_dir / "upscale_tab.png")
+
+
+def test_the_page_never_calls_outside_the_machine(page):
+    """Offline means offline: fonts, scripts and API calls all come from the app itself."""
+    from urllib.parse import urlparse
+
+    assert page.requested_urls
+    outside = [u for u in page.requested_urls if urlparse(u).scheme in ("http", "https", "ws", "wss")
+               and urlparse(u).hostname not in ("127.0.0.1", "localhost")]
+    assert outside == []
