@@ -102,6 +102,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import BatchOptions, parse_preset, run_batch
+    from .metadata import MetadataPolicy
+
+    options = BatchOptions(
+        model=args.model, scale=args.scale, preset=parse_preset(args.preset, args.size, args.square),
+        fmt=args.format, quality=args.quality,
+        metadata=MetadataPolicy(keep_private=args.keep_metadata, provenance=args.mark_ai),
+        check=not args.no_check,
+    )
+
+    def show(i: int, name: str) -> None:
+        print(f"{i}: {name}", file=sys.stderr, flush=True)
+
+    result = run_batch([Path(p) for p in args.inputs], Path(args.out), options, progress=show)
+    print(result.zip_path)
+    done = sum(r["status"] == "ok" for r in result.rows)
+    print(f"{done} done, {result.failed} failed, {len(result.rows) - done - result.failed} skipped (see report.csv)")
+    return 0 if result.failed == 0 else 2
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from .synthetic import render_set
 
@@ -165,6 +186,21 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--device", default=None)
     tr.set_defaults(func=cmd_train)
+
+    bt = sub.add_parser("batch", help="upscale a folder or zip of photos into a zip with report.csv")
+    bt.add_argument("inputs", nargs="+", help="folders, zips or image files")
+    bt.add_argument("--preset", default=None, help="marketplace preset: amazon-main, shopify, web-1600, custom")
+    bt.add_argument("--size", default=None, help="custom: longest side (1600) or exact WxH (1200x900)")
+    bt.add_argument("--square", action="store_true", help="custom: pad to a square")
+    bt.add_argument("--model", default=models.default_model().id)
+    bt.add_argument("--scale", type=float, default=4)
+    bt.add_argument("--format", default=None, choices=["png", "jpeg", "webp"])
+    bt.add_argument("--quality", type=int, default=90)
+    bt.add_argument("--keep-metadata", action="store_true", help="keep GPS, serial numbers, owner names, XMP/IPTC")
+    bt.add_argument("--mark-ai", action="store_true", help="mark outputs as AI-processed (IPTC + EXIF Software)")
+    bt.add_argument("--no-check", action="store_true")
+    bt.add_argument("--out", required=True)
+    bt.set_defaults(func=cmd_batch)
 
     rd = sub.add_parser("render", help="render synthetic product photos (for training or trying the app)")
     rd.add_argument("--count", type=int, default=40)

@@ -91,7 +91,8 @@ def _iter_folder(root: Path, skipped: list[tuple[str, str]]) -> Iterator[tuple[s
         yield rel, path.read_bytes()
 
 
-def _iter(sources: list[Path], skipped: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+def iter_files(sources: list[Path], skipped: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+    """Bytes of every image file in folders, zips and files, streamed; refusals go to ``skipped``."""
     for src in sources:
         src = Path(src)
         if src.is_dir():
@@ -109,7 +110,7 @@ def collect(sources: list[Path] | Path, min_side: int = 0) -> Collection:
     if isinstance(sources, (str, Path)):
         sources = [Path(sources)]
     out = Collection()
-    for name, data in _iter(list(sources), out.skipped):
+    for name, data in iter_files(list(sources), out.skipped):
         try:
             pic = decode(data, name)
         except SrdemoError as exc:

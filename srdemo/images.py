@@ -17,7 +17,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from PIL.PngImagePlugin import PngInfo
+
 from .errors import SrdemoError
+from .metadata import MetadataPolicy, clean_exif, xmp_packet
 from .settings import get_settings
 
 FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
@@ -40,8 +43,10 @@ class Picture:
     grey: bool = False
     icc: bytes | None = None
     exif: bytes | None = None
+    xmp: bytes | str | None = None
     name: str = "image"
     source_mode: str = "RGB"
+    jpeg_quality: int | None = None  # estimated from the file's quantisation tables
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -119,7 +124,22 @@ def decode(data: bytes | str | Path, name: str | None = None) -> Picture:
 
     if _png_is_16bit_colour(data):
         notes.append("16-bit colour PNGs are read as 8-bit colour (only 16-bit greyscale keeps its depth).")
-    return _from_pillow(img, name, notes)
+    quality = estimate_jpeg_quality(img)
+    return replace(_from_pillow(img, name, notes), jpeg_quality=quality)
+
+
+# The IJG standard luminance quantisation table (JPEG spec, Annex K), in zigzag-independent order.
+_STD_LUMA_SUM = 16 + 11 + 10 + 16 + 24 + 40 + 51 + 61 + 12 + 12 + 14 + 19 + 26 + 58 + 60 + 55 + 14 + 13 + 16 + 24 + 40 + 57 + 69 + 56 + 14 + 17 + 22 + 29 + 51 + 87 + 80 + 62 + 18 + 22 + 37 + 56 + 68 + 109 + 103 + 77 + 24 + 35 + 55 + 64 + 81 + 104 + 113 + 92 + 49 + 64 + 78 + 87 + 103 + 121 + 120 + 101 + 72 + 92 + 95 + 98 + 112 + 100 + 103 + 99
+
+
+def estimate_jpeg_quality(img: Image.Image) -> int | None:
+    """IJG quality (1-100) that would produce this file's luminance table; None if not a JPEG."""
+    tables = getattr(img, "quantization", None)
+    if not tables or 0 not in tables:
+        return None
+    scale = sum(tables[0]) * 100 / _STD_LUMA_SUM  # IJG: table = std * scale / 100
+    quality = 5000 / scale if scale > 100 else (200 - scale) / 2
+    return int(round(min(100, max(1, quality))))
 
 
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
@@ -141,6 +161,7 @@ def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
     img = transposed if transposed is not None else img
     exif = img.getexif()
     exif_bytes = exif.tobytes() if len(exif) else None
+    xmp = img.info.get("xmp")
 
     if img.mode == "CMYK":
         img, icc = _cmyk_to_srgb(img, icc, name, notes)
@@ -156,19 +177,19 @@ def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
         if grey16.min() < 0 or grey16.max() > 65535:
             raise SrdemoError(f"'{name}' holds 32-bit integer pixels, which srdemo does not support.")
         grey16 = grey16.astype(np.uint16)
-        return Picture(np.repeat(grey16[..., None], 3, axis=2), None, True, icc, exif_bytes, name, source_mode, tuple(notes))
+        return Picture(np.repeat(grey16[..., None], 3, axis=2), None, True, icc, exif_bytes, xmp, name, source_mode, tuple(notes))
     if img.mode == "F":
         raise SrdemoError(f"'{name}' holds floating-point pixels, which srdemo does not support.")
     if img.mode in ("L", "LA"):
         arr = np.asarray(img)
         grey = arr if arr.ndim == 2 else arr[..., 0]
         alpha = arr[..., 1].copy() if img.mode == "LA" else None
-        return Picture(np.repeat(grey[..., None], 3, axis=2), alpha, True, icc, exif_bytes, name, source_mode, tuple(notes))
+        return Picture(np.repeat(grey[..., None], 3, axis=2), alpha, True, icc, exif_bytes, xmp, name, source_mode, tuple(notes))
     if img.mode not in ("RGB", "RGBA"):
         img = img.convert("RGBA" if "A" in img.mode else "RGB")
     arr = np.asarray(img)
     alpha = arr[..., 3].copy() if img.mode == "RGBA" else None
-    return Picture(np.ascontiguousarray(arr[..., :3]), alpha, False, icc, exif_bytes, name, source_mode, tuple(notes))
+    return Picture(np.ascontiguousarray(arr[..., :3]), alpha, False, icc, exif_bytes, xmp, name, source_mode, tuple(notes))
 
 
 def _cmyk_to_srgb(img: Image.Image, icc: bytes | None, name: str, notes: list[str]) -> tuple[Image.Image, None]:
@@ -204,16 +225,18 @@ def to_uint8_rgb(pic: Picture) -> np.ndarray:
     return pic.rgb
 
 
-def encode(pic: Picture, fmt: str = "png", quality: int = 92) -> bytes:
-    """Write PNG, JPEG or WebP, keeping the ICC profile and EXIF.
+def encode(pic: Picture, fmt: str = "png", quality: int = 92, policy: MetadataPolicy = MetadataPolicy()) -> bytes:
+    """Write PNG, JPEG or WebP with the ICC profile and the metadata ``policy`` allows.
 
-    JPEG has no alpha, so transparent pixels are put on white (product photo
-    convention) and the caller is told through ``encode_notes``.
+    JPEG has no alpha, so transparent pixels are put on white (the product
+    photo convention).
     """
     fmt = fmt.lower().lstrip(".")
     fmt = "jpeg" if fmt == "jpg" else fmt
     if fmt not in FORMATS:
         raise SrdemoError(f"Unknown output format '{fmt}'. Choose PNG, JPEG or WebP.")
+    if fmt == "jpeg":
+        pic = on_white(pic)
     img = to_pillow(pic)
     if fmt == "webp" and max(img.size) > WEBP_MAX_SIDE:
         raise SrdemoError(
@@ -222,15 +245,21 @@ def encode(pic: Picture, fmt: str = "png", quality: int = 92) -> bytes:
         )
     if fmt in ("jpeg", "webp") and img.mode == "I;16":
         img = Image.fromarray(to_uint8_rgb(pic)[..., 0])
-    if fmt == "jpeg" and img.mode in ("RGBA", "LA"):
-        img = flatten_on_white(img)
     if fmt == "webp" and img.mode == "LA":
         img = img.convert("RGBA")
     options: dict = {}
     if pic.icc:
         options["icc_profile"] = pic.icc
-    if pic.exif:
-        options["exif"] = pic.exif
+    exif = clean_exif(pic.exif, policy)
+    if exif:
+        options["exif"] = exif
+    xmp = xmp_packet(pic.xmp, policy)
+    if xmp and fmt == "png":
+        info = PngInfo()
+        info.add_itxt("XML:com.adobe.xmp", xmp)
+        options["pnginfo"] = info
+    elif xmp:
+        options["xmp"] = xmp.encode("utf-8")
     if fmt in ("jpeg", "webp"):
         options["quality"] = int(min(100, max(1, quality)))
     if fmt == "png":
@@ -240,12 +269,13 @@ def encode(pic: Picture, fmt: str = "png", quality: int = 92) -> bytes:
     return buf.getvalue()
 
 
-def flatten_on_white(img: Image.Image) -> Image.Image:
-    """Composite an image with alpha onto pure white (the marketplace background)."""
-    rgba = img.convert("RGBA")
-    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    out = Image.alpha_composite(white, rgba).convert("RGB")
-    return out.convert("L") if img.mode == "LA" else out
+def on_white(pic: Picture) -> Picture:
+    """Composite onto pure white (the marketplace background); pictures without alpha are returned as they are."""
+    if pic.alpha is None:
+        return pic
+    a = pic.alpha.astype(np.float32)[..., None] / pic.max_value
+    rgb = pic.rgb.astype(np.float32) * a + pic.max_value * (1 - a)
+    return pic.with_pixels((rgb + 0.5).astype(pic.rgb.dtype), None)
 
 
 def output_name(input_name: str, model_id: str, scale: float, fmt: str) -> str:

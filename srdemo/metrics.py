@@ -96,3 +96,20 @@ class Comparison:
             f"than plain bicubic ({self.model.psnr:.2f} vs {self.bicubic.psnr:.2f} dB). "
             "This measures clean downscaling only; it cannot see JPEG artefacts, blur or noise in your photo."
         )
+
+
+def colour_difference(reference: np.ndarray, result: np.ndarray, max_side: int = 512) -> float:
+    """Mean CIEDE2000 between two uint8 RGB images, ``result`` resized to ``reference``'s size.
+
+    Both are first shrunk to at most ``max_side`` px (colour shifts are broad,
+    so this loses nothing and keeps big images quick). Under 2 is hard to see.
+    """
+    from PIL import Image
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    ref = Image.fromarray(reference)
+    f = min(1.0, max_side / max(ref.size))
+    size = (max(1, round(ref.size[0] * f)), max(1, round(ref.size[1] * f)))
+    a = np.asarray(ref.resize(size, Image.Resampling.LANCZOS)) if f < 1 else reference
+    b = np.asarray(Image.fromarray(result).resize(size, Image.Resampling.LANCZOS))
+    return float(deltaE_ciede2000(rgb2lab(a), rgb2lab(b)).mean())

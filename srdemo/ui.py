@@ -61,10 +61,7 @@ def preview_array(arr: np.ndarray, max_pixels: int = PREVIEW_PIXELS) -> np.ndarr
 
 def _display(pic: images.Picture) -> np.ndarray:
     """RGB for the screen: transparency shown on white, 16-bit shown as 8-bit."""
-    img = images.to_pillow(images.Picture(images.to_uint8_rgb(pic), pic.alpha if pic.bits == 8 else None, False))
-    if img.mode == "RGBA":
-        img = images.flatten_on_white(img)
-    return preview_array(np.asarray(img.convert("RGB")))
+    return preview_array(images.to_uint8_rgb(images.on_white(pic)))
 
 
 def _path_of(upload) -> str | None:

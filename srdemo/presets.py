@@ -1,0 +1,132 @@
+"""Marketplace presets, and fitting an upscaled product photo to one.
+
+Presets are data: each names its source and the date it was checked, so a
+merchandiser can see where a rule comes from. Fitting means: the size to
+upscale to, an optional pad to a square on pure white (or kept transparency)
+with the product centred, and plain warnings when the photo breaks a rule
+(background not pure white, product too small in the frame).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SrdemoError
+from .images import Picture
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    label: str
+    longest_side: int | None = None  # target for the longest side
+    exact: tuple[int, int] | None = None  # exact (width, height) of the canvas
+    square: bool = False  # pad to a square canvas
+    white_background: bool = False  # the rules ask for pure white (255, 255, 255)
+    min_fill: float = 0.0  # product should fill at least this share of the longest side
+    format: str = "jpeg"
+    source: str = ""
+    checked: str = ""
+
+    def target(self, size: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(size to upscale the photo to, canvas size). Aspect ratio is always kept."""
+        w, h = size
+        if self.exact is not None:
+            cw, ch = self.exact
+            f = min(cw / w, ch / h)
+        else:
+            side = self.longest_side or max(w, h)
+            f = side / max(w, h)
+            cw, ch = (side, side) if self.square else (round(w * f), round(h * f))
+        fitted = (max(1, min(cw, round(w * f))), max(1, min(ch, round(h * f))))
+        canvas = (cw, ch) if (self.square or self.exact) else fitted
+        return fitted, canvas
+
+
+PRESETS = {
+    p.id: p
+    for p in (
+        Preset(
+            "amazon-main", "Amazon main image (2000 px square, pure white, product ~85% of frame)",
+            longest_side=2000, square=True, white_background=True, min_fill=0.85, format="jpeg",
+            source="Amazon Seller Central, Product image requirements: main image on pure white RGB 255, "
+                   "product fills 85% or more of the frame, at least 1000 px on the longest side for zoom "
+                   "(1600+ recommended)",
+            checked="2026-11-26",
+        ),
+        Preset(
+            "shopify", "Shopify product image (2048 x 2048 square)",
+            exact=(2048, 2048), square=True, format="jpeg",
+            source="Shopify Help Center, Product media types and specifications: 2048 x 2048 px square "
+                   "recommended for product images",
+            checked="2026-11-26",
+        ),
+        Preset(
+            "web-1600", "Web shop, 1600 px longest side (no padding)",
+            longest_side=1600, format="webp", source="srdemo default for a zoomable web image", checked="2026-11-26",
+        ),
+    )
+}
+
+
+def custom_preset(longest_side: int | None = None, exact: tuple[int, int] | None = None, square: bool = False,
+                  fmt: str = "png") -> Preset:
+    if not longest_side and not exact:
+        raise SrdemoError("A custom size needs a longest side or an exact width and height.")
+    return Preset("custom", "Custom", longest_side=longest_side, exact=exact, square=square, format=fmt)
+
+
+def get_preset(preset_id: str) -> Preset:
+    try:
+        return PRESETS[preset_id]
+    except KeyError:
+        raise SrdemoError(f"Unknown preset '{preset_id}'. Choose one of: {', '.join(PRESETS)}.") from None
+
+
+def _product_mask(pic: Picture) -> np.ndarray:
+    """Pixels that are product: visible and not pure white."""
+    white = np.all(pic.rgb == pic.max_value, axis=2)
+    mask = ~white
+    if pic.alpha is not None:
+        mask &= pic.alpha > 0
+    return mask
+
+
+def pad_to_canvas(pic: Picture, canvas: tuple[int, int]) -> Picture:
+    """Centre the picture on a canvas: pure white, or transparent when it has alpha."""
+    cw, ch = canvas
+    w, h = pic.size
+    if (w, h) == (cw, ch):
+        return pic
+    x0, y0 = (cw - w) // 2, (ch - h) // 2
+    rgb = np.full((ch, cw, 3), pic.max_value, dtype=pic.rgb.dtype)
+    rgb[y0 : y0 + h, x0 : x0 + w] = pic.rgb
+    alpha = None
+    if pic.alpha is not None:
+        alpha = np.zeros((ch, cw), dtype=pic.alpha.dtype)
+        alpha[y0 : y0 + h, x0 : x0 + w] = pic.alpha
+    return pic.with_pixels(rgb, alpha)
+
+
+def check_against(pic: Picture, preset: Preset) -> list[str]:
+    """Plain warnings where the finished image breaks the preset's rules."""
+    warnings = []
+    if pic.alpha is not None:
+        warnings.append("transparent background kept")
+    if preset.white_background:
+        border = np.concatenate([pic.rgb[0], pic.rgb[-1], pic.rgb[:, 0], pic.rgb[:, -1]])
+        opaque_border = True if pic.alpha is None else bool(
+            np.concatenate([pic.alpha[0], pic.alpha[-1], pic.alpha[:, 0], pic.alpha[:, -1]]).min() == pic.max_value
+        )
+        if not (border == pic.max_value).all() or not opaque_border:
+            warnings.append("background not pure white")
+    if preset.min_fill > 0:
+        mask = _product_mask(pic)
+        if mask.any():
+            ys, xs = np.nonzero(mask)
+            fill = max((xs.max() - xs.min() + 1) / pic.size[0], (ys.max() - ys.min() + 1) / pic.size[1])
+            if fill < preset.min_fill:
+                warnings.append(f"product fills {fill:.0%} of the frame; {preset.label.split(' (')[0]} asks for {preset.min_fill:.0%}")
+    return warnings
