@@ -163,6 +163,10 @@ def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
     exif_bytes = exif.tobytes() if len(exif) else None
     xmp = img.info.get("xmp")
 
+    def picture(rgb: np.ndarray, alpha: np.ndarray | None, grey: bool) -> Picture:
+        return Picture(rgb, alpha, grey, icc=icc, exif=exif_bytes, xmp=xmp, name=name, source_mode=source_mode,
+                       notes=tuple(notes))
+
     if img.mode == "CMYK":
         img, icc = _cmyk_to_srgb(img, icc, name, notes)
     if img.mode == "P":
@@ -177,19 +181,19 @@ def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
         if grey16.min() < 0 or grey16.max() > 65535:
             raise SrdemoError(f"'{name}' holds 32-bit integer pixels, which srdemo does not support.")
         grey16 = grey16.astype(np.uint16)
-        return Picture(np.repeat(grey16[..., None], 3, axis=2), None, True, icc, exif_bytes, xmp, name, source_mode, tuple(notes))
+        return picture(np.repeat(grey16[..., None], 3, axis=2), None, True)
     if img.mode == "F":
         raise SrdemoError(f"'{name}' holds floating-point pixels, which srdemo does not support.")
     if img.mode in ("L", "LA"):
         arr = np.asarray(img)
         grey = arr if arr.ndim == 2 else arr[..., 0]
         alpha = arr[..., 1].copy() if img.mode == "LA" else None
-        return Picture(np.repeat(grey[..., None], 3, axis=2), alpha, True, icc, exif_bytes, xmp, name, source_mode, tuple(notes))
+        return picture(np.repeat(grey[..., None], 3, axis=2), alpha, True)
     if img.mode not in ("RGB", "RGBA"):
         img = img.convert("RGBA" if "A" in img.mode else "RGB")
     arr = np.asarray(img)
     alpha = arr[..., 3].copy() if img.mode == "RGBA" else None
-    return Picture(np.ascontiguousarray(arr[..., :3]), alpha, False, icc, exif_bytes, xmp, name, source_mode, tuple(notes))
+    return picture(np.ascontiguousarray(arr[..., :3]), alpha, False)
 
 
 def _cmyk_to_srgb(img: Image.Image, icc: bytes | None, name: str, notes: list[str]) -> tuple[Image.Image, None]:
