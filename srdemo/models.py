@@ -49,6 +49,7 @@ class ModelSpec:
     path: Path | None = None
     hub_file: hub.HubFile | None = None
     notes: str = ""
+    for_compressed: bool = False  # trained to undo JPEG damage: a clean self-check understates it
 
     @property
     def native_scale(self) -> int:
@@ -97,6 +98,7 @@ HUB_MODELS = (
         "huggingface.co/Phips/2xNomosUni_span_multijpg, file 2xNomosUni_span_multijpg.pth (listed in srdemo's "
         "shared data README)",
         hub_file=hub.HubFile("Phips/2xNomosUni_span_multijpg", "2xNomosUni_span_multijpg.pth"),
+        for_compressed=True,
     ),
 )
 

@@ -18,7 +18,16 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 
+import hashlib  # noqa: E402
+import shutil  # noqa: E402
+import uuid  # noqa: E402
+
 from . import hub, images, models  # noqa: E402
+from .batch import REPORT_FIELDS, BatchOptions, parse_preset, run_batch  # noqa: E402
+from .compare import compare, zoom  # noqa: E402
+from .jobs import JOBS  # noqa: E402
+from .metadata import MetadataPolicy  # noqa: E402
+from .presets import PRESETS  # noqa: E402
 from .engine import EngineOptions, estimate_seconds, pick_device, recorded_speed  # noqa: E402
 from .errors import Cancelled, SrdemoError  # noqa: E402
 from .pipeline import target_size, upscale_picture  # noqa: E402
@@ -167,6 +176,113 @@ def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, r
                   request, progress, oauth_token)
 
 
+# ---------------------------------------------------------------- owners, batch, compare
+
+
+def owner_of(browser_key: str | None, request: gr.Request | None) -> str:
+    """Who a job belongs to: the signed-in user on a Space, else this browser, else this session."""
+    user = getattr(request, "username", None)
+    if user:
+        return f"user:{user}"
+    if browser_key:
+        return f"browser:{browser_key}"
+    return f"session:{getattr(request, 'session_hash', None) or 'local'}"
+
+
+def on_load_key(key: str | None) -> str:
+    return key or uuid.uuid4().hex
+
+
+def _owner_dir(owner: str) -> Path:
+    return get_settings().run_dir / "batches" / hashlib.sha256(owner.encode()).hexdigest()[:16]
+
+
+def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality, keep_meta, mark_ai, key,
+                   request: gr.Request):
+    owner = owner_of(key, request)
+    paths = [p for p in (_path_of(f) for f in (files or [])) if p]
+    if not paths:
+        raise gr.Error("Please upload images or a zip first.")
+    try:
+        options = BatchOptions(
+            model=model_id, scale=float(scale),
+            preset=parse_preset(None if preset_id in ("none", "custom") else preset_id, size if preset_id == "custom" else None, bool(square)),
+            fmt=None if fmt == "preset default" else fmt, quality=int(quality),
+            metadata=MetadataPolicy(keep_private=bool(keep_meta), provenance=bool(mark_ai)),
+        )
+        models.resolve(model_id)
+    except SrdemoError as exc:
+        raise gr.Error(str(exc)) from None
+    job_dir = _owner_dir(owner) / uuid.uuid4().hex[:12]
+    inputs = job_dir / "input"
+    inputs.mkdir(parents=True)
+    copies = []
+    for p in paths:  # copy now: Gradio's upload cache is not ours to keep
+        copies.append(inputs / Path(p).name)
+        shutil.copy(p, copies[-1])
+
+    def work(job):
+        def step(i, name):
+            job.done, job.message = i, name
+
+        return run_batch(copies, job_dir / "output", options, progress=step, should_stop=job.should_stop)
+
+    try:
+        JOBS.submit(owner, "batch", work)
+    except SrdemoError as exc:
+        raise gr.Error(str(exc)) from None
+    return on_batch_status(key, request)
+
+
+def on_batch_status(key, request: gr.Request):
+    """The owner's latest batch: a status line, the report so far, and the zip when finished."""
+    job = JOBS.latest(owner_of(key, request), "batch")
+    if job is None:
+        return "No batch yet.", [], None
+    if job.running:
+        return f"Running: {job.done} file(s) done, last: {job.message}", [], None
+    if job.status == "failed":
+        return f"Failed: {job.error}", [], None
+    result = job.result
+    rows = [[r.get(f, "") for f in REPORT_FIELDS] for r in result.rows] if result else []
+    done = sum(r.get("status") == "ok" for r in result.rows) if result else 0
+    state = "Cancelled" if job.status == "cancelled" else "Finished"
+    text = f"{state}: {done} image(s) done, {result.failed if result else 0} failed. Download the zip below."
+    return text, rows, str(result.zip_path) if result else None
+
+
+def on_batch_cancel(key, request: gr.Request):
+    cancelled = JOBS.cancel(owner_of(key, request), "batch")
+    return "Cancelling after the current file..." if cancelled else "No batch is running."
+
+
+def on_compare(upload, model_a, model_b, scale, request: gr.Request, progress=gr.Progress()):
+    try:
+        pic = _decode_upload(upload)
+        a, b = models.load(model_a), models.load(model_b)
+        with _NEURAL_SLOTS:
+            result = compare(pic, a, b, float(scale), options=EngineOptions.from_settings())
+    except SrdemoError as exc:
+        raise gr.Error(str(exc)) from None
+    out_dir = Path(tempfile.mkdtemp(prefix="srdemo-ab-"))
+    saved = []
+    for tag, res in (("A", result.a), ("B", result.b)):
+        path = out_dir / f"{tag}.png"
+        path.write_bytes(images.encode(res.picture, "png"))
+        saved.append(str(path))
+    state = {"paths": saved, "in_size": list(pic.size)}
+    slider = (_display(result.a.picture), _display(result.b.picture))
+    return slider, result.a.summary(), result.b.summary(), result.sentence, state, _display(pic)
+
+
+def on_zoom(state, evt: gr.SelectData):
+    if not state:
+        raise gr.Error("Run the comparison first, then click the photo.")
+    x, y = evt.index
+    crops = [zoom(images.decode(Path(p)), x, y, tuple(state["in_size"])) for p in state["paths"]]
+    return crops[0], crops[1]
+
+
 def on_cancel(request: gr.Request):
     _cancel_flag(request).set()
     return "Cancelling..."
@@ -218,6 +334,60 @@ def build_demo() -> gr.Blocks:
             if examples:
                 gr.Examples(examples, inputs=[upload], label="Examples (click one)")
 
+        browser_key = gr.BrowserState("", storage_key="srdemo-owner")
+        with gr.Tab("Batch"):
+            gr.Markdown(
+                "Upscale a whole delivery: several images or one zip (sub-folders are kept). "
+                "The result is a zip with the same folders and a `report.csv`. It keeps running if you close or reload the page."
+            )
+            with gr.Row():
+                with gr.Column():
+                    batch_files = gr.File(label="Images or a zip", file_count="multiple", elem_id="batch-files")
+                    preset = gr.Dropdown(
+                        [("No preset: just the scale below", "none")] + [(p.label, p.id) for p in PRESETS.values()]
+                        + [("Custom size", "custom")],
+                        value="none", label="Marketplace preset", elem_id="batch-preset",
+                    )
+                    with gr.Row():
+                        custom_size = gr.Textbox(label="Custom size: longest side (1600) or WxH (1200x900)", value="1600")
+                        custom_square = gr.Checkbox(label="Pad to a square on white", value=False)
+                    batch_model = gr.Dropdown(choices, value=default, label="Model")
+                    batch_scale = gr.Slider(1, 8, value=4, step=0.5, label="Scale (when no preset)")
+                    with gr.Row():
+                        batch_fmt = gr.Radio(["preset default", "png", "jpeg", "webp"], value="preset default", label="Format")
+                        batch_quality = gr.Slider(50, 100, value=90, step=1, label="JPEG/WebP quality")
+                    keep_meta = gr.Checkbox(label="Keep private metadata (GPS, serial numbers, owner names, XMP/IPTC)", value=False)
+                    mark_ai = gr.Checkbox(label="Mark as AI-processed (IPTC DigitalSourceType, EXIF Software)", value=False)
+                    with gr.Row():
+                        batch_run = gr.Button("Run batch", variant="primary", elem_id="batch-run")
+                        batch_stop = gr.Button("Cancel batch", elem_id="batch-cancel")
+                with gr.Column():
+                    batch_status = gr.Textbox(label="Status", interactive=False, elem_id="batch-status")
+                    batch_zip = gr.File(label="Results (zip)", elem_id="batch-zip")
+                    batch_report = gr.Dataframe(headers=REPORT_FIELDS, label="Report", elem_id="batch-report", wrap=True)
+            gr.Markdown("Presets: " + "; ".join(f"**{p.label}**, source: {p.source} (checked {p.checked})" for p in PRESETS.values()))
+
+        with gr.Tab("Compare A/B"):
+            gr.Markdown("Two models on the same photo. Click a spot on the photo to zoom both results there.")
+            with gr.Row():
+                with gr.Column():
+                    ab_upload = gr.File(label="Product photo", elem_id="ab-upload")
+                    ab_a = gr.Dropdown(choices, value="bicubic", label="Model A")
+                    ab_b = gr.Dropdown(choices, value=default, label="Model B")
+                    ab_scale = gr.Slider(1, 8, value=4, step=0.5, label="Scale")
+                    ab_run = gr.Button("Compare", variant="primary", elem_id="ab-run")
+                    ab_photo = gr.Image(label="Click to zoom", interactive=False, elem_id="ab-photo")
+                with gr.Column():
+                    ab_slider = gr.ImageSlider(label="A (left) / B (right)", format="png", type="numpy", elem_id="ab-slider")
+                    ab_sentence = gr.Textbox(label="In one sentence", interactive=False, elem_id="ab-sentence")
+                    with gr.Row():
+                        ab_fig_a = gr.Textbox(label="A", lines=6, interactive=False)
+                        ab_fig_b = gr.Textbox(label="B", lines=6, interactive=False)
+                    with gr.Row():
+                        zoom_a = gr.Image(label="A, zoomed", interactive=False, elem_id="zoom-a")
+                        zoom_b = gr.Image(label="B, zoomed", interactive=False, elem_id="zoom-b")
+            ab_state = gr.State(None)
+
         upload.change(on_preview, [upload], [preview, info], api_name="preview")
         gr.on(
             [upload.change, model.change, scale.change, repo.change],
@@ -231,6 +401,23 @@ def build_demo() -> gr.Blocks:
             concurrency_limit=None,  # neural jobs are limited by _NEURAL_SLOTS, classic ones never wait
         )
         cancel.click(on_cancel, None, [figures], api_name="cancel", cancels=[run_event])
+
+        demo.load(on_load_key, [browser_key], [browser_key], api_name=False)
+        batch_outputs = [batch_status, batch_report, batch_zip]
+        batch_run.click(
+            on_batch_start,
+            [batch_files, preset, custom_size, custom_square, batch_model, batch_scale, batch_fmt, batch_quality,
+             keep_meta, mark_ai, browser_key],
+            batch_outputs, api_name="batch_start",
+        )
+        batch_stop.click(on_batch_cancel, [browser_key], [batch_status], api_name="batch_cancel")
+        gr.Timer(1.0).tick(on_batch_status, [browser_key], batch_outputs, api_name="batch_status", show_progress="hidden")
+        demo.load(on_batch_status, [browser_key], batch_outputs, api_name=False)
+        ab_run.click(
+            on_compare, [ab_upload, ab_a, ab_b, ab_scale],
+            [ab_slider, ab_fig_a, ab_fig_b, ab_sentence, ab_state, ab_photo], api_name="compare",
+        )
+        ab_photo.select(on_zoom, [ab_state], [zoom_a, zoom_b], api_name="zoom")
         gr.Markdown(
             f"Limits: {settings.max_input_pixels / 1e6:.0f} MP in, {settings.max_output_pixels / 1e6:.0f} MP out, "
             f"{settings.max_file_bytes / 1e6:.0f} MB per file. Scores are PSNR/SSIM on luma (the published SR protocol)."
@@ -246,6 +433,7 @@ def launch(host: str | None = None, port: int | None = None, **kwargs) -> None:
         server_name=host,
         server_port=port,
         max_file_size=get_settings().max_file_bytes,
+        allowed_paths=[str(get_settings().run_dir)],  # batch zips; folders are named by unguessable ids
         show_error=True,
         **kwargs,
     )

@@ -103,3 +103,58 @@ def test_estimate_speaks_plainly(client):
     assert text.startswith("Instant")
     text = client.predict(handle_file(str(ROOT / "examples" / "packaging_small.png")), "realesrgan-x4", 4, "", api_name="/estimate")
     assert "needs downloading" in text
+
+
+def _wait_for_batch(client, timeout=120):
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status, report, zip_path = client.predict("", api_name="/batch_status")
+        if not status.startswith("Running"):
+            return status, report, zip_path
+        time.sleep(0.5)
+    raise AssertionError("batch did not finish")
+
+
+def test_batch_through_the_api_with_a_messy_zip(client, tmp_path):
+    import zipfile
+
+    from gradio_client import handle_file
+
+    delivery = tmp_path / "delivery.zip"
+    with zipfile.ZipFile(delivery, "w") as zf:
+        zf.write(ROOT / "examples" / "packaging_small.png", "boxes/small/packaging.png")
+        zf.write(ROOT / "examples" / "jar_label_text.png", "jar.png")
+        zf.writestr("boxes/corrupt.png", b"\x89PNG\r\n\x1a\n broken")
+        zf.writestr("../outside.png", (ROOT / "examples" / "jar_label_text.png").read_bytes())
+    client.predict([handle_file(str(delivery))], "amazon-main", "", False, "lanczos", 4, "preset default", 90,
+                   False, False, "", api_name="/batch_start")
+    status, report, zip_path = _wait_for_batch(client)
+    assert status.startswith("Finished")
+    rows = {r[0]: r for r in report["data"]}
+    assert rows["boxes/small/packaging.png"][1] == "ok" and rows["boxes/small/packaging.png"][3] == "2000x2000"
+    assert rows["boxes/corrupt.png"][1] == "failed"
+    assert rows["../outside.png"][1] == "skipped"
+    with zipfile.ZipFile(zip_path) as zf:
+        assert {"boxes/small/packaging.jpg", "jar.jpg", "report.csv"} == set(zf.namelist())
+
+
+def test_batches_belong_to_their_owner(app_url, client):
+    from gradio_client import Client
+
+    other = Client(app_url, verbose=False)
+    status, _, _ = other.predict("", api_name="/batch_status")
+    assert status == "No batch yet."
+    assert other.predict("", api_name="/batch_cancel") == "No batch is running."
+
+
+def test_compare_returns_two_images_figures_and_a_sentence(client):
+    from gradio_client import handle_file
+
+    (a, b), fig_a, fig_b, sentence, photo = client.predict(
+        handle_file(str(ROOT / "examples" / "jar_label_text.png")), "bicubic", "lanczos", 2, api_name="/compare"
+    )
+    assert Image.open(a).size == Image.open(b).size == (320, 320)
+    assert "Model: bicubic" in fig_a and "Model: lanczos" in fig_b
+    assert sentence.startswith("B ") and "round-trip check" in sentence and "s vs" in sentence

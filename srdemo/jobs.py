@@ -1,0 +1,87 @@
+"""Background jobs (batches now, training next) that outlive the browser tab.
+
+A job runs in a thread; the page only polls its state, so closing or
+reloading the page does not stop it, and reopening shows where it is. Jobs
+belong to an owner (the signed-in user on a Space, else a browser key kept in
+the browser's local storage): nobody sees or cancels another's jobs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Cancelled, SrdemoError
+
+
+@dataclass
+class Job:
+    id: str
+    owner: str
+    kind: str
+    status: str = "running"  # running, done, failed, cancelled
+    done: int = 0
+    total: int | None = None
+    message: str = "Starting"
+    result: Any = None
+    error: str | None = None
+    started: float = field(default_factory=time.time)
+    cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+    def should_stop(self) -> bool:
+        return self.cancel_event.is_set()
+
+
+class JobManager:
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, owner: str, kind: str, work: Callable[[Job], Any]) -> Job:
+        """Start ``work(job)`` in a thread. One running job of a kind per owner."""
+        if not owner:
+            raise SrdemoError("Your session has no identity yet; reload the page.")
+        with self._lock:
+            if any(j.owner == owner and j.kind == kind and j.running for j in self._jobs.values()):
+                raise SrdemoError(f"You already have a {kind} running. Wait for it or cancel it first.")
+            job = Job(uuid.uuid4().hex, owner, kind)
+            self._jobs[job.id] = job
+
+        def run() -> None:
+            try:
+                job.result = work(job)
+                job.status = "cancelled" if job.should_stop() else "done"
+            except Cancelled:
+                job.status = "cancelled"
+            except SrdemoError as exc:
+                job.status, job.error = "failed", str(exc)
+            except Exception as exc:  # a bug: keep the server alive and say something useful
+                traceback.print_exc()
+                job.status, job.error = "failed", f"Unexpected error ({type(exc).__name__}); the details are in the server log."
+
+        threading.Thread(target=run, name=f"srdemo-{kind}-{job.id[:8]}", daemon=True).start()
+        return job
+
+    def latest(self, owner: str, kind: str) -> Job | None:
+        with self._lock:
+            mine = [j for j in self._jobs.values() if j.owner == owner and j.kind == kind]
+        return max(mine, key=lambda j: j.started) if mine else None
+
+    def cancel(self, owner: str, kind: str) -> bool:
+        job = self.latest(owner, kind)
+        if job is None or not job.running:
+            return False
+        job.cancel_event.set()
+        return True
+
+
+JOBS = JobManager()
