@@ -154,3 +154,38 @@ def test_colour_difference_matches_published_ciede2000_data():
     expected = float(deltaE_ciede2000(rgb2lab(a), rgb2lab(b)).mean())
     assert metrics.colour_difference(a, b) == pytest.approx(expected, rel=1e-6)
     assert metrics.colour_difference(a, a) == 0
+
+
+@pytest.mark.slow
+def test_two_torchrun_workers_process_each_file_once_and_merge_the_same_report(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import _free_port
+
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    for i in range(7):
+        render_product(50 + i, 64).save(src / ("sub" if i % 2 else "") / f"p{i}.png")
+    (src / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnope")
+    args = ["batch", str(src), "--model", "lanczos", "--scale", "2", "--no-check"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    one = subprocess.run([sys.executable, "-m", "srdemo", *args, "--out", str(tmp_path / "one")],
+                         cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert one.returncode == 2  # one broken file
+    two = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(_free_port()),
+         "-m", "srdemo", *args, "--out", str(tmp_path / "two")],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert (tmp_path / "two" / "report.csv").exists(), two.stderr[-2000:]
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
+    a, b = read_report(tmp_path / "one" / "report.csv"), read_report(tmp_path / "two" / "report.csv")
+    assert strip(a) == strip(b)
+    files = [r["file"] for r in b]
+    assert len(files) == len(set(files)) == 8
+    for part in ("report-0.csv", "report-1.csv"):
+        assert 0 < len(read_report(tmp_path / "two" / part)) < 8  # the work really was split
+    with zipfile.ZipFile(tmp_path / "two" / "results.zip") as zf:
+        assert sorted(zf.namelist()) == sorted([r["file"] for r in b if r["status"] == "ok"] + ["report.csv"])

@@ -1,0 +1,101 @@
+"""A 200-image batch in the app, with a single upscale asked for in the middle of it.
+
+    python benchmarks/batch.py [--model ID] [--count 200] [--size 600]
+
+Starts the app (``python app.py``) on a free port, sends a zip of rendered
+600x600 product photos through the Batch API, records the app process's
+memory after image 20 and after the last one, and times single 256x256
+upscales through gradio_client while the batch runs. Targets: memory after
+image 200 within 10% of memory after image 20; each single upscale < 5 s.
+The built-in x4 model is the intended subject; until it ships, pass a neural
+x4 model (default: ../shared/ref-weights/span_ch28_x4.safetensors via SRDEMO_MODEL_DIR).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "ref-weights"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", default="local:span_ch28_x4.safetensors")
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--size", type=int, default=600)
+    args = parser.parse_args()
+
+    from gradio_client import Client, handle_file
+
+    from srdemo.synthetic import render_product
+
+    work = Path(tempfile.mkdtemp(prefix="srdemo-bench-"))
+    zpath = work / "delivery.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for i in range(args.count):
+            img = render_product(i, args.size)
+            path = work / "p.png"
+            img.save(path)
+            zf.write(path, f"shelf{i % 10}/p{i:03d}.png")
+    render_product(9999, 256).save(work / "single.png")
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "SRDEMO_MODEL_DIR": str(SHARED),
+           "SRDEMO_RUN_DIR": str(work / "runs"), "SRDEMO_MAX_FILE_MB": "500"}
+    app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(240):
+            try:
+                client = Client(url, verbose=False)
+                break
+            except Exception:
+                time.sleep(0.5)
+        proc = psutil.Process(app.pid)
+        # warm the single-image path once so the first timing is not a model load
+        client.predict(handle_file(str(work / "single.png")), args.model, 4, "", "", "", "", None, "png", 90, api_name="/upscale")
+        client.predict([handle_file(str(zpath))], "none", "", False, args.model, 4, "png", 90, False, False, "", api_name="/batch_start")
+        rss_at: dict[int, float] = {}
+        singles: list[float] = []
+        start = time.time()
+        while True:
+            status = client.predict("", api_name="/batch_status")[0]
+            done = int(status.split(":")[1].split("file")[0]) if status.startswith("Running") else args.count
+            if done >= 20 and 20 not in rss_at:
+                rss_at[20] = proc.memory_info().rss / 2**20
+            if not status.startswith("Running"):
+                rss_at[args.count] = proc.memory_info().rss / 2**20
+                break
+            if len(singles) < 5 and done >= 5 * (len(singles) + 1):
+                t = time.perf_counter()
+                client.predict(handle_file(str(work / "single.png")), args.model, 4, "", "", "", "", None, "png", 90, api_name="/upscale")
+                singles.append(time.perf_counter() - t)
+            time.sleep(1)
+        total = time.time() - start
+    finally:
+        app.terminate()
+    print(f"batch of {args.count} images {args.size}x{args.size}, x4, model {args.model}: {total:.0f} s; {status}")
+    print(f"{'measure':<44} {'value':>10} {'target':>12}")
+    print(f"{'RSS after image 20 (MB)':<44} {rss_at.get(20, float('nan')):>10.0f}")
+    print(f"{'RSS after image ' + str(args.count) + ' (MB)':<44} {rss_at[args.count]:>10.0f}")
+    ratio = rss_at[args.count] / rss_at.get(20, float("nan"))
+    print(f"{'ratio':<44} {ratio:>10.3f} {'<= 1.10':>12}")
+    for i, s in enumerate(singles):
+        print(f"{'single 256x256 x4 upscale during batch #' + str(i + 1) + ' (s)':<44} {s:>10.2f} {'< 5':>12}")
+
+
+if __name__ == "__main__":
+    main()
