@@ -189,3 +189,33 @@ def test_two_torchrun_workers_process_each_file_once_and_merge_the_same_report(t
         assert 0 < len(read_report(tmp_path / "two" / part)) < 8  # the work really was split
     with zipfile.ZipFile(tmp_path / "two" / "results.zip") as zf:
         assert sorted(zf.namelist()) == sorted([r["file"] for r in b if r["status"] == "ok"] + ["report.csv"])
+
+
+def test_cli_batch_with_a_messy_zip(delivery, tmp_path):
+    from srdemo.cli import main
+
+    assert main(["batch", str(delivery), "--model", "lanczos", "--preset", "shopify", "--out", str(tmp_path / "o")]) == 2
+    rows = {r["file"]: r for r in read_report(tmp_path / "o" / "report.csv")}
+    assert rows["shelf/a/jam.png"]["output size"] == "2048x2048"
+    assert rows["shelf/broken.jpg"]["status"] == "failed"
+    assert rows["../../evil.png"]["status"] == "skipped"
+    with zipfile.ZipFile(tmp_path / "o" / "results.zip") as zf:
+        assert "shelf/a/jam.jpg" in zf.namelist()
+
+
+def test_ab_sentence_states_speed_quality_and_the_compressed_caveat():
+    from srdemo.compare import describe
+    from srdemo.metrics import Comparison, Scores
+    from srdemo.pipeline import UpscaleResult
+
+    def result(psnr, seconds):
+        comp = Comparison("self-check", Scores(psnr, 0.9), Scores(28.0, 0.8))
+        return UpscaleResult(None, None, "m", "CPU", seconds, (1, 1), (4, 4), comp, 4)
+
+    plain, jpeg_model = models.resolve("lanczos"), models.resolve("nomos-span-x2-jpeg")
+    text = describe(result(30.0, 1.0), result(30.8, 3.0), plain, plain)
+    assert text.startswith("B is 0.8 dB closer on the round-trip check and 3.0x slower")
+    assert "JPEG" not in text
+    text = describe(result(30.0, 2.0), result(29.0, 1.0), plain, jpeg_model)
+    assert "B is 1.0 dB further" in text and "2.0x faster" in text
+    assert "B is trained for compressed (JPEG) photos" in text and "clean downscaling only" in text
