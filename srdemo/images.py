@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
-
 from PIL.PngImagePlugin import PngInfo
 
 from .errors import SrdemoError

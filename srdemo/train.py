@@ -30,8 +30,9 @@ from . import metrics
 from .datasets import collect
 from .degradations import DEGRADATIONS, matlab_imresize
 from .engine import DEVICE_LOCK, pick_device
-from .errors import Cancelled, SrdemoError
-from .models import fuse_reparameterised, load as load_model
+from .errors import SrdemoError
+from .models import fuse_reparameterised
+from .models import load as load_model
 
 CHECKPOINT = "checkpoint.safetensors"
 BEST = "best.safetensors"

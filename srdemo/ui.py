@@ -8,29 +8,28 @@ every file first, including broken ones.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import tempfile
 import threading
+import uuid
 from pathlib import Path
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is imported
 
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 
-import hashlib  # noqa: E402
-import shutil  # noqa: E402
-import uuid  # noqa: E402
-
 from . import hub, images, models  # noqa: E402
 from .batch import REPORT_FIELDS, BatchOptions, parse_preset, run_batch  # noqa: E402
 from .compare import compare, zoom  # noqa: E402
+from .engine import EngineOptions, estimate_seconds, pick_device, recorded_speed  # noqa: E402
+from .errors import SrdemoError  # noqa: E402
 from .jobs import JOBS  # noqa: E402
 from .metadata import MetadataPolicy  # noqa: E402
-from .presets import PRESETS  # noqa: E402
-from .engine import EngineOptions, estimate_seconds, pick_device, recorded_speed  # noqa: E402
-from .errors import Cancelled, SrdemoError  # noqa: E402
 from .pipeline import target_size, upscale_picture  # noqa: E402
+from .presets import PRESETS  # noqa: E402
 from .settings import get_settings  # noqa: E402
 
 PREVIEW_PIXELS = 4_000_000  # the slider shows at most ~4 MP; the download is full size

@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT
 from srdemo import images, metrics, models
 from srdemo.batch import BatchOptions, parse_preset, read_report, run_batch
 from srdemo.metadata import DIGITAL_SOURCE_TYPE, MetadataPolicy
 from srdemo.pipeline import upscale_picture
 from srdemo.presets import PRESETS, check_against, get_preset, pad_to_canvas
 from srdemo.synthetic import render_product
+
+from conftest import ROOT
 
 
 def _png(img: Image.Image) -> bytes:

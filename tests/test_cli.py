@@ -3,14 +3,13 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT, shared_path
 from srdemo.cli import main
+
+from conftest import ROOT, shared_path
 
 
 def _run(*args, env=None):

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import shared_path
 from srdemo.degradations import bicubic_downscale, matlab_imresize
+
+from conftest import shared_path
 
 
 def test_constant_image_stays_constant_and_size_is_exact():

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import shared_path
 from srdemo import engine, models
 from srdemo.engine import EngineOptions, run_model, upscale_array
 from srdemo.errors import Cancelled, SrdemoError
+
+from conftest import shared_path
 
 
 @pytest.fixture()

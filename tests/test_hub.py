@@ -2,13 +2,13 @@
 
 import os
 
-import numpy as np
 import pytest
 from huggingface_hub import scan_cache_dir
 
-from conftest import add_to_hf_cache
 from srdemo import hub, models
 from srdemo.errors import SrdemoError
+
+from conftest import add_to_hf_cache
 
 
 def test_suite_runs_offline():

@@ -1,15 +1,14 @@
 """Metrics checked against an independent computation written here from the formulas."""
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 from scipy.ndimage import gaussian_filter
 
-from conftest import rgb_noise, shared_path
 from srdemo import metrics
+
+from conftest import rgb_noise, shared_path
 
 
 def _y(img):

@@ -9,10 +9,11 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from conftest import make_compact, shared_path
 from srdemo import models
 from srdemo.engine import EngineOptions, run_model
 from srdemo.errors import SrdemoError
+
+from conftest import make_compact, shared_path
 
 
 class _Evil:

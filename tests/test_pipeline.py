@@ -1,17 +1,17 @@
 """Product-photo guarantees and figures, for every model that can run here."""
 
 import io
-import shutil
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import SHARED, rgb_noise
 from srdemo import images, models
 from srdemo.errors import SrdemoError
 from srdemo.pipeline import bleed_transparent, keep_pure_white, upscale_picture
 from srdemo.synthetic import render_product
+
+from conftest import SHARED, rgb_noise
 
 
 def _runnable_models(tmp_path_factory):

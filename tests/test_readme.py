@@ -5,9 +5,10 @@ import re
 import gradio
 import yaml
 
-from conftest import ROOT
 from srdemo import models
 from srdemo.settings import ENV_VARS
+
+from conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
 

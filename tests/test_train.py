@@ -8,18 +8,18 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import spandrel
 import torch
 from huggingface_hub import ModelCard
 from safetensors.torch import load_file
 
-from conftest import ROOT
 from srdemo import models
 from srdemo.errors import SrdemoError
 from srdemo.synthetic import render_set
 from srdemo.train import CHECKPOINT, TrainConfig, make_batch, read_metadata, train
+
+from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
