@@ -122,3 +122,38 @@ def download(ref: HubFile, token: str | None = None) -> Path:
         raise SrdemoError(f"'{ref.repo_id}' is not a valid Hugging Face repo id.") from None
     except OSError as exc:  # network down, disk full, HTTP errors (HfHubHTTPError is an OSError)
         raise SrdemoError(f"Could not download {what}: {type(exc).__name__}. Try again later.") from None
+
+
+def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
+            commit_message: str = "Upload model trained with srdemo") -> str:
+    """Create the repo if needed and upload ``folder``; returns the repo's URL.
+
+    The token is the user's own, passed for these two requests only; it is
+    never stored, logged or echoed. Failures leave ``folder`` untouched, so
+    the push can be retried.
+    """
+    import os
+
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    repo_id = check_repo_id(repo_id)
+    if not token:
+        raise SrdemoError("Publishing needs a Hugging Face access token with write access (or sign in on the Space).")
+    api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None, token=token, library_name="srdemo")
+    try:
+        url = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
+        api.upload_folder(
+            folder_path=str(folder), repo_id=repo_id, repo_type="model", commit_message=commit_message,
+            allow_patterns=["model.safetensors", "config.json", "README.md"],
+        )
+    except HfHubHTTPError as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if status == 401:
+            raise SrdemoError("The Hub did not accept this token. Check it, or create a new one with write access.") from None
+        if status == 403:
+            raise SrdemoError(f"This token cannot write to '{repo_id}' (it may be read-only). Use a token with write access.") from None
+        raise SrdemoError(f"Publishing to '{repo_id}' failed (HTTP {status}). Your model is safe; try again.") from None
+    except OSError as exc:
+        raise SrdemoError(f"Could not reach the Hub ({type(exc).__name__}). Your model is safe; try again later.") from None
+    return str(url)

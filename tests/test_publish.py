@@ -1,0 +1,77 @@
+"""Publishing a trained model to the Hub, against a loopback stand-in (no network)."""
+
+import json
+
+import pytest
+import spandrel
+from huggingface_hub import ModelCard, scan_cache_dir
+
+from conftest import add_to_hf_cache
+from hub_standin import HubStandIn
+from srdemo import hub, models
+from srdemo.errors import SrdemoError
+from srdemo.synthetic import render_set
+from srdemo.train import TrainConfig, train
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    data = tmp_path_factory.mktemp("pub-data")
+    for i, img in enumerate(render_set(8, 64, seed=5)):
+        img.save(data / f"p{i}.png")
+    out = tmp_path_factory.mktemp("pub-run") / "shop-x2"
+    return train(TrainConfig(data=(str(data),), out=str(out), scale=2, steps=6, batch=2, patch=32, channels=8,
+                             val_every=3, val_crop=48, val_count=2))
+
+
+@pytest.fixture()
+def standin(monkeypatch):
+    import huggingface_hub.constants as c
+
+    server = HubStandIn(token="hf_write_secret", read_only={"hf_read_only"})
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", False)  # the stand-in is on loopback; nothing leaves the machine
+    yield server
+    server.close()
+
+
+def test_publish_creates_the_repo_uploads_the_folder_and_sends_the_token_only_there(trained, standin, hf_cache):
+    url = hub.publish(trained, "shop/product-x2", "hf_write_secret", private=True)
+    assert url.endswith("shop/product-x2")
+    create = next(r for r in standin.requests if r["path"] == "/api/repos/create")
+    assert json.loads(create["body"])["visibility"] == "private"
+    commits = [r for r in standin.requests if "/commit/" in r["path"]]
+    assert len(commits) == 1 and commits[0]["path"].startswith("/api/models/shop/product-x2/commit/")
+    assert set(standin.files["shop/product-x2"]) == {"model.safetensors", "config.json", "README.md"}
+    for request in standin.requests:
+        assert request["headers"].get("authorization") == "Bearer hf_write_secret"
+        assert request["path"].startswith(("/api/repos/create", "/api/validate-yaml", "/api/models/shop/product-x2/"))
+    card = ModelCard(standin.files["shop/product-x2"]["README.md"].decode())
+    assert card.data.pipeline_tag == "image-to-image" and card.data.eval_results
+    assert {r.metric_type for r in card.data.eval_results} == {"psnr", "ssim"}
+
+    # The published repo, laid into a Hugging Face cache, loads back by repo id offline.
+    for name, content in standin.files["shop/product-x2"].items():
+        src = trained.parent / f"pulled-{name}"
+        src.write_bytes(content)
+        add_to_hf_cache(hf_cache, "shop/product-x2", name, src, commit="a" * 40)
+    assert "shop/product-x2" in {r.repo_id for r in scan_cache_dir(hf_cache).repos}
+    model = models.load("shop/product-x2:model.safetensors")
+    assert model.scale == 2 and isinstance(model.descriptor, spandrel.ImageModelDescriptor)
+
+
+@pytest.mark.parametrize(
+    "token,repo,message",
+    [
+        (None, "shop/x", "needs a Hugging Face access token"),
+        ("hf_wrong", "shop/x", "did not accept this token"),
+        ("hf_read_only", "shop/x", "read-only"),
+        ("hf_write_secret", "not a repo", "not a Hugging Face repo id"),
+    ],
+)
+def test_publish_failures_are_plain_and_never_echo_the_token(trained, standin, token, repo, message):
+    with pytest.raises(SrdemoError) as err:
+        hub.publish(trained, repo, token)
+    assert message in str(err.value)
+    assert "hf_" not in str(err.value)
+    assert (trained / "model.safetensors").exists()  # nothing lost: the push can be retried
