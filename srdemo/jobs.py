@@ -31,6 +31,7 @@ class Job:
     result: Any = None
     error: str | None = None
     started: float = field(default_factory=time.time)
+    info: dict = field(default_factory=dict)  # what the page needs to show the job (e.g. its run folder)
     cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property

@@ -22,6 +22,7 @@ ENV_VARS: list[tuple[str, str, str]] = [
     ("SRDEMO_MAX_CPU_SECONDS", "600", "Jobs estimated to take longer than this on a CPU are refused before they start."),
     ("SRDEMO_TILE", "128", "Tile size (input pixels) for model inference; smaller uses less memory."),
     ("SRDEMO_MODEL_CACHE", "3", "How many loaded models stay in memory."),
+    ("SRDEMO_UPLOAD_RETENTION_HOURS", "24", "Photos uploaded for training are deleted after this many hours (trained models are kept)."),
     ("HF_HOME / HF_HUB_CACHE", "~/.cache/huggingface", "Hugging Face cache where Hub models are downloaded (huggingface_hub's own settings)."),
     ("HF_HUB_OFFLINE", "0", "1 = never touch the network; Hub models load only from the cache."),
     ("GRADIO_SERVER_NAME / GRADIO_SERVER_PORT", "127.0.0.1 / 7860", "Where the app listens (Gradio's own settings)."),
@@ -54,6 +55,7 @@ class Settings:
     max_cpu_seconds: float
     tile: int
     model_cache_size: int
+    upload_retention_hours: float
 
     @property
     def offline(self) -> bool:
@@ -73,4 +75,5 @@ def get_settings() -> Settings:
         max_cpu_seconds=_float("SRDEMO_MAX_CPU_SECONDS", 600),
         tile=max(32, int(_float("SRDEMO_TILE", 128))),
         model_cache_size=max(1, int(_float("SRDEMO_MODEL_CACHE", 3))),
+        upload_retention_hours=_float("SRDEMO_UPLOAD_RETENTION_HOURS", 24),
     )

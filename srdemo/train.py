@@ -207,6 +207,21 @@ def evaluate(net: torch.nn.Module, pairs, scale: int, device: torch.device) -> t
     return float(np.mean(psnrs)), float(np.mean(ssims))
 
 
+def save_preview(net: torch.nn.Module, pair, scale: int, device: torch.device, out: Path) -> None:
+    """The first validation image as bicubic and as the model sees it now (for a before/after view)."""
+    from PIL import Image
+
+    lr, _ = pair
+    was_training = net.training
+    net.eval()
+    with torch.inference_mode(), DEVICE_LOCK:
+        sr = net(torch.from_numpy(lr.transpose(2, 0, 1).copy())[None].to(device)).clamp(0, 1)[0].float().cpu().numpy()
+    net.train(was_training)
+    to8 = lambda a: (np.clip(a, 0, 1) * 255 + 0.5).astype(np.uint8)  # noqa: E731
+    Image.fromarray(to8(sr.transpose(1, 2, 0))).save(out / "preview_model.png")
+    Image.fromarray(to8(np.clip(matlab_imresize(lr, scale), 0, 1))).save(out / "preview_bicubic.png")
+
+
 def bicubic_scores(pairs, scale: int) -> tuple[float, float]:
     scores = [metrics.score(np.clip(matlab_imresize(lr * 255, scale), 0, 255), hr, scale) for lr, hr in pairs]
     return float(np.mean([s.psnr for s in scores])), float(np.mean([s.ssim for s in scores]))
@@ -380,9 +395,11 @@ def train(
         loss_value = float(loss.detach())
         history.loss.append((step, loss_value))
         if pairs and rank == 0 and (step % config.val_every == 0 or step == config.steps):
-            psnr, ssim = evaluate(eval_net(), pairs, config.scale, device)
+            scored = eval_net()
+            psnr, ssim = evaluate(scored, pairs, config.scale, device)
+            save_preview(scored, pairs[0], config.scale, device, out)
             if psnr > history.best_psnr():
-                atomic_save(export_state(eval_net()), {"step": step, "psnr": psnr}, out / BEST)
+                atomic_save(export_state(scored), {"step": step, "psnr": psnr}, out / BEST)
             history.val.append((step, psnr, ssim))
         if step % config.checkpoint_every == 0 or step == config.steps:
             save_checkpoint()

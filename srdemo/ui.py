@@ -21,7 +21,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is i
 import gradio as gr  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import hub, images, models  # noqa: E402
+from . import hub, images, models, runs  # noqa: E402
 from .batch import REPORT_FIELDS, BatchOptions, parse_preset, run_batch  # noqa: E402
 from .compare import compare, zoom  # noqa: E402
 from .engine import EngineOptions, estimate_seconds, pick_device, recorded_speed  # noqa: E402
@@ -32,6 +32,15 @@ from .pipeline import target_size, upscale_picture  # noqa: E402
 from .presets import PRESETS  # noqa: E402
 from .settings import get_settings  # noqa: E402
 
+try:  # On a ZeroGPU Space, GPU work must be declared; elsewhere this is a no-op.
+    import spaces
+
+    gpu = spaces.GPU
+except ImportError:  # pragma: no cover - depends on the platform
+    def gpu(fn):
+        return fn
+
+ZERO_GPU = bool(os.environ.get("SPACES_ZERO_GPU"))
 PREVIEW_PIXELS = 4_000_000  # the slider shows at most ~4 MP; the download is full size
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 
@@ -85,10 +94,15 @@ def _decode_upload(upload, what: str = "image") -> images.Picture:
     return images.decode(Path(path), name=Path(path).name)
 
 
-def _choose_model(model_id: str, repo: str, filename: str, revision: str, token: str) -> models.LoadedModel:
+def _choose_model(model_id: str, repo: str, filename: str, revision: str, token: str, owner: str = "") -> models.LoadedModel:
     if (repo or "").strip():
         ref = hub.hub_file(repo, filename, revision)
         return models.load(models.hub_spec(ref), token=(token or "").strip() or None)
+    owned = runs.resolve_owned(owner, model_id)
+    if owned is not None:
+        return models.load(owned)
+    if model_id not in {spec.id for spec in models.catalogue()}:  # no server paths or other refs from the page
+        raise SrdemoError(f"Unknown model '{model_id}'. Pick one from the list, or use the Hub fields.")
     return models.load(model_id)
 
 
@@ -136,8 +150,9 @@ ON_SPACE = bool(os.environ.get("SPACE_ID"))
 """On a Hugging Face Space, users may sign in; locally there is no sign-in (Gradio would need your own login)."""
 
 
-def on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality,
-           request: gr.Request, progress=gr.Progress(), oauth_token=None):
+@gpu
+def on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key="",
+           request: gr.Request = None, progress=gr.Progress(), oauth_token=None):
     flag = _cancel_flag(request)
     flag.clear()
     # A typed token wins; otherwise the signed-in user's own token (on a Space). Never the owner's.
@@ -146,7 +161,7 @@ def on_run(upload, model_id, scale, repo, filename, revision, token, reference, 
         pic = _decode_upload(upload)
         ref = _decode_upload(reference, "reference") if _path_of(reference) else None
         progress(0.0, desc="Loading model")
-        model = _choose_model(model_id, repo, filename, revision, user_token)
+        model = _choose_model(model_id, repo, filename, revision, user_token, owner_of(key, request))
         run = lambda: upscale_picture(  # noqa: E731
             model, pic, float(scale), reference=ref,
             progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set,
@@ -168,10 +183,10 @@ def on_run(upload, model_id, scale, repo, filename, revision, token, reference, 
     return slider, str(out_path), result.summary()
 
 
-def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality,
+def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key,
                      request: gr.Request, oauth_token: gr.OAuthToken | None, progress=gr.Progress()):
     """``on_run`` with the visitor's sign-in token (Spaces only)."""
-    return on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality,
+    return on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key,
                   request, progress, oauth_token)
 
 
@@ -282,6 +297,123 @@ def on_zoom(state, evt: gr.SelectData):
     return crops[0], crops[1]
 
 
+# ---------------------------------------------------------------- training tab
+
+
+def _owner_for_training(key, request) -> str:
+    if ON_SPACE and not getattr(request, "username", None):
+        raise gr.Error("On this shared Space, please sign in with Hugging Face to train: your runs and models stay yours.")
+    return owner_of(key, request)
+
+
+def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, key, request: gr.Request):
+    if ZERO_GPU:
+        raise gr.Error(ZERO_GPU_TEXT)
+    owner = _owner_for_training(key, request)
+    paths = [Path(p) for p in (_path_of(f) for f in (files or [])) if p]
+    try:
+        runs.start(owner, paths, bool(use_examples), runs.RunSettings(
+            base=None if base == "scratch" else base, scale=int(scale), degrade=degrade, length=length,
+            lr=float(lr), batch=int(batch), patch=int(patch), seed=int(seed),
+        ))
+    except SrdemoError as exc:
+        raise gr.Error(str(exc)) from None
+    return on_train_status(key, request)
+
+
+def on_train_status(key, request: gr.Request):
+    """Status line, loss and PSNR curves, reference figures, preview pair, zip."""
+    import pandas as pd
+
+    owner = owner_of(key, request)
+    job = JOBS.latest(owner, "training")
+    run = job.info.get("run") if job else runs.latest_run(owner)
+    empty = pd.DataFrame({"step": [], "value": []})
+    if run is None:
+        return "No training run yet.", empty, empty, "", None, None
+    history = job.result if job is not None and job.result is not None and not isinstance(job.result, Path) else None
+    hist_file = Path(run) / "model" / "history.json"
+    if history is None and hist_file.exists():
+        import json as _json
+
+        from .train import History
+
+        history = History(**_json.loads(hist_file.read_text()))
+    loss = pd.DataFrame(history.loss if history else [], columns=["step", "value"])
+    val = pd.DataFrame([(s_, p) for s_, p, _ in history.val] if history else [], columns=["step", "value"])
+    figures = []
+    if history is not None and history.bicubic:
+        figures.append(f"Bicubic on your held-out photos: {history.bicubic[0]:.2f} dB")
+    if history is not None and history.base:
+        figures.append(f"Base model before training: {history.base[0]:.2f} dB")
+    if history is not None and history.val:
+        figures.append(f"Your model now: {history.val[-1][1]:.2f} dB (best {max(v[1] for v in history.val):.2f} dB)")
+    model_dir = Path(run) / "model"
+    preview = None
+    if (model_dir / "preview_model.png").exists():
+        preview = (str(model_dir / "preview_bicubic.png"), str(model_dir / "preview_model.png"))
+    zip_path = None
+    if job is None or not job.running:
+        if (model_dir / "model.safetensors").exists():
+            zip_path = str(runs.model_zip(Path(run)))
+    if job is None:
+        state = "Stopped earlier; press Resume to continue." if not (model_dir / "model.safetensors").exists() else "Finished."
+    elif job.running:
+        state = f"Training: {job.message}" if job.done else "Preparing (checking photos, scoring the base model)..."
+    elif job.status == "failed":
+        state = f"Failed: {job.error}"
+    elif job.status == "cancelled":
+        state = "Stopped. The best weights so far are saved; press Resume to continue."
+    else:
+        state = "Finished. Your model is in the Upscale tab's model list and can be downloaded or published."
+    if not runs.storage_is_persistent():
+        state += " Note: this machine's storage is temporary; download your model to keep it."
+    return state, loss, val, "\n".join(figures), preview, zip_path
+
+
+def on_train_stop(key, request: gr.Request):
+    stopped = JOBS.cancel(owner_of(key, request), "training")
+    return "Stopping after this step; the best weights so far are kept." if stopped else "No training is running."
+
+
+def on_train_resume(key, request: gr.Request):
+    owner = _owner_for_training(key, request)
+    try:
+        runs.resume(owner)
+    except SrdemoError as exc:
+        raise gr.Error(str(exc)) from None
+    return on_train_status(key, request)
+
+
+def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token=None):
+    owner = owner_of(key, request)
+    run = runs.latest_run(owner)
+    if run is None or not (run / "model" / "model.safetensors").exists():
+        raise gr.Error("Train a model first (or let the current run finish or stop).")
+    user_token = (token or "").strip() or (oauth_token.token if oauth_token is not None else "")
+    try:
+        url = hub.publish(run / "model", repo_id, user_token or None, private=bool(private))
+    except SrdemoError as exc:
+        raise gr.Error(str(exc)) from None
+    return f"Published: {url} (load it back in the Upscale tab with repo '{repo_id}' and file 'model.safetensors')"
+
+
+def on_publish_signed_in(repo_id, private, token, key, request: gr.Request, oauth_token: gr.OAuthToken | None):
+    return on_publish(repo_id, private, token, key, request, oauth_token)
+
+
+def on_refresh_models(key, request: gr.Request):
+    owned = [(s.label, s.id) for s in runs.trained_models(owner_of(key, request))]
+    return gr.update(choices=owned + model_choices())
+
+
+ZERO_GPU_TEXT = (
+    "Training is not offered on a ZeroGPU Space: its GPU is lent for seconds per request, and a training run "
+    "needs it for minutes to hours. Duplicate this Space on dedicated GPU hardware, or train with the command "
+    "line (`srdemo train`) and load the result here."
+)
+
+
 def on_cancel(request: gr.Request):
     _cancel_flag(request).set()
     return "Cancelling..."
@@ -297,14 +429,14 @@ def build_demo() -> gr.Blocks:
             "# srdemo - sharper product photos\n"
             "Drop in a small or soft product shot, choose how much bigger and which model, and compare."
         )
-        with gr.Tab("Upscale"):
+        with gr.Tab("Upscale") as upscale_tab:
             with gr.Row():
                 with gr.Column():
                     upload = gr.File(label="Product photo (PNG, JPEG, WebP, TIFF...)", file_count="single", elem_id="upload")
                     preview = gr.Image(label="Your image", interactive=False, height=240, elem_id="preview")
                     info = gr.Textbox(label="File", interactive=False, lines=2, elem_id="file-info")
                     scale = gr.Slider(1, 8, value=4, step=0.5, label="How much bigger (x)", elem_id="scale")
-                    model = gr.Dropdown(choices, value=default, label="Model", elem_id="model")
+                    model = gr.Dropdown(choices, value=default, label="Model", elem_id="model", allow_custom_value=True)
                     with gr.Accordion("Use a model from the Hugging Face Hub", open=False):
                         repo = gr.Textbox(label="Repo id (owner/name)", placeholder="e.g. ai-forever/Real-ESRGAN")
                         filename = gr.Textbox(label="Weights file in the repo", placeholder="e.g. RealESRGAN_x4.pth")
@@ -366,6 +498,52 @@ def build_demo() -> gr.Blocks:
                     batch_report = gr.Dataframe(headers=REPORT_FIELDS, label="Report", elem_id="batch-report", wrap=True)
             gr.Markdown("Presets: " + "; ".join(f"**{p.label}**, source: {p.source} (checked {p.checked})" for p in PRESETS.values()))
 
+        with gr.Tab("Train"):
+            gr.Markdown(
+                "Teach a model your own packaging, fonts and backgrounds. Upload sharp product photos (a few hundred is "
+                "best), pick a starting model and a length, and start. Training runs in the background: you can close "
+                "or reload the page. " + ("" if runs.storage_is_persistent() else
+                                          "**This machine's storage is temporary**: download your model when it is done.")
+            )
+            if ZERO_GPU:
+                gr.Markdown(ZERO_GPU_TEXT)
+            with gr.Row():
+                with gr.Column():
+                    train_files = gr.File(label="Sharp product photos (files or one zip)", file_count="multiple", elem_id="train-files")
+                    use_examples = gr.Checkbox(label="Use the example set instead (48 rendered product photos)", value=False, elem_id="train-examples")
+                    neural = [(s.label, s.id) for s in models.catalogue() if s.is_neural]
+                    train_base = gr.Dropdown(neural + [("Start from scratch (SPAN)", "scratch")],
+                                             value=(neural[0][1] if neural else "scratch"), label="Starting model", elem_id="train-base")
+                    train_scale = gr.Radio([2, 4], value=4, label="Scale")
+                    train_degrade = gr.Radio([("Clean (sharp originals)", "bicubic"), ("Supplier photos (blur, JPEG)", "product")],
+                                             value="bicubic", label="What the inputs look like")
+                    train_length = gr.Radio([(f"{k} ({v} steps)", k) for k, v in runs.LENGTHS.items()], value="quick",
+                                            label="Length", elem_id="train-length")
+                    with gr.Accordion("Advanced", open=False):
+                        train_lr = gr.Number(2e-4, label="Learning rate")
+                        train_batch = gr.Number(8, label="Batch", precision=0)
+                        train_patch = gr.Number(96, label="Patch size (px)", precision=0, elem_id="train-patch")
+                        train_seed = gr.Number(0, label="Seed", precision=0)
+                    with gr.Row():
+                        train_go = gr.Button("Start training", variant="primary", elem_id="train-start", interactive=not ZERO_GPU)
+                        train_stop = gr.Button("Stop", elem_id="train-stop")
+                        train_resume = gr.Button("Resume", elem_id="train-resume")
+                with gr.Column():
+                    train_status = gr.Textbox(label="Status", interactive=False, elem_id="train-status")
+                    train_figures = gr.Textbox(label="Validation PSNR on your held-out photos", lines=3, interactive=False, elem_id="train-figures")
+                    loss_plot = gr.LinePlot(x="step", y="value", title="Training loss", elem_id="loss-plot")
+                    psnr_plot = gr.LinePlot(x="step", y="value", title="Validation PSNR (dB)", elem_id="psnr-plot")
+                    train_preview = gr.ImageSlider(label="Validation image: bicubic (left) / your model (right)", type="filepath", elem_id="train-preview")
+                    train_zip = gr.File(label="Your model (zip: model.safetensors, config.json, README.md)", elem_id="train-zip")
+                    with gr.Accordion("Publish to the Hugging Face Hub", open=False):
+                        pub_repo = gr.Textbox(label="Repo id (you/your-model)", elem_id="pub-repo")
+                        pub_private = gr.Checkbox(label="Private", value=True)
+                        pub_token = gr.Textbox(label="Token with write access (used for this push only, never stored)", type="password")
+                        if ON_SPACE:
+                            gr.LoginButton("Or sign in with Hugging Face")
+                        pub_go = gr.Button("Publish", elem_id="pub-go")
+                        pub_result = gr.Textbox(label="Result", interactive=False, elem_id="pub-result")
+
         with gr.Tab("Compare A/B"):
             gr.Markdown("Two models on the same photo. Click a spot on the photo to zoom both results there.")
             with gr.Row():
@@ -394,7 +572,7 @@ def build_demo() -> gr.Blocks:
         )
         run_event = run.click(
             on_run_signed_in if ON_SPACE else on_run,
-            [upload, model, scale, repo, filename, revision, token, reference, fmt, quality],
+            [upload, model, scale, repo, filename, revision, token, reference, fmt, quality, browser_key],
             [slider, download, figures],
             api_name="upscale",
             concurrency_limit=None,  # neural jobs are limited by _NEURAL_SLOTS, classic ones never wait
@@ -417,6 +595,21 @@ def build_demo() -> gr.Blocks:
             [ab_slider, ab_fig_a, ab_fig_b, ab_sentence, ab_state, ab_photo], api_name="compare",
         )
         ab_photo.select(on_zoom, [ab_state], [zoom_a, zoom_b], api_name="zoom")
+
+        train_outputs = [train_status, loss_plot, psnr_plot, train_figures, train_preview, train_zip]
+        train_go.click(
+            on_train_start,
+            [train_files, use_examples, train_base, train_scale, train_degrade, train_length, train_lr, train_batch,
+             train_patch, train_seed, browser_key],
+            train_outputs, api_name="train_start",
+        )
+        train_stop.click(on_train_stop, [browser_key], [train_status], api_name="train_stop")
+        train_resume.click(on_train_resume, [browser_key], train_outputs, api_name="train_resume")
+        gr.Timer(2.0).tick(on_train_status, [browser_key], train_outputs, api_name="train_status", show_progress="hidden")
+        demo.load(on_train_status, [browser_key], train_outputs, api_name=False)
+        pub_go.click(on_publish_signed_in if ON_SPACE else on_publish, [pub_repo, pub_private, pub_token, browser_key],
+                     [pub_result], api_name="publish")
+        upscale_tab.select(on_refresh_models, [browser_key], [model], api_name="models")
         gr.Markdown(
             f"Limits: {settings.max_input_pixels / 1e6:.0f} MP in, {settings.max_output_pixels / 1e6:.0f} MP out, "
             f"{settings.max_file_bytes / 1e6:.0f} MB per file. Scores are PSNR/SSIM on luma (the published SR protocol)."

@@ -136,7 +136,10 @@ def app_url(tmp_path_factory):
 
     port = _free_port()
     log = tmp_path_factory.mktemp("app") / "app.log"
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "SRDEMO_MAX_FILE_MB": "5"}
+    models_dir = tmp_path_factory.mktemp("app-models")
+    save_file(make_compact(2), str(models_dir / "compact_x2.safetensors"))
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "SRDEMO_MAX_FILE_MB": "5",
+           "SRDEMO_MODEL_DIR": str(models_dir), "SRDEMO_RUN_DIR": str(tmp_path_factory.mktemp("app-runs"))}
     with open(log, "w") as fh:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

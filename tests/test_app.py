@@ -20,12 +20,12 @@ def client(app_url):
     return Client(app_url, verbose=False)
 
 
-def _upscale(client, path, model="lanczos", scale=4, reference=None, fmt="png"):
+def _upscale(client, path, model="lanczos", scale=4, reference=None, fmt="png", key=""):
     from gradio_client import handle_file
 
     return client.predict(
         handle_file(str(path)), model, scale, *EMPTY_HUB, handle_file(str(reference)) if reference else None, fmt, 90,
-        api_name="/upscale",
+        key, api_name="/upscale",
     )
 
 

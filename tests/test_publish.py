@@ -4,14 +4,15 @@ import json
 
 import pytest
 import spandrel
+from hub_standin import HubStandIn
 from huggingface_hub import ModelCard, scan_cache_dir
 
-from conftest import add_to_hf_cache
-from hub_standin import HubStandIn
 from srdemo import hub, models
 from srdemo.errors import SrdemoError
 from srdemo.synthetic import render_set
 from srdemo.train import TrainConfig, train
+
+from conftest import add_to_hf_cache
 
 
 @pytest.fixture(scope="module")
