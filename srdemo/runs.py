@@ -78,6 +78,9 @@ def purge_old_uploads(hours: float | None = None) -> int:
 
 def start(owner: str, files: list[Path], use_examples: bool, settings: RunSettings) -> Job:
     """Copy the photos in, check them, and start training as a background job."""
+    running = JOBS.latest(owner, "training")
+    if running is not None and running.running:
+        raise SrdemoError("You already have a training running. Stop it first, or wait for it to finish.")
     purge_old_uploads()
     run = owner_dir(owner) / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     data = run / "uploads"

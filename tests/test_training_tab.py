@@ -1,0 +1,101 @@
+"""The Training tab through gradio_client: start, progress, stop, resume, result, isolation."""
+
+import time
+
+import pytest
+
+from conftest import shared_path
+
+pytestmark = pytest.mark.slow
+
+ARGS = dict(base="local:compact_x2.safetensors", scale=2, degrade="bicubic", length="quick", lr=5e-4, batch=4, patch=64, seed=0)
+
+
+def _start(client, key):
+    a = ARGS
+    return client.predict([], True, a["base"], a["scale"], a["degrade"], a["length"], a["lr"], a["batch"], a["patch"],
+                          a["seed"], key, api_name="/train_start")
+
+
+def _wait(client, key, predicate, timeout=300):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = client.predict(key, api_name="/train_status")
+        if predicate(out[0]):
+            return out
+        time.sleep(0.5)
+    raise AssertionError(f"timed out; last status: {out[0]}")
+
+
+def test_train_stop_resume_finish_use_and_isolation(app_url):
+    from gradio_client import Client, handle_file
+
+    from conftest import ROOT
+
+    me, other = Client(app_url, verbose=False), Client(app_url, verbose=False)
+    _start(me, "owner-a")
+    _wait(me, "owner-a", lambda s: s.startswith("Training: step"))
+    with pytest.raises(Exception, match="already have a training running"):
+        _start(me, "owner-a")
+    assert me.predict("owner-a", api_name="/train_stop").startswith("Stopping")
+    stopped = _wait(me, "owner-a", lambda s: s.startswith("Stopped"))
+    assert stopped[5] is not None  # the best weights so far can be downloaded
+
+    # another owner sees nothing of it and cannot stop it
+    assert other.predict("owner-b", api_name="/train_status")[0] == "No training run yet."
+    assert other.predict("owner-b", api_name="/train_stop") == "No training is running."
+
+    me.predict("owner-a", api_name="/train_resume")
+    status, loss, psnr, figures, preview, zip_path = _wait(me, "owner-a", lambda s: s.startswith("Finished"))
+    assert len(loss["data"]) == 200 and [row[0] for row in loss["data"]][-1] == 200
+    assert psnr["data"] and "Bicubic on your held-out photos" in figures and "Base model before training" in figures
+    assert preview is not None and zip_path.endswith(".zip")
+
+    import zipfile
+
+    with zipfile.ZipFile(zip_path) as zf:
+        assert set(zf.namelist()) == {"model.safetensors", "config.json", "README.md"}
+
+    # the new model is in the owner's model list, and works in the Upscale tab, for the owner only
+    choices = me.predict("owner-a", api_name="/models")
+    run_ids = [c[1] for c in choices["choices"] if str(c[1]).startswith("run:")]
+    assert len(run_ids) == 1
+    _, _, figures = me.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, "", "", "", "",
+                               None, "png", 90, "owner-a", api_name="/upscale")
+    assert f"Model: {run_ids[0]}" in figures
+    with pytest.raises(Exception, match="not yours"):
+        other.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, "", "", "", "",
+                      None, "png", 90, "owner-b", api_name="/upscale")
+
+
+def test_too_few_photos_are_explained(app_url, tmp_path):
+    from gradio_client import Client, handle_file
+
+    from conftest import ROOT
+
+    client = Client(app_url, verbose=False)
+    a = ARGS
+    with pytest.raises(Exception, match="at least 8 are needed"):
+        client.predict([handle_file(str(ROOT / "examples" / "jar_label_text.png"))], False, a["base"], 2, "bicubic", "quick",
+                       a["lr"], a["batch"], 64, 0, "owner-c", api_name="/train_start")
+
+
+def test_quick_preset_improves_a_real_model_on_the_example_set(tmp_path, monkeypatch):
+    """The bundled example set is useful: a quick fine-tune of a real x4 model gains PSNR on its held-out images."""
+    from srdemo import runs
+
+    weights = shared_path("ref-weights", "span_ch28_x4.safetensors")
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
+    job = runs.start("test-owner", [], True, runs.RunSettings(base=str(weights), scale=4, length="quick", patch=96, batch=8, lr=2e-4))
+    deadline = time.time() + 900
+    while job.running and time.time() < deadline:
+        time.sleep(1)
+    assert job.status == "done", job.error
+    history = job.result if not hasattr(job.result, "is_dir") else None
+    import json
+
+    history = json.loads((job.info["run"] / "model" / "history.json").read_text())
+    base_psnr = history["base"][0]
+    best = max(v[1] for v in history["val"])
+    print(f"example set: base {base_psnr:.2f} dB -> {best:.2f} dB, bicubic {history['bicubic'][0]:.2f} dB")
+    assert best > base_psnr + 0.1
