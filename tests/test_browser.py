@@ -123,3 +123,30 @@ def test_ab_view_shows_both_results_and_zooms_where_clicked(page, app_url, artif
     for elem in ("zoom-a", "zoom-b"):
         shot = np.asarray(Image.open(io.BytesIO(page.locator(f"#{elem} img").screenshot())).convert("L"), dtype=float)
         assert shot.std() > 20  # the crop shows printed text, not blank background
+
+
+def test_training_tab_keeps_running_through_a_reload(page, app_url, artifacts_dir):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Train").click()
+    page.locator("#train-examples input").check()
+    page.get_by_label("2", exact=True).check()
+    page.locator("#train-start").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#train-status textarea') || {}).value?.startsWith('Training: step')", timeout=120_000
+    )
+    page.reload()
+    page.get_by_role("tab", name="Train").click()
+    page.wait_for_function(
+        "() => /^(Training: step|Finished)/.test((document.querySelector('#train-status textarea') || {}).value || '')",
+        timeout=60_000,
+    )
+    page.wait_for_function(
+        "() => (document.querySelector('#train-status textarea') || {}).value?.startsWith('Finished')", timeout=300_000
+    )
+    assert "Bicubic on your held-out photos" in _textarea(page, "train-figures")
+    assert page.locator("#train-zip a, #train-zip [download]").count() >= 1
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#train-preview img')].filter(i => i.naturalWidth > 0).length >= 2",
+        timeout=30_000,
+    )
+    page.screenshot(path=str(artifacts_dir / "train_tab.png"), full_page=True)
