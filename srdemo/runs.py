@@ -175,6 +175,8 @@ def model_zip(run: Path) -> Path:
     """model.safetensors, config.json and README.md in one zip, for download."""
     folder = run / "model"
     out = run / f"{run.name}.zip"
+    if out.exists() and out.stat().st_mtime >= (folder / "model.safetensors").stat().st_mtime:
+        return out  # already up to date
     with zipfile.ZipFile(out, "w") as zf:
         for name in ("model.safetensors", "config.json", "README.md"):
             if (folder / name).exists():

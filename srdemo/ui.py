@@ -203,6 +203,16 @@ def owner_of(browser_key: str | None, request: gr.Request | None) -> str:
     return f"session:{getattr(request, 'session_hash', None) or 'local'}"
 
 
+def _served(path: Path) -> str:
+    """A copy of a result in the temp folder, which Gradio may serve (run folders are never exposed)."""
+    digest = hashlib.sha256(f"{path}:{path.stat().st_mtime_ns}".encode()).hexdigest()[:16]
+    copy = Path(tempfile.gettempdir()) / "srdemo-downloads" / digest / path.name
+    if not copy.exists():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, copy)
+    return str(copy)
+
+
 def on_load_key(key: str | None) -> str:
     return key or uuid.uuid4().hex
 
@@ -262,7 +272,7 @@ def on_batch_status(key, request: gr.Request):
     done = sum(r.get("status") == "ok" for r in result.rows) if result else 0
     state = "Cancelled" if job.status == "cancelled" else "Finished"
     text = f"{state}: {done} image(s) done, {result.failed if result else 0} failed. Download the zip below."
-    return text, rows, str(result.zip_path) if result else None
+    return text, rows, _served(result.zip_path) if result else None
 
 
 def on_batch_cancel(key, request: gr.Request):
@@ -351,11 +361,11 @@ def on_train_status(key, request: gr.Request):
     model_dir = Path(run) / "model"
     preview = None
     if (model_dir / "preview_model.png").exists():
-        preview = (str(model_dir / "preview_bicubic.png"), str(model_dir / "preview_model.png"))
+        preview = (_served(model_dir / "preview_bicubic.png"), _served(model_dir / "preview_model.png"))
     zip_path = None
     if job is None or not job.running:
         if (model_dir / "model.safetensors").exists():
-            zip_path = str(runs.model_zip(Path(run)))
+            zip_path = _served(runs.model_zip(Path(run)))
     if job is None:
         state = "Stopped earlier; press Resume to continue." if not (model_dir / "model.safetensors").exists() else "Finished."
     elif job.running:
@@ -625,7 +635,6 @@ def launch(host: str | None = None, port: int | None = None, **kwargs) -> None:
         server_name=host,
         server_port=port,
         max_file_size=get_settings().max_file_bytes,
-        allowed_paths=[str(get_settings().run_dir)],  # batch zips; folders are named by unguessable ids
         show_error=True,
         **kwargs,
     )
