@@ -77,6 +77,10 @@ class JobManager:
             mine = [j for j in self._jobs.values() if j.owner == owner and j.kind == kind]
         return max(mine, key=lambda j: j.started) if mine else None
 
+    def any_running(self, kind: str) -> bool:
+        with self._lock:
+            return any(j.kind == kind and j.running for j in self._jobs.values())
+
     def cancel(self, owner: str, kind: str) -> bool:
         job = self.latest(owner, kind)
         if job is None or not job.running:

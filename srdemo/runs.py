@@ -78,9 +78,7 @@ def purge_old_uploads(hours: float | None = None) -> int:
 
 def start(owner: str, files: list[Path], use_examples: bool, settings: RunSettings) -> Job:
     """Copy the photos in, check them, and start training as a background job."""
-    running = JOBS.latest(owner, "training")
-    if running is not None and running.running:
-        raise SrdemoError("You already have a training running. Stop it first, or wait for it to finish.")
+    _check_free(owner)
     purge_old_uploads()
     run = owner_dir(owner) / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     data = run / "uploads"
@@ -118,6 +116,15 @@ def _config_json(config: TrainConfig) -> dict:
     return d
 
 
+def _check_free(owner: str) -> None:
+    """One training job at a time per app: it shares the device with everyone's upscaling."""
+    mine = JOBS.latest(owner, "training")
+    if mine is not None and mine.running:
+        raise SrdemoError("You already have a training running. Stop it first, or wait for it to finish.")
+    if JOBS.any_running("training"):
+        raise SrdemoError("Someone else's training is running on this app (one at a time). Please try again later.")
+
+
 def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
     def work(job: Job):
         job.total = config.steps
@@ -135,6 +142,7 @@ def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
 
 def resume(owner: str) -> Job:
     """Continue the owner's latest unfinished run from its last checkpoint."""
+    _check_free(owner)
     runs = sorted(owner_dir(owner).glob("run-*/run.json"))
     if not runs:
         raise SrdemoError("There is no run to resume.")

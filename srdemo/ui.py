@@ -589,7 +589,7 @@ def build_demo() -> gr.Blocks:
         )
         cancel.click(on_cancel, None, [figures], api_name="cancel", cancels=[run_event])
 
-        demo.load(on_load_key, [browser_key], [browser_key], api_name=False)
+        demo.load(on_load_key, [browser_key], [browser_key], api_name="owner_key")
         batch_outputs = [batch_status, batch_report, batch_zip]
         batch_run.click(
             on_batch_start,
@@ -599,7 +599,7 @@ def build_demo() -> gr.Blocks:
         )
         batch_stop.click(on_batch_cancel, [browser_key], [batch_status], api_name="batch_cancel")
         gr.Timer(1.0).tick(on_batch_status, [browser_key], batch_outputs, api_name="batch_status", show_progress="hidden")
-        demo.load(on_batch_status, [browser_key], batch_outputs, api_name=False)
+        demo.load(on_batch_status, [browser_key], batch_outputs, api_name="batch_status_on_load")
         ab_run.click(
             on_compare, [ab_upload, ab_a, ab_b, ab_scale],
             [ab_slider, ab_fig_a, ab_fig_b, ab_sentence, ab_state, ab_photo], api_name="compare",
@@ -616,7 +616,7 @@ def build_demo() -> gr.Blocks:
         train_stop.click(on_train_stop, [browser_key], [train_status], api_name="train_stop")
         train_resume.click(on_train_resume, [browser_key], train_outputs, api_name="train_resume")
         gr.Timer(2.0).tick(on_train_status, [browser_key], train_outputs, api_name="train_status", show_progress="hidden")
-        demo.load(on_train_status, [browser_key], train_outputs, api_name=False)
+        demo.load(on_train_status, [browser_key], train_outputs, api_name="train_status_on_load")
         pub_go.click(on_publish_signed_in if ON_SPACE else on_publish, [pub_repo, pub_private, pub_token, browser_key],
                      [pub_result], api_name="publish")
         upscale_tab.select(on_refresh_models, [browser_key], [model], api_name="models")

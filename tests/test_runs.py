@@ -1,0 +1,58 @@
+"""Training runs as the app manages them: owners' folders, retention, one job at a time."""
+
+import os
+import time
+
+import pytest
+
+from srdemo import runs
+from srdemo.errors import SrdemoError
+from srdemo.jobs import JOBS
+
+
+def test_owners_get_separate_unguessable_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
+    a, b = runs.owner_dir("browser:aaa"), runs.owner_dir("browser:bbb")
+    assert a != b and a.parent == b.parent and "aaa" not in str(a)
+
+
+def test_uploads_older_than_the_retention_time_are_deleted(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
+    old = runs.owner_dir("x") / "run-old" / "uploads"
+    new = runs.owner_dir("x") / "run-new" / "uploads"
+    for folder in (old, new):
+        folder.mkdir(parents=True)
+        (folder / "p.png").write_bytes(b"x")
+    (runs.owner_dir("x") / "run-old" / "model").mkdir()
+    past = time.time() - 30 * 3600
+    os.utime(old, (past, past))
+    assert runs.purge_old_uploads(24) == 1
+    assert not old.exists() and new.exists() and (runs.owner_dir("x") / "run-old" / "model").exists()
+
+
+def test_one_training_at_a_time_per_app(tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
+    release = threading.Event()
+    job = JOBS.submit("someone", "training", lambda j: release.wait(10))
+    try:
+        with pytest.raises(SrdemoError, match="Someone else's training"):
+            runs.start("another", [], True, runs.RunSettings(base=None))
+    finally:
+        release.set()
+        while job.running:
+            time.sleep(0.05)
+
+
+def test_too_few_or_too_small_photos_say_what_is_needed(tmp_path, monkeypatch):
+    from srdemo.synthetic import render_product
+
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
+    photos = []
+    for i in range(3):
+        photos.append(tmp_path / f"p{i}.png")
+        render_product(i, 64).save(photos[-1])
+    with pytest.raises(SrdemoError, match=r"0 usable image\(s\); at least 8 are needed, each at least 96 px") as err:
+        runs.start("owner", photos, False, runs.RunSettings(base=None))
+    assert "too small (64x64" in str(err.value)
