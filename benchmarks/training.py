@@ -96,8 +96,10 @@ def main() -> None:
     parser.add_argument("--model", default="x4")
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--skip-concurrency", action="store_true")
+    parser.add_argument("--skip-finetune", action="store_true")
     args = parser.parse_args()
-    fine_tune(args.model, args.minutes)
+    if not args.skip_finetune:
+        fine_tune(args.model, args.minutes)
     if not args.skip_concurrency:
         concurrency(args.model)
 

@@ -28,7 +28,45 @@ from .errors import Cancelled, SrdemoError
 from .models import LoadedModel
 from .settings import get_settings
 
-DEVICE_LOCK = threading.Lock()
+class FairLock:
+    """A first-come, first-served lock.
+
+    ``threading.Lock`` lets a thread that releases and re-acquires in a tight
+    loop (a training job, step after step) starve everyone else; here waiters
+    are served in arrival order, so an upscale waits at most one training step
+    per tile.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._next_ticket = 0
+        self._serving = 0
+
+    def acquire(self) -> None:
+        with self._cond:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            while ticket != self._serving:
+                self._cond.wait()
+
+    def release(self) -> None:
+        with self._cond:
+            self._serving += 1
+            self._cond.notify_all()
+
+    def locked(self) -> bool:
+        with self._cond:
+            return self._serving != self._next_ticket
+
+    def __enter__(self) -> FairLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+DEVICE_LOCK = FairLock()
 """Held for each tile of inference and each training step: one model at a time on the device."""
 
 ProgressFn = Callable[[float, str], None]
@@ -182,7 +220,8 @@ def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
     s = descriptor.scale
     h, w = img.shape[:2]
     pad, blend = options.pad, options.blend
-    untiled = descriptor.tiling == spandrel.ModelTiling.INTERNAL or (h <= tile and w <= tile)
+    # Small images run in one piece (up to 4x a tile's area): fewer lock hand-offs when the device is shared.
+    untiled = descriptor.tiling == spandrel.ModelTiling.INTERNAL or (h <= 2 * tile and w <= 2 * tile and h * w <= 4 * tile * tile)
     if descriptor.tiling == spandrel.ModelTiling.DISCOURAGED:
         tile *= 2
     core = max(tile - 2 * pad, 2 * blend + 1)

@@ -125,10 +125,22 @@ def _check_free(owner: str) -> None:
         raise SrdemoError("Someone else's training is running on this app (one at a time). Please try again later.")
 
 
+def _yield_to_interactive_work() -> None:
+    """Lower this (training) thread's CPU priority so upscaling stays quick meanwhile (Linux; elsewhere a no-op)."""
+    import os
+    import threading
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass
+
+
 def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
     def work(job: Job):
         job.total = config.steps
         job.info["run"] = run
+        _yield_to_interactive_work()
 
         def on_progress(p):
             job.done, job.message = p.step, f"step {p.step}/{p.steps}, loss {p.loss:.4f}"
