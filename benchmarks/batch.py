@@ -53,7 +53,7 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "SRDEMO_MODEL_DIR": str(SHARED),
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "SRDEMO_MODEL_DIR": os.environ.get("SRDEMO_MODEL_DIR", str(SHARED)),
            "SRDEMO_RUN_DIR": str(work / "runs"), "SRDEMO_MAX_FILE_MB": "500"}
     app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
