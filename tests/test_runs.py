@@ -56,3 +56,35 @@ def test_too_few_or_too_small_photos_say_what_is_needed(tmp_path, monkeypatch):
     with pytest.raises(SrdemoError, match=r"0 usable image\(s\); at least 8 are needed, each at least 96 px") as err:
         runs.start("owner", photos, False, runs.RunSettings(base=None))
     assert "too small (64x64" in str(err.value)
+
+
+@pytest.mark.slow
+def test_a_stopped_run_resumes_after_an_app_restart(tmp_path, monkeypatch, compact_file):
+    """A restart forgets the jobs; the run folder on disk is enough to resume where it stopped."""
+    import json
+
+    from srdemo import jobs
+    from srdemo.train import CHECKPOINT, read_metadata
+
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
+    settings = runs.RunSettings(base=str(compact_file), scale=2, length="quick", batch=2, patch=64)
+    job = runs.start("owner", [], True, settings)
+    while job.running and job.done < 30:
+        time.sleep(0.05)
+    job.cancel_event.set()
+    while job.running:
+        time.sleep(0.05)
+    run = job.info["run"]
+    stopped_at = read_metadata(run / "model" / CHECKPOINT)["step"]
+    assert 30 <= stopped_at < 200
+
+    fresh = jobs.JobManager()  # what a new process starts with
+    monkeypatch.setattr(runs, "JOBS", fresh)
+    assert runs.latest_run("owner") == run
+    resumed = runs.resume("owner")
+    while resumed.running:
+        time.sleep(0.1)
+    assert resumed.status == "done", resumed.error
+    history = json.loads((run / "model" / "history.json").read_text())
+    steps = [s for s, _ in history["loss"]]
+    assert steps == list(range(1, 201))  # continued from the checkpoint, nothing trained twice
