@@ -171,3 +171,27 @@ def test_span_is_fused_once_and_refused_after_weights_change(tmp_path):
         plain_layer = next(m for m in plain.model.modules() if hasattr(m, "update_params"))
         plain_layer.conv[1].weight.add_(0.1)
     assert torch.equal(ours(x), plain(x)) and calls == [1]
+
+
+def test_a_slow_load_does_not_block_loading_another_model(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    slow, fast = tmp_path / "slow.safetensors", tmp_path / "fast.safetensors"
+    save_file(make_compact(2, seed=1), str(slow))
+    save_file(make_compact(2, seed=2), str(fast))
+    real = models.load_descriptor
+
+    def sometimes_slow(path, name=None):
+        if path.name == "slow.safetensors":
+            time.sleep(1.5)  # a big download, say
+        return real(path, name)
+
+    monkeypatch.setattr(models, "load_descriptor", sometimes_slow)
+    t = threading.Thread(target=models.load, args=(str(slow),))
+    t.start()
+    time.sleep(0.1)
+    start = time.perf_counter()
+    models.load(str(fast))
+    assert time.perf_counter() - start < 1.0
+    t.join()
