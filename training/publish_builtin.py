@@ -5,8 +5,9 @@
 Takes the run's best validation weights (or, while it is still training, the EMA
 weights of its last checkpoint), stores them in float16 (half the size; spandrel
 loads them into a float32 network unchanged up to rounding), and writes
-``srdemo/weights/<id>.safetensors``, ``<id>.json`` (what the catalogue shows) and
-``<id>.md`` (the model card, with the exact command that reproduces the run).
+``srdemo/weights/<id>.safetensors`` and ``<id>.json`` (what the catalogue shows).
+The run's own ``README.md`` model card, with the command in ``training/``, goes beside them by hand
+once the benchmark tables are in it.
 """
 
 from __future__ import annotations
