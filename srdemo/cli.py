@@ -56,6 +56,8 @@ def cmd_models(args: argparse.Namespace) -> int:
         print(f"{spec.id:<22} {scale:<4} {models.availability(spec):<15} {spec.label}{speed}")
         print(f"{'':<22} good for: {spec.good_for}  licence: {spec.licence}")
         print(f"{'':<22} source: {spec.source}")
+        if spec.notes:
+            print(f"{'':<22} note: {spec.notes}")
     return 0
 
 

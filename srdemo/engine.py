@@ -28,6 +28,7 @@ from .errors import Cancelled, SrdemoError
 from .models import LoadedModel
 from .settings import get_settings
 
+
 class FairLock:
     """A first-come, first-served lock.
 

@@ -26,7 +26,6 @@ class Job:
     kind: str
     status: str = "running"  # running, done, failed, cancelled
     done: int = 0
-    total: int | None = None
     message: str = "Starting"
     result: Any = None
     error: str | None = None

@@ -29,7 +29,7 @@ def _base_model_id(base: str | None) -> str | None:
 
 
 def write_model_card(
-    out: Path, cfg: dict, history, eval_name: str = "held-out images", extra_tables: str = "", license: str = "mit"
+    out: Path, cfg: dict, history, eval_name: str = "held-out images", license: str = "mit"
 ) -> Path:
     results = []
     if history.val:
@@ -80,7 +80,6 @@ does (chaiNNer, ComfyUI, srdemo): `spandrel.ModelLoader().load_from_file("model.
 PSNR and SSIM on the Y channel (MATLAB rgb2ycbcr), {cfg['scale']} px border cropped, the published SR protocol.
 
 {table}
-{extra_tables}
 """
     card = ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body)
     path = out / "README.md"

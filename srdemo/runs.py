@@ -138,7 +138,6 @@ def _yield_to_interactive_work() -> None:
 
 def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
     def work(job: Job):
-        job.total = config.steps
         job.info["run"] = run
         _yield_to_interactive_work()
 

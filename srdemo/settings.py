@@ -57,10 +57,6 @@ class Settings:
     model_cache_size: int
     upload_retention_hours: float
 
-    @property
-    def offline(self) -> bool:
-        return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
-
 
 def get_settings() -> Settings:
     """Read the environment now (tests change it, so this is not cached)."""

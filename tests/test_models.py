@@ -102,9 +102,15 @@ def test_hub_models_show_needs_download_when_not_cached(hf_cache):
     assert models.availability(models.resolve("lanczos")) == "ready"
 
 
-def test_default_is_lanczos_until_builtin_weights_exist():
-    expected = "lanczos" if not list(models.BUILTIN_DIR.glob("*.safetensors")) else models.default_model().id
-    assert models.default_model().id == expected
+def test_default_is_lanczos_until_builtin_weights_exist(tmp_path, monkeypatch):
+    monkeypatch.setattr(models, "BUILTIN_DIR", tmp_path)
+    assert models.default_model(4).id == "lanczos"
+    from safetensors.torch import save_file as save
+
+    save(make_compact(4), str(tmp_path / "x4.safetensors"))
+    (tmp_path / "x4.json").write_text('{"label": "srdemo x4", "scale": 4, "good_for": "product photos"}')
+    assert models.default_model(4).id == "x4" and models.default_model(2).id == "lanczos"
+    assert models.catalogue()[0].id == "x4"
 
 
 def test_local_model_folder_appears_in_the_catalogue(tmp_path, monkeypatch, compact_file):
