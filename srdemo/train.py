@@ -308,7 +308,8 @@ def train(
     pairs = _val_pairs(data, config)
 
     net, base_id = build_network(config)
-    net.to(device).train()
+    # channels-last convolutions train ~20% faster on CPU (oneDNN) and suit CUDA tensor cores.
+    net.to(device, memory_format=torch.channels_last).train()
     fuse_reparameterised(net)
     for layer in net.modules():  # fused kernels are derived from the training branches, never trained
         if hasattr(layer, "update_params") and hasattr(layer, "eval_conv"):
@@ -372,8 +373,8 @@ def train(
             save_checkpoint()
             break
         lr_img, hr_img = make_batch(data.train, config, step)
-        lr_img = lr_img[rank * local : (rank + 1) * local].to(device)
-        hr_img = hr_img[rank * local : (rank + 1) * local].to(device)
+        lr_img = lr_img[rank * local : (rank + 1) * local].to(device, memory_format=torch.channels_last)
+        hr_img = hr_img[rank * local : (rank + 1) * local].to(device, memory_format=torch.channels_last)
         with DEVICE_LOCK:
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
                 sr = model(lr_img)

@@ -6,5 +6,5 @@ set -euo pipefail
 .venv/bin/python -m srdemo train \
   --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos runs/synthetic-384 \
   --val-list data/holdout_grocery_store_photos.txt \
-  --scale 4 --channels 24 --steps 100000 --batch 16 --patch 128 --lr 5e-4 --ema 0.999 \
+  --scale 4 --channels 24 --steps 40000 --batch 16 --patch 128 --lr 5e-4 --ema 0.999 \
   --val-every 1000 --checkpoint-every 200 --seed 0 --out runs/builtin-x4 "$@"
