@@ -96,7 +96,12 @@ def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
         if base.descriptor is None:
             raise SrdemoError(f"'{config.init}' is a classic resampler; choose a neural model to fine-tune.")
         if base.scale != config.scale:
-            raise SrdemoError(f"'{config.init}' is a x{base.scale} model; it cannot be fine-tuned for x{config.scale}.")
+            if base.descriptor.architecture.id != "SPAN":
+                raise SrdemoError(
+                    f"'{config.init}' is a x{base.scale} model; it cannot be fine-tuned for x{config.scale} "
+                    "(only SPAN models can change scale)."
+                )
+            return _span_at_scale(base.descriptor.model.state_dict(), base.scale, config.scale), base.spec.id
         # A private copy: the loaded model stays untouched for users of the Upscale tab.
         descriptor = spandrel.ModelLoader().load_from_state_dict(
             {k: v.clone() for k, v in base.descriptor.model.state_dict().items()}
@@ -104,15 +109,43 @@ def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
         return descriptor.model, base.spec.id
     if config.arch != "span":
         raise SrdemoError(f"From scratch srdemo trains 'span'; to train '{config.arch}', give --init weights.")
+    return _new_span(config.channels, config.scale), None
+
+
+def _new_span(channels: int, scale: int) -> torch.nn.Module:
     from spandrel.architectures.SPAN import SPAN
 
-    net = SPAN(num_in_ch=3, num_out_ch=3, feature_channels=config.channels, upscale=config.scale)
+    net = SPAN(num_in_ch=3, num_out_ch=3, feature_channels=channels, upscale=scale)
     # SPAN scales its input by 255 but not its output back, so a default-initialised
     # network starts ~13 off in L1; a near-zero last layer starts it at ~0.7 instead.
     with torch.no_grad():
         net.upsampler[0].weight.mul_(0.01)
         net.upsampler[0].bias.zero_()
-    return net, None
+    return net
+
+
+def _span_at_scale(state: dict[str, torch.Tensor], old: int, new: int) -> torch.nn.Module:
+    """A SPAN for scale ``new`` that starts from a trained SPAN at scale ``old``.
+
+    The feature body carries over unchanged (it does not depend on the scale). When
+    ``new`` divides ``old`` (x4 -> x2), each new sub-pixel output averages the old
+    sub-pixels it covers, so the network starts as "the old model, box-downscaled":
+    already far better than bicubic, instead of a blank last layer.
+    """
+    channels = state["conv_1.sk.weight"].shape[0]
+    net = _new_span(channels, new)
+    body = {k: v for k, v in state.items() if not k.startswith("upsampler.")}
+    net.load_state_dict(body, strict=False)
+    if old % new == 0:
+        k = old // new
+        w, b = state["upsampler.0.weight"], state["upsampler.0.bias"]
+        # pixel_shuffle channel c*old*old + i*old + j -> output colour c at sub-pixel (i, j)
+        w = w.reshape(3, new, k, new, k, *w.shape[1:]).mean(dim=(2, 4)).reshape(3 * new * new, *w.shape[1:])
+        b = b.reshape(3, new, k, new, k).mean(dim=(2, 4)).reshape(-1)
+        with torch.no_grad():
+            net.upsampler[0].weight.copy_(w)
+            net.upsampler[0].bias.copy_(b)
+    return net
 
 
 def export_state(net: torch.nn.Module) -> dict[str, torch.Tensor]:

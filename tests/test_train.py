@@ -17,7 +17,7 @@ from safetensors.torch import load_file
 from srdemo import models
 from srdemo.errors import SrdemoError
 from srdemo.synthetic import render_set
-from srdemo.train import CHECKPOINT, TrainConfig, make_batch, read_metadata, train
+from srdemo.train import CHECKPOINT, TrainConfig, build_network, make_batch, read_metadata, train
 
 from conftest import ROOT
 
@@ -137,3 +137,21 @@ def test_two_gloo_processes_match_one_on_the_same_global_batch(tiny_data, tmp_pa
     diff = max(float((a[k] - b[k]).abs().max()) for k in model_keys)
     assert diff <= 1e-6
     assert read_metadata(two / CHECKPOINT)["step"] == steps
+
+
+def test_span_changes_scale_starting_from_the_box_downscaled_old_model(tmp_path):
+    """x4 -> x2 keeps the body and averages the sub-pixels, so x2(img) == avgpool2(x4(img))."""
+    from safetensors.torch import save_file
+    from spandrel.architectures.SPAN import SPAN
+
+    torch.manual_seed(0)
+    x4 = SPAN(num_in_ch=3, num_out_ch=3, feature_channels=8, upscale=4).train()
+    save_file({k: v.contiguous() for k, v in x4.state_dict().items()}, str(tmp_path / "x4.safetensors"))
+    net, base = build_network(TrainConfig(data=("x",), out=str(tmp_path), scale=2, init=str(tmp_path / "x4.safetensors")))
+    assert base.endswith("x4.safetensors")
+    img = torch.rand(1, 3, 12, 10)
+    with torch.no_grad():
+        expected = torch.nn.functional.avg_pool2d(x4(img), 2)
+        got = net.train()(img)
+    assert got.shape == (1, 3, 24, 20)
+    torch.testing.assert_close(got, expected, atol=1e-4, rtol=1e-4)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Reproduces srdemo's built-in x4-product model (run from the repo root, after the built-in x4 ships:
+# it starts from srdemo/weights/x4.safetensors, the project's own weights). Resumes from runs/builtin-x4-product.
+# Same data as the x4; LR made with the 'product' degradation (blur, mixed resize kernels, noise, JPEG 50-95,
+# a share of clean bicubic samples).
+set -euo pipefail
+.venv/bin/python -m srdemo render --count 300 --size 384 --seed 1 --out runs/synthetic-384
+.venv/bin/python -m srdemo train \
+  --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos runs/synthetic-384 \
+  --val-list data/holdout_grocery_store_photos.txt \
+  --init x4 --degrade product --scale 4 --steps 8000 --batch 16 --patch 128 --lr 2e-4 --ema 0.999 \
+  --val-every 1000 --checkpoint-every 200 --seed 0 --out runs/builtin-x4-product "$@"
