@@ -1,13 +1,16 @@
 """PSNR/SSIM-Y tables on the standard benchmark sets (../shared/data/benchmarks).
 
-    python benchmarks/quality.py [MODEL ...] [--sets Set5 Set14 BSD100] [--scales 2 4]
+    python benchmarks/quality.py [MODEL ...] [--sets Set5 Set14 BSD100] [--scales 2 4] [--jpeg]
 
 MODEL is a catalogue id, a weights file or owner/repo:file; bicubic (MATLAB,
 the published baseline) is always printed beside each. Uses the given MATLAB
-LR images, so figures compare with published tables. Example, reproducing the
-shared README's reference:
+LR images, so figures compare with published tables; ``--jpeg`` also scores
+those LR images after a Pillow JPEG-75 round trip (suppliers' compression).
+Rows come as they are measured, then one Markdown table with the models side
+by side (what the built-in models' cards carry). Examples:
 
     python benchmarks/quality.py ../shared/ref-weights/dctlsa_x4.safetensors --sets Set5 Set14
+    python benchmarks/quality.py x2 x4 x4-product --jpeg
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def main() -> None:
     if not BENCH.exists():
         raise SystemExit(f"benchmark data not found at {BENCH}")
 
+    table: dict[tuple[str, str, int], dict[str, float]] = {}  # (input, set, scale) -> {model: PSNR}
     header = f"{'model':<28} {'input':<6} {'set':<7} {'scale':>5} {'PSNR-Y':>8} {'SSIM-Y':>7} {'bicubic':>8} {'gain':>6}"
     print(header)
     print("-" * len(header))
@@ -57,11 +61,26 @@ def main() -> None:
                     rows = evaluate_folder(model, folder / "HR", scale, folder / "LR", degrade=degrade)
                     m, b = mean_scores(rows)
                     name = Path(ref).name if Path(ref).exists() else ref
+                    cell = table.setdefault((degrade_name, bench, scale), {})
+                    cell["bicubic"] = b.psnr
+                    cell[name] = m.psnr
                     print(
                         f"{name[:28]:<28} {degrade_name:<6} {bench:<7} {scale:>5} {m.psnr:>8.2f} {m.ssim:>7.4f} "
                         f"{b.psnr:>8.2f} {m.psnr - b.psnr:>+6.2f}",
                         flush=True,
                     )
+    print()
+    print(markdown_table(table))
+
+
+def markdown_table(table: dict[tuple[str, str, int], dict[str, float]]) -> str:
+    """PSNR-Y with models as columns: one row per (input, set, scale); '-' where not measured."""
+    names = list(dict.fromkeys(n for cell in table.values() for n in cell))
+    lines = ["| input | set | scale | " + " | ".join(names) + " |", "|---|---|---|" + "---|" * len(names)]
+    for (inp, bench, scale), cell in table.items():
+        values = " | ".join(f"{cell[n]:.2f}" if n in cell else "-" for n in names)
+        lines.append(f"| {inp} | {bench} | x{scale} | {values} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
