@@ -29,8 +29,9 @@ def _base_model_id(base: str | None) -> str | None:
 
 
 def write_model_card(
-    out: Path, cfg: dict, history, eval_name: str = "held-out images", license: str = "mit"
+    out: Path, cfg: dict, history, eval_name: str = "held-out images", license: str = "mit", extra: str = ""
 ) -> Path:
+    """Write ``out/README.md``; ``extra`` is Markdown appended to the body (benchmarks, how to reproduce)."""
     results = []
     if history.val:
         _, psnr, ssim = max(history.val, key=lambda v: v[1])
@@ -80,7 +81,7 @@ does (chaiNNer, ComfyUI, srdemo): `spandrel.ModelLoader().load_from_file("model.
 PSNR and SSIM on the Y channel (MATLAB rgb2ycbcr), {cfg['scale']} px border cropped, the published SR protocol.
 
 {table}
-"""
+{extra}"""
     card = ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body)
     path = out / "README.md"
     card.save(path)

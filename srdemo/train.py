@@ -156,6 +156,16 @@ def export_state(net: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()}
 
 
+def inference_parameters(net: torch.nn.Module) -> int:
+    """Parameters the network runs with: a re-parameterised layer counts its fused kernel, not its branches."""
+    total = sum(p.numel() for p in net.parameters())
+    for layer in net.modules():
+        if hasattr(layer, "update_params") and hasattr(layer, "eval_conv"):
+            total -= sum(p.numel() for p in layer.parameters())
+            total += sum(p.numel() for p in layer.eval_conv.parameters())
+    return total
+
+
 # ---------------------------------------------------------------- data
 
 
@@ -479,7 +489,7 @@ def export(out: Path, config: TrainConfig, history: History, base_id: str | None
         "lr": config.lr,
         "loss": config.loss,
         "ema": config.ema,
-        "parameters": sum(v.numel() for v in descriptor.model.parameters()),
+        "parameters": inference_parameters(descriptor.model),
     }
     (out / "config.json").write_text(json.dumps(cfg, indent=2))
     (out / "history.json").write_text(json.dumps(asdict(history)))

@@ -155,3 +155,17 @@ def test_span_changes_scale_starting_from_the_box_downscaled_old_model(tmp_path)
         got = net.train()(img)
     assert got.shape == (1, 3, 24, 20)
     torch.testing.assert_close(got, expected, atol=1e-4, rtol=1e-4)
+
+
+def test_parameter_count_is_what_inference_runs():
+    """SPAN's training branches fuse into one 3x3 conv per layer; the card counts the fused kernels."""
+    import re
+
+    from spandrel.architectures.SPAN import SPAN
+
+    from srdemo.train import inference_parameters
+
+    net = SPAN(num_in_ch=3, num_out_ch=3, feature_channels=8, upscale=2)
+    branch = re.compile(r"\.(sk|conv\.\d)\.")
+    expected = sum(v.numel() for k, v in net.state_dict().items() if not branch.search(k))
+    assert inference_parameters(net) == expected < sum(p.numel() for p in net.parameters())

@@ -1,52 +1,101 @@
 """Turn a training run into one of srdemo's built-in models (run from the repo root).
 
-    python training/publish_builtin.py runs/builtin-x4 x4 "srdemo x4 (built-in) - sharp and faithful, packaging text"
+    python training/publish_builtin.py runs/builtin-x4 x4 "srdemo x4 (built-in)" \\
+        --script training/builtin_x4.sh [--tables quality.md]
 
-Takes the run's best validation weights (or, while it is still training, the EMA
-weights of its last checkpoint), stores them in float16 (half the size; spandrel
-loads them into a float32 network unchanged up to rounding), and writes
-``srdemo/weights/<id>.safetensors`` and ``<id>.json`` (what the catalogue shows).
-The run's own ``README.md`` model card, with the command in ``training/``, goes beside them by hand
-once the benchmark tables are in it.
+Takes the run's best validation weights (a finished run's ``model.safetensors``;
+while it is still training, its best or latest EMA weights), stores them in
+float16 (half the size; spandrel loads them into a float32 network unchanged up
+to rounding), and writes into ``srdemo/weights/``:
+
+- ``<id>.safetensors``: the weights, in SPAN's own key layout;
+- ``<id>.json``: what the catalogue shows (label, scale, licence, provenance);
+- ``<id>.md``: the model card, with the benchmark tables from ``--tables``
+  (the Markdown table ``benchmarks/quality.py`` prints) and the exact command.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import spandrel
 from safetensors.torch import load_file, save_file
 
-from srdemo.train import BEST, CHECKPOINT, read_metadata
+from srdemo.modelcard import write_model_card
+from srdemo.train import BEST, CHECKPOINT, History, TrainConfig, build_network, export, read_metadata
 
-WEIGHTS = Path(__file__).resolve().parents[1] / "srdemo" / "weights"
+ROOT = Path(__file__).resolve().parents[1]
+WEIGHTS = ROOT / "srdemo" / "weights"
+HOLDOUT = "40 held-out Grocery Store Dataset photos (data/holdout_grocery_store_photos.txt)"
 
 
-def main(run: str, model_id: str, label: str, good_for: str = "Product photos: packaging text, logos, flat colours.") -> None:
-    run_dir = Path(run)
-    if (run_dir / "model.safetensors").exists():
-        state, source = load_file(str(run_dir / "model.safetensors")), "final weights"
-    elif (run_dir / BEST).exists():
-        state, source = load_file(str(run_dir / BEST)), f"best validation weights (step {read_metadata(run_dir / BEST)['step']})"
+def finished_or_interim(run: Path, tmp: Path) -> tuple[Path, str]:
+    """A run folder with model.safetensors/config.json/history.json: the run's own, or one exported from its checkpoint."""
+    if (run / "model.safetensors").exists():
+        return run, "final weights"
+    meta = read_metadata(run / CHECKPOINT)
+    fields = {**meta["config"], "out": str(tmp), "data": tuple(meta["config"]["data"]),
+              "val_files": tuple(meta["config"]["val_files"])}
+    config = TrainConfig(**fields)
+    history = History(**meta["history"])
+    net, _ = build_network(replace(config, init=None)) if meta["base"] is None else build_network(config)
+    net.load_state_dict({k[4:]: v for k, v in load_file(str(run / CHECKPOINT)).items() if k.startswith("ema.")})
+    if (run / BEST).exists():
+        (tmp / BEST).write_bytes((run / BEST).read_bytes())
+        source = f"best validation weights of the unfinished run (step {read_metadata(run / BEST)['step']} of {config.steps})"
     else:
-        tensors = load_file(str(run_dir / CHECKPOINT))
-        state = {k[4:]: v for k, v in tensors.items() if k.startswith("ema.")}
-        source = f"EMA weights at step {read_metadata(run_dir / CHECKPOINT)['step']}"
-    descriptor = spandrel.ModelLoader().load_from_state_dict(dict(state))
-    for layer in descriptor.model.modules():  # store fused kernels that match the branches
-        if hasattr(layer, "update_params") and hasattr(layer, "eval_conv"):
-            layer.update_params()
-    half = {k: v.detach().half().contiguous() if v.is_floating_point() else v for k, v in descriptor.model.state_dict().items()}
-    WEIGHTS.mkdir(exist_ok=True)
-    save_file(half, str(WEIGHTS / f"{model_id}.safetensors"))
-    meta = {"label": label, "scale": descriptor.scale, "good_for": good_for, "licence": "MIT",
-            "architecture": descriptor.architecture.name, "source": source}
-    (WEIGHTS / f"{model_id}.json").write_text(json.dumps(meta, indent=2) + "\n")
-    print(f"{WEIGHTS / model_id}.safetensors: {descriptor.architecture.name} x{descriptor.scale}, from {source}, "
-          f"{(WEIGHTS / f'{model_id}.safetensors').stat().st_size / 1e6:.2f} MB")
+        source = f"EMA weights of the unfinished run (step {meta['step']} of {config.steps})"
+    export(tmp, replace(config, out=str(tmp)), history, meta["base"], net)
+    return tmp, source
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run")
+    parser.add_argument("id")
+    parser.add_argument("label")
+    parser.add_argument("--script", required=True, help="the training/ script that reproduces the run")
+    parser.add_argument("--tables", default=None, help="Markdown file with benchmarks/quality.py's table")
+    parser.add_argument("--good-for", default="Product photos: packaging text, logos, flat colours.")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder, source = finished_or_interim(Path(args.run), Path(tmp))
+        descriptor = spandrel.ModelLoader().load_from_file(str(folder / "model.safetensors"))
+        for layer in descriptor.model.modules():  # store fused kernels that match the branches
+            if hasattr(layer, "update_params") and hasattr(layer, "eval_conv"):
+                layer.update_params()
+        state = descriptor.model.state_dict()
+        half = {k: v.detach().half().contiguous() if v.is_floating_point() else v for k, v in state.items()}
+        WEIGHTS.mkdir(exist_ok=True)
+        save_file(half, str(WEIGHTS / f"{args.id}.safetensors"))
+        meta = {"label": args.label, "scale": descriptor.scale, "good_for": args.good_for, "licence": "MIT",
+                "architecture": descriptor.architecture.name, "source": source}
+        (WEIGHTS / f"{args.id}.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+        cfg = json.loads((folder / "config.json").read_text())
+        raw = json.loads((folder / "history.json").read_text())
+        history = History(**raw)
+        extra = f"\n## Weights\n\n`{args.id}.safetensors`: {source}, stored in float16.\n"
+        if args.tables:
+            extra += (
+                "\n## Benchmarks\n\nPSNR-Y (dB) on the standard sets with the given MATLAB-bicubic LR images "
+                "(`python benchmarks/quality.py x2 x4 x4-product --jpeg`); `jpeg75` = those LR images after a "
+                "Pillow JPEG quality-75 round trip.\n\n" + Path(args.tables).read_text().strip() + "\n"
+            )
+        script = (ROOT / args.script).read_text().strip()
+        extra += f"\n## Reproduce\n\nFrom the srdemo repository root, beside `../shared`:\n\n```bash\n{script}\n```\n"
+        card_dir = Path(tmp) / f"srdemo-{args.id}"
+        card_dir.mkdir()
+        card = write_model_card(card_dir, cfg, history, eval_name=HOLDOUT, extra=extra)
+        (WEIGHTS / f"{args.id}.md").write_text(card.read_text())
+    size = (WEIGHTS / f"{args.id}.safetensors").stat().st_size / 1e6
+    print(f"{WEIGHTS / args.id}.safetensors: {descriptor.architecture.name} x{descriptor.scale}, from {source}, {size:.2f} MB")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    main()
