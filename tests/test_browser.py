@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+from srdemo import models
+
 from conftest import ROOT, chromium_path
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -39,7 +41,8 @@ def test_upload_run_and_see_slider_and_figures(page, artifacts_dir):
         "() => (document.querySelector('#figures textarea') || {}).value?.includes('Self-check')", timeout=120_000
     )
     figures = page.locator("#figures textarea").input_value()
-    assert "Model: lanczos" in figures and "128x128 -> 512x512" in figures
+    # The page starts on the catalogue's default: the built-in x4 once its weights ship.
+    assert f"Model: {models.default_model().id}\n" in figures and "128x128 -> 512x512" in figures
     page.wait_for_function(
         "() => [...document.querySelectorAll('#slider img')].filter(i => i.naturalWidth === 512 && i.naturalHeight === 512).length >= 2",
         timeout=30_000,
@@ -81,6 +84,8 @@ def test_batch_tab_survives_a_reload_and_shows_the_report(page, app_url, tmp_pat
     page.locator("#batch-files input[type=file]").set_input_files(str(delivery))
     page.locator("#batch-preset input").click()
     page.get_by_role("option", name="Shopify product image (2048 x 2048 square)").click()
+    page.locator("#batch-model input").click()  # a classic resampler keeps this test quick on CPU
+    page.get_by_role("option", name=models.resolve("lanczos").label).click()
     page.wait_for_timeout(500)
     page.locator("#batch-run").click()
     page.wait_for_function("() => (document.querySelector('#batch-status textarea') || {}).value?.startsWith('Running')", timeout=60_000)
@@ -129,6 +134,8 @@ def test_training_tab_keeps_running_through_a_reload(page, app_url, artifacts_di
     page.goto(app_url)
     page.get_by_role("tab", name="Train").click()
     page.locator("#train-examples input").check()
+    page.locator("#train-base input").click()  # the app's tiny local model keeps this test quick on CPU
+    page.get_by_role("option", name="compact_x2.safetensors (local file)").click()
     page.get_by_label("2", exact=True).check()
     page.locator("#train-start").click()
     page.wait_for_function(

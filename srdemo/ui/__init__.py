@@ -1,0 +1,53 @@
+"""The Gradio app: a thin adapter between the browser and ``srdemo``.
+
+One module per tab (``upscale``, ``batch``, ``training``, ``compare``), each
+with its event handlers and a ``build`` function; ``common`` holds what they
+share. Handlers turn UI values into calls to the package and its results into
+components; no image or model logic lives here.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is imported
+
+import gradio as gr  # noqa: E402
+
+from ..settings import get_settings  # noqa: E402
+from . import batch, compare, training, upscale  # noqa: E402
+from .common import on_load_key  # noqa: E402
+
+
+def build_demo() -> gr.Blocks:
+    settings = get_settings()
+    with gr.Blocks(title="srdemo - sharper product photos", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "# srdemo - sharper product photos\n"
+            "Drop in a small or soft product shot, choose how much bigger and which model, and compare."
+        )
+        # Owner key for background jobs: kept in the browser, so a reload finds its batch or training again.
+        browser_key = gr.BrowserState("", storage_key="srdemo-owner")
+        demo.load(on_load_key, [browser_key], [browser_key], api_name="owner_key")
+        upscale.build(browser_key)
+        batch.build(demo, browser_key)
+        training.build(demo, browser_key)
+        compare.build()
+        gr.Markdown(
+            f"Limits: {settings.max_input_pixels / 1e6:.0f} MP in, {settings.max_output_pixels / 1e6:.0f} MP out, "
+            f"{settings.max_file_bytes / 1e6:.0f} MB per file. Scores are PSNR/SSIM on luma (the published SR protocol)."
+        )
+    demo.queue(max_size=32, default_concurrency_limit=2)
+    return demo
+
+
+def launch(host: str | None = None, port: int | None = None, **kwargs) -> None:
+    """Serve the app. Host and port default to Gradio's env variables, then 127.0.0.1:7860."""
+    demo = build_demo()
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        max_file_size=get_settings().max_file_bytes,
+        show_error=True,
+        **kwargs,
+    )

@@ -1,0 +1,98 @@
+"""What every tab shares: who owns a job, how uploads are read, how results are served and shown."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from .. import images, models
+from ..errors import SrdemoError
+
+try:  # On a ZeroGPU Space, GPU work must be declared; elsewhere this is a no-op.
+    import spaces
+
+    gpu = spaces.GPU
+except ImportError:  # pragma: no cover - depends on the platform
+    def gpu(fn):
+        return fn
+
+ZERO_GPU = bool(os.environ.get("SPACES_ZERO_GPU"))
+ON_SPACE = bool(os.environ.get("SPACE_ID"))
+"""On a Hugging Face Space, users may sign in; locally there is no sign-in (Gradio would need your own login)."""
+
+PREVIEW_PIXELS = 4_000_000  # the slider shows at most ~4 MP; the download is full size
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+
+NEURAL_SLOTS = threading.BoundedSemaphore(2)
+"""Neural jobs hold big buffers: at most two run at once. They wait here, not in
+Gradio's queue, so classic resamplers (instant) never wait behind them."""
+
+
+def model_choices() -> list[tuple[str, str]]:
+    out = []
+    for spec in models.catalogue():
+        status = models.availability(spec)
+        out.append((spec.label + (" [needs download]" if status != "ready" else ""), spec.id))
+    return out
+
+
+def preview_array(arr: np.ndarray, max_pixels: int = PREVIEW_PIXELS) -> np.ndarray:
+    """Downscale for display only (never for scoring or download)."""
+    h, w = arr.shape[:2]
+    if h * w <= max_pixels:
+        return arr
+    from PIL import Image
+
+    f = (max_pixels / (h * w)) ** 0.5
+    return np.asarray(Image.fromarray(arr).resize((max(1, int(w * f)), max(1, int(h * f))), Image.Resampling.LANCZOS))
+
+
+def display(pic: images.Picture) -> np.ndarray:
+    """RGB for the screen: transparency shown on white, 16-bit shown as 8-bit."""
+    return preview_array(images.to_uint8_rgb(images.on_white(pic)))
+
+
+def path_of(upload) -> str | None:
+    if upload is None:
+        return None
+    return upload if isinstance(upload, str) else getattr(upload, "name", None) or upload.get("path")
+
+
+def decode_upload(upload, what: str = "image") -> images.Picture:
+    path = path_of(upload)
+    if not path:
+        raise SrdemoError(f"Please upload an {what} first.")
+    return images.decode(Path(path), name=Path(path).name)
+
+
+def owner_of(browser_key: str | None, request: gr.Request | None) -> str:
+    """Who a job belongs to: the signed-in user on a Space, else this browser, else this session."""
+    user = getattr(request, "username", None)
+    if user:
+        return f"user:{user}"
+    if browser_key:
+        return f"browser:{browser_key}"
+    return f"session:{getattr(request, 'session_hash', None) or 'local'}"
+
+
+def on_load_key(key: str | None) -> str:
+    """Give a new browser its own random key (kept in its local storage)."""
+    return key or uuid.uuid4().hex
+
+
+def served(path: Path) -> str:
+    """A copy of a result in the temp folder, which Gradio may serve (run folders are never exposed)."""
+    digest = hashlib.sha256(f"{path}:{path.stat().st_mtime_ns}".encode()).hexdigest()[:16]
+    copy = Path(tempfile.gettempdir()) / "srdemo-downloads" / digest / path.name
+    if not copy.exists():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, copy)
+    return str(copy)

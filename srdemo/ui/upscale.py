@@ -1,0 +1,197 @@
+"""The Upscale tab: one photo, one model, a before/after slider and honest figures.
+
+Uploads arrive as files (``gr.File``) rather than ``gr.Image`` so that srdemo's
+own decoder, with its plain messages, sees every file first, including broken ones.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+
+import gradio as gr
+
+from .. import hub, images, models, runs
+from ..engine import EngineOptions, estimate_seconds, pick_device, recorded_speed
+from ..errors import SrdemoError
+from ..pipeline import target_size, upscale_picture
+from .common import (
+    EXAMPLES_DIR,
+    NEURAL_SLOTS,
+    ON_SPACE,
+    decode_upload,
+    display,
+    gpu,
+    model_choices,
+    owner_of,
+    path_of,
+    preview_array,
+)
+
+_cancel_flags: dict[str, threading.Event] = {}
+_flags_lock = threading.Lock()
+
+
+def _cancel_flag(request: gr.Request | None) -> threading.Event:
+    key = getattr(request, "session_hash", None) or "local"
+    with _flags_lock:
+        return _cancel_flags.setdefault(key, threading.Event())
+
+
+def _choose_model(model_id: str, repo: str, filename: str, revision: str, token: str, owner: str = "") -> models.LoadedModel:
+    if (repo or "").strip():
+        ref = hub.hub_file(repo, filename, revision)
+        return models.load(models.hub_spec(ref), token=(token or "").strip() or None)
+    owned = runs.resolve_owned(owner, model_id)
+    if owned is not None:
+        return models.load(owned)
+    if model_id not in {spec.id for spec in models.catalogue()}:  # no server paths or other refs from the page
+        raise SrdemoError(f"Unknown model '{model_id}'. Pick one from the list, or use the Hub fields.")
+    return models.load(model_id)
+
+
+def on_preview(upload):
+    """Show what was uploaded, or say plainly why it can't be used."""
+    if path_of(upload) is None:
+        return None, ""
+    try:
+        pic = decode_upload(upload)
+    except SrdemoError as exc:
+        raise gr.Error(str(exc)) from None
+    info = f"{pic.name}: {pic.size[0]}x{pic.size[1]}, {pic.source_mode}" + "".join(f"\n{n}" for n in pic.notes)
+    return display(pic), info
+
+
+def on_estimate(upload, model_id: str, scale: float, repo: str):
+    """A time estimate from the model's measured speed on this device."""
+    if (repo or "").strip():
+        return "Hub model: speed is measured on first use."
+    try:
+        spec = models.resolve(model_id)
+    except SrdemoError as exc:
+        return str(exc)
+    if spec.kind == "resampler":
+        return "Instant (classic resampling)."
+    if models.availability(spec) != "ready":
+        return "This model needs downloading first (the machine must be online)."
+    path = path_of(upload)
+    if not path:
+        return ""
+    try:
+        pic = images.decode(Path(path))
+        out = target_size(pic.size, float(scale))
+        model = models.load(spec)
+    except SrdemoError as exc:
+        return str(exc)
+    seconds = estimate_seconds(model, pic.size, out)
+    device = pick_device().type.upper()
+    if seconds is None:
+        return f"Speed on this {device} not measured yet; it is measured before the first run."
+    return f"About {seconds:.1f} s on this {device} (measured {recorded_speed(model):.2f} output MP/s)."
+
+
+@gpu
+def on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key="",
+           request: gr.Request = None, progress=gr.Progress(), oauth_token=None):
+    flag = _cancel_flag(request)
+    flag.clear()
+    # A typed token wins; otherwise the signed-in user's own token (on a Space). Never the owner's.
+    user_token = (token or "").strip() or (oauth_token.token if oauth_token is not None else "")
+    try:
+        pic = decode_upload(upload)
+        ref = decode_upload(reference, "reference") if path_of(reference) else None
+        progress(0.0, desc="Loading model")
+        model = _choose_model(model_id, repo, filename, revision, user_token, owner_of(key, request))
+        run = lambda: upscale_picture(  # noqa: E731
+            model, pic, float(scale), reference=ref,
+            progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set,
+            options=EngineOptions.from_settings(),
+        )
+        if model.descriptor is None:
+            result = run()
+        else:
+            progress(0.0, desc="Waiting for the device")
+            with NEURAL_SLOTS:
+                result = run()
+        data = images.encode(result.picture, fmt, int(quality))
+    except SrdemoError as exc:
+        raise gr.Error(str(exc)) from None
+    out_dir = Path(tempfile.mkdtemp(prefix="srdemo-"))
+    out_path = out_dir / images.output_name(pic.name, model.spec.id, result.scale, fmt)
+    out_path.write_bytes(data)
+    slider = (preview_array(result.bicubic), display(result.picture))
+    return slider, str(out_path), result.summary()
+
+
+def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key,
+                     request: gr.Request, oauth_token: gr.OAuthToken | None, progress=gr.Progress()):
+    """``on_run`` with the visitor's sign-in token (Spaces only)."""
+    return on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key,
+                  request, progress, oauth_token)
+
+
+def on_cancel(request: gr.Request):
+    _cancel_flag(request).set()
+    return "Cancelling..."
+
+
+def on_refresh_models(key, request: gr.Request):
+    """The catalogue plus the models this owner trained (nobody else's)."""
+    owned = [(s.label, s.id) for s in runs.trained_models(owner_of(key, request))]
+    return gr.update(choices=owned + model_choices())
+
+
+def build(browser_key: gr.BrowserState) -> None:
+    """The tab's components and events (called inside ``gr.Blocks``)."""
+    examples = sorted(str(p) for p in EXAMPLES_DIR.glob("*") if p.suffix.lower() in (".png", ".jpg"))
+    with gr.Tab("Upscale") as tab:
+        with gr.Row():
+            with gr.Column():
+                upload = gr.File(label="Product photo (PNG, JPEG, WebP, TIFF...)", file_count="single", elem_id="upload")
+                preview = gr.Image(label="Your image", interactive=False, height=240, elem_id="preview")
+                info = gr.Textbox(label="File", interactive=False, lines=2, elem_id="file-info")
+                scale = gr.Slider(1, 8, value=4, step=0.5, label="How much bigger (x)", elem_id="scale")
+                model = gr.Dropdown(model_choices(), value=models.default_model().id, label="Model", elem_id="model",
+                                    allow_custom_value=True)
+                with gr.Accordion("Use a model from the Hugging Face Hub", open=False):
+                    repo = gr.Textbox(label="Repo id (owner/name)", placeholder="e.g. ai-forever/Real-ESRGAN")
+                    filename = gr.Textbox(label="Weights file in the repo", placeholder="e.g. RealESRGAN_x4.pth")
+                    revision = gr.Textbox(label="Revision (optional)", placeholder="main")
+                    token = gr.Textbox(
+                        label="Access token, only for private repos (used for this download only, never stored)",
+                        type="password",
+                    )
+                    if ON_SPACE:
+                        gr.LoginButton("Or sign in with Hugging Face (uses your own access)")
+                reference = gr.File(label="Optional: the sharp original, at the output size, to score against", file_count="single")
+                with gr.Row():
+                    fmt = gr.Radio(["png", "jpeg", "webp"], value="png", label="Download format")
+                    quality = gr.Slider(50, 100, value=92, step=1, label="JPEG/WebP quality")
+                estimate = gr.Markdown(elem_id="estimate")
+                with gr.Row():
+                    run = gr.Button("Upscale", variant="primary", elem_id="run")
+                    cancel = gr.Button("Cancel", elem_id="cancel")
+            with gr.Column():
+                slider = gr.ImageSlider(
+                    label="Before (bicubic, left) / after (model, right)", format="png", type="numpy", elem_id="slider",
+                )
+                download = gr.File(label="Download the full-size result", elem_id="download")
+                figures = gr.Textbox(label="Figures", lines=8, interactive=False, elem_id="figures")
+        if examples:
+            gr.Examples(examples, inputs=[upload], label="Examples (click one)")
+
+    upload.change(on_preview, [upload], [preview, info], api_name="preview")
+    gr.on(
+        [upload.change, model.change, scale.change, repo.change],
+        on_estimate, [upload, model, scale, repo], [estimate], api_name="estimate", show_progress="hidden",
+    )
+    run_event = run.click(
+        on_run_signed_in if ON_SPACE else on_run,
+        [upload, model, scale, repo, filename, revision, token, reference, fmt, quality, browser_key],
+        [slider, download, figures],
+        api_name="upscale",
+        concurrency_limit=None,  # neural jobs are limited by NEURAL_SLOTS, classic ones never wait
+    )
+    cancel.click(on_cancel, None, [figures], api_name="cancel", cancels=[run_event])
+    tab.select(on_refresh_models, [browser_key], [model], api_name="models")
