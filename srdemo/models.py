@@ -103,7 +103,7 @@ HUB_MODELS = (
 )
 
 
-def _builtin_specs() -> list[ModelSpec]:
+def builtin_specs() -> list[ModelSpec]:
     """srdemo's own weights: ``weights/<id>.safetensors`` with a ``<id>.json`` description."""
     specs = []
     for meta_path in sorted(BUILTIN_DIR.glob("*.json")):
@@ -145,12 +145,12 @@ def hub_spec(ref: hub.HubFile) -> ModelSpec:
 
 def catalogue() -> list[ModelSpec]:
     """All models, best default first: built-in, then classic, then local files, then Hub downloads."""
-    return [*_builtin_specs(), *RESAMPLERS, *_local_specs(get_settings().model_dir), *HUB_MODELS]
+    return [*builtin_specs(), *RESAMPLERS, *_local_specs(get_settings().model_dir), *HUB_MODELS]
 
 
 def default_model(scale: int | None = None) -> ModelSpec:
     """The built-in model for this scale if there is one, else Lanczos (always available)."""
-    builtins = _builtin_specs()
+    builtins = builtin_specs()
     for spec in builtins:
         if scale is None or spec.native_scale == scale:
             return spec

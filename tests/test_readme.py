@@ -34,7 +34,7 @@ def test_every_setting_is_documented():
 
 
 def test_every_catalogue_model_is_documented():
-    for spec in models.RESAMPLERS + models.HUB_MODELS:
+    for spec in [*models.RESAMPLERS, *models.HUB_MODELS, *models.builtin_specs()]:
         assert f"`{spec.id}`" in README
 
 

@@ -84,7 +84,7 @@ def main() -> None:
         if args.tables:
             extra += (
                 "\n## Benchmarks\n\nPSNR-Y (dB) on the standard sets with the given MATLAB-bicubic LR images "
-                "(`python benchmarks/quality.py x2 x4 x4-product --jpeg`); `jpeg75` = those LR images after a "
+                "(the table `python benchmarks/quality.py x2 x4 x4-product --jpeg` prints); `jpeg75` = those LR images after a "
                 "Pillow JPEG quality-75 round trip.\n\n" + Path(args.tables).read_text().strip() + "\n"
             )
         script = (ROOT / args.script).read_text().strip()
