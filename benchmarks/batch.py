@@ -7,8 +7,9 @@ Starts the app (``python app.py``) on a free port, sends a zip of rendered
 memory after image 20 and after the last one, and times single 256x256
 upscales through gradio_client while the batch runs. Targets: memory after
 image 200 within 10% of memory after image 20; each single upscale < 5 s.
-The built-in x4 model is the intended subject; until it ships, pass a neural
-x4 model (default: ../shared/ref-weights/span_ch28_x4.safetensors via SRDEMO_MODEL_DIR).
+The subject is the built-in x4 model (``--model x4``, the default); any other
+catalogue id works, e.g. ``--model local:span_ch28_x4.safetensors`` (../shared's
+reference weights are the app's SRDEMO_MODEL_DIR here unless you set one).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ SHARED = ROOT.parent / "shared" / "ref-weights"
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", default="local:span_ch28_x4.safetensors")
+    parser.add_argument("--model", default="x4")
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--size", type=int, default=600)
     args = parser.parse_args()
