@@ -233,6 +233,11 @@ def read_state_dict(path: Path, name: str | None = None) -> dict[str, torch.Tens
     return state
 
 
+def reparameterised_layers(module: torch.nn.Module) -> list[torch.nn.Module]:
+    """Layers that train as several branches and run as one fused conv (SPAN's ``Conv3XC``)."""
+    return [m for m in module.modules() if hasattr(m, "update_params") and hasattr(m, "eval_conv")]
+
+
 def fuse_reparameterised(module: torch.nn.Module) -> int:
     """Fuse re-parameterised convolutions (SPAN's ``Conv3XC``) once, not on every call.
 
@@ -242,8 +247,8 @@ def fuse_reparameterised(module: torch.nn.Module) -> int:
     and otherwise runs the fused conv directly. Returns how many layers it patched.
     """
     patched = 0
-    for layer in module.modules():
-        if not (hasattr(layer, "update_params") and hasattr(layer, "eval_conv") and hasattr(layer, "has_relu")):
+    for layer in reparameterised_layers(module):
+        if not hasattr(layer, "has_relu"):
             continue
         original = layer.forward
         sources = [p for name, p in layer.named_parameters() if not name.startswith("eval_conv")]

@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import spandrel
 from safetensors.torch import load_file, save_file
 
 from srdemo.modelcard import write_model_card
-from srdemo.train import BEST, CHECKPOINT, History, TrainConfig, build_network, export, read_metadata
+from srdemo.train import BEST, CHECKPOINT, History, TrainConfig, build_network, export, export_state, read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT / "srdemo" / "weights"
@@ -42,14 +41,14 @@ def finished_or_interim(run: Path, tmp: Path) -> tuple[Path, str]:
               "val_files": tuple(meta["config"]["val_files"])}
     config = TrainConfig(**fields)
     history = History(**meta["history"])
-    net, _ = build_network(replace(config, init=None)) if meta["base"] is None else build_network(config)
+    net, _ = build_network(config)
     net.load_state_dict({k[4:]: v for k, v in load_file(str(run / CHECKPOINT)).items() if k.startswith("ema.")})
     if (run / BEST).exists():
         (tmp / BEST).write_bytes((run / BEST).read_bytes())
         source = f"best validation weights of the unfinished run (step {read_metadata(run / BEST)['step']} of {config.steps})"
     else:
         source = f"EMA weights of the unfinished run (step {meta['step']} of {config.steps})"
-    export(tmp, replace(config, out=str(tmp)), history, meta["base"], net)
+    export(tmp, config, history, meta["base"], net)
     return tmp, source
 
 
@@ -66,11 +65,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder, source = finished_or_interim(Path(args.run), Path(tmp))
         descriptor = spandrel.ModelLoader().load_from_file(str(folder / "model.safetensors"))
-        for layer in descriptor.model.modules():  # store fused kernels that match the branches
-            if hasattr(layer, "update_params") and hasattr(layer, "eval_conv"):
-                layer.update_params()
-        state = descriptor.model.state_dict()
-        half = {k: v.detach().half().contiguous() if v.is_floating_point() else v for k, v in state.items()}
+        state = export_state(descriptor.model)  # fused kernels that match the branches
+        half = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
         WEIGHTS.mkdir(exist_ok=True)
         save_file(half, str(WEIGHTS / f"{args.id}.safetensors"))
         meta = {"label": args.label, "scale": descriptor.scale, "good_for": args.good_for, "licence": "MIT",
@@ -78,8 +74,7 @@ def main() -> None:
         (WEIGHTS / f"{args.id}.json").write_text(json.dumps(meta, indent=2) + "\n")
 
         cfg = json.loads((folder / "config.json").read_text())
-        raw = json.loads((folder / "history.json").read_text())
-        history = History(**raw)
+        history = History(**json.loads((folder / "history.json").read_text()))
         extra = f"\n## Weights\n\n`{args.id}.safetensors`: {source}, stored in float16.\n"
         if args.tables:
             extra += (
