@@ -5,7 +5,12 @@
 For each model: ms per image and output megapixels per second through
 ``srdemo.pipeline.upscale_pixels`` (the path the app and CLI use), the same for
 a bare ``descriptor(tensor)`` call on the same input, their ratio (target
-<= 1.10 for untiled sizes), and the process's peak RSS. Prints the CPU model.
+<= 1.10 for untiled sizes), its speed relative to the first model, and the
+process's peak RSS. Prints the CPU model.
+
+The models are timed in interleaved rounds (every model once per round, best
+round kept), so a slow spell on a shared machine hits all of them alike and
+the "vs first" column compares like with like.
 """
 
 from __future__ import annotations
@@ -37,14 +42,10 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def best_of(fn, repeat: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -56,27 +57,41 @@ def main() -> None:
     refs = args.models or [str(p) for p in (SHARED / "span_ch28_x4.safetensors", SHARED / "dctlsa_x4.safetensors") if p.exists()]
     device = pick_device()
     print(f"CPU: {cpu_model()}, torch threads: {torch.get_num_threads()}, device: {device}, input {args.size}x{args.size}")
-    header = f"{'model':<28} {'srdemo ms':>10} {'bare ms':>9} {'overhead':>9} {'out MP/s':>9} {'peak RSS MB':>12}"
+    header = f"{'model':<28} {'srdemo ms':>10} {'bare ms':>9} {'overhead':>9} {'out MP/s':>9} {'vs first':>9} {'peak RSS MB':>12}"
     print(header)
     print("-" * len(header))
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (args.size, args.size, 3), dtype=np.uint8)
+    pic = Picture(rgb)
+    x = torch.from_numpy(rgb.astype(np.float32).transpose(2, 0, 1) / 255)[None].to(device)
+    options = EngineOptions(tile=max(args.size, 256))
+    runs = {}  # name -> (srdemo call, bare call, output megapixels)
     for ref in refs:
         model = models.load(ref)
         if model.descriptor is None:
             continue
-        s = model.scale
-        size = (args.size * s, args.size * s)
-        pic = Picture(rgb)
-        options = EngineOptions(tile=max(args.size, 256))
-        ours = best_of(lambda: upscale_pixels(model, pic, size, options), args.repeat)
-        x = torch.from_numpy(rgb.astype(np.float32).transpose(2, 0, 1) / 255)[None].to(device)
-        bare = best_of(lambda: model.descriptor(x), args.repeat)
-        mp = size[0] * size[1] / 1e6
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        size = (args.size * model.scale, args.size * model.scale)
         name = Path(ref).name if Path(ref).exists() else ref
-        print(f"{name[:28]:<28} {ours * 1e3:>10.1f} {bare * 1e3:>9.1f} {ours / bare:>9.3f} {mp / ours:>9.2f} {peak:>12.0f}", flush=True)
-
+        runs[name] = (
+            lambda m=model, sz=size: upscale_pixels(m, pic, sz, options),
+            lambda m=model: m.descriptor(x),
+            size[0] * size[1] / 1e6,
+        )
+    best = {name: [float("inf"), float("inf")] for name in runs}
+    for round_ in range(args.repeat + 1):  # round 0 is the warm-up
+        for name, (ours, bare, _) in runs.items():
+            times = timed(ours), timed(bare)
+            if round_:
+                best[name] = [min(b, t) for b, t in zip(best[name], times)]
+    first = None
+    for name, (_, _, mp) in runs.items():
+        ours, bare = best[name]
+        first = first or mp / ours
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"{name[:28]:<28} {ours * 1e3:>10.1f} {bare * 1e3:>9.1f} {ours / bare:>9.3f} "
+            f"{mp / ours:>9.2f} {mp / ours / first:>9.3f} {peak:>12.0f}"
+        )
 
 if __name__ == "__main__":
     main()
