@@ -92,8 +92,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     def show(p) -> None:
         val = f"  val {p.history.val[-1][1]:.2f} dB" if p.history.val else ""
-        eta = p.seconds / max(1, p.step) * (p.steps - p.step)
-        line = f"step {p.step}/{p.steps}  loss {p.loss:.4f}{val}  eta {eta / 60:.1f} min"
+        line = f"step {p.step}/{p.steps}  loss {p.loss:.4f}{val}  eta {p.eta_seconds / 60:.1f} min"
         if tty:
             print(f"\r{line}   ", end="", file=sys.stderr, flush=True)
         elif p.step % max(1, args.val_every // 5 or 1) == 0 or p.step == p.steps:

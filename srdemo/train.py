@@ -314,7 +314,13 @@ class Progress:
     steps: int
     loss: float
     history: History
-    seconds: float
+    seconds: float  # since this process started (or resumed) the run
+    first_step: int = 0  # the step it resumed from
+
+    @property
+    def eta_seconds(self) -> float:
+        """Time left at this process's pace; a resumed run's earlier steps are not in ``seconds``."""
+        return self.seconds / max(1, self.step - self.first_step) * (self.steps - self.step)
 
 
 def _distributed() -> tuple[int, int]:
@@ -406,7 +412,7 @@ def train(
         fuse_reparameterised(twin)
         return twin.to(device)
 
-    start = time.perf_counter()
+    start, first_step = time.perf_counter(), step
     local = config.batch // world
     while step < config.steps:
         if should_stop is not None and should_stop():
@@ -445,7 +451,7 @@ def train(
         if step % config.checkpoint_every == 0 or step == config.steps:
             save_checkpoint()
         if progress is not None and rank == 0:
-            progress(Progress(step, config.steps, loss_value, history, time.perf_counter() - start))
+            progress(Progress(step, config.steps, loss_value, history, time.perf_counter() - start, first_step))
     if rank != 0:
         return out
     return export(out, config, history, base_id, eval_net())

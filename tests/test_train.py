@@ -67,6 +67,18 @@ def test_a_short_run_learns_and_exports_a_loadable_model(tiny_data, tmp_path):
     assert "bicubic" in card.text
 
 
+def test_a_resumed_run_times_its_pace_from_where_it_resumed(tiny_data, tmp_path):
+    first, resumed = [], []
+    cfg = _cfg(tiny_data, tmp_path / "r", steps=12)
+    train(cfg, progress=first.append, should_stop=lambda: len(first) >= 5)
+    train(cfg, progress=resumed.append)
+    assert [p.step for p in resumed] == list(range(6, 13))
+    assert {p.first_step for p in resumed} == {5}
+    one_step = resumed[0]  # one step done in this process: the ETA is 6 more of it, not 6/6
+    assert one_step.eta_seconds == pytest.approx(one_step.seconds * 6)
+    assert resumed[-1].eta_seconds == 0
+
+
 def test_fine_tuning_keeps_architecture_and_records_the_base(tiny_data, tmp_path, compact_file):
     out = train(_cfg(tiny_data, tmp_path / "ft", steps=10, init=str(compact_file)))
     assert spandrel.ModelLoader().load_from_file(str(out / "model.safetensors")).architecture.name.startswith("RealESRGAN")
