@@ -86,7 +86,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         channels=args.channels, degrade=args.degrade, batch=args.batch, patch=args.patch, lr=args.lr, loss=args.loss,
         ema=args.ema, val_every=args.val_every, val_count=args.val_count,
         val_files=tuple(Path(args.val_list).read_text().split()) if args.val_list else (),
-        checkpoint_every=args.checkpoint_every, seed=args.seed, device=args.device,
+        checkpoint_every=args.checkpoint_every, seed=args.seed, device=args.device, precision=args.precision,
     )
     tty = sys.stderr.isatty()
 
@@ -186,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--checkpoint-every", type=int, default=100)
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--device", default=None)
+    tr.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                    help="bf16 autocast: auto = on CUDA only; bf16 also on CPUs with native bf16 (faster)")
     tr.set_defaults(func=cmd_train)
 
     bt = sub.add_parser("batch", help="upscale a folder or zip of photos into a zip with report.csv")

@@ -62,8 +62,13 @@ class TrainConfig:
     checkpoint_every: int = 100
     seed: int = 0
     device: str | None = None
+    # bfloat16 autocast for the forward pass (weights, loss and optimiser stay float32). "auto" uses it on
+    # CUDA only; "bf16" also on CPUs with native bf16 (AVX512-BF16, AMX), where a step is ~1.8x faster.
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.precision not in ("auto", "bf16", "fp32"):
+            raise SrdemoError("Precision must be 'auto', 'bf16' or 'fp32'.")
         if self.degrade not in DEGRADATIONS:
             raise SrdemoError(f"Unknown degradation '{self.degrade}'. Choose one of: {', '.join(DEGRADATIONS)}.")
         if self.loss not in ("l1", "charbonnier"):
@@ -412,6 +417,7 @@ def train(
         fuse_reparameterised(twin)
         return twin.to(device)
 
+    bf16 = config.precision == "bf16" or (config.precision == "auto" and device.type == "cuda")
     start, first_step = time.perf_counter(), step
     local = config.batch // world
     while step < config.steps:
@@ -422,7 +428,7 @@ def train(
         lr_img = lr_img[rank * local : (rank + 1) * local].to(device, memory_format=torch.channels_last)
         hr_img = hr_img[rank * local : (rank + 1) * local].to(device, memory_format=torch.channels_last)
         with DEVICE_LOCK:
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 sr = model(lr_img)
             diff = sr.float() - hr_img
             loss = diff.abs().mean() if config.loss == "l1" else torch.sqrt(diff * diff + 1e-6).mean()
@@ -458,9 +464,9 @@ def train(
 
 
 def _config_key(config: TrainConfig) -> dict:
-    """The settings that define the run's numbers (not where it runs or is written)."""
+    """The settings that define the run's numbers (not where or how precisely it runs, nor where it is written)."""
     d = asdict(config)
-    for k in ("out", "device", "val_every", "checkpoint_every"):
+    for k in ("out", "device", "precision", "val_every", "checkpoint_every"):
         d.pop(k)
     d["data"] = list(d["data"])
     d["val_files"] = list(d["val_files"])

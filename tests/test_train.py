@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,24 @@ def test_a_resumed_run_times_its_pace_from_where_it_resumed(tiny_data, tmp_path)
     one_step = resumed[0]  # one step done in this process: the ETA is 6 more of it, not 6/6
     assert one_step.eta_seconds == pytest.approx(one_step.seconds * 6)
     assert resumed[-1].eta_seconds == 0
+
+
+def test_bf16_autocast_on_cpu_learns_and_can_take_over_a_float32_run(tiny_data, tmp_path):
+    fp32 = train(_cfg(tiny_data, tmp_path / "fp32", steps=8, val_every=100))
+    bf16 = train(_cfg(tiny_data, tmp_path / "bf16", steps=8, val_every=100, precision="bf16"))
+    a, b = load_file(str(fp32 / "model.safetensors")), load_file(str(bf16 / "model.safetensors"))
+    assert any(not torch.equal(a[k], b[k]) for k in a)  # autocast really ran the forward in bf16
+    history = json.loads((bf16 / "history.json").read_text())
+    assert history["loss"][-1][1] < history["loss"][0][1]
+    # precision is how a run is computed, not what it is: a float32 run resumes in bf16
+    first = []
+    cfg = _cfg(tiny_data, tmp_path / "switch", steps=8, val_every=100)
+    train(cfg, progress=first.append, should_stop=lambda: len(first) >= 4)
+    resumed = []
+    train(replace(cfg, precision="bf16"), progress=resumed.append)
+    assert [p.step for p in resumed] == [5, 6, 7, 8]
+    with pytest.raises(SrdemoError, match="Precision"):
+        _cfg(tiny_data, tmp_path, precision="fp8")
 
 
 def test_fine_tuning_keeps_architecture_and_records_the_base(tiny_data, tmp_path, compact_file):
