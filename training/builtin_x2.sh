@@ -7,4 +7,4 @@ set -euo pipefail
   --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos runs/synthetic-384 \
   --val-list data/holdout_grocery_store_photos.txt \
   --init x4 --scale 2 --steps 12000 --batch 16 --patch 64 --lr 2e-4 --ema 0.999 \
-  --val-every 1000 --checkpoint-every 200 --seed 0 --out runs/builtin-x2 "$@"
+  --val-every 1000 --checkpoint-every 200 --seed 0 --precision bf16 --out runs/builtin-x2 "$@"

@@ -1,7 +1,7 @@
 """Turn a training run into one of srdemo's built-in models (run from the repo root).
 
     python training/publish_builtin.py runs/builtin-x4 x4 "srdemo x4 (built-in)" \\
-        --script training/builtin_x4.sh [--tables quality.md]
+        --script training/builtin_x4.sh [--tables quality.md] [--note "..."]
 
 Takes the run's best validation weights (a finished run's ``model.safetensors``;
 while it is still training, its best or latest EMA weights), stores them in
@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("label")
     parser.add_argument("--script", required=True, help="the training/ script that reproduces the run")
     parser.add_argument("--tables", default=None, help="Markdown file with benchmarks/quality.py's table")
+    parser.add_argument("--note", default="", help="how this run differed from its script, for the card")
     parser.add_argument("--good-for", default="Product photos: packaging text, logos, flat colours.")
     args = parser.parse_args()
 
@@ -75,7 +76,7 @@ def main() -> None:
 
         cfg = json.loads((folder / "config.json").read_text())
         history = History(**json.loads((folder / "history.json").read_text()))
-        extra = f"\n## Weights\n\n`{args.id}.safetensors`: {source}, stored in float16.\n"
+        extra = f"\n## Weights\n\n`{args.id}.safetensors`: {source}, stored in float16. {args.note}".rstrip() + "\n"
         if args.tables:
             extra += (
                 "\n## Benchmarks\n\nPSNR-Y (dB) on the standard sets with the given MATLAB-bicubic LR images "
