@@ -8,5 +8,5 @@ set -euo pipefail
 .venv/bin/python -m srdemo train \
   --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos runs/synthetic-384 \
   --val-list data/holdout_grocery_store_photos.txt \
-  --init x4 --degrade product --scale 4 --steps 8000 --batch 16 --patch 128 --lr 2e-4 --ema 0.999 \
+  --init x4 --degrade product --scale 4 --steps 6000 --batch 16 --patch 128 --lr 2e-4 --ema 0.999 \
   --val-every 1000 --checkpoint-every 200 --seed 0 --precision bf16 --out runs/builtin-x4-product "$@"
