@@ -116,24 +116,29 @@ def jpeg(img: np.ndarray, quality: int) -> np.ndarray:
     return np.asarray(Image.open(buf).convert("RGB"), dtype=np.float32) / 255
 
 
+CLEAN_SHARE = 0.4
+
+
 def product(hr: np.ndarray, scale: int, rng: np.random.Generator) -> np.ndarray:
     """Supplier photos: mild blur, a resize with a random kernel, sensor noise, JPEG 50-95.
 
-    A quarter of samples stay clean bicubic so clean inputs do not suffer.
+    Two in five samples stay clean bicubic so clean inputs do not suffer: with a quarter,
+    a model tuned from the built-in x4 lost 0.5-0.8 dB on clean Set5/Set14 inputs after
+    1000 steps, having learnt to sharpen and denoise everything.
     """
-    if rng.random() < 0.25:
+    if rng.random() < CLEAN_SHARE:
         return bicubic(hr, scale, rng)
     from scipy.ndimage import gaussian_filter
 
     img = hr
-    if rng.random() < 0.7:
-        sigma = rng.uniform(0.2, 1.2)
+    if rng.random() < 0.5:
+        sigma = rng.uniform(0.2, 1.0)
         img = gaussian_filter(img, sigma=(sigma, sigma, 0), mode="reflect")
     h, w = hr.shape[:2]
     size = (w // scale, h // scale)
     img = _pil_resize(img, size, _PIL_KERNELS[rng.integers(len(_PIL_KERNELS))])
-    if rng.random() < 0.5:
-        img = img + rng.normal(0, rng.uniform(1, 4) / 255, img.shape).astype(np.float32)
+    if rng.random() < 0.3:
+        img = img + rng.normal(0, rng.uniform(1, 3) / 255, img.shape).astype(np.float32)
     img = np.clip(img, 0, 1)
     if rng.random() < 0.85:
         img = jpeg(img, rng.integers(50, 96))

@@ -14,9 +14,9 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 _DEGRADATION_TEXT = {
     "bicubic": "clean bicubic downscaling (MATLAB's antialiased bicubic, the benchmark protocol)",
     "product": (
-        "supplier-photo degradations: mild Gaussian blur (sigma 0.2-1.2), a resize with a random kernel "
-        "(bicubic, bilinear, box or Lanczos), sensor noise (sigma 1-4 levels), JPEG at quality 50-95; "
-        "a quarter of samples stay clean bicubic"
+        "supplier-photo degradations: mild Gaussian blur (half the samples, sigma 0.2-1.0), a resize with a "
+        "random kernel (bicubic, bilinear, box or Lanczos), sensor noise (30%, sigma 1-3 levels), JPEG at "
+        "quality 50-95 (85%); two in five samples stay clean bicubic"
     ),
 }
 

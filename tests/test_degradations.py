@@ -38,3 +38,17 @@ def test_matches_the_given_matlab_lr_images(bench, scale):
     # Measured: every pixel within 1 level, except a single pixel of Set5 x2 'baby' (2 levels).
     assert worst <= 2
     assert off_by_more <= 1
+
+
+def test_product_keeps_two_in_five_samples_clean_and_degrades_the_rest():
+    from srdemo.degradations import CLEAN_SHARE, bicubic, product
+
+    hr = np.random.default_rng(0).random((48, 48, 3), dtype=np.float32)
+    clean = bicubic(hr, 4, np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    outs = [product(hr, 4, rng) for _ in range(300)]
+    assert all(o.shape == clean.shape for o in outs)
+    share = np.mean([np.array_equal(o, clean) for o in outs])
+    assert CLEAN_SHARE == 0.4 and abs(share - CLEAN_SHARE) < 0.1
+    degraded = [o for o in outs if not np.array_equal(o, clean)]
+    assert min(float(np.abs(o - clean).mean()) for o in degraded) > 1e-3  # really changed, not rounding
