@@ -104,9 +104,13 @@ HUB_MODELS = (
 
 
 def builtin_specs() -> list[ModelSpec]:
-    """srdemo's own weights: ``weights/<id>.safetensors`` with a ``<id>.json`` description."""
+    """srdemo's own weights: ``weights/<id>.safetensors`` with a ``<id>.json`` description.
+
+    Each base model comes before its variants (``x4`` before ``x4-product``): the first of a
+    scale is that scale's default.
+    """
     specs = []
-    for meta_path in sorted(BUILTIN_DIR.glob("*.json")):
+    for meta_path in sorted(BUILTIN_DIR.glob("*.json"), key=lambda p: (p.stem.split("-")[0], p.stem)):
         meta = json.loads(meta_path.read_text())
         weights = meta_path.with_suffix(".safetensors")
         if weights.exists():

@@ -111,6 +111,11 @@ def test_default_is_lanczos_until_builtin_weights_exist(tmp_path, monkeypatch):
     (tmp_path / "x4.json").write_text('{"label": "srdemo x4", "scale": 4, "good_for": "product photos"}')
     assert models.default_model(4).id == "x4" and models.default_model(2).id == "lanczos"
     assert models.catalogue()[0].id == "x4"
+    # a variant for compressed photos sorts after its base ("x4-product" < "x4" as file names)
+    save(make_compact(4), str(tmp_path / "x4-product.safetensors"))
+    (tmp_path / "x4-product.json").write_text('{"label": "srdemo x4 product", "scale": 4, "good_for": "JPEGs"}')
+    assert [s.id for s in models.builtin_specs()] == ["x4", "x4-product"]
+    assert models.default_model(4).id == "x4"
 
 
 def test_local_model_folder_appears_in_the_catalogue(tmp_path, monkeypatch, compact_file):
