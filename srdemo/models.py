@@ -118,6 +118,7 @@ def builtin_specs() -> list[ModelSpec]:
                 ModelSpec(
                     meta_path.stem, meta["label"], "builtin", (int(meta["scale"]),), meta["good_for"],
                     meta.get("licence", "MIT"), "srdemo's own weights (see its model card)", path=weights,
+                    for_compressed=bool(meta.get("for_compressed", False)),
                 )
             )
     return specs

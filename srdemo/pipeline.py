@@ -31,7 +31,7 @@ from .engine import (
 )
 from .errors import SrdemoError
 from .images import Picture, to_uint8_rgb
-from .models import LoadedModel
+from .models import LoadedModel, builtin_specs
 from .settings import get_settings
 
 
@@ -181,6 +181,21 @@ def self_check(model: LoadedModel, pic: Picture, scale: float, options: EngineOp
     return metrics.Comparison("self-check", metrics.score(rebuilt, src, border), metrics.score(_bicubic(small, (w, h)), src, border))
 
 
+COMPRESSED_JPEG = 90  # estimated JPEG quality below which a photo counts as compressed
+
+
+def _compressed_photo_hint(model: LoadedModel, pic: Picture, scale: int) -> list[str]:
+    """Point a compressed JPEG at a built-in model trained for such photos, if it was not used."""
+    if pic.jpeg_quality is None or pic.jpeg_quality >= COMPRESSED_JPEG or model.spec.for_compressed:
+        return []
+    return [
+        f"This photo was saved as JPEG at quality ~{pic.jpeg_quality}: try '{spec.label}', trained on compressed "
+        "photos to remove their blocks instead of enlarging them."
+        for spec in builtin_specs()
+        if spec.for_compressed and scale in spec.scales
+    ]
+
+
 def upscale_picture(
     model: LoadedModel,
     pic: Picture,
@@ -226,7 +241,7 @@ def upscale_picture(
 
     bicubic = _bicubic(to_uint8_rgb(pic), out_size)
     comparison = None
-    notes = list(pic.notes)
+    notes = [*pic.notes, *_compressed_photo_hint(model, pic, round(scale_used))]
     if reference is not None:
         border = math.ceil(scale_used)
         comparison = metrics.Comparison(

@@ -138,3 +138,29 @@ def test_output_limit_and_cpu_time_cap(monkeypatch, compact_file):
         upscale_picture(models.load(str(compact_file)), pic, 2)
     monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", "600")
     assert upscale_picture(models.load(str(compact_file)), pic, 2, check=False).out_size == (200, 200)
+
+
+def test_compressed_jpegs_are_pointed_at_the_builtin_model_for_them(tmp_path, monkeypatch):
+    from safetensors.torch import save_file
+
+    from conftest import make_compact
+
+    monkeypatch.setattr(models, "BUILTIN_DIR", tmp_path)
+    save_file(make_compact(4), str(tmp_path / "x4-product.safetensors"))
+    (tmp_path / "x4-product.json").write_text(
+        '{"label": "srdemo x4 for compressed photos", "scale": 4, "good_for": "JPEGs", "for_compressed": true}'
+    )
+
+    def encoded(fmt: str, **kw) -> images.Picture:
+        buf = io.BytesIO()
+        Image.fromarray(rgb_noise(24, 24)).save(buf, fmt, **kw)
+        return images.decode(buf.getvalue(), f"photo.{fmt.lower()}")
+
+    lanczos = models.load("lanczos")
+    hinted = upscale_picture(lanczos, encoded("JPEG", quality=70), 4, check=False).notes
+    assert any("quality ~70" in n and "srdemo x4 for compressed photos" in n for n in hinted)
+    assert not any("compressed photos" in n for n in upscale_picture(lanczos, encoded("JPEG", quality=95), 4, check=False).notes)
+    assert not any("compressed photos" in n for n in upscale_picture(lanczos, encoded("PNG"), 4, check=False).notes)
+    assert not any("compressed photos" in n for n in upscale_picture(lanczos, encoded("JPEG", quality=70), 2, check=False).notes)
+    product = models.load("x4-product")
+    assert not any("compressed photos" in n for n in upscale_picture(product, encoded("JPEG", quality=70), 4, check=False).notes)
