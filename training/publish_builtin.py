@@ -72,7 +72,7 @@ def main() -> None:
         save_file(half, str(WEIGHTS / f"{args.id}.safetensors"))
         meta = {"label": args.label, "scale": descriptor.scale, "good_for": args.good_for, "licence": "MIT",
                 "architecture": descriptor.architecture.name, "source": source}
-        if json.loads((folder / "config.json").read_text())["degrade"] != "bicubic":
+        if json.loads((folder / "config.json").read_text())["degradation"] != "bicubic":
             meta["for_compressed"] = True  # the app suggests it for JPEG inputs
         (WEIGHTS / f"{args.id}.json").write_text(json.dumps(meta, indent=2) + "\n")
 
