@@ -6,7 +6,7 @@ For each model: ms per image and output megapixels per second through
 ``srdemo.pipeline.upscale_pixels`` (the path the app and CLI use), the same for
 a bare ``descriptor(tensor)`` call on the same input, their ratio (target
 <= 1.10 for untiled sizes), its speed relative to the first model, and the
-process's peak RSS. Prints the CPU model.
+process's peak RSS (once: the models share the process). Prints the CPU model.
 
 The models are timed in interleaved rounds (every model once per round, best
 round kept), so a slow spell on a shared machine hits all of them alike and
@@ -57,7 +57,7 @@ def main() -> None:
     refs = args.models or [str(p) for p in (SHARED / "span_ch28_x4.safetensors", SHARED / "dctlsa_x4.safetensors") if p.exists()]
     device = pick_device()
     print(f"CPU: {cpu_model()}, torch threads: {torch.get_num_threads()}, device: {device}, input {args.size}x{args.size}")
-    header = f"{'model':<28} {'srdemo ms':>10} {'bare ms':>9} {'overhead':>9} {'out MP/s':>9} {'vs first':>9} {'peak RSS MB':>12}"
+    header = f"{'model':<28} {'srdemo ms':>10} {'bare ms':>9} {'overhead':>9} {'out MP/s':>9} {'vs first':>9}"
     print(header)
     print("-" * len(header))
     rng = np.random.default_rng(0)
@@ -87,11 +87,11 @@ def main() -> None:
     for name, (_, _, mp) in runs.items():
         ours, bare = best[name]
         first = first or mp / ours
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(
             f"{name[:28]:<28} {ours * 1e3:>10.1f} {bare * 1e3:>9.1f} {ours / bare:>9.3f} "
-            f"{mp / ours:>9.2f} {mp / ours / first:>9.3f} {peak:>12.0f}"
+            f"{mp / ours:>9.2f} {mp / ours / first:>9.3f}"
         )
+    print(f"peak RSS of the process (all models loaded): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 if __name__ == "__main__":
     main()
