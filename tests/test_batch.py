@@ -220,3 +220,20 @@ def test_ab_sentence_states_speed_quality_and_the_compressed_caveat():
     text = describe(result(30.0, 2.0), result(29.0, 1.0), plain, jpeg_model)
     assert "B is 1.0 dB further" in text and "2.0x faster" in text
     assert "B is trained for compressed (JPEG) photos" in text and "clean downscaling only" in text
+
+
+def test_a_finished_batch_is_shown_again_after_an_app_restart(delivery, tmp_path, monkeypatch):
+    """Jobs live in memory; the Batch tab finds the owner's newest finished batch on disk instead."""
+    from srdemo.ui import batch as batch_tab
+
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
+    owner_dir = batch_tab._owner_dir("browser:restart-key")
+    run_batch([delivery], owner_dir / "older" / "output", BatchOptions(model="lanczos", scale=2))
+    assert batch_tab.on_batch_status("someone-else", None) == ("No batch yet.", [], None)
+
+    status, rows, zip_copy = batch_tab.on_batch_status("restart-key", None)
+
+    assert status == "Finished earlier: 2 image(s) done, 1 failed. Download the zip below."
+    assert {r[0] for r in rows} >= {"tea.png", "shelf/a/jam.png", "shelf/broken.jpg"}
+    with zipfile.ZipFile(zip_copy) as zf:
+        assert {"tea.png", "shelf/a/jam.png", "report.csv"} <= set(zf.namelist())

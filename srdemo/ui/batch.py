@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 
 from .. import models
-from ..batch import REPORT_FIELDS, BatchOptions, parse_preset, run_batch
+from ..batch import REPORT_FIELDS, BatchOptions, parse_preset, read_report, run_batch
 from ..errors import SrdemoError
 from ..jobs import JOBS
 from ..metadata import MetadataPolicy
@@ -24,6 +24,22 @@ from .common import model_choices, owner_of, path_of, served
 
 def _owner_dir(owner: str) -> Path:
     return get_settings().run_dir / "batches" / hashlib.sha256(owner.encode()).hexdigest()[:16]
+
+
+def last_finished(owner: str) -> tuple[Path, list[dict]] | None:
+    """The owner's newest finished batch on disk: jobs live in memory, results outlive a restart."""
+    reports = sorted(_owner_dir(owner).glob("*/output/report.csv"), key=lambda p: p.stat().st_mtime)
+    for report in reversed(reports):
+        zip_path = report.with_name("results.zip")
+        if zip_path.exists():
+            return zip_path, read_report(report)
+    return None
+
+
+def _finished_text(state: str, rows: list[dict]) -> str:
+    done = sum(r.get("status") == "ok" for r in rows)
+    failed = sum(r.get("status") in ("failed", "cancelled") for r in rows)
+    return f"{state}: {done} image(s) done, {failed} failed. Download the zip below."
 
 
 def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality, keep_meta, mark_ai, key,
@@ -66,19 +82,22 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
 
 def on_batch_status(key, request: gr.Request):
     """The owner's latest batch: a status line, the report so far, and the zip when finished."""
-    job = JOBS.latest(owner_of(key, request), "batch")
+    owner = owner_of(key, request)
+    job = JOBS.latest(owner, "batch")
     if job is None:
-        return "No batch yet.", [], None
+        earlier = last_finished(owner)
+        if earlier is None:
+            return "No batch yet.", [], None
+        zip_path, rows = earlier
+        return _finished_text("Finished earlier", rows), [[r.get(f, "") for f in REPORT_FIELDS] for r in rows], served(zip_path)
     if job.running:
         return f"Running: {job.done} file(s) done, last: {job.message}", [], None
     if job.status == "failed":
         return f"Failed: {job.error}", [], None
     result = job.result
-    rows = [[r.get(f, "") for f in REPORT_FIELDS] for r in result.rows] if result else []
-    done = sum(r.get("status") == "ok" for r in result.rows) if result else 0
-    state = "Cancelled" if job.status == "cancelled" else "Finished"
-    text = f"{state}: {done} image(s) done, {result.failed if result else 0} failed. Download the zip below."
-    return text, rows, served(result.zip_path) if result else None
+    rows = result.rows if result else []
+    text = _finished_text("Cancelled" if job.status == "cancelled" else "Finished", rows)
+    return text, [[r.get(f, "") for f in REPORT_FIELDS] for r in rows], served(result.zip_path) if result else None
 
 
 def on_batch_cancel(key, request: gr.Request):
