@@ -24,8 +24,15 @@ def _progress_printer(name: str):
     return show
 
 
+def _model_for(args: argparse.Namespace) -> str:
+    """``--model``, else the built-in model made for ``--scale`` (Lanczos where there is none)."""
+    if args.model:
+        return args.model
+    return models.default_model(int(args.scale)).id if float(args.scale).is_integer() else models.default_model(0).id
+
+
 def cmd_upscale(args: argparse.Namespace) -> int:
-    model = models.load(args.model)
+    model = models.load(_model_for(args))
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     options = EngineOptions.from_settings(**({"tile": args.tile} if args.tile else {}), device=args.device)
@@ -108,7 +115,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .metadata import MetadataPolicy
 
     options = BatchOptions(
-        model=args.model, scale=args.scale, preset=parse_preset(args.preset, args.size, args.square),
+        model=_model_for(args), scale=args.scale, preset=parse_preset(args.preset, args.size, args.square),
         fmt=args.format, quality=args.quality,
         metadata=MetadataPolicy(keep_private=args.keep_metadata, provenance=args.mark_ai),
         check=not args.no_check,
@@ -141,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = sub.add_parser("upscale", help="upscale image files")
     up.add_argument("inputs", nargs="+")
-    up.add_argument("--model", default=models.default_model().id, help="catalogue id, weights file, or owner/repo:file")
+    up.add_argument("--model", default=None, help="catalogue id, weights file, or owner/repo:file (default: the built-in model for --scale)")
     up.add_argument("--scale", type=float, default=4)
     up.add_argument("--out", default="out")
     up.add_argument("--format", default="png", choices=["png", "jpeg", "webp"])
@@ -195,7 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--preset", default=None, help="marketplace preset: amazon-main, shopify, web-1600, custom")
     bt.add_argument("--size", default=None, help="custom: longest side (1600) or exact WxH (1200x900)")
     bt.add_argument("--square", action="store_true", help="custom: pad to a square")
-    bt.add_argument("--model", default=models.default_model().id)
+    bt.add_argument("--model", default=None, help="default: the built-in model for --scale")
     bt.add_argument("--scale", type=float, default=4)
     bt.add_argument("--format", default=None, choices=["png", "jpeg", "webp"])
     bt.add_argument("--quality", type=int, default=90)

@@ -153,13 +153,12 @@ def catalogue() -> list[ModelSpec]:
     return [*builtin_specs(), *RESAMPLERS, *_local_specs(get_settings().model_dir), *HUB_MODELS]
 
 
-def default_model(scale: int | None = None) -> ModelSpec:
-    """The built-in model for this scale if there is one, else Lanczos (always available)."""
-    builtins = builtin_specs()
-    for spec in builtins:
-        if scale is None or spec.native_scale == scale:
-            return spec
-    return RESAMPLERS[0]
+def default_model(scale: int = 4) -> ModelSpec:
+    """The built-in model for this scale if there is one, else Lanczos (always available).
+
+    x4 is the app's and the command line's starting scale.
+    """
+    return next((spec for spec in builtin_specs() if spec.native_scale == scale), RESAMPLERS[0])
 
 
 def resolve(ref: str) -> ModelSpec:

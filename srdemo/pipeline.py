@@ -184,16 +184,23 @@ def self_check(model: LoadedModel, pic: Picture, scale: float, options: EngineOp
 COMPRESSED_JPEG = 90  # estimated JPEG quality below which a photo counts as compressed
 
 
-def _compressed_photo_hint(model: LoadedModel, pic: Picture, scale: int) -> list[str]:
-    """Point a compressed JPEG at a built-in model trained for such photos, if it was not used."""
-    if pic.jpeg_quality is None or pic.jpeg_quality >= COMPRESSED_JPEG or model.spec.for_compressed:
-        return []
-    return [
-        f"This photo was saved as JPEG at quality ~{pic.jpeg_quality}: try '{spec.label}', trained on compressed "
-        "photos to remove their blocks instead of enlarging them."
-        for spec in builtin_specs()
-        if spec.for_compressed and scale in spec.scales
-    ]
+def _model_hints(model: LoadedModel, pic: Picture, scale: float) -> list[str]:
+    """Point at a built-in model that suits this photo better than the one used, if there is one."""
+    hints = []
+    if pic.jpeg_quality is not None and pic.jpeg_quality < COMPRESSED_JPEG and not model.spec.for_compressed:
+        hints += [
+            f"This photo was saved as JPEG at quality ~{pic.jpeg_quality}: try '{spec.label}', trained on compressed "
+            "photos to remove their blocks instead of enlarging them."
+            for spec in builtin_specs()
+            if spec.for_compressed and round(scale) in spec.scales
+        ]
+    if model.spec.is_neural and model.scale != scale:  # e.g. an x4 model shrunk to x2: slower, and not what it learnt
+        hints += [
+            f"'{spec.label}' is made for x{scale:g}: try it at this scale (faster than an x{model.scale} model shrunk to fit)."
+            for spec in builtin_specs()
+            if spec.native_scale == scale and not spec.for_compressed
+        ]
+    return hints
 
 
 def upscale_picture(
@@ -241,7 +248,7 @@ def upscale_picture(
 
     bicubic = _bicubic(to_uint8_rgb(pic), out_size)
     comparison = None
-    notes = [*pic.notes, *_compressed_photo_hint(model, pic, round(scale_used))]
+    notes = [*pic.notes, *_model_hints(model, pic, scale_used)]
     if reference is not None:
         border = math.ceil(scale_used)
         comparison = metrics.Comparison(

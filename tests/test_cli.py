@@ -66,3 +66,10 @@ def test_eval_with_and_without_given_lr_agree(capsys):
     mean_made = float(made.strip().splitlines()[-1].split()[1])
     assert mean_given == pytest.approx(31.75, abs=0.02)  # shared README's figure for this model
     assert mean_made == pytest.approx(mean_given, abs=0.05)
+
+
+def test_without_model_the_builtin_for_the_scale_is_used(tmp_path):
+    src = ROOT / "examples" / "packaging_small.png"
+    for scale, expected in (("2", "x2"), ("4", "x4"), ("3", "lanczos")):  # srdemo ships x2 and x4
+        assert main(["upscale", str(src), "--scale", scale, "--out", str(tmp_path)]) == 0
+        assert (tmp_path / f"packaging_small_{expected}_x{scale}.png").exists(), sorted(p.name for p in tmp_path.iterdir())

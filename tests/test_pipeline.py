@@ -164,3 +164,24 @@ def test_compressed_jpegs_are_pointed_at_the_builtin_model_for_them(tmp_path, mo
     assert not any("compressed photos" in n for n in upscale_picture(lanczos, encoded("JPEG", quality=70), 2, check=False).notes)
     product = models.load("x4-product")
     assert not any("compressed photos" in n for n in upscale_picture(product, encoded("JPEG", quality=70), 4, check=False).notes)
+
+
+def test_a_builtin_made_for_the_chosen_scale_is_suggested(tmp_path, monkeypatch):
+    """x4 weights asked for x2 run at x4 and shrink; a built-in x2 does it directly."""
+    from safetensors.torch import save_file
+
+    from conftest import make_compact
+
+    monkeypatch.setattr(models, "BUILTIN_DIR", tmp_path)
+    for name, scale in (("x2", 2), ("x4", 4)):
+        save_file(make_compact(scale), str(tmp_path / f"{name}.safetensors"))
+        (tmp_path / f"{name}.json").write_text(f'{{"label": "srdemo {name}", "scale": {scale}, "good_for": "all"}}')
+    assert models.default_model().id == "x4" and models.default_model(2).id == "x2"
+    pic = images.Picture(rgb_noise(16, 16))
+    x4 = models.load("x4")
+
+    def hinted(model, scale):
+        return [n for n in upscale_picture(model, pic, scale, check=False).notes if "is made for" in n]
+
+    assert hinted(x4, 2) == ["'srdemo x2' is made for x2: try it at this scale (faster than an x4 model shrunk to fit)."]
+    assert hinted(x4, 4) == hinted(x4, 2.5) == hinted(models.load("x2"), 2) == hinted(models.load("lanczos"), 2) == []
