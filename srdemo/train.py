@@ -94,10 +94,15 @@ class History:
 
 
 def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
-    """The network to train and, when fine-tuning, the base model's id."""
+    """The network to train and, when fine-tuning, the base model's name for the model card.
+
+    A weights file is named by the path it was given as (its catalogue id would be only its
+    file name, and several runs' files are all called model.safetensors).
+    """
     torch.manual_seed(config.seed)
     if config.init:
         base = load_model(config.init)
+        base_name = config.init if base.spec.kind == "file" else base.spec.id
         if base.descriptor is None:
             raise SrdemoError(f"'{config.init}' is a classic resampler; choose a neural model to fine-tune.")
         if base.scale != config.scale:
@@ -106,12 +111,12 @@ def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
                     f"'{config.init}' is a x{base.scale} model; it cannot be fine-tuned for x{config.scale} "
                     "(only SPAN models can change scale)."
                 )
-            return _span_at_scale(base.descriptor.model.state_dict(), base.scale, config.scale), base.spec.id
+            return _span_at_scale(base.descriptor.model.state_dict(), base.scale, config.scale), base_name
         # A private copy: the loaded model stays untouched for users of the Upscale tab.
         descriptor = spandrel.ModelLoader().load_from_state_dict(
             {k: v.clone() for k, v in base.descriptor.model.state_dict().items()}
         )
-        return descriptor.model, base.spec.id
+        return descriptor.model, base_name
     if config.arch != "span":
         raise SrdemoError(f"From scratch srdemo trains 'span'; to train '{config.arch}', give --init weights.")
     return _new_span(config.channels, config.scale), None
