@@ -26,9 +26,7 @@ def _progress_printer(name: str):
 
 def _model_for(args: argparse.Namespace) -> str:
     """``--model``, else the built-in model made for ``--scale`` (Lanczos where there is none)."""
-    if args.model:
-        return args.model
-    return models.default_model(int(args.scale)).id if float(args.scale).is_integer() else models.default_model(0).id
+    return args.model or models.default_model(args.scale).id
 
 
 def cmd_upscale(args: argparse.Namespace) -> int:

@@ -153,7 +153,7 @@ def catalogue() -> list[ModelSpec]:
     return [*builtin_specs(), *RESAMPLERS, *_local_specs(get_settings().model_dir), *HUB_MODELS]
 
 
-def default_model(scale: int = 4) -> ModelSpec:
+def default_model(scale: float = 4) -> ModelSpec:
     """The built-in model for this scale if there is one, else Lanczos (always available).
 
     x4 is the app's and the command line's starting scale.
