@@ -156,9 +156,12 @@ def catalogue() -> list[ModelSpec]:
 def default_model(scale: float = 4) -> ModelSpec:
     """The built-in model for this scale if there is one, else Lanczos (always available).
 
-    x4 is the app's and the command line's starting scale.
+    Variants for compressed photos are suggested for JPEGs, never the default. x4 is the
+    app's and the command line's starting scale.
     """
-    return next((spec for spec in builtin_specs() if spec.native_scale == scale), RESAMPLERS[0])
+    return next(
+        (spec for spec in builtin_specs() if spec.native_scale == scale and not spec.for_compressed), RESAMPLERS[0]
+    )
 
 
 def resolve(ref: str) -> ModelSpec:

@@ -31,7 +31,7 @@ from .engine import (
 )
 from .errors import SrdemoError
 from .images import Picture, to_uint8_rgb
-from .models import LoadedModel, builtin_specs
+from .models import LoadedModel, builtin_specs, default_model
 from .settings import get_settings
 
 
@@ -194,12 +194,13 @@ def _model_hints(model: LoadedModel, pic: Picture, scale: float) -> list[str]:
             for spec in builtin_specs()
             if spec.for_compressed and round(scale) in spec.scales
         ]
-    if model.spec.is_neural and model.scale != scale:  # e.g. an x4 model shrunk to x2: slower, and not what it learnt
-        hints += [
-            f"'{spec.label}' is made for x{scale:g}: try it at this scale (faster than an x{model.scale} model shrunk to fit)."
-            for spec in builtin_specs()
-            if spec.native_scale == scale and not spec.for_compressed
-        ]
+    made_for_it = default_model(scale)
+    if model.spec.is_neural and model.scale != scale and made_for_it.kind == "builtin":
+        # e.g. an x4 model shrunk to x2: slower, and not what it learnt
+        hints.append(
+            f"'{made_for_it.label}' is made for x{scale:g}: try it at this scale "
+            f"(faster than an x{model.scale} model shrunk to fit)."
+        )
     return hints
 
 
