@@ -269,8 +269,15 @@ def save_preview(net: torch.nn.Module, pair, scale: int, device: torch.device, o
         sr = net(torch.from_numpy(lr.transpose(2, 0, 1).copy())[None].to(device)).clamp(0, 1)[0].float().cpu().numpy()
     net.train(was_training)
     to8 = lambda a: (np.clip(a, 0, 1) * 255 + 0.5).astype(np.uint8)  # noqa: E731
-    Image.fromarray(to8(sr.transpose(1, 2, 0))).save(out / "preview_model.png")
-    Image.fromarray(to8(np.clip(matlab_imresize(lr, scale), 0, 1))).save(out / "preview_bicubic.png")
+
+    def write(pixels: np.ndarray, name: str) -> None:  # atomically: the Train tab may be reading it
+        tmp = out / f".{name}.tmp"
+        Image.fromarray(to8(pixels)).save(tmp, "PNG")
+        os.replace(tmp, out / name)
+
+    # bicubic first: the page shows the pair once the model's image exists
+    write(np.clip(matlab_imresize(lr, scale), 0, 1), "preview_bicubic.png")
+    write(sr.transpose(1, 2, 0), "preview_model.png")
 
 
 def bicubic_scores(pairs, scale: int) -> tuple[float, float]:
