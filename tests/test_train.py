@@ -18,7 +18,7 @@ from safetensors.torch import load_file
 from srdemo import models
 from srdemo.errors import SrdemoError
 from srdemo.synthetic import render_set
-from srdemo.train import CHECKPOINT, TrainConfig, build_network, make_batch, read_metadata, train
+from srdemo.train import CHECKPOINT, LOSSES, TrainConfig, build_network, make_batch, read_metadata, train
 
 from conftest import ROOT
 
@@ -47,6 +47,16 @@ def test_batches_depend_only_on_seed_and_step(tiny_data):
     assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
     assert not torch.equal(make_batch(data, cfg, 6)[1], a[1])
     assert a[0].shape == (4, 3, 16, 16) and a[1].shape == (4, 3, 32, 32)
+
+
+def test_losses_match_torch_and_unknown_ones_are_refused(tmp_path):
+    sr, hr = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 8, 8)
+    F = torch.nn.functional
+    assert torch.allclose(LOSSES["l1"](sr - hr), F.l1_loss(sr, hr))
+    assert torch.allclose(LOSSES["mse"](sr - hr), F.mse_loss(sr, hr))
+    assert torch.allclose(LOSSES["charbonnier"](sr - hr), F.l1_loss(sr, hr), atol=1e-3)  # eps of 1e-3
+    with pytest.raises(SrdemoError, match="mse"):
+        _cfg(tmp_path, tmp_path, loss="l2")
 
 
 def test_a_short_run_learns_and_exports_a_loadable_model(tiny_data, tmp_path):
