@@ -178,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", required=True)
     tr.add_argument("--init", default=None, help="model to fine-tune (default: train from scratch)")
     tr.add_argument("--arch", default="span")
-    tr.add_argument("--channels", type=int, default=28, help="width of a from-scratch SPAN")
+    tr.add_argument("--channels", type=int, default=None,
+                    help="SPAN width: 28 from scratch; with --init, widen the base SPAN (it starts computing the same)")
     tr.add_argument("--degrade", default="bicubic", choices=["bicubic", "product"])
     tr.add_argument("--batch", type=int, default=16)
     tr.add_argument("--patch", type=int, default=128, help="HR patch side in pixels")

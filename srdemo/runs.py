@@ -99,7 +99,7 @@ def start(owner: str, files: list[Path], use_examples: bool, settings: RunSettin
         )
     config = TrainConfig(
         data=(str(data),), out=str(run / "model"), scale=settings.scale, steps=LENGTHS[settings.length],
-        init=settings.base, channels=settings.channels, degrade=settings.degrade, batch=settings.batch,
+        init=settings.base, channels=None if settings.base else settings.channels, degrade=settings.degrade, batch=settings.batch,
         patch=settings.patch, lr=settings.lr, seed=settings.seed, val_every=max(10, LENGTHS[settings.length] // 10),
         checkpoint_every=max(10, LENGTHS[settings.length] // 20), val_count=min(8, max(2, len(found.pictures) // 5)),
     )

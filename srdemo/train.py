@@ -57,7 +57,7 @@ class TrainConfig:
     steps: int = 1000
     init: str | None = None  # model to fine-tune (catalogue id, file, owner/repo:file); None = from scratch
     arch: str = "span"
-    channels: int = 28
+    channels: int | None = None  # SPAN width: 28 from scratch; fine-tuning keeps the base's, or widens it
     degrade: str = "bicubic"
     batch: int = 16
     patch: int = 128  # HR patch side
@@ -114,21 +114,22 @@ def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
         base_name = config.init if base.spec.kind == "file" else base.spec.id
         if base.descriptor is None:
             raise SrdemoError(f"'{config.init}' is a classic resampler; choose a neural model to fine-tune.")
-        if base.scale != config.scale:
-            if base.descriptor.architecture.id != "SPAN":
-                raise SrdemoError(
-                    f"'{config.init}' is a x{base.scale} model; it cannot be fine-tuned for x{config.scale} "
-                    "(only SPAN models can change scale)."
-                )
-            return _span_at_scale(base.descriptor.model.state_dict(), base.scale, config.scale), base_name
+        is_span = base.descriptor.architecture.id == "SPAN"
+        if not is_span and (base.scale != config.scale or config.channels is not None):
+            raise SrdemoError(
+                f"'{config.init}' is a x{base.scale} {base.descriptor.architecture.name} model; only SPAN models "
+                f"can change scale or width when fine-tuned (keep --scale {base.scale}, leave out --channels)."
+            )
         # A private copy: the loaded model stays untouched for users of the Upscale tab.
-        descriptor = spandrel.ModelLoader().load_from_state_dict(
-            {k: v.clone() for k, v in base.descriptor.model.state_dict().items()}
-        )
-        return descriptor.model, base_name
+        state = {k: v.clone() for k, v in base.descriptor.model.state_dict().items()}
+        if base.scale != config.scale:
+            state = _span_at_scale(state, base.scale, config.scale)
+        if config.channels is not None:
+            state = _span_widened(state, config.channels)
+        return spandrel.ModelLoader().load_from_state_dict(state).model, base_name
     if config.arch != "span":
         raise SrdemoError(f"From scratch srdemo trains 'span'; to train '{config.arch}', give --init weights.")
-    return _new_span(config.channels, config.scale), None
+    return _new_span(config.channels or 28, config.scale), None
 
 
 def _new_span(channels: int, scale: int) -> torch.nn.Module:
@@ -143,28 +144,60 @@ def _new_span(channels: int, scale: int) -> torch.nn.Module:
     return net
 
 
-def _span_at_scale(state: dict[str, torch.Tensor], old: int, new: int) -> torch.nn.Module:
-    """A SPAN for scale ``new`` that starts from a trained SPAN at scale ``old``.
+def _span_width(state: dict[str, torch.Tensor]) -> int:
+    return state["conv_1.sk.weight"].shape[0]
+
+
+def _span_at_scale(state: dict[str, torch.Tensor], old: int, new: int) -> dict[str, torch.Tensor]:
+    """Weights of a SPAN for scale ``new`` that starts from a trained SPAN at scale ``old``.
 
     The feature body carries over unchanged (it does not depend on the scale). When
     ``new`` divides ``old`` (x4 -> x2), each new sub-pixel output averages the old
     sub-pixels it covers, so the network starts as "the old model, box-downscaled":
     already far better than bicubic, instead of a blank last layer.
     """
-    channels = state["conv_1.sk.weight"].shape[0]
-    net = _new_span(channels, new)
-    body = {k: v for k, v in state.items() if not k.startswith("upsampler.")}
-    net.load_state_dict(body, strict=False)
+    out = _new_span(_span_width(state), new).state_dict()
+    out.update({k: v for k, v in state.items() if not k.startswith("upsampler.")})
     if old % new == 0:
         k = old // new
         w, b = state["upsampler.0.weight"], state["upsampler.0.bias"]
         # pixel_shuffle channel c*old*old + i*old + j -> output colour c at sub-pixel (i, j)
-        w = w.reshape(3, new, k, new, k, *w.shape[1:]).mean(dim=(2, 4)).reshape(3 * new * new, *w.shape[1:])
-        b = b.reshape(3, new, k, new, k).mean(dim=(2, 4)).reshape(-1)
-        with torch.no_grad():
-            net.upsampler[0].weight.copy_(w)
-            net.upsampler[0].bias.copy_(b)
-    return net
+        out["upsampler.0.weight"] = w.reshape(3, new, k, new, k, *w.shape[1:]).mean(dim=(2, 4)).reshape(-1, *w.shape[1:])
+        out["upsampler.0.bias"] = b.reshape(3, new, k, new, k).mean(dim=(2, 4)).reshape(-1)
+    return out
+
+
+def _span_widened(state: dict[str, torch.Tensor], channels: int) -> dict[str, torch.Tensor]:
+    """Weights of a SPAN ``channels`` wide that computes exactly what the narrower trained one did.
+
+    Growing capacity for a harder task (JPEG-damaged input, say) without starting over: every
+    old channel keeps its weights and reads nothing from the new ones (those weights start at
+    zero), and SPAN's activations and attention act per channel, so the output is unchanged.
+    The new channels start small and random; the zero weights from them get gradients at once.
+    """
+    old_width, scale = _span_width(state), math.isqrt(state["upsampler.0.bias"].numel() // 3)
+    if channels < old_width:
+        raise SrdemoError(f"The base model is {old_width} channels wide; it can be widened, not narrowed to {channels}.")
+    fresh = _new_span(channels, scale).state_dict()
+    out = {}
+    for key, old in state.items():
+        new = fresh[key].clone()
+        if key.endswith(".bias"):
+            new.zero_()
+            new[: old.shape[0]] = old
+        else:
+            new.mul_(0.1)
+            rows, cols = old.shape[:2]
+            new[:rows] = 0
+            if key == "conv_cat.weight":  # reads four C-wide feature maps side by side
+                groups = cols // old_width
+                new[:rows].view(rows, groups, channels, *new.shape[2:])[:, :, :old_width] = old.view(
+                    rows, groups, old_width, *old.shape[2:]
+                )
+            else:
+                new[:rows, :cols] = old
+        out[key] = new
+    return out
 
 
 def export_state(net: torch.nn.Module) -> dict[str, torch.Tensor]:

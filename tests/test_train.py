@@ -18,7 +18,7 @@ from safetensors.torch import load_file
 from srdemo import models
 from srdemo.errors import SrdemoError
 from srdemo.synthetic import render_set
-from srdemo.train import CHECKPOINT, LOSSES, TrainConfig, build_network, make_batch, read_metadata, train
+from srdemo.train import CHECKPOINT, LOSSES, TrainConfig, build_network, export_state, make_batch, read_metadata, train
 
 from conftest import ROOT
 
@@ -109,7 +109,7 @@ def test_bf16_autocast_on_cpu_learns_and_can_take_over_a_float32_run(tiny_data, 
 
 
 def test_fine_tuning_keeps_architecture_and_records_the_base(tiny_data, tmp_path, compact_file):
-    out = train(_cfg(tiny_data, tmp_path / "ft", steps=10, init=str(compact_file)))
+    out = train(_cfg(tiny_data, tmp_path / "ft", steps=10, init=str(compact_file), channels=None))
     assert spandrel.ModelLoader().load_from_file(str(out / "model.safetensors")).architecture.name.startswith("RealESRGAN")
     assert json.loads((out / "config.json").read_text())["base_model"] == str(compact_file)
     history = json.loads((out / "history.json").read_text())
@@ -119,8 +119,10 @@ def test_fine_tuning_keeps_architecture_and_records_the_base(tiny_data, tmp_path
 def test_bad_settings_are_explained(tiny_data, tmp_path, compact_file):
     with pytest.raises(SrdemoError, match="multiple of the scale"):
         _cfg(tiny_data, tmp_path, patch=33)
-    with pytest.raises(SrdemoError, match="x2 model"):
-        train(_cfg(tiny_data, tmp_path / "x", scale=4, init=str(compact_file)))
+    with pytest.raises(SrdemoError, match="x2 RealESRGAN Compact model; only SPAN models can change scale"):
+        train(_cfg(tiny_data, tmp_path / "x", scale=4, init=str(compact_file), channels=None))
+    with pytest.raises(SrdemoError, match="leave out --channels"):
+        train(_cfg(tiny_data, tmp_path / "x", init=str(compact_file), channels=12))
     with pytest.raises(SrdemoError, match="No usable training images"):
         train(_cfg(tmp_path / "empty-dir-that-is-missing", tmp_path / "y"))
 
@@ -210,3 +212,28 @@ def test_parameter_count_is_what_inference_runs():
     branch = re.compile(r"\.(sk|conv\.\d)\.")
     expected = sum(v.numel() for k, v in net.state_dict().items() if not branch.search(k))
     assert inference_parameters(net) == expected < sum(p.numel() for p in net.parameters())
+
+
+def test_a_widened_span_starts_computing_what_the_narrow_one_did(tmp_path):
+    """--channels with a SPAN --init grows it: new channels are silent at first, then learn."""
+    from safetensors.torch import save_file
+    from spandrel.architectures.SPAN import SPAN
+
+    torch.manual_seed(0)
+    narrow = SPAN(num_in_ch=3, num_out_ch=3, feature_channels=8, upscale=2).train()
+    save_file({k: v.contiguous() for k, v in narrow.state_dict().items()}, str(tmp_path / "n.safetensors"))
+    cfg = TrainConfig(data=("x",), out=str(tmp_path), scale=2, init=str(tmp_path / "n.safetensors"), channels=12)
+    wide, _ = build_network(cfg)
+    assert wide.conv_1.sk.weight.shape[0] == 12
+    img = torch.rand(2, 3, 10, 12)
+    with torch.no_grad():
+        expected = narrow(img)
+    got = wide.train()(img)
+    torch.testing.assert_close(got, expected, atol=1e-4, rtol=1e-5)
+    got.square().mean().backward()  # the zero weights from new channels into old ones learn at once
+    assert wide.block_3.c2_r.sk.weight.grad[:8, 8:].abs().sum() > 0
+    assert wide.conv_cat.weight.grad[:8, 8:12].abs().sum() > 0
+    # widening keeps what the network is: it exports and reloads as a 12-channel SPAN
+    assert spandrel.ModelLoader().load_from_state_dict(export_state(wide)).model.conv_1.sk.weight.shape[0] == 12
+    with pytest.raises(SrdemoError, match="narrowed"):
+        build_network(replace(cfg, channels=6))
