@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from srdemo import models
+from srdemo.errors import SrdemoError
 from srdemo.evaluation import evaluate_folder, mean_scores
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks"
@@ -50,7 +51,10 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for ref in args.models or ["lanczos"]:
-        model = models.load(ref)
+        try:
+            model = models.load(ref)
+        except SrdemoError as exc:
+            raise SystemExit(f"quality.py: {exc}") from None
         scales = args.scales or ([model.scale] if model.scale > 1 else [2, 4])
         for degrade_name, degrade in [("clean", None)] + ([("jpeg75", jpeg75)] if args.jpeg else []):
             for bench in args.sets:
@@ -60,12 +64,12 @@ def main() -> None:
                         continue
                     rows = evaluate_folder(model, folder / "HR", scale, folder / "LR", degrade=degrade)
                     m, b = mean_scores(rows)
-                    name = Path(ref).name if Path(ref).exists() else ref
+                    name = ref  # as given: two runs' files are both called model.safetensors
                     cell = table.setdefault((degrade_name, bench, scale), {})
                     cell["bicubic"] = b.psnr
                     cell[name] = m.psnr
                     print(
-                        f"{name[:28]:<28} {degrade_name:<6} {bench:<7} {scale:>5} {m.psnr:>8.2f} {m.ssim:>7.4f} "
+                        f"{name[-28:]:<28} {degrade_name:<6} {bench:<7} {scale:>5} {m.psnr:>8.2f} {m.ssim:>7.4f} "
                         f"{b.psnr:>8.2f} {m.psnr - b.psnr:>+6.2f}",
                         flush=True,
                     )
