@@ -160,6 +160,8 @@ def resume(owner: str) -> Job:
     run = runs[-1].parent
     cfg = json.loads(runs[-1].read_text())["config"]
     cfg["data"], cfg["val_files"] = tuple(cfg["data"]), tuple(cfg["val_files"])
+    if cfg.get("init"):  # the tab never widens a base; runs saved before 2026-11 recorded a width anyway
+        cfg["channels"] = None
     return _submit(owner, run, TrainConfig(**cfg))
 
 

@@ -81,6 +81,9 @@ def test_a_stopped_run_resumes_after_an_app_restart(tmp_path, monkeypatch, compa
     fresh = jobs.JobManager()  # what a new process starts with
     monkeypatch.setattr(runs, "JOBS", fresh)
     assert runs.latest_run("owner") == run
+    saved = json.loads((run / "run.json").read_text())  # as earlier versions wrote it: a width even for a fine-tune
+    saved["config"]["channels"] = 24
+    (run / "run.json").write_text(json.dumps(saved))
     resumed = runs.resume("owner")
     while resumed.running:
         time.sleep(0.1)
