@@ -194,13 +194,13 @@ def _model_hints(model: LoadedModel, pic: Picture, scale: float) -> list[str]:
             for spec in builtin_specs()
             if spec.for_compressed and round(scale) in spec.scales
         ]
-    made_for_it = default_model(scale)
-    if model.spec.is_neural and model.scale != scale and made_for_it.kind == "builtin":
-        # e.g. an x4 model shrunk to x2: slower, and not what it learnt
-        hints.append(
-            f"'{made_for_it.label}' is made for x{scale:g}: try it at this scale "
-            f"(faster than an x{model.scale} model shrunk to fit)."
-        )
+    if model.spec.is_neural and model.scale != scale:  # e.g. an x4 model shrunk to x2: slower, and not what it learnt
+        made_for_it = default_model(scale)
+        if made_for_it.kind == "builtin":
+            hints.append(
+                f"'{made_for_it.label}' is made for x{scale:g}: try it at this scale "
+                f"(faster than an x{model.scale} model shrunk to fit)."
+            )
     return hints
 
 
