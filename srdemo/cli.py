@@ -180,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--arch", default="span")
     tr.add_argument("--channels", type=int, default=None,
                     help="SPAN width: 28 from scratch; with --init, widen the base SPAN (it starts computing the same)")
-    tr.add_argument("--degrade", default="bicubic", choices=["bicubic", "product"])
+    tr.add_argument("--degrade", default="bicubic",
+                    help="bicubic, product or compressed; join with + for a mixture (bicubic+product+compressed)")
     tr.add_argument("--batch", type=int, default=16)
     tr.add_argument("--patch", type=int, default=128, help="HR patch side in pixels")
     tr.add_argument("--lr", type=float, default=5e-4)

@@ -8,7 +8,11 @@ differs from it by up to 12 grey levels on Set14, so it is reimplemented here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+
+from .errors import SrdemoError
 
 
 def _cubic(x: np.ndarray) -> np.ndarray:
@@ -145,5 +149,38 @@ def product(hr: np.ndarray, scale: int, rng: np.random.Generator) -> np.ndarray:
     return img.astype(np.float32)
 
 
-DEGRADATIONS = {"bicubic": bicubic, "product": product}
+def compressed(hr: np.ndarray, scale: int, rng: np.random.Generator) -> np.ndarray:
+    """A catalogue export: the benchmark's bicubic shrink, then JPEG at quality 50-95.
+
+    The commonest supplier pipeline (a web tool resizes and saves as JPEG) has neither blur
+    nor noise; ``product`` draws it only by chance among its kernels and blurs.
+    """
+    return jpeg(bicubic(hr, scale, rng), rng.integers(50, 96))
+
+
+DEGRADATIONS = {"bicubic": bicubic, "product": product, "compressed": compressed}
 """By name: what ``srdemo train --degrade NAME`` and the Training tab use."""
+
+Degradation = Callable[[np.ndarray, int, np.random.Generator], np.ndarray]
+
+
+def degradation(name: str) -> Degradation:
+    """The degradation called ``name``; ``a+b`` draws one of them per sample, with equal odds.
+
+    A mixture is how the share of each kind of input is set without a new function:
+    ``bicubic+product+compressed`` keeps about half the samples clean.
+    """
+    parts = name.split("+")
+    unknown = [p for p in parts if p not in DEGRADATIONS]
+    if unknown or not name:
+        raise SrdemoError(
+            f"Unknown degradation '{name}'. Choose one of {', '.join(DEGRADATIONS)}, or join several with '+'."
+        )
+    if len(parts) == 1:
+        return DEGRADATIONS[name]
+    chosen = [DEGRADATIONS[p] for p in parts]
+
+    def mixture(hr: np.ndarray, scale: int, rng: np.random.Generator) -> np.ndarray:
+        return chosen[rng.integers(len(chosen))](hr, scale, rng)
+
+    return mixture

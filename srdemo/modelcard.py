@@ -18,7 +18,18 @@ _DEGRADATION_TEXT = {
         "random kernel (bicubic, bilinear, box or Lanczos), sensor noise (30%, sigma 1-3 levels), JPEG at "
         "quality 50-95 (85%); two in five samples stay clean bicubic"
     ),
+    "compressed": "clean bicubic downscaling, then a Pillow JPEG round trip at quality 50-95 (4:2:0)",
 }
+
+
+def degradation_text(name: str) -> str:
+    """Plain words for a degradation name; a mixture ``a+b`` lists its parts."""
+    parts = name.split("+")
+    if len(parts) == 1:
+        return _DEGRADATION_TEXT.get(name, name)
+    return "one of these per sample, with equal odds: " + "; ".join(
+        f"({i}) {_DEGRADATION_TEXT.get(p, p)}" for i, p in enumerate(parts, 1)
+    )
 
 
 def _base_model_id(base: str | None) -> str | None:
@@ -71,7 +82,7 @@ does (chaiNNer, ComfyUI, srdemo): `spandrel.ModelLoader().load_from_file("model.
 ## How it was trained
 
 - Base: {cfg.get('base_model') or 'none (trained from scratch)'}
-- Degradation (how low-resolution inputs were made): {_DEGRADATION_TEXT.get(cfg['degradation'], cfg['degradation'])}
+- Degradation (how low-resolution inputs were made): {degradation_text(cfg['degradation'])}
 - Steps: {cfg['steps']}, batch {cfg.get('batch')}, patch {cfg.get('patch')} px, learning rate {cfg.get('lr')} (AdamW, cosine),
   loss {cfg.get('loss')}, EMA {cfg.get('ema')}, seed {cfg['seed']}
 - Data: {', '.join(str(d) for d in cfg['data'])}

@@ -28,7 +28,7 @@ from safetensors.torch import load_file, save_file
 
 from . import metrics
 from .datasets import collect
-from .degradations import DEGRADATIONS, matlab_imresize
+from .degradations import degradation, matlab_imresize
 from .engine import DEVICE_LOCK, pick_device
 from .errors import SrdemoError
 from .models import fuse_reparameterised, reparameterised_layers
@@ -78,8 +78,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.precision not in ("auto", "bf16", "fp32"):
             raise SrdemoError("Precision must be 'auto', 'bf16' or 'fp32'.")
-        if self.degrade not in DEGRADATIONS:
-            raise SrdemoError(f"Unknown degradation '{self.degrade}'. Choose one of: {', '.join(DEGRADATIONS)}.")
+        degradation(self.degrade)  # a plain message for an unknown name
         if self.loss not in LOSSES:
             raise SrdemoError(f"The loss must be one of: {', '.join(LOSSES)}.")
         if self.patch % self.scale:
@@ -253,7 +252,7 @@ def load_data(config: TrainConfig) -> Data:
 def make_batch(data: list[np.ndarray], config: TrainConfig, step: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The global batch for ``step``: a pure function of (seed, step), so resumes and ranks agree."""
     rng = np.random.default_rng([config.seed, step])
-    degrade = DEGRADATIONS[config.degrade]
+    degrade = degradation(config.degrade)
     hrs, lrs = [], []
     p = config.patch
     for _ in range(config.batch):
@@ -273,13 +272,14 @@ def make_batch(data: list[np.ndarray], config: TrainConfig, step: int) -> tuple[
 def _val_pairs(data: Data, config: TrainConfig) -> list[tuple[np.ndarray, np.ndarray]]:
     """Fixed (LR, HR) validation pairs: centre crops, degraded with a fixed seed."""
     pairs = []
+    degrade = degradation(config.degrade)
     for i, (_, img) in enumerate(data.val):
         c = min(config.val_crop, img.shape[0], img.shape[1])
         c -= c % config.scale
         y, x = (img.shape[0] - c) // 2, (img.shape[1] - c) // 2
         hr = img[y : y + c, x : x + c]
         rng = np.random.default_rng([config.seed, 10**9 + i])
-        lr = DEGRADATIONS[config.degrade](hr.astype(np.float32) / 255, config.scale, rng)
+        lr = degrade(hr.astype(np.float32) / 255, config.scale, rng)
         pairs.append((lr, hr))
     return pairs
 

@@ -52,3 +52,48 @@ def test_product_keeps_two_in_five_samples_clean_and_degrades_the_rest():
     assert CLEAN_SHARE == 0.4 and abs(share - CLEAN_SHARE) < 0.1
     degraded = [o for o in outs if not np.array_equal(o, clean)]
     assert min(float(np.abs(o - clean).mean()) for o in degraded) > 1e-3  # really changed, not rounding
+
+
+def test_compressed_is_the_benchmark_shrink_then_a_pillow_jpeg():
+    import io
+
+    from srdemo.degradations import bicubic, compressed
+
+    hr = np.random.default_rng(0).random((64, 64, 3), dtype=np.float32)
+    out = compressed(hr, 4, np.random.default_rng(3))
+    quality = np.random.default_rng(3).integers(50, 96)  # the one draw compressed makes
+    small = np.clip(np.round(bicubic(hr, 4, None) * 255), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(small).save(buf, "JPEG", quality=int(quality))
+    expected = np.asarray(Image.open(buf).convert("RGB"), dtype=np.float32) / 255
+    assert out.shape == (16, 16, 3)
+    np.testing.assert_array_equal(out, expected)
+    assert np.abs(out - bicubic(hr, 4, None)).mean() > 1e-3  # the JPEG really changed it
+
+
+def test_a_mixture_draws_each_named_degradation_with_equal_odds():
+    from srdemo.degradations import bicubic, compressed, degradation, product
+
+    assert degradation("product") is product  # one name: the function itself, same random stream as before
+    hr = np.random.default_rng(0).random((48, 48, 3), dtype=np.float32)
+    clean = bicubic(hr, 4, None)
+    mix = degradation("bicubic+compressed")
+    rng = np.random.default_rng(1)
+    outs = [mix(hr, 4, rng) for _ in range(400)]
+    share = np.mean([np.array_equal(o, clean) for o in outs])
+    assert abs(share - 0.5) < 0.08
+    # the other half is exactly what compressed makes from the same random state
+    replay = np.random.default_rng(1)
+    for out in outs[:20]:
+        pick = replay.integers(2)
+        want = clean if pick == 0 else compressed(hr, 4, replay)
+        np.testing.assert_array_equal(out, want)
+
+
+@pytest.mark.parametrize("name", ["jpeg", "bicubic+", "", "product+blur"])
+def test_an_unknown_degradation_name_gets_a_plain_message(name):
+    from srdemo.degradations import degradation
+    from srdemo.errors import SrdemoError
+
+    with pytest.raises(SrdemoError, match="Unknown degradation"):
+        degradation(name)

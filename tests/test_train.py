@@ -237,3 +237,11 @@ def test_a_widened_span_starts_computing_what_the_narrow_one_did(tmp_path):
     assert spandrel.ModelLoader().load_from_state_dict(export_state(wide)).model.conv_1.sk.weight.shape[0] == 12
     with pytest.raises(SrdemoError, match="narrowed"):
         build_network(replace(cfg, channels=6))
+
+
+def test_a_mixed_degradation_is_described_part_by_part_on_the_card():
+    from srdemo.modelcard import degradation_text
+
+    mixed = degradation_text("bicubic+compressed")
+    assert degradation_text("bicubic") in mixed and degradation_text("compressed") in mixed
+    assert "JPEG" in degradation_text("compressed") and "equal odds" in mixed
