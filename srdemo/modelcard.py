@@ -58,7 +58,7 @@ def write_model_card(
         license=license,
         pipeline_tag="image-to-image",
         library_name="spandrel",
-        tags=["super-resolution", "srdemo", cfg["architecture"].lower(), f"x{cfg['scale']}", cfg["degradation"]],
+        tags=["super-resolution", "srdemo", cfg["architecture"].lower(), f"x{cfg['scale']}", *cfg["degradation"].split("+")],
         base_model=_base_model_id(cfg.get("base_model")),
         model_name=out.name,
         eval_results=results or None,

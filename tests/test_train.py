@@ -239,9 +239,17 @@ def test_a_widened_span_starts_computing_what_the_narrow_one_did(tmp_path):
         build_network(replace(cfg, channels=6))
 
 
-def test_a_mixed_degradation_is_described_part_by_part_on_the_card():
+def test_a_mixed_degradation_is_described_part_by_part_on_the_card(tmp_path):
     from srdemo.modelcard import degradation_text
 
     mixed = degradation_text("bicubic+compressed")
     assert degradation_text("bicubic") in mixed and degradation_text("compressed") in mixed
     assert "JPEG" in degradation_text("compressed") and "equal odds" in mixed
+
+    from srdemo.modelcard import write_model_card
+    from srdemo.train import History
+
+    cfg = {"scale": 4, "architecture": "SPAN", "degradation": "bicubic+compressed", "parameters": 1, "steps": 1,
+           "seed": 0, "data": ["photos"]}
+    card = ModelCard.load(write_model_card(tmp_path, cfg, History()))
+    assert {"bicubic", "compressed"} <= set(card.data.tags) and "bicubic+compressed" not in card.data.tags
