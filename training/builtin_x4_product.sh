@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
 # Reproduces srdemo's built-in x4-product model (run from the repo root, after training/builtin_x4.sh: it starts
-# from the finished x4, the project's own weights). Resumes from runs/builtin-x4-product-photos.
-# The photos alone (as the x4's stage 2); LR made with the 'product' degradation (blur, mixed resize kernels,
-# noise, JPEG 50-95, a share of clean bicubic samples).
+# from the finished x4, the project's own weights). Each stage resumes from its checkpoint.
 set -euo pipefail
-.venv/bin/python -m srdemo train \
+# Stage 1: the photos alone (as the x4's stage 2); LR made with the 'product' degradation (blur, mixed resize
+# kernels, noise, JPEG 50-95, a share of clean bicubic samples).
+[ -f runs/builtin-x4-product-photos/model.safetensors ] || .venv/bin/python -m srdemo train \
   --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos \
   --val-list data/holdout_grocery_store_photos.txt \
   --init runs/builtin-x4-photos/model.safetensors --degrade product --scale 4 --steps 6000 --batch 16 --patch 128 --lr 2e-4 --ema 0.999 \
   --val-every 1000 --checkpoint-every 200 --seed 0 --precision bf16 --out runs/builtin-x4-product-photos "$@"
+# Stage 2: widened from 24 to 30 channels (the new ones start silent, so the run starts from stage 1's output
+# exactly): room to undo compression without giving up clean detail.
+[ -f runs/builtin-x4-product-wide/model.safetensors ] || .venv/bin/python -m srdemo train \
+  --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos \
+  --val-list data/holdout_grocery_store_photos.txt \
+  --init runs/builtin-x4-product-photos/model.safetensors --channels 30 --degrade product --scale 4 --steps 8000 --batch 16 \
+  --patch 128 --lr 2e-4 --ema 0.999 --val-every 1000 --checkpoint-every 200 --seed 0 --precision bf16 \
+  --out runs/builtin-x4-product-wide "$@"
+# Stage 3: a third of the samples a plain catalogue export (bicubic, then JPEG 50-95), a third clean, a third 'product'.
+.venv/bin/python -m srdemo train \
+  --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos \
+  --val-list data/holdout_grocery_store_photos.txt \
+  --init runs/builtin-x4-product-wide/model.safetensors --degrade bicubic+product+compressed --scale 4 --steps 4000 \
+  --batch 16 --patch 128 --lr 1e-4 --ema 0.999 --val-every 1000 --checkpoint-every 200 --seed 1 --precision bf16 \
+  --out runs/builtin-x4-product-jpeg "$@"
