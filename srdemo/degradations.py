@@ -164,15 +164,19 @@ DEGRADATIONS = {"bicubic": bicubic, "product": product, "compressed": compressed
 Degradation = Callable[[np.ndarray, int, np.random.Generator], np.ndarray]
 
 
+def mixture_parts(name: str) -> list[str]:
+    """The names a degradation name is made of: ``'bicubic+compressed'`` -> ``['bicubic', 'compressed']``."""
+    return name.split("+")
+
+
 def degradation(name: str) -> Degradation:
     """The degradation called ``name``; ``a+b`` draws one of them per sample, with equal odds.
 
     A mixture is how the share of each kind of input is set without a new function:
     ``bicubic+product+compressed`` keeps about half the samples clean.
     """
-    parts = name.split("+")
-    unknown = [p for p in parts if p not in DEGRADATIONS]
-    if unknown or not name:
+    parts = mixture_parts(name)
+    if any(p not in DEGRADATIONS for p in parts):
         raise SrdemoError(
             f"Unknown degradation '{name}'. Choose one of {', '.join(DEGRADATIONS)}, or join several with '+'."
         )

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from .degradations import mixture_parts
+
 _DEGRADATION_TEXT = {
     "bicubic": "clean bicubic downscaling (MATLAB's antialiased bicubic, the benchmark protocol)",
     "product": (
@@ -24,7 +26,7 @@ _DEGRADATION_TEXT = {
 
 def degradation_text(name: str) -> str:
     """Plain words for a degradation name; a mixture ``a+b`` lists its parts."""
-    parts = name.split("+")
+    parts = mixture_parts(name)
     if len(parts) == 1:
         return _DEGRADATION_TEXT.get(name, name)
     return "one of these per sample, with equal odds: " + "; ".join(
@@ -58,7 +60,7 @@ def write_model_card(
         license=license,
         pipeline_tag="image-to-image",
         library_name="spandrel",
-        tags=["super-resolution", "srdemo", cfg["architecture"].lower(), f"x{cfg['scale']}", *cfg["degradation"].split("+")],
+        tags=["super-resolution", "srdemo", cfg["architecture"].lower(), f"x{cfg['scale']}", *mixture_parts(cfg["degradation"])],
         base_model=_base_model_id(cfg.get("base_model")),
         model_name=out.name,
         eval_results=results or None,
