@@ -97,3 +97,15 @@ def test_an_unknown_degradation_name_gets_a_plain_message(name):
 
     with pytest.raises(SrdemoError, match="Unknown degradation"):
         degradation(name)
+
+
+def test_the_training_tab_offers_only_degradations_the_engine_knows():
+    from srdemo.degradations import degradation, mixture_parts
+    from srdemo.ui.training import INPUT_KINDS
+
+    names = [name for _, name in INPUT_KINDS]
+    for name in names:
+        degradation(name)  # raises SrdemoError for a name the engine does not know
+    # every single degradation is on offer, and no choice is listed twice
+    assert {p for n in names for p in mixture_parts(n)} == {"bicubic", "product", "compressed"}
+    assert len(set(names)) == len(names) == len({label for label, _ in INPUT_KINDS})

@@ -1,5 +1,6 @@
 """The Training tab through gradio_client: start, progress, stop, resume, result, isolation."""
 
+import json
 import time
 
 import pytest
@@ -8,7 +9,7 @@ from conftest import shared_path
 
 pytestmark = pytest.mark.slow
 
-ARGS = dict(base="local:compact_x2.safetensors", scale=2, degrade="bicubic", length="quick", lr=5e-4, batch=4, patch=64, seed=0)
+ARGS = dict(base="local:compact_x2.safetensors", scale=2, degrade="bicubic+product+compressed", length="quick", lr=5e-4, batch=4, patch=64, seed=0)
 
 
 def _start(client, key):
@@ -55,6 +56,8 @@ def test_train_stop_resume_finish_use_and_isolation(app_url):
 
     with zipfile.ZipFile(zip_path) as zf:
         assert set(zf.namelist()) == {"model.safetensors", "config.json", "README.md"}
+        assert json.loads(zf.read("config.json"))["degradation"] == "bicubic+product+compressed"
+        assert "one of these per sample" in zf.read("README.md").decode()  # the card names the mixture's parts
 
     # the new model is in the owner's model list, and works in the Upscale tab, for the owner only
     choices = me.predict("owner-a", api_name="/models")

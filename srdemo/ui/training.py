@@ -22,6 +22,14 @@ ZERO_GPU_TEXT = (
     "line (`srdemo train`) and load the result here."
 )
 
+INPUT_KINDS = [
+    ("Clean (sharp originals)", "bicubic"),
+    ("Supplier photos (blur, noise, JPEG)", "product"),
+    ("Catalogue exports (resized, then saved as JPEG)", "compressed"),
+    ("A mix of all three (as the built-in x4 for compressed photos)", "bicubic+product+compressed"),
+]
+"""What the model will be given, in the tab's words, and the degradation name each trains with."""
+
 
 def _owner_for_training(key, request) -> str:
     if ON_SPACE and not getattr(request, "username", None):
@@ -142,8 +150,8 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState) -> None:
                 base = gr.Dropdown(neural + [("Start from scratch (SPAN)", "scratch")],
                                    value=(neural[0][1] if neural else "scratch"), label="Starting model", elem_id="train-base")
                 scale = gr.Radio([2, 4], value=4, label="Scale")
-                degrade = gr.Radio([("Clean (sharp originals)", "bicubic"), ("Supplier photos (blur, JPEG)", "product")],
-                                   value="bicubic", label="What the inputs look like")
+                degrade = gr.Radio(INPUT_KINDS, value="bicubic", label="What the inputs look like",
+                                   elem_id="train-degrade")
                 length = gr.Radio([(f"{k} ({v} steps)", k) for k, v in runs.LENGTHS.items()], value="quick",
                                   label="Length", elem_id="train-length")
                 with gr.Accordion("Advanced", open=False):
