@@ -185,7 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--batch", type=int, default=16)
     tr.add_argument("--patch", type=int, default=128, help="HR patch side in pixels")
     tr.add_argument("--lr", type=float, default=5e-4)
-    tr.add_argument("--loss", default="l1", help="pixel loss: l1, charbonnier or mse (mse suits a short final stage)")
+    tr.add_argument("--loss", default="l1",
+                    help="pixel loss: l1, charbonnier, mse or luma-mse (the MSEs suit a short final stage; "
+                         "luma-mse weights brightness detail over colour, which suits JPEG inputs)")
     tr.add_argument("--ema", type=float, default=0.999)
     tr.add_argument("--val-every", type=int, default=250)
     tr.add_argument("--val-count", type=int, default=10)

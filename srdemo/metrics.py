@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-_Y_WEIGHTS = np.array([65.481, 128.553, 24.966]) / 255.0
+Y_WEIGHTS = np.array([65.481, 128.553, 24.966]) / 255.0
 
 
 def rgb_to_y(img: np.ndarray) -> np.ndarray:
@@ -22,7 +22,7 @@ def rgb_to_y(img: np.ndarray) -> np.ndarray:
     img = np.asarray(img, dtype=np.float64)
     if img.ndim == 2:
         img = np.repeat(img[..., None], 3, axis=2)
-    return 16.0 + img[..., :3] @ _Y_WEIGHTS
+    return 16.0 + img[..., :3] @ Y_WEIGHTS
 
 
 def _crop(y: np.ndarray, border: int) -> np.ndarray:

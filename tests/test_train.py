@@ -9,13 +9,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import spandrel
 import torch
 from huggingface_hub import ModelCard
 from safetensors.torch import load_file
 
-from srdemo import models
+from srdemo import metrics, models
 from srdemo.errors import SrdemoError
 from srdemo.synthetic import render_set
 from srdemo.train import CHECKPOINT, LOSSES, TrainConfig, build_network, export_state, make_batch, read_metadata, train
@@ -57,6 +58,21 @@ def test_losses_match_torch_and_unknown_ones_are_refused(tmp_path):
     assert torch.allclose(LOSSES["charbonnier"](sr - hr), F.l1_loss(sr, hr), atol=1e-3)  # eps of 1e-3
     with pytest.raises(SrdemoError, match="mse"):
         _cfg(tmp_path, tmp_path, loss="l2")
+
+
+def test_luma_mse_weights_luma_against_the_metrics_own_y():
+    sr, hr = torch.rand(2, 3, 8, 8, dtype=torch.float64), torch.rand(2, 3, 8, 8, dtype=torch.float64)
+    # Luma from the benchmark's MATLAB rgb2ycbcr, in RGB units (Y spans 219 levels for 255 of grey).
+    to_y = lambda t: metrics.rgb_to_y(t.permute(0, 2, 3, 1).numpy() * 255) / 219  # noqa: E731
+    luma = np.mean((to_y(sr) - to_y(hr)) ** 2)
+    expected = 0.8 * luma + 0.2 * np.mean((sr - hr).numpy() ** 2)
+    assert LOSSES["luma-mse"](sr - hr).item() == pytest.approx(expected, rel=1e-9)
+    # A colour error that leaves luma unchanged costs a fifth of what the same-sized grey error does.
+    grey = torch.full((1, 3, 4, 4), 0.1, dtype=torch.float64)
+    chroma = torch.linalg.cross(torch.tensor(metrics.Y_WEIGHTS), torch.ones(3, dtype=torch.float64))  # Y-free
+    chroma = (chroma / chroma.norm() * grey[0, :, 0, 0].norm()).view(1, 3, 1, 1).expand(1, 3, 4, 4)
+    assert LOSSES["luma-mse"](chroma).item() == pytest.approx(0.2 * LOSSES["mse"](grey).item(), rel=1e-9)
+    assert LOSSES["luma-mse"](grey).item() == pytest.approx(LOSSES["mse"](grey).item(), rel=1e-9)
 
 
 def test_a_short_run_learns_and_exports_a_loadable_model(tiny_data, tmp_path):
