@@ -7,6 +7,7 @@ reads; the body says in plain words what the model is for and how it was made.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
@@ -25,12 +26,17 @@ _DEGRADATION_TEXT = {
 
 
 def degradation_text(name: str) -> str:
-    """Plain words for a degradation name; a mixture ``a+b`` lists its parts."""
+    """Plain words for a degradation name; a mixture ``a+b`` lists its parts, a repeated part once with its share."""
     parts = mixture_parts(name)
     if len(parts) == 1:
         return _DEGRADATION_TEXT.get(name, name)
-    return "one of these per sample, with equal odds: " + "; ".join(
-        f"({i}) {_DEGRADATION_TEXT.get(p, p)}" for i, p in enumerate(parts, 1)
+    shares = Counter(parts)
+    if len(shares) == len(parts):
+        return "one of these per sample, with equal odds: " + "; ".join(
+            f"({i}) {_DEGRADATION_TEXT.get(p, p)}" for i, p in enumerate(parts, 1)
+        )
+    return "one of these per sample: " + "; ".join(
+        f"({i}) {_DEGRADATION_TEXT.get(p, p)} ({n} in {len(parts)} samples)" for i, (p, n) in enumerate(shares.items(), 1)
     )
 
 

@@ -261,6 +261,9 @@ def test_a_mixed_degradation_is_described_part_by_part_on_the_card(tmp_path):
     mixed = degradation_text("bicubic+compressed")
     assert degradation_text("bicubic") in mixed and degradation_text("compressed") in mixed
     assert "JPEG" in degradation_text("compressed") and "equal odds" in mixed
+    weighted = degradation_text("bicubic+compressed+compressed")  # a part named twice: once, with its share
+    assert weighted.count(degradation_text("compressed")) == 1 and "(2 in 3 samples)" in weighted
+    assert f"{degradation_text('bicubic')} (1 in 3 samples)" in weighted
 
     from srdemo.modelcard import write_model_card
     from srdemo.train import History
