@@ -18,9 +18,22 @@ set -euo pipefail
   --patch 128 --lr 2e-4 --ema 0.999 --val-every 1000 --checkpoint-every 200 --seed 0 --precision bf16 \
   --out runs/builtin-x4-product-wide "$@"
 # Stage 3: a third of the samples a plain catalogue export (bicubic, then JPEG 50-95), a third clean, a third 'product'.
-.venv/bin/python -m srdemo train \
+[ -f runs/builtin-x4-product-jpeg/model.safetensors ] || .venv/bin/python -m srdemo train \
   --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos \
   --val-list data/holdout_grocery_store_photos.txt \
   --init runs/builtin-x4-product-wide/model.safetensors --degrade bicubic+product+compressed --scale 4 --steps 4000 \
   --batch 16 --patch 128 --lr 1e-4 --ema 0.999 --val-every 1000 --checkpoint-every 200 --seed 1 --precision bf16 \
   --out runs/builtin-x4-product-jpeg "$@"
+# Stages 4-7: the luma-weighted MSE (four fifths on brightness, where JPEG keeps detail), with ever more samples a
+# plain catalogue export; each stage starts from the one before.
+luma_stage() {  # name, base, degradation, steps, seed
+  [ -f runs/$1/model.safetensors ] || .venv/bin/python -m srdemo train \
+    --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos \
+    --val-list data/holdout_grocery_store_photos.txt \
+    --init runs/$2/model.safetensors --degrade $3 --scale 4 --steps $4 --batch 16 --patch 128 --lr 1e-4 --ema 0.999 \
+    --loss luma-mse --val-every 1000 --checkpoint-every 200 --seed $5 --precision bf16 --out runs/$1 "${@:6}"
+}
+luma_stage builtin-x4-product-luma1 builtin-x4-product-jpeg bicubic+product+compressed 3000 2 "$@"
+luma_stage builtin-x4-product-luma2 builtin-x4-product-luma1 bicubic+product+compressed+compressed 3000 3 "$@"
+luma_stage builtin-x4-product-luma3 builtin-x4-product-luma2 bicubic+compressed+compressed+compressed 3000 4 "$@"
+luma_stage builtin-x4-product-luma4 builtin-x4-product-luma3 bicubic+compressed+compressed+compressed 8000 5 "$@"
