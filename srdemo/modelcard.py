@@ -98,6 +98,8 @@ does (chaiNNer, ComfyUI, srdemo): `spandrel.ModelLoader().load_from_file("model.
 ## Results on {eval_name}
 
 PSNR and SSIM on the Y channel (MATLAB rgb2ycbcr), {cfg['scale']} px border cropped, the published SR protocol.
+The low-resolution inputs are centre crops degraded as in training (above) with a fixed seed, so these figures
+compare models within this run, not across runs trained with other degradations.
 
 {table}
 {extra}"""
