@@ -24,9 +24,9 @@ set -euo pipefail
   --init runs/builtin-x4-product-wide/model.safetensors --degrade bicubic+product+compressed --scale 4 --steps 4000 \
   --batch 16 --patch 128 --lr 1e-4 --ema 0.999 --val-every 1000 --checkpoint-every 200 --seed 1 --precision bf16 \
   --out runs/builtin-x4-product-jpeg "$@"
-# Stages 4-7: the luma-weighted MSE (four fifths on brightness, where JPEG keeps detail), with ever more samples a
-# plain catalogue export; each stage starts from the one before.
-luma_stage() {  # name, base, degradation, steps, seed
+# Stages 4-9: the luma-weighted MSE (four fifths on brightness, where JPEG keeps detail), with ever more samples a
+# plain catalogue export; each stage starts from the one before. Flags after the seed override the defaults.
+luma_stage() {  # name, base, degradation, steps, seed, [flags]
   [ -f runs/$1/model.safetensors ] || .venv/bin/python -m srdemo train \
     --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos \
     --val-list data/holdout_grocery_store_photos.txt \
@@ -37,3 +37,10 @@ luma_stage builtin-x4-product-luma1 builtin-x4-product-jpeg bicubic+product+comp
 luma_stage builtin-x4-product-luma2 builtin-x4-product-luma1 bicubic+product+compressed+compressed 3000 3 "$@"
 luma_stage builtin-x4-product-luma3 builtin-x4-product-luma2 bicubic+compressed+compressed+compressed 3000 4 "$@"
 luma_stage builtin-x4-product-luma4 builtin-x4-product-luma3 bicubic+compressed+compressed+compressed 8000 5 "$@"
+# Stage 8: widened to 31 channels, the widest SPAN whose float16 file stays under 2 MB.
+luma_stage builtin-x4-product-wide31 builtin-x4-product-luma4 bicubic+compressed+compressed+compressed 8000 6 \
+  --channels 31 --lr 2e-4 "$@"
+# Stage 9: HR patches of 192 (LR 48 pixels against SPAN's receptive field of 43): far less of what the network sees
+# in training is zero padding, which it never meets on a whole photo.
+luma_stage builtin-x4-product-p192 builtin-x4-product-wide31 bicubic+compressed+compressed+compressed 5000 7 \
+  --patch 192 "$@"
