@@ -31,12 +31,10 @@ def degradation_text(name: str) -> str:
     if len(parts) == 1:
         return _DEGRADATION_TEXT.get(name, name)
     shares = Counter(parts)
-    if len(shares) == len(parts):
-        return "one of these per sample, with equal odds: " + "; ".join(
-            f"({i}) {_DEGRADATION_TEXT.get(p, p)}" for i, p in enumerate(parts, 1)
-        )
-    return "one of these per sample: " + "; ".join(
-        f"({i}) {_DEGRADATION_TEXT.get(p, p)} ({n} in {len(parts)} samples)" for i, (p, n) in enumerate(shares.items(), 1)
+    equal = len(shares) == len(parts)
+    return ("one of these per sample, with equal odds: " if equal else "one of these per sample: ") + "; ".join(
+        f"({i}) {_DEGRADATION_TEXT.get(p, p)}" + ("" if equal else f" ({n} in {len(parts)} samples)")
+        for i, (p, n) in enumerate(shares.items(), 1)
     )
 
 
