@@ -24,7 +24,7 @@ set -euo pipefail
   --init runs/builtin-x4-product-wide/model.safetensors --degrade bicubic+product+compressed --scale 4 --steps 4000 \
   --batch 16 --patch 128 --lr 1e-4 --ema 0.999 --val-every 1000 --checkpoint-every 200 --seed 1 --precision bf16 \
   --out runs/builtin-x4-product-jpeg "$@"
-# Stages 4-9: the luma-weighted MSE (four fifths on brightness, where JPEG keeps detail), with ever more samples a
+# Stages 4-11: the luma-weighted MSE (four fifths on brightness, where JPEG keeps detail), with ever more samples a
 # plain catalogue export; each stage starts from the one before. Flags after the seed override the defaults.
 luma_stage() {  # name, base, degradation, steps, seed, [flags]
   [ -f runs/$1/model.safetensors ] || .venv/bin/python -m srdemo train \
@@ -44,3 +44,8 @@ luma_stage builtin-x4-product-wide31 builtin-x4-product-luma4 bicubic+compressed
 # in training is zero padding, which it never meets on a whole photo.
 luma_stage builtin-x4-product-p192 builtin-x4-product-wide31 bicubic+compressed+compressed+compressed 5000 7 \
   --patch 192 "$@"
+# Stages 10-11: seven in eight samples a catalogue export (clean inputs still lose little: one in eight stays
+# clean), first on 128 px patches, then 6000 steps on 192 px patches at lr 2e-4.
+C7=bicubic+compressed+compressed+compressed+compressed+compressed+compressed+compressed
+luma_stage builtin-x4-product-c78 builtin-x4-product-p192 $C7 2000 8 "$@"
+luma_stage builtin-x4-product-c78-p192 builtin-x4-product-c78 $C7 6000 11 --patch 192 --lr 2e-4 "$@"
