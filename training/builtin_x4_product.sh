@@ -26,10 +26,10 @@ set -euo pipefail
   --out runs/builtin-x4-product-jpeg "$@"
 # Stages 4-13: the luma-weighted MSE (four fifths on brightness, where JPEG keeps detail), with ever more samples a
 # plain catalogue export; each stage starts from the one before. Flags after the seed override the defaults.
+S=../shared/data/train
 luma_stage() {  # name, base, degradation, steps, seed, [flags]
   [ -f runs/$1/model.safetensors ] || .venv/bin/python -m srdemo train \
-    --data ../shared/data/train/T91 ../shared/data/train/grocery_iconic ../shared/data/train/grocery_store_photos \
-    --val-list data/holdout_grocery_store_photos.txt \
+    --data $S/T91 $S/grocery_iconic $S/grocery_store_photos --val-list data/holdout_grocery_store_photos.txt \
     --init runs/$2/model.safetensors --degrade $3 --scale 4 --steps $4 --batch 16 --patch 128 --lr 1e-4 --ema 0.999 \
     --loss luma-mse --val-every 1000 --checkpoint-every 200 --seed $5 --precision bf16 --out runs/$1 "${@:6}"
 }
@@ -50,7 +50,6 @@ C7=bicubic+compressed+compressed+compressed+compressed+compressed+compressed+com
 luma_stage builtin-x4-product-c78 builtin-x4-product-p192 $C7 2000 8 "$@"
 luma_stage builtin-x4-product-c78-p192 builtin-x4-product-c78 $C7 6000 11 --patch 192 --lr 2e-4 "$@"
 # Stages 12-13: T91 (natural images, like BSD100) drawn more often, listed 4 then 8 times, as the x4's last stages.
-S=../shared/data/train
 luma_stage builtin-x4-product-t91x4 builtin-x4-product-c78-p192 $C7 3000 12 --patch 192 \
   --data $S/T91 $S/T91 $S/T91 $S/T91 $S/grocery_iconic $S/grocery_store_photos "$@"
 luma_stage builtin-x4-product-t91x8 builtin-x4-product-t91x4 $C7 6000 13 --patch 192 --lr 2e-4 \
