@@ -17,6 +17,7 @@ import json
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -405,6 +406,18 @@ def _distributed() -> tuple[int, int]:
     return 0, 1
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether oneDNN runs bfloat16 natively on this CPU.
+
+    Without it (AVX2-only CPUs such as AMD Zen 3) autocast still works but is emulated: a step of the
+    x4-product recipe took 27 s in bf16 against 2.4 s in float32 on a 2-core Zen 3 EPYC.
+    """
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a build without oneDNN: assume the user knows their CPU
+        return True
+
+
 def train(
     config: TrainConfig,
     progress: Callable[[Progress], None] | None = None,
@@ -485,6 +498,12 @@ def train(
         return twin.to(device)
 
     bf16 = config.precision == "bf16" or (config.precision == "auto" and device.type == "cuda")
+    if bf16 and device.type == "cpu" and not cpu_has_native_bf16():
+        warnings.warn(
+            "This CPU has no native bfloat16 (AVX512-BF16 or AMX), so bf16 training is emulated and runs about "
+            "ten times slower than float32 here: use --precision fp32.",
+            stacklevel=2,
+        )
     start, first_step = time.perf_counter(), step
     local = config.batch // world
     while step < config.steps:

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -122,6 +123,20 @@ def test_bf16_autocast_on_cpu_learns_and_can_take_over_a_float32_run(tiny_data, 
     assert [p.step for p in resumed] == [5, 6, 7, 8]
     with pytest.raises(SrdemoError, match="Precision"):
         _cfg(tiny_data, tmp_path, precision="fp8")
+
+
+def test_bf16_on_a_cpu_without_native_bf16_warns_and_nothing_else_does(tiny_data, tmp_path, monkeypatch):
+    def bf16_warnings(native: bool, precision: str, name: str) -> list[str]:
+        monkeypatch.setattr("srdemo.train.cpu_has_native_bf16", lambda: native)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            train(_cfg(tiny_data, tmp_path / name, steps=1, val_every=100, precision=precision))
+        return [str(w.message) for w in caught if "bfloat16" in str(w.message)]
+
+    (emulated,) = bf16_warnings(False, "bf16", "emulated")
+    assert "--precision fp32" in emulated
+    assert bf16_warnings(False, "fp32", "fp32") == []
+    assert bf16_warnings(True, "bf16", "native") == []
 
 
 def test_fine_tuning_keeps_architecture_and_records_the_base(tiny_data, tmp_path, compact_file):
