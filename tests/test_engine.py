@@ -133,6 +133,23 @@ def test_half_precision_garbage_is_rerun_in_float32(compact, monkeypatch):
     assert dtypes.count(torch.bfloat16) == 1  # once it failed, the rest ran in fp32
 
 
+def test_the_network_moves_only_when_device_or_precision_changes(compact, monkeypatch):
+    d = compact.descriptor
+    moves = []
+    real_to = type(d).to
+    monkeypatch.setattr(type(d), "to", lambda self, *a, **k: (moves.append(k.get("dtype")), real_to(self, *a, **k))[1])
+    tile = _img(32, 32)
+    cpu = torch.device("cpu")
+    single = engine._forward(d, tile, cpu, torch.float32)
+    engine._forward(d, tile, cpu, torch.float32)
+    assert moves == []  # loaded on the CPU in float32 already: no walk over the modules per tile
+    double = engine._forward(d, tile, cpu, torch.float64)
+    assert moves == [torch.float64] and next(d.model.parameters()).dtype == torch.float64
+    assert np.abs(double - single).max() < 1e-5  # really ran in the new precision, same result
+    engine._forward(d, tile, cpu, torch.float32)
+    assert moves == [torch.float64, torch.float32] and next(d.model.parameters()).dtype == torch.float32
+
+
 def test_half_precision_only_where_spandrel_allows_and_never_on_cpu(compact):
     d = compact.descriptor
     assert engine.pick_dtype(d, torch.device("cpu"), "auto") == torch.float32
