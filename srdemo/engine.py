@@ -173,8 +173,10 @@ def _place(descriptor, device: torch.device, dtype: torch.dtype) -> None:
     ``Module.to`` walks every submodule even when nothing moves (about 3 ms for SPAN on a
     2-core CPU), and it runs once per tile.
     """
+    if device.index is None and device.type in ("cuda", "mps"):  # 'cuda' means the current GPU: name it
+        device = torch.device(device.type, torch.cuda.current_device() if device.type == "cuda" else 0)
     p = next(descriptor.model.parameters(), None)
-    if p is None or p.dtype != dtype or p.device.type != device.type or device.index not in (None, p.device.index):
+    if p is None or p.dtype != dtype or p.device != device:
         descriptor.to(device=device, dtype=dtype)
 
 
