@@ -77,14 +77,24 @@ _RESAMPLE_FILTERS = {"lanczos": Image.Resampling.LANCZOS, "bicubic": Image.Resam
 
 
 def pick_device(preferred: str | None = None) -> torch.device:
-    """CUDA, else Apple MPS, else CPU (or what the caller asks for)."""
+    """CUDA, else Apple MPS, else CPU (or what the caller asks for).
+
+    A GPU comes back with its index ('cuda' -> 'cuda:0', the current one), so it compares
+    equal to the device a model's parameters report.
+    """
     if preferred:
-        return torch.device(preferred)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+        device = torch.device(preferred)
+    elif torch.cuda.is_available():
+        device = torch.device("cuda")
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        device = torch.device("mps")
+    else:
+        device = torch.device("cpu")
+    if device.index is None and device.type == "cuda" and torch.cuda.is_available():
+        return torch.device("cuda", torch.cuda.current_device())
+    if device.index is None and device.type == "mps":
+        return torch.device("mps", 0)
+    return device
 
 
 def device_label(device: torch.device) -> str:
@@ -168,13 +178,11 @@ class _OutOfMemory(Exception):
 
 
 def _place(descriptor, device: torch.device, dtype: torch.dtype) -> None:
-    """Move the network to ``device``/``dtype`` unless it is there already.
+    """Move the network to ``device`` (as :func:`pick_device` names it) and ``dtype`` unless it is there already.
 
     ``Module.to`` walks every submodule even when nothing moves (about 3 ms for SPAN on a
     2-core CPU), and it runs once per tile.
     """
-    if device.index is None and device.type in ("cuda", "mps"):  # 'cuda' means the current GPU: name it
-        device = torch.device(device.type, torch.cuda.current_device() if device.type == "cuda" else 0)
     p = next(descriptor.model.parameters(), None)
     if p is None or p.dtype != dtype or p.device != device:
         descriptor.to(device=device, dtype=dtype)
