@@ -96,8 +96,8 @@ does (chaiNNer, ComfyUI, srdemo): `spandrel.ModelLoader().load_from_file("model.
 ## Results on {eval_name}
 
 PSNR and SSIM on the Y channel (MATLAB rgb2ycbcr), {cfg['scale']} px border cropped, the published SR protocol.
-The low-resolution inputs are centre crops degraded as in training (above) with a fixed seed, so these figures
-compare models within this run, not across runs trained with other degradations.
+The low-resolution inputs are centre crops degraded as in training (above), each with a seed taken from its file
+name: runs validated on the same photos with the same degradation score the same inputs and can be compared.
 
 {table}
 {extra}"""

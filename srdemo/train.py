@@ -18,6 +18,7 @@ import math
 import os
 import time
 import warnings
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -284,15 +285,20 @@ def make_batch(data: list[np.ndarray], config: TrainConfig, step: int) -> tuple[
 
 
 def _val_pairs(data: Data, config: TrainConfig) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Fixed (LR, HR) validation pairs: centre crops, degraded with a fixed seed."""
+    """Fixed (LR, HR) validation pairs: centre crops, each degraded with a seed taken from its name.
+
+    The seed comes from the file name, not the run's seed, so two runs validated on the same
+    held-out photos with the same degradation score the very same LR images, and their
+    figures can be compared.
+    """
     pairs = []
     degrade = degradation(config.degrade)
-    for i, (_, img) in enumerate(data.val):
+    for name, img in data.val:
         c = min(config.val_crop, img.shape[0], img.shape[1])
         c -= c % config.scale
         y, x = (img.shape[0] - c) // 2, (img.shape[1] - c) // 2
         hr = img[y : y + c, x : x + c]
-        rng = np.random.default_rng([config.seed, 10**9 + i])
+        rng = np.random.default_rng(zlib.crc32(name.encode("utf-8")))
         lr = degrade(hr.astype(np.float32) / 255, config.scale, rng)
         pairs.append((lr, hr))
     return pairs
