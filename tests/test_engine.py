@@ -211,3 +211,20 @@ def test_device_lock_serves_waiters_in_arrival_order():
     stop.set()
     t.join()
     assert max(waits) < 0.1
+
+
+def test_pick_device_prefers_cuda_then_mps_and_names_the_gpu(monkeypatch):
+    """The GPU branches, faked on this CPU machine: a bare 'cuda' becomes the current GPU, 'mps' becomes mps:0."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    assert engine.pick_device() == torch.device("cuda", 1)
+    assert engine.pick_device("cuda") == torch.device("cuda", 1)
+    assert engine.pick_device("cuda:0") == torch.device("cuda", 0)  # an explicit index is kept
+    assert engine.pick_device("cpu") == torch.device("cpu")
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert engine.pick_device() == torch.device("mps", 0)
+
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert engine.pick_device() == torch.device("cpu")
