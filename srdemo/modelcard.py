@@ -105,3 +105,38 @@ name: runs validated on the same photos with the same degradation score the same
     path = out / "README.md"
     card.save(path)
     return path
+
+
+def add_benchmark_results(card: ModelCard, column: str) -> ModelCard:
+    """Copy ``column``'s figures from the card's own benchmark table (``benchmarks/quality.py``'s) into ``model-index``.
+
+    The Hub shows ``model-index`` as the model's evaluation results, and readers compare SR models by their
+    Set5/Set14/BSD100 PSNR; the body table is the one source, so the metadata can't drift from it.
+    """
+    lines = [line for line in card.text.splitlines() if line.startswith("| ")]
+    header = next((cells for cells in map(_cells, lines) if cells[:3] == ["input", "set", "scale"]), None)
+    if header is None or column not in header:
+        raise ValueError(f"the card has no benchmark table with a {column!r} column")
+    kept = [r for r in card.data.eval_results or [] if r.dataset_type == "custom"]  # the held-out photos
+    for cells in map(_cells, lines):
+        if len(cells) != len(header) or cells[:3] == header[:3]:
+            continue
+        row = dict(zip(header, cells))
+        try:
+            value = float(row[column])
+        except ValueError:
+            continue  # '-' (another scale) or the separator row
+        inputs = "JPEG-75 LR" if row["input"] == "jpeg75" else "MATLAB-bicubic LR"
+        kept.append(
+            EvalResult(
+                task_type="image-to-image", task_name="Image Super-Resolution", dataset_type=row["set"],
+                dataset_name=f"{row['set']} ({inputs})", dataset_config=row["input"], metric_type="psnr",
+                metric_name=f"PSNR-Y ({row['scale']})", metric_value=value,
+            )
+        )
+    card.data.eval_results = kept
+    return card
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]

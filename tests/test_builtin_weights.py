@@ -35,3 +35,7 @@ def test_shipped_weights_beat_bicubic_on_set5(spec):
     folder = shared_path("data", "benchmarks", "Set5", f"x{scale}")
     model_scores, bicubic_scores = mean_scores(evaluate_folder(models.load(spec.id), folder / "HR", scale, folder / "LR"))
     assert model_scores.psnr > bicubic_scores.psnr + 1.5
+    # The card's model-index (what the Hub shows as evaluation results) states this very figure.
+    card = ModelCard.load(spec.path.with_suffix(".md"))
+    stated = [r.metric_value for r in card.data.eval_results if (r.dataset_type, r.dataset_config) == ("Set5", "clean")]
+    assert stated == [pytest.approx(model_scores.psnr, abs=0.0051)]

@@ -11,7 +11,8 @@ to rounding), and writes into ``srdemo/weights/``:
 - ``<id>.safetensors``: the weights, in SPAN's own key layout;
 - ``<id>.json``: what the catalogue shows (label, scale, licence, provenance);
 - ``<id>.md``: the model card, with the benchmark tables from ``--tables``
-  (the Markdown table ``benchmarks/quality.py`` prints) and the exact command.
+  (the Markdown table ``benchmarks/quality.py`` prints; its figures also go into
+  ``model-index``) and the exact command.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import tempfile
 from pathlib import Path
 
 import spandrel
+from huggingface_hub import ModelCard
 from safetensors.torch import load_file, save_file
 
-from srdemo.modelcard import write_model_card
+from srdemo.modelcard import add_benchmark_results, write_model_card
 from srdemo.train import BEST, CHECKPOINT, History, TrainConfig, build_network, export, export_state, read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,8 +91,10 @@ def main() -> None:
         extra += f"\n## Reproduce\n\nFrom the srdemo repository root, beside `../shared`:\n\n```bash\n{script}\n```\n"
         card_dir = Path(tmp) / f"srdemo-{args.id}"
         card_dir.mkdir()
-        card = write_model_card(card_dir, cfg, history, eval_name=HOLDOUT, extra=extra)
-        (WEIGHTS / f"{args.id}.md").write_text(card.read_text())
+        card = ModelCard.load(write_model_card(card_dir, cfg, history, eval_name=HOLDOUT, extra=extra))
+        if args.tables:
+            add_benchmark_results(card, args.id)
+        card.save(WEIGHTS / f"{args.id}.md")
     size = (WEIGHTS / f"{args.id}.safetensors").stat().st_size / 1e6
     print(f"{WEIGHTS / args.id}.safetensors: {descriptor.architecture.name} x{descriptor.scale}, from {source}, {size:.2f} MB")
 
