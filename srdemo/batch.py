@@ -86,8 +86,7 @@ def process_one(name: str, data: bytes, model: models.LoadedModel, options: Batc
         out = _as_saved(result.picture, options.format)
         if out.alpha is not None:
             warnings.append("transparent background kept")
-    seen = lambda p: images.to_uint8_rgb(images.on_white(p))  # noqa: E731  (what a shopper sees)
-    colour = metrics.colour_difference(seen(pic), seen(result.picture))
+    colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
     if colour > COLOUR_LIMIT:
         warnings.append(f"colours shifted (mean dE2000 {colour:.1f})")
     warnings.extend(pic.notes)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .images import Picture, on_white, to_uint8_rgb
+from .images import Picture, visible_rgb
 from .models import LoadedModel
 from .pipeline import UpscaleResult, upscale_picture
 
@@ -65,7 +65,7 @@ def zoom(pic: Picture, x: float, y: float, in_size: tuple[int, int], box: int = 
     Both A and B are cropped at the same place and magnification, so packaging
     text can be compared letter by letter.
     """
-    rgb = to_uint8_rgb(on_white(pic))
+    rgb = visible_rgb(pic)
     h, w = rgb.shape[:2]
     cx, cy = x * w / in_size[0], y * h / in_size[1]
     box = min(box, w, h)

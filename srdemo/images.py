@@ -281,6 +281,15 @@ def on_white(pic: Picture) -> Picture:
     return pic.with_pixels((rgb + 0.5).astype(pic.rgb.dtype), None)
 
 
+def visible_rgb(pic: Picture) -> np.ndarray:
+    """8-bit RGB as a shopper sees the picture: transparency on white.
+
+    What previews show and what every figure scores, so a cut-out's hidden
+    pixels (often black) never enter a comparison.
+    """
+    return to_uint8_rgb(on_white(pic))
+
+
 def output_name(input_name: str, model_id: str, scale: float, fmt: str) -> str:
     """``<input>_<model>_x<scale>.<ext>``: a name that says what was done."""
     stem = Path(input_name).stem or "image"

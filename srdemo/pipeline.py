@@ -30,7 +30,7 @@ from .engine import (
     upscale_array,
 )
 from .errors import SrdemoError
-from .images import Picture, to_uint8_rgb
+from .images import Picture, visible_rgb
 from .models import LoadedModel, builtin_specs, default_model
 from .settings import get_settings
 
@@ -38,7 +38,7 @@ from .settings import get_settings
 @dataclass
 class UpscaleResult:
     picture: Picture  # the full-size result: what is downloaded and scored
-    bicubic: np.ndarray  # uint8 RGB bicubic enlargement to the same size, for the before/after slider
+    bicubic: np.ndarray  # uint8 RGB bicubic enlargement to the same size (transparency on white), the slider's 'before'
     model_id: str
     device: str
     seconds: float
@@ -169,7 +169,7 @@ def _bicubic(pic_rgb8: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 def self_check(model: LoadedModel, pic: Picture, scale: float, options: EngineOptions = EngineOptions()) -> metrics.Comparison:
     """Shrink the input by ``scale``, rebuild it with the model and with bicubic, score both against it."""
-    src = to_uint8_rgb(pic)
+    src = visible_rgb(pic)
     h, w = src.shape[:2]
     small_size = (max(1, round(w / scale)), max(1, round(h / scale)))
     if min(small_size) < 8:
@@ -247,15 +247,15 @@ def upscale_picture(
     seconds = time.perf_counter() - start
     record_speed(model, out_size[0] * out_size[1], seconds, device)
 
-    bicubic = _bicubic(to_uint8_rgb(pic), out_size)
+    bicubic = _bicubic(visible_rgb(pic), out_size)
     comparison = None
     notes = [*pic.notes, *_model_hints(model, pic, scale_used)]
     if reference is not None:
         border = math.ceil(scale_used)
         comparison = metrics.Comparison(
             "reference",
-            metrics.score(to_uint8_rgb(result_pic), to_uint8_rgb(reference), border),
-            metrics.score(bicubic, to_uint8_rgb(reference), border),
+            metrics.score(visible_rgb(result_pic), visible_rgb(reference), border),
+            metrics.score(bicubic, visible_rgb(reference), border),
         )
     elif check:
         try:

@@ -127,6 +127,27 @@ def test_self_check_is_run_and_worded_without_a_reference():
     assert "Device: CPU" in res.summary() and "96x96 -> 192x192" in res.summary()
 
 
+def test_a_cut_outs_hidden_pixels_are_shown_and_scored_as_white():
+    """A cut-out usually stores black under its transparent pixels: the slider's 'before' and every figure
+    must see what a shopper sees (the product on white), not that hidden black."""
+    rgba = np.asarray(render_product(5, 96, transparent=True)).copy()
+    hidden = rgba[..., 3] == 0
+    assert hidden.mean() > 0.2
+    figures = {}
+    for fill in (0, 200):  # the same visible picture, two different hidden colours
+        rgba[hidden, :3] = fill
+        pic = _pic(Image.fromarray(rgba))
+        res = upscale_picture(models.load("lanczos"), pic, 2)
+        before = Image.fromarray(rgba).resize((192, 192), Image.Resampling.BICUBIC)
+        clear = np.asarray(before)[..., 3] == 0  # transparent after enlargement too
+        assert clear.mean() > 0.2 and (res.bicubic[clear] == 255).all()  # white, as the result is shown
+        with_ref = upscale_picture(models.load("lanczos"), pic, reference=_pic(Image.fromarray(rgba).resize((192, 192))),
+                                   size=(192, 192), check=False)
+        figures[fill] = (res.comparison.model.psnr, res.comparison.bicubic.psnr,
+                         with_ref.comparison.model.psnr, with_ref.comparison.bicubic.psnr)
+    assert figures[0] == pytest.approx(figures[200], abs=1e-9)
+
+
 def test_output_limit_and_cpu_time_cap(monkeypatch, compact_file):
     pic = _pic(Image.new("RGB", (100, 100), (10, 20, 30)))
     monkeypatch.setenv("SRDEMO_MAX_OUTPUT_MP", "0.1")

@@ -57,7 +57,7 @@ def preview_array(arr: np.ndarray, max_pixels: int = PREVIEW_PIXELS) -> np.ndarr
 
 def display(pic: images.Picture) -> np.ndarray:
     """RGB for the screen: transparency shown on white, 16-bit shown as 8-bit."""
-    return preview_array(images.to_uint8_rgb(images.on_white(pic)))
+    return preview_array(images.visible_rgb(pic))
 
 
 def path_of(upload) -> str | None:
