@@ -139,7 +139,8 @@ def app_url(tmp_path_factory):
     models_dir = tmp_path_factory.mktemp("app-models")
     save_file(make_compact(2), str(models_dir / "compact_x2.safetensors"))
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "SRDEMO_MAX_FILE_MB": "5",
-           "SRDEMO_MODEL_DIR": str(models_dir), "SRDEMO_RUN_DIR": str(tmp_path_factory.mktemp("app-runs"))}
+           "SRDEMO_MODEL_DIR": str(models_dir), "SRDEMO_RUN_DIR": str(tmp_path_factory.mktemp("app-runs")),
+           "SRDEMO_CACHE_DIR": str(tmp_path_factory.mktemp("app-cache"))}  # its own: no speed measured yet
     with open(log, "w") as fh:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

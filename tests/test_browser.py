@@ -36,10 +36,14 @@ def test_upload_run_and_see_slider_and_figures(page, artifacts_dir):
     page.wait_for_function(
         "() => (document.querySelector('#file-info textarea') || {}).value?.includes('128x128')", timeout=60_000
     )
+    estimate = page.locator("#estimate")
+    estimate.get_by_text("not measured yet").wait_for(timeout=30_000)  # a fresh app has timed nothing
     page.locator("#run").click()
     page.wait_for_function(
         "() => (document.querySelector('#figures textarea') || {}).value?.includes('Self-check')", timeout=120_000
     )
+    estimate.get_by_text("output MP/s").wait_for(timeout=30_000)  # the run measured the speed: a real estimate now
+    assert "About" in estimate.inner_text()
     figures = page.locator("#figures textarea").input_value()
     # The page starts on the catalogue's default: the built-in x4 once its weights ship.
     assert f"Model: {models.default_model().id}\n" in figures and "128x128 -> 512x512" in figures

@@ -193,5 +193,7 @@ def build(browser_key: gr.BrowserState) -> None:
         api_name="upscale",
         concurrency_limit=None,  # neural jobs are limited by NEURAL_SLOTS, classic ones never wait
     )
+    # The first run measures the model's speed on this machine: show the estimate it makes possible.
+    run_event.then(on_estimate, [upload, model, scale, repo], [estimate], show_progress="hidden")
     cancel.click(on_cancel, None, [figures], api_name="cancel", cancels=[run_event])
     tab.select(on_refresh_models, [browser_key], [model], api_name="models")
