@@ -102,3 +102,18 @@ def test_quick_preset_improves_a_real_model_on_the_example_set(tmp_path, monkeyp
     best = max(v[1] for v in history["val"])
     print(f"example set: base {base_psnr:.2f} dB -> {best:.2f} dB, bicubic {history['bicubic'][0]:.2f} dB")
     assert best > base_psnr + 0.1
+
+
+def test_the_scale_follows_the_starting_model(app_url):
+    """Picking the built-in x2 switches the scale to 2 (tuning it for x4 would start from a re-made output layer)."""
+    import gradio as gr
+    from gradio_client import Client
+
+    from srdemo.ui.training import on_base
+
+    client = Client(app_url, verbose=False)
+    got = {base: client.predict(base, api_name="/train_base_scale") for base in ("x2", "x4", "x4-product")}
+    assert got == {"x2": 2, "x4": 4, "x4-product": 4}
+    # A local file's scale is known only once it is loaded: the choice is left to the user.
+    assert "value" not in client.predict("local:compact_x2.safetensors", api_name="/train_base_scale")
+    assert on_base("scratch") == gr.skip()  # from scratch: any scale, the choice is left alone

@@ -37,6 +37,15 @@ def _owner_for_training(key, request) -> str:
     return owner_of(key, request)
 
 
+def on_base(base_id: str):
+    """The scale follows the starting model's own: tuning the x2 for x4 would start from a re-made output layer."""
+    try:
+        native = models.resolve(base_id).native_scale
+    except SrdemoError:
+        return gr.skip()  # "scratch": any scale
+    return native if native in (2, 4) else gr.skip()
+
+
 def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, key, request: gr.Request):
     if ZERO_GPU:
         raise gr.Error(ZERO_GPU_TEXT)
@@ -147,9 +156,10 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState) -> None:
                 use_examples = gr.Checkbox(label="Use the example set instead (48 rendered product photos)", value=False,
                                            elem_id="train-examples")
                 neural = [(s.label, s.id) for s in models.catalogue() if s.is_neural]
-                base = gr.Dropdown(neural + [("Start from scratch (SPAN)", "scratch")],
-                                   value=(neural[0][1] if neural else "scratch"), label="Starting model", elem_id="train-base")
-                scale = gr.Radio([2, 4], value=4, label="Scale")
+                x4 = models.default_model(4)  # the built-in x4: start where the scale below starts
+                base = gr.Dropdown(neural + [("Start from scratch (SPAN)", "scratch")], value=x4.id if x4.is_neural else "scratch",
+                                   label="Starting model", elem_id="train-base")
+                scale = gr.Radio([2, 4], value=4, label="Scale", elem_id="train-scale")
                 degrade = gr.Radio(INPUT_KINDS, value="bicubic", label="What the inputs look like",
                                    elem_id="train-degrade")
                 length = gr.Radio([(f"{k} ({v} steps)", k) for k, v in runs.LENGTHS.items()], value="quick",
@@ -187,6 +197,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState) -> None:
         [files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, browser_key],
         outputs, api_name="train_start",
     )
+    base.change(on_base, [base], [scale], api_name="train_base_scale", show_progress="hidden")
     stop.click(on_train_stop, [browser_key], [status], api_name="train_stop")
     resume.click(on_train_resume, [browser_key], outputs, api_name="train_resume")
     gr.Timer(2.0).tick(on_train_status, [browser_key], outputs, api_name="train_status", show_progress="hidden")
