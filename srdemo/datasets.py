@@ -20,7 +20,7 @@ from .images import Picture, decode
 MAX_ZIP_TOTAL = 4_000_000_000  # bytes unpacked
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, per entry; images barely compress
 MAX_ZIP_ENTRIES = 100_000
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".avif", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
 
 
 @dataclass

@@ -14,12 +14,11 @@ import numpy as np
 from PIL import Image
 
 from . import metrics
+from .datasets import IMAGE_SUFFIXES
 from .degradations import bicubic_downscale, matlab_imresize
 from .engine import EngineOptions, upscale_array
 from .errors import SrdemoError
 from .models import LoadedModel
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from PIL.PngImagePlugin import PngInfo
+from pillow_heif import register_heif_opener
 
 from .errors import SrdemoError
 from .metadata import MetadataPolicy, clean_exif, xmp_packet
 from .settings import get_settings
+
+# Phones save HEIC by default (iPhone's 'High Efficiency'), so supplier photos often arrive that way; Pillow
+# reads AVIF itself, pillow-heif adds HEIC/HEIF, after which they open like any other format.
+register_heif_opener()
 
 FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 WEBP_MAX_SIDE = 16383  # libwebp's hard limit per side
@@ -117,7 +122,7 @@ def decode(data: bytes | str | Path, name: str | None = None) -> Picture:
     except UnidentifiedImageError:
         if _looks_like_image(data):
             raise SrdemoError(f"'{name}' is damaged or incomplete: it starts like an image but cannot be read.") from None
-        raise SrdemoError(f"'{name}' is not an image srdemo can read. Use PNG, JPEG, WebP, TIFF, BMP or GIF.") from None
+        raise SrdemoError(f"'{name}' is not an image srdemo can read. Use PNG, JPEG, WebP, AVIF, HEIC, TIFF, BMP or GIF.") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise SrdemoError(f"'{name}' is damaged or incomplete and could not be read ({exc}).") from None
 
@@ -146,7 +151,14 @@ _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II
 
 def _looks_like_image(data: bytes) -> bool:
     """A known image signature: the file was meant to be an image, so call it damaged, not foreign."""
-    return data.startswith(_SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+    return (
+        data.startswith(_SIGNATURES)
+        or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+        or (data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS)  # an ISO box file: HEIC or AVIF
+    )
+
+
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"}
 
 
 def _too_big_file(size: int, limit: int, name: str) -> str:

@@ -17,18 +17,25 @@ def _png(seed=0, size=40) -> bytes:
     return buf.getvalue()
 
 
+def _heic(seed=0, size=40) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)).save(buf, "HEIF")
+    return buf.getvalue()
+
+
 def test_zip_with_nested_folders_junk_traversal_and_corrupt_files(tmp_path):
     path = tmp_path / "delivery.zip"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("a.png", _png(1))
         zf.writestr("shelf/deep/b.png", _png(2))
+        zf.writestr("shelf/phone.HEIC", _heic(5))  # straight from an iPhone
         zf.writestr("notes.txt", "hello")
         zf.writestr("broken.jpg", b"\xff\xd8\xff not really")
         zf.writestr("../escape.png", _png(3))
         zf.writestr("/etc/abs.png", _png(4))
         zf.writestr("__MACOSX/._a.png", b"junk")
     found = collect(path)
-    assert [n for n, _ in found.pictures] == ["a.png", "shelf/deep/b.png"]
+    assert [n for n, _ in found.pictures] == ["a.png", "shelf/deep/b.png", "shelf/phone.HEIC"]
     reasons = dict(found.skipped)
     assert reasons["notes.txt"] == "not an image file"
     assert "damaged" in reasons["broken.jpg"]

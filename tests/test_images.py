@@ -117,6 +117,20 @@ def test_animated_gif_uses_first_frame_and_says_so():
     assert any("animated" in n and "first frame" in n for n in pic.notes)
 
 
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_phone_formats_open_like_any_other(fmt):
+    """HEIC (iPhones' default) and AVIF: decoded to the right size and colours; a cut-off file is called damaged."""
+    ramp = np.linspace(0, 255, 64)
+    arr = np.stack(np.broadcast_arrays(ramp[None, :], ramp[:48, None], np.full((48, 64), 128.0)), -1).astype(np.uint8)
+    data = _bytes(Image.fromarray(arr), fmt, quality=95)
+    pic = images.decode(data, f"shelf.{fmt.lower()}")
+    assert pic.size == (64, 48) and pic.alpha is None
+    assert np.abs(pic.rgb.astype(int) - arr).mean() < 3  # lossy, but the same picture
+    for cut in (len(data) // 2, 40):
+        with pytest.raises(SrdemoError, match="damaged or incomplete"):
+            images.decode(data[:cut], f"cut.{fmt.lower()}")
+
+
 @pytest.mark.parametrize(
     "data,needle",
     [

@@ -148,7 +148,7 @@ def build(browser_key: gr.BrowserState) -> None:
     with gr.Tab("Upscale") as tab:
         with gr.Row():
             with gr.Column():
-                upload = gr.File(label="Product photo (PNG, JPEG, WebP, TIFF...)", file_count="single", elem_id="upload")
+                upload = gr.File(label="Product photo (PNG, JPEG, WebP, HEIC, TIFF...)", file_count="single", elem_id="upload")
                 preview = gr.Image(label="Your image", interactive=False, height=240, elem_id="preview")
                 info = gr.Textbox(label="File", interactive=False, lines=2, elem_id="file-info")
                 scale = gr.Slider(1, 8, value=4, step=0.5, label="How much bigger (x)", elem_id="scale")
