@@ -129,6 +129,13 @@ def test_phone_formats_open_like_any_other(fmt):
     for cut in (len(data) // 2, 40):
         with pytest.raises(SrdemoError, match="damaged or incomplete"):
             images.decode(data[:cut], f"cut.{fmt.lower()}")
+    # Turned upright exactly once, as a JPEG is (phones store the camera's orientation).
+    img = Image.new("RGB", (40, 20), (255, 0, 0))
+    img.paste((0, 0, 255), (0, 0, 10, 20))  # blue strip on the left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 CW to display
+    pic = images.decode(_bytes(img, fmt, exif=exif.tobytes(), quality=95), f"rot.{fmt.lower()}")
+    assert pic.size == (20, 40) and pic.rgb[2, 10, 2] > 200  # the blue strip is now on top
 
 
 @pytest.mark.parametrize(
