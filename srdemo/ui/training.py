@@ -156,7 +156,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState) -> None:
                 use_examples = gr.Checkbox(label="Use the example set instead (48 rendered product photos)", value=False,
                                            elem_id="train-examples")
                 neural = [(s.label, s.id) for s in models.catalogue() if s.is_neural]
-                x4 = models.default_model(4)  # the built-in x4: start where the scale below starts
+                x4 = models.default_model(4)  # the built-in x4, to match the scale of 4 it opens on
                 base = gr.Dropdown(neural + [("Start from scratch (SPAN)", "scratch")], value=x4.id if x4.is_neural else "scratch",
                                    label="Starting model", elem_id="train-base")
                 scale = gr.Radio([2, 4], value=4, label="Scale", elem_id="train-scale")
