@@ -185,11 +185,14 @@ COMPRESSED_JPEG = 90  # estimated JPEG quality below which a photo counts as com
 
 
 def _model_hints(model: LoadedModel, pic: Picture, scale: float) -> list[str]:
-    """Point at a built-in model that suits this photo better than the one used, if there is one."""
+    """Point at a built-in model that suits this photo better than the one used, if there is one.
+
+    Named by its label (what the app's list shows) and its id (what ``--model`` takes).
+    """
     hints = []
     if pic.jpeg_quality is not None and pic.jpeg_quality < COMPRESSED_JPEG and not model.spec.for_compressed:
         hints += [
-            f"This photo was saved as JPEG at quality ~{pic.jpeg_quality}: try '{spec.label}', trained on compressed "
+            f"This photo was saved as JPEG at quality ~{pic.jpeg_quality}: try '{spec.label}' ({spec.id}), trained on compressed "
             "photos to remove their blocks instead of enlarging them."
             for spec in builtin_specs()
             if spec.for_compressed and round(scale) in spec.scales
@@ -198,7 +201,7 @@ def _model_hints(model: LoadedModel, pic: Picture, scale: float) -> list[str]:
         made_for_it = default_model(scale)
         if made_for_it.kind == "builtin":
             hints.append(
-                f"'{made_for_it.label}' is made for x{scale:g}: try it at this scale "
+                f"'{made_for_it.label}' ({made_for_it.id}) is made for x{scale:g}: try it at this scale "
                 f"(faster than an x{model.scale} model shrunk to fit)."
             )
     return hints

@@ -179,7 +179,7 @@ def test_compressed_jpegs_are_pointed_at_the_builtin_model_for_them(tmp_path, mo
 
     lanczos = models.load("lanczos")
     hinted = upscale_picture(lanczos, encoded("JPEG", quality=70), 4, check=False).notes
-    assert any("quality ~70" in n and "srdemo x4 for compressed photos" in n for n in hinted)
+    assert any("quality ~70" in n and "'srdemo x4 for compressed photos' (x4-product)" in n for n in hinted)
     assert not any("compressed photos" in n for n in upscale_picture(lanczos, encoded("JPEG", quality=95), 4, check=False).notes)
     assert not any("compressed photos" in n for n in upscale_picture(lanczos, encoded("PNG"), 4, check=False).notes)
     assert not any("compressed photos" in n for n in upscale_picture(lanczos, encoded("JPEG", quality=70), 2, check=False).notes)
@@ -204,5 +204,5 @@ def test_a_builtin_made_for_the_chosen_scale_is_suggested(tmp_path, monkeypatch)
     def hinted(model, scale):
         return [n for n in upscale_picture(model, pic, scale, check=False).notes if "is made for" in n]
 
-    assert hinted(x4, 2) == ["'srdemo x2' is made for x2: try it at this scale (faster than an x4 model shrunk to fit)."]
+    assert hinted(x4, 2) == ["'srdemo x2' (x2) is made for x2: try it at this scale (faster than an x4 model shrunk to fit)."]
     assert hinted(x4, 4) == hinted(x4, 2.5) == hinted(models.load("x2"), 2) == hinted(models.load("lanczos"), 2) == []
