@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--tables", default=None, help="Markdown file with benchmarks/quality.py's table")
     parser.add_argument("--note", default="", help="how this run differed from its script, for the card")
     parser.add_argument("--good-for", default="Product photos: packaging text, logos, flat colours.")
+    parser.add_argument("--tags", nargs="*", default=[], help="more Hub tags, e.g. degradations of earlier stages")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -94,6 +95,7 @@ def main() -> None:
         card = ModelCard.load(write_model_card(card_dir, cfg, history, eval_name=HOLDOUT, extra=extra))
         if args.tables:
             add_benchmark_results(card, args.id)
+        card.data.tags = [*card.data.tags, *(t for t in args.tags if t not in card.data.tags)]  # the run's own come first
         card.save(WEIGHTS / f"{args.id}.md")
     size = (WEIGHTS / f"{args.id}.safetensors").stat().st_size / 1e6
     print(f"{WEIGHTS / args.id}.safetensors: {descriptor.architecture.name} x{descriptor.scale}, from {source}, {size:.2f} MB")
