@@ -76,3 +76,37 @@ def test_publish_failures_are_plain_and_never_echo_the_token(trained, standin, t
     assert message in str(err.value)
     assert "hf_" not in str(err.value)
     assert (trained / "model.safetensors").exists()  # nothing lost: the push can be retried
+
+
+def test_shipping_a_run_as_a_builtin_writes_half_weights_its_entry_and_a_complete_card(trained, tmp_path, monkeypatch):
+    """training/publish_builtin.py, pointed at a temporary weights folder instead of srdemo/weights."""
+    import importlib.util
+    import sys
+
+    import torch
+    from safetensors.torch import load_file
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("publish_builtin", ROOT / "training" / "publish_builtin.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    monkeypatch.setattr(script, "WEIGHTS", tmp_path)
+    table = tmp_path / "quality.md"
+    table.write_text("| input | set | scale | bicubic | shop |\n|---|---|---|---|---|\n"
+                     "| clean | Set5 | x2 | 33.68 | 34.10 |\n| jpeg75 | Set5 | x2 | 31.89 | 32.00 |\n")
+    monkeypatch.setattr(sys, "argv", ["publish_builtin.py", str(trained), "shop", "Shop x2", "--script", "training/builtin_x2.sh",
+                                      "--tables", str(table), "--tags", "product", "bicubic"])
+    script.main()
+
+    weights = tmp_path / "shop.safetensors"
+    assert all(v.dtype == torch.float16 for v in load_file(str(weights)).values() if v.is_floating_point())
+    assert spandrel.ModelLoader().load_from_file(str(weights)).scale == 2  # plain spandrel, as chaiNNer would
+    entry = json.loads((tmp_path / "shop.json").read_text())
+    assert (entry["label"], entry["scale"], entry["licence"]) == ("Shop x2", 2, "MIT") and "for_compressed" not in entry
+    card = ModelCard.load(tmp_path / "shop.md")
+    assert card.data.tags.count("bicubic") == 1 and card.data.tags[-1] == "product"  # the run's own tag is not repeated
+    benchmarks = {(r.dataset_type, r.dataset_config): r.metric_value for r in card.data.eval_results if r.dataset_type != "custom"}
+    assert benchmarks == {("Set5", "clean"): 34.10, ("Set5", "jpeg75"): 32.00}
+    assert any(r.dataset_type == "custom" for r in card.data.eval_results)  # the held-out figures stay
+    assert "| jpeg75 | Set5 | x2 | 31.89 | 32.00 |" in card.text and "# Reproduces srdemo's built-in x2" in card.text
