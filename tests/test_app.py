@@ -35,7 +35,7 @@ def test_every_event_is_a_named_api(client):
 
 
 def test_upscale_returns_slider_pair_full_size_download_and_figures(client):
-    (before, after), download, figures = _upscale(client, ROOT / "examples" / "packaging_small.png", scale=4)
+    (before, after), download, figures, _ = _upscale(client, ROOT / "examples" / "packaging_small.png", scale=4)
     assert Image.open(before).size == Image.open(after).size == (512, 512)
     assert download.endswith("packaging_small_lanczos_x4.png")
     assert Image.open(download).size == (512, 512)
@@ -43,7 +43,7 @@ def test_upscale_returns_slider_pair_full_size_download_and_figures(client):
 
 
 def test_transparent_cutout_downloads_with_alpha(client):
-    _, download, _ = _upscale(client, ROOT / "examples" / "cutout_transparent.png", scale=2)
+    _, download, _, _ = _upscale(client, ROOT / "examples" / "cutout_transparent.png", scale=2)
     assert Image.open(download).mode == "RGBA"
 
 
@@ -84,7 +84,7 @@ def test_reference_image_gives_full_reference_scores(client, tmp_path):
     hr = hr.crop((0, 0, w - w % 2, h - h % 2))
     hr.save(tmp_path / "hr.png")
     hr.resize((hr.size[0] // 2, hr.size[1] // 2), Image.Resampling.BICUBIC).save(tmp_path / "lr.png")
-    _, _, figures = _upscale(client, tmp_path / "lr.png", scale=2, reference=tmp_path / "hr.png")
+    _, _, figures, _ = _upscale(client, tmp_path / "lr.png", scale=2, reference=tmp_path / "hr.png")
     assert "Against your reference" in figures
 
 

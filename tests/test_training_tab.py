@@ -63,7 +63,7 @@ def test_train_stop_resume_finish_use_and_isolation(app_url):
     choices = me.predict("owner-a", api_name="/models")
     run_ids = [c[1] for c in choices["choices"] if str(c[1]).startswith("run:")]
     assert len(run_ids) == 1
-    _, _, figures = me.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, "", "", "", "",
+    _, _, figures, _ = me.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, "", "", "", "",
                                None, "png", 90, "owner-a", api_name="/upscale")
     assert f"Model: {run_ids[0]}" in figures
     with pytest.raises(Exception, match="not yours"):

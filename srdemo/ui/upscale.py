@@ -84,7 +84,11 @@ def on_estimate(upload, model_id: str, scale: float, repo: str):
         model = models.load(spec)
     except SrdemoError as exc:
         return str(exc)
-    seconds = estimate_seconds(model, pic.size, out)
+    return _speed_text(model, pic.size, out)
+
+
+def _speed_text(model: models.LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int]) -> str:
+    seconds = estimate_seconds(model, in_size, out_size)
     device = pick_device().type.upper()
     if seconds is None:
         return f"Speed on this {device} not measured yet; it is measured before the first run."
@@ -121,7 +125,9 @@ def on_run(upload, model_id, scale, repo, filename, revision, token, reference, 
     out_path = out_dir / images.output_name(pic.name, model.spec.id, result.scale, fmt)
     out_path.write_bytes(data)
     slider = (preview_array(result.bicubic), display(result.picture))
-    return slider, str(out_path), result.summary()
+    # A neural model's first run here measured its speed: the estimate can now be given.
+    estimate = _speed_text(model, pic.size, result.out_size) if model.descriptor is not None else gr.skip()
+    return slider, str(out_path), result.summary(), estimate
 
 
 def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key,
@@ -189,11 +195,9 @@ def build(browser_key: gr.BrowserState) -> None:
     run_event = run.click(
         on_run_signed_in if ON_SPACE else on_run,
         [upload, model, scale, repo, filename, revision, token, reference, fmt, quality, browser_key],
-        [slider, download, figures],
+        [slider, download, figures, estimate],
         api_name="upscale",
         concurrency_limit=None,  # neural jobs are limited by NEURAL_SLOTS, classic ones never wait
     )
-    # The first run measures the model's speed on this machine: show the estimate it makes possible.
-    run_event.then(on_estimate, [upload, model, scale, repo], [estimate], show_progress="hidden")
     cancel.click(on_cancel, None, [figures], api_name="cancel", cancels=[run_event])
     tab.select(on_refresh_models, [browser_key], [model], api_name="models")
