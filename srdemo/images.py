@@ -149,6 +149,9 @@ def estimate_jpeg_quality(img: Image.Image) -> int | None:
 _SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
 
 
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"}
+
+
 def _looks_like_image(data: bytes) -> bool:
     """A known image signature: the file was meant to be an image, so call it damaged, not foreign."""
     return (
@@ -156,9 +159,6 @@ def _looks_like_image(data: bytes) -> bool:
         or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
         or (data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS)  # an ISO box file: HEIC or AVIF
     )
-
-
-_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"}
 
 
 def _too_big_file(size: int, limit: int, name: str) -> str:

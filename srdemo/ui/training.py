@@ -37,13 +37,16 @@ def _owner_for_training(key, request) -> str:
     return owner_of(key, request)
 
 
+TRAIN_SCALES = (2, 4)  # what the tab offers
+
+
 def on_base(base_id: str):
     """The scale follows the starting model's own: tuning the x2 for x4 would start from a re-made output layer."""
     try:
         native = models.resolve(base_id).native_scale
     except SrdemoError:
         return gr.skip()  # "scratch": any scale
-    return native if native in (2, 4) else gr.skip()
+    return native if native in TRAIN_SCALES else gr.skip()
 
 
 def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, key, request: gr.Request):
@@ -159,7 +162,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState) -> None:
                 x4 = models.default_model(4)  # the built-in x4, to match the scale of 4 it opens on
                 base = gr.Dropdown(neural + [("Start from scratch (SPAN)", "scratch")], value=x4.id if x4.is_neural else "scratch",
                                    label="Starting model", elem_id="train-base")
-                scale = gr.Radio([2, 4], value=4, label="Scale", elem_id="train-scale")
+                scale = gr.Radio(list(TRAIN_SCALES), value=4, label="Scale", elem_id="train-scale")
                 degrade = gr.Radio(INPUT_KINDS, value="bicubic", label="What the inputs look like",
                                    elem_id="train-degrade")
                 length = gr.Radio([(f"{k} ({v} steps)", k) for k, v in runs.LENGTHS.items()], value="quick",
