@@ -26,7 +26,7 @@ GROCERY = ROOT.parent / "shared" / "data" / "train" / "grocery_store_photos"
 
 
 def fine_tune(model: str, minutes: float) -> None:
-    from srdemo.train import TrainConfig, train
+    from srdemo.training import TrainConfig, train
 
     names = (ROOT / "data" / "holdout_grocery_store_photos.txt").read_text().split()
     work = Path(tempfile.mkdtemp(prefix="srdemo-ft-"))

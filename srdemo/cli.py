@@ -84,7 +84,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .train import TrainConfig, train
+    from .training import TrainConfig, train
 
     config = TrainConfig(
         data=tuple(args.data), out=args.out, scale=args.scale, steps=args.steps, init=args.init, arch=args.arch,

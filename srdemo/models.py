@@ -27,6 +27,7 @@ import torch
 from safetensors.torch import load_file as load_safetensors
 
 from . import hub
+from .arch.span import fuse_reparameterised
 from .errors import SrdemoError
 from .settings import get_settings
 
@@ -238,41 +239,6 @@ def read_state_dict(path: Path, name: str | None = None) -> dict[str, torch.Tens
     if not isinstance(state, dict):
         raise SrdemoError(f"'{name}' does not hold a state dict of tensors.")
     return state
-
-
-def reparameterised_layers(module: torch.nn.Module) -> list[torch.nn.Module]:
-    """Layers that train as several branches and run as one fused conv (SPAN's ``Conv3XC``)."""
-    return [m for m in module.modules() if hasattr(m, "update_params") and hasattr(m, "eval_conv")]
-
-
-def fuse_reparameterised(module: torch.nn.Module) -> int:
-    """Fuse re-parameterised convolutions (SPAN's ``Conv3XC``) once, not on every call.
-
-    spandrel's SPAN rebuilds its fused 3x3 kernel from the training branches on
-    every eval forward. Here each such layer fuses when its weights change
-    (tracked by the tensors' version counters, so fine-tuning stays correct)
-    and otherwise runs the fused conv directly. Returns how many layers it patched.
-    """
-    patched = 0
-    for layer in reparameterised_layers(module):
-        if not hasattr(layer, "has_relu"):
-            continue
-        original = layer.forward
-        sources = [p for name, p in layer.named_parameters() if not name.startswith("eval_conv")]
-
-        def forward(x, layer=layer, original=original, sources=sources):
-            if layer.training:
-                return original(x)
-            version = tuple(p._version for p in sources)
-            if getattr(layer, "_srdemo_fused", None) != version:
-                layer.update_params()
-                layer._srdemo_fused = version
-            out = layer.eval_conv(x)
-            return torch.nn.functional.leaky_relu(out, negative_slope=0.05) if layer.has_relu else out
-
-        layer.forward = forward
-        patched += 1
-    return patched
 
 
 def load_descriptor(path: Path, name: str | None = None) -> spandrel.ImageModelDescriptor:

@@ -24,7 +24,7 @@ from .jobs import JOBS, Job
 from .models import ModelSpec, file_spec
 from .settings import get_settings
 from .synthetic import render_set
-from .train import TrainConfig, train
+from .training import TrainConfig, train
 
 LENGTHS = {"quick": 200, "standard": 2000, "long": 10000}
 MIN_IMAGES = 8
@@ -104,16 +104,8 @@ def start(owner: str, files: list[Path], use_examples: bool, settings: RunSettin
         checkpoint_every=max(10, LENGTHS[settings.length] // 20), val_count=min(8, max(2, len(found.pictures) // 5)),
     )
     (run / "run.json").parent.mkdir(parents=True, exist_ok=True)
-    (run / "run.json").write_text(json.dumps({"config": _config_json(config), "skipped": found.skipped}))
+    (run / "run.json").write_text(json.dumps({"config": config.to_json(), "skipped": found.skipped}))
     return _submit(owner, run, config)
-
-
-def _config_json(config: TrainConfig) -> dict:
-    from dataclasses import asdict
-
-    d = asdict(config)
-    d["data"], d["val_files"] = list(d["data"]), list(d["val_files"])
-    return d
 
 
 def _check_free(owner: str) -> None:
@@ -159,10 +151,9 @@ def resume(owner: str) -> Job:
         raise SrdemoError("There is no run to resume.")
     run = runs[-1].parent
     cfg = json.loads(runs[-1].read_text())["config"]
-    cfg["data"], cfg["val_files"] = tuple(cfg["data"]), tuple(cfg["val_files"])
     if cfg.get("init"):  # the tab never widens a base; runs saved before 2026-11 recorded a width anyway
         cfg["channels"] = None
-    return _submit(owner, run, TrainConfig(**cfg))
+    return _submit(owner, run, TrainConfig.from_json(cfg))
 
 
 def latest_run(owner: str) -> Path | None:

@@ -153,37 +153,6 @@ def test_loaded_models_are_cached_and_bounded(tmp_path, monkeypatch):
     assert models.load(str(paths[0])) is not first  # evicted, reloaded
 
 
-def _tiny_span_state(seed=0):
-    from spandrel.architectures.SPAN import SPAN
-
-    torch.manual_seed(seed)
-    net = SPAN(num_in_ch=3, num_out_ch=3, feature_channels=8, upscale=2)
-    return {k: v.contiguous() for k, v in net.state_dict().items()}
-
-
-def test_span_is_fused_once_and_refused_after_weights_change(tmp_path):
-    import spandrel
-
-    path = tmp_path / "span.safetensors"
-    save_file(_tiny_span_state(), str(path))
-    ours = models.load(str(path)).descriptor
-    plain = spandrel.ModelLoader().load_from_file(str(path)).eval()
-    x = torch.rand(1, 3, 20, 20)
-    assert torch.equal(ours(x), plain(x))
-    calls = []
-    layer = next(m for m in ours.model.modules() if hasattr(m, "update_params"))
-    real = layer.update_params
-    layer.update_params = lambda: (calls.append(1), real())[1]
-    ours(x)
-    ours(x)
-    assert calls == []  # already fused: no recomputation per call
-    with torch.no_grad():  # as an optimiser step would
-        layer.conv[1].weight.add_(0.1)
-        plain_layer = next(m for m in plain.model.modules() if hasattr(m, "update_params"))
-        plain_layer.conv[1].weight.add_(0.1)
-    assert torch.equal(ours(x), plain(x)) and calls == [1]
-
-
 def test_a_slow_load_does_not_block_loading_another_model(tmp_path, monkeypatch):
     import threading
     import time

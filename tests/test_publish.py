@@ -10,7 +10,7 @@ from huggingface_hub import ModelCard, scan_cache_dir
 from srdemo import hub, models
 from srdemo.errors import SrdemoError
 from srdemo.synthetic import render_set
-from srdemo.train import TrainConfig, train
+from srdemo.training import TrainConfig, train
 
 from conftest import add_to_hf_cache
 

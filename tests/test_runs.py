@@ -64,7 +64,7 @@ def test_a_stopped_run_resumes_after_an_app_restart(tmp_path, monkeypatch, compa
     import json
 
     from srdemo import jobs
-    from srdemo.train import CHECKPOINT, read_metadata
+    from srdemo.training import CHECKPOINT, read_metadata
 
     monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
     settings = runs.RunSettings(base=str(compact_file), scale=2, length="quick", batch=2, patch=64)

@@ -26,8 +26,9 @@ import spandrel
 from huggingface_hub import ModelCard
 from safetensors.torch import load_file, save_file
 
+from srdemo.arch.span import fused_state
 from srdemo.modelcard import add_benchmark_results, write_model_card
-from srdemo.train import BEST, CHECKPOINT, History, TrainConfig, build_network, export, export_state, read_metadata
+from srdemo.training import BEST, CHECKPOINT, History, TrainConfig, build_network, export, read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT / "srdemo" / "weights"
@@ -39,10 +40,8 @@ def finished_or_interim(run: Path, tmp: Path) -> tuple[Path, str]:
     if (run / "model.safetensors").exists():
         return run, "final weights"
     meta = read_metadata(run / CHECKPOINT)
-    fields = {**meta["config"], "out": str(tmp), "data": tuple(meta["config"]["data"]),
-              "val_files": tuple(meta["config"]["val_files"])}
-    config = TrainConfig(**fields)
-    history = History(**meta["history"])
+    config = TrainConfig.from_json({**meta["config"], "out": str(tmp)})
+    history = History.from_json(meta["history"])
     net, _ = build_network(config)
     net.load_state_dict({k[4:]: v for k, v in load_file(str(run / CHECKPOINT)).items() if k.startswith("ema.")})
     if (run / BEST).exists():
@@ -69,7 +68,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder, source = finished_or_interim(Path(args.run), Path(tmp))
         descriptor = spandrel.ModelLoader().load_from_file(str(folder / "model.safetensors"))
-        state = export_state(descriptor.model)  # fused kernels that match the branches
+        state = fused_state(descriptor.model)  # fused kernels that match the branches
         half = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
         WEIGHTS.mkdir(exist_ok=True)
         save_file(half, str(WEIGHTS / f"{args.id}.safetensors"))
@@ -80,7 +79,7 @@ def main() -> None:
         (WEIGHTS / f"{args.id}.json").write_text(json.dumps(meta, indent=2) + "\n")
 
         cfg = json.loads((folder / "config.json").read_text())
-        history = History(**json.loads((folder / "history.json").read_text()))
+        history = History.from_json(json.loads((folder / "history.json").read_text()))
         extra = f"\n## Weights\n\n`{args.id}.safetensors`: {source}, stored in float16. {args.note}".rstrip() + "\n"
         if args.tables:
             extra += (

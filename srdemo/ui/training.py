@@ -13,7 +13,7 @@ import gradio as gr
 from .. import hub, models, runs
 from ..errors import SrdemoError
 from ..jobs import JOBS
-from ..train import History
+from ..training import History
 from .common import ON_SPACE, ZERO_GPU, owner_of, path_of, served
 
 ZERO_GPU_TEXT = (
@@ -89,7 +89,7 @@ def on_train_status(key, request: gr.Request):
     model_dir = Path(run) / "model"
     history = job.result if job is not None and isinstance(job.result, History) else None
     if history is None and (model_dir / "history.json").exists():
-        history = History(**json.loads((model_dir / "history.json").read_text()))
+        history = History.from_json(json.loads((model_dir / "history.json").read_text()))
     loss = pd.DataFrame(history.loss if history else [], columns=["step", "value"])
     val = pd.DataFrame([(s, p) for s, p, _ in history.val] if history else [], columns=["step", "value"])
     figures = []

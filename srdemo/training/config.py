@@ -1,0 +1,134 @@
+"""What defines a run: its settings (``TrainConfig``), the pixel losses, and what it has measured (``History``).
+
+Both go to and from JSON here and only here: checkpoints, the app's ``run.json``, the
+exported ``config.json`` and ``history.json`` all use these methods.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import torch
+
+from .. import metrics
+from ..degradations import degradation
+from ..errors import SrdemoError
+
+
+def luma_mse(diff: torch.Tensor) -> torch.Tensor:
+    """MSE that spends most of a small network's capacity on luma, where the eye (and PSNR-Y) looks.
+
+    Four fifths: the squared error of the BT.601 luma difference (the Y of ``metrics.rgb_to_y``),
+    scaled so a grey error counts as in RGB; one fifth: the plain RGB MSE, which keeps colours right.
+    JPEG keeps chroma at half resolution, so on compressed inputs detail lives in luma.
+    """
+    weights = torch.as_tensor(metrics.Y_WEIGHTS, dtype=diff.dtype, device=diff.device)
+    luma = torch.einsum("nchw,c->nhw", diff, weights / weights.sum())
+    return 0.8 * (luma * luma).mean() + 0.2 * (diff * diff).mean()
+
+
+# Pixel losses on (SR - HR). L1 trains best from scratch; a short MSE tail at a low learning rate then
+# aims straight at PSNR (the common recipe of efficient-SR entries such as SPAN's).
+LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "l1": lambda d: d.abs().mean(),
+    "charbonnier": lambda d: torch.sqrt(d * d + 1e-6).mean(),
+    "mse": lambda d: (d * d).mean(),
+    "luma-mse": luma_mse,
+}
+
+# Where or how precisely a run is computed, and how often it reports: not what it computes. A run
+# may resume with other values of these (a float32 run can finish in bf16, say).
+_NOT_IN_RUN_KEY = ("out", "device", "precision", "val_every", "checkpoint_every")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run; saved with it, so a resume needs only the folder."""
+
+    data: tuple[str, ...]
+    out: str
+    scale: int = 4
+    steps: int = 1000
+    init: str | None = None  # model to fine-tune (catalogue id, file, owner/repo:file); None = from scratch
+    arch: str = "span"
+    channels: int | None = None  # SPAN width: 28 from scratch; fine-tuning keeps the base's, or widens it
+    degrade: str = "bicubic"
+    batch: int = 16
+    patch: int = 128  # HR patch side
+    lr: float = 5e-4
+    loss: str = "l1"  # a key of LOSSES
+    ema: float = 0.999  # 0 disables
+    val_every: int = 250
+    val_count: int = 10
+    val_files: tuple[str, ...] = ()  # explicit held-out names (relative paths); else val_count chosen by seed
+    val_crop: int = 256  # HR centre crop used for validation, to keep it quick
+    checkpoint_every: int = 100
+    seed: int = 0
+    device: str | None = None
+    # bfloat16 autocast for the forward pass (weights, loss and optimiser stay float32). "auto" uses it on
+    # CUDA only; "bf16" also on CPUs with native bf16 (AVX512-BF16, AMX), where a step is ~1.8x faster.
+    precision: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.precision not in ("auto", "bf16", "fp32"):
+            raise SrdemoError("Precision must be 'auto', 'bf16' or 'fp32'.")
+        degradation(self.degrade)  # a plain message for an unknown name
+        if self.loss not in LOSSES:
+            raise SrdemoError(f"The loss must be one of: {', '.join(LOSSES)}.")
+        if self.patch % self.scale:
+            raise SrdemoError(f"The patch size ({self.patch}) must be a multiple of the scale ({self.scale}).")
+        if self.steps < 1 or self.batch < 1:
+            raise SrdemoError("Steps and batch size must be at least 1.")
+
+    def to_json(self) -> dict:
+        """Every field, in field order, with the tuples as lists (what ``json.dumps`` writes anyway)."""
+        d = asdict(self)
+        d["data"], d["val_files"] = list(d["data"]), list(d["val_files"])
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> TrainConfig:
+        """The inverse of ``to_json`` (and of ``run_key``, whose missing fields take their defaults)."""
+        fields = dict(d)
+        for name in ("data", "val_files"):
+            if name in fields:
+                fields[name] = tuple(fields[name])
+        return cls(**fields)
+
+    def run_key(self) -> dict:
+        """The settings that define the run's numbers (not where or how precisely it runs, nor where it is written).
+
+        A checkpoint records it, and resumes only into a config with the same key.
+        """
+        d = self.to_json()
+        for k in _NOT_IN_RUN_KEY:
+            d.pop(k)
+        return d
+
+
+@dataclass
+class History:
+    loss: list[tuple[int, float]] = field(default_factory=list)
+    val: list[tuple[int, float, float]] = field(default_factory=list)  # step, psnr, ssim
+    bicubic: tuple[float, float] | None = None  # on the same validation images
+    base: tuple[float, float] | None = None  # the starting model's scores
+
+    def best_psnr(self) -> float:
+        return max((v[1] for v in self.val), default=-math.inf)
+
+    def to_json(self) -> dict:
+        """A dict for ``json.dumps`` (which writes the tuples as lists)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> History:
+        """The inverse of ``to_json``: JSON's lists back to the tuples of each entry."""
+        pair = lambda v: tuple(v) if v else v  # noqa: E731
+        return cls(
+            loss=[tuple(x) for x in d.get("loss", [])],
+            val=[tuple(x) for x in d.get("val", [])],
+            bicubic=pair(d.get("bicubic")),
+            base=pair(d.get("base")),
+        )
