@@ -25,7 +25,8 @@ import numpy as np
 import torch
 
 from srdemo import models
-from srdemo.engine import EngineOptions, pick_device
+from srdemo.devices import pick_device
+from srdemo.engine import EngineOptions
 from srdemo.images import Picture
 from srdemo.pipeline import upscale_pixels
 

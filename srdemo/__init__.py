@@ -1,38 +1,54 @@
 """srdemo: super-resolution for e-commerce product photos.
 
-The small public API: decode an image, pick a model, upscale it, read the figures.
+The public API is one request and one function, the same ones the app and the
+command line call:
 
     >>> import srdemo
-    >>> pic = srdemo.decode("shot.jpg")
-    >>> result = srdemo.upscale_picture(srdemo.load_model("lanczos"), pic, scale=4)
-    >>> open("shot_x4.png", "wb").write(srdemo.encode(result.picture))
+    >>> done = srdemo.upscale("shot.jpg", srdemo.UpscaleRequest(model="x4", scale=4))
+    >>> done.save("out")            # out/shot_x4_x4.png
+    >>> print(done.summary())       # model, device, time, sizes, quality check, advice
+
+Also here: two models side by side (``compare``), a whole folder or zip
+(``run_batch``), the model catalogue (``catalogue``, ``resolve``, ``load_model``),
+decoding and encoding (``decode``, ``encode``) and the published metrics
+(``psnr_y``, ``ssim_y``).
 """
 
-from .engine import DEVICE_LOCK, EngineOptions, upscale_array
+from .batch import run_batch
+from .caller import Caller
+from .compare import compare
+from .engine import EngineOptions
 from .errors import Cancelled, SrdemoError
 from .images import Picture, decode, encode
+from .metadata import MetadataPolicy
 from .metrics import psnr_y, ssim_y
 from .models import ModelSpec, catalogue, resolve
 from .models import load as load_model
-from .pipeline import UpscaleResult, upscale_picture
+from .presets import PRESETS, get_preset
+from .request import Upscaled, UpscaleRequest, upscale
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DEVICE_LOCK",
+    "PRESETS",
+    "Caller",
     "Cancelled",
     "EngineOptions",
+    "MetadataPolicy",
     "ModelSpec",
     "Picture",
     "SrdemoError",
-    "UpscaleResult",
+    "UpscaleRequest",
+    "Upscaled",
     "catalogue",
+    "compare",
     "decode",
     "encode",
+    "get_preset",
     "load_model",
     "psnr_y",
     "resolve",
+    "run_batch",
     "ssim_y",
-    "upscale_array",
-    "upscale_picture",
+    "upscale",
 ]

@@ -2,9 +2,10 @@
 
 Files are read through the same safe reader as training (folders, zips with
 their sub-folders kept, traversal and zip bombs refused), processed one at a
-time so memory stays flat, and written straight into the result zip. A file
-that fails is a row in ``report.csv`` with its reason, never the end of the
-batch. Under ``torchrun`` each process takes every n-th file and process 0
+time so memory stays flat, and written straight into the result zip. Each file
+goes through the same request path as a single upscale
+(``srdemo.request.upscale``). A file that fails is a row in ``report.csv``
+with its reason, never the end of the batch. Under ``torchrun`` each process takes every n-th file and process 0
 merges the reports, so a catalogue can be spread over several machines.
 """
 
@@ -19,35 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import images, metrics, models
+from . import images, models
 from .datasets import iter_files
-from .engine import EngineOptions
 from .errors import Cancelled, SrdemoError
-from .metadata import MetadataPolicy
-from .pipeline import upscale_picture
-from .presets import Preset, check_against, get_preset, pad_to_canvas
+from .presets import Preset, get_preset
+from .request import UpscaleRequest, upscale
 
 REPORT_FIELDS = [
     "file", "status", "input size", "output size", "model", "seconds", "self-check gain (dB)",
     "colour difference (dE2000)", "warnings",
 ]
-HEAVY_JPEG = 60  # estimated JPEG quality below which artefacts are "heavy"
-COLOUR_LIMIT = 2.0  # mean CIEDE2000 above which colours visibly shifted
-
-
-@dataclass(frozen=True)
-class BatchOptions:
-    model: str = "lanczos"
-    scale: float = 4.0  # used when there is no preset
-    preset: Preset | None = None
-    fmt: str | None = None  # default: the preset's format, else PNG
-    quality: int = 90
-    metadata: MetadataPolicy = MetadataPolicy()
-    check: bool = True
-
-    @property
-    def format(self) -> str:
-        return (self.fmt or (self.preset.format if self.preset else "png")).lower()
 
 
 @dataclass
@@ -65,50 +47,23 @@ def _size(s: tuple[int, int]) -> str:
     return f"{s[0]}x{s[1]}"
 
 
-def process_one(name: str, data: bytes, model: models.LoadedModel, options: BatchOptions,
-                engine: EngineOptions | None = None, should_stop=None) -> tuple[bytes, dict]:
-    """One file: decode, upscale (to the preset), fit, check, encode. Raises SrdemoError on failure."""
+def process_one(name: str, data: bytes, request: UpscaleRequest, should_stop=None) -> tuple[bytes, dict]:
+    """One file through the shared request path; its report row. Raises SrdemoError on failure."""
     start = time.perf_counter()
-    pic = images.decode(data, PurePosixPath(name).name)
-    warnings: list[str] = []
-    if pic.jpeg_quality is not None and pic.jpeg_quality < HEAVY_JPEG:
-        warnings.append(f"heavy JPEG artefacts (saved at quality ~{pic.jpeg_quality})")
-    preset = options.preset
-    if preset is not None:
-        fitted, canvas = preset.target(pic.size)
-        if fitted[0] <= pic.size[0] and fitted[1] <= pic.size[1]:
-            warnings.append("already large enough")
-        result = upscale_picture(model, pic, size=fitted, check=options.check, options=engine, should_stop=should_stop)
-        out = pad_to_canvas(_as_saved(result.picture, options.format), canvas)
-        warnings.extend(check_against(out, preset))
-    else:
-        result = upscale_picture(model, pic, options.scale, check=options.check, options=engine, should_stop=should_stop)
-        out = _as_saved(result.picture, options.format)
-        if out.alpha is not None:
-            warnings.append("transparent background kept")
-    colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
-    if colour > COLOUR_LIMIT:
-        warnings.append(f"colours shifted (mean dE2000 {colour:.1f})")
-    warnings.extend(pic.notes)
-    encoded = images.encode(out, options.format, options.quality, options.metadata)
-    gain = result.comparison.gain_db if result.comparison is not None else None
+    done = upscale(data, request, name=PurePosixPath(name).name, should_stop=should_stop)
+    comparison = done.result.comparison
     row = {
-        "file": name, "status": "ok", "input size": _size(pic.size), "output size": _size(out.size),
-        "model": model.spec.id, "seconds": f"{time.perf_counter() - start:.2f}",
-        "self-check gain (dB)": "" if gain is None else f"{gain:+.2f}",
-        "colour difference (dE2000)": f"{colour:.2f}", "warnings": "; ".join(warnings),
+        "file": name, "status": "ok", "input size": _size(done.result.in_size), "output size": _size(done.picture.size),
+        "model": done.model.id, "seconds": f"{time.perf_counter() - start:.2f}",
+        "self-check gain (dB)": "" if comparison is None else f"{comparison.gain_db:+.2f}",
+        "colour difference (dE2000)": f"{done.colour_difference:.2f}", "warnings": "; ".join(done.warnings + done.notes),
     }
-    return encoded, row
-
-
-def _as_saved(pic: images.Picture, fmt: str) -> images.Picture:
-    """JPEG cannot keep transparency: checks must see the white it will be put on."""
-    return images.on_white(pic) if fmt == "jpeg" else pic
+    return done.data, row
 
 
 def output_path(name: str, fmt: str) -> str:
-    ext = {"jpeg": ".jpg"}.get(fmt, f".{fmt}")
-    return str(PurePosixPath(name).with_suffix(ext))
+    """Where a file's result goes in the zip: the same folders and name, the format's extension."""
+    return str(PurePosixPath(name).with_suffix("." + images.EXTENSIONS[fmt]))
 
 
 def _rank_world() -> tuple[int, int]:
@@ -136,20 +91,19 @@ def read_report(path: Path) -> list[dict]:
 def run_batch(
     sources: list[Path],
     out_dir: Path,
-    options: BatchOptions,
+    request: UpscaleRequest,
     progress: Callable[[int, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
-    token: str | None = None,
 ) -> BatchResult:
-    """Process every image in ``sources``; returns the result zip and the report rows.
+    """Process every image in ``sources`` with the same request; returns the result zip and the report rows.
 
     ``progress(i, name)`` is called after each file. Cancelling keeps what is done.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rank, world = _rank_world()
-    model = models.load(options.model, token=token)
-    engine = EngineOptions.from_settings()
+    models.load(request.model or models.default_model(request.scale or 4).id, request.caller)  # a bad model fails the batch at once
+    fmt = request.output_format
     skipped: list[tuple[str, str]] = []
     rows: list[dict] = []
     part = out_dir / (f"part-{rank}.zip" if world > 1 else "results.zip")
@@ -161,8 +115,8 @@ def run_batch(
                 rows.append({"file": name, "status": "cancelled", "warnings": "the batch was cancelled before this file"})
                 continue
             try:
-                encoded, row = process_one(name, data, model, options, engine, should_stop)
-                zf.writestr(output_path(name, options.format), encoded)
+                encoded, row = process_one(name, data, request, should_stop)
+                zf.writestr(output_path(name, fmt), encoded)
             except Cancelled:
                 row = {"file": name, "status": "cancelled", "warnings": "the batch was cancelled during this file"}
             except SrdemoError as exc:

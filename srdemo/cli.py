@@ -1,7 +1,9 @@
-"""The command line: ``srdemo upscale | models | download | eval``.
+"""The command line: ``srdemo upscale | compare | batch | models | download | eval | train | publish | render``.
 
-A thin adapter: it parses arguments, calls the same functions as the app, and
-turns :class:`SrdemoError` into one line on stderr with exit status 2.
+A thin adapter: it parses arguments into the same requests the app builds,
+calls the same functions (``srdemo.request.upscale``, ``srdemo.compare.compare``,
+``srdemo.batch.run_batch``, ``srdemo.runs.publish``), and turns
+:class:`SrdemoError` into one line on stderr with exit status 2.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ import sys
 from pathlib import Path
 
 from . import hub, images, models
-from .engine import EngineOptions, measure_speed, pick_device, recorded_speed
+from .devices import pick_device
+from .engine import EngineOptions
 from .errors import SrdemoError
 from .evaluation import evaluate_folder, format_table
-from .pipeline import upscale_picture
+from .metadata import MetadataPolicy
+from .request import UpscaleRequest, upscale
+from .speed import measure_speed, recorded_speed
 
 
 def _progress_printer(name: str):
@@ -24,38 +29,68 @@ def _progress_printer(name: str):
     return show
 
 
-def _model_for(args: argparse.Namespace) -> str:
-    """``--model``, else the built-in model made for ``--scale`` (Lanczos where there is none)."""
-    return args.model or models.default_model(args.scale).id
+def _request(args: argparse.Namespace, **overrides) -> UpscaleRequest:
+    """The request the options describe (the same dataclass the app fills in)."""
+    from .batch import parse_preset
+
+    engine = EngineOptions.from_settings(**({"tile": args.tile} if getattr(args, "tile", 0) else {}),
+                                         device=getattr(args, "device", None))
+    return UpscaleRequest(
+        model=getattr(args, "model", None) or "", scale=args.scale,
+        preset=parse_preset(getattr(args, "preset", None), getattr(args, "size", None), getattr(args, "square", False)),
+        format=args.format, quality=args.quality,
+        metadata=MetadataPolicy(keep_private=args.keep_metadata, provenance=args.mark_ai),
+        reference=getattr(args, "reference", None), check=not args.no_check, engine=engine, **overrides,
+    )
 
 
 def cmd_upscale(args: argparse.Namespace) -> int:
-    model = models.load(_model_for(args))
+    if args.reference and len(args.inputs) > 1:
+        raise SrdemoError("--reference scores one photo: give one input with it.")
+    request = _request(args)
+    models.resolve(request.model or models.default_model(args.scale).id, request.caller)  # a bad model fails once, up front
     out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    options = EngineOptions.from_settings(**({"tile": args.tile} if args.tile else {}), device=args.device)
     failures = 0
     for path in args.inputs:
         try:
-            pic = images.decode(Path(path))
-            result = upscale_picture(
-                model, pic, args.scale, check=not args.no_check, options=options,
-                progress=_progress_printer(Path(path).name) if sys.stderr.isatty() else None,
-            )
-            name = images.output_name(pic.name, model.spec.id, result.scale, args.format)
-            (out_dir / name).write_bytes(images.encode(result.picture, args.format, args.quality))
-            print(f"{out_dir / name}\n{result.summary()}\n")
+            done = upscale(Path(path), request,
+                           progress=_progress_printer(Path(path).name) if sys.stderr.isatty() else None)
+            print(f"{done.save(out_dir)}\n{done.summary()}\n")
         except SrdemoError as exc:
             failures += 1
             print(f"srdemo: {path}: {exc}", file=sys.stderr)
     return 2 if failures else 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+
+    result = compare(Path(args.photo), _request(args), args.model_a, args.model_b,
+                     progress=_progress_printer(Path(args.photo).name) if sys.stderr.isatty() else None)
+    out_dir = Path(args.out)
+    for side, done in (("A", result.a), ("B", result.b)):
+        print(f"{side}: {done.save(out_dir)}\n{done.summary()}\n")
+    print(result.sentence)
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from huggingface_hub import get_token
+
+    from .caller import Caller, secret
+    from .runs import publish
+
+    # Your own token, as huggingface_hub finds it on your machine (HF_TOKEN, or `hf auth login`).
+    caller = Caller(token=secret(get_token()))
+    print(publish(Path(args.run_dir), args.repo, caller, private=not args.public))
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     for spec in models.catalogue():
         scale = f"x{spec.native_scale}" if spec.native_scale > 1 else ("any" if spec.kind == "resampler" else "?")
         speed = ""
-        if spec.kind != "resampler" and models.availability(spec) == "ready" and args.speed:
+        if spec.is_neural and models.availability(spec) == "ready" and args.speed:
             model = models.load(spec)
             speed = f"  {recorded_speed(model) or measure_speed(model):.2f} output MP/s on this {pick_device().type}"
         print(f"{spec.id:<22} {scale:<4} {models.availability(spec):<15} {spec.label}{speed}")
@@ -109,20 +144,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from .batch import BatchOptions, parse_preset, run_batch
-    from .metadata import MetadataPolicy
-
-    options = BatchOptions(
-        model=_model_for(args), scale=args.scale, preset=parse_preset(args.preset, args.size, args.square),
-        fmt=args.format, quality=args.quality,
-        metadata=MetadataPolicy(keep_private=args.keep_metadata, provenance=args.mark_ai),
-        check=not args.no_check,
-    )
+    from .batch import run_batch
 
     def show(i: int, name: str) -> None:
         print(f"{i}: {name}", file=sys.stderr, flush=True)
 
-    result = run_batch([Path(p) for p in args.inputs], Path(args.out), options, progress=show)
+    result = run_batch([Path(p) for p in args.inputs], Path(args.out), _request(args), progress=show)
     print(result.zip_path)
     done = sum(r["status"] == "ok" for r in result.rows)
     print(f"{done} done, {result.failed} failed, {len(result.rows) - done - result.failed} skipped (see report.csv)")
@@ -144,17 +171,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="srdemo", description="Super-resolution for product photos.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    up = sub.add_parser("upscale", help="upscale image files")
+    # What every upscale takes, whichever command runs it: the fields of UpscaleRequest.
+    job = argparse.ArgumentParser(add_help=False)
+    job.add_argument("--scale", type=float, default=4)
+    job.add_argument("--preset", default=None, help="marketplace preset: amazon-main, shopify, web-1600, custom")
+    job.add_argument("--size", default=None, help="custom: longest side (1600) or exact WxH (1200x900)")
+    job.add_argument("--square", action="store_true", help="custom: pad to a square")
+    job.add_argument("--format", default=None, choices=list(images.FORMATS), help="default: the preset's, else png")
+    job.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality, 1-100")
+    job.add_argument("--keep-metadata", action="store_true", help="keep GPS, serial numbers, owner names, XMP/IPTC")
+    job.add_argument("--mark-ai", action="store_true", help="mark outputs as AI-processed (IPTC + EXIF Software)")
+    job.add_argument("--no-check", action="store_true", help="skip the round-trip self-check")
+    job.add_argument("--tile", type=int, default=0, help="tile size in input pixels (default: SRDEMO_TILE)")
+    job.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
+    model_help = "catalogue id, weights file, or owner/repo:file (default: the built-in model for --scale)"
+
+    up = sub.add_parser("upscale", parents=[job], help="upscale image files")
     up.add_argument("inputs", nargs="+")
-    up.add_argument("--model", default=None, help="catalogue id, weights file, or owner/repo:file (default: the built-in model for --scale)")
-    up.add_argument("--scale", type=float, default=4)
+    up.add_argument("--model", default=None, help=model_help)
+    up.add_argument("--reference", default=None, help="the sharp original at the output size, to score against")
     up.add_argument("--out", default="out")
-    up.add_argument("--format", default="png", choices=["png", "jpeg", "webp"])
-    up.add_argument("--quality", type=int, default=92)
-    up.add_argument("--tile", type=int, default=0, help="tile size in input pixels (default: SRDEMO_TILE)")
-    up.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
-    up.add_argument("--no-check", action="store_true", help="skip the round-trip self-check")
     up.set_defaults(func=cmd_upscale)
+
+    ab = sub.add_parser("compare", parents=[job], help="two models on one photo, with one sentence on the difference")
+    ab.add_argument("model_a")
+    ab.add_argument("model_b")
+    ab.add_argument("photo")
+    ab.add_argument("--reference", default=None, help="the sharp original at the output size, to score both against")
+    ab.add_argument("--out", default="out")
+    ab.set_defaults(func=cmd_compare)
+
+    bt = sub.add_parser("batch", parents=[job], help="upscale a folder or zip of photos into a zip with report.csv")
+    bt.add_argument("inputs", nargs="+", help="folders, zips or image files")
+    bt.add_argument("--model", default=None, help=model_help)
+    bt.add_argument("--out", required=True)
+    bt.set_defaults(func=cmd_batch, quality=90)
+
+    pb = sub.add_parser("publish", help="publish a trained model to the Hugging Face Hub (your token: HF_TOKEN or `hf auth login`)")
+    pb.add_argument("run_dir", help="a training output folder (srdemo train --out), or a run folder of the app")
+    pb.add_argument("--repo", required=True, help="you/your-model")
+    pb.add_argument("--public", action="store_true", help="make the repo public (default: private)")
+    pb.set_defaults(func=cmd_publish)
 
     ls = sub.add_parser("models", help="list the model catalogue")
     ls.add_argument("--speed", action="store_true", help="show measured speed on this device")
@@ -198,21 +255,6 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                     help="bf16 autocast: auto = on CUDA only; bf16 also on CPUs with native bf16 (faster)")
     tr.set_defaults(func=cmd_train)
-
-    bt = sub.add_parser("batch", help="upscale a folder or zip of photos into a zip with report.csv")
-    bt.add_argument("inputs", nargs="+", help="folders, zips or image files")
-    bt.add_argument("--preset", default=None, help="marketplace preset: amazon-main, shopify, web-1600, custom")
-    bt.add_argument("--size", default=None, help="custom: longest side (1600) or exact WxH (1200x900)")
-    bt.add_argument("--square", action="store_true", help="custom: pad to a square")
-    bt.add_argument("--model", default=None, help="default: the built-in model for --scale")
-    bt.add_argument("--scale", type=float, default=4)
-    bt.add_argument("--format", default=None, choices=["png", "jpeg", "webp"])
-    bt.add_argument("--quality", type=int, default=90)
-    bt.add_argument("--keep-metadata", action="store_true", help="keep GPS, serial numbers, owner names, XMP/IPTC")
-    bt.add_argument("--mark-ai", action="store_true", help="mark outputs as AI-processed (IPTC + EXIF Software)")
-    bt.add_argument("--no-check", action="store_true")
-    bt.add_argument("--out", required=True)
-    bt.set_defaults(func=cmd_batch)
 
     rd = sub.add_parser("render", help="render synthetic product photos (for training or trying the app)")
     rd.add_argument("--count", type=int, default=40)

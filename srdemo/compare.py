@@ -1,62 +1,69 @@
 """A/B: two models on the same photo, and one plain sentence about the difference.
 
 Merchandisers need to show a colleague why model A beats model B; the
-sentence says it in their words, with the self-check's limits stated.
+sentence says it in their words, with the self-check's limits stated. Both
+sides go through :func:`srdemo.request.upscale` with the same request but the model.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from .engine import ProgressFn, StopFn
 from .images import Picture, visible_rgb
-from .models import LoadedModel
-from .pipeline import UpscaleResult, upscale_picture
+from .request import Upscaled, UpscaleRequest, read_picture, upscale
+from .wording import text
 
 
 @dataclass
 class ABResult:
-    a: UpscaleResult
-    b: UpscaleResult
+    a: Upscaled
+    b: Upscaled
     sentence: str
 
 
-def _speed_words(a_seconds: float, b_seconds: float) -> str:
+def _speed_words(a_seconds: float, b_seconds: float, lang: str | None) -> str:
     ratio = b_seconds / max(a_seconds, 1e-6)
     if 0.8 <= ratio <= 1.25:
-        return "about as fast"
-    return f"{ratio:.1f}x slower" if ratio > 1 else f"{1 / ratio:.1f}x faster"
+        return text("ab_about_as_fast", lang)
+    return text("ab_slower", lang, ratio=ratio) if ratio > 1 else text("ab_faster", lang, ratio=1 / ratio)
 
 
-def describe(a: UpscaleResult, b: UpscaleResult, a_spec, b_spec) -> str:
+def describe(a: Upscaled, b: Upscaled, lang: str | None = None) -> str:
     """'B is 0.8 dB closer on the round-trip check and 3.0x slower', plus the caveats that apply."""
-    words = []
-    if a.comparison is not None and b.comparison is not None:
-        diff = b.comparison.model.psnr - a.comparison.model.psnr
-        kind = "against your reference" if a.comparison.kind == "reference" else "on the round-trip check"
-        if abs(diff) < 0.05:
-            words.append(f"B scores the same as A {kind}")
+    ca, cb = a.result.comparison, b.result.comparison
+    if ca is not None and cb is not None:
+        diff = cb.model.psnr - ca.model.psnr
+        where = text("ab_where_reference" if ca.kind == "reference" else "ab_where_self_check", lang)
+        if np.isnan(diff) or abs(diff) < 0.05:  # nan: both rebuilt exactly
+            quality = text("ab_same", lang, where=where)
         else:
-            words.append(f"B is {abs(diff):.1f} dB {'closer' if diff > 0 else 'further'} {kind}")
+            quality = text("ab_diff", lang, amount=abs(diff), direction=text("ab_closer" if diff > 0 else "ab_further", lang),
+                           where=where)
     else:
-        words.append("No quality check was run")
-    sentence = f"{words[0]} and {_speed_words(a.seconds, b.seconds)} ({b.seconds:.2f} s vs {a.seconds:.2f} s)."
-    for label, spec in (("A", a_spec), ("B", b_spec)):
-        if spec.for_compressed:
-            sentence += (
-                f" {label} is trained for compressed (JPEG) photos; the self-check measures clean downscaling only, "
-                f"so it understates {label} on such photos."
-            )
+        quality = text("ab_no_check", lang)
+    sentence = text("ab_sentence", lang, quality=quality, speed=_speed_words(a.seconds, b.seconds, lang),
+                    a_seconds=a.seconds, b_seconds=b.seconds)
+    for side, up in (("A", a), ("B", b)):
+        if up.model.for_compressed:
+            sentence += text("ab_compressed_caveat", lang, side=side)
     return sentence
 
 
-def compare(pic: Picture, model_a: LoadedModel, model_b: LoadedModel, scale: float,
-            reference: Picture | None = None, **kwargs) -> ABResult:
-    a = upscale_picture(model_a, pic, scale, reference=reference, **kwargs)
-    b = upscale_picture(model_b, pic, scale, reference=reference, **kwargs)
-    return ABResult(a, b, describe(a, b, model_a.spec, model_b.spec))
+def compare(source: bytes | str | Path | Picture, request: UpscaleRequest, model_a: str, model_b: str, *,
+            name: str | None = None, progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> ABResult:
+    """The same request run with ``model_a`` and with ``model_b``."""
+    pic = read_picture(source, name)
+    runs = []
+    for k, model in enumerate((model_a, model_b)):
+        sub = None if progress is None else (lambda f, msg, k=k: progress((k + f) / 2, f"{'AB'[k]}: {msg}"))
+        runs.append(upscale(pic, dataclasses.replace(request, model=model), progress=sub, should_stop=should_stop))
+    return ABResult(runs[0], runs[1], describe(runs[0], runs[1]))
 
 
 def zoom(pic: Picture, x: float, y: float, in_size: tuple[int, int], box: int = 64, show: int = 384) -> np.ndarray:

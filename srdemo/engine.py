@@ -1,4 +1,4 @@
-"""Running a model on an image: tiles, devices, precision, retries.
+"""Running a model on an image: passes, tiles, retries.
 
 ``upscale_array`` is the one function that turns an RGB float image into a
 larger one with any catalogue model. Neural models run tile by tile so memory
@@ -11,98 +11,22 @@ and a training job interleave instead of fighting over memory.
 
 from __future__ import annotations
 
-import json
 import math
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import spandrel
 import torch
-from PIL import Image
 
+from .devices import DEVICE_LOCK, pick_device, pick_dtype
 from .errors import Cancelled, SrdemoError
 from .models import LoadedModel
+from .resampling import resample
 from .settings import get_settings
-
-
-class FairLock:
-    """A first-come, first-served lock.
-
-    ``threading.Lock`` lets a thread that releases and re-acquires in a tight
-    loop (a training job, step after step) starve everyone else; here waiters
-    are served in arrival order, so an upscale waits at most one training step
-    per tile.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._next_ticket = 0
-        self._serving = 0
-
-    def acquire(self) -> None:
-        with self._cond:
-            ticket = self._next_ticket
-            self._next_ticket += 1
-            while ticket != self._serving:
-                self._cond.wait()
-
-    def release(self) -> None:
-        with self._cond:
-            self._serving += 1
-            self._cond.notify_all()
-
-    def locked(self) -> bool:
-        with self._cond:
-            return self._serving != self._next_ticket
-
-    def __enter__(self) -> FairLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.release()
-
-
-DEVICE_LOCK = FairLock()
-"""Held for each tile of inference and each training step: one model at a time on the device."""
 
 ProgressFn = Callable[[float, str], None]
 StopFn = Callable[[], bool]
-
-_RESAMPLE_FILTERS = {"lanczos": Image.Resampling.LANCZOS, "bicubic": Image.Resampling.BICUBIC}
-
-
-def pick_device(preferred: str | None = None) -> torch.device:
-    """CUDA, else Apple MPS, else CPU (or what the caller asks for).
-
-    A GPU comes back with its index ('cuda' -> 'cuda:0', the current one), so it compares
-    equal to the device a model's parameters report.
-    """
-    if preferred:
-        device = torch.device(preferred)
-    elif torch.cuda.is_available():
-        device = torch.device("cuda")
-    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        device = torch.device("mps")
-    else:
-        device = torch.device("cpu")
-    if device.index is None and device.type == "cuda" and torch.cuda.is_available():
-        return torch.device("cuda", torch.cuda.current_device())
-    if device.index is None and device.type == "mps":
-        return torch.device("mps", 0)
-    return device
-
-
-def device_label(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"GPU ({torch.cuda.get_device_name(device)})"
-    if device.type == "mps":
-        return "Apple GPU (MPS)"
-    return f"CPU ({torch.get_num_threads()} threads)"
 
 
 @dataclass(frozen=True)
@@ -119,34 +43,6 @@ class EngineOptions:
     @classmethod
     def from_settings(cls, **overrides) -> EngineOptions:
         return cls(**{"tile": get_settings().tile, **overrides})
-
-
-def pick_dtype(descriptor: spandrel.ImageModelDescriptor, device: torch.device, precision: str) -> torch.dtype:
-    """Half precision only on GPUs and only where spandrel says the architecture supports it."""
-    if precision == "fp32" or device.type == "cpu":
-        return torch.float32
-    if device.type == "cuda" and descriptor.supports_bfloat16 and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    if descriptor.supports_half:
-        return torch.float16
-    return torch.float32
-
-
-# ---------------------------------------------------------------- resampling
-
-
-def resample(img: np.ndarray, size: tuple[int, int], method: str = "lanczos") -> np.ndarray:
-    """Resize a float HxWxC image to ``size`` (width, height) with Pillow, channel by channel in float.
-
-    Pillow antialiases when shrinking, so this serves for enlarging and for exact final sizes.
-    """
-    filt = _RESAMPLE_FILTERS[method]
-    if img.shape[1] == size[0] and img.shape[0] == size[1]:
-        return img.astype(np.float32, copy=True)  # always a new array: callers may work on it in place
-    out = np.empty((size[1], size[0], img.shape[2]), dtype=np.float32)
-    for c in range(img.shape[2]):
-        out[..., c] = Image.fromarray(np.ascontiguousarray(img[..., c], dtype=np.float32)).resize(size, filt)
-    return out
 
 
 # ---------------------------------------------------------------- tiling
@@ -314,72 +210,3 @@ def upscale_array(
     return np.clip(out, 0, 1, out=out)
 
 
-# ---------------------------------------------------------------- speed
-
-
-def _speeds_file() -> Path:
-    return get_settings().cache_dir / "speeds.json"
-
-
-def _speed_key(model: LoadedModel, device: torch.device) -> str:
-    return f"{device.type}|{torch.get_num_threads()}|{model.spec.id}"
-
-
-def recorded_speed(model: LoadedModel, device: torch.device | None = None) -> float | None:
-    """Output megapixels per second measured on this device, if known."""
-    if model.descriptor is None:
-        return None
-    try:
-        table = json.loads(_speeds_file().read_text())
-    except (OSError, ValueError):
-        return None
-    value = table.get(_speed_key(model, device or pick_device()))
-    return float(value) if value else None
-
-
-def record_speed(model: LoadedModel, out_pixels: int, seconds: float, device: torch.device | None = None) -> None:
-    if model.descriptor is None or seconds <= 0:
-        return
-    path = _speeds_file()
-    try:
-        table = json.loads(path.read_text()) if path.exists() else {}
-    except (OSError, ValueError):
-        table = {}
-    table[_speed_key(model, device or pick_device())] = round(out_pixels / seconds / 1e6, 4)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(table, indent=1, sort_keys=True))
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only cache only costs us the estimate
-
-
-def measure_speed(model: LoadedModel, options: EngineOptions = EngineOptions()) -> float | None:
-    """Time one 96x96 forward (after a warm-up) and remember it. Returns output MP/s."""
-    if model.descriptor is None:
-        return None
-    rng = np.random.default_rng(0)
-    probe = rng.random((96, 96, 3), dtype=np.float32)
-    run_model(model, probe[:32, :32], options)
-    start = time.perf_counter()
-    run_model(model, probe, options)
-    seconds = time.perf_counter() - start
-    out_pixels = 96 * 96 * model.scale**2
-    record_speed(model, out_pixels, seconds)
-    return out_pixels / seconds / 1e6
-
-
-def estimate_seconds(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int]) -> float | None:
-    """Rough time for a job from the measured speed; None when not measured yet (or instant)."""
-    speed = recorded_speed(model)
-    if speed is None:
-        return None
-    scale = max(out_size[0] / in_size[0], out_size[1] / in_size[1])
-    n = passes_needed(model.scale, scale)
-    w, h = in_size
-    mp = 0.0
-    for _ in range(n):
-        w, h = w * model.scale, h * model.scale
-        mp += w * h / 1e6
-    return mp / speed

@@ -87,9 +87,10 @@ def mean_scores(rows: list[EvalRow]) -> tuple[metrics.Scores, metrics.Scores]:
 
 def format_table(rows: list[EvalRow], model_name: str) -> str:
     """A plain-text table: one line per image, then the mean."""
+    cell = lambda s: f"{s.psnr:.2f} dB / SSIM {s.ssim:.4f}"  # noqa: E731
     lines = [f"{'image':<16} {model_name[:22]:>22} {'bicubic':>22}"]
     for r in rows:
-        lines.append(f"{r.name:<16} {str(r.model):>22} {str(r.bicubic):>22}")
+        lines.append(f"{r.name:<16} {cell(r.model):>22} {cell(r.bicubic):>22}")
     m, b = mean_scores(rows)
-    lines.append(f"{'mean':<16} {str(m):>22} {str(b):>22}")
+    lines.append(f"{'mean':<16} {cell(m):>22} {cell(b):>22}")
     return "\n".join(lines)

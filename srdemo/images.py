@@ -28,6 +28,8 @@ from .settings import get_settings
 register_heif_opener()
 
 FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+"""Output formats: our name -> Pillow's. Every list of formats (CLI choices, the tabs' radios) is read from here."""
+EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
 WEBP_MAX_SIDE = 16383  # libwebp's hard limit per side
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
@@ -302,14 +304,11 @@ def visible_rgb(pic: Picture) -> np.ndarray:
     return to_uint8_rgb(on_white(pic))
 
 
-def output_name(input_name: str, model_id: str, scale: float, fmt: str) -> str:
-    """``<input>_<model>_x<scale>.<ext>``: a name that says what was done."""
+def output_name(input_name: str, model_slug: str, scale: float, fmt: str) -> str:
+    """``<input>_<model>_x<scale>.<ext>``: a name that says what was done.
+
+    ``model_slug`` is the model's short name (``ModelSpec.file_slug``), not its reference.
+    """
     stem = Path(input_name).stem or "image"
-    short = model_id.split(":", 1)[-1].replace("/", "-")  # 'local:x.pth' -> 'x.pth', 'hub:o/r:f' -> 'o-r:f'
-    short = short.rsplit(":", 1)[-1].split("@")[0]
-    for suffix in (".safetensors", ".pth", ".pt", ".ckpt", ".bin"):
-        short = short.removesuffix(suffix)
-    safe_model = "".join(c if c.isalnum() or c in "-_." else "-" for c in short).strip("-") or "model"
-    scale_txt = f"{scale:g}"
-    ext = {"jpeg": "jpg"}.get(fmt.lower(), fmt.lower())
-    return f"{stem}_{safe_model}_x{scale_txt}.{ext}"
+    safe_model = "".join(c if c.isalnum() or c in "-_." else "-" for c in model_slug).strip("-") or "model"
+    return f"{stem}_{safe_model}_x{scale:g}.{EXTENSIONS[fmt.lower()]}"

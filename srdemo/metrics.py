@@ -59,9 +59,6 @@ class Scores:
     psnr: float
     ssim: float
 
-    def __str__(self) -> str:
-        return f"{self.psnr:.2f} dB / SSIM {self.ssim:.4f}"
-
 
 def score(sr: np.ndarray, hr: np.ndarray, border: int) -> Scores:
     return Scores(psnr_y(sr, hr, border), ssim_y(sr, hr, border))
@@ -82,20 +79,6 @@ class Comparison:
     @property
     def gain_db(self) -> float:
         return self.model.psnr - self.bicubic.psnr
-
-    def sentence(self, scale: float) -> str:
-        gain = self.gain_db
-        closer = f"{abs(gain):.2f} dB {'closer to' if gain >= 0 else 'further from'}"
-        if self.kind == "reference":
-            return (
-                f"Against your reference image the model is {closer} it than plain bicubic "
-                f"(PSNR {self.model.psnr:.2f} vs {self.bicubic.psnr:.2f} dB; higher is more faithful)."
-            )
-        return (
-            f"Self-check: your image was shrunk x{scale:g} and rebuilt. The model came {closer} the original "
-            f"than plain bicubic ({self.model.psnr:.2f} vs {self.bicubic.psnr:.2f} dB). "
-            "This measures clean downscaling only; it cannot see JPEG artefacts, blur or noise in your photo."
-        )
 
 
 def colour_difference(reference: np.ndarray, result: np.ndarray, max_side: int = 512) -> float:

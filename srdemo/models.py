@@ -1,14 +1,17 @@
-"""The model catalogue, and loading weights safely through spandrel.
+"""The model catalogue: where models come from, who may use which, and loading them.
 
-Each model is described once, by a :class:`ModelSpec`; everything else (UI
-labels, CLI listing, README, Space metadata) is read from these descriptions.
-Neural models are loaded by spandrel, which detects the architecture from the
-weights, so any file spandrel knows works, wherever it comes from.
+Each model is described once, by a :class:`ModelSpec`; labels, the CLI listing,
+the README and the Space metadata are read from these descriptions. Each
+*source* of models (srdemo's built-ins, the classic resamplers, a folder of
+weights files, the Hugging Face Hub, the runs trained in the app) is one
+:class:`Source` in ``SOURCES``: it lists what it offers to a caller, parses the
+references it understands, says whether a model is ready, and fetches its
+weights. :func:`resolve` is the one place a reference becomes a model, and it
+decides what a given :class:`~srdemo.caller.Caller` may use: a visitor of the
+app never gets a server path they typed, nor another owner's run.
 
-Safety: weights are judged by their content, never by their extension.
-safetensors files are plain tensors and always safe. Anything else is refused
-if it is a TorchScript archive (which carries code), and otherwise opened with
-``torch.load(weights_only=True)``, which refuses pickles that would run code.
+Neural models are loaded by spandrel (``srdemo.weights``), which detects the
+architecture from the weights, so any file spandrel knows works.
 """
 
 from __future__ import annotations
@@ -16,23 +19,21 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import spandrel
-import torch
-from safetensors.torch import load_file as load_safetensors
 
-from . import hub
-from .arch.span import fuse_reparameterised
+from . import hub, workspace
+from .caller import LOCAL, Caller
 from .errors import SrdemoError
 from .settings import get_settings
+from .weights import SUFFIXES, load_descriptor
+from .wording import text
 
-Kind = Literal["resampler", "builtin", "file", "hub"]
-WEIGHT_SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".bin")
+Kind = Literal["resampler", "builtin", "file", "hub", "run"]
 BUILTIN_DIR = Path(__file__).parent / "weights"
 
 
@@ -51,6 +52,7 @@ class ModelSpec:
     hub_file: hub.HubFile | None = None
     notes: str = ""
     for_compressed: bool = False  # trained to undo JPEG damage: a clean self-check understates it
+    slug: str = ""  # a short name for output files ('RealESRGAN_x4'); the id when empty
 
     @property
     def native_scale(self) -> int:
@@ -59,6 +61,10 @@ class ModelSpec:
     @property
     def is_neural(self) -> bool:
         return self.kind != "resampler"
+
+    @property
+    def file_slug(self) -> str:
+        return self.slug or self.id
 
 
 RESAMPLERS = (
@@ -125,33 +131,154 @@ def builtin_specs() -> list[ModelSpec]:
     return specs
 
 
-def _local_specs(folder: Path | None) -> list[ModelSpec]:
-    if folder is None or not folder.is_dir():
-        return []
-    return [
-        file_spec(p) for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in WEIGHT_SUFFIXES
-    ]
+def _weights_stem(name: str) -> str:
+    for suffix in SUFFIXES:
+        name = name.removesuffix(suffix)
+    return name
 
 
 def file_spec(path: Path) -> ModelSpec:
-    """A local weights file; its scale is known only once loaded (0 until then)."""
+    """A weights file on this machine; its scale is known only once loaded (0 until then)."""
     return ModelSpec(
         f"local:{path.name}", f"{path.name} (local file)", "file", (0,), "Your own weights file.",
-        "as the file's author states", str(path), path=path,
+        "as the file's author states", str(path), path=path, slug=_weights_stem(path.name),
     )
 
 
 def hub_spec(ref: hub.HubFile) -> ModelSpec:
-    """Any Hub repo and file a user types in."""
+    """Any Hub repo and file a user names."""
     return ModelSpec(
         f"hub:{ref}", f"{ref} (Hub)", "hub", (0,), "A model you chose on the Hub.",
-        "as its model card states", ref.url, hub_file=ref,
+        "as its model card states", ref.url, hub_file=ref, slug=_weights_stem(ref.filename.rsplit("/", 1)[-1]),
     )
 
 
-def catalogue() -> list[ModelSpec]:
-    """All models, best default first: built-in, then classic, then local files, then Hub downloads."""
-    return [*builtin_specs(), *RESAMPLERS, *_local_specs(get_settings().model_dir), *HUB_MODELS]
+def run_spec(weights: Path) -> ModelSpec:
+    """A model trained in the app: ``<run>/model/model.safetensors``, named after its run."""
+    run = weights.parent.parent.name
+    return ModelSpec(
+        f"run:{run}", f"Your model {run} (trained here)", "run", (0,), "Your own photos.", "yours",
+        "trained in this app", path=weights, slug=run,
+    )
+
+
+# ---------------------------------------------------------------- sources
+
+
+class Source:
+    """One place models come from. Subclasses override what applies to them."""
+
+    kind: str = ""
+
+    def listed(self, caller: Caller) -> list[ModelSpec]:
+        """What this source offers ``caller`` by id (the lists in the app and ``srdemo models``)."""
+        return []
+
+    def parse(self, ref: str, caller: Caller) -> ModelSpec | None:
+        """A model for a reference that is not a listed id, if this source understands it and ``caller`` may use it."""
+        return None
+
+    def available(self, spec: ModelSpec) -> bool:
+        """Whether it can be loaded without a download."""
+        return True
+
+    def weights(self, spec: ModelSpec, caller: Caller) -> Path:
+        """The weights file on this machine (downloading it if need be)."""
+        assert spec.path is not None
+        if not spec.path.is_file():
+            raise SrdemoError(text("err_weights_missing", model_id=spec.id))
+        return spec.path
+
+    def cache_key(self, spec: ModelSpec, caller: Caller) -> str:
+        """Loaded models are shared between callers with the same key; a changed file is a new key."""
+        stat = spec.path.stat() if spec.path is not None and spec.path.is_file() else None
+        return f"{self.kind}:{spec.path}:{stat.st_mtime_ns if stat else 0}:{stat.st_size if stat else 0}"
+
+
+class Builtins(Source):
+    kind = "builtin"
+
+    def listed(self, caller: Caller) -> list[ModelSpec]:
+        return builtin_specs()
+
+
+class Resamplers(Source):
+    kind = "resampler"
+
+    def listed(self, caller: Caller) -> list[ModelSpec]:
+        return list(RESAMPLERS)
+
+
+class LocalFiles(Source):
+    """The operator's folder (``SRDEMO_MODEL_DIR``, listed to everyone); any path for a trusted caller."""
+
+    kind = "file"
+
+    def listed(self, caller: Caller) -> list[ModelSpec]:
+        folder = get_settings().model_dir
+        if folder is None or not folder.is_dir():
+            return []
+        return [file_spec(p) for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in SUFFIXES]
+
+    def parse(self, ref: str, caller: Caller) -> ModelSpec | None:
+        if not caller.trusted:
+            return None  # the app never opens a server path a visitor typed
+        path = Path(ref).expanduser()
+        return file_spec(path) if path.is_file() else None
+
+
+class HubModels(Source):
+    kind = "hub"
+
+    def listed(self, caller: Caller) -> list[ModelSpec]:
+        return list(HUB_MODELS)
+
+    def parse(self, ref: str, caller: Caller) -> ModelSpec | None:
+        if ref.startswith("hub:"):
+            return hub_spec(hub.parse_hub_ref(ref[4:]))
+        head = ref.split(":", 1)[0]
+        if ":" in ref and "/" in head and not Path(head).is_absolute():
+            return hub_spec(hub.parse_hub_ref(ref))
+        return None
+
+    def available(self, spec: ModelSpec) -> bool:
+        return spec.hub_file is not None and hub.cached_path(spec.hub_file) is not None
+
+    def weights(self, spec: ModelSpec, caller: Caller) -> Path:
+        assert spec.hub_file is not None
+        return hub.download(spec.hub_file, token=caller.token_value)
+
+    def cache_key(self, spec: ModelSpec, caller: Caller) -> str:
+        # A model loaded with a token may be private: key it by a digest of that
+        # token so other users (without it) never get it from the cache.
+        key = f"hub:{spec.hub_file}"
+        if caller.token is not None:
+            key += ":" + hashlib.sha256(caller.token_value.encode()).hexdigest()[:16]
+        return key
+
+
+class TrainedRuns(Source):
+    """Models trained in the app: each owner sees and uses only their own."""
+
+    kind = "run"
+
+    def listed(self, caller: Caller) -> list[ModelSpec]:
+        return [run_spec(w) for w in workspace.trained_weights(caller.owner)]
+
+    def parse(self, ref: str, caller: Caller) -> ModelSpec | None:
+        if ref.startswith("run:"):
+            raise SrdemoError(text("err_not_your_run"))  # listed ids were matched before parsing
+        return None
+
+
+SOURCES: tuple[Source, ...] = (TrainedRuns(), Builtins(), Resamplers(), LocalFiles(), HubModels())
+"""In the order the lists show them: your own models, srdemo's, classic, the operator's files, the Hub."""
+_BY_KIND = {source.kind: source for source in SOURCES}
+
+
+def catalogue(caller: Caller = LOCAL) -> list[ModelSpec]:
+    """Every model ``caller`` may pick from a list, best default first."""
+    return [spec for source in SOURCES for spec in source.listed(caller)]
 
 
 def default_model(scale: float = 4) -> ModelSpec:
@@ -165,97 +292,31 @@ def default_model(scale: float = 4) -> ModelSpec:
     )
 
 
-def resolve(ref: str) -> ModelSpec:
-    """A catalogue id, a path to a weights file, or ``owner/repo:file[@revision]``."""
+def resolve(ref: str, caller: Caller = LOCAL) -> ModelSpec:
+    """The model a reference names, if ``caller`` may use it.
+
+    A reference is a listed id (``x4``, ``lanczos``, ``local:<file>``, ``run:<run>``), a Hub file
+    (``owner/repo:file[@revision]``, optionally prefixed ``hub:``), or, for a trusted caller
+    only, a path to a weights file.
+    """
     ref = (ref or "").strip()
     if not ref:
-        raise SrdemoError("Please choose a model.")
-    for spec in catalogue():
+        raise SrdemoError(text("err_choose_model"))
+    for spec in catalogue(caller):
         if spec.id == ref:
             return spec
-    if ref.startswith("hub:"):
-        return hub_spec(hub.parse_hub_ref(ref[4:]))
-    path = Path(ref).expanduser()
-    if path.is_file():
-        return file_spec(path)
-    if ":" in ref and "/" in ref.split(":", 1)[0]:
-        return hub_spec(hub.parse_hub_ref(ref))
-    known = ", ".join(s.id for s in catalogue())
-    raise SrdemoError(f"Unknown model '{ref}'. Choose one of: {known}; or a weights file path; or 'owner/repo:file'.")
+    for source in SOURCES:
+        spec = source.parse(ref, caller)
+        if spec is not None:
+            return spec
+    if not caller.trusted:
+        raise SrdemoError(text("err_unknown_model_app", ref=ref[:80]))
+    raise SrdemoError(text("err_unknown_model", ref=ref, known=", ".join(s.id for s in catalogue(caller))))
 
 
 def availability(spec: ModelSpec) -> str:
     """'ready' or 'needs download' (Hub files not yet in the local cache)."""
-    if spec.kind == "hub" and spec.hub_file is not None and hub.cached_path(spec.hub_file) is None:
-        return "needs download"
-    return "ready"
-
-
-# ---------------------------------------------------------------- safe reading
-
-
-def _is_safetensors(head: bytes) -> bool:
-    # 8-byte little-endian header length, then a JSON object.
-    if len(head) < 9:
-        return False
-    n = int.from_bytes(head[:8], "little")
-    return 0 < n < 100_000_000 and head[8:9] == b"{"
-
-
-def _is_torchscript(path: Path) -> bool:
-    """TorchScript archives hold Python code (``code/`` entries, ``constants.pkl``)."""
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as zf:
-        names = zf.namelist()
-    return any("/code/" in n or n.endswith("/constants.pkl") or n.startswith("code/") for n in names)
-
-
-def read_state_dict(path: Path, name: str | None = None) -> dict[str, torch.Tensor]:
-    """Tensors from a weights file, decided by content. Never runs code from the file."""
-    name = name or path.name
-    try:
-        with open(path, "rb") as f:
-            head = f.read(16)
-    except OSError as exc:
-        raise SrdemoError(f"Could not read the weights file '{name}': {exc.strerror or exc}.") from None
-    if _is_safetensors(head):
-        try:
-            return load_safetensors(str(path), device="cpu")
-        except Exception as exc:  # safetensors raises its own SafetensorError
-            raise SrdemoError(f"'{name}' looks like safetensors but is damaged ({exc}).") from None
-    if _is_torchscript(path):
-        raise SrdemoError(
-            f"'{name}' is a TorchScript program, not plain weights. srdemo does not run code from model "
-            "files; ask for a .safetensors or .pth state dict instead."
-        )
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:
-        raise SrdemoError(
-            f"'{name}' was refused: it is not plain weights (it may contain code, which srdemo never runs) "
-            "or it is damaged. Use a .safetensors file."
-        ) from None
-    if not isinstance(state, dict):
-        raise SrdemoError(f"'{name}' does not hold a state dict of tensors.")
-    return state
-
-
-def load_descriptor(path: Path, name: str | None = None) -> spandrel.ImageModelDescriptor:
-    """Read weights safely and let spandrel detect the architecture."""
-    state = spandrel.canonicalize_state_dict(read_state_dict(path, name))
-    try:
-        descriptor = spandrel.ModelLoader().load_from_state_dict(state)
-    except spandrel.UnsupportedModelError:
-        raise SrdemoError(
-            f"'{name or path.name}' is not an architecture spandrel recognises, so srdemo cannot run it."
-        ) from None
-    except Exception as exc:
-        raise SrdemoError(f"'{name or path.name}' could not be loaded as a model ({type(exc).__name__}: {exc}).") from None
-    if not isinstance(descriptor, spandrel.ImageModelDescriptor) or descriptor.purpose not in ("SR", "Restoration"):
-        raise SrdemoError(f"'{name or path.name}' is not an image upscaling model.")
-    fuse_reparameterised(descriptor.model)
-    return descriptor.eval()
+    return "ready" if _BY_KIND[spec.kind].available(spec) else "needs download"
 
 
 # ---------------------------------------------------------------- loading + cache
@@ -271,6 +332,11 @@ class LoadedModel:
 
     def __post_init__(self) -> None:
         self.scale = self.descriptor.scale if self.descriptor is not None else 1
+
+    @property
+    def is_neural(self) -> bool:
+        """A network that runs through the engine (a resampler has no descriptor)."""
+        return self.descriptor is not None
 
     @property
     def architecture(self) -> str:
@@ -311,31 +377,13 @@ class _ModelCache:
 MODEL_CACHE = _ModelCache()
 
 
-def load(spec: ModelSpec | str, token: str | None = None) -> LoadedModel:
-    """Load (or fetch from the cache) a model. ``token`` is used for this download only."""
-    if isinstance(spec, str):
-        spec = resolve(spec)
-    if spec.kind == "resampler":
+def load(ref: ModelSpec | str, caller: Caller = LOCAL) -> LoadedModel:
+    """Load (or take from the cache) a model that ``caller`` may use; a token is used for its download only."""
+    spec = ref if isinstance(ref, ModelSpec) else resolve(ref, caller)
+    if not spec.is_neural:
         return LoadedModel(spec)
-    if spec.kind == "hub":
-        assert spec.hub_file is not None
-
-        def build() -> LoadedModel:
-            path = hub.download(spec.hub_file, token=token)
-            return LoadedModel(spec, load_descriptor(path, str(spec.hub_file)))
-
-        # A model loaded with a token may be private: key it by a digest of that
-        # token so other users (without it) never get it from the cache.
-        key = f"hub:{spec.hub_file}"
-        if token:
-            key += ":" + hashlib.sha256(token.encode()).hexdigest()[:16]
-        return MODEL_CACHE.get(key, build)
-    assert spec.path is not None
-    path = spec.path
-    if not path.is_file():
-        raise SrdemoError(f"The weights file for '{spec.id}' is missing ({path}).")
-    stat = path.stat()
+    source = _BY_KIND[spec.kind]
+    name = str(spec.hub_file) if spec.hub_file is not None else None
     return MODEL_CACHE.get(
-        f"file:{path.resolve()}:{stat.st_mtime_ns}:{stat.st_size}",
-        lambda: LoadedModel(spec, load_descriptor(path)),
+        source.cache_key(spec, caller), lambda: LoadedModel(spec, load_descriptor(source.weights(spec, caller), name))
     )

@@ -3,36 +3,29 @@
 This is where image modes are handled around the engine (alpha, greyscale,
 16-bit), where product-photo guarantees are enforced (pure white stays pure
 white, alpha stays crisp with no dark fringe), and where the quality figures
-are computed. The UI, the CLI and the tests all call ``upscale_picture``.
+are computed. Adapters do not call it directly: they go through
+``srdemo.request.upscale``, which adds admission, advice and encoding.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
 from . import metrics
-from .engine import (
-    EngineOptions,
-    ProgressFn,
-    StopFn,
-    device_label,
-    estimate_seconds,
-    measure_speed,
-    pick_device,
-    record_speed,
-    resample,
-    upscale_array,
-)
+from .devices import device_label, pick_device
+from .engine import EngineOptions, ProgressFn, StopFn, upscale_array
 from .errors import SrdemoError
 from .images import Picture, visible_rgb
-from .models import LoadedModel, builtin_specs, default_model
+from .models import LoadedModel
+from .resampling import resample
 from .settings import get_settings
+from .wording import text
 
 
 @dataclass
@@ -46,36 +39,19 @@ class UpscaleResult:
     out_size: tuple[int, int]
     comparison: metrics.Comparison | None
     scale: float
-    notes: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        """The figures as plain lines for the UI and CLI."""
-        lines = [
-            f"Model: {self.model_id}",
-            f"Device: {self.device}",
-            f"Time: {self.seconds:.2f} s",
-            f"Size: {self.in_size[0]}x{self.in_size[1]} -> {self.out_size[0]}x{self.out_size[1]} (x{self.scale:g})",
-        ]
-        if self.comparison is not None:
-            c = self.comparison
-            label = "Against your reference" if c.kind == "reference" else "Self-check (round trip)"
-            lines.append(f"{label}: model {c.model}, bicubic {c.bicubic}, gain {c.gain_db:+.2f} dB")
-            lines.append(c.sentence(self.scale))
-        lines.extend(self.notes)
-        return "\n".join(lines)
+    check_skipped: bool = False  # the photo was too small for a self-check at this scale
 
 
 def target_size(in_size: tuple[int, int], scale: float | None = None, size: tuple[int, int] | None = None) -> tuple[int, int]:
     """Output (width, height) from a scale or an explicit size, checked against the output limit."""
     if size is None:
         if scale is None or not (0 < scale <= 16):
-            raise SrdemoError("Please choose a scale between 1 and 16.")
+            raise SrdemoError(text("err_scale"))
         size = (max(1, round(in_size[0] * scale)), max(1, round(in_size[1] * scale)))
     limit = get_settings().max_output_pixels
     if size[0] * size[1] > limit:
         raise SrdemoError(
-            f"The result would be {size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.0f} MP); the limit is "
-            f"{limit / 1e6:.0f} MP. Choose a smaller scale."
+            text("err_output_too_big", width=size[0], height=size[1], megapixels=size[0] * size[1] / 1e6, limit=limit / 1e6)
         )
     return size
 
@@ -173,38 +149,12 @@ def self_check(model: LoadedModel, pic: Picture, scale: float, options: EngineOp
     h, w = src.shape[:2]
     small_size = (max(1, round(w / scale)), max(1, round(h / scale)))
     if min(small_size) < 8:
-        raise SrdemoError("The image is too small for a self-check at this scale.")
+        raise SrdemoError(text("err_self_check_small"))
     small = _bicubic(src, small_size)
     shrunk = pic.with_pixels(small, None)
     rebuilt = upscale_pixels(model, shrunk, (w, h), options).rgb
     border = math.ceil(scale)
     return metrics.Comparison("self-check", metrics.score(rebuilt, src, border), metrics.score(_bicubic(small, (w, h)), src, border))
-
-
-COMPRESSED_JPEG = 90  # estimated JPEG quality below which a photo counts as compressed
-
-
-def _model_hints(model: LoadedModel, pic: Picture, scale: float) -> list[str]:
-    """Point at a built-in model that suits this photo better than the one used, if there is one.
-
-    Named by its label (what the app's list shows) and its id (what ``--model`` takes).
-    """
-    hints = []
-    if pic.jpeg_quality is not None and pic.jpeg_quality < COMPRESSED_JPEG and not model.spec.for_compressed:
-        hints += [
-            f"This photo was saved as JPEG at quality ~{pic.jpeg_quality}: try '{spec.label}' ({spec.id}), trained on compressed "
-            "photos to remove their blocks instead of enlarging them."
-            for spec in builtin_specs()
-            if spec.for_compressed and round(scale) in spec.scales
-        ]
-    if model.spec.is_neural and model.scale != scale:  # e.g. an x4 model shrunk to x2: slower, and not what it learnt
-        made_for_it = default_model(scale)
-        if made_for_it.kind == "builtin":
-            hints.append(
-                f"'{made_for_it.label}' ({made_for_it.id}) is made for x{scale:g}: try it at this scale "
-                f"(faster than an x{model.scale} model shrunk to fit)."
-            )
-    return hints
 
 
 def upscale_picture(
@@ -228,31 +178,16 @@ def upscale_picture(
     out_size = target_size(pic.size, scale, size)
     scale_used = max(out_size[0] / pic.size[0], out_size[1] / pic.size[1])
     device = pick_device(options.device)
-    if model.descriptor is not None:
-        estimate = estimate_seconds(model, pic.size, out_size)
-        if estimate is None:
-            measure_speed(model, options)
-            estimate = estimate_seconds(model, pic.size, out_size)
-        cap = get_settings().max_cpu_seconds
-        if device.type == "cpu" and estimate is not None and estimate > cap:
-            raise SrdemoError(
-                f"This would take about {estimate / 60:.0f} min on this CPU, more than the {cap / 60:.0f} min allowed. "
-                "Choose a smaller scale, a faster model, or run it on a GPU."
-            )
     if reference is not None and reference.size != out_size:
-        raise SrdemoError(
-            f"The reference image is {reference.size[0]}x{reference.size[1]} but the result is "
-            f"{out_size[0]}x{out_size[1]}. Give the sharp original at the output size."
-        )
+        raise SrdemoError(text("err_reference_size", ref_w=reference.size[0], ref_h=reference.size[1],
+                               out_w=out_size[0], out_h=out_size[1]))
 
     start = time.perf_counter()
     result_pic = upscale_pixels(model, pic, out_size, options, progress, should_stop)
     seconds = time.perf_counter() - start
-    record_speed(model, out_size[0] * out_size[1], seconds, device)
 
     bicubic = _bicubic(visible_rgb(pic), out_size)
     comparison = None
-    notes = [*pic.notes, *_model_hints(model, pic, scale_used)]
     if reference is not None:
         border = math.ceil(scale_used)
         comparison = metrics.Comparison(
@@ -260,11 +195,13 @@ def upscale_picture(
             metrics.score(visible_rgb(result_pic), visible_rgb(reference), border),
             metrics.score(bicubic, visible_rgb(reference), border),
         )
-    elif check:
+    check_skipped = False
+    if reference is None and check:
         try:
             comparison = self_check(model, pic, scale_used, options)
-        except SrdemoError as exc:
-            notes.append(str(exc))
+        except SrdemoError:
+            check_skipped = True  # too small to shrink at this scale
     return UpscaleResult(
-        result_pic, bicubic, model.spec.id, device_label(device), seconds, pic.size, out_size, comparison, scale_used, notes
+        result_pic, bicubic, model.spec.id, device_label(device), seconds, pic.size, out_size, comparison, scale_used,
+        check_skipped,
     )

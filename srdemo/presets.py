@@ -15,6 +15,7 @@ import numpy as np
 
 from .errors import SrdemoError
 from .images import Picture
+from .wording import text
 
 
 @dataclass(frozen=True)
@@ -114,19 +115,19 @@ def check_against(pic: Picture, preset: Preset) -> list[str]:
     """Plain warnings where the finished image breaks the preset's rules."""
     warnings = []
     if pic.alpha is not None:
-        warnings.append("transparent background kept")
+        warnings.append(text("warn_transparent_kept"))
     if preset.white_background:
         border = np.concatenate([pic.rgb[0], pic.rgb[-1], pic.rgb[:, 0], pic.rgb[:, -1]])
         opaque_border = True if pic.alpha is None else bool(
             np.concatenate([pic.alpha[0], pic.alpha[-1], pic.alpha[:, 0], pic.alpha[:, -1]]).min() == pic.max_value
         )
         if not (border == pic.max_value).all() or not opaque_border:
-            warnings.append("background not pure white")
+            warnings.append(text("warn_not_white"))
     if preset.min_fill > 0:
         mask = _product_mask(pic)
         if mask.any():
             ys, xs = np.nonzero(mask)
             fill = max((xs.max() - xs.min() + 1) / pic.size[0], (ys.max() - ys.min() + 1) / pic.size[1])
             if fill < preset.min_fill:
-                warnings.append(f"product fills {fill:.0%} of the frame; {preset.label.split(' (')[0]} asks for {preset.min_fill:.0%}")
+                warnings.append(text("warn_fill", fill=fill, preset=preset.label.split(" (")[0], min_fill=preset.min_fill))
     return warnings

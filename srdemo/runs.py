@@ -1,34 +1,30 @@
-"""Training runs started from the app: where they live, who owns them, how they start.
+"""Training runs started from the app: how they start, stop, resume and get published.
 
-The Training tab calls exactly the same ``srdemo.train.train`` as the CLI;
-this module only adds what a shared web app needs: one folder per owner
-(named by a digest, so owners cannot reach each other's), uploads copied in
-and deleted after a retention time, named length presets, and the list of an
-owner's finished models.
+The Training tab calls exactly the same ``srdemo.training.train`` as the CLI;
+this module only adds what a shared web app needs: runs in the owner's
+workspace (``srdemo.workspace``), uploads copied in (and deleted after the
+retention time), named length presets, one run at a time, and publishing a
+finished model with the owner's own token.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
-import time
-import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import hub, models, workspace
+from .caller import Caller
 from .datasets import collect
 from .errors import SrdemoError
+from .examples import training_example_set
 from .jobs import JOBS, Job
-from .models import ModelSpec, file_spec
-from .settings import get_settings
-from .synthetic import render_set
 from .training import TrainConfig, train
 
 LENGTHS = {"quick": 200, "standard": 2000, "long": 10000}
 MIN_IMAGES = 8
-EXAMPLE_COUNT = 48
 
 
 @dataclass(frozen=True)
@@ -44,46 +40,23 @@ class RunSettings:
     channels: int = 24  # only for from-scratch runs
 
 
-def owner_dir(owner: str) -> Path:
-    return get_settings().run_dir / "owners" / hashlib.sha256(owner.encode()).hexdigest()[:20]
+def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSettings) -> Job:
+    """Copy the photos in, check them, and start training as a background job.
 
-
-def storage_is_persistent() -> bool:
-    """True when runs are written to a persistent volume (Spaces mount it at /data)."""
-    run_dir = get_settings().run_dir.resolve()
-    return str(run_dir).startswith("/data")
-
-
-def example_set(folder: Path) -> Path:
-    """The bundled example set: product-like images rendered by srdemo's own code (deterministic)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if len(list(folder.glob("*.png"))) < EXAMPLE_COUNT:
-        for i, img in enumerate(render_set(EXAMPLE_COUNT, 320, seed=7)):
-            img.save(folder / f"example_{i:02d}.png")
-    return folder
-
-
-def purge_old_uploads(hours: float | None = None) -> int:
-    """Delete uploaded photos older than the retention time (runs and models are kept)."""
-    hours = get_settings().upload_retention_hours if hours is None else hours
-    cutoff = time.time() - hours * 3600
-    removed = 0
-    root = get_settings().run_dir / "owners"
-    for uploads in root.glob("*/*/uploads") if root.exists() else []:
-        if uploads.stat().st_mtime < cutoff:
-            shutil.rmtree(uploads, ignore_errors=True)
-            removed += 1
-    return removed
-
-
-def start(owner: str, files: list[Path], use_examples: bool, settings: RunSettings) -> Job:
-    """Copy the photos in, check them, and start training as a background job."""
+    The starting model is resolved for ``caller`` like any other model reference, so a
+    visitor can start only from a model they may use.
+    """
+    owner = caller.owner
+    base = None
+    if settings.base:
+        spec = models.resolve(settings.base, caller)
+        base = str(spec.path) if spec.kind in ("file", "run") else spec.id  # training loads it as the machine's user
     _check_free(owner)
-    purge_old_uploads()
-    run = owner_dir(owner) / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    workspace.purge_old_uploads()
+    run = workspace.new_run_dir(owner)
     data = run / "uploads"
     if use_examples:
-        data = example_set(get_settings().run_dir / "examples")
+        data = training_example_set(workspace.shared_dir("examples"))
     else:
         if not files:
             raise SrdemoError("Upload your product photos (several files or one zip), or use the example set.")
@@ -99,7 +72,7 @@ def start(owner: str, files: list[Path], use_examples: bool, settings: RunSettin
         )
     config = TrainConfig(
         data=(str(data),), out=str(run / "model"), scale=settings.scale, steps=LENGTHS[settings.length],
-        init=settings.base, channels=None if settings.base else settings.channels, degrade=settings.degrade, batch=settings.batch,
+        init=base, channels=None if base else settings.channels, degrade=settings.degrade, batch=settings.batch,
         patch=settings.patch, lr=settings.lr, seed=settings.seed, val_every=max(10, LENGTHS[settings.length] // 10),
         checkpoint_every=max(10, LENGTHS[settings.length] // 20), val_count=min(8, max(2, len(found.pictures) // 5)),
     )
@@ -146,41 +119,31 @@ def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
 def resume(owner: str) -> Job:
     """Continue the owner's latest unfinished run from its last checkpoint."""
     _check_free(owner)
-    runs = sorted(owner_dir(owner).glob("run-*/run.json"))
-    if not runs:
+    run = latest_run(owner)
+    if run is None:
         raise SrdemoError("There is no run to resume.")
-    run = runs[-1].parent
-    cfg = json.loads(runs[-1].read_text())["config"]
+    cfg = json.loads((run / "run.json").read_text())["config"]
     if cfg.get("init"):  # the tab never widens a base; runs saved before 2026-11 recorded a width anyway
         cfg["channels"] = None
     return _submit(owner, run, TrainConfig.from_json(cfg))
 
 
 def latest_run(owner: str) -> Path | None:
-    runs = sorted(owner_dir(owner).glob("run-*/run.json"))
-    return runs[-1].parent if runs else None
+    found = workspace.run_dirs(owner)
+    return found[-1] if found else None
 
 
-def trained_models(owner: str) -> list[ModelSpec]:
-    """The owner's finished models, newest first, as catalogue entries."""
-    specs = []
-    for weights in sorted(owner_dir(owner).glob("run-*/model/model.safetensors"), reverse=True):
-        spec = file_spec(weights)
-        specs.append(ModelSpec(
-            f"run:{weights.parent.parent.name}", f"Your model {weights.parent.parent.name} (trained here)", "file",
-            spec.scales, "Your own photos.", "yours", "trained in this app", path=weights,
-        ))
-    return specs
+def model_folder(run_dir: Path) -> Path:
+    """The folder holding a trained ``model.safetensors``: a CLI run's output, or an app run's ``model/``."""
+    for folder in (run_dir, run_dir / "model"):
+        if (folder / "model.safetensors").is_file():
+            return folder
+    raise SrdemoError("There is no trained model there yet: train one first (or let the current run finish or stop).")
 
 
-def resolve_owned(owner: str, model_id: str) -> ModelSpec | None:
-    """A ``run:...`` id, looked up only among this owner's runs."""
-    if not model_id.startswith("run:"):
-        return None
-    for spec in trained_models(owner):
-        if spec.id == model_id:
-            return spec
-    raise SrdemoError("That trained model is not yours or no longer exists.")
+def publish(run_dir: Path, repo_id: str, caller: Caller, private: bool = True) -> str:
+    """Push a trained model (weights, config, card) to the Hub with the caller's own token; returns its URL."""
+    return hub.publish(model_folder(run_dir), repo_id, caller.token_value, private=private)
 
 
 def model_zip(run: Path) -> Path:

@@ -99,9 +99,9 @@ def test_preview_reports_the_file(client):
 def test_estimate_speaks_plainly(client):
     from gradio_client import handle_file
 
-    text = client.predict(handle_file(str(ROOT / "examples" / "packaging_small.png")), "lanczos", 4, "", api_name="/estimate")
+    text = client.predict(handle_file(str(ROOT / "examples" / "packaging_small.png")), "lanczos", 4, "", "", api_name="/estimate")
     assert text.startswith("Instant")
-    text = client.predict(handle_file(str(ROOT / "examples" / "packaging_small.png")), "realesrgan-x4", 4, "", api_name="/estimate")
+    text = client.predict(handle_file(str(ROOT / "examples" / "packaging_small.png")), "realesrgan-x4", 4, "", "", api_name="/estimate")
     assert "needs downloading" in text
 
 
@@ -153,8 +153,45 @@ def test_compare_returns_two_images_figures_and_a_sentence(client):
     from gradio_client import handle_file
 
     (a, b), fig_a, fig_b, sentence, photo = client.predict(
-        handle_file(str(ROOT / "examples" / "jar_label_text.png")), "bicubic", "lanczos", 2, api_name="/compare"
+        handle_file(str(ROOT / "examples" / "jar_label_text.png")), "bicubic", "lanczos", 2, "", api_name="/compare"
     )
     assert Image.open(a).size == Image.open(b).size == (320, 320)
     assert "Model: bicubic" in fig_a and "Model: lanczos" in fig_b
     assert sentence.startswith("B ") and "round-trip check" in sentence and "s vs" in sentence
+
+
+def test_the_upscale_tab_gives_what_the_python_api_gives(client):
+    """The tab is an adapter over srdemo.upscale: same file, same figures (but the time)."""
+    import srdemo
+
+    photo = ROOT / "examples" / "jar_label_text.png"
+    _, download, figures, _ = _upscale(client, photo, scale=2, fmt="webp")
+    done = srdemo.upscale(photo, srdemo.UpscaleRequest(model="lanczos", scale=2, format="webp", quality=90))
+    assert open(download, "rb").read() == done.data
+    assert [line for line in figures.splitlines() if not line.startswith(("Time:", "Device:"))] == [
+        line for line in done.figures() if not line.startswith(("Time:", "Device:"))
+    ]
+
+
+def test_the_app_never_opens_a_server_path_it_is_sent(client, compact_weights_on_server):
+    """A model id is resolved for a visitor: a weights file on the server is refused, exactly as a missing one."""
+    from gradio_client import handle_file
+
+    photo = handle_file(str(ROOT / "examples" / "packaging_small.png"))
+    real = client.predict(photo, str(compact_weights_on_server), 2, "", "", api_name="/estimate")
+    missing = client.predict(photo, str(compact_weights_on_server) + ".nope", 2, "", "", api_name="/estimate")
+    assert real.startswith("Unknown model") and "Pick one from the list" in real
+    assert real.replace(str(compact_weights_on_server), "P") == missing.replace(str(compact_weights_on_server) + ".nope", "P")
+    with pytest.raises(Exception, match="Unknown model"):
+        _upscale(client, ROOT / "examples" / "packaging_small.png", model=str(compact_weights_on_server), scale=2)
+
+
+@pytest.fixture(scope="module")
+def compact_weights_on_server(tmp_path_factory):
+    from safetensors.torch import save_file
+
+    from conftest import make_compact
+
+    path = tmp_path_factory.mktemp("server") / "secret_x2.safetensors"
+    save_file(make_compact(2), str(path))
+    return path

@@ -150,16 +150,6 @@ def test_the_network_moves_only_when_device_or_precision_changes(compact, monkey
     assert moves == [torch.float64, torch.float32] and next(d.model.parameters()).dtype == torch.float32
 
 
-def test_half_precision_only_where_spandrel_allows_and_never_on_cpu(compact):
-    d = compact.descriptor
-    assert engine.pick_dtype(d, torch.device("cpu"), "auto") == torch.float32
-    assert engine.pick_dtype(d, torch.device("mps"), "fp32") == torch.float32
-    d_half = type("D", (), {"supports_half": True, "supports_bfloat16": False})()
-    d_none = type("D", (), {"supports_half": False, "supports_bfloat16": False})()
-    assert engine.pick_dtype(d_half, torch.device("mps"), "auto") == torch.float16
-    assert engine.pick_dtype(d_none, torch.device("mps"), "auto") == torch.float32
-
-
 def test_concurrent_jobs_interleave_safely(compact):
     img = _img(100, 100)
     expected = run_model(compact, img, EngineOptions(tile=64))
@@ -174,57 +164,3 @@ def test_concurrent_jobs_interleave_safely(compact):
     for t in threads:
         t.join()
     assert all(np.array_equal(r, expected) for r in results)
-
-
-def test_speed_is_measured_recorded_and_used_for_estimates(compact):
-    speed = engine.measure_speed(compact)
-    assert speed > 0
-    assert engine.recorded_speed(compact) == pytest.approx(speed, rel=1e-3)
-    small = engine.estimate_seconds(compact, (100, 100), (200, 200))
-    big = engine.estimate_seconds(compact, (200, 200), (400, 400))
-    assert big == pytest.approx(4 * small, rel=1e-6)
-
-
-def test_device_lock_serves_waiters_in_arrival_order():
-    """A thread re-acquiring in a tight loop (training) must not starve a waiting upscale.
-
-    With a plain threading.Lock the waiter here waits about 0.5 s (measured); with the fair lock, one step.
-    """
-    import time
-
-    lock = engine.FairLock()
-    stop = threading.Event()
-
-    def trainer():
-        while not stop.is_set():
-            with lock:
-                sum(range(30000))  # about a millisecond of work holding the lock and the GIL
-
-    t = threading.Thread(target=trainer)
-    t.start()
-    time.sleep(0.05)
-    waits = []
-    for _ in range(5):
-        start = time.perf_counter()
-        with lock:
-            waits.append(time.perf_counter() - start)
-    stop.set()
-    t.join()
-    assert max(waits) < 0.1
-
-
-def test_pick_device_prefers_cuda_then_mps_and_names_the_gpu(monkeypatch):
-    """The GPU branches, faked on this CPU machine: a bare 'cuda' becomes the current GPU, 'mps' becomes mps:0."""
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
-    assert engine.pick_device() == torch.device("cuda", 1)
-    assert engine.pick_device("cuda") == torch.device("cuda", 1)
-    assert engine.pick_device("cuda:0") == torch.device("cuda", 0)  # an explicit index is kept
-    assert engine.pick_device("cpu") == torch.device("cpu")
-
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
-    assert engine.pick_device() == torch.device("mps", 0)
-
-    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
-    assert engine.pick_device() == torch.device("cpu")

@@ -6,6 +6,7 @@ import pytest
 from huggingface_hub import scan_cache_dir
 
 from srdemo import hub, models
+from srdemo.caller import Caller, secret
 from srdemo.errors import SrdemoError
 
 from conftest import add_to_hf_cache
@@ -69,7 +70,7 @@ def test_no_token_is_sent_unless_the_user_gives_one(monkeypatch, hf_cache, compa
 def test_model_loaded_with_a_token_is_not_shared_with_users_without_it(hf_cache, compact_file, monkeypatch):
     add_to_hf_cache(hf_cache, "shop/private-x2", "m.safetensors", compact_file)
     spec = models.hub_spec(hub.hub_file("shop/private-x2", "m.safetensors"))
-    with_token = models.load(spec, token="hf_user_token")
+    with_token = models.load(spec, Caller(token=secret("hf_user_token")))
     keys = list(models.MODEL_CACHE._items)
     assert all("hf_user_token" not in k for k in keys)  # the secret itself is never a key
     assert models.load(spec) is not with_token

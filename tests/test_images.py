@@ -200,4 +200,5 @@ def test_webp_size_limit_is_explained():
 
 def test_output_name_says_what_was_done():
     assert images.output_name("shoe.JPG", "realesrgan-x4", 4.0, "png") == "shoe_realesrgan-x4_x4.png"
-    assert images.output_name("a b.png", "local:my.safetensors", 2.5, "jpeg") == "a b_my_x2.5.jpg"
+    assert images.output_name("a b.png", "my", 2.5, "jpeg") == "a b_my_x2.5.jpg"
+    assert images.output_name("x.png", "o/r:f", 2, "webp") == "x_o-r-f_x2.webp"  # never a path separator

@@ -62,14 +62,6 @@ def test_sr_output_is_rounded_before_scoring():
     assert metrics.psnr_y(hr.astype(np.float64) + 0.4, hr, 2) == math.inf
 
 
-def test_comparison_sentence_states_the_limits_of_the_self_check():
-    c = metrics.Comparison("self-check", metrics.Scores(30.0, 0.9), metrics.Scores(28.0, 0.8))
-    text = c.sentence(4)
-    assert "2.00 dB closer" in text and "clean downscaling only" in text
-    worse = metrics.Comparison("reference", metrics.Scores(27.0, 0.8), metrics.Scores(28.0, 0.8))
-    assert "further from" in worse.sentence(2)
-
-
 @pytest.mark.slow
 def test_reproduces_published_dctlsa_figures_on_set5():
     """The protocol as a whole: DCTLSA x4 on Set5 must give 32.53 dB / 0.8991 (shared README)."""
@@ -82,3 +74,17 @@ def test_reproduces_published_dctlsa_figures_on_set5():
     model, _ = mean_scores(rows)
     assert model.psnr == pytest.approx(32.53, abs=0.02)
     assert model.ssim == pytest.approx(0.8991, abs=0.0005)
+
+
+def test_colour_difference_matches_published_ciede2000_data():
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    # Sharma, Wu & Dalal (2005), CIEDE2000 test data, pair 1: dE00 = 2.0425.
+    pair = deltaE_ciede2000(np.array([50.0, 2.6772, -79.7751]), np.array([50.0, 0.0, -82.7485]))
+    assert float(pair) == pytest.approx(2.0425, abs=1e-4)
+
+    a = np.full((8, 8, 3), (200, 50, 50), np.uint8)
+    b = np.full((8, 8, 3), (190, 60, 50), np.uint8)
+    expected = float(deltaE_ciede2000(rgb2lab(a), rgb2lab(b)).mean())
+    assert metrics.colour_difference(a, b) == pytest.approx(expected, rel=1e-6)
+    assert metrics.colour_difference(a, a) == 0

@@ -120,11 +120,12 @@ def test_reference_scores_and_size_check():
         upscale_picture(models.load("lanczos"), _pic(lr), 3, reference=_pic(hr))
 
 
-def test_self_check_is_run_and_worded_without_a_reference():
+def test_self_check_is_run_without_a_reference_and_skipped_on_a_tiny_photo():
     res = upscale_picture(models.load("lanczos"), _pic(render_product(2, 96)), 2)
-    assert res.comparison.kind == "self-check"
-    assert "clean downscaling only" in res.summary()
-    assert "Device: CPU" in res.summary() and "96x96 -> 192x192" in res.summary()
+    assert res.comparison.kind == "self-check" and not res.check_skipped
+    assert (res.in_size, res.out_size) == ((96, 96), (192, 192))
+    tiny = upscale_picture(models.load("lanczos"), _pic(render_product(2, 24)), 4)
+    assert tiny.comparison is None and tiny.check_skipped
 
 
 def test_a_cut_outs_hidden_pixels_are_shown_and_scored_as_white():
@@ -148,61 +149,8 @@ def test_a_cut_outs_hidden_pixels_are_shown_and_scored_as_white():
     assert figures[0] == pytest.approx(figures[200], abs=1e-9)
 
 
-def test_output_limit_and_cpu_time_cap(monkeypatch, compact_file):
+def test_output_limit(monkeypatch):
     pic = _pic(Image.new("RGB", (100, 100), (10, 20, 30)))
     monkeypatch.setenv("SRDEMO_MAX_OUTPUT_MP", "0.1")
-    with pytest.raises(SrdemoError, match="limit is 0 MP|the limit is"):
+    with pytest.raises(SrdemoError, match="the limit is 0 MP"):
         upscale_picture(models.load("lanczos"), pic, 4)
-    monkeypatch.setenv("SRDEMO_MAX_OUTPUT_MP", "64")
-    monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", "0.000001")
-    with pytest.raises(SrdemoError, match="would take about"):
-        upscale_picture(models.load(str(compact_file)), pic, 2)
-    monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", "600")
-    assert upscale_picture(models.load(str(compact_file)), pic, 2, check=False).out_size == (200, 200)
-
-
-def test_compressed_jpegs_are_pointed_at_the_builtin_model_for_them(tmp_path, monkeypatch):
-    from safetensors.torch import save_file
-
-    from conftest import make_compact
-
-    monkeypatch.setattr(models, "BUILTIN_DIR", tmp_path)
-    save_file(make_compact(4), str(tmp_path / "x4-product.safetensors"))
-    (tmp_path / "x4-product.json").write_text(
-        '{"label": "srdemo x4 for compressed photos", "scale": 4, "good_for": "JPEGs", "for_compressed": true}'
-    )
-
-    def encoded(fmt: str, **kw) -> images.Picture:
-        buf = io.BytesIO()
-        Image.fromarray(rgb_noise(24, 24)).save(buf, fmt, **kw)
-        return images.decode(buf.getvalue(), f"photo.{fmt.lower()}")
-
-    lanczos = models.load("lanczos")
-    hinted = upscale_picture(lanczos, encoded("JPEG", quality=70), 4, check=False).notes
-    assert any("quality ~70" in n and "'srdemo x4 for compressed photos' (x4-product)" in n for n in hinted)
-    assert not any("compressed photos" in n for n in upscale_picture(lanczos, encoded("JPEG", quality=95), 4, check=False).notes)
-    assert not any("compressed photos" in n for n in upscale_picture(lanczos, encoded("PNG"), 4, check=False).notes)
-    assert not any("compressed photos" in n for n in upscale_picture(lanczos, encoded("JPEG", quality=70), 2, check=False).notes)
-    product = models.load("x4-product")
-    assert not any("compressed photos" in n for n in upscale_picture(product, encoded("JPEG", quality=70), 4, check=False).notes)
-
-
-def test_a_builtin_made_for_the_chosen_scale_is_suggested(tmp_path, monkeypatch):
-    """x4 weights asked for x2 run at x4 and shrink; a built-in x2 does it directly."""
-    from safetensors.torch import save_file
-
-    from conftest import make_compact
-
-    monkeypatch.setattr(models, "BUILTIN_DIR", tmp_path)
-    for name, scale in (("x2", 2), ("x4", 4)):
-        save_file(make_compact(scale), str(tmp_path / f"{name}.safetensors"))
-        (tmp_path / f"{name}.json").write_text(f'{{"label": "srdemo {name}", "scale": {scale}, "good_for": "all"}}')
-    assert models.default_model().id == "x4" and models.default_model(2).id == "x2"
-    pic = images.Picture(rgb_noise(16, 16))
-    x4 = models.load("x4")
-
-    def hinted(model, scale):
-        return [n for n in upscale_picture(model, pic, scale, check=False).notes if "is made for" in n]
-
-    assert hinted(x4, 2) == ["'srdemo x2' (x2) is made for x2: try it at this scale (faster than an x4 model shrunk to fit)."]
-    assert hinted(x4, 4) == hinted(x4, 2.5) == hinted(models.load("x2"), 2) == hinted(models.load("lanczos"), 2) == []

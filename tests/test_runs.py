@@ -1,33 +1,13 @@
 """Training runs as the app manages them: owners' folders, retention, one job at a time."""
 
-import os
 import time
 
 import pytest
 
 from srdemo import runs
+from srdemo.caller import Caller
 from srdemo.errors import SrdemoError
 from srdemo.jobs import JOBS
-
-
-def test_owners_get_separate_unguessable_folders(tmp_path, monkeypatch):
-    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
-    a, b = runs.owner_dir("browser:aaa"), runs.owner_dir("browser:bbb")
-    assert a != b and a.parent == b.parent and "aaa" not in str(a)
-
-
-def test_uploads_older_than_the_retention_time_are_deleted(tmp_path, monkeypatch):
-    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
-    old = runs.owner_dir("x") / "run-old" / "uploads"
-    new = runs.owner_dir("x") / "run-new" / "uploads"
-    for folder in (old, new):
-        folder.mkdir(parents=True)
-        (folder / "p.png").write_bytes(b"x")
-    (runs.owner_dir("x") / "run-old" / "model").mkdir()
-    past = time.time() - 30 * 3600
-    os.utime(old, (past, past))
-    assert runs.purge_old_uploads(24) == 1
-    assert not old.exists() and new.exists() and (runs.owner_dir("x") / "run-old" / "model").exists()
 
 
 def test_one_training_at_a_time_per_app(tmp_path, monkeypatch):
@@ -38,7 +18,7 @@ def test_one_training_at_a_time_per_app(tmp_path, monkeypatch):
     job = JOBS.submit("someone", "training", lambda j: release.wait(10))
     try:
         with pytest.raises(SrdemoError, match="Someone else's training"):
-            runs.start("another", [], True, runs.RunSettings(base=None))
+            runs.start(Caller("another"), [], True, runs.RunSettings(base=None))
     finally:
         release.set()
         while job.running:
@@ -54,7 +34,7 @@ def test_too_few_or_too_small_photos_say_what_is_needed(tmp_path, monkeypatch):
         photos.append(tmp_path / f"p{i}.png")
         render_product(i, 64).save(photos[-1])
     with pytest.raises(SrdemoError, match=r"0 usable image\(s\); at least 8 are needed, each at least 96 px") as err:
-        runs.start("owner", photos, False, runs.RunSettings(base=None))
+        runs.start(Caller("owner"), photos, False, runs.RunSettings(base=None))
     assert "too small (64x64" in str(err.value)
 
 
@@ -68,7 +48,7 @@ def test_a_stopped_run_resumes_after_an_app_restart(tmp_path, monkeypatch, compa
 
     monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
     settings = runs.RunSettings(base=str(compact_file), scale=2, length="quick", batch=2, patch=64)
-    job = runs.start("owner", [], True, settings)
+    job = runs.start(Caller("owner"), [], True, settings)
     while job.running and job.done < 30:
         time.sleep(0.05)
     job.cancel_event.set()
@@ -91,3 +71,10 @@ def test_a_stopped_run_resumes_after_an_app_restart(tmp_path, monkeypatch, compa
     history = json.loads((run / "model" / "history.json").read_text())
     steps = [s for s, _ in history["loss"]]
     assert steps == list(range(1, 201))  # continued from the checkpoint, nothing trained twice
+
+
+def test_a_visitor_can_only_start_from_a_model_they_may_use(tmp_path, monkeypatch, compact_file):
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
+    with pytest.raises(SrdemoError, match="Pick one from the list"):
+        runs.start(Caller.visitor("browser:v"), [], True, runs.RunSettings(base=str(compact_file)))
+    assert not list(tmp_path.rglob("run.json"))  # refused before anything was written

@@ -86,10 +86,11 @@ def test_too_few_photos_are_explained(app_url, tmp_path):
 def test_quick_preset_improves_a_real_model_on_the_example_set(tmp_path, monkeypatch):
     """The bundled example set is useful: a quick fine-tune of a real x4 model gains PSNR on its held-out images."""
     from srdemo import runs
+    from srdemo.caller import Caller
 
     weights = shared_path("ref-weights", "span_ch28_x4.safetensors")
     monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
-    job = runs.start("test-owner", [], True, runs.RunSettings(base=str(weights), scale=4, length="quick", patch=96, batch=8, lr=2e-4))
+    job = runs.start(Caller("test-owner"), [], True, runs.RunSettings(base=str(weights), scale=4, length="quick", patch=96, batch=8, lr=2e-4))
     deadline = time.time() + 900
     while job.running and time.time() < deadline:
         time.sleep(1)

@@ -32,7 +32,7 @@ def build_demo() -> gr.Blocks:
         upscale.build(browser_key)
         batch.build(demo, browser_key)
         training.build(demo, browser_key)
-        compare.build()
+        compare.build(browser_key)
         gr.Markdown(
             f"Limits: {settings.max_input_pixels / 1e6:.0f} MP in, {settings.max_output_pixels / 1e6:.0f} MP out, "
             f"{settings.max_file_bytes / 1e6:.0f} MB per file. Scores are PSNR/SSIM on luma (the published SR protocol)."

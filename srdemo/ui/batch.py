@@ -5,30 +5,24 @@ The batch runs as a background job (``srdemo.jobs``), so reloading the page does
 
 from __future__ import annotations
 
-import hashlib
 import shutil
-import uuid
 from pathlib import Path
 
 import gradio as gr
 
-from .. import models
-from ..batch import REPORT_FIELDS, BatchOptions, parse_preset, read_report, run_batch
+from .. import images, models, workspace
+from ..batch import REPORT_FIELDS, parse_preset, read_report, run_batch
 from ..errors import SrdemoError
 from ..jobs import JOBS
 from ..metadata import MetadataPolicy
 from ..presets import PRESETS
-from ..settings import get_settings
-from .common import model_choices, owner_of, path_of, served
-
-
-def _owner_dir(owner: str) -> Path:
-    return get_settings().run_dir / "batches" / hashlib.sha256(owner.encode()).hexdigest()[:16]
+from ..request import UpscaleRequest
+from .common import caller_of, model_choices, owner_of, path_of, served
 
 
 def last_finished(owner: str) -> tuple[Path, list[dict]] | None:
     """The owner's newest finished batch on disk: jobs live in memory, results outlive a restart."""
-    reports = sorted(_owner_dir(owner).glob("*/output/report.csv"), key=lambda p: p.stat().st_mtime)
+    reports = sorted(workspace.batches_dir(owner).glob("*/output/report.csv"), key=lambda p: p.stat().st_mtime)
     for report in reversed(reports):
         zip_path = report.with_name("results.zip")
         if zip_path.exists():
@@ -44,22 +38,24 @@ def _finished_text(state: str, rows: list[dict]) -> str:
 
 def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality, keep_meta, mark_ai, key,
                    request: gr.Request):
-    owner = owner_of(key, request)
+    caller = caller_of(key, request)
+    owner = caller.owner
     paths = [p for p in (path_of(f) for f in (files or [])) if p]
     if not paths:
         raise gr.Error("Please upload images or a zip first.")
     try:
-        options = BatchOptions(
+        job_request = UpscaleRequest(
             model=model_id, scale=float(scale),
             preset=parse_preset(None if preset_id in ("none", "custom") else preset_id,
                                 size if preset_id == "custom" else None, bool(square)),
-            fmt=None if fmt == "preset default" else fmt, quality=int(quality),
-            metadata=MetadataPolicy(keep_private=bool(keep_meta), provenance=bool(mark_ai)),
+            format=None if fmt == "preset default" else fmt, quality=int(quality),
+            metadata=MetadataPolicy(keep_private=bool(keep_meta), provenance=bool(mark_ai)), caller=caller,
         )
-        models.resolve(model_id)
+        job_request.output_format  # noqa: B018 - a bad format or model is refused now, not per file
+        models.resolve(model_id, caller)
     except SrdemoError as exc:
         raise gr.Error(str(exc)) from None
-    job_dir = _owner_dir(owner) / uuid.uuid4().hex[:12]
+    job_dir = workspace.new_batch_dir(owner)
     inputs = job_dir / "input"
     inputs.mkdir(parents=True)
     copies = []
@@ -71,7 +67,7 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
         def step(i, name):
             job.done, job.message = i, name
 
-        return run_batch(copies, job_dir / "output", options, progress=step, should_stop=job.should_stop)
+        return run_batch(copies, job_dir / "output", job_request, progress=step, should_stop=job.should_stop)
 
     try:
         JOBS.submit(owner, "batch", work)
@@ -126,7 +122,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState) -> None:
                 model = gr.Dropdown(model_choices(), value=models.default_model().id, label="Model", elem_id="batch-model")
                 scale = gr.Slider(1, 8, value=4, step=0.5, label="Scale (when no preset)")
                 with gr.Row():
-                    fmt = gr.Radio(["preset default", "png", "jpeg", "webp"], value="preset default", label="Format")
+                    fmt = gr.Radio(["preset default", *images.FORMATS], value="preset default", label="Format")
                     quality = gr.Slider(50, 100, value=90, step=1, label="JPEG/WebP quality")
                 keep_meta = gr.Checkbox(label="Keep private metadata (GPS, serial numbers, owner names, XMP/IPTC)", value=False)
                 mark_ai = gr.Checkbox(label="Mark as AI-processed (IPTC DigitalSourceType, EXIF Software)", value=False)

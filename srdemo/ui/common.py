@@ -6,7 +6,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import threading
 import uuid
 from pathlib import Path
 
@@ -14,7 +13,9 @@ import gradio as gr
 import numpy as np
 
 from .. import images, models
+from ..caller import Caller
 from ..errors import SrdemoError
+from ..wording import text
 
 try:  # On a ZeroGPU Space, GPU work must be declared; elsewhere this is a no-op.
     import spaces
@@ -29,16 +30,12 @@ ON_SPACE = bool(os.environ.get("SPACE_ID"))
 """On a Hugging Face Space, users may sign in; locally there is no sign-in (Gradio would need your own login)."""
 
 PREVIEW_PIXELS = 4_000_000  # the slider shows at most ~4 MP; the download is full size
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
-
-NEURAL_SLOTS = threading.BoundedSemaphore(2)
-"""Neural jobs hold big buffers: at most two run at once. They wait here, not in
-Gradio's queue, so classic resamplers (instant) never wait behind them."""
 
 
-def model_choices() -> list[tuple[str, str]]:
+def model_choices(caller: Caller | None = None) -> list[tuple[str, str]]:
+    """The model dropdown: what this visitor may pick (their own trained models first)."""
     out = []
-    for spec in models.catalogue():
+    for spec in models.catalogue(caller or Caller.visitor("")):
         status = models.availability(spec)
         out.append((spec.label + (" [needs download]" if status != "ready" else ""), spec.id))
     return out
@@ -66,11 +63,17 @@ def path_of(upload) -> str | None:
     return upload if isinstance(upload, str) else getattr(upload, "name", None) or upload.get("path")
 
 
-def decode_upload(upload, what: str = "image") -> images.Picture:
+def upload_path(upload, what: str = "image") -> Path:
+    """The uploaded file's path, or a plain message when nothing was uploaded."""
     path = path_of(upload)
     if not path:
-        raise SrdemoError(f"Please upload an {what} first.")
-    return images.decode(Path(path), name=Path(path).name)
+        raise SrdemoError(text("err_no_image", what=what))
+    return Path(path)
+
+
+def decode_upload(upload, what: str = "image") -> images.Picture:
+    path = upload_path(upload, what)
+    return images.decode(path, name=path.name)
 
 
 def owner_of(browser_key: str | None, request: gr.Request | None) -> str:
@@ -81,6 +84,15 @@ def owner_of(browser_key: str | None, request: gr.Request | None) -> str:
     if browser_key:
         return f"browser:{browser_key}"
     return f"session:{getattr(request, 'session_hash', None) or 'local'}"
+
+
+def caller_of(browser_key: str | None, request: gr.Request | None, token: str | None = None, oauth_token=None) -> Caller:
+    """The visitor as a :class:`Caller`: their owner key and, for one download or push, their own token.
+
+    A typed token wins; otherwise the signed-in user's own (on a Space). Never the Space owner's.
+    """
+    typed = (token or "").strip()
+    return Caller.visitor(owner_of(browser_key, request), typed or (oauth_token.token if oauth_token is not None else None))
 
 
 def on_load_key(key: str | None) -> str:

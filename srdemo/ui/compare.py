@@ -9,24 +9,23 @@ import gradio as gr
 
 from .. import images, models
 from ..compare import compare, zoom
-from ..engine import EngineOptions
 from ..errors import SrdemoError
-from .common import NEURAL_SLOTS, decode_upload, display, model_choices
+from ..request import UpscaleRequest, read_picture
+from .common import caller_of, display, model_choices, upload_path
 
 
-def on_compare(upload, model_a, model_b, scale, request: gr.Request, progress=gr.Progress()):
+def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = None, progress=gr.Progress()):
     try:
-        pic = decode_upload(upload)
-        a, b = models.load(model_a), models.load(model_b)
-        with NEURAL_SLOTS:
-            result = compare(pic, a, b, float(scale), options=EngineOptions.from_settings())
+        pic = read_picture(upload_path(upload))
+        job = UpscaleRequest(scale=float(scale), format="png", caller=caller_of(key, request))
+        result = compare(pic, job, model_a, model_b, progress=lambda f, msg: progress(f, desc=msg))
     except SrdemoError as exc:
         raise gr.Error(str(exc)) from None
     out_dir = Path(tempfile.mkdtemp(prefix="srdemo-ab-"))
     saved = []
     for tag, res in (("A", result.a), ("B", result.b)):
         path = out_dir / f"{tag}.png"
-        path.write_bytes(images.encode(res.picture, "png"))
+        path.write_bytes(res.data)
         saved.append(str(path))
     state = {"paths": saved, "in_size": list(pic.size)}
     slider = (display(result.a.picture), display(result.b.picture))
@@ -41,7 +40,7 @@ def on_zoom(state, evt: gr.SelectData):
     return crops[0], crops[1]
 
 
-def build() -> None:
+def build(browser_key: gr.BrowserState) -> None:
     """The tab's components and events (called inside ``gr.Blocks``)."""
     choices = model_choices()
     with gr.Tab("Compare A/B"):
@@ -65,5 +64,6 @@ def build() -> None:
                     zoom_b = gr.Image(label="B, zoomed", interactive=False, elem_id="zoom-b")
         state = gr.State(None)
 
-    run.click(on_compare, [upload, model_a, model_b, scale], [slider, fig_a, fig_b, sentence, state, photo], api_name="compare")
+    run.click(on_compare, [upload, model_a, model_b, scale, browser_key], [slider, fig_a, fig_b, sentence, state, photo],
+              api_name="compare")
     photo.select(on_zoom, [state], [zoom_a, zoom_b], api_name="zoom")

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import gradio as gr
 
-from .. import hub, models, runs
+from .. import models, runs, workspace
+from ..caller import Caller
 from ..errors import SrdemoError
 from ..jobs import JOBS
 from ..training import History
-from .common import ON_SPACE, ZERO_GPU, owner_of, path_of, served
+from .common import ON_SPACE, ZERO_GPU, caller_of, owner_of, path_of, served
 
 ZERO_GPU_TEXT = (
     "Training is not offered on a ZeroGPU Space: its GPU is lent for seconds per request, and a training run "
@@ -31,10 +32,10 @@ INPUT_KINDS = [
 """What the model will be given, in the tab's words, and the degradation name each trains with."""
 
 
-def _owner_for_training(key, request) -> str:
+def _caller_for_training(key, request) -> Caller:
     if ON_SPACE and not getattr(request, "username", None):
         raise gr.Error("On this shared Space, please sign in with Hugging Face to train: your runs and models stay yours.")
-    return owner_of(key, request)
+    return caller_of(key, request)
 
 
 TRAIN_SCALES = (2, 4)  # what the tab offers
@@ -52,10 +53,10 @@ def on_base(base_id: str):
 def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, key, request: gr.Request):
     if ZERO_GPU:
         raise gr.Error(ZERO_GPU_TEXT)
-    owner = _owner_for_training(key, request)
+    caller = _caller_for_training(key, request)
     paths = [Path(p) for p in (path_of(f) for f in (files or [])) if p]
     try:
-        runs.start(owner, paths, bool(use_examples), runs.RunSettings(
+        runs.start(caller, paths, bool(use_examples), runs.RunSettings(
             base=None if base == "scratch" else base, scale=int(scale), degrade=degrade, length=length,
             lr=float(lr), batch=int(batch), patch=int(patch), seed=int(seed),
         ))
@@ -106,7 +107,7 @@ def on_train_status(key, request: gr.Request):
     if (job is None or not job.running) and (model_dir / "model.safetensors").exists():
         zip_path = served(runs.model_zip(Path(run)))
     state = _state_line(job, model_dir)
-    if not runs.storage_is_persistent():
+    if not workspace.storage_is_persistent():
         state += " Note: this machine's storage is temporary; download your model to keep it."
     return state, loss, val, "\n".join(figures), preview, zip_path
 
@@ -117,7 +118,7 @@ def on_train_stop(key, request: gr.Request):
 
 
 def on_train_resume(key, request: gr.Request):
-    owner = _owner_for_training(key, request)
+    owner = _caller_for_training(key, request).owner
     try:
         runs.resume(owner)
     except SrdemoError as exc:
@@ -126,13 +127,12 @@ def on_train_resume(key, request: gr.Request):
 
 
 def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token=None):
-    owner = owner_of(key, request)
-    run = runs.latest_run(owner)
-    if run is None or not (run / "model" / "model.safetensors").exists():
+    caller = caller_of(key, request, token, oauth_token)
+    run = runs.latest_run(caller.owner)
+    if run is None:
         raise gr.Error("Train a model first (or let the current run finish or stop).")
-    user_token = (token or "").strip() or (oauth_token.token if oauth_token is not None else "")
     try:
-        url = hub.publish(run / "model", repo_id, user_token or None, private=bool(private))
+        url = runs.publish(run, repo_id, caller, private=bool(private))
     except SrdemoError as exc:
         raise gr.Error(str(exc)) from None
     return f"Published: {url} (load it back in the Upscale tab with repo '{repo_id}' and file 'model.safetensors')"
@@ -148,7 +148,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState) -> None:
         gr.Markdown(
             "Teach a model your own packaging, fonts and backgrounds. Upload sharp product photos (a few hundred is "
             "best), pick a starting model and a length, and start. Training runs in the background: you can close "
-            "or reload the page. " + ("" if runs.storage_is_persistent() else
+            "or reload the page. " + ("" if workspace.storage_is_persistent() else
                                       "**This machine's storage is temporary**: download your model when it is done.")
         )
         if ZERO_GPU:

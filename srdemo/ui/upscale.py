@@ -12,22 +12,15 @@ from pathlib import Path
 
 import gradio as gr
 
-from .. import hub, images, models, runs
-from ..engine import EngineOptions, estimate_seconds, pick_device, recorded_speed
+from .. import hub, images, models
+from ..devices import pick_device
 from ..errors import SrdemoError
-from ..pipeline import target_size, upscale_picture
-from .common import (
-    EXAMPLES_DIR,
-    NEURAL_SLOTS,
-    ON_SPACE,
-    decode_upload,
-    display,
-    gpu,
-    model_choices,
-    owner_of,
-    path_of,
-    preview_array,
-)
+from ..examples import example_photos
+from ..pipeline import target_size
+from ..request import UpscaleRequest, upscale
+from ..speed import estimate_seconds, recorded_speed
+from ..wording import text
+from .common import ON_SPACE, caller_of, decode_upload, display, gpu, model_choices, path_of, preview_array, upload_path
 
 _cancel_flags: dict[str, threading.Event] = {}
 _flags_lock = threading.Lock()
@@ -39,16 +32,11 @@ def _cancel_flag(request: gr.Request | None) -> threading.Event:
         return _cancel_flags.setdefault(key, threading.Event())
 
 
-def _choose_model(model_id: str, repo: str, filename: str, revision: str, token: str, owner: str = "") -> models.LoadedModel:
+def model_ref(model_id: str, repo: str, filename: str, revision: str) -> str:
+    """The dropdown's id, or the Hub fields as one ``owner/repo:file@revision`` reference when a repo is given."""
     if (repo or "").strip():
-        ref = hub.hub_file(repo, filename, revision)
-        return models.load(models.hub_spec(ref), token=(token or "").strip() or None)
-    owned = runs.resolve_owned(owner, model_id)
-    if owned is not None:
-        return models.load(owned)
-    if model_id not in {spec.id for spec in models.catalogue()}:  # no server paths or other refs from the page
-        raise SrdemoError(f"Unknown model '{model_id}'. Pick one from the list, or use the Hub fields.")
-    return models.load(model_id)
+        return str(hub.hub_file(repo, filename, revision))
+    return model_id
 
 
 def on_preview(upload):
@@ -63,18 +51,18 @@ def on_preview(upload):
     return display(pic), info
 
 
-def on_estimate(upload, model_id: str, scale: float, repo: str):
+def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request: gr.Request = None):
     """A time estimate from the model's measured speed on this device."""
     if (repo or "").strip():
-        return "Hub model: speed is measured on first use."
+        return text("estimate_hub")
     try:
-        spec = models.resolve(model_id)
+        spec = models.resolve(model_id, caller_of(key, request))
     except SrdemoError as exc:
         return str(exc)
-    if spec.kind == "resampler":
-        return "Instant (classic resampling)."
+    if not spec.is_neural:
+        return text("estimate_instant")
     if models.availability(spec) != "ready":
-        return "This model needs downloading first (the machine must be online)."
+        return text("estimate_needs_download")
     path = path_of(upload)
     if not path:
         return ""
@@ -91,8 +79,8 @@ def _speed_text(model: models.LoadedModel, in_size: tuple[int, int], out_size: t
     seconds = estimate_seconds(model, in_size, out_size)
     device = pick_device().type.upper()
     if seconds is None:
-        return f"Speed on this {device} not measured yet; it is measured before the first run."
-    return f"About {seconds:.1f} s on this {device} (measured {recorded_speed(model):.2f} output MP/s)."
+        return text("estimate_unmeasured", device=device)
+    return text("estimate", seconds=seconds, device=device, speed=recorded_speed(model))
 
 
 @gpu
@@ -100,34 +88,21 @@ def on_run(upload, model_id, scale, repo, filename, revision, token, reference, 
            request: gr.Request = None, progress=gr.Progress(), oauth_token=None):
     flag = _cancel_flag(request)
     flag.clear()
-    # A typed token wins; otherwise the signed-in user's own token (on a Space). Never the owner's.
-    user_token = (token or "").strip() or (oauth_token.token if oauth_token is not None else "")
     try:
-        pic = decode_upload(upload)
-        ref = decode_upload(reference, "reference") if path_of(reference) else None
-        progress(0.0, desc="Loading model")
-        model = _choose_model(model_id, repo, filename, revision, user_token, owner_of(key, request))
-        run = lambda: upscale_picture(  # noqa: E731
-            model, pic, float(scale), reference=ref,
-            progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set,
-            options=EngineOptions.from_settings(),
+        job = UpscaleRequest(
+            model=model_ref(model_id, repo, filename, revision), scale=float(scale), format=fmt, quality=int(quality),
+            reference=upload_path(reference, "reference") if path_of(reference) else None,
+            caller=caller_of(key, request, token, oauth_token),
         )
-        if model.descriptor is None:
-            result = run()
-        else:
-            progress(0.0, desc="Waiting for the device")
-            with NEURAL_SLOTS:
-                result = run()
-        data = images.encode(result.picture, fmt, int(quality))
+        done = upscale(upload_path(upload), job, progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set)
     except SrdemoError as exc:
         raise gr.Error(str(exc)) from None
-    out_dir = Path(tempfile.mkdtemp(prefix="srdemo-"))
-    out_path = out_dir / images.output_name(pic.name, model.spec.id, result.scale, fmt)
-    out_path.write_bytes(data)
-    slider = (preview_array(result.bicubic), display(result.picture))
+    out_path = done.save(tempfile.mkdtemp(prefix="srdemo-"))
+    slider = (preview_array(done.before), display(done.result.picture))
     # A neural model's first run here measured its speed: the estimate can now be given.
-    estimate = _speed_text(model, pic.size, result.out_size) if model.descriptor is not None else gr.skip()
-    return slider, str(out_path), result.summary(), estimate
+    model = models.load(done.model, job.caller) if done.model.is_neural else None
+    estimate = _speed_text(model, done.result.in_size, done.result.out_size) if model is not None else gr.skip()
+    return slider, str(out_path), done.summary(), estimate
 
 
 def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key,
@@ -144,13 +119,12 @@ def on_cancel(request: gr.Request):
 
 def on_refresh_models(key, request: gr.Request):
     """The catalogue plus the models this owner trained (nobody else's)."""
-    owned = [(s.label, s.id) for s in runs.trained_models(owner_of(key, request))]
-    return gr.update(choices=owned + model_choices())
+    return gr.update(choices=model_choices(caller_of(key, request)))
 
 
 def build(browser_key: gr.BrowserState) -> None:
     """The tab's components and events (called inside ``gr.Blocks``)."""
-    examples = sorted(str(p) for p in EXAMPLES_DIR.glob("*") if p.suffix.lower() in (".png", ".jpg"))
+    examples = [str(p) for p in example_photos()]
     with gr.Tab("Upscale") as tab:
         with gr.Row():
             with gr.Column():
@@ -172,7 +146,7 @@ def build(browser_key: gr.BrowserState) -> None:
                         gr.LoginButton("Or sign in with Hugging Face (uses your own access)")
                 reference = gr.File(label="Optional: the sharp original, at the output size, to score against", file_count="single")
                 with gr.Row():
-                    fmt = gr.Radio(["png", "jpeg", "webp"], value="png", label="Download format")
+                    fmt = gr.Radio(list(images.FORMATS), value="png", label="Download format")
                     quality = gr.Slider(50, 100, value=92, step=1, label="JPEG/WebP quality")
                 estimate = gr.Markdown(elem_id="estimate")
                 with gr.Row():
@@ -190,14 +164,14 @@ def build(browser_key: gr.BrowserState) -> None:
     upload.change(on_preview, [upload], [preview, info], api_name="preview")
     gr.on(
         [upload.change, model.change, scale.change, repo.change],
-        on_estimate, [upload, model, scale, repo], [estimate], api_name="estimate", show_progress="hidden",
+        on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name="estimate", show_progress="hidden",
     )
     run_event = run.click(
         on_run_signed_in if ON_SPACE else on_run,
         [upload, model, scale, repo, filename, revision, token, reference, fmt, quality, browser_key],
         [slider, download, figures, estimate],
         api_name="upscale",
-        concurrency_limit=None,  # neural jobs are limited by NEURAL_SLOTS, classic ones never wait
+        concurrency_limit=None,  # neural jobs are limited by srdemo.request.NEURAL_SLOTS, classic ones never wait
     )
     cancel.click(on_cancel, None, [figures], api_name="cancel", cancels=[run_event])
     tab.select(on_refresh_models, [browser_key], [model], api_name="models")

@@ -1,0 +1,97 @@
+"""Which device a model runs on, in what precision, and who may use it when.
+
+One GPU (or one CPU) is shared by every user of the app and by a training job;
+``DEVICE_LOCK`` serves them tile by tile in arrival order.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import spandrel
+import torch
+
+
+class FairLock:
+    """A first-come, first-served lock.
+
+    ``threading.Lock`` lets a thread that releases and re-acquires in a tight
+    loop (a training job, step after step) starve everyone else; here waiters
+    are served in arrival order, so an upscale waits at most one training step
+    per tile.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._next_ticket = 0
+        self._serving = 0
+
+    def acquire(self) -> None:
+        with self._cond:
+            ticket = self._next_ticket
+            self._next_ticket += 1
+            while ticket != self._serving:
+                self._cond.wait()
+
+    def release(self) -> None:
+        with self._cond:
+            self._serving += 1
+            self._cond.notify_all()
+
+    def locked(self) -> bool:
+        with self._cond:
+            return self._serving != self._next_ticket
+
+    def __enter__(self) -> FairLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+DEVICE_LOCK = FairLock()
+"""Held for each tile of inference and each training step: one model at a time on the device."""
+
+
+def pick_device(preferred: str | None = None) -> torch.device:
+    """CUDA, else Apple MPS, else CPU (or what the caller asks for).
+
+    A GPU comes back with its index ('cuda' -> 'cuda:0', the current one), so it compares
+    equal to the device a model's parameters report.
+    """
+    if preferred:
+        device = torch.device(preferred)
+    elif torch.cuda.is_available():
+        device = torch.device("cuda")
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        device = torch.device("mps")
+    else:
+        device = torch.device("cpu")
+    if device.index is None and device.type == "cuda" and torch.cuda.is_available():
+        return torch.device("cuda", torch.cuda.current_device())
+    if device.index is None and device.type == "mps":
+        return torch.device("mps", 0)
+    return device
+
+
+def device_label(device: torch.device, lang: str | None = None) -> str:
+    """The device in a person's words ('CPU (2 threads)', 'GPU (NVIDIA H200)')."""
+    from .wording import text
+
+    if device.type == "cuda":
+        return text("device_gpu", lang, name=torch.cuda.get_device_name(device))
+    if device.type == "mps":
+        return text("device_mps", lang)
+    return text("device_cpu", lang, threads=torch.get_num_threads())
+
+
+def pick_dtype(descriptor: spandrel.ImageModelDescriptor, device: torch.device, precision: str) -> torch.dtype:
+    """Half precision only on GPUs and only where spandrel says the architecture supports it."""
+    if precision == "fp32" or device.type == "cpu":
+        return torch.float32
+    if device.type == "cuda" and descriptor.supports_bfloat16 and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    if descriptor.supports_half:
+        return torch.float16
+    return torch.float32

@@ -1,0 +1,203 @@
+"""One upscale, described once and run by one function: the path every adapter takes.
+
+An :class:`UpscaleRequest` says everything about one job: which model, how big
+(a scale, an exact size or a marketplace preset), the file to write (format,
+quality, metadata policy), an optional sharp reference to score against, whether
+to run the self-check, how to run (device, tile, precision), and who asks
+(:class:`~srdemo.caller.Caller`, which decides which models they may use).
+:func:`upscale` turns image bytes (or a path) and a request into an
+:class:`Upscaled`: the encoded file, its name, the figures, advice and notes.
+
+The Upscale tab, the A/B tab, each file of a batch, the command line and the
+Python API all call :func:`upscale`; so reference scoring, the metadata policy,
+the model whitelist and the admission limits hold everywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import advice, images, metrics, models, speed
+from .caller import LOCAL, Caller
+from .engine import EngineOptions, ProgressFn, StopFn
+from .errors import SrdemoError
+from .images import Picture
+from .metadata import MetadataPolicy
+from .pipeline import UpscaleResult, target_size, upscale_picture
+from .presets import Preset, check_against, pad_to_canvas
+from .wording import gain_sentence, text
+
+NEURAL_SLOTS = threading.BoundedSemaphore(2)
+"""Neural jobs hold big buffers: at most two run at once in a process. They wait here, not in
+Gradio's queue, so classic resamplers (instant) never wait behind them."""
+
+
+@dataclass(frozen=True)
+class UpscaleRequest:
+    """Everything about one upscale except the photo itself. Values only: safe to log (the token is masked)."""
+
+    model: str = ""  # a model reference (see srdemo.models.resolve); "" = the built-in model for the scale
+    scale: float | None = 4.0  # used when there is neither a size nor a preset
+    size: tuple[int, int] | None = None  # exact output (width, height)
+    preset: Preset | None = None  # a marketplace preset: target size, canvas, rules, default format
+    format: str | None = None  # png, jpeg or webp; None = the preset's format, else PNG
+    quality: int = 92  # JPEG/WebP quality
+    metadata: MetadataPolicy = MetadataPolicy()
+    reference: bytes | str | Path | Picture | None = field(default=None, repr=False)  # the sharp original, to score against
+    check: bool = True  # the round-trip self-check when there is no reference
+    engine: EngineOptions | None = None  # device, tile, precision; None = from the settings
+    caller: Caller = LOCAL
+
+    @property
+    def output_format(self) -> str:
+        fmt = (self.format or (self.preset.format if self.preset else "png")).lower()
+        if fmt not in images.FORMATS:
+            raise SrdemoError(text("err_format", fmt=fmt, choices=", ".join(images.FORMATS)))
+        return fmt
+
+    def target(self, in_size: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(size the model's result is made at, size of the saved canvas), checked against the output limit."""
+        if self.preset is not None:
+            fitted, canvas = self.preset.target(in_size)
+        else:
+            fitted = canvas = target_size(in_size, self.scale, self.size)
+        target_size(in_size, size=canvas)  # the canvas is what is allocated and saved
+        return fitted, canvas
+
+
+@dataclass
+class Upscaled:
+    """What one request produced: the file, and what to tell the person about it."""
+
+    data: bytes  # the encoded file, as it is downloaded
+    filename: str  # <input>_<model>_x<scale>.<ext>
+    format: str
+    picture: Picture  # the saved picture (on white for JPEG, on the preset's canvas)
+    before: np.ndarray  # plain bicubic enlargement, uint8 RGB, the slider's left side
+    result: UpscaleResult  # the model's output and its figures
+    model: models.ModelSpec
+    colour_difference: float  # mean CIEDE2000 between the photo and the result (what a shopper would see)
+    advice: list[str] = field(default_factory=list)  # a better model for this photo
+    warnings: list[str] = field(default_factory=list)  # about the output (preset rules, colour, compression)
+    notes: list[str] = field(default_factory=list)  # about how the photo was read (modes, profiles, frames)
+
+    @property
+    def seconds(self) -> float:
+        return self.result.seconds
+
+    def figures(self, lang: str | None = None) -> list[str]:
+        """The figures as plain lines for the UI and CLI."""
+        r = self.result
+        lines = [
+            text("figure_model", lang, model=r.model_id),
+            text("figure_device", lang, device=r.device),
+            text("figure_time", lang, seconds=r.seconds),
+            text("figure_size", lang, in_w=r.in_size[0], in_h=r.in_size[1], out_w=r.out_size[0], out_h=r.out_size[1],
+                 scale=r.scale),
+        ]
+        c = r.comparison
+        if c is not None:
+            key = "figure_scores_reference" if c.kind == "reference" else "figure_scores_self_check"
+            lines.append(text(key, lang, model=_scores(c.model, lang), bicubic=_scores(c.bicubic, lang), gain=c.gain_db))
+            sentence = gain_sentence(c.kind, c.model.psnr, c.bicubic.psnr, r.scale, lang)
+            if sentence:
+                lines.append(sentence)
+        lines.append(text("figure_colour", lang, delta_e=self.colour_difference))
+        return lines + self.warnings + self.notes + self.advice
+
+    def summary(self, lang: str | None = None) -> str:
+        return "\n".join(self.figures(lang))
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the file into ``folder`` under its own name; returns its path."""
+        path = Path(folder) / self.filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.data)
+        return path
+
+
+def _scores(s: metrics.Scores, lang: str | None) -> str:
+    return text("scores", lang, psnr=s.psnr, ssim=s.ssim)
+
+
+def read_picture(source: bytes | str | Path | Picture, name: str | None = None) -> Picture:
+    """A decoded picture from bytes, a path or a Picture (passed through)."""
+    if isinstance(source, Picture):
+        return source
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        return images.decode(path, name=name or path.name)
+    return images.decode(source, name)
+
+
+@contextlib.contextmanager
+def device_slot(model: models.LoadedModel, progress: ProgressFn | None):
+    """Admission: a neural job waits for one of the process's slots; a resampler never waits."""
+    if not model.is_neural:
+        yield
+        return
+    if progress is not None:
+        progress(0.0, text("waiting_for_device"))
+    with NEURAL_SLOTS:
+        yield
+
+
+def upscale(
+    source: bytes | str | Path | Picture,
+    request: UpscaleRequest = UpscaleRequest(),
+    *,
+    name: str | None = None,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> Upscaled:
+    """Decode ``source``, upscale it as ``request`` says, and encode the file.
+
+    ``name`` is the photo's file name when ``source`` is bytes (it names the output).
+    ``progress(fraction, message)`` and ``should_stop()`` come from the adapter (a
+    progress bar, a Cancel button); cancelling raises :class:`~srdemo.errors.Cancelled`.
+    """
+    pic = read_picture(source, name)
+    fmt = request.output_format
+    if not isinstance(request.quality, int) or not 1 <= request.quality <= 100:
+        raise SrdemoError(text("err_quality"))
+    fitted, canvas = request.target(pic.size)
+    reference = read_picture(request.reference, "reference") if request.reference is not None else None
+    if progress is not None:
+        progress(0.0, text("loading_model"))
+    model = models.load(request.model or models.default_model(request.scale or 4).id, request.caller)
+    options = request.engine or EngineOptions.from_settings()
+    speed.admit(model, pic.size, fitted, options)
+    with device_slot(model, progress):
+        result = upscale_picture(model, pic, size=fitted, reference=reference, check=request.check, options=options,
+                                 progress=progress, should_stop=should_stop)
+    speed.record_speed(model, fitted[0] * fitted[1], result.seconds)
+
+    saved = images.on_white(result.picture) if fmt == "jpeg" else result.picture  # JPEG keeps no transparency
+    warnings = advice.input_warnings(pic)
+    if request.preset is not None:
+        if fitted[0] <= pic.size[0] and fitted[1] <= pic.size[1]:
+            warnings.append(text("warn_large_enough"))
+        saved = pad_to_canvas(saved, canvas)
+        warnings += check_against(saved, request.preset)
+    elif saved.alpha is not None:
+        warnings.append(text("warn_transparent_kept"))
+    colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
+    warnings += advice.colour_warnings(colour)
+    return Upscaled(
+        data=images.encode(saved, fmt, request.quality, request.metadata),
+        filename=images.output_name(pic.name, model.spec.file_slug, result.scale, fmt),
+        format=fmt,
+        picture=saved,
+        before=result.bicubic,
+        result=result,
+        model=model.spec,
+        colour_difference=colour,
+        advice=advice.model_hints(model.spec, model.scale, pic, result.scale),
+        warnings=warnings,
+        notes=list(pic.notes),
+    )

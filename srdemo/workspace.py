@@ -1,0 +1,67 @@
+"""Per-owner folders on the server: batches, training runs, their uploads, and how long uploads are kept.
+
+Each owner (a signed-in user, a browser, a session) gets one folder under the
+run directory, named by a digest of the owner key so owners cannot guess or
+reach each other's. Everything srdemo writes for someone goes below it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+from .settings import get_settings
+
+
+def owner_dir(owner: str) -> Path:
+    """The owner's folder: ``<run dir>/owners/<digest>``."""
+    return get_settings().run_dir / "owners" / hashlib.sha256(owner.encode()).hexdigest()[:20]
+
+
+def new_run_dir(owner: str) -> Path:
+    """A fresh training run folder (not created): ``run-<date>-<time>-<random>``, sorted by start time."""
+    return owner_dir(owner) / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+def run_dirs(owner: str) -> list[Path]:
+    """The owner's training runs that were started properly (they hold ``run.json``), oldest first."""
+    return [p.parent for p in sorted(owner_dir(owner).glob("run-*/run.json"))]
+
+
+def trained_weights(owner: str) -> list[Path]:
+    """The owner's finished models, newest first."""
+    return sorted(owner_dir(owner).glob("run-*/model/model.safetensors"), reverse=True)
+
+
+def batches_dir(owner: str) -> Path:
+    return owner_dir(owner) / "batches"
+
+
+def new_batch_dir(owner: str) -> Path:
+    return batches_dir(owner) / uuid.uuid4().hex[:12]
+
+
+def shared_dir(name: str) -> Path:
+    """A folder every owner reads (the rendered example set), never written with anyone's data."""
+    return get_settings().run_dir / name
+
+
+def purge_old_uploads(hours: float | None = None) -> int:
+    """Delete training uploads older than the retention time (runs and models are kept). Returns how many."""
+    hours = get_settings().upload_retention_hours if hours is None else hours
+    cutoff = time.time() - hours * 3600
+    removed = 0
+    root = get_settings().run_dir / "owners"
+    for uploads in root.glob("*/*/uploads") if root.exists() else []:
+        if uploads.stat().st_mtime < cutoff:
+            shutil.rmtree(uploads, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def storage_is_persistent() -> bool:
+    """True when runs are written to a persistent volume (Spaces mount it at /data)."""
+    return str(get_settings().run_dir.resolve()).startswith("/data")

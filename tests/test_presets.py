@@ -1,0 +1,58 @@
+"""Marketplace presets: sizes, canvases, custom sizes and their warnings."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from srdemo import images
+from srdemo.batch import parse_preset
+from srdemo.presets import PRESETS, check_against, get_preset, pad_to_canvas
+from srdemo.request import UpscaleRequest, upscale
+from srdemo.synthetic import render_product
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("preset_id,size", [("amazon-main", (2000, 2000)), ("shopify", (2048, 2048)), ("web-1600", (1600, 1200))])
+def test_presets_give_exact_sizes(tmp_path, preset_id, size):
+    src = tmp_path / "in"
+    src.mkdir()
+    render_product(4, 200).resize((200, 150)).save(src / "p.png")
+    done = upscale(src / "p.png", UpscaleRequest(model="lanczos", preset=get_preset(preset_id), check=False))
+    assert Image.open(io.BytesIO(done.data)).size == size
+    assert done.format == get_preset(preset_id).format
+
+
+def test_custom_sizes_parse():
+    assert parse_preset(None, "1200x900").exact == (1200, 900)
+    assert parse_preset("custom", "1500").longest_side == 1500
+    assert parse_preset(None, None) is None
+    with pytest.raises(Exception, match="not a size"):
+        parse_preset(None, "big")
+
+
+def test_pad_to_square_centres_the_product_on_pure_white():
+    pic = images.decode(_png(Image.new("RGB", (40, 20), (200, 0, 0))), "wide.png")
+    out = pad_to_canvas(pic, (40, 40))
+    assert out.size == (40, 40)
+    assert (out.rgb[:10] == 255).all() and (out.rgb[30:] == 255).all()
+    ys, xs = np.nonzero(~np.all(out.rgb == 255, axis=2))
+    assert (ys.min(), ys.max(), xs.min(), xs.max()) == (10, 29, 0, 39)
+    transparent = images.decode(_png(Image.new("RGBA", (20, 40), (0, 0, 200, 255))), "tall.png")
+    padded = pad_to_canvas(transparent, (40, 40))
+    assert padded.alpha[:, :10].max() == 0 and padded.alpha[:, 10:30].min() == 255
+
+
+def test_preset_warnings():
+    amazon = PRESETS["amazon-main"]
+    small_product = Image.new("RGB", (100, 100), (255, 255, 255))
+    small_product.paste((10, 10, 10), (40, 40, 60, 60))
+    assert any("fills 20%" in w for w in check_against(images.decode(_png(small_product), "s.png"), amazon))
+    grey_bg = images.decode(_png(Image.new("RGB", (50, 50), (250, 250, 250))), "g.png")
+    assert "background not pure white" in check_against(grey_bg, amazon)
