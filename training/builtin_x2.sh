@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces srdemo's built-in x2 model (run from the repo root, after stage 1 of training/builtin_x4.sh: that
-# model's body and its box-averaged x4 output layer are the starting point, see srdemo.train._span_at_scale).
+# model's body and its box-averaged x4 output layer are the starting point, see srdemo.arch.span.at_scale).
 # The shipped x2 started from the float16 copy of those weights (srdemo/weights/x4.safetensors at commit 74fd7f3);
 # the difference is rounding. Each stage resumes from its checkpoint.
 set -euo pipefail

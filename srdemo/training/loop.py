@@ -20,7 +20,7 @@ import torch
 from .. import metrics
 from ..arch import span
 from ..degradations import matlab_imresize
-from ..engine import DEVICE_LOCK, pick_device
+from ..devices import DEVICE_LOCK, pick_device
 from ..errors import SrdemoError
 from ..models import load as load_model
 from .checkpoints import BEST, CHECKPOINT, atomic_save, load_state, save_state
