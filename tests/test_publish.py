@@ -110,3 +110,31 @@ def test_shipping_a_run_as_a_builtin_writes_half_weights_its_entry_and_a_complet
     assert benchmarks == {("Set5", "clean"): 34.10, ("Set5", "jpeg75"): 32.00}
     assert any(r.dataset_type == "custom" for r in card.data.eval_results)  # the held-out figures stay
     assert "| jpeg75 | Set5 | x2 | 31.89 | 32.00 |" in card.text and "# Reproduces srdemo's built-in x2" in card.text
+
+
+def test_cli_publish_pushes_a_run_folder_with_the_users_own_token(trained, standin, monkeypatch, capsys):
+    """`srdemo publish` goes through runs.publish, as the Train tab does, with the token huggingface_hub finds."""
+    from srdemo.cli import main
+
+    monkeypatch.setenv("HF_TOKEN", "hf_write_secret")
+    app_run = trained.parent / "run-20261201-000000-abcdef"  # an app run: the model sits in <run>/model
+    (app_run / "model").mkdir(parents=True)
+    for name in ("model.safetensors", "config.json", "README.md"):
+        (app_run / "model" / name).write_bytes((trained / name).read_bytes())
+    assert main(["publish", str(trained), "--repo", "shop/cli-x2"]) == 0
+    assert main(["publish", str(app_run), "--repo", "shop/cli-app-x2", "--public"]) == 0
+    out = capsys.readouterr().out
+    assert out.split() == [f"{standin.url}/shop/cli-x2", f"{standin.url}/shop/cli-app-x2"]
+    assert "hf_write_secret" not in out
+    assert standin.files["shop/cli-x2"]["model.safetensors"] == (trained / "model.safetensors").read_bytes()
+    creates = [json.loads(r["body"]) for r in standin.requests if r["path"] == "/api/repos/create"]
+    assert [c.get("visibility", "private" if c.get("private") else "public") for c in creates] == ["private", "public"]
+
+    import huggingface_hub.constants as c
+
+    monkeypatch.delenv("HF_TOKEN")
+    monkeypatch.setattr(c, "HF_TOKEN_PATH", str(trained.parent / "no-login" / "token"))  # no stored login either
+    assert main(["publish", str(trained), "--repo", "shop/cli-x2"]) == 2
+    assert "needs a Hugging Face access token" in capsys.readouterr().err
+    assert main(["publish", str(trained.parent / "nothing-here"), "--repo", "shop/x"]) == 2
+    assert "no trained model there" in capsys.readouterr().err
