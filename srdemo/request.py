@@ -199,5 +199,5 @@ def upscale(
         colour_difference=colour,
         advice=advice.model_hints(model.spec, model.scale, pic, result.scale),
         warnings=warnings,
-        notes=list(pic.notes),
+        notes=[*pic.notes, *([text("err_self_check_small")] if result.check_skipped else [])],
     )

@@ -210,3 +210,10 @@ def test_the_batch_zip_holds_what_a_single_upscale_gives(tmp_path):
     result = run_batch([src], tmp_path / "out", req)
     with zipfile.ZipFile(result.zip_path) as zf:
         assert zf.read("sub/p.webp") == upscale(Path(src / "sub" / "p.png"), req).data
+
+
+def test_a_photo_too_small_for_the_self_check_says_so_in_its_notes():
+    done = upscale(_png(render_product(2, 24)), UpscaleRequest(model="lanczos", scale=4), name="tiny.png")
+    assert done.result.comparison is None
+    assert "The image is too small for a self-check at this scale." in done.notes
+    assert "The image is too small for a self-check at this scale." in done.summary()
