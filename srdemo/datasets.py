@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from .errors import SrdemoError
 from .images import Picture, decode
+from .wording import text
 
 MAX_ZIP_TOTAL = 4_000_000_000  # bytes unpacked
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, per entry; images barely compress
@@ -31,10 +32,10 @@ class Collection:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def report(self) -> str:
-        lines = [f"{len(self.pictures)} images read"]
+        lines = [text("datasets_images_read", count=len(self.pictures))]
         if self.skipped:
-            lines.append(f"{len(self.skipped)} skipped:")
-            lines.extend(f"  {name}: {reason}" for name, reason in self.skipped)
+            lines.append(text("datasets_skipped", count=len(self.skipped)))
+            lines.extend(text("datasets_skipped_item", name=name, reason=reason) for name, reason in self.skipped)
         return "\n".join(lines)
 
 
@@ -52,31 +53,32 @@ def _iter_zip(path: Path, skipped: list[tuple[str, str]]) -> Iterator[tuple[str,
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise SrdemoError(f"'{path.name}' is not a readable zip file.") from None
+        raise SrdemoError(text("err_zip_unreadable", name=path.name)) from None
     with zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if len(infos) > MAX_ZIP_ENTRIES:
-            raise SrdemoError(f"'{path.name}' holds {len(infos)} files; the limit is {MAX_ZIP_ENTRIES}.")
+            raise SrdemoError(text("err_zip_too_many_files", name=path.name, count=len(infos), limit=MAX_ZIP_ENTRIES))
         total = sum(i.file_size for i in infos)
         if total > MAX_ZIP_TOTAL:
-            raise SrdemoError(f"'{path.name}' would unpack to {total / 1e9:.1f} GB; refused (the limit is {MAX_ZIP_TOTAL / 1e9:.0f} GB).")
+            raise SrdemoError(text("err_zip_too_large", name=path.name, size_gb=total / 1e9, limit_gb=MAX_ZIP_TOTAL / 1e9))
         for info in infos:
             if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
-                raise SrdemoError(f"'{path.name}' looks like a zip bomb ('{info.filename}' expands {info.file_size // max(1, info.compress_size)}x); refused.")
+                raise SrdemoError(text("err_zip_bomb", name=path.name, member=info.filename,
+                                        ratio=info.file_size // max(1, info.compress_size)))
         for info in sorted(infos, key=lambda i: i.filename):
             name = safe_member_name(info.filename)
             if name is None:
-                skipped.append((info.filename, "refused: path points outside the archive"))
+                skipped.append((info.filename, text("skip_outside_archive")))
                 continue
             if name.split("/")[-1].startswith(".") or name.startswith("__MACOSX/"):
                 continue  # system clutter, not the user's files
             if PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
-                skipped.append((name, "not an image file"))
+                skipped.append((name, text("skip_not_image")))
                 continue
             with zf.open(info) as fh:
                 data = fh.read(info.file_size + 1)
             if len(data) > info.file_size:
-                raise SrdemoError(f"'{path.name}' lies about its sizes (zip bomb?); refused.")
+                raise SrdemoError(text("err_zip_sizes_lie", name=path.name))
             yield name, data
 
 
@@ -86,7 +88,7 @@ def _iter_folder(root: Path, skipped: list[tuple[str, str]]) -> Iterator[tuple[s
         if any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
         if path.suffix.lower() not in IMAGE_SUFFIXES:
-            skipped.append((rel, "not an image file"))
+            skipped.append((rel, text("skip_not_image")))
             continue
         yield rel, path.read_bytes()
 
@@ -102,7 +104,7 @@ def iter_files(sources: list[Path], skipped: list[tuple[str, str]]) -> Iterator[
         elif src.is_file():
             yield src.name, src.read_bytes()
         else:
-            skipped.append((str(src), "not found"))
+            skipped.append((str(src), text("skip_not_found")))
 
 
 def collect(sources: list[Path] | Path, min_side: int = 0) -> Collection:
@@ -117,7 +119,7 @@ def collect(sources: list[Path] | Path, min_side: int = 0) -> Collection:
             out.skipped.append((name, str(exc)))
             continue
         if min(pic.size) < min_side:
-            out.skipped.append((name, f"too small ({pic.size[0]}x{pic.size[1]}; needs at least {min_side} px on each side)"))
+            out.skipped.append((name, text("skip_too_small", width=pic.size[0], height=pic.size[1], min_side=min_side)))
             continue
         out.pictures.append((name, pic))
     return out

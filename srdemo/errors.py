@@ -7,6 +7,8 @@ Anything else that escapes is a bug.
 
 from __future__ import annotations
 
+from .wording import text
+
 
 class SrdemoError(Exception):
     """A problem the user can understand and usually fix (bad file, missing model...)."""
@@ -15,5 +17,5 @@ class SrdemoError(Exception):
 class Cancelled(SrdemoError):
     """The user pressed Cancel; work stopped between two tiles."""
 
-    def __init__(self, message: str = "Cancelled. Nothing was saved.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(text("cancelled") if message is None else message)

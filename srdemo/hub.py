@@ -24,6 +24,7 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
+from . import wording
 from .errors import SrdemoError
 
 # owner/name, as the Hub accepts them: letters, digits, '-', '_', '.'; no '--' or '..'.
@@ -50,9 +51,7 @@ class HubFile:
 def check_repo_id(repo_id: str) -> str:
     repo_id = (repo_id or "").strip()
     if not _REPO_RE.match(repo_id) or "--" in repo_id or ".." in repo_id:
-        raise SrdemoError(
-            f"'{repo_id}' is not a Hugging Face repo id. It should look like 'owner/model-name'."
-        )
+        raise SrdemoError(wording.text("err_repo_id", repo_id=repo_id))
     return repo_id
 
 
@@ -60,10 +59,7 @@ def parse_hub_ref(text: str) -> HubFile:
     """Parse ``owner/repo:path/to/file.safetensors[@revision]``."""
     text = text.strip()
     if ":" not in text:
-        raise SrdemoError(
-            f"'{text}' is not a Hub model reference. Write it as 'owner/repo:file.safetensors' "
-            "(optionally '@revision' at the end)."
-        )
+        raise SrdemoError(wording.text("err_hub_ref", ref=text))
     repo_id, rest = text.split(":", 1)
     filename, _, revision = rest.partition("@")
     return hub_file(repo_id, filename, revision or None)
@@ -72,7 +68,7 @@ def parse_hub_ref(text: str) -> HubFile:
 def hub_file(repo_id: str, filename: str, revision: str | None = None) -> HubFile:
     filename = (filename or "").strip().lstrip("/")
     if not filename or ".." in filename.split("/"):
-        raise SrdemoError("Please give the weights file name inside the repo, e.g. 'model.safetensors'.")
+        raise SrdemoError(wording.text("err_hub_filename"))
     return HubFile(check_repo_id(repo_id), filename, (revision or "").strip() or None)
 
 
@@ -88,7 +84,6 @@ def download(ref: HubFile, token: str | None = None) -> Path:
     ``token`` is the user's own, used for this call only; without one no token
     is sent at all.
     """
-    what = f"'{ref}'"
     try:
         return Path(
             hf_hub_download(
@@ -100,28 +95,19 @@ def download(ref: HubFile, token: str | None = None) -> Path:
             )
         )
     except (LocalEntryNotFoundError, OfflineModeIsEnabled):
-        raise SrdemoError(
-            f"The model {what} is not downloaded yet and the Hugging Face Hub cannot be reached from here. "
-            f"On a machine with internet run `srdemo download {ref}` and copy its Hugging Face cache folder, "
-            "or pick another model."
-        ) from None
+        raise SrdemoError(wording.text("err_hub_offline", ref=ref)) from None
     except GatedRepoError:
-        raise SrdemoError(
-            f"{ref.repo_id} is gated: accept its terms on huggingface.co and give a token with read access."
-        ) from None
+        raise SrdemoError(wording.text("err_hub_gated", repo_id=ref.repo_id)) from None
     except RepositoryNotFoundError:
-        raise SrdemoError(
-            f"No model repo '{ref.repo_id}' was found on the Hub. Check the spelling; if it is private, "
-            "give a token that can read it."
-        ) from None
+        raise SrdemoError(wording.text("err_hub_repo_not_found", repo_id=ref.repo_id)) from None
     except RevisionNotFoundError:
-        raise SrdemoError(f"{ref.repo_id} has no revision '{ref.revision}'.") from None
+        raise SrdemoError(wording.text("err_hub_revision", repo_id=ref.repo_id, revision=ref.revision)) from None
     except EntryNotFoundError:
-        raise SrdemoError(f"{ref.repo_id} has no file '{ref.filename}'. Check the file name on the repo page.") from None
+        raise SrdemoError(wording.text("err_hub_file_not_found", repo_id=ref.repo_id, filename=ref.filename)) from None
     except HFValidationError:
-        raise SrdemoError(f"'{ref.repo_id}' is not a valid Hugging Face repo id.") from None
+        raise SrdemoError(wording.text("err_hub_invalid_repo_id", repo_id=ref.repo_id)) from None
     except OSError as exc:  # network down, disk full, HTTP errors (HfHubHTTPError is an OSError)
-        raise SrdemoError(f"Could not download {what}: {type(exc).__name__}. Try again later.") from None
+        raise SrdemoError(wording.text("err_hub_download", ref=ref, error=type(exc).__name__)) from None
 
 
 def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
@@ -139,7 +125,7 @@ def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
 
     repo_id = check_repo_id(repo_id)
     if not token:
-        raise SrdemoError("Publishing needs a Hugging Face access token with write access (or sign in on the Space).")
+        raise SrdemoError(wording.text("err_publish_no_token"))
     api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None, token=token, library_name="srdemo")
     try:
         url = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
@@ -150,10 +136,10 @@ def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
     except HfHubHTTPError as exc:
         status = getattr(getattr(exc, "response", None), "status_code", None)
         if status == 401:
-            raise SrdemoError("The Hub did not accept this token. Check it, or create a new one with write access.") from None
+            raise SrdemoError(wording.text("err_publish_bad_token")) from None
         if status == 403:
-            raise SrdemoError(f"This token cannot write to '{repo_id}' (it may be read-only). Use a token with write access.") from None
-        raise SrdemoError(f"Publishing to '{repo_id}' failed (HTTP {status}). Your model is safe; try again.") from None
+            raise SrdemoError(wording.text("err_publish_forbidden", repo_id=repo_id)) from None
+        raise SrdemoError(wording.text("err_publish_failed", repo_id=repo_id, status=status)) from None
     except OSError as exc:
-        raise SrdemoError(f"Could not reach the Hub ({type(exc).__name__}). Your model is safe; try again later.") from None
+        raise SrdemoError(wording.text("err_publish_unreachable", error=type(exc).__name__)) from None
     return str(url)

@@ -22,6 +22,7 @@ from pillow_heif import register_heif_opener
 from .errors import SrdemoError
 from .metadata import MetadataPolicy, clean_exif, xmp_packet
 from .settings import get_settings
+from .wording import text
 
 # Phones save HEIC by default (iPhone's 'High Efficiency'), so supplier photos often arrive that way; Pillow
 # reads AVIF itself, pillow-heif adds HEIC/HEIF, after which they open like any other format.
@@ -94,10 +95,10 @@ def decode(data: bytes | str | Path, name: str | None = None) -> Picture:
                 raise SrdemoError(_too_big_file(path.stat().st_size, settings.max_file_bytes, name))
             data = path.read_bytes()
         except OSError as exc:
-            raise SrdemoError(f"Could not read '{name}': {exc.strerror or exc}.") from None
+            raise SrdemoError(text("err_file_unreadable", name=name, reason=exc.strerror or exc)) from None
     name = name or "image"
     if not data:
-        raise SrdemoError(f"'{name}' is empty (0 bytes). Please upload the image again.")
+        raise SrdemoError(text("err_file_empty", name=name))
     if len(data) > settings.max_file_bytes:
         raise SrdemoError(_too_big_file(len(data), settings.max_file_bytes, name))
 
@@ -109,27 +110,26 @@ def decode(data: bytes | str | Path, name: str | None = None) -> Picture:
             width, height = img.size
             if width * height > settings.max_input_pixels:
                 raise SrdemoError(
-                    f"'{name}' is {width}x{height} pixels ({width * height / 1e6:.1f} MP); the largest input "
-                    f"accepted is {settings.max_input_pixels / 1e6:.0f} MP. It is probably large enough already; "
-                    "otherwise crop or shrink it first."
+                    text("err_too_many_pixels", name=name, width=width, height=height, megapixels=width * height / 1e6,
+                         limit_mp=settings.max_input_pixels / 1e6)
                 )
             if getattr(img, "n_frames", 1) > 1:
-                notes.append(f"'{name}' is animated ({img.n_frames} frames); only the first frame was used.")
+                notes.append(text("note_animated", name=name, frames=img.n_frames))
                 img.seek(0)
             img.load()
     except SrdemoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise SrdemoError(f"'{name}' declares an enormous size and was refused (it looks like a decompression bomb).") from None
+        raise SrdemoError(text("err_decompression_bomb", name=name)) from None
     except UnidentifiedImageError:
         if _looks_like_image(data):
-            raise SrdemoError(f"'{name}' is damaged or incomplete: it starts like an image but cannot be read.") from None
-        raise SrdemoError(f"'{name}' is not an image srdemo can read. Use PNG, JPEG, WebP, AVIF, HEIC, TIFF, BMP or GIF.") from None
+            raise SrdemoError(text("err_image_damaged", name=name)) from None
+        raise SrdemoError(text("err_not_an_image", name=name)) from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise SrdemoError(f"'{name}' is damaged or incomplete and could not be read ({exc}).") from None
+        raise SrdemoError(text("err_image_unreadable", name=name, detail=exc)) from None
 
     if _png_is_16bit_colour(data):
-        notes.append("16-bit colour PNGs are read as 8-bit colour (only 16-bit greyscale keeps its depth).")
+        notes.append(text("note_16bit_colour_png"))
     quality = estimate_jpeg_quality(img)
     return replace(_from_pillow(img, name, notes), jpeg_quality=quality)
 
@@ -164,7 +164,7 @@ def _looks_like_image(data: bytes) -> bool:
 
 
 def _too_big_file(size: int, limit: int, name: str) -> str:
-    return f"'{name}' is {size / 1e6:.1f} MB; the largest file accepted is {limit / 1e6:.0f} MB."
+    return text("err_file_too_big", name=name, size_mb=size / 1e6, limit_mb=limit / 1e6)
 
 
 def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
@@ -192,11 +192,11 @@ def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
     if img.mode in ("I;16", "I;16B", "I;16L", "I"):
         grey16 = np.asarray(img).astype(np.int64)
         if grey16.min() < 0 or grey16.max() > 65535:
-            raise SrdemoError(f"'{name}' holds 32-bit integer pixels, which srdemo does not support.")
+            raise SrdemoError(text("err_int32_pixels", name=name))
         grey16 = grey16.astype(np.uint16)
         return picture(np.repeat(grey16[..., None], 3, axis=2), None, True)
     if img.mode == "F":
-        raise SrdemoError(f"'{name}' holds floating-point pixels, which srdemo does not support.")
+        raise SrdemoError(text("err_float_pixels", name=name))
     if img.mode in ("L", "LA"):
         arr = np.asarray(img)
         grey = arr if arr.ndim == 2 else arr[..., 0]
@@ -215,11 +215,11 @@ def _cmyk_to_srgb(img: Image.Image, icc: bytes | None, name: str, notes: list[st
         try:
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             rgb = ImageCms.profileToProfile(img, src, _SRGB, outputMode="RGB")
-            notes.append(f"'{name}' was CMYK; converted to sRGB with its colour profile.")
+            notes.append(text("note_cmyk_converted", name=name))
             return rgb, None
         except (ImageCms.PyCMSError, OSError):
             pass
-    notes.append(f"'{name}' was CMYK without a usable colour profile; colours were converted approximately.")
+    notes.append(text("note_cmyk_approximate", name=name))
     return img.convert("RGB"), None
 
 
@@ -251,15 +251,12 @@ def encode(pic: Picture, fmt: str = "png", quality: int = 92, policy: MetadataPo
     fmt = fmt.lower().lstrip(".")
     fmt = "jpeg" if fmt == "jpg" else fmt
     if fmt not in FORMATS:
-        raise SrdemoError(f"Unknown output format '{fmt}'. Choose PNG, JPEG or WebP.")
+        raise SrdemoError(text("err_output_format", fmt=fmt))
     if fmt == "jpeg":
         pic = on_white(pic)
     img = to_pillow(pic)
     if fmt == "webp" and max(img.size) > WEBP_MAX_SIDE:
-        raise SrdemoError(
-            f"WebP cannot be larger than {WEBP_MAX_SIDE} px on a side and this result is {img.size[0]}x{img.size[1]}. "
-            "Choose PNG or JPEG, or a smaller scale."
-        )
+        raise SrdemoError(text("err_webp_too_big", max_side=WEBP_MAX_SIDE, width=img.size[0], height=img.size[1]))
     if fmt in ("jpeg", "webp") and img.mode == "I;16":
         img = Image.fromarray(to_uint8_rgb(pic)[..., 0])
     if fmt == "webp" and img.mode == "LA":

@@ -17,6 +17,7 @@ from safetensors.torch import load_file as load_safetensors
 
 from .arch.span import fuse_reparameterised
 from .errors import SrdemoError
+from .wording import text
 
 SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".bin")
 """What a weights file is usually called (for listing a folder and naming outputs; loading decides by content)."""
@@ -46,26 +47,20 @@ def read_state_dict(path: Path, name: str | None = None) -> dict[str, torch.Tens
         with open(path, "rb") as f:
             head = f.read(16)
     except OSError as exc:
-        raise SrdemoError(f"Could not read the weights file '{name}': {exc.strerror or exc}.") from None
+        raise SrdemoError(text("err_weights_unreadable", name=name, reason=exc.strerror or exc)) from None
     if _is_safetensors(head):
         try:
             return load_safetensors(str(path), device="cpu")
         except Exception as exc:  # safetensors raises its own SafetensorError
-            raise SrdemoError(f"'{name}' looks like safetensors but is damaged ({exc}).") from None
+            raise SrdemoError(text("err_weights_damaged_safetensors", name=name, detail=exc)) from None
     if _is_torchscript(path):
-        raise SrdemoError(
-            f"'{name}' is a TorchScript program, not plain weights. srdemo does not run code from model "
-            "files; ask for a .safetensors or .pth state dict instead."
-        )
+        raise SrdemoError(text("err_weights_torchscript", name=name))
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:
-        raise SrdemoError(
-            f"'{name}' was refused: it is not plain weights (it may contain code, which srdemo never runs) "
-            "or it is damaged. Use a .safetensors file."
-        ) from None
+        raise SrdemoError(text("err_weights_refused", name=name)) from None
     if not isinstance(state, dict):
-        raise SrdemoError(f"'{name}' does not hold a state dict of tensors.")
+        raise SrdemoError(text("err_weights_not_state_dict", name=name))
     return state
 
 
@@ -75,12 +70,12 @@ def load_descriptor(path: Path, name: str | None = None) -> spandrel.ImageModelD
     try:
         descriptor = spandrel.ModelLoader().load_from_state_dict(state)
     except spandrel.UnsupportedModelError:
-        raise SrdemoError(
-            f"'{name or path.name}' is not an architecture spandrel recognises, so srdemo cannot run it."
-        ) from None
+        raise SrdemoError(text("err_weights_unknown_arch", name=name or path.name)) from None
     except Exception as exc:
-        raise SrdemoError(f"'{name or path.name}' could not be loaded as a model ({type(exc).__name__}: {exc}).") from None
+        raise SrdemoError(
+            text("err_weights_load_failed", name=name or path.name, error_type=type(exc).__name__, detail=exc)
+        ) from None
     if not isinstance(descriptor, spandrel.ImageModelDescriptor) or descriptor.purpose not in ("SR", "Restoration"):
-        raise SrdemoError(f"'{name or path.name}' is not an image upscaling model.")
+        raise SrdemoError(text("err_weights_not_upscaler", name=name or path.name))
     fuse_reparameterised(descriptor.model)
     return descriptor.eval()

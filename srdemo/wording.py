@@ -101,6 +101,85 @@ EN: dict[str, str] = {
     "err_unknown_model_app": "Unknown model '{ref}'. Pick one from the list, or use the Hub fields.",
     "err_not_your_run": "That trained model is not yours or no longer exists.",
     "err_weights_missing": "The weights file for '{model_id}' is missing.",
+    # ---- errors
+    "cancelled": "Cancelled. Nothing was saved.",
+    # ---- images
+    "err_file_unreadable": "Could not read '{name}': {reason}.",
+    "err_file_empty": "'{name}' is empty (0 bytes). Please upload the image again.",
+    "err_file_too_big": "'{name}' is {size_mb:.1f} MB; the largest file accepted is {limit_mb:.0f} MB.",
+    "err_too_many_pixels": (
+        "'{name}' is {width}x{height} pixels ({megapixels:.1f} MP); the largest input accepted is {limit_mp:.0f} MP. "
+        "It is probably large enough already; otherwise crop or shrink it first."
+    ),
+    "note_animated": "'{name}' is animated ({frames} frames); only the first frame was used.",
+    "err_decompression_bomb": "'{name}' declares an enormous size and was refused (it looks like a decompression bomb).",
+    "err_image_damaged": "'{name}' is damaged or incomplete: it starts like an image but cannot be read.",
+    "err_not_an_image": "'{name}' is not an image srdemo can read. Use PNG, JPEG, WebP, AVIF, HEIC, TIFF, BMP or GIF.",
+    "err_image_unreadable": "'{name}' is damaged or incomplete and could not be read ({detail}).",
+    "note_16bit_colour_png": "16-bit colour PNGs are read as 8-bit colour (only 16-bit greyscale keeps its depth).",
+    "err_int32_pixels": "'{name}' holds 32-bit integer pixels, which srdemo does not support.",
+    "err_float_pixels": "'{name}' holds floating-point pixels, which srdemo does not support.",
+    "note_cmyk_converted": "'{name}' was CMYK; converted to sRGB with its colour profile.",
+    "note_cmyk_approximate": "'{name}' was CMYK without a usable colour profile; colours were converted approximately.",
+    "err_output_format": "Unknown output format '{fmt}'. Choose PNG, JPEG or WebP.",
+    "err_webp_too_big": (
+        "WebP cannot be larger than {max_side} px on a side and this result is {width}x{height}. "
+        "Choose PNG or JPEG, or a smaller scale."
+    ),
+    # ---- datasets
+    "datasets_images_read": "{count} images read",
+    "datasets_skipped": "{count} skipped:",
+    "datasets_skipped_item": "  {name}: {reason}",
+    "err_zip_unreadable": "'{name}' is not a readable zip file.",
+    "err_zip_too_many_files": "'{name}' holds {count} files; the limit is {limit}.",
+    "err_zip_too_large": "'{name}' would unpack to {size_gb:.1f} GB; refused (the limit is {limit_gb:.0f} GB).",
+    "err_zip_bomb": "'{name}' looks like a zip bomb ('{member}' expands {ratio}x); refused.",
+    "err_zip_sizes_lie": "'{name}' lies about its sizes (zip bomb?); refused.",
+    "skip_outside_archive": "refused: path points outside the archive",
+    "skip_not_image": "not an image file",
+    "skip_not_found": "not found",
+    "skip_too_small": "too small ({width}x{height}; needs at least {min_side} px on each side)",
+    # ---- hub
+    "err_repo_id": "'{repo_id}' is not a Hugging Face repo id. It should look like 'owner/model-name'.",
+    "err_hub_ref": (
+        "'{ref}' is not a Hub model reference. Write it as 'owner/repo:file.safetensors' "
+        "(optionally '@revision' at the end)."
+    ),
+    "err_hub_filename": "Please give the weights file name inside the repo, e.g. 'model.safetensors'.",
+    "err_hub_offline": (
+        "The model '{ref}' is not downloaded yet and the Hugging Face Hub cannot be reached from here. "
+        "On a machine with internet run `srdemo download {ref}` and copy its Hugging Face cache folder, "
+        "or pick another model."
+    ),
+    "err_hub_gated": "{repo_id} is gated: accept its terms on huggingface.co and give a token with read access.",
+    "err_hub_repo_not_found": (
+        "No model repo '{repo_id}' was found on the Hub. Check the spelling; if it is private, "
+        "give a token that can read it."
+    ),
+    "err_hub_revision": "{repo_id} has no revision '{revision}'.",
+    "err_hub_file_not_found": "{repo_id} has no file '{filename}'. Check the file name on the repo page.",
+    "err_hub_invalid_repo_id": "'{repo_id}' is not a valid Hugging Face repo id.",
+    "err_hub_download": "Could not download '{ref}': {error}. Try again later.",
+    "err_publish_no_token": "Publishing needs a Hugging Face access token with write access (or sign in on the Space).",
+    "err_publish_bad_token": "The Hub did not accept this token. Check it, or create a new one with write access.",
+    "err_publish_forbidden": "This token cannot write to '{repo_id}' (it may be read-only). Use a token with write access.",
+    "err_publish_failed": "Publishing to '{repo_id}' failed (HTTP {status}). Your model is safe; try again.",
+    "err_publish_unreachable": "Could not reach the Hub ({error}). Your model is safe; try again later.",
+    # ---- weights
+    "err_weights_unreadable": "Could not read the weights file '{name}': {reason}.",
+    "err_weights_damaged_safetensors": "'{name}' looks like safetensors but is damaged ({detail}).",
+    "err_weights_torchscript": (
+        "'{name}' is a TorchScript program, not plain weights. srdemo does not run code from model "
+        "files; ask for a .safetensors or .pth state dict instead."
+    ),
+    "err_weights_refused": (
+        "'{name}' was refused: it is not plain weights (it may contain code, which srdemo never runs) "
+        "or it is damaged. Use a .safetensors file."
+    ),
+    "err_weights_not_state_dict": "'{name}' does not hold a state dict of tensors.",
+    "err_weights_unknown_arch": "'{name}' is not an architecture spandrel recognises, so srdemo cannot run it.",
+    "err_weights_load_failed": "'{name}' could not be loaded as a model ({error_type}: {detail}).",
+    "err_weights_not_upscaler": "'{name}' is not an image upscaling model.",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN}
