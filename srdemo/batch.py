@@ -25,6 +25,7 @@ from .datasets import iter_files
 from .errors import Cancelled, SrdemoError
 from .presets import Preset, get_preset
 from .request import UpscaleRequest, upscale
+from .wording import text
 
 REPORT_FIELDS = [
     "file", "status", "input size", "output size", "model", "seconds", "self-check gain (dB)",
@@ -112,13 +113,13 @@ def run_batch(
             if i % world != rank:
                 continue
             if should_stop is not None and should_stop():
-                rows.append({"file": name, "status": "cancelled", "warnings": "the batch was cancelled before this file"})
+                rows.append({"file": name, "status": "cancelled", "warnings": text("batch_cancelled_before")})
                 continue
             try:
                 encoded, row = process_one(name, data, request, should_stop)
                 zf.writestr(output_path(name, fmt), encoded)
             except Cancelled:
-                row = {"file": name, "status": "cancelled", "warnings": "the batch was cancelled during this file"}
+                row = {"file": name, "status": "cancelled", "warnings": text("batch_cancelled_during")}
             except SrdemoError as exc:
                 row = {"file": name, "status": "failed", "warnings": str(exc)}
             rows.append(row)
@@ -174,5 +175,5 @@ def parse_preset(preset: str | None, size: str | None = None, square: bool = Fal
                 return custom_preset(exact=(w, h), square=square)
             return custom_preset(longest_side=int(size), square=square)
         except ValueError:
-            raise SrdemoError(f"'{size}' is not a size. Write a longest side (1600) or width x height (1200x900).") from None
+            raise SrdemoError(text("err_size", size=size)) from None
     return None

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .errors import SrdemoError
+from .wording import text
 
 
 def _cubic(x: np.ndarray) -> np.ndarray:
@@ -177,9 +178,7 @@ def degradation(name: str) -> Degradation:
     """
     parts = mixture_parts(name)
     if any(p not in DEGRADATIONS for p in parts):
-        raise SrdemoError(
-            f"Unknown degradation '{name}'. Choose one of {', '.join(DEGRADATIONS)}, or join several with '+'."
-        )
+        raise SrdemoError(text("err_unknown_degradation", name=name, choices=", ".join(DEGRADATIONS)))
     if len(parts) == 1:
         return DEGRADATIONS[name]
     chosen = [DEGRADATIONS[p] for p in parts]

@@ -19,6 +19,7 @@ from .degradations import bicubic_downscale, matlab_imresize
 from .engine import EngineOptions, upscale_array
 from .errors import SrdemoError
 from .models import LoadedModel
+from .wording import text
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,14 @@ def evaluate_folder(
     """
     hr_paths = sorted(p for p in Path(hr_dir).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not hr_paths:
-        raise SrdemoError(f"No images found in {hr_dir}.")
+        raise SrdemoError(text("err_eval_no_images", folder=hr_dir))
     rows = []
     for hr_path in hr_paths:
         hr = mod_crop(_rgb(hr_path), scale)
         if lr_dir is not None:
             lr_path = Path(lr_dir) / hr_path.name
             if not lr_path.exists():
-                raise SrdemoError(f"No LR image {lr_path} for {hr_path.name}.")
+                raise SrdemoError(text("err_eval_no_lr", lr_path=lr_path, name=hr_path.name))
             lr = _rgb(lr_path)
         else:
             lr = bicubic_downscale(hr, scale)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Cancelled, SrdemoError
+from .wording import text
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Job:
     kind: str
     status: str = "running"  # running, done, failed, cancelled
     done: int = 0
-    message: str = "Starting"
+    message: str = field(default_factory=lambda: text("job_starting"))
     result: Any = None
     error: str | None = None
     started: float = field(default_factory=time.time)
@@ -49,10 +50,10 @@ class JobManager:
     def submit(self, owner: str, kind: str, work: Callable[[Job], Any]) -> Job:
         """Start ``work(job)`` in a thread. One running job of a kind per owner."""
         if not owner:
-            raise SrdemoError("Your session has no identity yet; reload the page.")
+            raise SrdemoError(text("err_no_identity"))
         with self._lock:
             if any(j.owner == owner and j.kind == kind and j.running for j in self._jobs.values()):
-                raise SrdemoError(f"You already have a {kind} running. Wait for it or cancel it first.")
+                raise SrdemoError(text("err_job_running", kind=kind))
             job = Job(uuid.uuid4().hex, owner, kind)
             self._jobs[job.id] = job
 
@@ -66,7 +67,7 @@ class JobManager:
                 job.status, job.error = "failed", str(exc)
             except Exception as exc:  # a bug: keep the server alive and say something useful
                 traceback.print_exc()
-                job.status, job.error = "failed", f"Unexpected error ({type(exc).__name__}); the details are in the server log."
+                job.status, job.error = "failed", text("err_unexpected", error_type=type(exc).__name__)
 
         threading.Thread(target=run, name=f"srdemo-{kind}-{job.id[:8]}", daemon=True).start()
         return job

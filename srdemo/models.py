@@ -124,7 +124,7 @@ def builtin_specs() -> list[ModelSpec]:
             specs.append(
                 ModelSpec(
                     meta_path.stem, meta["label"], "builtin", (int(meta["scale"]),), meta["good_for"],
-                    meta.get("licence", "MIT"), "srdemo's own weights (see its model card)", path=weights,
+                    meta.get("licence", "MIT"), text("model_builtin_source"), path=weights,
                     for_compressed=bool(meta.get("for_compressed", False)),
                 )
             )
@@ -140,16 +140,16 @@ def _weights_stem(name: str) -> str:
 def file_spec(path: Path) -> ModelSpec:
     """A weights file on this machine; its scale is known only once loaded (0 until then)."""
     return ModelSpec(
-        f"local:{path.name}", f"{path.name} (local file)", "file", (0,), "Your own weights file.",
-        "as the file's author states", str(path), path=path, slug=_weights_stem(path.name),
+        f"local:{path.name}", text("model_file_label", file=path.name), "file", (0,), text("model_file_good_for"),
+        text("model_file_licence"), str(path), path=path, slug=_weights_stem(path.name),
     )
 
 
 def hub_spec(ref: hub.HubFile) -> ModelSpec:
     """Any Hub repo and file a user names."""
     return ModelSpec(
-        f"hub:{ref}", f"{ref} (Hub)", "hub", (0,), "A model you chose on the Hub.",
-        "as its model card states", ref.url, hub_file=ref, slug=_weights_stem(ref.filename.rsplit("/", 1)[-1]),
+        f"hub:{ref}", text("model_hub_label", ref=ref), "hub", (0,), text("model_hub_good_for"),
+        text("model_hub_licence"), ref.url, hub_file=ref, slug=_weights_stem(ref.filename.rsplit("/", 1)[-1]),
     )
 
 
@@ -157,8 +157,8 @@ def run_spec(weights: Path) -> ModelSpec:
     """A model trained in the app: ``<run>/model/model.safetensors``, named after its run."""
     run = weights.parent.parent.name
     return ModelSpec(
-        f"run:{run}", f"Your model {run} (trained here)", "run", (0,), "Your own photos.", "yours",
-        "trained in this app", path=weights, slug=run,
+        f"run:{run}", text("model_run_label", run=run), "run", (0,), text("model_run_good_for"), text("model_run_licence"),
+        text("model_run_source"), path=weights, slug=run,
     )
 
 

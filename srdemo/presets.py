@@ -75,15 +75,15 @@ PRESETS = {
 def custom_preset(longest_side: int | None = None, exact: tuple[int, int] | None = None, square: bool = False,
                   fmt: str = "png") -> Preset:
     if not longest_side and not exact:
-        raise SrdemoError("A custom size needs a longest side or an exact width and height.")
-    return Preset("custom", "Custom", longest_side=longest_side, exact=exact, square=square, format=fmt)
+        raise SrdemoError(text("err_custom_size"))
+    return Preset("custom", text("preset_custom_label"), longest_side=longest_side, exact=exact, square=square, format=fmt)
 
 
 def get_preset(preset_id: str) -> Preset:
     try:
         return PRESETS[preset_id]
     except KeyError:
-        raise SrdemoError(f"Unknown preset '{preset_id}'. Choose one of: {', '.join(PRESETS)}.") from None
+        raise SrdemoError(text("err_unknown_preset", preset_id=preset_id, choices=", ".join(PRESETS))) from None
 
 
 def _product_mask(pic: Picture) -> np.ndarray:

@@ -22,6 +22,7 @@ from .errors import SrdemoError
 from .examples import training_example_set
 from .jobs import JOBS, Job
 from .training import TrainConfig, train
+from .wording import text
 
 LENGTHS = {"quick": 200, "standard": 2000, "long": 10000}
 MIN_IMAGES = 8
@@ -59,7 +60,7 @@ def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSe
         data = training_example_set(workspace.shared_dir("examples"))
     else:
         if not files:
-            raise SrdemoError("Upload your product photos (several files or one zip), or use the example set.")
+            raise SrdemoError(text("err_train_no_photos"))
         data.mkdir(parents=True)
         for f in files:
             shutil.copy(f, data / Path(f).name)
@@ -67,8 +68,8 @@ def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSe
     if len(found.pictures) < MIN_IMAGES:
         detail = "\n" + found.report() if found.skipped else ""
         raise SrdemoError(
-            f"{len(found.pictures)} usable image(s); at least {MIN_IMAGES} are needed, each at least "
-            f"{settings.patch} px on both sides (a few hundred is better).{detail}"
+            text("err_train_too_few_images", count=len(found.pictures), min_images=MIN_IMAGES, patch=settings.patch,
+                 detail=detail)
         )
     config = TrainConfig(
         data=(str(data),), out=str(run / "model"), scale=settings.scale, steps=LENGTHS[settings.length],
@@ -85,9 +86,9 @@ def _check_free(owner: str) -> None:
     """One training job at a time per app: it shares the device with everyone's upscaling."""
     mine = JOBS.latest(owner, "training")
     if mine is not None and mine.running:
-        raise SrdemoError("You already have a training running. Stop it first, or wait for it to finish.")
+        raise SrdemoError(text("err_training_running_yours"))
     if JOBS.any_running("training"):
-        raise SrdemoError("Someone else's training is running on this app (one at a time). Please try again later.")
+        raise SrdemoError(text("err_training_running_other"))
 
 
 def _yield_to_interactive_work() -> None:
@@ -107,7 +108,7 @@ def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
         _yield_to_interactive_work()
 
         def on_progress(p):
-            job.done, job.message = p.step, f"step {p.step}/{p.steps}, loss {p.loss:.4f}"
+            job.done, job.message = p.step, text("training_progress", step=p.step, steps=p.steps, loss=p.loss)
             job.result = p.history
 
         train(config, progress=on_progress, should_stop=job.should_stop)
@@ -121,7 +122,7 @@ def resume(owner: str) -> Job:
     _check_free(owner)
     run = latest_run(owner)
     if run is None:
-        raise SrdemoError("There is no run to resume.")
+        raise SrdemoError(text("err_no_run_to_resume"))
     cfg = json.loads((run / "run.json").read_text())["config"]
     if cfg.get("init"):  # the tab never widens a base; runs saved before 2026-11 recorded a width anyway
         cfg["channels"] = None
@@ -138,7 +139,7 @@ def model_folder(run_dir: Path) -> Path:
     for folder in (run_dir, run_dir / "model"):
         if (folder / "model.safetensors").is_file():
             return folder
-    raise SrdemoError("There is no trained model there yet: train one first (or let the current run finish or stop).")
+    raise SrdemoError(text("err_no_trained_model"))
 
 
 def publish(run_dir: Path, repo_id: str, caller: Caller, private: bool = True) -> str:

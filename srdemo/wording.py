@@ -180,6 +180,69 @@ EN: dict[str, str] = {
     "err_weights_unknown_arch": "'{name}' is not an architecture spandrel recognises, so srdemo cannot run it.",
     "err_weights_load_failed": "'{name}' could not be loaded as a model ({error_type}: {detail}).",
     "err_weights_not_upscaler": "'{name}' is not an image upscaling model.",
+    # ---- jobs
+    "job_starting": "Starting",
+    "err_no_identity": "Your session has no identity yet; reload the page.",
+    "err_job_running": "You already have a {kind} running. Wait for it or cancel it first.",
+    "err_unexpected": "Unexpected error ({error_type}); the details are in the server log.",
+    # ---- runs
+    "err_train_no_photos": "Upload your product photos (several files or one zip), or use the example set.",
+    "err_train_too_few_images": (
+        "{count} usable image(s); at least {min_images} are needed, each at least {patch} px on both sides "
+        "(a few hundred is better).{detail}"
+    ),
+    "err_training_running_yours": "You already have a training running. Stop it first, or wait for it to finish.",
+    "err_training_running_other": "Someone else's training is running on this app (one at a time). Please try again later.",
+    "training_progress": "step {step}/{steps}, loss {loss:.4f}",
+    "err_no_run_to_resume": "There is no run to resume.",
+    "err_no_trained_model": "There is no trained model there yet: train one first (or let the current run finish or stop).",
+    # ---- presets
+    "preset_custom_label": "Custom",
+    "err_custom_size": "A custom size needs a longest side or an exact width and height.",
+    "err_unknown_preset": "Unknown preset '{preset_id}'. Choose one of: {choices}.",
+    # ---- batch
+    "err_size": "'{size}' is not a size. Write a longest side (1600) or width x height (1200x900).",
+    "batch_cancelled_before": "the batch was cancelled before this file",
+    "batch_cancelled_during": "the batch was cancelled during this file",
+    # ---- evaluation
+    "err_eval_no_images": "No images found in {folder}.",
+    "err_eval_no_lr": "No LR image {lr_path} for {name}.",
+    # ---- degradations
+    "err_unknown_degradation": "Unknown degradation '{name}'. Choose one of {choices}, or join several with '+'.",
+    # ---- models: what srdemo says about models it did not describe itself
+    "model_builtin_source": "srdemo's own weights (see its model card)",
+    "model_file_label": "{file} (local file)",
+    "model_file_good_for": "Your own weights file.",
+    "model_file_licence": "as the file's author states",
+    "model_hub_label": "{ref} (Hub)",
+    "model_hub_good_for": "A model you chose on the Hub.",
+    "model_hub_licence": "as its model card states",
+    "model_run_label": "Your model {run} (trained here)",
+    "model_run_good_for": "Your own photos.",
+    "model_run_licence": "yours",
+    "model_run_source": "trained in this app",
+    # ---- training
+    "err_precision": "Precision must be 'auto', 'bf16' or 'fp32'.",
+    "err_loss": "The loss must be one of: {choices}.",
+    "err_patch_multiple": "The patch size ({patch}) must be a multiple of the scale ({scale}).",
+    "err_steps_batch": "Steps and batch size must be at least 1.",
+    "err_checkpoint_other_run": "{folder} holds a different run; choose a new output folder or the same settings.",
+    "err_init_resampler": "'{init}' is a classic resampler; choose a neural model to fine-tune.",
+    "err_init_fixed_architecture": (
+        "'{init}' is a x{scale} {architecture} model; only SPAN models can change scale or width when fine-tuned "
+        "(keep --scale {scale}, leave out --channels)."
+    ),
+    "err_scratch_architecture": "From scratch srdemo trains 'span'; to train '{arch}', give --init weights.",
+    "err_batch_world": "The batch ({batch}) must divide evenly across {world} processes.",
+    "warn_bf16_emulated": (
+        "This CPU has no native bfloat16 (AVX512-BF16 or AMX), so bf16 training is emulated and runs about "
+        "ten times slower than float32 here: use --precision fp32."
+    ),
+    "err_no_training_images": "No usable training images were found.{detail}",
+    "err_too_few_training_images": (
+        "Only {train} training image(s) left after holding out {val} for validation; "
+        "at least {need} are needed (a few hundred is better)."
+    ),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN}

@@ -17,6 +17,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from ..errors import SrdemoError
+from ..wording import text
 from .config import History, TrainConfig
 
 CHECKPOINT = "checkpoint.safetensors"
@@ -99,7 +100,7 @@ def load_state(
     """
     meta = read_metadata(path)
     if meta["config"] != config.run_key():
-        raise SrdemoError(f"{path.parent} holds a different run; choose a new output folder or the same settings.")
+        raise SrdemoError(text("err_checkpoint_other_run", folder=path.parent))
     tensors = load_file(str(path))
     net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
     if ema is not None:

@@ -15,6 +15,7 @@ import torch
 from .. import metrics
 from ..degradations import degradation
 from ..errors import SrdemoError
+from ..wording import text
 
 
 def luma_mse(diff: torch.Tensor) -> torch.Tensor:
@@ -73,14 +74,14 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.precision not in ("auto", "bf16", "fp32"):
-            raise SrdemoError("Precision must be 'auto', 'bf16' or 'fp32'.")
+            raise SrdemoError(text("err_precision"))
         degradation(self.degrade)  # a plain message for an unknown name
         if self.loss not in LOSSES:
-            raise SrdemoError(f"The loss must be one of: {', '.join(LOSSES)}.")
+            raise SrdemoError(text("err_loss", choices=", ".join(LOSSES)))
         if self.patch % self.scale:
-            raise SrdemoError(f"The patch size ({self.patch}) must be a multiple of the scale ({self.scale}).")
+            raise SrdemoError(text("err_patch_multiple", patch=self.patch, scale=self.scale))
         if self.steps < 1 or self.batch < 1:
-            raise SrdemoError("Steps and batch size must be at least 1.")
+            raise SrdemoError(text("err_steps_batch"))
 
     def to_json(self) -> dict:
         """Every field, in field order, with the tuples as lists (what ``json.dumps`` writes anyway)."""

@@ -23,6 +23,7 @@ from ..degradations import matlab_imresize
 from ..devices import DEVICE_LOCK, pick_device
 from ..errors import SrdemoError
 from ..models import load as load_model
+from ..wording import text
 from .checkpoints import BEST, CHECKPOINT, atomic_save, load_state, save_state
 from .config import LOSSES, History, TrainConfig
 from .export import export
@@ -40,12 +41,12 @@ def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
         base = load_model(config.init)
         base_name = config.init if base.spec.kind == "file" else base.spec.id
         if base.descriptor is None:
-            raise SrdemoError(f"'{config.init}' is a classic resampler; choose a neural model to fine-tune.")
+            raise SrdemoError(text("err_init_resampler", init=config.init))
         is_span = base.descriptor.architecture.id == "SPAN"
         if not is_span and (base.scale != config.scale or config.channels is not None):
             raise SrdemoError(
-                f"'{config.init}' is a x{base.scale} {base.descriptor.architecture.name} model; only SPAN models "
-                f"can change scale or width when fine-tuned (keep --scale {base.scale}, leave out --channels)."
+                text("err_init_fixed_architecture", init=config.init, scale=base.scale,
+                     architecture=base.descriptor.architecture.name)
             )
         # A private copy: the loaded model stays untouched for users of the Upscale tab.
         state = {k: v.clone() for k, v in base.descriptor.model.state_dict().items()}
@@ -55,7 +56,7 @@ def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
             state = span.widened(state, config.channels)
         return spandrel.ModelLoader().load_from_state_dict(state).model, base_name
     if config.arch != "span":
-        raise SrdemoError(f"From scratch srdemo trains 'span'; to train '{config.arch}', give --init weights.")
+        raise SrdemoError(text("err_scratch_architecture", arch=config.arch))
     return span.new_span(config.channels or 28, config.scale), None
 
 
@@ -161,7 +162,7 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     rank, world = _distributed()
     if config.batch % world:
-        raise SrdemoError(f"The batch ({config.batch}) must divide evenly across {world} processes.")
+        raise SrdemoError(text("err_batch_world", batch=config.batch, world=world))
     torch.use_deterministic_algorithms(True, warn_only=True)
     device = pick_device(config.device)
     data = load_data(config)
@@ -205,11 +206,7 @@ def train(
 
     bf16 = config.precision == "bf16" or (config.precision == "auto" and device.type == "cuda")
     if bf16 and device.type == "cpu" and not cpu_has_native_bf16():
-        warnings.warn(
-            "This CPU has no native bfloat16 (AVX512-BF16 or AMX), so bf16 training is emulated and runs about "
-            "ten times slower than float32 here: use --precision fp32.",
-            stacklevel=2,
-        )
+        warnings.warn(text("warn_bf16_emulated"), stacklevel=2)
     start, first_step = time.perf_counter(), step
     local = config.batch // world
     while step < config.steps:

@@ -17,6 +17,7 @@ import torch
 from ..datasets import collect
 from ..degradations import degradation
 from ..errors import SrdemoError
+from ..wording import text
 from .config import TrainConfig
 
 
@@ -30,7 +31,7 @@ class Data:
 def load_data(config: TrainConfig) -> Data:
     found = collect([Path(p) for p in config.data], min_side=config.patch)
     if not found.pictures:
-        raise SrdemoError("No usable training images were found." + ("\n" + found.report() if found.skipped else ""))
+        raise SrdemoError(text("err_no_training_images", detail="\n" + found.report() if found.skipped else ""))
     names = [n for n, _ in found.pictures]
     if config.val_files:
         val_names = set(config.val_files)
@@ -44,10 +45,7 @@ def load_data(config: TrainConfig) -> Data:
     val = [(n, to_uint8_rgb(p)) for n, p in found.pictures if n in val_names]
     need = 2
     if len(train) < need:
-        raise SrdemoError(
-            f"Only {len(train)} training image(s) left after holding out {len(val)} for validation; "
-            f"at least {need} are needed (a few hundred is better)."
-        )
+        raise SrdemoError(text("err_too_few_training_images", train=len(train), val=len(val), need=need))
     return Data(train, val, found.skipped)
 
 
