@@ -20,6 +20,7 @@ from .evaluation import evaluate_folder, format_table
 from .metadata import MetadataPolicy
 from .request import UpscaleRequest, upscale
 from .speed import measure_speed, recorded_speed
+from .wording import text
 
 
 def _progress_printer(name: str):
@@ -46,7 +47,7 @@ def _request(args: argparse.Namespace, **overrides) -> UpscaleRequest:
 
 def cmd_upscale(args: argparse.Namespace) -> int:
     if args.reference and len(args.inputs) > 1:
-        raise SrdemoError("--reference scores one photo: give one input with it.")
+        raise SrdemoError(text("cli_reference_one_input"))
     request = _request(args)
     models.resolve(request.model or models.default_model(args.scale).id, request.caller)  # a bad model fails once, up front
     out_dir = Path(args.out)
@@ -88,23 +89,24 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     for spec in models.catalogue():
-        scale = f"x{spec.native_scale}" if spec.native_scale > 1 else ("any" if spec.kind == "resampler" else "?")
+        scale = f"x{spec.native_scale}" if spec.native_scale > 1 else (text("cli_model_scale_any") if spec.kind == "resampler" else "?")
         speed = ""
         if spec.is_neural and models.availability(spec) == "ready" and args.speed:
             model = models.load(spec)
-            speed = f"  {recorded_speed(model) or measure_speed(model):.2f} output MP/s on this {pick_device().type}"
-        print(f"{spec.id:<22} {scale:<4} {models.availability(spec):<15} {spec.label}{speed}")
-        print(f"{'':<22} good for: {spec.good_for}  licence: {spec.licence}")
-        print(f"{'':<22} source: {spec.source}")
+            speed = "  " + text("cli_model_speed", speed=recorded_speed(model) or measure_speed(model), device=pick_device().type)
+        ready = text("cli_model_ready") if models.availability(spec) == "ready" else text("cli_model_needs_download")
+        print(f"{spec.id:<22} {scale:<4} {ready:<15} {spec.label}{speed}")
+        print(f"{'':<22} {text('cli_model_good_for', good_for=spec.good_for, licence=spec.licence)}")
+        print(f"{'':<22} {text('cli_model_source', source=spec.source)}")
         if spec.notes:
-            print(f"{'':<22} note: {spec.notes}")
+            print(f"{'':<22} {text('cli_model_note', note=spec.notes)}")
     return 0
 
 
 def cmd_download(args: argparse.Namespace) -> int:
     spec = models.resolve(args.model)
     if spec.kind != "hub" or spec.hub_file is None:
-        print(f"{spec.id} needs no download.")
+        print(text("cli_needs_no_download", model_id=spec.id))
         return 0
     path = hub.download(spec.hub_file)
     print(path)
@@ -131,8 +133,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     tty = sys.stderr.isatty()
 
     def show(p) -> None:
-        val = f"  val {p.history.val[-1][1]:.2f} dB" if p.history.val else ""
-        line = f"step {p.step}/{p.steps}  loss {p.loss:.4f}{val}  eta {p.eta_seconds / 60:.1f} min"
+        val = "  " + text("cli_train_val", psnr=p.history.val[-1][1]) if p.history.val else ""
+        line = text("cli_train_progress", step=p.step, steps=p.steps, loss=p.loss, val=val, eta_minutes=p.eta_seconds / 60)
         if tty:
             print(f"\r{line}   ", end="", file=sys.stderr, flush=True)
         elif p.step % max(1, args.val_every // 5 or 1) == 0 or p.step == p.steps:
@@ -152,7 +154,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     result = run_batch([Path(p) for p in args.inputs], Path(args.out), _request(args), progress=show)
     print(result.zip_path)
     done = sum(r["status"] == "ok" for r in result.rows)
-    print(f"{done} done, {result.failed} failed, {len(result.rows) - done - result.failed} skipped (see report.csv)")
+    print(text("cli_batch_summary", done=done, failed=result.failed, skipped=len(result.rows) - done - result.failed))
     return 0 if result.failed == 0 else 2
 
 
@@ -163,100 +165,99 @@ def cmd_render(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for i, img in enumerate(render_set(args.count, args.size, args.seed)):
         img.save(out / f"product_{args.seed}_{i:04d}.png")
-    print(f"{args.count} images in {out}")
+    print(text("cli_render_done", count=args.count, folder=out))
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="srdemo", description="Super-resolution for product photos.")
+    parser = argparse.ArgumentParser(prog="srdemo", description=text("cli_description"))
     sub = parser.add_subparsers(dest="command", required=True)
 
     # What every upscale takes, whichever command runs it: the fields of UpscaleRequest.
     job = argparse.ArgumentParser(add_help=False)
     job.add_argument("--scale", type=float, default=4)
-    job.add_argument("--preset", default=None, help="marketplace preset: amazon-main, shopify, web-1600, custom")
-    job.add_argument("--size", default=None, help="custom: longest side (1600) or exact WxH (1200x900)")
-    job.add_argument("--square", action="store_true", help="custom: pad to a square")
-    job.add_argument("--format", default=None, choices=list(images.FORMATS), help="default: the preset's, else png")
-    job.add_argument("--quality", type=int, default=92, help="JPEG/WebP quality, 1-100")
-    job.add_argument("--keep-metadata", action="store_true", help="keep GPS, serial numbers, owner names, XMP/IPTC")
-    job.add_argument("--mark-ai", action="store_true", help="mark outputs as AI-processed (IPTC + EXIF Software)")
-    job.add_argument("--no-check", action="store_true", help="skip the round-trip self-check")
-    job.add_argument("--tile", type=int, default=0, help="tile size in input pixels (default: SRDEMO_TILE)")
-    job.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
-    model_help = "catalogue id, weights file, or owner/repo:file (default: the built-in model for --scale)"
+    job.add_argument("--preset", default=None, help=text("cli_help_preset"))
+    job.add_argument("--size", default=None, help=text("cli_help_size"))
+    job.add_argument("--square", action="store_true", help=text("cli_help_square"))
+    job.add_argument("--format", default=None, choices=list(images.FORMATS), help=text("cli_help_format"))
+    job.add_argument("--quality", type=int, default=92, help=text("cli_help_quality"))
+    job.add_argument("--keep-metadata", action="store_true", help=text("cli_help_keep_metadata"))
+    job.add_argument("--mark-ai", action="store_true", help=text("cli_help_mark_ai"))
+    job.add_argument("--no-check", action="store_true", help=text("cli_help_no_check"))
+    job.add_argument("--tile", type=int, default=0, help=text("cli_help_tile"))
+    job.add_argument("--device", default=None, help=text("cli_help_device"))
+    model_help = text("cli_help_model")
 
-    up = sub.add_parser("upscale", parents=[job], help="upscale image files")
+    up = sub.add_parser("upscale", parents=[job], help=text("cli_help_upscale"))
     up.add_argument("inputs", nargs="+")
     up.add_argument("--model", default=None, help=model_help)
-    up.add_argument("--reference", default=None, help="the sharp original at the output size, to score against")
+    up.add_argument("--reference", default=None, help=text("cli_help_reference"))
     up.add_argument("--out", default="out")
     up.set_defaults(func=cmd_upscale)
 
-    ab = sub.add_parser("compare", parents=[job], help="two models on one photo, with one sentence on the difference")
+    ab = sub.add_parser("compare", parents=[job], help=text("cli_help_compare"))
     ab.add_argument("model_a")
     ab.add_argument("model_b")
     ab.add_argument("photo")
-    ab.add_argument("--reference", default=None, help="the sharp original at the output size, to score both against")
+    ab.add_argument("--reference", default=None, help=text("cli_help_reference_both"))
     ab.add_argument("--out", default="out")
     ab.set_defaults(func=cmd_compare)
 
-    bt = sub.add_parser("batch", parents=[job], help="upscale a folder or zip of photos into a zip with report.csv")
-    bt.add_argument("inputs", nargs="+", help="folders, zips or image files")
+    bt = sub.add_parser("batch", parents=[job], help=text("cli_help_batch"))
+    bt.add_argument("inputs", nargs="+", help=text("cli_help_batch_inputs"))
     bt.add_argument("--model", default=None, help=model_help)
     bt.add_argument("--out", required=True)
     bt.set_defaults(func=cmd_batch, quality=90)
 
-    pb = sub.add_parser("publish", help="publish a trained model to the Hugging Face Hub (your token: HF_TOKEN or `hf auth login`)")
-    pb.add_argument("run_dir", help="a training output folder (srdemo train --out), or a run folder of the app")
-    pb.add_argument("--repo", required=True, help="you/your-model")
-    pb.add_argument("--public", action="store_true", help="make the repo public (default: private)")
+    pb = sub.add_parser("publish", help=text("cli_help_publish"))
+    pb.add_argument("run_dir", help=text("cli_help_run_dir"))
+    pb.add_argument("--repo", required=True, help=text("cli_help_repo"))
+    pb.add_argument("--public", action="store_true", help=text("cli_help_public"))
     pb.set_defaults(func=cmd_publish)
 
-    ls = sub.add_parser("models", help="list the model catalogue")
-    ls.add_argument("--speed", action="store_true", help="show measured speed on this device")
+    ls = sub.add_parser("models", help=text("cli_help_models"))
+    ls.add_argument("--speed", action="store_true", help=text("cli_help_speed"))
     ls.set_defaults(func=cmd_models)
 
-    dl = sub.add_parser("download", help="fill the Hugging Face cache with a Hub model")
+    dl = sub.add_parser("download", help=text("cli_help_download"))
     dl.add_argument("model")
     dl.set_defaults(func=cmd_download)
 
-    ev = sub.add_parser("eval", help="PSNR/SSIM table on a folder of sharp images")
+    ev = sub.add_parser("eval", help=text("cli_help_eval"))
     ev.add_argument("--model", required=True)
     ev.add_argument("--scale", type=int, required=True)
     ev.add_argument("--hr", required=True)
-    ev.add_argument("--lr", default=None, help="folder of LR images with the same names (default: MATLAB bicubic)")
+    ev.add_argument("--lr", default=None, help=text("cli_help_lr_folder"))
     ev.set_defaults(func=cmd_eval)
 
-    tr = sub.add_parser("train", help="train or fine-tune a model (resumes if --out holds a checkpoint)")
-    tr.add_argument("--data", nargs="+", required=True, help="folders or zips of sharp images")
+    tr = sub.add_parser("train", help=text("cli_help_train"))
+    tr.add_argument("--data", nargs="+", required=True, help=text("cli_help_data"))
     tr.add_argument("--scale", type=int, default=4)
     tr.add_argument("--steps", type=int, default=1000)
     tr.add_argument("--out", required=True)
-    tr.add_argument("--init", default=None, help="model to fine-tune (default: train from scratch)")
+    tr.add_argument("--init", default=None, help=text("cli_help_init"))
     tr.add_argument("--arch", default="span")
     tr.add_argument("--channels", type=int, default=None,
-                    help="SPAN width: 28 from scratch; with --init, widen the base SPAN (it starts computing the same)")
+                    help=text("cli_help_channels"))
     tr.add_argument("--degrade", default="bicubic",
-                    help="bicubic, product or compressed; join with + for a mixture (bicubic+product+compressed)")
+                    help=text("cli_help_degrade"))
     tr.add_argument("--batch", type=int, default=16)
-    tr.add_argument("--patch", type=int, default=128, help="HR patch side in pixels")
+    tr.add_argument("--patch", type=int, default=128, help=text("cli_help_patch"))
     tr.add_argument("--lr", type=float, default=5e-4)
     tr.add_argument("--loss", default="l1",
-                    help="pixel loss: l1, charbonnier, mse or luma-mse (the MSEs suit a short final stage; "
-                         "luma-mse weights brightness detail over colour, which suits JPEG inputs)")
+                    help=text("cli_help_loss"))
     tr.add_argument("--ema", type=float, default=0.999)
     tr.add_argument("--val-every", type=int, default=250)
     tr.add_argument("--val-count", type=int, default=10)
-    tr.add_argument("--val-list", default=None, help="file listing held-out image names (relative paths)")
+    tr.add_argument("--val-list", default=None, help=text("cli_help_val_list"))
     tr.add_argument("--checkpoint-every", type=int, default=100)
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--device", default=None)
     tr.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
-                    help="bf16 autocast: auto = on CUDA only; bf16 also on CPUs with native bf16 (faster)")
+                    help=text("cli_help_precision"))
     tr.set_defaults(func=cmd_train)
 
-    rd = sub.add_parser("render", help="render synthetic product photos (for training or trying the app)")
+    rd = sub.add_parser("render", help=text("cli_help_render"))
     rd.add_argument("--count", type=int, default=40)
     rd.add_argument("--size", type=int, default=384)
     rd.add_argument("--seed", type=int, default=0)
@@ -273,5 +274,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"srdemo: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("srdemo: interrupted", file=sys.stderr)
+        print(f"srdemo: {text('cli_interrupted')}", file=sys.stderr)
         return 130
