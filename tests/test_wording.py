@@ -1,5 +1,6 @@
 """The words: every key the package uses exists, languages agree on parameters, sentences say the limits."""
 
+import ast
 import math
 import re
 from pathlib import Path
@@ -17,6 +18,14 @@ def test_every_key_the_package_looks_up_exists():
     assert used, "the scan found no lookups"
     assert used <= set(wording.EN), sorted(used - set(wording.EN))
 
+
+def test_no_key_is_written_twice():
+    """A dict literal keeps the last of two equal keys silently; the first sentence would be lost."""
+    tree = ast.parse((PACKAGE / "wording.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            assert len(keys) == len(set(keys)), sorted(k for k in set(keys) if keys.count(k) > 1)
 
 def test_every_language_names_the_same_parameters_as_english():
     for lang, table in wording.MESSAGES.items():
@@ -41,3 +50,58 @@ def test_gain_sentence_states_the_limits_of_the_self_check():
 def test_no_sentence_when_a_flat_photo_is_rebuilt_exactly():
     assert wording.gain_sentence("self-check", 66.5, math.inf, 2) is None
     assert wording.gain_sentence("self-check", math.inf, math.inf, 2) is None
+
+
+# Where the tabs put words on the page: these keywords of any call, and the first argument of these gr.* calls.
+UI_TEXT_KEYWORDS = {"label", "placeholder", "info", "title"}
+UI_TEXT_FIRST_ARGUMENT = {"Markdown", "Error", "Info", "Warning", "Button", "Tab", "Accordion", "LoginButton"}
+
+
+def _is_literal_text(node: ast.expr) -> bool:
+    """A string constant or f-string, alone or joined with '+' (``"Presets: " + ...``)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return _is_literal_text(node.left) or _is_literal_text(node.right)
+    return False
+
+
+def literal_ui_text(source: str) -> list[int]:
+    """Lines where UI code writes words itself instead of looking them up with ``text(...)``."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "text":
+            continue  # the parameters of a lookup are not words on the page
+        shown = [kw.value for kw in node.keywords if kw.arg in UI_TEXT_KEYWORDS]
+        on_gradio = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "gr"
+        if on_gradio and func.attr in UI_TEXT_FIRST_ARGUMENT and node.args:
+            shown.append(node.args[0])
+        lines += [value.lineno for value in shown if _is_literal_text(value)]
+    return sorted(lines)
+
+
+def test_the_scan_for_literal_ui_text_finds_constants_and_f_strings():
+    source = "\n".join([
+        'gr.Markdown("Hello")',
+        'gr.Textbox(label=f"Scale x{s}")',
+        'gr.Error("Presets: " + names)',
+        'gr.Textbox(placeholder="e.g. owner/name")',
+        'gr.Markdown(text("ui_page_intro"))',
+        'gr.Textbox(label=text("ui_common_status"), elem_id="status")',
+        'gr.Error(str(exc))',
+        'gr.Markdown(ZERO_GPU_TEXT)',
+        'text("ui_batch_preset_source", label="not a page label")',
+    ])
+    assert literal_ui_text(source) == [1, 2, 3, 4]
+
+
+def test_the_tabs_look_up_every_label_and_message():
+    found = []
+    for path in sorted((PACKAGE / "ui").glob("*.py")):
+        found += [f"{path.name}:{line}" for line in literal_ui_text(path.read_text())]
+    assert not found, "UI text written in place; add a key to srdemo/wording.py and use text(): " + ", ".join(found)

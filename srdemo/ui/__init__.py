@@ -15,17 +15,15 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is i
 import gradio as gr  # noqa: E402
 
 from ..settings import get_settings  # noqa: E402
+from ..wording import text  # noqa: E402
 from . import batch, compare, training, upscale  # noqa: E402
 from .common import on_load_key  # noqa: E402
 
 
 def build_demo() -> gr.Blocks:
     settings = get_settings()
-    with gr.Blocks(title="srdemo - sharper product photos", analytics_enabled=False) as demo:
-        gr.Markdown(
-            "# srdemo - sharper product photos\n"
-            "Drop in a small or soft product shot, choose how much bigger and which model, and compare."
-        )
+    with gr.Blocks(title=text("ui_page_title"), analytics_enabled=False) as demo:
+        gr.Markdown(text("ui_page_intro"))
         # Owner key for background jobs: kept in the browser, so a reload finds its batch or training again.
         browser_key = gr.BrowserState("", storage_key="srdemo-owner")
         demo.load(on_load_key, [browser_key], [browser_key], api_name="owner_key")
@@ -34,8 +32,8 @@ def build_demo() -> gr.Blocks:
         training.build(demo, browser_key)
         compare.build(browser_key)
         gr.Markdown(
-            f"Limits: {settings.max_input_pixels / 1e6:.0f} MP in, {settings.max_output_pixels / 1e6:.0f} MP out, "
-            f"{settings.max_file_bytes / 1e6:.0f} MB per file. Scores are PSNR/SSIM on luma (the published SR protocol)."
+            text("ui_page_limits", input_mp=settings.max_input_pixels / 1e6, output_mp=settings.max_output_pixels / 1e6,
+                 file_mb=settings.max_file_bytes / 1e6)
         )
     demo.queue(max_size=32, default_concurrency_limit=2)
     return demo

@@ -17,6 +17,7 @@ from ..jobs import JOBS
 from ..metadata import MetadataPolicy
 from ..presets import PRESETS
 from ..request import UpscaleRequest
+from ..wording import text
 from .common import caller_of, model_choices, owner_of, path_of, served
 
 
@@ -30,10 +31,11 @@ def last_finished(owner: str) -> tuple[Path, list[dict]] | None:
     return None
 
 
-def _finished_text(state: str, rows: list[dict]) -> str:
+def _counts(rows: list[dict]) -> dict[str, int]:
+    """How many files of a finished batch were done and how many failed, for its status line."""
     done = sum(r.get("status") == "ok" for r in rows)
     failed = sum(r.get("status") in ("failed", "cancelled") for r in rows)
-    return f"{state}: {done} image(s) done, {failed} failed. Download the zip below."
+    return {"done": done, "failed": failed}
 
 
 def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality, keep_meta, mark_ai, key,
@@ -42,7 +44,7 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
     owner = caller.owner
     paths = [p for p in (path_of(f) for f in (files or [])) if p]
     if not paths:
-        raise gr.Error("Please upload images or a zip first.")
+        raise gr.Error(text("ui_batch_upload_first"))
     try:
         job_request = UpscaleRequest(
             model=model_id, scale=float(scale),
@@ -83,57 +85,57 @@ def on_batch_status(key, request: gr.Request):
     if job is None:
         earlier = last_finished(owner)
         if earlier is None:
-            return "No batch yet.", [], None
+            return text("ui_batch_none"), [], None
         zip_path, rows = earlier
-        return _finished_text("Finished earlier", rows), [[r.get(f, "") for f in REPORT_FIELDS] for r in rows], served(zip_path)
+        return text("ui_batch_finished_earlier", **_counts(rows)), [[r.get(f, "") for f in REPORT_FIELDS] for r in rows], served(zip_path)
     if job.running:
-        return f"Running: {job.done} file(s) done, last: {job.message}", [], None
+        return text("ui_batch_running", done=job.done, last=job.message), [], None
     if job.status == "failed":
-        return f"Failed: {job.error}", [], None
+        return text("ui_common_failed", error=job.error), [], None
     result = job.result
     rows = result.rows if result else []
-    text = _finished_text("Cancelled" if job.status == "cancelled" else "Finished", rows)
-    return text, [[r.get(f, "") for f in REPORT_FIELDS] for r in rows], served(result.zip_path) if result else None
+    line = text("ui_batch_cancelled", **_counts(rows)) if job.status == "cancelled" else text("ui_batch_finished", **_counts(rows))
+    return line, [[r.get(f, "") for f in REPORT_FIELDS] for r in rows], served(result.zip_path) if result else None
 
 
 def on_batch_cancel(key, request: gr.Request):
     cancelled = JOBS.cancel(owner_of(key, request), "batch")
-    return "Cancelling after the current file..." if cancelled else "No batch is running."
+    return text("ui_batch_cancelling") if cancelled else text("ui_batch_not_running")
 
 
 def build(demo: gr.Blocks, browser_key: gr.BrowserState) -> None:
     """The tab's components and events (called inside ``gr.Blocks``)."""
-    with gr.Tab("Batch"):
-        gr.Markdown(
-            "Upscale a whole delivery: several images or one zip (sub-folders are kept). "
-            "The result is a zip with the same folders and a `report.csv`. It keeps running if you close or reload the page."
-        )
+    with gr.Tab(text("ui_batch_tab")):
+        gr.Markdown(text("ui_batch_intro"))
         with gr.Row():
             with gr.Column():
-                files = gr.File(label="Images or a zip", file_count="multiple", elem_id="batch-files")
+                files = gr.File(label=text("ui_batch_files"), file_count="multiple", elem_id="batch-files")
                 preset = gr.Dropdown(
-                    [("No preset: just the scale below", "none")] + [(p.label, p.id) for p in PRESETS.values()]
-                    + [("Custom size", "custom")],
-                    value="none", label="Marketplace preset", elem_id="batch-preset",
+                    [(text("ui_batch_no_preset"), "none")] + [(p.label, p.id) for p in PRESETS.values()]
+                    + [(text("ui_batch_custom"), "custom")],
+                    value="none", label=text("ui_batch_preset"), elem_id="batch-preset",
                 )
                 with gr.Row():
-                    custom_size = gr.Textbox(label="Custom size: longest side (1600) or WxH (1200x900)", value="1600")
-                    custom_square = gr.Checkbox(label="Pad to a square on white", value=False)
-                model = gr.Dropdown(model_choices(), value=models.default_model().id, label="Model", elem_id="batch-model")
-                scale = gr.Slider(1, 8, value=4, step=0.5, label="Scale (when no preset)")
+                    custom_size = gr.Textbox(label=text("ui_batch_custom_size"), value="1600")
+                    custom_square = gr.Checkbox(label=text("ui_batch_square"), value=False)
+                model = gr.Dropdown(model_choices(), value=models.default_model().id, label=text("ui_common_model"), elem_id="batch-model")
+                scale = gr.Slider(1, 8, value=4, step=0.5, label=text("ui_batch_scale"))
                 with gr.Row():
-                    fmt = gr.Radio(["preset default", *images.FORMATS], value="preset default", label="Format")
-                    quality = gr.Slider(50, 100, value=90, step=1, label="JPEG/WebP quality")
-                keep_meta = gr.Checkbox(label="Keep private metadata (GPS, serial numbers, owner names, XMP/IPTC)", value=False)
-                mark_ai = gr.Checkbox(label="Mark as AI-processed (IPTC DigitalSourceType, EXIF Software)", value=False)
+                    fmt = gr.Radio([(text("ui_batch_preset_default"), "preset default"), *((f, f) for f in images.FORMATS)],
+                                   value="preset default", label=text("ui_batch_format"))
+                    quality = gr.Slider(50, 100, value=90, step=1, label=text("ui_common_quality"))
+                keep_meta = gr.Checkbox(label=text("ui_batch_keep_metadata"), value=False)
+                mark_ai = gr.Checkbox(label=text("ui_batch_mark_ai"), value=False)
                 with gr.Row():
-                    run = gr.Button("Run batch", variant="primary", elem_id="batch-run")
-                    stop = gr.Button("Cancel batch", elem_id="batch-cancel")
+                    run = gr.Button(text("ui_batch_run"), variant="primary", elem_id="batch-run")
+                    stop = gr.Button(text("ui_batch_cancel"), elem_id="batch-cancel")
             with gr.Column():
-                status = gr.Textbox(label="Status", interactive=False, elem_id="batch-status")
-                zip_file = gr.File(label="Results (zip)", elem_id="batch-zip")
-                report = gr.Dataframe(headers=REPORT_FIELDS, label="Report", elem_id="batch-report", wrap=True)
-        gr.Markdown("Presets: " + "; ".join(f"**{p.label}**, source: {p.source} (checked {p.checked})" for p in PRESETS.values()))
+                status = gr.Textbox(label=text("ui_common_status"), interactive=False, elem_id="batch-status")
+                zip_file = gr.File(label=text("ui_batch_zip"), elem_id="batch-zip")
+                report = gr.Dataframe(headers=REPORT_FIELDS, label=text("ui_batch_report"), elem_id="batch-report", wrap=True)
+        gr.Markdown(text("ui_batch_presets", presets="; ".join(
+            text("ui_batch_preset_source", label=p.label, source=p.source, checked=p.checked) for p in PRESETS.values()
+        )))
 
     outputs = [status, report, zip_file]
     run.click(

@@ -37,7 +37,7 @@ def model_choices(caller: Caller | None = None) -> list[tuple[str, str]]:
     out = []
     for spec in models.catalogue(caller or Caller.visitor("")):
         status = models.availability(spec)
-        out.append((spec.label + (" [needs download]" if status != "ready" else ""), spec.id))
+        out.append((text("ui_common_needs_download", label=spec.label) if status != "ready" else spec.label, spec.id))
     return out
 
 

@@ -11,6 +11,7 @@ from .. import images, models
 from ..compare import compare, zoom
 from ..errors import SrdemoError
 from ..request import UpscaleRequest, read_picture
+from ..wording import text
 from .common import caller_of, display, model_choices, upload_path
 
 
@@ -34,7 +35,7 @@ def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = No
 
 def on_zoom(state, evt: gr.SelectData):
     if not state:
-        raise gr.Error("Run the comparison first, then click the photo.")
+        raise gr.Error(text("ui_ab_zoom_first"))
     x, y = evt.index
     crops = [zoom(images.decode(Path(p)), x, y, tuple(state["in_size"])) for p in state["paths"]]
     return crops[0], crops[1]
@@ -43,25 +44,25 @@ def on_zoom(state, evt: gr.SelectData):
 def build(browser_key: gr.BrowserState) -> None:
     """The tab's components and events (called inside ``gr.Blocks``)."""
     choices = model_choices()
-    with gr.Tab("Compare A/B"):
-        gr.Markdown("Two models on the same photo. Click a spot on the photo to zoom both results there.")
+    with gr.Tab(text("ui_ab_tab")):
+        gr.Markdown(text("ui_ab_intro"))
         with gr.Row():
             with gr.Column():
-                upload = gr.File(label="Product photo", elem_id="ab-upload")
-                model_a = gr.Dropdown(choices, value="bicubic", label="Model A")
-                model_b = gr.Dropdown(choices, value=models.default_model().id, label="Model B")
-                scale = gr.Slider(1, 8, value=4, step=0.5, label="Scale")
-                run = gr.Button("Compare", variant="primary", elem_id="ab-run")
-                photo = gr.Image(label="Click to zoom", interactive=False, elem_id="ab-photo")
+                upload = gr.File(label=text("ui_ab_photo"), elem_id="ab-upload")
+                model_a = gr.Dropdown(choices, value="bicubic", label=text("ui_ab_model_a"))
+                model_b = gr.Dropdown(choices, value=models.default_model().id, label=text("ui_ab_model_b"))
+                scale = gr.Slider(1, 8, value=4, step=0.5, label=text("ui_common_scale"))
+                run = gr.Button(text("ui_ab_run"), variant="primary", elem_id="ab-run")
+                photo = gr.Image(label=text("ui_ab_click_to_zoom"), interactive=False, elem_id="ab-photo")
             with gr.Column():
-                slider = gr.ImageSlider(label="A (left) / B (right)", format="png", type="numpy", elem_id="ab-slider")
-                sentence = gr.Textbox(label="In one sentence", interactive=False, elem_id="ab-sentence")
+                slider = gr.ImageSlider(label=text("ui_ab_slider"), format="png", type="numpy", elem_id="ab-slider")
+                sentence = gr.Textbox(label=text("ui_ab_sentence"), interactive=False, elem_id="ab-sentence")
                 with gr.Row():
-                    fig_a = gr.Textbox(label="A", lines=6, interactive=False)
-                    fig_b = gr.Textbox(label="B", lines=6, interactive=False)
+                    fig_a = gr.Textbox(label=text("ui_ab_a"), lines=6, interactive=False)
+                    fig_b = gr.Textbox(label=text("ui_ab_b"), lines=6, interactive=False)
                 with gr.Row():
-                    zoom_a = gr.Image(label="A, zoomed", interactive=False, elem_id="zoom-a")
-                    zoom_b = gr.Image(label="B, zoomed", interactive=False, elem_id="zoom-b")
+                    zoom_a = gr.Image(label=text("ui_ab_zoom_a"), interactive=False, elem_id="zoom-a")
+                    zoom_b = gr.Image(label=text("ui_ab_zoom_b"), interactive=False, elem_id="zoom-b")
         state = gr.State(None)
 
     run.click(on_compare, [upload, model_a, model_b, scale, browser_key], [slider, fig_a, fig_b, sentence, state, photo],

@@ -15,30 +15,36 @@ from ..caller import Caller
 from ..errors import SrdemoError
 from ..jobs import JOBS
 from ..training import History
+from ..wording import text
 from .common import ON_SPACE, ZERO_GPU, caller_of, owner_of, path_of, served
 
-ZERO_GPU_TEXT = (
-    "Training is not offered on a ZeroGPU Space: its GPU is lent for seconds per request, and a training run "
-    "needs it for minutes to hours. Duplicate this Space on dedicated GPU hardware, or train with the command "
-    "line (`srdemo train`) and load the result here."
-)
+ZERO_GPU_TEXT = text("ui_train_zero_gpu")
 
 INPUT_KINDS = [
-    ("Clean (sharp originals)", "bicubic"),
-    ("Supplier photos (blur, noise, JPEG)", "product"),
-    ("Catalogue exports (resized, then saved as JPEG)", "compressed"),
-    ("A mix of all three (as the built-in x4 for compressed photos)", "bicubic+product+compressed"),
+    (text("ui_train_input_clean"), "bicubic"),
+    (text("ui_train_input_supplier"), "product"),
+    (text("ui_train_input_catalogue"), "compressed"),
+    (text("ui_train_input_mix"), "bicubic+product+compressed"),
 ]
 """What the model will be given, in the tab's words, and the degradation name each trains with."""
 
 
 def _caller_for_training(key, request) -> Caller:
     if ON_SPACE and not getattr(request, "username", None):
-        raise gr.Error("On this shared Space, please sign in with Hugging Face to train: your runs and models stay yours.")
+        raise gr.Error(text("ui_train_sign_in_first"))
     return caller_of(key, request)
 
 
 TRAIN_SCALES = (2, 4)  # what the tab offers
+
+
+def _length_choices() -> list[tuple[str, str]]:
+    """The Length radio: each of ``runs.LENGTHS`` in the tab's words, with its number of steps."""
+    names = {
+        "quick": text("ui_train_length_quick"), "standard": text("ui_train_length_standard"),
+        "long": text("ui_train_length_long"),
+    }
+    return [(text("ui_train_length_choice", length=names.get(k, k), steps=v), k) for k, v in runs.LENGTHS.items()]
 
 
 def on_base(base_id: str):
@@ -67,14 +73,14 @@ def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch,
 
 def _state_line(job, model_dir: Path) -> str:
     if job is None:
-        return "Stopped earlier; press Resume to continue." if not (model_dir / "model.safetensors").exists() else "Finished."
+        return text("ui_train_stopped_earlier") if not (model_dir / "model.safetensors").exists() else text("ui_train_done")
     if job.running:
-        return f"Training: {job.message}" if job.done else "Preparing (checking photos, scoring the base model)..."
+        return text("ui_train_running", progress=job.message) if job.done else text("ui_train_preparing")
     if job.status == "failed":
-        return f"Failed: {job.error}"
+        return text("ui_common_failed", error=job.error)
     if job.status == "cancelled":
-        return "Stopped. The best weights so far are saved; press Resume to continue."
-    return "Finished. Your model is in the Upscale tab's model list and can be downloaded or published."
+        return text("ui_train_stopped")
+    return text("ui_train_finished")
 
 
 def on_train_status(key, request: gr.Request):
@@ -86,7 +92,7 @@ def on_train_status(key, request: gr.Request):
     run = job.info.get("run") if job else runs.latest_run(owner)
     empty = pd.DataFrame({"step": [], "value": []})
     if run is None:
-        return "No training run yet.", empty, empty, "", None, None
+        return text("ui_train_none"), empty, empty, "", None, None
     model_dir = Path(run) / "model"
     history = job.result if job is not None and isinstance(job.result, History) else None
     if history is None and (model_dir / "history.json").exists():
@@ -95,11 +101,11 @@ def on_train_status(key, request: gr.Request):
     val = pd.DataFrame([(s, p) for s, p, _ in history.val] if history else [], columns=["step", "value"])
     figures = []
     if history is not None and history.bicubic:
-        figures.append(f"Bicubic on your held-out photos: {history.bicubic[0]:.2f} dB")
+        figures.append(text("ui_train_figure_bicubic", psnr=history.bicubic[0]))
     if history is not None and history.base:
-        figures.append(f"Base model before training: {history.base[0]:.2f} dB")
+        figures.append(text("ui_train_figure_base", psnr=history.base[0]))
     if history is not None and history.val:
-        figures.append(f"Your model now: {history.val[-1][1]:.2f} dB (best {max(v[1] for v in history.val):.2f} dB)")
+        figures.append(text("ui_train_figure_now", psnr=history.val[-1][1], best=max(v[1] for v in history.val)))
     preview = None
     if (model_dir / "preview_model.png").exists():
         preview = (served(model_dir / "preview_bicubic.png"), served(model_dir / "preview_model.png"))
@@ -108,13 +114,13 @@ def on_train_status(key, request: gr.Request):
         zip_path = served(runs.model_zip(Path(run)))
     state = _state_line(job, model_dir)
     if not workspace.storage_is_persistent():
-        state += " Note: this machine's storage is temporary; download your model to keep it."
+        state = text("ui_train_storage_note", status=state)
     return state, loss, val, "\n".join(figures), preview, zip_path
 
 
 def on_train_stop(key, request: gr.Request):
     stopped = JOBS.cancel(owner_of(key, request), "training")
-    return "Stopping after this step; the best weights so far are kept." if stopped else "No training is running."
+    return text("ui_train_stopping") if stopped else text("ui_train_not_running")
 
 
 def on_train_resume(key, request: gr.Request):
@@ -130,12 +136,12 @@ def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token=No
     caller = caller_of(key, request, token, oauth_token)
     run = runs.latest_run(caller.owner)
     if run is None:
-        raise gr.Error("Train a model first (or let the current run finish or stop).")
+        raise gr.Error(text("ui_train_nothing_to_publish"))
     try:
         url = runs.publish(run, repo_id, caller, private=bool(private))
     except SrdemoError as exc:
         raise gr.Error(str(exc)) from None
-    return f"Published: {url} (load it back in the Upscale tab with repo '{repo_id}' and file 'model.safetensors')"
+    return text("ui_train_published", url=url, repo_id=repo_id)
 
 
 def on_publish_signed_in(repo_id, private, token, key, request: gr.Request, oauth_token: gr.OAuthToken | None):
@@ -144,55 +150,52 @@ def on_publish_signed_in(repo_id, private, token, key, request: gr.Request, oaut
 
 def build(demo: gr.Blocks, browser_key: gr.BrowserState) -> None:
     """The tab's components and events (called inside ``gr.Blocks``)."""
-    with gr.Tab("Train"):
+    with gr.Tab(text("ui_train_tab")):
         gr.Markdown(
-            "Teach a model your own packaging, fonts and backgrounds. Upload sharp product photos (a few hundred is "
-            "best), pick a starting model and a length, and start. Training runs in the background: you can close "
-            "or reload the page. " + ("" if workspace.storage_is_persistent() else
-                                      "**This machine's storage is temporary**: download your model when it is done.")
+            text("ui_train_intro", storage="" if workspace.storage_is_persistent() else
+                 text("ui_train_intro_storage_temporary"))
         )
         if ZERO_GPU:
             gr.Markdown(ZERO_GPU_TEXT)
         with gr.Row():
             with gr.Column():
-                files = gr.File(label="Sharp product photos (files or one zip)", file_count="multiple", elem_id="train-files")
-                use_examples = gr.Checkbox(label="Use the example set instead (48 rendered product photos)", value=False,
+                files = gr.File(label=text("ui_train_files"), file_count="multiple", elem_id="train-files")
+                use_examples = gr.Checkbox(label=text("ui_train_examples"), value=False,
                                            elem_id="train-examples")
                 neural = [(s.label, s.id) for s in models.catalogue() if s.is_neural]
                 x4 = models.default_model(4)  # the built-in x4, to match the scale of 4 it opens on
-                base = gr.Dropdown(neural + [("Start from scratch (SPAN)", "scratch")], value=x4.id if x4.is_neural else "scratch",
-                                   label="Starting model", elem_id="train-base")
-                scale = gr.Radio(list(TRAIN_SCALES), value=4, label="Scale", elem_id="train-scale")
-                degrade = gr.Radio(INPUT_KINDS, value="bicubic", label="What the inputs look like",
+                base = gr.Dropdown(neural + [(text("ui_train_scratch"), "scratch")], value=x4.id if x4.is_neural else "scratch",
+                                   label=text("ui_train_base"), elem_id="train-base")
+                scale = gr.Radio(list(TRAIN_SCALES), value=4, label=text("ui_common_scale"), elem_id="train-scale")
+                degrade = gr.Radio(INPUT_KINDS, value="bicubic", label=text("ui_train_inputs"),
                                    elem_id="train-degrade")
-                length = gr.Radio([(f"{k} ({v} steps)", k) for k, v in runs.LENGTHS.items()], value="quick",
-                                  label="Length", elem_id="train-length")
-                with gr.Accordion("Advanced", open=False):
-                    lr = gr.Number(2e-4, label="Learning rate")
-                    batch = gr.Number(8, label="Batch", precision=0)
-                    patch = gr.Number(96, label="Patch size (px)", precision=0, elem_id="train-patch")
-                    seed = gr.Number(0, label="Seed", precision=0)
+                length = gr.Radio(_length_choices(), value="quick", label=text("ui_train_length"), elem_id="train-length")
+                with gr.Accordion(text("ui_train_advanced"), open=False):
+                    lr = gr.Number(2e-4, label=text("ui_train_lr"))
+                    batch = gr.Number(8, label=text("ui_train_batch"), precision=0)
+                    patch = gr.Number(96, label=text("ui_train_patch"), precision=0, elem_id="train-patch")
+                    seed = gr.Number(0, label=text("ui_train_seed"), precision=0)
                 with gr.Row():
-                    go = gr.Button("Start training", variant="primary", elem_id="train-start", interactive=not ZERO_GPU)
-                    stop = gr.Button("Stop", elem_id="train-stop")
-                    resume = gr.Button("Resume", elem_id="train-resume")
+                    go = gr.Button(text("ui_train_start"), variant="primary", elem_id="train-start", interactive=not ZERO_GPU)
+                    stop = gr.Button(text("ui_train_stop"), elem_id="train-stop")
+                    resume = gr.Button(text("ui_train_resume"), elem_id="train-resume")
             with gr.Column():
-                status = gr.Textbox(label="Status", interactive=False, elem_id="train-status")
-                figures = gr.Textbox(label="Validation PSNR on your held-out photos", lines=3, interactive=False,
+                status = gr.Textbox(label=text("ui_common_status"), interactive=False, elem_id="train-status")
+                figures = gr.Textbox(label=text("ui_train_figures"), lines=3, interactive=False,
                                      elem_id="train-figures")
-                loss_plot = gr.LinePlot(x="step", y="value", title="Training loss", elem_id="loss-plot")
-                psnr_plot = gr.LinePlot(x="step", y="value", title="Validation PSNR (dB)", elem_id="psnr-plot")
-                preview = gr.ImageSlider(label="Validation image: bicubic (left) / your model (right)", type="filepath",
+                loss_plot = gr.LinePlot(x="step", y="value", title=text("ui_train_loss_plot"), elem_id="loss-plot")
+                psnr_plot = gr.LinePlot(x="step", y="value", title=text("ui_train_psnr_plot"), elem_id="psnr-plot")
+                preview = gr.ImageSlider(label=text("ui_train_preview"), type="filepath",
                                          elem_id="train-preview")
-                zip_file = gr.File(label="Your model (zip: model.safetensors, config.json, README.md)", elem_id="train-zip")
-                with gr.Accordion("Publish to the Hugging Face Hub", open=False):
-                    repo = gr.Textbox(label="Repo id (you/your-model)", elem_id="pub-repo")
-                    private = gr.Checkbox(label="Private", value=True)
-                    token = gr.Textbox(label="Token with write access (used for this push only, never stored)", type="password")
+                zip_file = gr.File(label=text("ui_train_zip"), elem_id="train-zip")
+                with gr.Accordion(text("ui_train_publish_section"), open=False):
+                    repo = gr.Textbox(label=text("ui_train_repo"), elem_id="pub-repo")
+                    private = gr.Checkbox(label=text("ui_train_private"), value=True)
+                    token = gr.Textbox(label=text("ui_train_token"), type="password")
                     if ON_SPACE:
-                        gr.LoginButton("Or sign in with Hugging Face")
-                    publish = gr.Button("Publish", elem_id="pub-go")
-                    result = gr.Textbox(label="Result", interactive=False, elem_id="pub-result")
+                        gr.LoginButton(text("ui_train_sign_in"))
+                    publish = gr.Button(text("ui_train_publish"), elem_id="pub-go")
+                    result = gr.Textbox(label=text("ui_train_result"), interactive=False, elem_id="pub-result")
 
     outputs = [status, loss_plot, psnr_plot, figures, preview, zip_file]
     go.click(

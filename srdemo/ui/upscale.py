@@ -47,7 +47,8 @@ def on_preview(upload):
         pic = decode_upload(upload)
     except SrdemoError as exc:
         raise gr.Error(str(exc)) from None
-    info = f"{pic.name}: {pic.size[0]}x{pic.size[1]}, {pic.source_mode}" + "".join(f"\n{n}" for n in pic.notes)
+    info = text("ui_upscale_file_info", name=pic.name, width=pic.size[0], height=pic.size[1], mode=pic.source_mode)
+    info += "".join(f"\n{n}" for n in pic.notes)
     return display(pic), info
 
 
@@ -114,7 +115,7 @@ def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, r
 
 def on_cancel(request: gr.Request):
     _cancel_flag(request).set()
-    return "Cancelling..."
+    return text("ui_upscale_cancelling")
 
 
 def on_refresh_models(key, request: gr.Request):
@@ -125,41 +126,40 @@ def on_refresh_models(key, request: gr.Request):
 def build(browser_key: gr.BrowserState) -> None:
     """The tab's components and events (called inside ``gr.Blocks``)."""
     examples = [str(p) for p in example_photos()]
-    with gr.Tab("Upscale") as tab:
+    with gr.Tab(text("ui_upscale_tab")) as tab:
         with gr.Row():
             with gr.Column():
-                upload = gr.File(label="Product photo (PNG, JPEG, WebP, HEIC, TIFF...)", file_count="single", elem_id="upload")
-                preview = gr.Image(label="Your image", interactive=False, height=240, elem_id="preview")
-                info = gr.Textbox(label="File", interactive=False, lines=2, elem_id="file-info")
-                scale = gr.Slider(1, 8, value=4, step=0.5, label="How much bigger (x)", elem_id="scale")
-                model = gr.Dropdown(model_choices(), value=models.default_model().id, label="Model", elem_id="model",
+                upload = gr.File(label=text("ui_upscale_photo"), file_count="single", elem_id="upload")
+                preview = gr.Image(label=text("ui_upscale_preview"), interactive=False, height=240, elem_id="preview")
+                info = gr.Textbox(label=text("ui_upscale_file"), interactive=False, lines=2, elem_id="file-info")
+                scale = gr.Slider(1, 8, value=4, step=0.5, label=text("ui_upscale_scale"), elem_id="scale")
+                model = gr.Dropdown(model_choices(), value=models.default_model().id, label=text("ui_common_model"), elem_id="model",
                                     allow_custom_value=True)
-                with gr.Accordion("Use a model from the Hugging Face Hub", open=False):
-                    repo = gr.Textbox(label="Repo id (owner/name)", placeholder="e.g. ai-forever/Real-ESRGAN")
-                    filename = gr.Textbox(label="Weights file in the repo", placeholder="e.g. RealESRGAN_x4.pth")
-                    revision = gr.Textbox(label="Revision (optional)", placeholder="main")
+                with gr.Accordion(text("ui_upscale_hub"), open=False):
+                    repo = gr.Textbox(label=text("ui_upscale_repo"), placeholder=text("ui_upscale_repo_placeholder"))
+                    filename = gr.Textbox(label=text("ui_upscale_filename"), placeholder=text("ui_upscale_filename_placeholder"))
+                    revision = gr.Textbox(label=text("ui_upscale_revision"), placeholder=text("ui_upscale_revision_placeholder"))
                     token = gr.Textbox(
-                        label="Access token, only for private repos (used for this download only, never stored)",
-                        type="password",
+                        label=text("ui_upscale_token"), type="password",
                     )
                     if ON_SPACE:
-                        gr.LoginButton("Or sign in with Hugging Face (uses your own access)")
-                reference = gr.File(label="Optional: the sharp original, at the output size, to score against", file_count="single")
+                        gr.LoginButton(text("ui_upscale_sign_in"))
+                reference = gr.File(label=text("ui_upscale_reference"), file_count="single")
                 with gr.Row():
-                    fmt = gr.Radio(list(images.FORMATS), value="png", label="Download format")
-                    quality = gr.Slider(50, 100, value=92, step=1, label="JPEG/WebP quality")
+                    fmt = gr.Radio(list(images.FORMATS), value="png", label=text("ui_upscale_format"))
+                    quality = gr.Slider(50, 100, value=92, step=1, label=text("ui_common_quality"))
                 estimate = gr.Markdown(elem_id="estimate")
                 with gr.Row():
-                    run = gr.Button("Upscale", variant="primary", elem_id="run")
-                    cancel = gr.Button("Cancel", elem_id="cancel")
+                    run = gr.Button(text("ui_upscale_run"), variant="primary", elem_id="run")
+                    cancel = gr.Button(text("ui_upscale_cancel"), elem_id="cancel")
             with gr.Column():
                 slider = gr.ImageSlider(
-                    label="Before (bicubic, left) / after (model, right)", format="png", type="numpy", elem_id="slider",
+                    label=text("ui_upscale_slider"), format="png", type="numpy", elem_id="slider",
                 )
-                download = gr.File(label="Download the full-size result", elem_id="download")
-                figures = gr.Textbox(label="Figures", lines=8, interactive=False, elem_id="figures")
+                download = gr.File(label=text("ui_upscale_download"), elem_id="download")
+                figures = gr.Textbox(label=text("ui_upscale_figures"), lines=8, interactive=False, elem_id="figures")
         if examples:
-            gr.Examples(examples, inputs=[upload], label="Examples (click one)")
+            gr.Examples(examples, inputs=[upload], label=text("ui_upscale_examples"))
 
     upload.change(on_preview, [upload], [preview, info], api_name="preview")
     gr.on(
