@@ -24,6 +24,7 @@ from .errors import Cancelled, SrdemoError
 from .models import LoadedModel
 from .resampling import resample
 from .settings import get_settings
+from .wording import text
 
 ProgressFn = Callable[[float, str], None]
 StopFn = Callable[[], bool]
@@ -123,10 +124,7 @@ def run_model(
             return _run_tiled(model, img, tile, options, progress, should_stop)
         except _OutOfMemory:
             if tile // 2 < options.min_tile:
-                raise SrdemoError(
-                    "The device ran out of memory even with small tiles. Try a smaller image or scale, "
-                    "or a lighter model."
-                ) from None
+                raise SrdemoError(text("err_out_of_memory")) from None
             tile //= 2
 
 

@@ -1,4 +1,4 @@
-"""Talking to the Hugging Face Hub: fetching weights (and, later, publishing).
+"""Talking to the Hugging Face Hub: fetching weights and publishing trained models.
 
 All network access of srdemo goes through here and through huggingface_hub,
 so ``HF_HUB_OFFLINE=1`` and the usual cache variables work as documented by

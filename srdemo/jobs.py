@@ -1,4 +1,4 @@
-"""Background jobs (batches now, training next) that outlive the browser tab.
+"""Background jobs (batches and training runs) that outlive the browser tab.
 
 A job runs in a thread; the page only polls its state, so closing or
 reloading the page does not stop it, and reopening shows where it is. Jobs
@@ -53,7 +53,7 @@ class JobManager:
             raise SrdemoError(text("err_no_identity"))
         with self._lock:
             if any(j.owner == owner and j.kind == kind and j.running for j in self._jobs.values()):
-                raise SrdemoError(text("err_job_running", kind=kind))
+                raise SrdemoError(text("err_batch_running" if kind == "batch" else "err_training_running"))
             job = Job(uuid.uuid4().hex, owner, kind)
             self._jobs[job.id] = job
 

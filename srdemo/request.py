@@ -82,6 +82,7 @@ class Upscaled:
     result: UpscaleResult  # the model's output and its figures
     model: models.ModelSpec
     colour_difference: float  # mean CIEDE2000 between the photo and the result (what a shopper would see)
+    estimate: str | None = None  # what the same job will take next time (a neural model's speed is now measured)
     advice: list[str] = field(default_factory=list)  # a better model for this photo
     warnings: list[str] = field(default_factory=list)  # about the output (preset rules, colour, compression)
     notes: list[str] = field(default_factory=list)  # about how the photo was read (modes, profiles, frames)
@@ -133,6 +134,23 @@ def read_picture(source: bytes | str | Path | Picture, name: str | None = None) 
         path = Path(source)
         return images.decode(path, name=name or path.name)
     return images.decode(source, name)
+
+
+def estimate(source: bytes | str | Path | Picture | None, request: UpscaleRequest, name: str | None = None) -> str:
+    """What this job would take here, in a sentence, before it runs (nothing is run or downloaded).
+
+    Without a photo yet, only what needs none is said ("" for a neural model).
+    """
+    spec = models.resolve(request.model or models.default_model(request.scale or 4).id, request.caller)
+    if not spec.is_neural:
+        return text("estimate_instant")
+    if models.availability(spec) != "ready":
+        return text("estimate_needs_download")
+    if source is None:
+        return ""
+    pic = read_picture(source, name)
+    fitted, _ = request.target(pic.size)
+    return speed.estimate_sentence(models.load(spec, request.caller), pic.size, fitted)
 
 
 @contextlib.contextmanager
@@ -197,6 +215,7 @@ def upscale(
         result=result,
         model=model.spec,
         colour_difference=colour,
+        estimate=speed.estimate_sentence(model, pic.size, fitted) if model.is_neural else None,
         advice=advice.model_hints(model.spec, model.scale, pic, result.scale),
         warnings=warnings,
         notes=[*pic.notes, *([text("err_self_check_small")] if result.check_skipped else [])],

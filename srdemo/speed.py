@@ -91,6 +91,15 @@ def estimate_seconds(model: LoadedModel, in_size: tuple[int, int], out_size: tup
     return mp / speed
 
 
+def estimate_sentence(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int]) -> str:
+    """The estimate in a sentence: seconds and the measured speed, or that it is not measured yet."""
+    seconds = estimate_seconds(model, in_size, out_size)
+    device = pick_device().type.upper()
+    if seconds is None:
+        return wording.text("estimate_unmeasured", device=device)
+    return wording.text("estimate", seconds=seconds, device=device, speed=recorded_speed(model))
+
+
 def admit(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], options: EngineOptions) -> None:
     """Refuse a CPU job whose estimate is beyond the operator's cap (measuring the model first if need be)."""
     if not model.is_neural:

@@ -90,7 +90,11 @@ EN: dict[str, str] = {
     "err_self_check_small": "The image is too small for a self-check at this scale.",
     "err_format": "Unknown output format '{fmt}'. Choose one of: {choices}.",
     "err_quality": "The quality must be a whole number from 1 to 100.",
-    "err_no_image": "Please upload an {what} first.",
+    "err_no_image": "Please upload an image first.",
+    "err_out_of_memory": (
+        "The device ran out of memory even with small tiles. Try a smaller image or scale, or a lighter model."
+    ),
+    "err_span_narrower": "The base model is {width} channels wide; it can be widened, not narrowed to {channels}.",
     "too_slow_on_cpu": (
         "This would take about {minutes:.0f} min on this CPU, more than the {cap_minutes:.0f} min allowed. "
         "Choose a smaller scale, a faster model, or run it on a GPU."
@@ -183,7 +187,8 @@ EN: dict[str, str] = {
     # ---- jobs
     "job_starting": "Starting",
     "err_no_identity": "Your session has no identity yet; reload the page.",
-    "err_job_running": "You already have a {kind} running. Wait for it or cancel it first.",
+    "err_batch_running": "You already have a batch running. Wait for it or cancel it first.",
+    "err_training_running": "You already have a training running. Wait for it or cancel it first.",
     "err_unexpected": "Unexpected error ({error_type}); the details are in the server log.",
     # ---- runs
     "err_train_no_photos": "Upload your product photos (several files or one zip), or use the example set.",

@@ -217,3 +217,17 @@ def test_a_photo_too_small_for_the_self_check_says_so_in_its_notes():
     assert done.result.comparison is None
     assert "The image is too small for a self-check at this scale." in done.notes
     assert "The image is too small for a self-check at this scale." in done.summary()
+
+
+def test_the_estimate_before_a_run_and_after_it(tmp_path, monkeypatch, compact_file, hf_cache):
+    monkeypatch.setenv("SRDEMO_CACHE_DIR", str(tmp_path / "cache"))  # nothing measured yet
+    photo = _png(render_product(3, 48))
+    neural = UpscaleRequest(model=str(compact_file), scale=2, check=False)
+    assert request.estimate(None, neural) == ""  # no photo yet: nothing to size
+    assert request.estimate(photo, neural).startswith("Speed on this CPU not measured yet")
+    done = upscale(photo, neural, name="p.png")
+    assert done.estimate.startswith("About ") and "output MP/s" in done.estimate
+    assert request.estimate(photo, neural) == done.estimate  # the same figure the tab shows after the run
+    assert request.estimate(None, UpscaleRequest(model="lanczos")) == "Instant (classic resampling)."
+    assert upscale(photo, UpscaleRequest(model="lanczos", scale=2), name="p.png").estimate is None
+    assert "needs downloading" in request.estimate(photo, UpscaleRequest(model="realesrgan-x4"))

@@ -13,6 +13,7 @@ import math
 import torch
 
 from ..errors import SrdemoError
+from ..wording import text
 
 
 def new_span(channels: int, scale: int) -> torch.nn.Module:
@@ -64,7 +65,7 @@ def widened(state: dict[str, torch.Tensor], channels: int) -> dict[str, torch.Te
     """
     old_width, scale = width(state), math.isqrt(state["upsampler.0.bias"].numel() // 3)
     if channels < old_width:
-        raise SrdemoError(f"The base model is {old_width} channels wide; it can be widened, not narrowed to {channels}.")
+        raise SrdemoError(text("err_span_narrower", width=old_width, channels=channels))
     fresh = new_span(channels, scale).state_dict()
     out = {}
     for key, old in state.items():

@@ -1,4 +1,4 @@
-"""Training and fine-tuning super-resolution models (CLI now, the Training tab next).
+"""Training and fine-tuning super-resolution models (the CLI and the Train tab run the same loop).
 
 One loop for every case: from scratch with srdemo's chosen architecture, or
 fine-tuning any model spandrel can load. Data for step k depends only on

@@ -63,16 +63,16 @@ def path_of(upload) -> str | None:
     return upload if isinstance(upload, str) else getattr(upload, "name", None) or upload.get("path")
 
 
-def upload_path(upload, what: str = "image") -> Path:
+def upload_path(upload) -> Path:
     """The uploaded file's path, or a plain message when nothing was uploaded."""
     path = path_of(upload)
     if not path:
-        raise SrdemoError(text("err_no_image", what=what))
+        raise SrdemoError(text("err_no_image"))
     return Path(path)
 
 
-def decode_upload(upload, what: str = "image") -> images.Picture:
-    path = upload_path(upload, what)
+def decode_upload(upload) -> images.Picture:
+    path = upload_path(upload)
     return images.decode(path, name=path.name)
 
 

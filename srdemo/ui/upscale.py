@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from pathlib import Path
 
 import gradio as gr
 
 from .. import hub, images, models
-from ..devices import pick_device
 from ..errors import SrdemoError
 from ..examples import example_photos
-from ..pipeline import target_size
-from ..request import UpscaleRequest, upscale
-from ..speed import estimate_seconds, recorded_speed
+from ..request import UpscaleRequest, estimate, upscale
 from ..wording import text
 from .common import ON_SPACE, caller_of, decode_upload, display, gpu, model_choices, path_of, preview_array, upload_path
 
@@ -56,32 +52,11 @@ def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request:
     """A time estimate from the model's measured speed on this device."""
     if (repo or "").strip():
         return text("estimate_hub")
+    job = UpscaleRequest(model=model_id, scale=float(scale), caller=caller_of(key, request))
     try:
-        spec = models.resolve(model_id, caller_of(key, request))
+        return estimate(upload_path(upload) if path_of(upload) else None, job)
     except SrdemoError as exc:
         return str(exc)
-    if not spec.is_neural:
-        return text("estimate_instant")
-    if models.availability(spec) != "ready":
-        return text("estimate_needs_download")
-    path = path_of(upload)
-    if not path:
-        return ""
-    try:
-        pic = images.decode(Path(path))
-        out = target_size(pic.size, float(scale))
-        model = models.load(spec)
-    except SrdemoError as exc:
-        return str(exc)
-    return _speed_text(model, pic.size, out)
-
-
-def _speed_text(model: models.LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int]) -> str:
-    seconds = estimate_seconds(model, in_size, out_size)
-    device = pick_device().type.upper()
-    if seconds is None:
-        return text("estimate_unmeasured", device=device)
-    return text("estimate", seconds=seconds, device=device, speed=recorded_speed(model))
 
 
 @gpu
@@ -92,7 +67,7 @@ def on_run(upload, model_id, scale, repo, filename, revision, token, reference, 
     try:
         job = UpscaleRequest(
             model=model_ref(model_id, repo, filename, revision), scale=float(scale), format=fmt, quality=int(quality),
-            reference=upload_path(reference, "reference") if path_of(reference) else None,
+            reference=upload_path(reference) if path_of(reference) else None,
             caller=caller_of(key, request, token, oauth_token),
         )
         done = upscale(upload_path(upload), job, progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set)
@@ -101,9 +76,7 @@ def on_run(upload, model_id, scale, repo, filename, revision, token, reference, 
     out_path = done.save(tempfile.mkdtemp(prefix="srdemo-"))
     slider = (preview_array(done.before), display(done.result.picture))
     # A neural model's first run here measured its speed: the estimate can now be given.
-    model = models.load(done.model, job.caller) if done.model.is_neural else None
-    estimate = _speed_text(model, done.result.in_size, done.result.out_size) if model is not None else gr.skip()
-    return slider, str(out_path), done.summary(), estimate
+    return slider, str(out_path), done.summary(), done.estimate if done.estimate is not None else gr.skip()
 
 
 def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key,
