@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import time
 import zipfile
@@ -27,6 +28,8 @@ from .presets import Preset, get_preset
 from .request import UpscaleRequest, upscale
 from .wording import text
 
+logger = logging.getLogger(__name__)
+
 REPORT_FIELDS = [
     "file", "status", "input size", "output size", "model", "seconds", "self-check gain (dB)",
     "colour difference (dE2000)", "warnings",
@@ -40,8 +43,12 @@ class BatchResult:
 
     @property
     def failed(self) -> int:
-        """Files that were meant to be processed and were not (skipped non-images are not counted)."""
-        return sum(r["status"] in ("failed", "cancelled") for r in self.rows)
+        """Files that were meant to be processed and failed (cancelled and skipped files are not failures)."""
+        return sum(r["status"] == "failed" for r in self.rows)
+
+    @property
+    def cancelled(self) -> int:
+        return sum(r["status"] == "cancelled" for r in self.rows)
 
 
 def _size(s: tuple[int, int]) -> str:
@@ -62,9 +69,42 @@ def process_one(name: str, data: bytes, request: UpscaleRequest, should_stop=Non
     return done.data, row
 
 
-def output_path(name: str, fmt: str) -> str:
-    """Where a file's result goes in the zip: the same folders and name, the format's extension."""
-    return str(PurePosixPath(name).with_suffix("." + images.EXTENSIONS[fmt]))
+def output_path(name: str, fmt: str, taken: set[str] = frozenset()) -> str:
+    """Where a file's result goes in the zip: the same folders and name, the format's extension.
+
+    'a.png' and 'a.jpg' both become 'a.jpg' as JPEG: a name already ``taken`` gets ' (2)', ' (3)'...
+    """
+    path = PurePosixPath(name).with_suffix("." + images.EXTENSIONS[fmt])
+    out, k = str(path), 1
+    while out in taken:
+        k += 1
+        out = str(path.with_name(f"{path.stem} ({k}){path.suffix}"))
+    return out
+
+
+def _process_entry(entry, request: UpscaleRequest, fmt: str, zf: zipfile.ZipFile, written: set[str], should_stop) -> dict:
+    """One file of the batch to its report row; whatever happens to it, the batch goes on."""
+    if entry.skip is not None:
+        return {"file": entry.name, "status": "skipped", "warnings": entry.skip}
+    if should_stop is not None and should_stop():
+        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_before")}
+    if entry.problem is not None:
+        return {"file": entry.name, "status": "failed", "warnings": entry.problem}
+    try:
+        encoded, row = process_one(entry.name, entry.data, request, should_stop)
+    except Cancelled:
+        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_during")}
+    except SrdemoError as exc:
+        return {"file": entry.name, "status": "failed", "warnings": str(exc)}
+    except Exception:  # a bug in one file's path: this file fails, the batch goes on
+        logger.exception("unexpected error on one batch file")
+        return {"file": entry.name, "status": "failed", "warnings": text("batch_unexpected_file")}
+    name = output_path(entry.name, fmt, written)
+    written.add(name)
+    zf.writestr(name, encoded)
+    notes = entry.notes + ([text("note_output_renamed", name=name)] if name != output_path(entry.name, fmt) else [])
+    row["warnings"] = "; ".join(w for w in [row["warnings"], *notes] if w)
+    return row
 
 
 def _rank_world() -> tuple[int, int]:
@@ -105,28 +145,20 @@ def run_batch(
     rank, world = _rank_world()
     models.load(request.model or models.default_model(request.scale or 4).id, request.caller)  # a bad model fails the batch at once
     fmt = request.output_format
-    skipped: list[tuple[str, str]] = []
     rows: list[dict] = []
+    written: set[str] = set()
     part = out_dir / (f"part-{rank}.zip" if world > 1 else "results.zip")
     with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_STORED) as zf:
-        for i, (name, data) in enumerate(iter_files([Path(s) for s in sources], skipped)):
-            if i % world != rank:
-                continue
-            if should_stop is not None and should_stop():
-                rows.append({"file": name, "status": "cancelled", "warnings": text("batch_cancelled_before")})
-                continue
-            try:
-                encoded, row = process_one(name, data, request, should_stop)
-                zf.writestr(output_path(name, fmt), encoded)
-            except Cancelled:
-                row = {"file": name, "status": "cancelled", "warnings": text("batch_cancelled_during")}
-            except SrdemoError as exc:
-                row = {"file": name, "status": "failed", "warnings": str(exc)}
-            rows.append(row)
-            if progress is not None:
-                progress(len(rows), name)
-        if rank == 0:
-            rows.extend({"file": n, "status": "skipped", "warnings": reason} for n, reason in skipped)
+        try:
+            for i, entry in enumerate(iter_files([Path(s) for s in sources])):
+                if i % world != rank:
+                    continue
+                rows.append(_process_entry(entry, request, fmt, zf, written, should_stop))
+                if progress is not None:
+                    progress(len(rows), entry.name)
+        except Exception:  # a bug must not cost the user what is done: the report and zip are still written
+            logger.exception("batch stopped by an unexpected error")
+            rows.append({"file": "", "status": "failed", "warnings": text("batch_unexpected_stop")})
     if world == 1:
         return _finish(part, rows, out_dir)
     return _merge_ranks(part, rows, out_dir, rank, world)

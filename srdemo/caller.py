@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import SrdemoError
+from .wording import text
+
 
 class Secret:
     """A value that never shows itself: ``repr``/``str`` print a mask; ``reveal()`` gives it to the one call that needs it."""
@@ -43,9 +46,17 @@ class Secret:
 
 
 def secret(value: str | None) -> Secret | None:
-    """Wrap a token typed by a user; blank means none."""
+    """Wrap a token typed by a user; blank means none.
+
+    A token goes into an HTTP header, so it must be printable ASCII without spaces; anything else
+    is refused here with a plain message instead of failing deep inside a request.
+    """
     value = (value or "").strip()
-    return Secret(value) if value else None
+    if not value:
+        return None
+    if len(value) > 512 or not all(33 <= ord(c) < 127 for c in value):
+        raise SrdemoError(text("err_token_malformed"))
+    return Secret(value)
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,53 @@
 """Reading a folder or a zip of photos safely, for training and batches.
 
 One reader for every place that takes many files from a user. Zips are read
-without extracting them to disk: entries with absolute paths or ``..`` are
-refused, as are archives whose unpacked size or compression ratio says "zip
-bomb". Files that are not images, or are damaged, are skipped and listed with
-the reason, so nothing is silently lost.
+without extracting them to disk, and streamed: an entry is refused as soon as
+its unpacked bytes pass the per-file limit, and an upload as a whole has a
+budget of unpacked bytes, so a small zip that would expand to gigabytes costs
+at most one file's worth of memory. Entries with absolute paths or ``..`` are
+refused. A damaged, encrypted, oversized or otherwise unreadable entry (or a
+whole zip that cannot be opened) becomes an :class:`Entry` with its problem,
+never an exception that ends a batch; files that are not images are skipped
+and listed with the reason, so nothing is silently lost. Two files with the
+same name get distinct names.
 """
 
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import SrdemoError
 from .images import Picture, decode
+from .settings import get_settings
 from .wording import text
 
-MAX_ZIP_TOTAL = 4_000_000_000  # bytes unpacked
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, per entry; images barely compress
 MAX_ZIP_ENTRIES = 100_000
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".avif", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
+CHUNK = 1 << 20
+# What a broken zip entry raises while it is read: bad CRC or headers, encryption, an unsupported
+# compression method, a truncated or corrupt stream.
+_ENTRY_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error,
+                 OSError, ValueError)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file found in the sources: its bytes, or why they could not be read."""
+
+    name: str  # relative path, unique among the entries of one read
+    data: bytes | None = None
+    problem: str | None = None  # meant to be read and could not be (damaged, too big...): a failure
+    skip: str | None = None  # not for us (not an image, outside the archive): listed, not a failure
+    renamed_from: str | None = None  # another file already had this name
+
+    @property
+    def notes(self) -> list[str]:
+        return [text("note_renamed_duplicate", name=self.renamed_from)] if self.renamed_from else []
 
 
 @dataclass
@@ -31,11 +57,14 @@ class Collection:
     pictures: list[tuple[str, Picture]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
-    def report(self) -> str:
+    def report(self, most: int = 20) -> str:
+        """The count, then the first ``most`` problems and how many more (a huge upload gives a short message)."""
         lines = [text("datasets_images_read", count=len(self.pictures))]
         if self.skipped:
             lines.append(text("datasets_skipped", count=len(self.skipped)))
-            lines.extend(text("datasets_skipped_item", name=name, reason=reason) for name, reason in self.skipped)
+            lines.extend(text("datasets_skipped_item", name=name, reason=reason) for name, reason in self.skipped[:most])
+            if len(self.skipped) > most:
+                lines.append(text("datasets_and_more", count=len(self.skipped) - most))
         return "\n".join(lines)
 
 
@@ -49,62 +78,123 @@ def safe_member_name(name: str) -> str | None:
     return "/".join(parts)
 
 
-def _iter_zip(path: Path, skipped: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+class _Budget:
+    """Unpacked bytes left for one upload (all its zips together)."""
+
+    def __init__(self, total: int) -> None:
+        self.left = total
+
+    def spend(self, n: int) -> bool:
+        self.left -= n
+        return self.left >= 0
+
+
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: _Budget) -> tuple[bytes | None, str | None]:
+    """The entry's bytes, read in chunks and stopped at the first limit it passes; or its problem."""
+    if info.flag_bits & 0x1:
+        return None, text("skip_zip_encrypted")
+    if info.file_size > limit:
+        return None, text("skip_zip_entry_too_big", size_mb=info.file_size / 1e6, limit_mb=limit / 1e6)
+    if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+        return None, text("skip_zip_bomb", ratio=info.file_size // max(1, info.compress_size))
+    chunks, size = [], 0
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(CHUNK):
+                size += len(chunk)
+                if size > info.file_size:
+                    return None, text("skip_zip_lies")
+                if not budget.spend(len(chunk)):
+                    return None, text("skip_upload_budget", limit_mb=get_settings().max_upload_bytes / 1e6)
+                chunks.append(chunk)
+    except _ENTRY_ERRORS:
+        return None, text("skip_zip_damaged")
+    if size != info.file_size:
+        return None, text("skip_zip_damaged")
+    return b"".join(chunks), None
+
+
+def _iter_zip(path: Path, prefix: str, budget: _Budget) -> Iterator[Entry]:
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        raise SrdemoError(text("err_zip_unreadable", name=path.name)) from None
-    with zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
+    except (*_ENTRY_ERRORS, SrdemoError):
+        yield Entry(prefix + path.name, problem=text("err_zip_unreadable", name=path.name))
+        return
+    limit = get_settings().max_file_bytes
+    with zf:
         if len(infos) > MAX_ZIP_ENTRIES:
-            raise SrdemoError(text("err_zip_too_many_files", name=path.name, count=len(infos), limit=MAX_ZIP_ENTRIES))
-        total = sum(i.file_size for i in infos)
-        if total > MAX_ZIP_TOTAL:
-            raise SrdemoError(text("err_zip_too_large", name=path.name, size_gb=total / 1e9, limit_gb=MAX_ZIP_TOTAL / 1e9))
-        for info in infos:
-            if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
-                raise SrdemoError(text("err_zip_bomb", name=path.name, member=info.filename,
-                                        ratio=info.file_size // max(1, info.compress_size)))
+            yield Entry(prefix + path.name, problem=text("err_zip_too_many_files", name=path.name, count=len(infos),
+                                                         limit=MAX_ZIP_ENTRIES))
+            return
         for info in sorted(infos, key=lambda i: i.filename):
             name = safe_member_name(info.filename)
             if name is None:
-                skipped.append((info.filename, text("skip_outside_archive")))
+                yield Entry(info.filename, skip=text("skip_outside_archive"))
                 continue
             if name.split("/")[-1].startswith(".") or name.startswith("__MACOSX/"):
                 continue  # system clutter, not the user's files
             if PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
-                skipped.append((name, text("skip_not_image")))
+                yield Entry(prefix + name, skip=text("skip_not_image"))
                 continue
-            with zf.open(info) as fh:
-                data = fh.read(info.file_size + 1)
-            if len(data) > info.file_size:
-                raise SrdemoError(text("err_zip_sizes_lie", name=path.name))
-            yield name, data
+            data, problem = _read_entry(zf, info, limit, budget)
+            yield Entry(prefix + name, data, problem)
 
 
-def _iter_folder(root: Path, skipped: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
+def _iter_folder(root: Path, budget: _Budget) -> Iterator[Entry]:
+    """Every file below ``root``; a zip inside the folder is read as a sub-folder of its own name."""
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root).as_posix()
         if any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
-        if path.suffix.lower() not in IMAGE_SUFFIXES:
-            skipped.append((rel, text("skip_not_image")))
-            continue
-        yield rel, path.read_bytes()
-
-
-def iter_files(sources: list[Path], skipped: list[tuple[str, str]]) -> Iterator[tuple[str, bytes]]:
-    """Bytes of every image file in folders, zips and files, streamed; refusals go to ``skipped``."""
-    for src in sources:
-        src = Path(src)
-        if src.is_dir():
-            yield from _iter_folder(src, skipped)
-        elif zipfile.is_zipfile(src):
-            yield from _iter_zip(src, skipped)
-        elif src.is_file():
-            yield src.name, src.read_bytes()
+        if path.suffix.lower() == ".zip":
+            yield from _iter_zip(path, rel[: -len(path.name)], budget)
+        elif path.suffix.lower() not in IMAGE_SUFFIXES:
+            yield Entry(rel, skip=text("skip_not_image"))
         else:
-            skipped.append((str(src), text("skip_not_found")))
+            yield _read_file(path, rel, budget)
+
+
+def _read_file(path: Path, name: str, budget: _Budget) -> Entry:
+    limit = get_settings().max_file_bytes
+    size = path.stat().st_size
+    if size > limit:
+        return Entry(name, problem=text("skip_zip_entry_too_big", size_mb=size / 1e6, limit_mb=limit / 1e6))
+    if not budget.spend(size):
+        return Entry(name, problem=text("skip_upload_budget", limit_mb=get_settings().max_upload_bytes / 1e6))
+    return Entry(name, path.read_bytes())
+
+
+def _unique(entries: Iterator[Entry]) -> Iterator[Entry]:
+    """Give a repeated name a suffix ('same.png', then 'same (2).png'), so no result overwrites another."""
+    seen: set[str] = set()
+    for entry in entries:
+        name, k = entry.name, 1
+        while name in seen:
+            k += 1
+            p = PurePosixPath(entry.name)
+            name = str(p.with_name(f"{p.stem} ({k}){p.suffix}"))
+        seen.add(name)
+        yield entry if name == entry.name else Entry(name, entry.data, entry.problem, entry.skip, renamed_from=entry.name)
+
+
+def iter_files(sources: list[Path]) -> Iterator[Entry]:
+    """Every file in folders, zips and plain files, streamed one at a time, each under one unique name."""
+
+    def walk() -> Iterator[Entry]:
+        budget = _Budget(get_settings().max_upload_bytes)
+        for src in sources:
+            src = Path(src)
+            if src.is_dir():
+                yield from _iter_folder(src, budget)
+            elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
+                yield from _iter_zip(src, "", budget)
+            elif src.is_file():
+                yield _read_file(src, src.name, budget)
+            else:
+                yield Entry(src.name, skip=text("skip_not_found"))
+
+    return _unique(walk())
 
 
 def collect(sources: list[Path] | Path, min_side: int = 0) -> Collection:
@@ -112,14 +202,17 @@ def collect(sources: list[Path] | Path, min_side: int = 0) -> Collection:
     if isinstance(sources, (str, Path)):
         sources = [Path(sources)]
     out = Collection()
-    for name, data in iter_files(list(sources), out.skipped):
+    for entry in iter_files(list(sources)):
+        if entry.problem is not None or entry.skip is not None:
+            out.skipped.append((entry.name, entry.problem or entry.skip))
+            continue
         try:
-            pic = decode(data, name)
+            pic = decode(entry.data, entry.name)
         except SrdemoError as exc:
-            out.skipped.append((name, str(exc)))
+            out.skipped.append((entry.name, str(exc)))
             continue
         if min(pic.size) < min_side:
-            out.skipped.append((name, text("skip_too_small", width=pic.size[0], height=pic.size[1], min_side=min_side)))
+            out.skipped.append((entry.name, text("skip_too_small", width=pic.size[0], height=pic.size[1], min_side=min_side)))
             continue
-        out.pictures.append((name, pic))
+        out.pictures.append((entry.name, pic))
     return out

@@ -184,6 +184,8 @@ def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
         img, icc = _cmyk_to_srgb(img, icc, name, notes)
     if img.mode == "P":
         img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode in ("RGB", "L") and "transparency" in img.info:  # a PNG colour key (tRNS): that colour is transparent
+        img = img.convert("RGBA" if img.mode == "RGB" else "LA")
     if img.mode == "PA":
         img = img.convert("RGBA")
     if img.mode == "1":
@@ -242,11 +244,18 @@ def to_uint8_rgb(pic: Picture) -> np.ndarray:
     return pic.rgb
 
 
-def encode(pic: Picture, fmt: str = "png", quality: int = 92, policy: MetadataPolicy = MetadataPolicy()) -> bytes:
+JPEG_MARKER_BYTES = 65533  # one JPEG APP segment's payload; EXIF and XMP must each fit in one (ICC may span several)
+_XMP_MARKER_OVERHEAD = 29  # b"http://ns.adobe.com/xap/1.0/\x00"
+
+
+def encode(pic: Picture, fmt: str = "png", quality: int = 92, policy: MetadataPolicy = MetadataPolicy(),
+           dropped: list[str] | None = None) -> bytes:
     """Write PNG, JPEG or WebP with the ICC profile and the metadata ``policy`` allows.
 
     JPEG has no alpha, so transparent pixels are put on white (the product
-    photo convention).
+    photo convention). Metadata the format cannot hold (EXIF or XMP over one
+    JPEG segment) is left out rather than failing the file; each such loss is
+    said in ``dropped`` when a list is given.
     """
     fmt = fmt.lower().lstrip(".")
     fmt = "jpeg" if fmt == "jpg" else fmt
@@ -265,9 +274,17 @@ def encode(pic: Picture, fmt: str = "png", quality: int = 92, policy: MetadataPo
     if pic.icc:
         options["icc_profile"] = pic.icc
     exif = clean_exif(pic.exif, policy)
+    if exif and fmt == "jpeg" and len(exif) > JPEG_MARKER_BYTES:
+        exif = None
+        if dropped is not None:
+            dropped.append(text("note_exif_dropped", size_kb=len(clean_exif(pic.exif, policy)) / 1000))
     if exif:
         options["exif"] = exif
     xmp = xmp_packet(pic.xmp, policy)
+    if xmp and fmt == "jpeg" and len(xmp.encode("utf-8")) > JPEG_MARKER_BYTES - _XMP_MARKER_OVERHEAD:
+        xmp = None
+        if dropped is not None:
+            dropped.append(text("note_xmp_dropped"))
     if xmp and fmt == "png":
         info = PngInfo()
         info.add_itxt("XML:com.adobe.xmp", xmp)

@@ -206,8 +206,9 @@ def upscale(
         warnings.append(text("warn_transparent_kept"))
     colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
     warnings += advice.colour_warnings(colour)
+    data = images.encode(saved, fmt, request.quality, request.metadata, dropped=warnings)
     return Upscaled(
-        data=images.encode(saved, fmt, request.quality, request.metadata),
+        data=data,
         filename=images.output_name(pic.name, model.spec.file_slug, result.scale, fmt),
         format=fmt,
         picture=saved,

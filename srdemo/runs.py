@@ -10,7 +10,6 @@ finished model with the owner's own token.
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +52,6 @@ def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSe
         spec = models.resolve(settings.base, caller)
         base = str(spec.path) if spec.kind in ("file", "run") else spec.id  # training loads it as the machine's user
     _check_free(owner)
-    workspace.purge_old_uploads()
     run = workspace.new_run_dir(owner)
     data = run / "uploads"
     if use_examples:
@@ -61,9 +59,7 @@ def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSe
     else:
         if not files:
             raise SrdemoError(text("err_train_no_photos"))
-        data.mkdir(parents=True)
-        for f in files:
-            shutil.copy(f, data / Path(f).name)
+        workspace.copy_uploads(files, data)  # a zip among them is read like a folder
     found = collect([data], min_side=settings.patch)
     if len(found.pictures) < MIN_IMAGES:
         detail = "\n" + found.report() if found.skipped else ""

@@ -18,7 +18,8 @@ ENV_VARS: list[tuple[str, str, str]] = [
     ("SRDEMO_RUN_DIR", "/data/srdemo-runs if /data exists, else ~/.cache/srdemo/runs", "Where training runs and results are written."),
     ("SRDEMO_MAX_INPUT_MP", "16", "Largest input accepted, in megapixels."),
     ("SRDEMO_MAX_OUTPUT_MP", "64", "Largest output produced, in megapixels."),
-    ("SRDEMO_MAX_FILE_MB", "50", "Largest upload accepted, in MB."),
+    ("SRDEMO_MAX_FILE_MB", "50", "Largest upload accepted, in MB (per file, also per file inside a zip)."),
+    ("SRDEMO_MAX_UPLOAD_MB", "2000", "Most bytes one batch or training upload may unpack to, all its files and zips together, in MB."),
     ("SRDEMO_MAX_CPU_SECONDS", "600", "Jobs estimated to take longer than this on a CPU are refused before they start."),
     ("SRDEMO_TILE", "128", "Tile size (input pixels) for model inference; smaller uses less memory."),
     ("SRDEMO_MODEL_CACHE", "3", "How many loaded models stay in memory."),
@@ -52,6 +53,7 @@ class Settings:
     max_input_pixels: int
     max_output_pixels: int
     max_file_bytes: int
+    max_upload_bytes: int
     max_cpu_seconds: float
     tile: int
     model_cache_size: int
@@ -68,6 +70,7 @@ def get_settings() -> Settings:
         max_input_pixels=int(_float("SRDEMO_MAX_INPUT_MP", 16) * 1e6),
         max_output_pixels=int(_float("SRDEMO_MAX_OUTPUT_MP", 64) * 1e6),
         max_file_bytes=int(_float("SRDEMO_MAX_FILE_MB", 50) * 1e6),
+        max_upload_bytes=int(_float("SRDEMO_MAX_UPLOAD_MB", 2000) * 1e6),
         max_cpu_seconds=_float("SRDEMO_MAX_CPU_SECONDS", 600),
         tile=max(32, int(_float("SRDEMO_TILE", 128))),
         model_cache_size=max(1, int(_float("SRDEMO_MODEL_CACHE", 3))),

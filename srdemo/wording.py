@@ -136,9 +136,26 @@ EN: dict[str, str] = {
     "datasets_skipped_item": "  {name}: {reason}",
     "err_zip_unreadable": "'{name}' is not a readable zip file.",
     "err_zip_too_many_files": "'{name}' holds {count} files; the limit is {limit}.",
-    "err_zip_too_large": "'{name}' would unpack to {size_gb:.1f} GB; refused (the limit is {limit_gb:.0f} GB).",
-    "err_zip_bomb": "'{name}' looks like a zip bomb ('{member}' expands {ratio}x); refused.",
-    "err_zip_sizes_lie": "'{name}' lies about its sizes (zip bomb?); refused.",
+    "datasets_and_more": "  ... and {count} more",
+    "skip_zip_encrypted": "refused: the entry is encrypted (password-protected zips are not read)",
+    "skip_zip_entry_too_big": "refused: {size_mb:.0f} MB unpacked, more than the {limit_mb:.0f} MB allowed per file",
+    "skip_zip_bomb": "refused: it would expand {ratio}x (a zip bomb?)",
+    "skip_zip_lies": "refused: the entry is larger than the zip says (a zip bomb?)",
+    "skip_upload_budget": "refused: the upload would unpack to more than {limit_mb:.0f} MB in all",
+    "skip_zip_damaged": "the zip entry is damaged or uses a method srdemo cannot read (bad checksum, unsupported compression)",
+    "err_checkpoint_damaged": (
+        "The checkpoint '{name}' in '{folder}' is damaged and cannot be resumed. Delete it to start the run over."
+    ),
+    "err_token_malformed": (
+        "That access token cannot be right: Hugging Face tokens are one word of plain letters and digits "
+        "(they start with 'hf_'). Copy it again from huggingface.co/settings/tokens."
+    ),
+    "note_exif_dropped": "EXIF left out: {size_kb:.0f} KB is more than a JPEG can hold (64 KB)",
+    "note_xmp_dropped": "XMP metadata left out: more than a JPEG can hold (64 KB)",
+    "note_renamed_duplicate": "renamed: another file was also called '{name}'",
+    "note_output_renamed": "saved as '{name}': another result had the same name",
+    "batch_unexpected_file": "Unexpected error on this file; the details are in the server log. The batch went on.",
+    "batch_unexpected_stop": "The batch stopped early on an unexpected error (details in the server log); what was done is kept.",
     "skip_outside_archive": "refused: path points outside the archive",
     "skip_not_image": "not an image file",
     "skip_not_found": "not found",

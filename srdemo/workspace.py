@@ -44,18 +44,41 @@ def new_batch_dir(owner: str) -> Path:
     return batches_dir(owner) / uuid.uuid4().hex[:12]
 
 
+def copy_uploads(files: list[Path], folder: Path) -> list[Path]:
+    """Copy uploaded files into ``folder`` under their own names; a repeated name gets ' (2)', ' (3)'...
+
+    Two uploads called 'same.png' must both reach the job, not the second over the first. New
+    uploads arriving is also when expired ones leave (``purge_old_uploads``).
+    """
+    purge_old_uploads()
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for src in files:
+        dest, k = folder / Path(src).name, 1
+        while dest.exists():
+            k += 1
+            dest = folder / f"{Path(src).stem} ({k}){Path(src).suffix}"
+        shutil.copy(src, dest)
+        copies.append(dest)
+    return copies
+
+
 def shared_dir(name: str) -> Path:
     """A folder every owner reads (the rendered example set), never written with anyone's data."""
     return get_settings().run_dir / name
 
 
 def purge_old_uploads(hours: float | None = None) -> int:
-    """Delete training uploads older than the retention time (runs and models are kept). Returns how many."""
+    """Delete uploads (training photos, batch inputs) older than the retention time; runs, models and results are kept.
+
+    Returns how many upload folders were removed.
+    """
     hours = get_settings().upload_retention_hours if hours is None else hours
     cutoff = time.time() - hours * 3600
     removed = 0
     root = get_settings().run_dir / "owners"
-    for uploads in root.glob("*/*/uploads") if root.exists() else []:
+    found = [*root.glob("*/*/uploads"), *root.glob("*/batches/*/uploads"), *root.glob("*/batches/*/input")] if root.exists() else []
+    for uploads in found:
         if uploads.stat().st_mtime < cutoff:
             shutil.rmtree(uploads, ignore_errors=True)
             removed += 1

@@ -8,7 +8,6 @@ import pytest
 from PIL import Image
 
 from srdemo.datasets import collect, safe_member_name
-from srdemo.errors import SrdemoError
 
 
 def _png(seed=0, size=40) -> bytes:
@@ -43,12 +42,14 @@ def test_zip_with_nested_folders_junk_traversal_and_corrupt_files(tmp_path):
     assert not (tmp_path.parent / "escape.png").exists()
 
 
-def test_zip_bomb_is_refused(tmp_path):
+def test_a_zip_bomb_entry_is_refused_and_the_rest_is_read(tmp_path):
     path = tmp_path / "bomb.zip"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("huge.png", b"\x00" * 50_000_000)
-    with pytest.raises(SrdemoError, match="zip bomb"):
-        collect(path)
+        zf.writestr("ok.png", _png(1))
+    found = collect(path)
+    assert [n for n, _ in found.pictures] == ["ok.png"]
+    assert "zip bomb" in dict(found.skipped)["huge.png"]
 
 
 def test_folder_recursion_and_minimum_size(tmp_path):

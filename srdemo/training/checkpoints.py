@@ -96,15 +96,22 @@ def load_state(
 ) -> tuple[int, History, dict[str, torch.Tensor] | None]:
     """Restore ``save_state``'s file into the network, optimiser and scheduler; returns (step, history, EMA).
 
-    Refuses a checkpoint of another run (another run key): resuming it would mix two runs.
+    Refuses a checkpoint of another run (another run key): resuming it would mix two runs. A
+    damaged checkpoint (a disk that filled up, a copy cut short) is refused with a plain message
+    that says how to start over; it is never half-loaded.
     """
-    meta = read_metadata(path)
-    if meta["config"] != config.run_key():
-        raise SrdemoError(text("err_checkpoint_other_run", folder=path.parent))
-    tensors = load_file(str(path))
-    net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-    if ema is not None:
-        ema = {k[4:]: v.to(device) for k, v in tensors.items() if k.startswith("ema.")}
-    opt.load_state_dict(unflatten_optimizer(tensors, meta["optimizer"]))
-    sched.load_state_dict(meta["scheduler"])
-    return meta["step"], History.from_json(meta["history"]), ema
+    try:
+        meta = read_metadata(path)
+        if meta["config"] != config.run_key():
+            raise SrdemoError(text("err_checkpoint_other_run", folder=path.parent.name))
+        tensors = load_file(str(path))
+        net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        if ema is not None:
+            ema = {k[4:]: v.to(device) for k, v in tensors.items() if k.startswith("ema.")}
+        opt.load_state_dict(unflatten_optimizer(tensors, meta["optimizer"]))
+        sched.load_state_dict(meta["scheduler"])
+        return meta["step"], History.from_json(meta["history"]), ema
+    except SrdemoError:
+        raise
+    except Exception:  # safetensors' own errors, missing keys, shapes: all mean the file cannot be trusted
+        raise SrdemoError(text("err_checkpoint_damaged", name=path.name, folder=path.parent.name)) from None

@@ -5,7 +5,6 @@ The batch runs as a background job (``srdemo.jobs``), so reloading the page does
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import gradio as gr
@@ -32,9 +31,9 @@ def last_finished(owner: str) -> tuple[Path, list[dict]] | None:
 
 
 def _counts(rows: list[dict]) -> dict[str, int]:
-    """How many files of a finished batch were done and how many failed, for its status line."""
+    """How many files of a finished batch were done and how many failed, for its status line (cancelled ones did not fail)."""
     done = sum(r.get("status") == "ok" for r in rows)
-    failed = sum(r.get("status") in ("failed", "cancelled") for r in rows)
+    failed = sum(r.get("status") == "failed" for r in rows)
     return {"done": done, "failed": failed}
 
 
@@ -58,12 +57,7 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
     except SrdemoError as exc:
         raise gr.Error(str(exc)) from None
     job_dir = workspace.new_batch_dir(owner)
-    inputs = job_dir / "input"
-    inputs.mkdir(parents=True)
-    copies = []
-    for p in paths:  # copy now: Gradio's upload cache is not ours to keep
-        copies.append(inputs / Path(p).name)
-        shutil.copy(p, copies[-1])
+    copies = workspace.copy_uploads([Path(p) for p in paths], job_dir / "uploads")  # Gradio's cache is not ours to keep
 
     def work(job):
         def step(i, name):

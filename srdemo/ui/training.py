@@ -133,11 +133,11 @@ def on_train_resume(key, request: gr.Request):
 
 
 def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token=None):
-    caller = caller_of(key, request, token, oauth_token)
-    run = runs.latest_run(caller.owner)
-    if run is None:
-        raise gr.Error(text("ui_train_nothing_to_publish"))
     try:
+        caller = caller_of(key, request, token, oauth_token)
+        run = runs.latest_run(caller.owner)
+        if run is None:
+            raise SrdemoError(text("ui_train_nothing_to_publish"))
         url = runs.publish(run, repo_id, caller, private=bool(private))
     except SrdemoError as exc:
         raise gr.Error(str(exc)) from None

@@ -1,0 +1,347 @@
+"""Hostile and careless input: one test per finding of the "Safe to host" probe (the findings were made on 20c148b)."""
+
+import io
+import os
+import re
+import struct
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import srdemo
+from srdemo import workspace
+from srdemo.batch import read_report, run_batch
+from srdemo.caller import Caller, secret
+from srdemo.cli import main
+from srdemo.datasets import collect, iter_files
+from srdemo.errors import SrdemoError
+from srdemo.request import UpscaleRequest
+from srdemo.synthetic import render_product
+
+from conftest import ROOT
+
+
+def _png(seed: int = 0, size: int = 48) -> bytes:
+    buf = io.BytesIO()
+    render_product(seed, size).save(buf, "PNG")
+    return buf.getvalue()
+
+
+# ---- 1: a server path sent as a model id
+
+
+def test_1_a_server_path_is_refused_with_the_same_words_as_a_missing_one(tmp_path, compact_file):
+    visitor = Caller.visitor("browser:stranger")
+    answers = []
+    for ref in (str(compact_file), str(tmp_path / "missing.safetensors")):
+        with pytest.raises(SrdemoError) as err:
+            srdemo.request.estimate(_png(), UpscaleRequest(model=ref, caller=visitor))
+        answers.append(re.sub(r"'[^']*'", "'REF'", str(err.value), count=1))
+    assert answers[0] == answers[1] and "Unknown model" in answers[0]
+
+
+# ---- 4: metadata a format cannot hold
+
+
+def _png_with_huge_exif() -> bytes:
+    exif = Image.Exif()
+    exif[0x9286] = "x" * 200_000  # UserComment
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 30, 30)).save(buf, "PNG", exif=exif.tobytes())
+    return buf.getvalue()
+
+
+def test_4_exif_too_big_for_jpeg_is_left_out_with_a_warning_not_a_crash(tmp_path, capsys):
+    photo = tmp_path / "x.png"
+    photo.write_bytes(_png_with_huge_exif())
+    assert main(["upscale", str(photo), "--model", "lanczos", "--scale", "2", "--format", "jpeg", "--out", str(tmp_path)]) == 0
+    assert "EXIF left out: 200 KB" in capsys.readouterr().out
+    out = Image.open(tmp_path / "x_lanczos_x2.jpg")
+    assert out.size == (128, 96) and 0x9286 not in out.getexif()
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "x.png").write_bytes(_png_with_huge_exif())
+    result = run_batch([src], tmp_path / "out", UpscaleRequest(model="lanczos", preset=srdemo.get_preset("shopify"), check=False))
+    (row,) = read_report(tmp_path / "out" / "report.csv")
+    assert row["status"] == "ok" and "EXIF left out" in row["warnings"] and result.failed == 0
+    png = srdemo.upscale(photo, UpscaleRequest(model="lanczos", scale=2, check=False))  # PNG holds it: kept
+    assert not any("EXIF" in w for w in png.warnings)
+
+
+# ---- 5 and 6: broken and oversized zips
+
+
+def _patch(data: bytearray, old: bytes, new: bytes, count: int = 2) -> None:
+    """Replace ``old`` at its first ``count`` places (local header and central directory)."""
+    start = 0
+    for _ in range(count):
+        i = data.index(old, start)
+        data[i : i + len(old)] = new
+        start = i + len(new)
+
+
+def _zip_tricks(tmp_path: Path) -> dict[str, Path]:
+    good = _png(1)
+    made = {}
+
+    def stored(name: str, entries: dict[str, bytes]) -> bytearray:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+            for n, d in entries.items():
+                zf.writestr(n, d)
+        return bytearray(buf.getvalue())
+
+    bad_crc = stored("crc", {"bad.png": good, "ok.png": good})
+    i = bad_crc.index(good)  # flip a byte inside the first entry's data
+    bad_crc[i + 100] ^= 0xFF
+    made["bad_crc"] = bad_crc
+
+    encrypted = stored("enc", {"locked.png": good, "ok.png": good})
+    # general-purpose flag bit 0 (encrypted) in the first local header and in its central directory entry
+    encrypted[6] |= 1
+    cd = encrypted.index(b"PK\x01\x02")
+    encrypted[cd + 8] |= 1
+    made["encrypted"] = encrypted
+
+    method = stored("method", {"odd.png": good, "ok.png": good})
+    method[8:10] = struct.pack("<H", 99)  # compression method 99 in the local header...
+    cd = method.index(b"PK\x01\x02")
+    method[cd + 10 : cd + 12] = struct.pack("<H", 99)  # ...and in the central directory
+    made["unsupported"] = method
+
+    overlap = stored("overlap", {"a.png": good, "b.png": good, "ok.png": good})
+    cds = [i for i in range(len(overlap)) if overlap[i : i + 4] == b"PK\x01\x02"]
+    overlap[cds[1] + 42 : cds[1] + 46] = overlap[cds[0] + 42 : cds[0] + 46]  # b.png's header offset = a.png's
+    made["overlapping"] = overlap
+
+    liar = stored("liar", {"big.png": good, "ok.png": good})
+    cd = liar.index(b"PK\x01\x02")
+    liar[cd + 24 : cd + 28] = struct.pack("<I", 100)  # the central directory says 100 bytes unpacked
+    liar[22:26] = struct.pack("<I", 100)
+    made["lies_about_size"] = liar
+
+    out = {}
+    for kind, data in made.items():
+        path = tmp_path / f"{kind}.zip"
+        path.write_bytes(bytes(data))
+        out[kind] = path
+    return out
+
+
+@pytest.mark.parametrize("kind,broken", [("bad_crc", "bad.png"), ("encrypted", "locked.png"), ("unsupported", "odd.png"),
+                                         ("overlapping", "b.png"), ("lies_about_size", "big.png")])
+def test_5_a_broken_zip_entry_is_a_failed_row_and_the_batch_goes_on(tmp_path, kind, broken):
+    path = _zip_tricks(tmp_path)[kind]
+    result = run_batch([path], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2, check=False))
+    rows = {r["file"]: r for r in read_report(tmp_path / "out" / "report.csv")}
+    assert rows["ok.png"]["status"] == "ok"
+    assert rows[broken]["status"] == "failed" and rows[broken]["warnings"]
+    assert result.failed == 1
+    with zipfile.ZipFile(result.zip_path) as zf:
+        assert "ok.png" in zf.namelist() and "report.csv" in zf.namelist()
+    found = collect(path)  # training reads the same way: the entry is listed as skipped, the rest is used
+    assert "ok.png" in [n for n, _ in found.pictures] and broken in dict(found.skipped)
+
+
+def test_5_the_cli_reports_a_broken_zip_without_a_traceback(tmp_path):
+    path = _zip_tricks(tmp_path)["bad_crc"]
+    proc = subprocess.run([sys.executable, "-m", "srdemo", "batch", str(path), "--model", "lanczos", "--scale", "2",
+                           "--no-check", "--out", str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert (tmp_path / "o" / "report.csv").exists()
+
+
+@pytest.mark.slow
+def test_6_a_small_zip_that_expands_to_a_gigabyte_costs_little_memory(tmp_path):
+    """22-28 MB on disk, one 1 GiB entry (ratio ~40, under the per-entry ratio check): read in chunks, stopped early."""
+    rng = np.random.default_rng(0)
+    block = bytearray(1 << 20)
+    block[:21000] = rng.integers(0, 256, 21000, dtype=np.uint8).tobytes()
+    path = tmp_path / "big.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("ok.png", _png(2))
+        with zf.open("huge.png", "w", force_zip64=True) as fh:
+            for _ in range(1024):
+                fh.write(block)
+    assert path.stat().st_size < 40e6
+    probe = (
+        "import resource, sys\n"
+        "from srdemo.datasets import iter_files\n"
+        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "entries = [(e.name, e.problem) for e in iter_files([__import__('pathlib').Path(sys.argv[1])])]\n"
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024, entries)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    grown_mb = int(proc.stdout.split()[0])
+    assert grown_mb < 200, proc.stdout
+    assert "('ok.png', None)" in proc.stdout and "huge.png" in proc.stdout and "more than the 50 MB" in proc.stdout
+
+
+def test_6_an_entry_is_stopped_as_soon_as_it_passes_the_per_file_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRDEMO_MAX_FILE_MB", "1")
+    big = np.random.default_rng(1).integers(0, 256, 3_000_000, dtype=np.uint8).tobytes()
+    path = tmp_path / "z.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("big.png", big)
+        zf.writestr("ok.png", _png(3))
+    data = bytearray(path.read_bytes())  # make big.png claim to be 500 KB: only the streaming check can catch it
+    cd = data.index(b"PK\x01\x02")
+    data[cd + 24 : cd + 28] = struct.pack("<I", 500_000)
+    data[cd + 20 : cd + 24] = struct.pack("<I", 500_000)
+    path.write_bytes(bytes(data))
+    entries = {e.name: e for e in iter_files([path])}
+    assert entries["ok.png"].data is not None
+    assert entries["big.png"].data is None and entries["big.png"].problem
+
+
+def test_6_an_upload_has_a_budget_of_unpacked_bytes(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRDEMO_MAX_UPLOAD_MB", "0.1")
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(10):
+        (folder / f"p{i}.png").write_bytes(np.random.default_rng(i).integers(0, 256, 30_000, dtype=np.uint8).tobytes())
+    entries = list(iter_files([folder]))
+    read = [e for e in entries if e.data is not None]
+    refused = [e for e in entries if e.problem and "in all" in e.problem]
+    assert len(read) == 3 and len(refused) == 7
+
+
+# ---- 8: training from an uploaded zip
+
+
+def test_8_training_takes_photos_from_an_uploaded_zip(tmp_path, monkeypatch):
+    from srdemo import runs
+    from srdemo.jobs import JOBS
+
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
+    upload = tmp_path / "photos.zip"
+    with zipfile.ZipFile(upload, "w") as zf:
+        for i in range(10):
+            zf.writestr(f"shelf/p{i}.png", _png(i, 96))
+    job = runs.start(Caller.visitor("browser:zip"), [upload], False, runs.RunSettings(base=None, patch=64, batch=2, channels=8))
+    try:
+        run = workspace.run_dirs("browser:zip")[0]
+        assert (run / "uploads" / "photos.zip").exists()
+    finally:
+        JOBS.cancel("browser:zip", "training")
+        while job.running:
+            time.sleep(0.1)
+    assert job.status in ("cancelled", "done"), job.error
+
+
+# ---- 9: the same name twice
+
+
+def test_9_two_uploads_with_the_same_name_both_reach_the_batch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
+    a, b = tmp_path / "a" / "same.png", tmp_path / "b" / "same.png"
+    for i, p in enumerate((a, b)):
+        p.parent.mkdir()
+        p.write_bytes(_png(i + 10))
+    copies = workspace.copy_uploads([a, b], tmp_path / "job" / "uploads")
+    assert [c.name for c in copies] == ["same.png", "same (2).png"]
+    assert copies[1].read_bytes() == b.read_bytes() != a.read_bytes()
+
+
+def test_9_duplicate_names_inside_a_zip_get_unique_results(tmp_path):
+    path = tmp_path / "dup.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("same.png", _png(1))
+        with pytest.warns(UserWarning):
+            zf.writestr("same.png", _png(2))
+        zf.writestr("same.jpg", _png(3))  # both become same.jpg as JPEG
+    run_batch([path], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2, format="jpeg", check=False))
+    with zipfile.ZipFile(tmp_path / "out" / "results.zip") as zf:
+        names = [n for n in zf.namelist() if n != "report.csv"]
+    assert len(names) == len(set(names)) == 3
+    rows = read_report(tmp_path / "out" / "report.csv")
+    assert sum("another" in r["warnings"] for r in rows) == 2
+
+
+# ---- 10: a PNG colour key
+
+
+def test_10_a_tRNS_colour_key_is_kept_as_transparency():
+    img = Image.new("RGB", (32, 32), (255, 255, 255))
+    img.paste((20, 40, 60), (8, 8, 24, 24))
+    buf = io.BytesIO()
+    img.save(buf, "PNG", transparency=(255, 255, 255))
+    done = srdemo.upscale(buf.getvalue(), UpscaleRequest(model="lanczos", scale=2, check=False), name="key.png")
+    out = Image.open(io.BytesIO(done.data))
+    assert out.mode == "RGBA"
+    alpha = np.asarray(out)[..., 3]
+    assert alpha[0, 0] == 0 and alpha[32, 32] == 255
+    grey = Image.new("L", (16, 16), 0)
+    grey.paste(200, (4, 4, 12, 12))
+    buf = io.BytesIO()
+    grey.save(buf, "PNG", transparency=0)
+    assert srdemo.decode(buf.getvalue(), "g.png").alpha[0, 0] == 0
+
+
+# ---- 11: odd tokens, damaged checkpoints, huge messages
+
+
+@pytest.mark.parametrize("token", ["hf_é", "hf_abc def", "hf_\x00", "x" * 600])
+def test_11_a_malformed_token_gets_a_plain_message(token):
+    with pytest.raises(SrdemoError, match="access token cannot be right"):
+        secret(token)
+    with pytest.raises(SrdemoError, match="access token cannot be right"):
+        Caller.visitor("browser:t", token)
+
+
+def test_11_a_truncated_checkpoint_is_refused_plainly(tmp_path):
+    from tiny_runs import tiny_config, tiny_photos
+
+    from srdemo.training import CHECKPOINT, train
+
+    (tmp_path / "data").mkdir()
+    config = tiny_config(tiny_photos(tmp_path / "data"), tmp_path / "run", steps=4)
+    train(config)
+    ckpt = tmp_path / "run" / CHECKPOINT
+    ckpt.write_bytes(ckpt.read_bytes()[: ckpt.stat().st_size // 2])
+    with pytest.raises(SrdemoError, match="is damaged and cannot be resumed") as err:
+        train(config)
+    assert str(tmp_path) not in str(err.value)  # no server path in a message
+
+
+def test_11_a_message_about_ten_thousand_bad_files_stays_short(tmp_path):
+    path = tmp_path / "junk.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for i in range(10_000):
+            zf.writestr(f"notes/{i:05d}.txt", "x")
+    report = collect(path).report()
+    assert len(report) < 2000 and "and 9980 more" in report
+
+
+# ---- 12: disk and counts
+
+
+def test_12_batch_uploads_are_purged_by_the_retention_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
+    old = workspace.new_batch_dir("browser:x")
+    copies = workspace.copy_uploads([Path(ROOT / "examples" / "packaging_small.png")], old / "uploads")
+    (old / "output").mkdir()
+    past = time.time() - 48 * 3600
+    os.utime(old / "uploads", (past, past))
+    assert workspace.purge_old_uploads(24) == 1
+    assert not copies[0].exists() and (old / "output").exists()
+
+
+def test_12_a_cancelled_batch_does_not_count_unprocessed_files_as_failed(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(4):
+        (src / f"p{i}.png").write_bytes(_png(i))
+    calls = []
+    result = run_batch([src], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2, check=False),
+                       progress=lambda i, name: calls.append(name), should_stop=lambda: len(calls) >= 1)
+    statuses = [r["status"] for r in result.rows]
+    assert statuses.count("ok") == 1 and statuses.count("cancelled") == 3
+    assert result.failed == 0 and result.cancelled == 3
