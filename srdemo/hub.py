@@ -9,6 +9,7 @@ huggingface_hub. Tokens are never read from the environment: a Space owner's
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,11 +79,14 @@ def cached_path(ref: HubFile) -> Path | None:
     return Path(found) if isinstance(found, str) else None
 
 
-def download(ref: HubFile, token: str | None = None) -> Path:
+def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = None) -> Path:
     """Fetch (or find in the cache) one file; every failure becomes a plain SrdemoError.
 
     ``token`` is the user's own, used for this call only; without one no token
-    is sent at all.
+    is sent at all. ``cache_dir`` is where the file is kept (default: the shared
+    Hugging Face cache). huggingface_hub falls back to its cache when a request
+    fails (a 401 included), so a file fetched with someone's token must never
+    land in a cache that others read: callers pass that person's own folder.
     """
     try:
         return Path(
@@ -91,6 +95,8 @@ def download(ref: HubFile, token: str | None = None) -> Path:
                 ref.filename,
                 revision=ref.revision,
                 token=token if token else False,
+                cache_dir=str(cache_dir) if cache_dir is not None else None,
+                endpoint=os.environ.get("HF_ENDPOINT") or None,
                 library_name="srdemo",
             )
         )

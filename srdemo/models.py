@@ -242,11 +242,21 @@ class HubModels(Source):
         return None
 
     def available(self, spec: ModelSpec) -> bool:
+        """In the shared cache, which holds only what was fetched without a token."""
         return spec.hub_file is not None and hub.cached_path(spec.hub_file) is not None
 
     def weights(self, spec: ModelSpec, caller: Caller) -> Path:
+        """Without a token: the shared cache. With one: the caller's own cache, which nobody else reads."""
         assert spec.hub_file is not None
-        return hub.download(spec.hub_file, token=caller.token_value)
+        if caller.token is None:
+            return hub.download(spec.hub_file)
+        try:
+            return hub.download(spec.hub_file, token=caller.token_value, cache_dir=workspace.hub_cache_dir(caller.owner))
+        except SrdemoError:
+            public = hub.cached_path(spec.hub_file)  # the shared cache holds only what anyone may read
+            if public is None:
+                raise
+            return public
 
     def cache_key(self, spec: ModelSpec, caller: Caller) -> str:
         # A model loaded with a token may be private: key it by a digest of that

@@ -36,6 +36,11 @@ def trained_weights(owner: str) -> list[Path]:
     return sorted(owner_dir(owner).glob("run-*/model/model.safetensors"), reverse=True)
 
 
+def hub_cache_dir(owner: str) -> Path:
+    """Hub files fetched with the owner's token (private or gated models): theirs alone, purged with uploads."""
+    return owner_dir(owner) / "hub-cache"
+
+
 def batches_dir(owner: str) -> Path:
     return owner_dir(owner) / "batches"
 
@@ -77,7 +82,8 @@ def purge_old_uploads(hours: float | None = None) -> int:
     cutoff = time.time() - hours * 3600
     removed = 0
     root = get_settings().run_dir / "owners"
-    found = [*root.glob("*/*/uploads"), *root.glob("*/batches/*/uploads"), *root.glob("*/batches/*/input")] if root.exists() else []
+    found = [*root.glob("*/*/uploads"), *root.glob("*/batches/*/uploads"), *root.glob("*/batches/*/input"),
+             *root.glob("*/hub-cache")] if root.exists() else []
     for uploads in found:
         if uploads.stat().st_mtime < cutoff:
             shutil.rmtree(uploads, ignore_errors=True)

@@ -7,6 +7,7 @@ exactly what was sent, and keeps the committed files in memory.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,7 @@ class HubStandIn:
         self.files: dict[str, dict[str, bytes]] = {}
         self.token = token
         self.read_only = set(read_only)
+        self.private: dict[tuple[str, str], bytes] = {}  # (repo, filename) -> bytes, served only with a valid token
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,8 +64,38 @@ class HubStandIn:
                     return self._reply(200, {"commitUrl": f"{standin.url}/{repo}/commit/{'a' * 40}", "commitOid": "a" * 40})
                 return self._reply(404, {"error": f"not in the stand-in: {self.path}"})
 
+            def _resolve(self, send_body: bool):
+                """``/{owner}/{name}/resolve/{revision}/{filename}``: a private file, as the Hub serves one."""
+                parts = self.path.split("?")[0].split("/")
+                key = ("/".join(parts[1:3]), "/".join(parts[5:]))
+                if len(parts) < 6 or parts[3] != "resolve" or key not in standin.private:
+                    return self._reply(404, {"error": f"not in the stand-in: {self.path}"})
+                auth = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                if auth not in (standin.token, *standin.read_only):  # the Hub answers 401 for a private repo
+                    body = b'{"error": "Repository Not Found"}'
+                    self.send_response(401)
+                    self.send_header("X-Error-Code", "RepoNotFound")
+                    self.send_header("X-Error-Message", "Repository Not Found")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    return self.wfile.write(body) if send_body else None
+                data = standin.private[key]
+                self.send_response(200)
+                self.send_header("X-Repo-Commit", "b" * 40)
+                self.send_header("ETag", '"%s"' % hashlib.sha256(data).hexdigest())
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if send_body:
+                    self.wfile.write(data)
+
+            def do_HEAD(self):
+                standin.requests.append({"method": "HEAD", "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": b""})
+                return self._resolve(send_body=False)
+
             def do_GET(self):
                 standin.requests.append({"method": "GET", "path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": b""})
+                if "/resolve/" in self.path:
+                    return self._resolve(send_body=True)
                 return self._reply(404, {"error": f"not in the stand-in: {self.path}"})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

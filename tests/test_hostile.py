@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 import srdemo
-from srdemo import workspace
+from srdemo import models, workspace
 from srdemo.batch import read_report, run_batch
 from srdemo.caller import Caller, secret
 from srdemo.cli import main
@@ -345,3 +345,54 @@ def test_12_a_cancelled_batch_does_not_count_unprocessed_files_as_failed(tmp_pat
     statuses = [r["status"] for r in result.rows]
     assert statuses.count("ok") == 1 and statuses.count("cancelled") == 3
     assert result.failed == 0 and result.cancelled == 3
+
+
+# ---- 2: a private Hub model fetched with one owner's token
+
+
+def test_2_a_private_model_fetched_with_a_token_is_never_served_to_another_owner(tmp_path, monkeypatch, compact_file, hf_cache):
+    import huggingface_hub.constants as c
+    from hub_standin import HubStandIn
+
+    server = HubStandIn(token="hf_alice_read")
+    server.private[("shop/secret-x2", "m.safetensors")] = compact_file.read_bytes()
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", False)  # loopback only: nothing leaves the machine
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
+    ref = "shop/secret-x2:m.safetensors"
+    try:
+        alice = models.load(ref, Caller.visitor("browser:alice", "hf_alice_read"))
+        assert alice.is_neural and alice.scale == 2
+        assert not list(hf_cache.rglob("m.safetensors"))  # the shared cache never saw it
+        assert list(workspace.hub_cache_dir("browser:alice").rglob("m.safetensors"))
+        for caller in (Caller.visitor("browser:bob"), Caller.visitor("browser:bob", "hf_wrong"), Caller.visitor("browser:alice")):
+            with pytest.raises(SrdemoError) as err:
+                models.load(ref, caller)
+            assert "hf_alice_read" not in str(err.value)
+        assert models.availability(models.resolve(ref)) == "needs download"  # nobody is told it is here
+        sent = [r["headers"].get("authorization") for r in server.requests]
+        assert "Bearer hf_alice_read" in sent and all(a in (None, "Bearer hf_alice_read", "Bearer hf_wrong") for a in sent)
+    finally:
+        server.close()
+
+
+# ---- 3: server paths in what is downloaded or published
+
+
+def test_3_an_exported_model_names_no_server_path(tmp_path, compact_file):
+    from tiny_runs import tiny_config, tiny_photos
+
+    from srdemo.training import train
+
+    server = tmp_path / "runs" / "owners" / ("ab" * 10)
+    (server / "run-1" / "uploads").mkdir(parents=True)
+    base = server / "run-0" / "model" / "model.safetensors"
+    base.parent.mkdir(parents=True)
+    base.write_bytes(compact_file.read_bytes())
+    config = tiny_config(tiny_photos(server / "run-1" / "uploads"), server / "run-1" / "model", steps=4,
+                         init=str(base), channels=None)
+    out = train(config)
+    for name in ("config.json", "README.md"):
+        written = (out / name).read_text()
+        assert str(tmp_path) not in written and "ab" * 10 not in written, name
+    assert "run-0/model/model.safetensors" in (out / "config.json").read_text()  # still says which base it was

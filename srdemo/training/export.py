@@ -19,6 +19,20 @@ from .checkpoints import BEST
 from .config import History, TrainConfig
 
 
+def shown_path(path: str) -> str:
+    """A path as it may appear in a model card or config.json: relative paths as given; of an absolute
+    one, only what follows the owner's folder (an app run: 'run-.../model/model.safetensors') or else
+    its folder and file name. Cards and configs are downloaded and published: they never carry
+    where the server keeps its files."""
+    p = Path(path)
+    if not p.is_absolute():
+        return path
+    parts = p.parts
+    if "owners" in parts and len(parts) > parts.index("owners") + 2:
+        return "/".join(parts[parts.index("owners") + 2 :])
+    return "/".join(parts[-2:])
+
+
 def export(out: Path, config: TrainConfig, history: History, base_id: str | None, net: torch.nn.Module) -> Path:
     """Write ``model.safetensors`` (original key layout), ``config.json``, ``history.json`` and a model card."""
     from ..modelcard import write_model_card
@@ -33,7 +47,7 @@ def export(out: Path, config: TrainConfig, history: History, base_id: str | None
         "scale": settings["scale"],
         "architecture": descriptor.architecture.name,
         "degradation": settings["degrade"],
-        "data": settings["data"],
+        "data": [shown_path(d) for d in settings["data"]],
         "steps": settings["steps"],
         "seed": settings["seed"],
         "base_model": base_id,

@@ -26,7 +26,7 @@ from ..models import load as load_model
 from ..wording import text
 from .checkpoints import BEST, CHECKPOINT, atomic_save, load_state, save_state
 from .config import LOSSES, History, TrainConfig
-from .export import export
+from .export import export, shown_path
 from .sampling import load_data, make_batch, val_pairs
 
 
@@ -34,12 +34,13 @@ def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
     """The network to train and, when fine-tuning, the base model's name for the model card.
 
     A weights file is named by the path it was given as (its catalogue id would be only its
-    file name, and several runs' files are all called model.safetensors).
+    file name, and several runs' files are all called model.safetensors), without the part of
+    an absolute path that says where the server keeps it (see ``shown_path``).
     """
     torch.manual_seed(config.seed)
     if config.init:
         base = load_model(config.init)
-        base_name = config.init if base.spec.kind == "file" else base.spec.id
+        base_name = shown_path(config.init) if base.spec.kind == "file" else base.spec.id
         if base.descriptor is None:
             raise SrdemoError(text("err_init_resampler", init=config.init))
         is_span = base.descriptor.architecture.id == "SPAN"
