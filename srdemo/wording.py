@@ -150,6 +150,7 @@ EN: dict[str, str] = {
         "That access token cannot be right: Hugging Face tokens are one word of plain letters and digits "
         "(they start with 'hf_'). Copy it again from huggingface.co/settings/tokens."
     ),
+    "err_unexpected_page": "Something went wrong on our side; the details are in the server log. Please try again.",
     "note_exif_dropped": "EXIF left out: {size_kb:.0f} KB is more than a JPEG can hold (64 KB)",
     "note_xmp_dropped": "XMP metadata left out: more than a JPEG can hold (64 KB)",
     "note_renamed_duplicate": "renamed: another file was also called '{name}'",

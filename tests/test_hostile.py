@@ -396,3 +396,37 @@ def test_3_an_exported_model_names_no_server_path(tmp_path, compact_file):
         written = (out / name).read_text()
         assert str(tmp_path) not in written and "ab" * 10 not in written, name
     assert "run-0/model/model.safetensors" in (out / "config.json").read_text()  # still says which base it was
+
+
+def test_12_request_files_go_to_one_scratch_folder_that_is_purged(tmp_path, monkeypatch):
+    import tempfile
+
+    from srdemo.ui import common
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    first = common.scratch_dir()
+    (first / "result.png").write_bytes(b"x")
+    past = time.time() - common.SCRATCH_SECONDS - 60
+    os.utime(first, (past, past))
+    second = common.scratch_dir()
+    assert second.parent == first.parent == tmp_path / "srdemo-scratch"
+    assert not first.exists() and second.exists()
+    src = tmp_path / "report.zip"
+    src.write_bytes(b"zip")
+    assert common.served(src) == common.served(src)  # one copy per version of a file, however often polled
+    assert len(list((tmp_path / "srdemo-scratch").iterdir())) == 2
+
+
+def test_an_unexpected_error_reaches_the_page_as_one_plain_sentence(caplog):
+    import gradio as gr
+
+    from srdemo.ui.common import plain_errors
+
+    @plain_errors
+    def handler():
+        raise KeyError("/srv/secret/owners/abc")
+
+    with pytest.raises(gr.Error) as err:
+        handler()
+    assert "/srv/secret" not in str(err.value.message) and "server log" in err.value.message
+    assert "/srv/secret" in caplog.text  # the details are logged for the operator

@@ -22,7 +22,8 @@ from .common import on_load_key  # noqa: E402
 
 def build_demo() -> gr.Blocks:
     settings = get_settings()
-    with gr.Blocks(title=text("ui_page_title"), analytics_enabled=False) as demo:
+    # delete_cache: Gradio's own copies of uploads and results are removed hourly once an hour old.
+    with gr.Blocks(title=text("ui_page_title"), analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown(text("ui_page_intro"))
         # Owner key for background jobs: kept in the browser, so a reload finds its batch or training again.
         browser_key = gr.BrowserState("", storage_key="srdemo-owner")

@@ -11,13 +11,12 @@ import gradio as gr
 
 from .. import images, models, workspace
 from ..batch import REPORT_FIELDS, parse_preset, read_report, run_batch
-from ..errors import SrdemoError
 from ..jobs import JOBS
 from ..metadata import MetadataPolicy
 from ..presets import PRESETS
 from ..request import UpscaleRequest
 from ..wording import text
-from .common import caller_of, model_choices, owner_of, path_of, served
+from .common import caller_of, model_choices, owner_of, path_of, plain_errors, served
 
 
 def last_finished(owner: str) -> tuple[Path, list[dict]] | None:
@@ -37,6 +36,7 @@ def _counts(rows: list[dict]) -> dict[str, int]:
     return {"done": done, "failed": failed}
 
 
+@plain_errors
 def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality, keep_meta, mark_ai, key,
                    request: gr.Request):
     caller = caller_of(key, request)
@@ -44,18 +44,15 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
     paths = [p for p in (path_of(f) for f in (files or [])) if p]
     if not paths:
         raise gr.Error(text("ui_batch_upload_first"))
-    try:
-        job_request = UpscaleRequest(
-            model=model_id, scale=float(scale),
-            preset=parse_preset(None if preset_id in ("none", "custom") else preset_id,
-                                size if preset_id == "custom" else None, bool(square)),
-            format=None if fmt == "preset default" else fmt, quality=int(quality),
-            metadata=MetadataPolicy(keep_private=bool(keep_meta), provenance=bool(mark_ai)), caller=caller,
-        )
-        job_request.output_format  # noqa: B018 - a bad format or model is refused now, not per file
-        models.resolve(model_id, caller)
-    except SrdemoError as exc:
-        raise gr.Error(str(exc)) from None
+    job_request = UpscaleRequest(
+        model=model_id, scale=float(scale),
+        preset=parse_preset(None if preset_id in ("none", "custom") else preset_id,
+                            size if preset_id == "custom" else None, bool(square)),
+        format=None if fmt == "preset default" else fmt, quality=int(quality),
+        metadata=MetadataPolicy(keep_private=bool(keep_meta), provenance=bool(mark_ai)), caller=caller,
+    )
+    job_request.output_format  # noqa: B018 - a bad format or model is refused now, not per file
+    models.resolve(model_id, caller)
     job_dir = workspace.new_batch_dir(owner)
     copies = workspace.copy_uploads([Path(p) for p in paths], job_dir / "uploads")  # Gradio's cache is not ours to keep
 
@@ -65,13 +62,11 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
 
         return run_batch(copies, job_dir / "output", job_request, progress=step, should_stop=job.should_stop)
 
-    try:
-        JOBS.submit(owner, "batch", work)
-    except SrdemoError as exc:
-        raise gr.Error(str(exc)) from None
+    JOBS.submit(owner, "batch", work)
     return on_batch_status(key, request)
 
 
+@plain_errors
 def on_batch_status(key, request: gr.Request):
     """The owner's latest batch: a status line, the report so far, and the zip when finished."""
     owner = owner_of(key, request)
@@ -92,6 +87,7 @@ def on_batch_status(key, request: gr.Request):
     return line, [[r.get(f, "") for f in REPORT_FIELDS] for r in rows], served(result.zip_path) if result else None
 
 
+@plain_errors
 def on_batch_cancel(key, request: gr.Request):
     cancelled = JOBS.cancel(owner_of(key, request), "batch")
     return text("ui_batch_cancelling") if cancelled else text("ui_batch_not_running")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -29,7 +32,27 @@ ZERO_GPU = bool(os.environ.get("SPACES_ZERO_GPU"))
 ON_SPACE = bool(os.environ.get("SPACE_ID"))
 """On a Hugging Face Space, users may sign in; locally there is no sign-in (Gradio would need your own login)."""
 
+logger = logging.getLogger(__name__)
 PREVIEW_PIXELS = 4_000_000  # the slider shows at most ~4 MP; the download is full size
+
+
+def plain_errors(handler):
+    """Every event handler's errors, as the page shows them: an SrdemoError's own sentence; anything
+    else (a bug) one plain sentence, with the details in the server log only, never on the page."""
+
+    @functools.wraps(handler)
+    def wrapped(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except gr.Error:
+            raise
+        except SrdemoError as exc:
+            raise gr.Error(str(exc)) from None
+        except Exception:
+            logger.exception("unexpected error in %s", handler.__name__)
+            raise gr.Error(text("err_unexpected_page")) from None
+
+    return wrapped
 
 
 def model_choices(caller: Caller | None = None) -> list[tuple[str, str]]:
@@ -100,11 +123,37 @@ def on_load_key(key: str | None) -> str:
     return key or uuid.uuid4().hex
 
 
+SCRATCH_SECONDS = 3600
+"""How long a request's files (a result handed to the page, a download copy) stay in the temp folder.
+Gradio copies what it serves into its own cache (cleared by ``delete_cache``), so an hour is plenty."""
+
+
+def scratch_dir(name: str | None = None) -> Path:
+    """A folder for one request's files, under ``<tmp>/srdemo-scratch`` (a fresh one unless ``name``d);
+    folders unused for ``SCRATCH_SECONDS`` are removed first, so the temp folder does not grow with
+    every upscale."""
+    root = Path(tempfile.gettempdir()) / "srdemo-scratch"
+    root.mkdir(exist_ok=True)
+    cutoff = time.time() - SCRATCH_SECONDS
+    for old in root.iterdir():
+        try:
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass  # another request removed it first
+    folder = root / (name or uuid.uuid4().hex)
+    folder.mkdir(exist_ok=True)
+    os.utime(folder)  # in use again: not purged for another hour
+    return folder
+
+
 def served(path: Path) -> str:
-    """A copy of a result in the temp folder, which Gradio may serve (run folders are never exposed)."""
+    """A copy of a result in a scratch folder, which Gradio may serve (run folders are never exposed).
+
+    The status polls ask every second or two; the copy is made once per version of the file.
+    """
     digest = hashlib.sha256(f"{path}:{path.stat().st_mtime_ns}".encode()).hexdigest()[:16]
-    copy = Path(tempfile.gettempdir()) / "srdemo-downloads" / digest / path.name
+    copy = scratch_dir(digest) / path.name
     if not copy.exists():
-        copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, copy)
     return str(copy)

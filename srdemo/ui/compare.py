@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import gradio as gr
 
 from .. import images, models
 from ..compare import compare, zoom
-from ..errors import SrdemoError
 from ..request import UpscaleRequest, read_picture
 from ..wording import text
-from .common import caller_of, display, model_choices, upload_path
+from .common import caller_of, display, model_choices, plain_errors, scratch_dir, upload_path
 
 
+@plain_errors
 def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = None, progress=gr.Progress()):
-    try:
-        pic = read_picture(upload_path(upload))
-        job = UpscaleRequest(scale=float(scale), format="png", caller=caller_of(key, request))
-        result = compare(pic, job, model_a, model_b, progress=lambda f, msg: progress(f, desc=msg))
-    except SrdemoError as exc:
-        raise gr.Error(str(exc)) from None
-    out_dir = Path(tempfile.mkdtemp(prefix="srdemo-ab-"))
+    pic = read_picture(upload_path(upload))
+    job = UpscaleRequest(scale=float(scale), format="png", caller=caller_of(key, request))
+    result = compare(pic, job, model_a, model_b, progress=lambda f, msg: progress(f, desc=msg))
+    out_dir = scratch_dir()
     saved = []
     for tag, res in (("A", result.a), ("B", result.b)):
         path = out_dir / f"{tag}.png"
@@ -33,6 +29,7 @@ def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = No
     return slider, result.a.summary(), result.b.summary(), result.sentence, state, display(pic)
 
 
+@plain_errors
 def on_zoom(state, evt: gr.SelectData):
     if not state:
         raise gr.Error(text("ui_ab_zoom_first"))

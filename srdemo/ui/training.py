@@ -16,7 +16,7 @@ from ..errors import SrdemoError
 from ..jobs import JOBS
 from ..training import History
 from ..wording import text
-from .common import ON_SPACE, ZERO_GPU, caller_of, owner_of, path_of, served
+from .common import ON_SPACE, ZERO_GPU, caller_of, owner_of, path_of, plain_errors, served
 
 ZERO_GPU_TEXT = text("ui_train_zero_gpu")
 
@@ -47,6 +47,7 @@ def _length_choices() -> list[tuple[str, str]]:
     return [(text("ui_train_length_choice", length=names.get(k, k), steps=v), k) for k, v in runs.LENGTHS.items()]
 
 
+@plain_errors
 def on_base(base_id: str):
     """The scale follows the starting model's own: tuning the x2 for x4 would start from a re-made output layer."""
     try:
@@ -56,18 +57,16 @@ def on_base(base_id: str):
     return native if native in TRAIN_SCALES else gr.skip()
 
 
+@plain_errors
 def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, key, request: gr.Request):
     if ZERO_GPU:
         raise gr.Error(ZERO_GPU_TEXT)
     caller = _caller_for_training(key, request)
     paths = [Path(p) for p in (path_of(f) for f in (files or [])) if p]
-    try:
-        runs.start(caller, paths, bool(use_examples), runs.RunSettings(
-            base=None if base == "scratch" else base, scale=int(scale), degrade=degrade, length=length,
-            lr=float(lr), batch=int(batch), patch=int(patch), seed=int(seed),
-        ))
-    except SrdemoError as exc:
-        raise gr.Error(str(exc)) from None
+    runs.start(caller, paths, bool(use_examples), runs.RunSettings(
+        base=None if base == "scratch" else base, scale=int(scale), degrade=degrade, length=length,
+        lr=float(lr), batch=int(batch), patch=int(patch), seed=int(seed),
+    ))
     return on_train_status(key, request)
 
 
@@ -83,6 +82,7 @@ def _state_line(job, model_dir: Path) -> str:
     return text("ui_train_finished")
 
 
+@plain_errors
 def on_train_status(key, request: gr.Request):
     """Status line, loss and PSNR curves, reference figures, preview pair, zip."""
     import pandas as pd
@@ -118,32 +118,30 @@ def on_train_status(key, request: gr.Request):
     return state, loss, val, "\n".join(figures), preview, zip_path
 
 
+@plain_errors
 def on_train_stop(key, request: gr.Request):
     stopped = JOBS.cancel(owner_of(key, request), "training")
     return text("ui_train_stopping") if stopped else text("ui_train_not_running")
 
 
+@plain_errors
 def on_train_resume(key, request: gr.Request):
     owner = _caller_for_training(key, request).owner
-    try:
-        runs.resume(owner)
-    except SrdemoError as exc:
-        raise gr.Error(str(exc)) from None
+    runs.resume(owner)
     return on_train_status(key, request)
 
 
+@plain_errors
 def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token=None):
-    try:
-        caller = caller_of(key, request, token, oauth_token)
-        run = runs.latest_run(caller.owner)
-        if run is None:
-            raise SrdemoError(text("ui_train_nothing_to_publish"))
-        url = runs.publish(run, repo_id, caller, private=bool(private))
-    except SrdemoError as exc:
-        raise gr.Error(str(exc)) from None
+    caller = caller_of(key, request, token, oauth_token)
+    run = runs.latest_run(caller.owner)
+    if run is None:
+        raise SrdemoError(text("ui_train_nothing_to_publish"))
+    url = runs.publish(run, repo_id, caller, private=bool(private))
     return text("ui_train_published", url=url, repo_id=repo_id)
 
 
+@plain_errors
 def on_publish_signed_in(repo_id, private, token, key, request: gr.Request, oauth_token: gr.OAuthToken | None):
     return on_publish(repo_id, private, token, key, request, oauth_token)
 

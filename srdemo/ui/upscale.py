@@ -6,7 +6,6 @@ own decoder, with its plain messages, sees every file first, including broken on
 
 from __future__ import annotations
 
-import tempfile
 import threading
 
 import gradio as gr
@@ -16,7 +15,19 @@ from ..errors import SrdemoError
 from ..examples import example_photos
 from ..request import UpscaleRequest, estimate, upscale
 from ..wording import text
-from .common import ON_SPACE, caller_of, decode_upload, display, gpu, model_choices, path_of, preview_array, upload_path
+from .common import (
+    ON_SPACE,
+    caller_of,
+    decode_upload,
+    display,
+    gpu,
+    model_choices,
+    path_of,
+    plain_errors,
+    preview_array,
+    scratch_dir,
+    upload_path,
+)
 
 _cancel_flags: dict[str, threading.Event] = {}
 _flags_lock = threading.Lock()
@@ -35,19 +46,18 @@ def model_ref(model_id: str, repo: str, filename: str, revision: str) -> str:
     return model_id
 
 
+@plain_errors
 def on_preview(upload):
     """Show what was uploaded, or say plainly why it can't be used."""
     if path_of(upload) is None:
         return None, ""
-    try:
-        pic = decode_upload(upload)
-    except SrdemoError as exc:
-        raise gr.Error(str(exc)) from None
+    pic = decode_upload(upload)
     info = text("ui_upscale_file_info", name=pic.name, width=pic.size[0], height=pic.size[1], mode=pic.source_mode)
     info += "".join(f"\n{n}" for n in pic.notes)
     return display(pic), info
 
 
+@plain_errors
 def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request: gr.Request = None):
     """A time estimate from the model's measured speed on this device."""
     if (repo or "").strip():
@@ -60,25 +70,24 @@ def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request:
 
 
 @gpu
+@plain_errors
 def on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key="",
            request: gr.Request = None, progress=gr.Progress(), oauth_token=None):
     flag = _cancel_flag(request)
     flag.clear()
-    try:
-        job = UpscaleRequest(
-            model=model_ref(model_id, repo, filename, revision), scale=float(scale), format=fmt, quality=int(quality),
-            reference=upload_path(reference) if path_of(reference) else None,
-            caller=caller_of(key, request, token, oauth_token),
-        )
-        done = upscale(upload_path(upload), job, progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set)
-    except SrdemoError as exc:
-        raise gr.Error(str(exc)) from None
-    out_path = done.save(tempfile.mkdtemp(prefix="srdemo-"))
+    job = UpscaleRequest(
+        model=model_ref(model_id, repo, filename, revision), scale=float(scale), format=fmt, quality=int(quality),
+        reference=upload_path(reference) if path_of(reference) else None,
+        caller=caller_of(key, request, token, oauth_token),
+    )
+    done = upscale(upload_path(upload), job, progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set)
+    out_path = done.save(scratch_dir())
     slider = (preview_array(done.before), display(done.result.picture))
     # A neural model's first run here measured its speed: the estimate can now be given.
     return slider, str(out_path), done.summary(), done.estimate if done.estimate is not None else gr.skip()
 
 
+@plain_errors
 def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key,
                      request: gr.Request, oauth_token: gr.OAuthToken | None, progress=gr.Progress()):
     """``on_run`` with the visitor's sign-in token (Spaces only)."""
@@ -86,11 +95,13 @@ def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, r
                   request, progress, oauth_token)
 
 
+@plain_errors
 def on_cancel(request: gr.Request):
     _cancel_flag(request).set()
     return text("ui_upscale_cancelling")
 
 
+@plain_errors
 def on_refresh_models(key, request: gr.Request):
     """The catalogue plus the models this owner trained (nobody else's)."""
     return gr.update(choices=model_choices(caller_of(key, request)))
