@@ -25,7 +25,7 @@ class Job:
     id: str
     owner: str
     kind: str
-    status: str = "running"  # running, done, failed, cancelled
+    status: str = "queued"  # queued (waiting for a free slot), running, done, failed, cancelled
     done: int = 0
     message: str = field(default_factory=lambda: text("job_starting"))
     result: Any = None
@@ -36,7 +36,12 @@ class Job:
 
     @property
     def running(self) -> bool:
-        return self.status == "running"
+        """Not finished yet: running, or waiting in line for a slot."""
+        return self.status in ("queued", "running")
+
+    @property
+    def queued(self) -> bool:
+        return self.status == "queued"
 
     def should_stop(self) -> bool:
         return self.cancel_event.is_set()
@@ -46,9 +51,15 @@ class JobManager:
     def __init__(self) -> None:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._turns = threading.Condition(self._lock)
 
-    def submit(self, owner: str, kind: str, work: Callable[[Job], Any]) -> Job:
-        """Start ``work(job)`` in a thread. One running job of a kind per owner."""
+    def submit(self, owner: str, kind: str, work: Callable[[Job], Any], limit: int | None = None) -> Job:
+        """Start ``work(job)`` in a thread. One unfinished job of a kind per owner.
+
+        With a ``limit``, at most that many jobs of this kind run at once in the whole app; the
+        others wait in line, first come first served (``ahead`` says how many are before one).
+        Owners are not enough to bound the app: a client can invent as many browser keys as it likes.
+        """
         if not owner:
             raise SrdemoError(text("err_no_identity"))
         with self._lock:
@@ -59,6 +70,9 @@ class JobManager:
 
         def run() -> None:
             try:
+                self._wait_turn(job, limit)
+                if job.should_stop():
+                    raise Cancelled()
                 job.result = work(job)
                 job.status = "cancelled" if job.should_stop() else "done"
             except Cancelled:
@@ -68,18 +82,40 @@ class JobManager:
             except Exception as exc:  # a bug: keep the server alive and say something useful
                 traceback.print_exc()
                 job.status, job.error = "failed", text("err_unexpected", error_type=type(exc).__name__)
+            finally:
+                with self._turns:
+                    self._turns.notify_all()
 
         threading.Thread(target=run, name=f"srdemo-{kind}-{job.id[:8]}", daemon=True).start()
         return job
+
+    def _wait_turn(self, job: Job, limit: int | None) -> None:
+        """Block until ``job`` is first in line and a slot of its kind is free (or it was cancelled)."""
+        with self._turns:
+            while limit is not None and not job.should_stop():
+                running = sum(j.kind == job.kind and j.status == "running" for j in self._jobs.values())
+                if running < limit and self._ahead(job) == 0:
+                    break
+                self._turns.wait(0.5)  # a cancel sets an event, not this condition: look again soon
+            job.status = "running"
+
+    def _ahead(self, job: Job) -> int:
+        return sum(j.kind == job.kind and j.queued and (j.started, j.id) < (job.started, job.id) for j in self._jobs.values())
+
+    def ahead(self, job: Job) -> int:
+        """How many jobs of its kind are in line before a queued job."""
+        with self._lock:
+            return self._ahead(job)
+
+    def count_running(self, kind: str) -> int:
+        """Unfinished jobs of a kind in the whole app (running or waiting)."""
+        with self._lock:
+            return sum(j.kind == kind and j.running for j in self._jobs.values())
 
     def latest(self, owner: str, kind: str) -> Job | None:
         with self._lock:
             mine = [j for j in self._jobs.values() if j.owner == owner and j.kind == kind]
         return max(mine, key=lambda j: j.started) if mine else None
-
-    def any_running(self, kind: str) -> bool:
-        with self._lock:
-            return any(j.kind == kind and j.running for j in self._jobs.values())
 
     def cancel(self, owner: str, kind: str) -> bool:
         job = self.latest(owner, kind)

@@ -10,6 +10,7 @@ finished model with the owner's own token.
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,8 @@ from .datasets import collect
 from .errors import SrdemoError
 from .examples import training_example_set
 from .jobs import JOBS, Job
-from .training import TrainConfig, train
+from .settings import get_settings
+from .training import TrainConfig, check_fits, train
 from .wording import text
 
 LENGTHS = {"quick": 200, "standard": 2000, "long": 10000}
@@ -59,7 +61,7 @@ def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSe
     else:
         if not files:
             raise SrdemoError(text("err_train_no_photos"))
-        workspace.copy_uploads(files, data)  # a zip among them is read like a folder
+        workspace.copy_uploads(owner, files, data)  # a zip among them is read like a folder
     found = collect([data], min_side=settings.patch)
     if len(found.pictures) < MIN_IMAGES:
         detail = "\n" + found.report() if found.skipped else ""
@@ -83,7 +85,7 @@ def _check_free(owner: str) -> None:
     mine = JOBS.latest(owner, "training")
     if mine is not None and mine.running:
         raise SrdemoError(text("err_training_running_yours"))
-    if JOBS.any_running("training"):
+    if JOBS.count_running("training") >= get_settings().max_trainings:
         raise SrdemoError(text("err_training_running_other"))
 
 
@@ -99,15 +101,25 @@ def _yield_to_interactive_work() -> None:
 
 
 def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
+    check_fits(config)
+    cap = get_settings().max_train_minutes * 60
+
     def work(job: Job):
         job.info["run"] = run
         _yield_to_interactive_work()
+        started = time.monotonic()
+
+        def should_stop() -> bool:
+            if cap and time.monotonic() - started > cap:  # the app's one training slot is not anyone's forever
+                job.info["time_limit"] = True
+                job.cancel_event.set()
+            return job.should_stop()
 
         def on_progress(p):
             job.done, job.message = p.step, text("training_progress", step=p.step, steps=p.steps, loss=p.loss)
             job.result = p.history
 
-        train(config, progress=on_progress, should_stop=job.should_stop)
+        train(config, progress=on_progress, should_stop=should_stop)
         return run
 
     return JOBS.submit(owner, "training", work)

@@ -23,7 +23,11 @@ ENV_VARS: list[tuple[str, str, str]] = [
     ("SRDEMO_MAX_CPU_SECONDS", "600", "Jobs estimated to take longer than this on a CPU are refused before they start."),
     ("SRDEMO_TILE", "128", "Tile size (input pixels) for model inference; smaller uses less memory."),
     ("SRDEMO_MODEL_CACHE", "3", "How many loaded models stay in memory."),
-    ("SRDEMO_UPLOAD_RETENTION_HOURS", "24", "Photos uploaded for training are deleted after this many hours (trained models are kept)."),
+    ("SRDEMO_UPLOAD_RETENTION_HOURS", "24", "Uploads (training photos, batch inputs, Hub files fetched with a user's token) are deleted after this many hours (trained models and results are kept)."),
+    ("SRDEMO_MAX_BATCHES", "2", "Batches running at once in the whole app; more wait in line, with their place shown."),
+    ("SRDEMO_MAX_TRAININGS", "1", "Training runs at once in the whole app; another is refused until one ends."),
+    ("SRDEMO_MAX_TRAIN_MINUTES", "120", "A training run started from the app stops (keeping its best weights) after this long; 0 = no limit."),
+    ("SRDEMO_MAX_OWNER_MB", "5000", "Disk one owner's uploads, runs and results may take, in MB; a new upload beyond it is refused."),
     ("HF_HOME / HF_HUB_CACHE", "~/.cache/huggingface", "Hugging Face cache where Hub models are downloaded (huggingface_hub's own settings)."),
     ("HF_HUB_OFFLINE", "0", "1 = never touch the network; Hub models load only from the cache."),
     ("GRADIO_SERVER_NAME / GRADIO_SERVER_PORT", "127.0.0.1 / 7860", "Where the app listens (Gradio's own settings)."),
@@ -58,6 +62,10 @@ class Settings:
     tile: int
     model_cache_size: int
     upload_retention_hours: float
+    max_batches: int
+    max_trainings: int
+    max_train_minutes: float
+    max_owner_bytes: int
 
 
 def get_settings() -> Settings:
@@ -75,4 +83,8 @@ def get_settings() -> Settings:
         tile=max(32, int(_float("SRDEMO_TILE", 128))),
         model_cache_size=max(1, int(_float("SRDEMO_MODEL_CACHE", 3))),
         upload_retention_hours=_float("SRDEMO_UPLOAD_RETENTION_HOURS", 24),
+        max_batches=max(1, int(_float("SRDEMO_MAX_BATCHES", 2))),
+        max_trainings=max(1, int(_float("SRDEMO_MAX_TRAININGS", 1))),
+        max_train_minutes=_float("SRDEMO_MAX_TRAIN_MINUTES", 120),
+        max_owner_bytes=int(_float("SRDEMO_MAX_OWNER_MB", 5000) * 1e6),
     )

@@ -151,6 +151,15 @@ EN: dict[str, str] = {
         "(they start with 'hf_'). Copy it again from huggingface.co/settings/tokens."
     ),
     "err_unexpected_page": "Something went wrong on our side; the details are in the server log. Please try again.",
+    "err_train_bound": "The training setting '{name}' must be between {lo:g} and {hi:g} (it was {value}).",
+    "err_train_memory": (
+        "These settings would need about {need_gb:.1f} GB of memory per training step and this machine has "
+        "{free_gb:.1f} GB free. Choose a smaller batch or patch size."
+    ),
+    "err_owner_disk": (
+        "This upload ({incoming_mb:.0f} MB) would take your space here past its {limit_mb:.0f} MB "
+        "(you use {used_mb:.0f} MB). Download and remove older results, or wait until uploads expire."
+    ),
     "note_exif_dropped": "EXIF left out: {size_kb:.0f} KB is more than a JPEG can hold (64 KB)",
     "note_xmp_dropped": "XMP metadata left out: more than a JPEG can hold (64 KB)",
     "note_renamed_duplicate": "renamed: another file was also called '{name}'",
@@ -367,6 +376,7 @@ EN: dict[str, str] = {
     "ui_batch_tab": "Batch",
     "ui_batch_upload_first": "Please upload images or a zip first.",
     "ui_batch_none": "No batch yet.",
+    "ui_batch_queued": "Waiting in line: {ahead} batch(es) ahead of yours; it starts by itself.",
     "ui_batch_finished_earlier": "Finished earlier: {done} image(s) done, {failed} failed. Download the zip below.",
     "ui_batch_finished": "Finished: {done} image(s) done, {failed} failed. Download the zip below.",
     "ui_batch_cancelled": "Cancelled: {done} image(s) done, {failed} failed. Download the zip below.",
@@ -413,6 +423,9 @@ EN: dict[str, str] = {
     "ui_train_running": "Training: {progress}",
     "ui_train_preparing": "Preparing (checking photos, scoring the base model)...",
     "ui_train_stopped": "Stopped. The best weights so far are saved; press Resume to continue.",
+    "ui_train_time_limit": (
+        "Stopped at this app's time limit for one run. The best weights so far are saved; press Resume to continue."
+    ),
     "ui_train_finished": "Finished. Your model is in the Upscale tab's model list and can be downloaded or published.",
     "ui_train_none": "No training run yet.",
     "ui_train_figure_bicubic": "Bicubic on your held-out photos: {psnr:.2f} dB",

@@ -13,7 +13,9 @@ import time
 import uuid
 from pathlib import Path
 
+from .errors import SrdemoError
 from .settings import get_settings
+from .wording import text
 
 
 def owner_dir(owner: str) -> Path:
@@ -49,13 +51,26 @@ def new_batch_dir(owner: str) -> Path:
     return batches_dir(owner) / uuid.uuid4().hex[:12]
 
 
-def copy_uploads(files: list[Path], folder: Path) -> list[Path]:
-    """Copy uploaded files into ``folder`` under their own names; a repeated name gets ' (2)', ' (3)'...
+def disk_used(owner: str) -> int:
+    """Bytes below the owner's folder."""
+    root = owner_dir(owner)
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.exists() else 0
 
-    Two uploads called 'same.png' must both reach the job, not the second over the first. New
-    uploads arriving is also when expired ones leave (``purge_old_uploads``).
+
+def copy_uploads(owner: str, files: list[Path], folder: Path) -> list[Path]:
+    """Copy an owner's uploaded files into ``folder`` (below their own) under their own names.
+
+    A repeated name gets ' (2)', ' (3)'...: two uploads called 'same.png' must both reach the
+    job, not the second over the first. New uploads arriving is also when expired ones leave
+    (``purge_old_uploads``), and an upload that would take the owner past their disk budget
+    (``SRDEMO_MAX_OWNER_MB``) is refused before anything is copied.
     """
     purge_old_uploads()
+    incoming = sum(Path(f).stat().st_size for f in files)
+    limit = get_settings().max_owner_bytes
+    used = disk_used(owner)
+    if used + incoming > limit:
+        raise SrdemoError(text("err_owner_disk", used_mb=used / 1e6, incoming_mb=incoming / 1e6, limit_mb=limit / 1e6))
     folder.mkdir(parents=True, exist_ok=True)
     copies = []
     for src in files:

@@ -245,7 +245,7 @@ def test_9_two_uploads_with_the_same_name_both_reach_the_batch(tmp_path, monkeyp
     for i, p in enumerate((a, b)):
         p.parent.mkdir()
         p.write_bytes(_png(i + 10))
-    copies = workspace.copy_uploads([a, b], tmp_path / "job" / "uploads")
+    copies = workspace.copy_uploads("browser:x", [a, b], workspace.owner_dir("browser:x") / "job" / "uploads")
     assert [c.name for c in copies] == ["same.png", "same (2).png"]
     assert copies[1].read_bytes() == b.read_bytes() != a.read_bytes()
 
@@ -326,7 +326,7 @@ def test_11_a_message_about_ten_thousand_bad_files_stays_short(tmp_path):
 def test_12_batch_uploads_are_purged_by_the_retention_setting(tmp_path, monkeypatch):
     monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
     old = workspace.new_batch_dir("browser:x")
-    copies = workspace.copy_uploads([Path(ROOT / "examples" / "packaging_small.png")], old / "uploads")
+    copies = workspace.copy_uploads("browser:x", [Path(ROOT / "examples" / "packaging_small.png")], old / "uploads")
     (old / "output").mkdir()
     past = time.time() - 48 * 3600
     os.utime(old / "uploads", (past, past))
@@ -430,3 +430,116 @@ def test_an_unexpected_error_reaches_the_page_as_one_plain_sentence(caplog):
         handler()
     assert "/srv/secret" not in str(err.value.message) and "server log" in err.value.message
     assert "/srv/secret" in caplog.text  # the details are logged for the operator
+
+
+# ---- 7: limits a stranger cannot talk their way past
+
+
+@pytest.mark.parametrize("field,value", [("batch", 1_000_000), ("seed", -1), ("patch", 4096), ("lr", 5.0), ("steps", 0)])
+def test_7_training_settings_are_bounded_in_the_package(tmp_path, field, value):
+    from tiny_runs import tiny_config
+
+    with pytest.raises(SrdemoError, match="must be|at least 1|multiple"):
+        tiny_config(tmp_path, tmp_path / "out", **{field: value})
+
+
+def test_7_a_run_that_would_not_fit_in_memory_is_refused_before_it_starts(tmp_path, monkeypatch, capsys):
+    from srdemo.training import config as training_config
+
+    monkeypatch.setattr(training_config, "available_memory", lambda: 2_000_000_000)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    args = ["train", "--data", str(photos), "--out", str(tmp_path / "run"), "--batch", "64", "--patch", "512"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "GB of memory per training step" in err and "2.0 GB free" in err
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
+def test_7_batches_beyond_the_app_wide_limit_wait_in_line_and_say_where(monkeypatch):
+    import threading
+
+    from srdemo.jobs import JobManager
+
+    jobs = JobManager()
+    release = threading.Event()
+    first = jobs.submit("browser:a", "batch", lambda j: release.wait(10), limit=1)
+    second = jobs.submit("browser:b", "batch", lambda j: "b ran", limit=1)
+    third = jobs.submit("browser:c", "batch", lambda j: "c ran", limit=1)
+    deadline = time.time() + 5
+    while first.status != "running" and time.time() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    assert first.status == "running" and second.queued and third.queued
+    assert (jobs.ahead(second), jobs.ahead(third)) == (0, 1)
+    jobs.cancel("browser:c", "batch")  # a queued job can be cancelled and never runs
+    release.set()
+    while second.running or third.running:
+        time.sleep(0.02)
+    assert second.result == "b ran" and third.status == "cancelled" and third.result is None
+
+
+def test_7_an_owner_cannot_fill_the_disk(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("SRDEMO_MAX_OWNER_MB", "0.05")
+    photo = tmp_path / "p.png"
+    photo.write_bytes(b"x" * 30_000)
+    workspace.copy_uploads("browser:d", [photo], workspace.owner_dir("browser:d") / "one")
+    with pytest.raises(SrdemoError, match="past its 0 MB"):
+        workspace.copy_uploads("browser:d", [photo], workspace.owner_dir("browser:d") / "two")
+    workspace.copy_uploads("browser:e", [photo], workspace.owner_dir("browser:e") / "one")  # others are not affected
+
+
+def test_7_a_training_run_gives_the_app_slot_back_at_the_time_limit(tmp_path, monkeypatch):
+    from tiny_runs import tiny_config, tiny_photos
+
+    from srdemo import runs
+
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
+    monkeypatch.setenv("SRDEMO_MAX_TRAIN_MINUTES", "0.001")  # 60 ms
+    (tmp_path / "d").mkdir()
+    config = tiny_config(tiny_photos(tmp_path / "d"), tmp_path / "runs" / "r" / "model", steps=100_000)
+    job = runs._submit("browser:t", tmp_path / "runs" / "r", config)
+    deadline = time.time() + 120
+    while job.running and time.time() < deadline:
+        time.sleep(0.1)
+    assert job.status == "cancelled" and job.info.get("time_limit")
+    assert job.done < 100_000
+
+
+# ---- malicious weights: nothing in a file runs
+
+
+class _SideEffect:
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_weights_that_lie_or_carry_code_are_refused_with_no_side_effect(tmp_path):
+    import torch
+
+    from srdemo.weights import read_state_dict
+
+    marker = tmp_path / "ran"
+    cases = {}
+    lying = bytearray(struct.pack("<Q", 60) + b'{"w":{"dtype":"F32","shape":[1000000],"data_offsets":[0,4000000]}}')
+    cases["header_lies.safetensors"] = bytes(lying) + b"\x00" * 16  # says 4 MB of data, holds 16 bytes
+    cases["huge_header.safetensors"] = struct.pack("<Q", 2**62) + b"{}"
+    buf = io.BytesIO()
+    torch.save({"w": torch.zeros(1), "x": _SideEffect(marker)}, buf)  # a pickle inside torch's zip format
+    cases["pickle_in_zip.safetensors"] = buf.getvalue()
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as zf:  # a bare pickle inside an ordinary zip
+        zf.writestr("archive/data.pkl", __import__("pickle").dumps(_SideEffect(marker)))
+    cases["bare_zip.pth"] = zipped.getvalue()
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(SrdemoError):
+            read_state_dict(path)
+        with pytest.raises(SrdemoError):
+            models.load(str(path))
+    assert not marker.exists()

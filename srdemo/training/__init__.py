@@ -16,10 +16,11 @@ Modules: ``config`` (settings, losses, history), ``sampling`` (data and batches)
 """
 
 from .checkpoints import BEST, CHECKPOINT, read_metadata
-from .config import LOSSES, History, TrainConfig
+from .config import LOSSES, History, TrainConfig, check_fits
 from .export import export
 from .loop import Progress, build_network, train
 
 __all__ = [
+    "check_fits",
     "BEST", "CHECKPOINT", "LOSSES", "History", "Progress", "TrainConfig", "build_network", "export", "read_metadata", "train",
 ]

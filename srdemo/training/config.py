@@ -44,6 +44,52 @@ LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 _NOT_IN_RUN_KEY = ("out", "device", "precision", "val_every", "checkpoint_every")
 
 
+def bounds(config: TrainConfig) -> list[tuple[str, float, float, float]]:
+    """What a run's numbers may be, in the app and on the command line alike: (name, value, lowest, highest).
+
+    A stranger's API call chooses every field; these keep one run from taking the machine
+    (memory is checked separately, against what this machine has: ``check_fits``).
+    """
+    return [
+        ("scale", config.scale, 1, 8), ("steps", config.steps, 1, 1_000_000), ("batch", config.batch, 1, 256),
+        ("patch", config.patch, 8, 1024), ("lr", config.lr, 1e-8, 0.1), ("seed", config.seed, 0, 2**32 - 1),
+        ("ema", config.ema, 0, 0.99999), ("channels", config.channels or 28, 4, 256),
+        ("val_every", config.val_every, 1, 1_000_000), ("checkpoint_every", config.checkpoint_every, 1, 1_000_000),
+        ("val_count", config.val_count, 0, 10_000), ("val_crop", config.val_crop, 8, 4096),
+    ]
+
+
+# Training memory per low-resolution pixel of a batch, per feature channel: activations kept for the
+# backward pass in SPAN's six blocks (about 19 KB per LR pixel at 28 channels, measured as ~11 MB per
+# sample at patch 96, x4, in the 'Safe to host' probe), with room for the optimiser and the float copies.
+BYTES_PER_LR_PIXEL_CHANNEL = 800
+SAFE_SHARE = 0.6  # of the memory the machine has free when the run starts
+
+
+def memory_estimate(config: TrainConfig) -> int:
+    """Bytes a training step of this run needs, roughly (a SPAN of ``channels`` width; 28 when unknown)."""
+    lr_pixels = (config.patch // config.scale) ** 2
+    hr_bytes = config.patch**2 * 3 * 4 * 4  # HR patch, LR patch, output and gradient, float32
+    return config.batch * (lr_pixels * (config.channels or 28) * BYTES_PER_LR_PIXEL_CHANNEL + hr_bytes)
+
+
+def available_memory() -> int | None:
+    """Free memory on this machine, where the OS says (Linux, macOS); None elsewhere."""
+    try:
+        import os
+
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_fits(config: TrainConfig) -> None:
+    """Refuse a run whose step would not fit in this machine's free memory, before it starts."""
+    need, free = memory_estimate(config), available_memory()
+    if free is not None and need > SAFE_SHARE * free:
+        raise SrdemoError(text("err_train_memory", need_gb=need / 1e9, free_gb=free / 1e9))
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that defines a run; saved with it, so a resume needs only the folder."""
@@ -82,6 +128,9 @@ class TrainConfig:
             raise SrdemoError(text("err_patch_multiple", patch=self.patch, scale=self.scale))
         if self.steps < 1 or self.batch < 1:
             raise SrdemoError(text("err_steps_batch"))
+        for name, value, lo, hi in bounds(self):
+            if not lo <= value <= hi:
+                raise SrdemoError(text("err_train_bound", name=name, value=value, lo=lo, hi=hi))
 
     def to_json(self) -> dict:
         """Every field, in field order, with the tuples as lists (what ``json.dumps`` writes anyway)."""

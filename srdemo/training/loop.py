@@ -25,7 +25,7 @@ from ..errors import SrdemoError
 from ..models import load as load_model
 from ..wording import text
 from .checkpoints import BEST, CHECKPOINT, atomic_save, load_state, save_state
-from .config import LOSSES, History, TrainConfig
+from .config import LOSSES, History, TrainConfig, check_fits
 from .export import export, shown_path
 from .sampling import load_data, make_batch, val_pairs
 
@@ -159,6 +159,7 @@ def train(
     config matches. ``should_stop`` ends the run early after writing a
     checkpoint; the best weights so far are exported.
     """
+    check_fits(config)  # refused before anything is written, with the reason
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     rank, world = _distributed()

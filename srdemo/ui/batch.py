@@ -15,6 +15,7 @@ from ..jobs import JOBS
 from ..metadata import MetadataPolicy
 from ..presets import PRESETS
 from ..request import UpscaleRequest
+from ..settings import get_settings
 from ..wording import text
 from .common import caller_of, model_choices, owner_of, path_of, plain_errors, served
 
@@ -54,7 +55,7 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
     job_request.output_format  # noqa: B018 - a bad format or model is refused now, not per file
     models.resolve(model_id, caller)
     job_dir = workspace.new_batch_dir(owner)
-    copies = workspace.copy_uploads([Path(p) for p in paths], job_dir / "uploads")  # Gradio's cache is not ours to keep
+    copies = workspace.copy_uploads(owner, [Path(p) for p in paths], job_dir / "uploads")  # Gradio's cache is not ours to keep
 
     def work(job):
         def step(i, name):
@@ -62,7 +63,7 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
 
         return run_batch(copies, job_dir / "output", job_request, progress=step, should_stop=job.should_stop)
 
-    JOBS.submit(owner, "batch", work)
+    JOBS.submit(owner, "batch", work, limit=get_settings().max_batches)
     return on_batch_status(key, request)
 
 
@@ -77,6 +78,8 @@ def on_batch_status(key, request: gr.Request):
             return text("ui_batch_none"), [], None
         zip_path, rows = earlier
         return text("ui_batch_finished_earlier", **_counts(rows)), [[r.get(f, "") for f in REPORT_FIELDS] for r in rows], served(zip_path)
+    if job.queued:
+        return text("ui_batch_queued", ahead=JOBS.ahead(job)), [], None
     if job.running:
         return text("ui_batch_running", done=job.done, last=job.message), [], None
     if job.status == "failed":

@@ -78,7 +78,7 @@ def _state_line(job, model_dir: Path) -> str:
     if job.status == "failed":
         return text("ui_common_failed", error=job.error)
     if job.status == "cancelled":
-        return text("ui_train_stopped")
+        return text("ui_train_time_limit" if job.info.get("time_limit") else "ui_train_stopped")
     return text("ui_train_finished")
 
 
