@@ -18,6 +18,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["SRDEMO_CACHE_DIR"] = str(_TMP / "srdemo-cache")
 os.environ.pop("HF_TOKEN", None)
 
+import contextlib  # noqa: E402
 import hashlib  # noqa: E402
 import shutil  # noqa: E402
 
@@ -126,9 +127,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """The real app, launched as a user would (``python app.py``), on a free port."""
+@contextlib.contextmanager
+def launched_app(tmp_path_factory, **env_extra: str):
+    """The real app, launched as a user would (``python app.py``), on a free port; yields its URL."""
     import subprocess
     import sys
     import time
@@ -140,7 +141,7 @@ def app_url(tmp_path_factory):
     save_file(make_compact(2), str(models_dir / "compact_x2.safetensors"))
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "SRDEMO_MAX_FILE_MB": "5",
            "SRDEMO_MODEL_DIR": str(models_dir), "SRDEMO_RUN_DIR": str(tmp_path_factory.mktemp("app-runs")),
-           "SRDEMO_CACHE_DIR": str(tmp_path_factory.mktemp("app-cache"))}  # its own: no speed measured yet
+           "SRDEMO_CACHE_DIR": str(tmp_path_factory.mktemp("app-cache")), **env_extra}  # its own: no speed measured yet
     with open(log, "w") as fh:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -156,9 +157,18 @@ def app_url(tmp_path_factory):
     else:
         proc.kill()
         raise RuntimeError(f"app did not start:\n{log.read_text()}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """The app every UI test shares."""
+    with launched_app(tmp_path_factory) as url:
+        yield url

@@ -543,3 +543,40 @@ def test_weights_that_lie_or_carry_code_are_refused_with_no_side_effect(tmp_path
         with pytest.raises(SrdemoError):
             models.load(str(path))
     assert not marker.exists()
+
+
+@pytest.mark.slow
+def test_2_two_owners_on_one_app_a_private_model_stays_with_the_token_holder(tmp_path_factory):
+    """Owner A upscales with a private Hub model and her token; owner B, on the same app, gets nothing of it."""
+    from gradio_client import Client, handle_file
+    from hub_standin import HubStandIn
+    from safetensors.torch import save_file
+
+    from conftest import launched_app, make_compact
+
+    weights = tmp_path_factory.mktemp("private") / "m.safetensors"
+    save_file(make_compact(2), str(weights))
+    server = HubStandIn(token="hf_alice_read")
+    server.private[("shop/secret-x2", "m.safetensors")] = weights.read_bytes()
+    shared = tmp_path_factory.mktemp("shared-hf-cache")
+    photo = handle_file(str(ROOT / "examples" / "packaging_small.png"))
+    hub_fields = ("shop/secret-x2", "m.safetensors", "")
+
+    def upscale(client, token, key):
+        return client.predict(photo, "lanczos", 2, *hub_fields, token, None, "png", 90, key, api_name="/upscale")
+
+    try:
+        with launched_app(tmp_path_factory, HF_ENDPOINT=server.url, HF_HUB_OFFLINE="0", HF_HUB_CACHE=str(shared)) as url:
+            alice, bob = Client(url, verbose=False), Client(url, verbose=False)
+            _, download, figures, _ = upscale(alice, "hf_alice_read", "alice-key")
+            assert "Model: hub:shop/secret-x2:m.safetensors" in figures and Image.open(download).size == (256, 256)
+            for token in ("", "hf_guess"):
+                with pytest.raises(Exception, match="No model repo 'shop/secret-x2' was found") as err:
+                    upscale(bob, token, "bob-key")
+                assert "hf_alice_read" not in str(err.value)
+            with pytest.raises(Exception, match="No model repo"):
+                upscale(alice, "", "alice-key")  # without her token, not even Alice gets it from a cache
+            assert not list(shared.rglob("m.safetensors"))
+            assert "needs downloading" in bob.predict(photo, "shop/secret-x2:m.safetensors", 2, "", "bob-key", api_name="/estimate")
+    finally:
+        server.close()
