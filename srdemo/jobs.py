@@ -53,18 +53,22 @@ class JobManager:
         self._lock = threading.Lock()
         self._turns = threading.Condition(self._lock)
 
-    def submit(self, owner: str, kind: str, work: Callable[[Job], Any], limit: int | None = None) -> Job:
+    def submit(self, owner: str, kind: str, work: Callable[[Job], Any], limit: int | None = None,
+               max_waiting: int | None = None) -> Job:
         """Start ``work(job)`` in a thread. One unfinished job of a kind per owner.
 
         With a ``limit``, at most that many jobs of this kind run at once in the whole app; the
-        others wait in line, first come first served (``ahead`` says how many are before one).
-        Owners are not enough to bound the app: a client can invent as many browser keys as it likes.
+        others wait in line, first come first served (``ahead`` says how many are before one), and
+        with ``max_waiting`` the line itself is bounded: beyond it a new job is refused. Owners are
+        not enough to bound the app: a client can invent as many browser keys as it likes.
         """
         if not owner:
             raise SrdemoError(text("err_no_identity"))
         with self._lock:
             if any(j.owner == owner and j.kind == kind and j.running for j in self._jobs.values()):
                 raise SrdemoError(text("err_batch_running" if kind == "batch" else "err_training_running"))
+            if max_waiting is not None and sum(j.kind == kind and j.queued for j in self._jobs.values()) >= max_waiting:
+                raise SrdemoError(text("err_app_busy"))
             job = Job(uuid.uuid4().hex, owner, kind)
             self._jobs[job.id] = job
 

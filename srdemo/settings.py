@@ -25,6 +25,7 @@ ENV_VARS: list[tuple[str, str, str]] = [
     ("SRDEMO_MODEL_CACHE", "3", "How many loaded models stay in memory."),
     ("SRDEMO_UPLOAD_RETENTION_HOURS", "24", "Uploads (training photos, batch inputs, Hub files fetched with a user's token) are deleted after this many hours (trained models and results are kept)."),
     ("SRDEMO_MAX_BATCHES", "2", "Batches running at once in the whole app; more wait in line, with their place shown."),
+    ("SRDEMO_MAX_WAITING", "20", "Batches that may wait in line at once; beyond that a new one is refused (the app is busy)."),
     ("SRDEMO_MAX_TRAININGS", "1", "Training runs at once in the whole app; another is refused until one ends."),
     ("SRDEMO_MAX_TRAIN_MINUTES", "120", "A training run started from the app stops (keeping its best weights) after this long; 0 = no limit."),
     ("SRDEMO_MAX_OWNER_MB", "5000", "Disk one owner's uploads, runs and results may take, in MB; a new upload beyond it is refused."),
@@ -64,6 +65,7 @@ class Settings:
     upload_retention_hours: float
     max_batches: int
     max_trainings: int
+    max_waiting: int
     max_train_minutes: float
     max_owner_bytes: int
 
@@ -85,6 +87,7 @@ def get_settings() -> Settings:
         upload_retention_hours=_float("SRDEMO_UPLOAD_RETENTION_HOURS", 24),
         max_batches=max(1, int(_float("SRDEMO_MAX_BATCHES", 2))),
         max_trainings=max(1, int(_float("SRDEMO_MAX_TRAININGS", 1))),
+        max_waiting=max(0, int(_float("SRDEMO_MAX_WAITING", 20))),
         max_train_minutes=_float("SRDEMO_MAX_TRAIN_MINUTES", 120),
         max_owner_bytes=int(_float("SRDEMO_MAX_OWNER_MB", 5000) * 1e6),
     )

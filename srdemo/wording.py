@@ -156,6 +156,7 @@ EN: dict[str, str] = {
         "These settings would need about {need_gb:.1f} GB of memory per training step and this machine has "
         "{free_gb:.1f} GB free. Choose a smaller batch or patch size."
     ),
+    "err_app_busy": "The app is busy: too many batches are waiting already. Please try again in a few minutes.",
     "err_owner_disk": (
         "This upload ({incoming_mb:.0f} MB) would take your space here past its {limit_mb:.0f} MB "
         "(you use {used_mb:.0f} MB). Download and remove older results, or wait until uploads expire."

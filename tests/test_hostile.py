@@ -478,6 +478,15 @@ def test_7_batches_beyond_the_app_wide_limit_wait_in_line_and_say_where(monkeypa
         time.sleep(0.02)
     assert second.result == "b ran" and third.status == "cancelled" and third.result is None
 
+    hold = threading.Event()
+    busy = jobs.submit("browser:d", "batch", lambda j: hold.wait(10), limit=1, max_waiting=1)
+    while busy.queued:
+        time.sleep(0.02)
+    jobs.submit("browser:e", "batch", lambda j: None, limit=1, max_waiting=1)  # waits: the line holds one
+    with pytest.raises(SrdemoError, match="app is busy"):
+        jobs.submit("browser:f", "batch", lambda j: None, limit=1, max_waiting=1)
+    hold.set()
+
 
 def test_7_an_owner_cannot_fill_the_disk(tmp_path, monkeypatch):
     monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))

@@ -63,7 +63,7 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
 
         return run_batch(copies, job_dir / "output", job_request, progress=step, should_stop=job.should_stop)
 
-    JOBS.submit(owner, "batch", work, limit=get_settings().max_batches)
+    JOBS.submit(owner, "batch", work, limit=get_settings().max_batches, max_waiting=get_settings().max_waiting)
     return on_batch_status(key, request)
 
 
