@@ -1,6 +1,9 @@
 """Reading weights safely: decided by content, never running code from a file."""
 
+import io
 import pickle
+import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +85,26 @@ def test_dctlsa_pt_gives_the_same_output_as_its_safetensors():
     b = run_model(st, img, EngineOptions())
     assert a.shape == (96, 96, 3)
     assert np.array_equal(a, b)
+
+
+def test_weights_that_lie_or_carry_code_are_refused_with_no_side_effect(tmp_path):
+    marker = tmp_path / "ran"
+    cases = {}
+    lying = bytearray(struct.pack("<Q", 60) + b'{"w":{"dtype":"F32","shape":[1000000],"data_offsets":[0,4000000]}}')
+    cases["header_lies.safetensors"] = bytes(lying) + b"\x00" * 16  # says 4 MB of data, holds 16 bytes
+    cases["huge_header.safetensors"] = struct.pack("<Q", 2**62) + b"{}"
+    buf = io.BytesIO()
+    torch.save({"w": torch.zeros(1), "x": _Evil(marker)}, buf)  # a pickle inside torch's zip format
+    cases["pickle_in_zip.safetensors"] = buf.getvalue()
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as zf:  # a bare pickle inside an ordinary zip
+        zf.writestr("archive/data.pkl", pickle.dumps(_Evil(marker)))
+    cases["bare_zip.pth"] = zipped.getvalue()
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(SrdemoError):
+            weights.read_state_dict(path)
+        with pytest.raises(SrdemoError):
+            models.load(str(path))
+    assert not marker.exists()
