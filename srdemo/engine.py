@@ -172,11 +172,57 @@ def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
 # ---------------------------------------------------------------- any scale
 
 
-def passes_needed(native: int, scale: float) -> int:
-    """How many native passes reach at least ``scale`` (x4 model for x8: two passes)."""
+LANCZOS_ROOM = 1.7
+"""After a model pass, what is left up to this factor is a plain Lanczos enlargement: measured to keep
+quality (benchmarks/plans.py), where another model pass would cost the whole output again."""
+OVERSHOOT = 1.4
+"""A later model pass may compute up to this many times the target's pixels, then shrink onto it:
+a little supersampling keeps detail a pass landing exactly on the target loses (benchmarks/plans.py)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a plan: a native ``model`` pass, or an exact Lanczos ``resize`` to ``size`` (width, height)."""
+
+    kind: str  # "model" or "resize"
+    size: tuple[int, int]  # the image's size after this step
+
+
+def plan_passes(native: int, in_size: tuple[int, int], out_size: tuple[int, int]) -> list[Step]:
+    """The steps from ``in_size`` to exactly ``out_size`` with a model of ``native`` scale.
+
+    Never enlarge before a model pass (that throws away what the model is for). The first step is
+    always a model pass; after it, a remainder up to ``LANCZOS_ROOM`` is a Lanczos enlargement, and a
+    larger one (up to ``native``) shrinks so that one more pass makes ``OVERSHOOT`` times the target's
+    pixels, then shrinks onto the target; no later pass computes more. A scale below ``native`` runs
+    one pass and shrinks (the advice points at a model made for that scale).
+    """
     if native <= 1:
-        return 0
-    return max(1, math.ceil(math.log(max(scale, 1.0)) / math.log(native) - 1e-9))
+        return [Step("resize", out_size)]
+    steps: list[Step] = []
+    cur = in_size
+    while True:
+        remaining = max(out_size[0] / cur[0], out_size[1] / cur[1])
+        if remaining <= 1 + 1e-9 and steps:
+            break
+        if steps and remaining <= LANCZOS_ROOM:
+            break
+        if steps and remaining <= native:
+            k = min(OVERSHOOT**0.5, native / remaining)  # never enlarge: at most the current size
+            shrunk = (max(1, round(out_size[0] * k / native)), max(1, round(out_size[1] * k / native)))
+            if shrunk != cur:
+                cur = shrunk
+                steps.append(Step("resize", cur))
+        cur = (cur[0] * native, cur[1] * native)
+        steps.append(Step("model", cur))
+    if cur != out_size:
+        steps.append(Step("resize", out_size))
+    return steps
+
+
+def model_pixels(plan: list[Step]) -> int:
+    """Output pixels the model computes in a plan (what its time is proportional to)."""
+    return sum(s.size[0] * s.size[1] for s in plan if s.kind == "model")
 
 
 def upscale_array(
@@ -189,22 +235,25 @@ def upscale_array(
 ) -> np.ndarray:
     """Upscale float32 HxWx3 [0, 1] to exactly ``size`` (width, height).
 
-    Classic resamplers go straight to the size. Neural models run at their
-    native scale (repeated if the asked scale is larger), then an exact
-    Lanczos resize lands on the asked size.
+    Classic resamplers go straight to the size; neural models follow ``plan_passes``.
     """
     if model.descriptor is None:
         out = resample(img, size, model.spec.id)
         return np.clip(out, 0, 1, out=out)
-    scale = max(size[0] / img.shape[1], size[1] / img.shape[0])
-    n = passes_needed(model.scale, scale)
-    current = img
-    for k in range(n):
-        sub = None if progress is None else (lambda f, msg, k=k: progress((k + f) / n, f"pass {k + 1}/{n}, {msg}"))
-        current = run_model(model, current, options, sub, should_stop)
-    if current.shape[1] == size[0] and current.shape[0] == size[1]:
-        return current  # spandrel already clamps model output to [0, 1]
-    out = resample(current, size, "lanczos")
-    return np.clip(out, 0, 1, out=out)
-
-
+    plan = plan_passes(model.scale, (img.shape[1], img.shape[0]), size)
+    total = model_pixels(plan)
+    current, done = img, 0
+    n = sum(s.kind == "model" for s in plan)
+    k = 0
+    for step in plan:
+        if step.kind == "resize":
+            current = resample(current, step.size, "lanczos")
+            np.clip(current, 0, 1, out=current)
+            continue
+        k += 1
+        weight = step.size[0] * step.size[1] / total
+        sub = None if progress is None else (
+            lambda f, msg, k=k, base=done, w=weight: progress(base + w * f, f"pass {k}/{n}, {msg}"))
+        current = run_model(model, current, options, sub, should_stop)  # spandrel clamps model output to [0, 1]
+        done += weight
+    return current

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import advice, images, metrics, models, speed
 from .caller import LOCAL, Caller
-from .engine import EngineOptions, ProgressFn, StopFn
+from .engine import EngineOptions, ProgressFn, StopFn, model_pixels, plan_passes
 from .errors import SrdemoError
 from .images import Picture
 from .metadata import MetadataPolicy
@@ -193,7 +193,8 @@ def upscale(
     with device_slot(model, progress):
         result = upscale_picture(model, pic, size=fitted, reference=reference, check=request.check, options=options,
                                  progress=progress, should_stop=should_stop)
-    speed.record_speed(model, fitted[0] * fitted[1], result.seconds)
+    # per pixel a model pass computes, as estimates count them
+    speed.record_speed(model, model_pixels(plan_passes(model.scale, pic.size, fitted)), result.seconds)
 
     saved = images.on_white(result.picture) if fmt == "jpeg" else result.picture  # JPEG keeps no transparency
     warnings = advice.input_warnings(pic)

@@ -17,7 +17,7 @@ import torch
 
 from . import wording
 from .devices import pick_device
-from .engine import EngineOptions, passes_needed, run_model
+from .engine import EngineOptions, model_pixels, plan_passes, run_model
 from .errors import SrdemoError
 from .models import LoadedModel
 from .settings import get_settings
@@ -77,18 +77,15 @@ def measure_speed(model: LoadedModel, options: EngineOptions = EngineOptions()) 
 
 
 def estimate_seconds(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int]) -> float | None:
-    """Rough time for a job from the measured speed; None when not measured yet (or instant)."""
+    """Rough time for a job from the measured speed; None when not measured yet (or instant).
+
+    Speeds are recorded per output pixel of a pass, so the estimate counts the pixels every model
+    pass of the job's plan computes (``engine.plan_passes``), not only the final ones.
+    """
     speed = recorded_speed(model)
     if speed is None:
         return None
-    scale = max(out_size[0] / in_size[0], out_size[1] / in_size[1])
-    n = passes_needed(model.scale, scale)
-    w, h = in_size
-    mp = 0.0
-    for _ in range(n):
-        w, h = w * model.scale, h * model.scale
-        mp += w * h / 1e6
-    return mp / speed
+    return model_pixels(plan_passes(model.scale, in_size, out_size)) / 1e6 / speed
 
 
 def estimate_sentence(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int]) -> str:

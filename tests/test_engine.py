@@ -52,14 +52,39 @@ def test_blend_weights_sum_to_one():
     assert np.allclose(total, 1, atol=1e-6)
 
 
-@pytest.mark.parametrize("scale,passes", [(1.5, 1), (2, 1), (3, 2), (4, 2), (5, 3)])
-def test_any_scale_repeats_native_passes_then_resizes_exactly(compact, scale, passes):
-    assert engine.passes_needed(2, scale) == passes
-    img = _img(21, 17)
-    size = (round(17 * scale), round(21 * scale))
-    out = upscale_array(compact, img, size)
-    assert out.shape == (size[1], size[0], 3)
-    assert 0 <= out.min() and out.max() <= 1
+@pytest.mark.parametrize("native,in_size,out_size,kinds", [
+    (2, (17, 21), (26, 32), ["model", "resize"]),  # x1.5: one pass, shrink
+    (2, (17, 21), (34, 42), ["model"]),
+    (2, (17, 21), (51, 63), ["model", "resize"]),  # x3: the x1.5 left is Lanczos
+    (2, (17, 21), (68, 84), ["model", "model"]),
+    (2, (17, 21), (85, 105), ["model", "model", "resize"]),  # x5
+    (4, (100, 100), (800, 800), ["model", "resize", "model", "resize"]),  # x8: x4, shrink, x4 to 1.4x the pixels, shrink
+    (4, (57, 86), (1325, 2000), ["model", "model", "resize"]),  # a preset from a thumbnail
+])
+def test_pass_plans_reach_the_exact_size_and_never_enlarge_before_a_model(compact, native, in_size, out_size, kinds):
+    plan = engine.plan_passes(native, in_size, out_size)
+    assert [s.kind for s in plan] == kinds and plan[-1].size == out_size
+    if native == 2:
+        out = upscale_array(compact, _img(in_size[1], in_size[0]), out_size)
+        assert out.shape == (out_size[1], out_size[0], 3) and 0 <= out.min() and out.max() <= 1
+
+
+def test_no_pass_after_the_first_computes_more_than_the_overshoot_allows():
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        native = int(rng.choice([2, 3, 4, 8]))
+        w, h = (int(v) for v in rng.integers(8, 400, 2))
+        scale = float(rng.uniform(1.0, 24.0))
+        out = (max(1, round(w * scale)), max(1, round(h * scale)))
+        plan = engine.plan_passes(native, (w, h), out)
+        models_run = [s for s in plan if s.kind == "model"]
+        assert plan[0].kind == "model" and plan[0].size == (w * native, h * native)
+        assert plan[-1].size == out
+        for step in models_run[1:]:
+            assert step.size[0] * step.size[1] <= engine.OVERSHOOT * out[0] * out[1] + 2 * native * (out[0] + out[1])
+        enlarged_before = [i for i, s in enumerate(plan[:-1]) if s.kind == "resize" and i + 1 < len(plan)
+                           and plan[i + 1].kind == "model" and s.size[0] > (plan[i - 1].size[0] if i else w)]
+        assert not enlarged_before  # a resize before a model pass only ever shrinks
 
 
 def test_resamplers_reach_the_exact_size():
