@@ -194,7 +194,7 @@ def upscale(
         result = upscale_picture(model, pic, size=fitted, reference=reference, check=request.check, options=options,
                                  progress=progress, should_stop=should_stop)
     # per pixel a model pass computes, as estimates count them
-    speed.record_speed(model, model_pixels(plan_passes(model.scale, pic.size, fitted)), result.seconds)
+    speed.record_speed(model, model_pixels(plan_passes(model.scale, pic.size, fitted)), result.seconds, options=options)
 
     saved = images.on_white(result.picture) if fmt == "jpeg" else result.picture  # JPEG keeps no transparency
     warnings = advice.input_warnings(pic)
@@ -217,7 +217,7 @@ def upscale(
         result=result,
         model=model.spec,
         colour_difference=colour,
-        estimate=speed.estimate_sentence(model, pic.size, fitted) if model.is_neural else None,
+        estimate=speed.estimate_sentence(model, pic.size, fitted, options) if model.is_neural else None,
         advice=advice.model_hints(model.spec, model.scale, pic, result.scale),
         warnings=warnings,
         notes=[*pic.notes, *([text("err_self_check_small")] if result.check_skipped else [])],

@@ -13,14 +13,13 @@ from pathlib import Path
 
 # name, default, meaning. The README table is written from this list.
 ENV_VARS: list[tuple[str, str, str]] = [
-    ("SRDEMO_CACHE_DIR", "~/.cache/srdemo", "Where srdemo keeps its own files (measured model speeds)."),
     ("SRDEMO_MODEL_DIR", "(unset)", "Folder of extra weights files (.safetensors, .pth, .pt); each appears in the model list."),
     ("SRDEMO_RUN_DIR", "/data/srdemo-runs if /data exists, else ~/.cache/srdemo/runs", "Where training runs and results are written."),
     ("SRDEMO_MAX_INPUT_MP", "16", "Largest input accepted, in megapixels."),
     ("SRDEMO_MAX_OUTPUT_MP", "64", "Largest output produced, in megapixels."),
     ("SRDEMO_MAX_FILE_MB", "50", "Largest upload accepted, in MB (per file, also per file inside a zip)."),
     ("SRDEMO_MAX_UPLOAD_MB", "2000", "Most bytes one batch or training upload may unpack to, all its files and zips together, in MB."),
-    ("SRDEMO_MAX_CPU_SECONDS", "600", "Jobs estimated to take longer than this on a CPU are refused before they start."),
+    ("SRDEMO_MAX_CPU_SECONDS", "600", "CPU jobs whose estimate, even at its low end, is longer than this are refused before they start."),
     ("SRDEMO_TILE", "128", "Tile size (input pixels) for model inference; smaller uses less memory."),
     ("SRDEMO_MODEL_CACHE", "3", "How many loaded models stay in memory."),
     ("SRDEMO_UPLOAD_RETENTION_HOURS", "24", "Uploads (training photos, batch inputs, Hub files fetched with a user's token) are deleted after this many hours (trained models and results are kept)."),
@@ -52,7 +51,6 @@ def _default_run_dir() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    cache_dir: Path
     model_dir: Path | None
     run_dir: Path
     max_input_pixels: int
@@ -74,7 +72,6 @@ def get_settings() -> Settings:
     """Read the environment now (tests change it, so this is not cached)."""
     model_dir = os.environ.get("SRDEMO_MODEL_DIR", "").strip()
     return Settings(
-        cache_dir=Path(os.environ.get("SRDEMO_CACHE_DIR", "") or Path.home() / ".cache" / "srdemo").expanduser(),
         model_dir=Path(model_dir).expanduser() if model_dir else None,
         run_dir=Path(os.environ.get("SRDEMO_RUN_DIR", "") or _default_run_dir()).expanduser(),
         max_input_pixels=int(_float("SRDEMO_MAX_INPUT_MP", 16) * 1e6),

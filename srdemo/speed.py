@@ -1,16 +1,21 @@
-"""How fast each model runs here: measure, record, estimate, and refuse what would take too long.
+"""How fast each model runs here: measure, record, estimate a range, and refuse what would take too long.
 
-Speeds are kept per device, thread count and model, in output megapixels per
-second, in ``<cache>/speeds.json``; an estimate is the pixels a job's passes
-produce divided by that speed. A CPU job estimated beyond the operator's cap
-(``SRDEMO_MAX_CPU_SECONDS``) is refused before it starts.
+Speeds are output megapixels a model pass computes per second, kept in this
+process only (another process on the same machine, with its own load, is no
+evidence about this one), per device, thread count, model and tile size. The
+first use of a model is seeded by a short probe; each finished job adds its
+own measurement, and the median of the recent ones is the speed. An estimate
+is a range around ``pixels / speed`` whose high end is under twice its low
+end; a CPU job is refused only when even the low end passes the operator's
+cap (``SRDEMO_MAX_CPU_SECONDS``), and the message gives the same numbers.
 """
 
 from __future__ import annotations
 
-import json
+import statistics
+import threading
 import time
-from pathlib import Path
+from collections import deque
 
 import numpy as np
 import torch
@@ -22,89 +27,106 @@ from .errors import SrdemoError
 from .models import LoadedModel
 from .settings import get_settings
 
-
-def _speeds_file() -> Path:
-    return get_settings().cache_dir / "speeds.json"
-
-
-def _speed_key(model: LoadedModel, device: torch.device) -> str:
-    return f"{device.type}|{torch.get_num_threads()}|{model.spec.id}"
+SPREAD = 1.4
+"""An estimate runs from mid / SPREAD to mid * SPREAD: high / low = 1.96, under 2 (benchmarks/estimate.py)."""
+RECENT = 8  # measurements kept per key; the median of them is the speed
 
 
-def recorded_speed(model: LoadedModel, device: torch.device | None = None) -> float | None:
-    """Output megapixels per second measured on this device, if known."""
+class SpeedBook:
+    """Measured speeds of this process, safe to share between request threads."""
+
+    def __init__(self) -> None:
+        self._speeds: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: str, mp_per_s: float) -> None:
+        with self._lock:
+            self._speeds.setdefault(key, deque(maxlen=RECENT)).append(mp_per_s)
+
+    def median(self, key: str) -> float | None:
+        with self._lock:
+            seen = self._speeds.get(key)
+            return statistics.median(seen) if seen else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._speeds.clear()
+
+
+SPEEDS = SpeedBook()
+
+
+def _key(model: LoadedModel, device: torch.device | None, options: EngineOptions | None) -> str:
+    device = device or pick_device()
+    tile = (options or EngineOptions.from_settings()).tile
+    return f"{device.type}|{torch.get_num_threads()}|{model.spec.id}|tile{tile}"
+
+
+def recorded_speed(model: LoadedModel, device: torch.device | None = None, options: EngineOptions | None = None) -> float | None:
+    """Output megapixels per second a pass of this model computes here (the median of recent runs), if known."""
+    return SPEEDS.median(_key(model, device, options)) if model.is_neural else None
+
+
+def record_speed(model: LoadedModel, model_pixel_count: int, seconds: float, device: torch.device | None = None,
+                 options: EngineOptions | None = None) -> None:
+    """Add one measurement: ``model_pixel_count`` pixels computed by model passes in ``seconds``."""
+    if model.is_neural and seconds > 0:
+        SPEEDS.add(_key(model, device, options), model_pixel_count / seconds / 1e6)
+
+
+def measure_speed(model: LoadedModel, options: EngineOptions | None = None) -> float | None:
+    """The short probe that seeds a model's speed: one 96x96 pass after a warm-up. Returns output MP/s."""
     if not model.is_neural:
         return None
-    try:
-        table = json.loads(_speeds_file().read_text())
-    except (OSError, ValueError):
-        return None
-    value = table.get(_speed_key(model, device or pick_device()))
-    return float(value) if value else None
-
-
-def record_speed(model: LoadedModel, out_pixels: int, seconds: float, device: torch.device | None = None) -> None:
-    if not model.is_neural or seconds <= 0:
-        return
-    path = _speeds_file()
-    try:
-        table = json.loads(path.read_text()) if path.exists() else {}
-    except (OSError, ValueError):
-        table = {}
-    table[_speed_key(model, device or pick_device())] = round(out_pixels / seconds / 1e6, 4)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(table, indent=1, sort_keys=True))
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only cache only costs us the estimate
-
-
-def measure_speed(model: LoadedModel, options: EngineOptions = EngineOptions()) -> float | None:
-    """Time one 96x96 forward (after a warm-up) and remember it. Returns output MP/s."""
-    if not model.is_neural:
-        return None
-    rng = np.random.default_rng(0)
-    probe = rng.random((96, 96, 3), dtype=np.float32)
+    options = options or EngineOptions.from_settings()
+    probe = np.random.default_rng(0).random((96, 96, 3), dtype=np.float32)
     run_model(model, probe[:32, :32], options)
     start = time.perf_counter()
     run_model(model, probe, options)
     seconds = time.perf_counter() - start
     out_pixels = 96 * 96 * model.scale**2
-    record_speed(model, out_pixels, seconds)
+    record_speed(model, out_pixels, seconds, options=options)
     return out_pixels / seconds / 1e6
 
 
-def estimate_seconds(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int]) -> float | None:
-    """Rough time for a job from the measured speed; None when not measured yet (or instant).
+def estimate_range(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
+                   options: EngineOptions | None = None) -> tuple[float, float] | None:
+    """(low, high) seconds for a job; None when not measured yet (or instant).
 
-    Speeds are recorded per output pixel of a pass, so the estimate counts the pixels every model
-    pass of the job's plan computes (``engine.plan_passes``), not only the final ones.
+    It counts the pixels every model pass of the job's plan computes (``engine.plan_passes``).
     """
-    speed = recorded_speed(model)
+    speed = recorded_speed(model, options=options)
     if speed is None:
         return None
-    return model_pixels(plan_passes(model.scale, in_size, out_size)) / 1e6 / speed
+    mid = model_pixels(plan_passes(model.scale, in_size, out_size)) / 1e6 / speed
+    return mid / SPREAD, mid * SPREAD
 
 
-def estimate_sentence(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int]) -> str:
-    """The estimate in a sentence: seconds and the measured speed, or that it is not measured yet."""
-    seconds = estimate_seconds(model, in_size, out_size)
+def estimate_seconds(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
+                     options: EngineOptions | None = None) -> float | None:
+    """The middle of ``estimate_range``."""
+    found = estimate_range(model, in_size, out_size, options)
+    return None if found is None else (found[0] * found[1]) ** 0.5
+
+
+def estimate_sentence(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
+                      options: EngineOptions | None = None) -> str:
+    """The estimate in a sentence: a range of seconds and the measured speed, or that it is not measured yet."""
+    found = estimate_range(model, in_size, out_size, options)
     device = pick_device().type.upper()
-    if seconds is None:
+    if found is None:
         return wording.text("estimate_unmeasured", device=device)
-    return wording.text("estimate", seconds=seconds, device=device, speed=recorded_speed(model))
+    return wording.text("estimate", low=found[0], high=found[1], device=device, speed=recorded_speed(model, options=options))
 
 
 def admit(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], options: EngineOptions) -> None:
-    """Refuse a CPU job whose estimate is beyond the operator's cap (measuring the model first if need be)."""
+    """Refuse a CPU job whose estimate, even at its low end, passes the operator's cap (seeding the speed first)."""
     if not model.is_neural:
         return
-    estimate = estimate_seconds(model, in_size, out_size)
-    if estimate is None:
+    if recorded_speed(model, options=options) is None:
         measure_speed(model, options)
-        estimate = estimate_seconds(model, in_size, out_size)
+    found = estimate_range(model, in_size, out_size, options)
     cap = get_settings().max_cpu_seconds
-    if pick_device(options.device).type == "cpu" and estimate is not None and estimate > cap:
-        raise SrdemoError(wording.text("too_slow_on_cpu", minutes=estimate / 60, cap_minutes=cap / 60))
+    if pick_device(options.device).type == "cpu" and found is not None and found[0] > cap:
+        raise SrdemoError(wording.text("too_slow_on_cpu", low_minutes=found[0] / 60, high_minutes=found[1] / 60,
+                                       cap_minutes=cap / 60))

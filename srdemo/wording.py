@@ -55,7 +55,7 @@ EN: dict[str, str] = {
     "warn_fill": "product fills {fill:.0%} of the frame; {preset} asks for {min_fill:.0%}",
     "warn_colour_shift": "colours shifted (mean dE2000 {delta_e:.1f})",
     # ---- time
-    "estimate": "About {seconds:.1f} s on this {device} (measured {speed:.2f} output MP/s).",
+    "estimate": "About {low:.1f} to {high:.1f} s on this {device} (measured {speed:.2f} output MP/s).",
     "estimate_unmeasured": "Speed on this {device} not measured yet; it is measured before the first run.",
     "estimate_instant": "Instant (classic resampling).",
     "estimate_hub": "Hub model: speed is measured on first use.",
@@ -96,8 +96,8 @@ EN: dict[str, str] = {
     ),
     "err_span_narrower": "The base model is {width} channels wide; it can be widened, not narrowed to {channels}.",
     "too_slow_on_cpu": (
-        "This would take about {minutes:.0f} min on this CPU, more than the {cap_minutes:.0f} min allowed. "
-        "Choose a smaller scale, a faster model, or run it on a GPU."
+        "This would take {low_minutes:.1f} to {high_minutes:.1f} min on this CPU, more than the {cap_minutes:.1f} min "
+        "allowed. Choose a smaller scale, a faster model, or run it on a GPU."
     ),
     # ---- models
     "err_choose_model": "Please choose a model.",

@@ -15,7 +15,6 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HOME"] = str(_TMP / "hf-home")
 os.environ["HF_HUB_CACHE"] = str(_TMP / "hf-home" / "hub")
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["SRDEMO_CACHE_DIR"] = str(_TMP / "srdemo-cache")
 os.environ.pop("HF_TOKEN", None)
 
 import contextlib  # noqa: E402
@@ -60,11 +59,15 @@ def compact_file(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_model_cache():
+    """Each test starts with no model loaded and no speed measured in this process."""
     from srdemo.models import MODEL_CACHE
+    from srdemo.speed import SPEEDS
 
     MODEL_CACHE.clear()
+    SPEEDS.clear()
     yield
     MODEL_CACHE.clear()
+    SPEEDS.clear()
 
 
 def add_to_hf_cache(cache: Path, repo_id: str, filename: str, source: Path, commit: str | None = None) -> Path:
@@ -141,7 +144,7 @@ def launched_app(tmp_path_factory, **env_extra: str):
     save_file(make_compact(2), str(models_dir / "compact_x2.safetensors"))
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "SRDEMO_MAX_FILE_MB": "5",
            "SRDEMO_MODEL_DIR": str(models_dir), "SRDEMO_RUN_DIR": str(tmp_path_factory.mktemp("app-runs")),
-           "SRDEMO_CACHE_DIR": str(tmp_path_factory.mktemp("app-cache")), **env_extra}  # its own: no speed measured yet
+           **env_extra}
     with open(log, "w") as fh:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

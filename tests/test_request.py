@@ -154,11 +154,11 @@ def test_the_cpu_time_cap_refuses_a_job_in_a_batch_as_in_a_single_upscale(tmp_pa
     render_product(1, 100).save(src / "a.png")
     monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", "0.000001")
     req = UpscaleRequest(model=str(compact_file), scale=2)
-    with pytest.raises(SrdemoError, match="would take about"):
+    with pytest.raises(SrdemoError, match="would take"):
         upscale(src / "a.png", req)
     run_batch([src], tmp_path / "out", req)
     (row,) = read_report(tmp_path / "out" / "report.csv")
-    assert row["status"] == "failed" and "would take about" in row["warnings"]
+    assert row["status"] == "failed" and "would take" in row["warnings"]
     monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", "600")
     assert upscale(src / "a.png", dataclasses.replace(req, check=False)).picture.size == (200, 200)
 
@@ -220,7 +220,6 @@ def test_a_photo_too_small_for_the_self_check_says_so_in_its_notes():
 
 
 def test_the_estimate_before_a_run_and_after_it(tmp_path, monkeypatch, compact_file, hf_cache):
-    monkeypatch.setenv("SRDEMO_CACHE_DIR", str(tmp_path / "cache"))  # nothing measured yet
     photo = _png(render_product(3, 48))
     neural = UpscaleRequest(model=str(compact_file), scale=2, check=False)
     assert request.estimate(None, neural) == ""  # no photo yet: nothing to size

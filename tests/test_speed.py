@@ -23,12 +23,48 @@ def test_admit_measures_an_unmeasured_model_then_refuses_a_cpu_job_over_the_cap(
     from srdemo.engine import EngineOptions
     from srdemo.errors import SrdemoError
 
-    monkeypatch.setenv("SRDEMO_CACHE_DIR", str(tmp_path))  # no speed recorded yet
     assert speed.recorded_speed(compact) is None
     monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", "0.000001")
-    with pytest.raises(SrdemoError, match=r"would take about \d+ min on this CPU, more than the 0 min allowed"):
+    with pytest.raises(SrdemoError, match=r"would take [\d.]+ to [\d.]+ min on this CPU, more than the 0.0 min allowed"):
         speed.admit(compact, (100, 100), (200, 200), EngineOptions())
     assert speed.recorded_speed(compact) is not None  # measured on the way
     monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", "600")
     speed.admit(compact, (100, 100), (200, 200), EngineOptions())  # within the cap: no error
     speed.admit(models.load("lanczos"), (100, 100), (20000, 20000), EngineOptions())  # resamplers are never refused
+
+
+def test_an_estimate_is_a_range_under_2x_from_the_median_of_recent_runs(compact):
+    in_size, out_size = (100, 100), (200, 200)
+    for mp_per_s in (1.0, 4.0, 2.0):  # three runs at different loads: the median is 2 MP/s
+        speed.record_speed(compact, 1_000_000, 1 / mp_per_s)
+    assert speed.recorded_speed(compact) == pytest.approx(2.0)
+    low, high = speed.estimate_range(compact, in_size, out_size)
+    pixels = 200 * 200  # one x2 pass makes the target
+    assert high / low < 2
+    assert low < pixels / 2e6 < high
+    assert speed.estimate_sentence(compact, in_size, out_size).startswith(f"About {low:.1f} to {high:.1f} s on this CPU")
+
+
+def test_speeds_are_kept_per_tile_size_and_only_in_this_process(compact):
+    from srdemo.engine import EngineOptions
+
+    speed.record_speed(compact, 1_000_000, 1.0, options=EngineOptions(tile=128))
+    assert speed.recorded_speed(compact, options=EngineOptions(tile=128)) == pytest.approx(1.0)
+    assert speed.recorded_speed(compact, options=EngineOptions(tile=512)) is None
+    speed.SPEEDS.clear()
+    assert speed.recorded_speed(compact, options=EngineOptions(tile=128)) is None
+
+
+def test_a_job_is_refused_only_when_even_the_low_end_passes_the_cap(compact, monkeypatch):
+    from srdemo.engine import EngineOptions
+    from srdemo.errors import SrdemoError
+
+    options = EngineOptions(tile=128)
+    speed.record_speed(compact, 1_000_000, 1.0, options=options)  # 1 MP/s
+    low, high = speed.estimate_range(compact, (1000, 1000), (2000, 2000), options)  # 4 MP: 2.9 to 5.6 s
+    monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", str((low + high) / 2))  # the cap falls inside the range
+    speed.admit(compact, (1000, 1000), (2000, 2000), options)
+    monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", str(low * 0.9))
+    with pytest.raises(SrdemoError) as err:
+        speed.admit(compact, (1000, 1000), (2000, 2000), options)
+    assert f"{low / 60:.1f} to {high / 60:.1f} min" in str(err.value)
