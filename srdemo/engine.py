@@ -128,6 +128,27 @@ def run_model(
             tile //= 2
 
 
+def tile_grid(h: int, w: int, tile: int, options: EngineOptions,
+              tiling: spandrel.ModelTiling = spandrel.ModelTiling.SUPPORTED) -> tuple[list[int], list[int]]:
+    """Core boundaries along y and x for an h x w image (each tile runs with ``options.pad`` context around its core).
+
+    Small images run in one piece (up to 4x a tile's area): fewer lock hand-offs when the device is shared.
+    """
+    untiled = tiling == spandrel.ModelTiling.INTERNAL or (h <= 2 * tile and w <= 2 * tile and h * w <= 4 * tile * tile)
+    if tiling == spandrel.ModelTiling.DISCOURAGED:
+        tile *= 2
+    core = max(tile - 2 * options.pad, 2 * options.blend + 1)
+    return ([0, h] if untiled else _cores(h, core)), ([0, w] if untiled else _cores(w, core))
+
+
+def pass_work(native: int, in_size: tuple[int, int], options: EngineOptions) -> int:
+    """Output pixels one native pass really computes on an image of ``in_size``: its tiles with their context."""
+    w, h = in_size
+    ys, xs = tile_grid(h, w, options.tile, options)
+    extent = lambda b, n, k: min(n, b[k + 1] + options.pad) - max(0, b[k] - options.pad)  # noqa: E731
+    return sum(extent(ys, h, i) * extent(xs, w, j) for i in range(len(ys) - 1) for j in range(len(xs) - 1)) * native**2
+
+
 def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
     descriptor = model.descriptor
     assert descriptor is not None
@@ -136,13 +157,7 @@ def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
     s = descriptor.scale
     h, w = img.shape[:2]
     pad, blend = options.pad, options.blend
-    # Small images run in one piece (up to 4x a tile's area): fewer lock hand-offs when the device is shared.
-    untiled = descriptor.tiling == spandrel.ModelTiling.INTERNAL or (h <= 2 * tile and w <= 2 * tile and h * w <= 4 * tile * tile)
-    if descriptor.tiling == spandrel.ModelTiling.DISCOURAGED:
-        tile *= 2
-    core = max(tile - 2 * pad, 2 * blend + 1)
-    ys = [0, h] if untiled else _cores(h, core)
-    xs = [0, w] if untiled else _cores(w, core)
+    ys, xs = tile_grid(h, w, tile, options, descriptor.tiling)
     total = (len(ys) - 1) * (len(xs) - 1)
     out = None if total == 1 else np.zeros((h * s, w * s, descriptor.output_channels), dtype=np.float32)
     done = 0
@@ -221,8 +236,21 @@ def plan_passes(native: int, in_size: tuple[int, int], out_size: tuple[int, int]
 
 
 def model_pixels(plan: list[Step]) -> int:
-    """Output pixels the model computes in a plan (what its time is proportional to)."""
+    """Output pixels of the model passes in a plan (what the target asks the model for)."""
     return sum(s.size[0] * s.size[1] for s in plan if s.kind == "model")
+
+
+def plan_work(native: int, in_size: tuple[int, int], out_size: tuple[int, int], options: EngineOptions) -> tuple[int, int]:
+    """(model pixels really computed, tiles' context included; pixels resized) for a job: what its time follows."""
+    plan = plan_passes(native, in_size, out_size)
+    model, resized, cur = 0, 0, in_size
+    for step in plan:
+        if step.kind == "model":
+            model += pass_work(native, cur, options)
+        else:
+            resized += step.size[0] * step.size[1]
+        cur = step.size
+    return model, resized + out_size[0] * out_size[1]  # every output pixel is also post-processed once
 
 
 def upscale_array(

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import advice, images, metrics, models, speed
 from .caller import LOCAL, Caller
-from .engine import EngineOptions, ProgressFn, StopFn, model_pixels, plan_passes
+from .engine import EngineOptions, ProgressFn, StopFn
 from .errors import SrdemoError
 from .images import Picture
 from .metadata import MetadataPolicy
@@ -193,8 +193,7 @@ def upscale(
     with device_slot(model, progress):
         result = upscale_picture(model, pic, size=fitted, reference=reference, check=request.check, options=options,
                                  progress=progress, should_stop=should_stop)
-    # per pixel a model pass computes, as estimates count them
-    speed.record_speed(model, model_pixels(plan_passes(model.scale, pic.size, fitted)), result.seconds, options=options)
+    speed.record_job(model, pic.size, fitted, result.seconds, options)
 
     saved = images.on_white(result.picture) if fmt == "jpeg" else result.picture  # JPEG keeps no transparency
     warnings = advice.input_warnings(pic)

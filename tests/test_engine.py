@@ -189,3 +189,24 @@ def test_concurrent_jobs_interleave_safely(compact):
     for t in threads:
         t.join()
     assert all(np.array_equal(r, expected) for r in results)
+
+
+def test_pass_work_counts_the_context_each_tile_computes(compact):
+    opts = EngineOptions(tile=128, pad=16)
+    assert engine.pass_work(4, (100, 100), opts) == 400 * 400  # one piece: no context to add
+    tiled = engine.pass_work(4, (1000, 1000), opts)
+    ys, xs = engine.tile_grid(1000, 1000, 128, opts)
+    assert len(ys) > 2 and 1.5 < tiled / (4000 * 4000) < 1.8  # 96 px cores with 16 px either side: ~1.7x
+    # the same grid the engine runs: counting its forwards' inputs gives the same work
+    seen = []
+    real = engine._forward
+
+    def spy(descriptor, tile, device, dtype):
+        seen.append(tile.shape[0] * tile.shape[1])
+        return real(descriptor, tile, device, dtype)
+
+    import unittest.mock as mock
+
+    with mock.patch.object(engine, "_forward", spy):
+        run_model(compact, _img(300, 260), opts)
+    assert sum(seen) * 4 == engine.pass_work(2, (260, 300), opts)

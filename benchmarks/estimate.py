@@ -1,0 +1,63 @@
+"""Estimates against actual times: 20 mixed jobs after a warm-up, each estimated just before it runs.
+
+    python benchmarks/estimate.py [--jobs 20] [--seed 0]
+
+Jobs mix the built-in models, photo sizes (48 to 600 px) and scales (x1.5 to x8, presets'
+non-integer ones included). Each job's estimate (``srdemo.request.estimate``: a range) is taken
+right before it runs through ``srdemo.upscale``; the actual is the model time the result reports.
+Prints a row per job, then how many actuals fell inside their range and the median error of the
+range's midpoint. Targets: every actual inside, median error within 25%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+
+import numpy as np
+
+from srdemo import models, speed
+from srdemo.request import UpscaleRequest, upscale
+from srdemo.synthetic import render_product
+
+
+def _photo(size: int, seed: int) -> bytes:
+    buf = io.BytesIO()
+    render_product(seed, size).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    ids = [s.id for s in models.builtin_specs()]
+    for model_id in ids:  # warm-up: the probe and one real job per model, as after the app's first runs
+        upscale(_photo(96, 1), UpscaleRequest(model=model_id, scale=4, check=False), name="warm.png")
+    print(f"{'job':>3} {'model':<11} {'in':>9} {'scale':>6} {'low s':>7} {'high s':>7} {'actual s':>9} {'inside':>6}")
+    inside, errors = 0, []
+    for k in range(args.jobs):
+        model_id = str(rng.choice(ids))
+        side = int(rng.integers(48, 601))
+        scale = float(rng.choice([1.5, 2, 2.5, 3, 4, 4.5, 6, 6.5, 8]))
+        if side * scale > 2400:
+            scale = max(1.5, round(2400 / side * 2) / 2)
+        request = UpscaleRequest(model=model_id, scale=scale, check=False)
+        photo = _photo(side, 100 + k)
+        model = models.load(model_id)
+        low, high = speed.estimate_range(model, (side, side), (round(side * scale), round(side * scale)))
+        done = upscale(photo, request, name=f"job{k}.png")
+        actual = done.result.seconds
+        ok = low <= actual <= high
+        inside += ok
+        errors.append(abs((low * high) ** 0.5 - actual) / actual)
+        print(f"{k:>3} {model_id:<11} {side:>4}x{side:<4} {scale:>6g} {low:>7.2f} {high:>7.2f} {actual:>9.2f} {'yes' if ok else 'NO':>6}",
+              flush=True)
+    print(f"\ninside the range: {inside}/{args.jobs}; median error of the midpoint: {statistics.median(errors):.0%}")
+
+
+if __name__ == "__main__":
+    main()
