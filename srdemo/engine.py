@@ -12,6 +12,7 @@ and a training job interleave instead of fighting over memory.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ StopFn = Callable[[], bool]
 class EngineOptions:
     """How to run: tile size and context in input pixels, device, precision."""
 
-    tile: int = 128
+    tile: int | None = None  # None: chosen per model (tile_for)
     pad: int = 16  # context added around each tile, discarded after the run
     blend: int = 4  # half-width of the cross-fade band between tiles
     min_tile: int = 64  # out-of-memory retries halve the tile down to this
@@ -118,7 +119,7 @@ def run_model(
 
     Retries with half the tile size on out-of-memory, down to ``min_tile``.
     """
-    tile = options.tile
+    tile = tile_for(model, options)
     while True:
         try:
             return _run_tiled(model, img, tile, options, progress, should_stop)
@@ -126,6 +127,62 @@ def run_model(
             if tile // 2 < options.min_tile:
                 raise SrdemoError(text("err_out_of_memory")) from None
             tile //= 2
+
+
+TILE_SECONDS = 2.0
+"""A tile should take about this long at most, so Cancel and the device lock's other users wait no longer."""
+MAX_TILE = 2048
+
+
+def memory_per_pixel(model: LoadedModel, device: torch.device | None = None) -> float:
+    """Peak inference memory per input pixel, measured once per loaded model on a 64x64 probe.
+
+    Forward hooks see every layer's output; with no autograd, about three of the largest are alive
+    at once (a layer's input, its output, a skip connection), plus the input and the output image.
+    """
+    if model.bytes_per_pixel is None:
+        descriptor = model.descriptor
+        largest = [0]
+
+        def hook(_module, _inputs, output):
+            if torch.is_tensor(output):
+                largest[0] = max(largest[0], output.numel() * output.element_size())
+
+        handles = [m.register_forward_hook(hook) for m in descriptor.model.modules()]
+        try:
+            x = torch.rand(1, 3, 64, 64)
+            device = device or pick_device()
+            with DEVICE_LOCK, torch.inference_mode():
+                _place(descriptor, device, torch.float32)
+                y = descriptor(x.to(device))
+        finally:
+            for h in handles:
+                h.remove()
+        model.bytes_per_pixel = (3 * largest[0] + x.numel() * 4 + y.numel() * 4) / (64 * 64)
+    return model.bytes_per_pixel
+
+
+def _learn_rate(model: LoadedModel, seconds: float, out_pixels: int) -> None:
+    """Keep a running time per output pixel of this model's tiles (what ``tile_for`` caps a tile by)."""
+    rate = seconds / max(1, out_pixels)
+    model.seconds_per_pixel = rate if model.seconds_per_pixel is None else 0.7 * model.seconds_per_pixel + 0.3 * rate
+
+
+def tile_for(model: LoadedModel, options: EngineOptions) -> int:
+    """The tile side (input pixels): ``options.tile`` if given, else the largest whose memory fits this job's
+    share of ``SRDEMO_MEMORY_MB`` and whose run takes about ``TILE_SECONDS`` at the model's measured speed.
+
+    Bigger tiles compute less context (a 128 px tile with 16 px of it computes 1.78x its core); the
+    time cap keeps a long pass in pieces that Cancel and the fair lock can come between.
+    """
+    if options.tile:
+        return options.tile
+    settings = get_settings()
+    share = settings.memory_bytes / settings.neural_jobs
+    side = int((share / memory_per_pixel(model, pick_device(options.device))) ** 0.5)
+    if model.seconds_per_pixel:
+        side = min(side, int((TILE_SECONDS / model.seconds_per_pixel) ** 0.5 / model.scale))
+    return max(options.min_tile, min(MAX_TILE, side))
 
 
 def tile_grid(h: int, w: int, tile: int, options: EngineOptions,
@@ -141,10 +198,10 @@ def tile_grid(h: int, w: int, tile: int, options: EngineOptions,
     return ([0, h] if untiled else _cores(h, core)), ([0, w] if untiled else _cores(w, core))
 
 
-def pass_work(native: int, in_size: tuple[int, int], options: EngineOptions) -> int:
-    """Output pixels one native pass really computes on an image of ``in_size``: its tiles with their context."""
+def pass_work(native: int, in_size: tuple[int, int], options: EngineOptions, tile: int) -> int:
+    """Output pixels one native pass really computes on an image of ``in_size`` with ``tile``: its tiles with their context."""
     w, h = in_size
-    ys, xs = tile_grid(h, w, options.tile, options)
+    ys, xs = tile_grid(h, w, tile, options)
     extent = lambda b, n, k: min(n, b[k + 1] + options.pad) - max(0, b[k] - options.pad)  # noqa: E731
     return sum(extent(ys, h, i) * extent(xs, w, j) for i in range(len(ys) - 1) for j in range(len(xs) - 1)) * native**2
 
@@ -170,7 +227,9 @@ def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
             x0, x1 = max(0, xs[j] - pad), min(w, xs[j + 1] + pad)
             wx = _axis_weights(xs, j, x0, x1, s, blend)
             piece = img[y0:y1, x0:x1]
+            started = time.perf_counter()
             result = _forward(descriptor, piece, device, dtype)
+            _learn_rate(model, time.perf_counter() - started, result.shape[0] * result.shape[1])
             if dtype != torch.float32 and _looks_broken(result, piece):
                 dtype = torch.float32  # this model misbehaves in half precision: stay in fp32 from now on
                 result = _forward(descriptor, piece, device, dtype)
@@ -240,17 +299,19 @@ def model_pixels(plan: list[Step]) -> int:
     return sum(s.size[0] * s.size[1] for s in plan if s.kind == "model")
 
 
-def plan_work(native: int, in_size: tuple[int, int], out_size: tuple[int, int], options: EngineOptions) -> tuple[int, int]:
+def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
+              options: EngineOptions) -> tuple[int, int]:
     """(model pixels really computed, tiles' context included; pixels resized) for a job: what its time follows."""
+    native, tile = model.scale, tile_for(model, options)
     plan = plan_passes(native, in_size, out_size)
-    model, resized, cur = 0, 0, in_size
+    work, resized, cur = 0, 0, in_size
     for step in plan:
         if step.kind == "model":
-            model += pass_work(native, cur, options)
+            work += pass_work(native, cur, options, tile)
         else:
             resized += step.size[0] * step.size[1]
         cur = step.size
-    return model, resized + out_size[0] * out_size[1]  # every output pixel is also post-processed once
+    return work, resized + out_size[0] * out_size[1]  # every output pixel is also post-processed once
 
 
 def upscale_array(

@@ -339,6 +339,9 @@ class LoadedModel:
     spec: ModelSpec
     descriptor: spandrel.ImageModelDescriptor | None = None
     scale: int = field(init=False)
+    # Measured by the engine on this machine (None until then): what a tile may be.
+    bytes_per_pixel: float | None = field(default=None, init=False)  # peak inference memory per input pixel
+    seconds_per_pixel: float | None = field(default=None, init=False)  # time per output pixel of recent tiles
 
     def __post_init__(self) -> None:
         self.scale = self.descriptor.scale if self.descriptor is not None else 1

@@ -30,9 +30,10 @@ from .images import Picture
 from .metadata import MetadataPolicy
 from .pipeline import UpscaleResult, target_size, upscale_picture
 from .presets import Preset, check_against, pad_to_canvas
+from .settings import get_settings
 from .wording import gain_sentence, text
 
-NEURAL_SLOTS = threading.BoundedSemaphore(2)
+NEURAL_SLOTS = threading.BoundedSemaphore(get_settings().neural_jobs)
 """Neural jobs hold big buffers: at most two run at once in a process. They wait here, not in
 Gradio's queue, so classic resamplers (instant) never wait behind them."""
 

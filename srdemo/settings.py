@@ -20,7 +20,9 @@ ENV_VARS: list[tuple[str, str, str]] = [
     ("SRDEMO_MAX_FILE_MB", "50", "Largest upload accepted, in MB (per file, also per file inside a zip)."),
     ("SRDEMO_MAX_UPLOAD_MB", "2000", "Most bytes one batch or training upload may unpack to, all its files and zips together, in MB."),
     ("SRDEMO_MAX_CPU_SECONDS", "600", "CPU jobs whose estimate, even at its low end, is longer than this are refused before they start."),
-    ("SRDEMO_TILE", "128", "Tile size (input pixels) for model inference; smaller uses less memory."),
+    ("SRDEMO_TILE", "(chosen per model)", "Tile size (input pixels) for model inference, to force one; by default each model's tile is the largest that fits SRDEMO_MEMORY_MB and runs in about 2 s."),
+    ("SRDEMO_MEMORY_MB", "2048", "Memory model passes may use, in MB, shared by the neural jobs that run at once (SRDEMO_NEURAL_JOBS)."),
+    ("SRDEMO_NEURAL_JOBS", "2", "Neural upscales running at once per app process; more wait for a slot (resamplers never wait)."),
     ("SRDEMO_MODEL_CACHE", "3", "How many loaded models stay in memory."),
     ("SRDEMO_UPLOAD_RETENTION_HOURS", "24", "Uploads (training photos, batch inputs, Hub files fetched with a user's token) are deleted after this many hours (trained models and results are kept)."),
     ("SRDEMO_MAX_BATCHES", "2", "Batches running at once in the whole app; more wait in line, with their place shown."),
@@ -58,7 +60,9 @@ class Settings:
     max_file_bytes: int
     max_upload_bytes: int
     max_cpu_seconds: float
-    tile: int
+    tile: int | None
+    memory_bytes: int
+    neural_jobs: int
     model_cache_size: int
     upload_retention_hours: float
     max_batches: int
@@ -79,7 +83,9 @@ def get_settings() -> Settings:
         max_file_bytes=int(_float("SRDEMO_MAX_FILE_MB", 50) * 1e6),
         max_upload_bytes=int(_float("SRDEMO_MAX_UPLOAD_MB", 2000) * 1e6),
         max_cpu_seconds=_float("SRDEMO_MAX_CPU_SECONDS", 600),
-        tile=max(32, int(_float("SRDEMO_TILE", 128))),
+        tile=max(32, int(_float("SRDEMO_TILE", 0))) if _float("SRDEMO_TILE", 0) else None,
+        memory_bytes=int(_float("SRDEMO_MEMORY_MB", 2048) * 1e6),
+        neural_jobs=max(1, int(_float("SRDEMO_NEURAL_JOBS", 2))),
         model_cache_size=max(1, int(_float("SRDEMO_MODEL_CACHE", 3))),
         upload_retention_hours=_float("SRDEMO_UPLOAD_RETENTION_HOURS", 24),
         max_batches=max(1, int(_float("SRDEMO_MAX_BATCHES", 2))),

@@ -193,8 +193,8 @@ def test_concurrent_jobs_interleave_safely(compact):
 
 def test_pass_work_counts_the_context_each_tile_computes(compact):
     opts = EngineOptions(tile=128, pad=16)
-    assert engine.pass_work(4, (100, 100), opts) == 400 * 400  # one piece: no context to add
-    tiled = engine.pass_work(4, (1000, 1000), opts)
+    assert engine.pass_work(4, (100, 100), opts, 128) == 400 * 400  # one piece: no context to add
+    tiled = engine.pass_work(4, (1000, 1000), opts, 128)
     ys, xs = engine.tile_grid(1000, 1000, 128, opts)
     assert len(ys) > 2 and 1.5 < tiled / (4000 * 4000) < 1.8  # 96 px cores with 16 px either side: ~1.7x
     # the same grid the engine runs: counting its forwards' inputs gives the same work
@@ -209,4 +209,21 @@ def test_pass_work_counts_the_context_each_tile_computes(compact):
 
     with mock.patch.object(engine, "_forward", spy):
         run_model(compact, _img(300, 260), opts)
-    assert sum(seen) * 4 == engine.pass_work(2, (260, 300), opts)
+    assert sum(seen) * 4 == engine.pass_work(2, (260, 300), opts, 128)
+
+
+def test_the_tile_fits_the_memory_share_and_about_two_seconds(compact, monkeypatch):
+    opts = EngineOptions()
+    bpp = engine.memory_per_pixel(compact)
+    assert 100 < bpp < 10_000  # 16 float channels at a time, three alive: a few hundred bytes per input pixel
+    monkeypatch.setenv("SRDEMO_MEMORY_MB", "40")
+    monkeypatch.setenv("SRDEMO_NEURAL_JOBS", "2")
+    side = engine.tile_for(compact, opts)
+    assert side * side * bpp <= 20e6 < (side + 2) ** 2 * bpp  # the largest tile within this job's half
+    monkeypatch.setenv("SRDEMO_MEMORY_MB", "100000")
+    compact.seconds_per_pixel = 1e-6  # 1 MP/s: a 2 s tile makes 2 MP of output, 707 px at x2
+    assert abs(engine.tile_for(compact, opts) - 707) <= 1
+    assert engine.tile_for(compact, EngineOptions(tile=96)) == 96  # a forced tile is kept
+    img = _img(150, 170)  # the automatic tile still gives the untiled result
+    auto = run_model(compact, img, EngineOptions())
+    assert np.abs(_u8(auto) - _u8(run_model(compact, img, EngineOptions(tile=512)))).max() <= 1
