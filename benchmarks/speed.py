@@ -69,7 +69,7 @@ def main() -> None:
     runs = {}  # name -> (srdemo call, bare call, output megapixels)
     for ref in refs:
         model = models.load(ref)
-        if model.descriptor is None:
+        if not model.is_neural:
             continue
         size = (args.size * model.scale, args.size * model.scale)
         name = Path(ref).name if Path(ref).exists() else ref

@@ -74,12 +74,7 @@ def output_path(name: str, fmt: str, taken: set[str] = frozenset()) -> str:
 
     'a.png' and 'a.jpg' both become 'a.jpg' as JPEG: a name already ``taken`` gets ' (2)', ' (3)'...
     """
-    path = PurePosixPath(name).with_suffix("." + images.EXTENSIONS[fmt])
-    out, k = str(path), 1
-    while out in taken:
-        k += 1
-        out = str(path.with_name(f"{path.stem} ({k}){path.suffix}"))
-    return out
+    return images.unique_name(str(PurePosixPath(name).with_suffix("." + images.EXTENSIONS[fmt])), taken.__contains__)
 
 
 def _process_entry(entry, request: UpscaleRequest, fmt: str, zf: zipfile.ZipFile, written: set[str], should_stop) -> dict:

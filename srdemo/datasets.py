@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import SrdemoError
-from .images import Picture, decode
+from .images import Picture, decode, unique_name
 from .settings import get_settings
 from .wording import text
 
@@ -169,11 +169,7 @@ def _unique(entries: Iterator[Entry]) -> Iterator[Entry]:
     """Give a repeated name a suffix ('same.png', then 'same (2).png'), so no result overwrites another."""
     seen: set[str] = set()
     for entry in entries:
-        name, k = entry.name, 1
-        while name in seen:
-            k += 1
-            p = PurePosixPath(entry.name)
-            name = str(p.with_name(f"{p.stem} ({k}){p.suffix}"))
+        name = unique_name(entry.name, seen.__contains__)
         seen.add(name)
         yield entry if name == entry.name else Entry(name, entry.data, entry.problem, entry.skip, renamed_from=entry.name)
 

@@ -7,6 +7,7 @@ One GPU (or one CPU) is shared by every user of the app and by a training job;
 from __future__ import annotations
 
 import threading
+import time
 
 import spandrel
 import torch
@@ -25,6 +26,7 @@ class FairLock:
         self._cond = threading.Condition(threading.Lock())
         self._next_ticket = 0
         self._serving = 0
+        self._held = threading.local()
 
     def acquire(self) -> None:
         with self._cond:
@@ -32,8 +34,14 @@ class FairLock:
             self._next_ticket += 1
             while ticket != self._serving:
                 self._cond.wait()
+        self._held.since = time.perf_counter()
+
+    def last_hold(self) -> float:
+        """Seconds this thread held the lock the last time: a tile's work without its wait in line."""
+        return getattr(self._held, "seconds", 0.0)
 
     def release(self) -> None:
+        self._held.seconds = time.perf_counter() - self._held.since
         with self._cond:
             self._serving += 1
             self._cond.notify_all()

@@ -12,7 +12,6 @@ and a training job interleave instead of fighting over memory.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -227,9 +226,8 @@ def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
             x0, x1 = max(0, xs[j] - pad), min(w, xs[j + 1] + pad)
             wx = _axis_weights(xs, j, x0, x1, s, blend)
             piece = img[y0:y1, x0:x1]
-            started = time.perf_counter()
             result = _forward(descriptor, piece, device, dtype)
-            _learn_rate(model, time.perf_counter() - started, result.shape[0] * result.shape[1])
+            _learn_rate(model, DEVICE_LOCK.last_hold(), result.shape[0] * result.shape[1])  # not the wait for the lock
             if dtype != torch.float32 and _looks_broken(result, piece):
                 dtype = torch.float32  # this model misbehaves in half precision: stay in fp32 from now on
                 result = _forward(descriptor, piece, device, dtype)
@@ -277,9 +275,7 @@ def plan_passes(native: int, in_size: tuple[int, int], out_size: tuple[int, int]
     cur = in_size
     while True:
         remaining = max(out_size[0] / cur[0], out_size[1] / cur[1])
-        if remaining <= 1 + 1e-9 and steps:
-            break
-        if steps and remaining <= LANCZOS_ROOM:
+        if steps and remaining <= LANCZOS_ROOM:  # reached, or close enough for Lanczos
             break
         if steps and remaining <= native:
             k = min(OVERSHOOT**0.5, native / remaining)  # never enlarge: at most the current size
@@ -326,7 +322,7 @@ def upscale_array(
 
     Classic resamplers go straight to the size; neural models follow ``plan_passes``.
     """
-    if model.descriptor is None:
+    if not model.is_neural:
         out = resample(img, size, model.spec.id)
         return np.clip(out, 0, 1, out=out)
     plan = plan_passes(model.scale, (img.shape[1], img.shape[0]), size)

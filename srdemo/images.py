@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -316,6 +316,18 @@ def visible_rgb(pic: Picture) -> np.ndarray:
     pixels (often black) never enter a comparison.
     """
     return to_uint8_rgb(on_white(pic))
+
+
+def unique_name(name: str, taken) -> str:
+    """``name``, or 'stem (2).ext', 'stem (3).ext'... the first that ``taken(candidate)`` says is free.
+
+    For every place two files could land on one name: uploads, zip entries, a batch's results.
+    """
+    path, k, out = PurePosixPath(name), 1, name
+    while taken(out):
+        k += 1
+        out = str(path.with_name(f"{path.stem} ({k}){path.suffix}"))
+    return out
 
 
 def output_name(input_name: str, model_slug: str, scale: float, fmt: str) -> str:

@@ -81,11 +81,13 @@ class Comparison:
         return self.model.psnr - self.bicubic.psnr
 
 
-def colour_difference(reference: np.ndarray, result: np.ndarray, max_side: int = 512) -> float:
+def colour_difference(reference: np.ndarray, result: np.ndarray, max_side: int = 256) -> float:
     """Mean CIEDE2000 between two uint8 RGB images, ``result`` resized to ``reference``'s size.
 
-    Both are first shrunk to at most ``max_side`` px (colour shifts are broad,
-    so this loses nothing and keeps big images quick). Under 2 is hard to see.
+    Both are first shrunk to at most ``max_side`` px by area averaging (colour shifts are broad,
+    and averaging adds no ringing of its own), which keeps it cheap enough for every upscale:
+    0.36 s for a 2000x2000 result at 512 px with Lanczos, about a third of that now. Under 2 is
+    hard to see.
     """
     from PIL import Image
     from skimage.color import deltaE_ciede2000, rgb2lab
@@ -93,6 +95,6 @@ def colour_difference(reference: np.ndarray, result: np.ndarray, max_side: int =
     ref = Image.fromarray(reference)
     f = min(1.0, max_side / max(ref.size))
     size = (max(1, round(ref.size[0] * f)), max(1, round(ref.size[1] * f)))
-    a = np.asarray(ref.resize(size, Image.Resampling.LANCZOS)) if f < 1 else reference
-    b = np.asarray(Image.fromarray(result).resize(size, Image.Resampling.LANCZOS))
+    a = np.asarray(ref.resize(size, Image.Resampling.BOX)) if f < 1 else reference
+    b = np.asarray(Image.fromarray(result).resize(size, Image.Resampling.BOX))
     return float(deltaE_ciede2000(rgb2lab(a), rgb2lab(b)).mean())

@@ -136,13 +136,6 @@ def estimate_range(model: LoadedModel, in_size: tuple[int, int], out_size: tuple
     return mid / SPREAD, mid * SPREAD
 
 
-def estimate_seconds(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
-                     options: EngineOptions | None = None) -> float | None:
-    """The middle of ``estimate_range``."""
-    found = estimate_range(model, in_size, out_size, options)
-    return None if found is None else (found[0] * found[1]) ** 0.5
-
-
 def estimate_sentence(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
                       options: EngineOptions | None = None) -> str:
     """The estimate in a sentence: a range of seconds and the measured speed, or that it is not measured yet."""

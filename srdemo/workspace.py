@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 from .errors import SrdemoError
+from .images import unique_name
 from .settings import get_settings
 from .wording import text
 
@@ -74,10 +75,7 @@ def copy_uploads(owner: str, files: list[Path], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     copies = []
     for src in files:
-        dest, k = folder / Path(src).name, 1
-        while dest.exists():
-            k += 1
-            dest = folder / f"{Path(src).stem} ({k}){Path(src).suffix}"
+        dest = folder / unique_name(Path(src).name, lambda n: (folder / n).exists())
         shutil.copy(src, dest)
         copies.append(dest)
     return copies

@@ -66,3 +66,24 @@ def test_pick_device_prefers_cuda_then_mps_and_names_the_gpu(monkeypatch):
 
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     assert devices.pick_device() == torch.device("cpu")
+
+
+def test_the_lock_reports_how_long_this_thread_held_it_not_how_long_it_waited():
+    """The engine learns a tile's time from this: waiting behind another job must not make tiles look slow."""
+    import time
+
+    lock = devices.FairLock()
+    taken = threading.Event()
+
+    def other():
+        with lock:
+            taken.set()
+            time.sleep(0.3)
+
+    t = threading.Thread(target=other)
+    t.start()
+    taken.wait(5)
+    with lock:  # waits about 0.3 s, then holds 0.05 s
+        time.sleep(0.05)
+    t.join()
+    assert 0.04 <= lock.last_hold() < 0.2

@@ -202,3 +202,9 @@ def test_output_name_says_what_was_done():
     assert images.output_name("shoe.JPG", "realesrgan-x4", 4.0, "png") == "shoe_realesrgan-x4_x4.png"
     assert images.output_name("a b.png", "my", 2.5, "jpeg") == "a b_my_x2.5.jpg"
     assert images.output_name("x.png", "o/r:f", 2, "webp") == "x_o-r-f_x2.webp"  # never a path separator
+
+
+def test_unique_name_numbers_a_name_already_taken():
+    taken = {"a/same.png", "a/same (2).png"}
+    assert images.unique_name("a/same.png", taken.__contains__) == "a/same (3).png"
+    assert images.unique_name("a/other.png", taken.__contains__) == "a/other.png"

@@ -14,9 +14,9 @@ def test_speed_is_measured_recorded_and_used_for_estimates(compact):
     measured = speed.measure_speed(compact)
     assert measured > 0
     assert speed.recorded_speed(compact) == pytest.approx(measured, rel=1e-3)
-    small = speed.estimate_seconds(compact, (100, 100), (200, 200))
-    big = speed.estimate_seconds(compact, (200, 200), (400, 400))
-    assert big == pytest.approx(4 * small, rel=1e-6)
+    small = speed.estimate_range(compact, (100, 100), (200, 200))
+    big = speed.estimate_range(compact, (200, 200), (400, 400))
+    assert big[0] == pytest.approx(4 * small[0], rel=1e-6)  # one untiled pass: four times the pixels
 
 
 def test_admit_measures_an_unmeasured_model_then_refuses_a_cpu_job_over_the_cap(compact, monkeypatch, tmp_path):

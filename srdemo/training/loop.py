@@ -41,7 +41,7 @@ def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
     if config.init:
         base = load_model(config.init)
         base_name = shown_path(config.init) if base.spec.kind == "file" else base.spec.id
-        if base.descriptor is None:
+        if not base.is_neural:
             raise SrdemoError(text("err_init_resampler", init=config.init))
         is_span = base.descriptor.architecture.id == "SPAN"
         if not is_span and (base.scale != config.scale or config.channels is not None):
