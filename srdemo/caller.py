@@ -32,12 +32,6 @@ class Secret:
 
     __str__ = __repr__
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
     def __reduce__(self):
         raise TypeError("A Secret is never saved.")
 
