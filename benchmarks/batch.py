@@ -1,6 +1,14 @@
-"""A 200-image batch in the app, with a single upscale asked for in the middle of it.
+"""A 200-image batch: in the app with a single upscale asked for in the middle of it, or its throughput.
 
     python benchmarks/batch.py [--model ID] [--count 200] [--size 600]
+    python benchmarks/batch.py --throughput [--workers 2] [--preset amazon-main] [--count 200] [--rounds 1]
+
+``--throughput`` runs ``srdemo.run_batch`` in this process on the same zip with ``workers=1`` (one
+file after another: the baseline) and with ``--workers``, alternating, and prints images per minute,
+their ratio (target at least 1.2x) and the process's memory after image 20 and after the last one
+of each run (target: last / first within 1.10).
+
+Without it:
 
 Starts the app (``python app.py``) on a free port, sends a zip of rendered
 600x600 product photos through the Batch API, records the app process's
@@ -30,25 +38,76 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "ref-weights"
 
 
+def _delivery(work: Path, count: int, size: int) -> Path:
+    from srdemo.synthetic import render_product
+
+    zpath = work / "delivery.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for i in range(count):
+            img = render_product(i, size)
+            path = work / "p.png"
+            img.save(path)
+            zf.write(path, f"shelf{i % 10}/p{i:03d}.png")
+    return zpath
+
+
+def throughput(args: argparse.Namespace, work: Path) -> None:
+    from srdemo import UpscaleRequest, get_preset, run_batch
+
+    zpath = _delivery(work, args.count, args.size)
+    request = UpscaleRequest(model=args.model, preset=get_preset(args.preset) if args.preset else None)
+    me = psutil.Process()
+    results: dict[int, list[tuple[float, float, float]]] = {1: [], args.workers: []}
+    for r in range(args.rounds):
+        for workers in (1, args.workers) if r % 2 == 0 else (args.workers, 1):
+            rss: dict[int, float] = {}
+
+            def progress(i, _name, rss=rss):
+                if i in (20, args.count):
+                    rss[i] = me.memory_info().rss / 2**20
+
+            start = time.perf_counter()
+            result = run_batch([zpath], work / f"out-{r}-{workers}", request, progress=progress, workers=workers)
+            seconds = time.perf_counter() - start
+            assert result.failed == 0, result.rows
+            results[workers].append((args.count / seconds * 60, rss.get(20, float("nan")), rss[args.count]))
+    print(f"batch of {args.count} images {args.size}x{args.size}, model {args.model}, preset {args.preset or 'none'}, "
+          f"{args.rounds} round(s), best kept; CPU: {_cpu()}")
+    print("| workers | images/min | RSS after image 20 (MB) | RSS after last (MB) | last / first |")
+    print("|---|---|---|---|---|")
+    best = {w: max(runs) for w, runs in results.items()}
+    for w, (rate, first, last) in best.items():
+        print(f"| {w} | {rate:.1f} | {first:.0f} | {last:.0f} | {last / first:.3f} |")
+    print(f"\nthroughput {args.workers} workers / 1 worker: {best[args.workers][0] / best[1][0]:.2f}x (target at least 1.2x)")
+
+
+def _cpu() -> str:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="x4")
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--size", type=int, default=600)
+    parser.add_argument("--throughput", action="store_true")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--preset", default="amazon-main")
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="srdemo-bench-"))
+    if args.throughput:
+        os.environ.setdefault("SRDEMO_RUN_DIR", str(work / "runs"))
+        return throughput(args, work)
 
     from gradio_client import Client, handle_file
 
     from srdemo.synthetic import render_product
 
-    work = Path(tempfile.mkdtemp(prefix="srdemo-bench-"))
-    zpath = work / "delivery.zip"
-    with zipfile.ZipFile(zpath, "w") as zf:
-        for i in range(args.count):
-            img = render_product(i, args.size)
-            path = work / "p.png"
-            img.save(path)
-            zf.write(path, f"shelf{i % 10}/p{i:03d}.png")
+    zpath = _delivery(work, args.count, args.size)
     render_product(9999, 256).save(work / "single.png")
 
     with socket.socket() as s:

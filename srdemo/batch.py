@@ -2,7 +2,7 @@
 
 Files are read through the same safe reader as training (folders, zips with
 their sub-folders kept, traversal and zip bombs refused), processed one at a
-time so memory stays flat, and written straight into the result zip. Each file
+time per worker so memory stays flat, and written straight into the result zip. Each file
 goes through the same request path as a single upscale
 (``srdemo.request.upscale``). A file that fails is a row in ``report.csv``
 with its reason, never the end of the batch. Under ``torchrun`` each process takes every n-th file and process 0
@@ -17,7 +17,9 @@ import logging
 import os
 import time
 import zipfile
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +28,7 @@ from .datasets import iter_files
 from .errors import Cancelled, SrdemoError
 from .presets import Preset, get_preset
 from .request import UpscaleRequest, upscale
+from .settings import get_settings
 from .wording import text
 
 logger = logging.getLogger(__name__)
@@ -77,25 +80,29 @@ def output_path(name: str, fmt: str, taken: set[str] = frozenset()) -> str:
     return images.unique_name(str(PurePosixPath(name).with_suffix("." + images.EXTENSIONS[fmt])), taken.__contains__)
 
 
-def _process_entry(entry, request: UpscaleRequest, fmt: str, zf: zipfile.ZipFile, written: set[str], should_stop) -> dict:
-    """One file of the batch to its report row; whatever happens to it, the batch goes on."""
+def _process_entry(entry, request: UpscaleRequest, should_stop) -> tuple[dict, bytes | None]:
+    """One file of the batch to its report row and result; whatever happens to it, the batch goes on."""
     if entry.skip is not None:
-        return {"file": entry.name, "status": "skipped", "warnings": entry.skip}
+        return {"file": entry.name, "status": "skipped", "warnings": entry.skip}, None
     if should_stop is not None and should_stop():
-        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_before")}
+        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_before")}, None
     if entry.problem is not None:
-        return {"file": entry.name, "status": "failed", "warnings": entry.problem}
+        return {"file": entry.name, "status": "failed", "warnings": entry.problem}, None
     try:
-        encoded, row = process_one(entry.name, entry.data, request, should_stop)
+        return process_one(entry.name, entry.data, request, should_stop)[::-1]
     except Cancelled:
-        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_during")}
+        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_during")}, None
     except SrdemoError as exc:
-        return {"file": entry.name, "status": "failed", "warnings": str(exc)}
+        return {"file": entry.name, "status": "failed", "warnings": str(exc)}, None
     except Exception:  # a bug in one file's path: this file fails, the batch goes on
         logger.exception("unexpected error on one batch file")
-        return {"file": entry.name, "status": "failed", "warnings": text("batch_unexpected_file")}
-    name = output_path(entry.name, fmt, written)
-    written.add(name)
+        return {"file": entry.name, "status": "failed", "warnings": text("batch_unexpected_file")}, None
+
+
+def _store(entry, name: str, fmt: str, row: dict, encoded: bytes | None, zf: zipfile.ZipFile) -> dict:
+    """Write a finished file into the zip under the name reserved for it, and say so if it was renamed."""
+    if encoded is None:
+        return row
     zf.writestr(name, encoded)
     notes = entry.notes + ([text("note_output_renamed", name=name)] if name != output_path(entry.name, fmt) else [])
     row["warnings"] = "; ".join(w for w in [row["warnings"], *notes] if w)
@@ -130,29 +137,47 @@ def run_batch(
     request: UpscaleRequest,
     progress: Callable[[int, str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    workers: int | None = None,
 ) -> BatchResult:
     """Process every image in ``sources`` with the same request; returns the result zip and the report rows.
 
-    ``progress(i, name)`` is called after each file. Cancelling keeps what is done.
+    ``workers`` files are in progress at once (``SRDEMO_BATCH_WORKERS``; 1 = one after another), so
+    one file's decoding, checks and encoding overlap another's model pass. ``progress(i, name)`` is
+    called after each file, in input order. Cancelling keeps what is done.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rank, world = _rank_world()
     models.load(request.model or models.default_model(request.scale or 4).id, request.caller)  # a bad model fails the batch at once
+    workers = max(1, workers or get_settings().batch_workers)
     fmt = request.output_format
     rows: list[dict] = []
-    written: set[str] = set()
+    reserved: set[str] = set()
     part = out_dir / (f"part-{rank}.zip" if world > 1 else "results.zip")
-    with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_STORED) as zf:
+
+    def finish(job) -> None:
+        entry, name, future = job
+        rows.append(_store(entry, name, fmt, *future.result(), zf))
+        if progress is not None:
+            progress(len(rows), entry.name)
+
+    with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_STORED) as zf, ThreadPoolExecutor(workers) as pool:
+        running: deque = deque()
         try:
             for i, entry in enumerate(iter_files([Path(s) for s in sources])):
                 if i % world != rank:
                     continue
-                rows.append(_process_entry(entry, request, fmt, zf, written, should_stop))
-                if progress is not None:
-                    progress(len(rows), entry.name)
+                name = output_path(entry.name, fmt, reserved)  # in input order, whichever file finishes first
+                reserved.add(name)
+                running.append((entry, name, pool.submit(_process_entry, entry, request, should_stop)))
+                while len(running) >= workers + 1:  # one file read ahead of each worker: memory stays flat
+                    finish(running.popleft())
+            while running:
+                finish(running.popleft())
         except Exception:  # a bug must not cost the user what is done: the report and zip are still written
             logger.exception("batch stopped by an unexpected error")
+            for job in running:
+                job[2].cancel()
             rows.append({"file": "", "status": "failed", "warnings": text("batch_unexpected_stop")})
     if world == 1:
         return _finish(part, rows, out_dir)

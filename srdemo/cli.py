@@ -20,6 +20,7 @@ from .evaluation import evaluate_folder, format_table
 from .metadata import MetadataPolicy
 from .request import UpscaleRequest, upscale
 from .speed import measure_speed, recorded_speed
+from .weights import load_descriptor
 from .wording import text
 
 
@@ -34,8 +35,8 @@ def _request(args: argparse.Namespace, **overrides) -> UpscaleRequest:
     """The request the options describe (the same dataclass the app fills in)."""
     from .batch import parse_preset
 
-    engine = EngineOptions.from_settings(**({"tile": args.tile} if getattr(args, "tile", 0) else {}),
-                                         device=getattr(args, "device", None))
+    chosen = {"tile": getattr(args, "tile", 0), "device": getattr(args, "device", None), "backend": getattr(args, "backend", None)}
+    engine = EngineOptions.from_settings(**{k: v for k, v in chosen.items() if v})
     return UpscaleRequest(
         model=getattr(args, "model", None) or "", scale=args.scale,
         preset=parse_preset(getattr(args, "preset", None), getattr(args, "size", None), getattr(args, "square", False)),
@@ -113,6 +114,25 @@ def cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_onnx(args: argparse.Namespace) -> int:
+    """Export a model for ONNX Runtime (checked against torch); the built-ins ship theirs made this way."""
+    from . import backends
+
+    spec = models.resolve(args.model)
+    if not spec.is_neural:
+        print(text("cli_needs_no_download", model_id=spec.id))
+        return 0
+    weights = models.weights_file(spec)
+    out = Path(args.out) if args.out else weights.with_suffix(".onnx")
+    try:
+        backends.export(load_descriptor(weights), out, backends.digest(weights))
+    except backends.ExportFailed as exc:
+        print(text("cli_export_failed", model_id=spec.id, reason=exc))
+        return 1
+    print(out)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     model = models.load(args.model)
     rows = evaluate_folder(model, Path(args.hr), args.scale, Path(args.lr) if args.lr else None)
@@ -186,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument("--no-check", action="store_true", help=text("cli_help_no_check"))
     job.add_argument("--tile", type=int, default=0, help=text("cli_help_tile"))
     job.add_argument("--device", default=None, help=text("cli_help_device"))
+    job.add_argument("--backend", default=None, choices=["auto", "torch"], help=text("cli_help_backend"))
     model_help = text("cli_help_model")
 
     up = sub.add_parser("upscale", parents=[job], help=text("cli_help_upscale"))
@@ -222,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     dl = sub.add_parser("download", help=text("cli_help_download"))
     dl.add_argument("model")
     dl.set_defaults(func=cmd_download)
+
+    ox = sub.add_parser("export-onnx", help=text("cli_help_export_onnx"))
+    ox.add_argument("model")
+    ox.add_argument("--out", default=None, help=text("cli_help_export_out"))
+    ox.set_defaults(func=cmd_export_onnx)
 
     ev = sub.add_parser("eval", help=text("cli_help_eval"))
     ev.add_argument("--model", required=True)

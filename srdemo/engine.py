@@ -19,6 +19,7 @@ import numpy as np
 import spandrel
 import torch
 
+from .backends import uses_onnx
 from .devices import DEVICE_LOCK, pick_device, pick_dtype
 from .errors import Cancelled, SrdemoError
 from .models import LoadedModel
@@ -40,10 +41,12 @@ class EngineOptions:
     min_tile: int = 64  # out-of-memory retries halve the tile down to this
     device: str | None = None
     precision: str = "auto"  # "auto": fp16/bf16 on GPU where spandrel allows it; "fp32": always float32
+    backend: str = "auto"  # "auto": ONNX Runtime on a CPU where the model has an export (backends.py); "torch"
 
     @classmethod
     def from_settings(cls, **overrides) -> EngineOptions:
-        return cls(**{"tile": get_settings().tile, **overrides})
+        settings = get_settings()
+        return cls(**{"tile": settings.tile, "backend": settings.backend, **overrides})
 
 
 # ---------------------------------------------------------------- tiling
@@ -85,8 +88,12 @@ def _place(descriptor, device: torch.device, dtype: torch.dtype) -> None:
         descriptor.to(device=device, dtype=dtype)
 
 
-def _forward(descriptor, tile: np.ndarray, device: torch.device, dtype: torch.dtype) -> np.ndarray:
+def _forward(model: LoadedModel, tile: np.ndarray, device: torch.device, dtype: torch.dtype, backend: str) -> np.ndarray:
     """One forward pass under the device lock; returns float32 HxWxC on the CPU."""
+    if uses_onnx(model, device, backend):
+        with DEVICE_LOCK:
+            return model.onnx(tile)
+    descriptor = model.descriptor
     x = torch.from_numpy(np.ascontiguousarray(tile.transpose(2, 0, 1)))[None]
     with DEVICE_LOCK:
         try:
@@ -226,11 +233,11 @@ def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
             x0, x1 = max(0, xs[j] - pad), min(w, xs[j + 1] + pad)
             wx = _axis_weights(xs, j, x0, x1, s, blend)
             piece = img[y0:y1, x0:x1]
-            result = _forward(descriptor, piece, device, dtype)
+            result = _forward(model, piece, device, dtype, options.backend)
             _learn_rate(model, DEVICE_LOCK.last_hold(), result.shape[0] * result.shape[1])  # not the wait for the lock
             if dtype != torch.float32 and _looks_broken(result, piece):
                 dtype = torch.float32  # this model misbehaves in half precision: stay in fp32 from now on
-                result = _forward(descriptor, piece, device, dtype)
+                result = _forward(model, piece, device, dtype, "torch")
             if total == 1:
                 out = result  # a single tile needs no blending
             else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import warnings
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -294,10 +295,36 @@ def encode(pic: Picture, fmt: str = "png", quality: int = 92, policy: MetadataPo
     if fmt in ("jpeg", "webp"):
         options["quality"] = int(min(100, max(1, quality)))
     if fmt == "png":
-        options["compress_level"] = 6
+        options.update(png_compression(img))
     buf = io.BytesIO()
     img.save(buf, FORMATS[fmt], **options)
     return buf.getvalue()
+
+
+PNG_FAST = {"compress_level": 1, "compress_type": zlib.Z_RLE}
+"""Run-length coding at zlib level 1: photos (most outputs) write about 3x faster than Pillow's default
+level and come out the same size or smaller, but flat graphics and text come out 35-45% larger
+(``benchmarks/png.py``)."""
+PNG_SMALL = {"compress_level": 6}
+PNG_FAST_ROOM = 1.08
+"""The fast setting is kept when a sample of the image comes out at most this much larger with it."""
+
+
+def png_compression(img: Image.Image) -> dict:
+    """How to compress this PNG: try both settings on four bands of the image (an eighth of its rows),
+    and write fast unless the sample says the file would grow."""
+    w, h = img.size
+    band = max(1, h // 32)
+    sample = Image.new(img.mode, (w, 4 * band))
+    for k in range(4):
+        top = min(h - band, (2 * k + 1) * h // 8)
+        sample.paste(img.crop((0, top, w, top + band)), (0, k * band))
+    sizes = []
+    for setting in (PNG_FAST, PNG_SMALL):
+        buf = io.BytesIO()
+        sample.save(buf, "PNG", **setting)
+        sizes.append(buf.tell())
+    return PNG_FAST if sizes[0] <= PNG_FAST_ROOM * sizes[1] else PNG_SMALL
 
 
 def on_white(pic: Picture) -> Picture:

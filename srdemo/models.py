@@ -26,7 +26,8 @@ from typing import Literal
 
 import spandrel
 
-from . import hub, workspace
+from . import backends, hub, workspace
+from .backends import OnnxNetwork
 from .caller import LOCAL, Caller
 from .errors import SrdemoError
 from .settings import get_settings
@@ -194,6 +195,10 @@ class Source:
         stat = spec.path.stat() if spec.path is not None and spec.path.is_file() else None
         return f"{self.kind}:{spec.path}:{stat.st_mtime_ns if stat else 0}:{stat.st_size if stat else 0}"
 
+    def export_dir(self, spec: ModelSpec, caller: Caller) -> Path:
+        """Where this model's ONNX export is kept: shared, unless the model is the caller's alone."""
+        return workspace.onnx_cache_dir()
+
 
 class Builtins(Source):
     kind = "builtin"
@@ -266,6 +271,9 @@ class HubModels(Source):
             key += ":" + hashlib.sha256(caller.token_value.encode()).hexdigest()[:16]
         return key
 
+    def export_dir(self, spec: ModelSpec, caller: Caller) -> Path:
+        return workspace.onnx_cache_dir(caller.owner if caller.token is not None else None)
+
 
 class TrainedRuns(Source):
     """Models trained in the app: each owner sees and uses only their own."""
@@ -279,6 +287,9 @@ class TrainedRuns(Source):
         if ref.startswith("run:"):
             raise SrdemoError(text("err_not_your_run"))  # listed ids were matched before parsing
         return None
+
+    def export_dir(self, spec: ModelSpec, caller: Caller) -> Path:
+        return workspace.onnx_cache_dir(caller.owner)
 
 
 SOURCES: tuple[Source, ...] = (TrainedRuns(), Builtins(), Resamplers(), LocalFiles(), HubModels())
@@ -342,6 +353,7 @@ class LoadedModel:
     # Measured by the engine on this machine (None until then): what a tile may be.
     bytes_per_pixel: float | None = field(default=None, init=False)  # peak inference memory per input pixel
     seconds_per_pixel: float | None = field(default=None, init=False)  # time per output pixel of recent tiles
+    onnx: OnnxNetwork | None = field(default=None, init=False)  # set by backends.attach once an export is ready
 
     def __post_init__(self) -> None:
         self.scale = self.descriptor.scale if self.descriptor is not None else 1
@@ -390,13 +402,22 @@ class _ModelCache:
 MODEL_CACHE = _ModelCache()
 
 
+def weights_file(spec: ModelSpec, caller: Caller = LOCAL) -> Path:
+    """The weights file of a neural model on this machine (downloaded if need be)."""
+    return _BY_KIND[spec.kind].weights(spec, caller)
+
+
 def load(ref: ModelSpec | str, caller: Caller = LOCAL) -> LoadedModel:
     """Load (or take from the cache) a model that ``caller`` may use; a token is used for its download only."""
     spec = ref if isinstance(ref, ModelSpec) else resolve(ref, caller)
     if not spec.is_neural:
         return LoadedModel(spec)
     source = _BY_KIND[spec.kind]
-    name = str(spec.hub_file) if spec.hub_file is not None else None
-    return MODEL_CACHE.get(
-        source.cache_key(spec, caller), lambda: LoadedModel(spec, load_descriptor(source.weights(spec, caller), name))
-    )
+
+    def build() -> LoadedModel:
+        path = weights_file(spec, caller)
+        model = LoadedModel(spec, load_descriptor(path, str(spec.hub_file) if spec.hub_file is not None else None))
+        backends.attach(model, path, source.export_dir(spec, caller))
+        return model
+
+    return MODEL_CACHE.get(source.cache_key(spec, caller), build)

@@ -23,9 +23,11 @@ ENV_VARS: list[tuple[str, str, str]] = [
     ("SRDEMO_TILE", "(chosen per model)", "Tile size (input pixels) for model inference, to force one; by default each model's tile is the largest that fits SRDEMO_MEMORY_MB and runs in about 2 s."),
     ("SRDEMO_MEMORY_MB", "2048", "Memory model passes may use, in MB, shared by the neural jobs that run at once (SRDEMO_NEURAL_JOBS)."),
     ("SRDEMO_NEURAL_JOBS", "2", "Neural upscales running at once per app process; more wait for a slot (resamplers never wait)."),
+    ("SRDEMO_BACKEND", "auto", "auto = model passes on a CPU run on ONNX Runtime where the model exports (built-ins always do), else torch; torch = always torch."),
     ("SRDEMO_MODEL_CACHE", "3", "How many loaded models stay in memory."),
     ("SRDEMO_UPLOAD_RETENTION_HOURS", "24", "Uploads (training photos, batch inputs, Hub files fetched with a user's token) are deleted after this many hours (trained models and results are kept)."),
     ("SRDEMO_MAX_BATCHES", "2", "Batches running at once in the whole app; more wait in line, with their place shown."),
+    ("SRDEMO_BATCH_WORKERS", "2", "Files one batch works on at once, so one file's reading, checks and encoding overlap another's model pass; 1 = one after another."),
     ("SRDEMO_MAX_WAITING", "20", "Batches that may wait in line at once; beyond that a new one is refused (the app is busy)."),
     ("SRDEMO_MAX_TRAININGS", "1", "Training runs at once in the whole app; another is refused until one ends."),
     ("SRDEMO_MAX_TRAIN_MINUTES", "120", "A training run started from the app stops (keeping its best weights) after this long; 0 = no limit."),
@@ -63,9 +65,11 @@ class Settings:
     tile: int | None
     memory_bytes: int
     neural_jobs: int
+    backend: str
     model_cache_size: int
     upload_retention_hours: float
     max_batches: int
+    batch_workers: int
     max_trainings: int
     max_waiting: int
     max_train_minutes: float
@@ -86,9 +90,11 @@ def get_settings() -> Settings:
         tile=max(32, int(_float("SRDEMO_TILE", 0))) if _float("SRDEMO_TILE", 0) else None,
         memory_bytes=int(_float("SRDEMO_MEMORY_MB", 2048) * 1e6),
         neural_jobs=max(1, int(_float("SRDEMO_NEURAL_JOBS", 2))),
+        backend="torch" if os.environ.get("SRDEMO_BACKEND", "").strip().lower() == "torch" else "auto",
         model_cache_size=max(1, int(_float("SRDEMO_MODEL_CACHE", 3))),
         upload_retention_hours=_float("SRDEMO_UPLOAD_RETENTION_HOURS", 24),
         max_batches=max(1, int(_float("SRDEMO_MAX_BATCHES", 2))),
+        batch_workers=max(1, int(_float("SRDEMO_BATCH_WORKERS", 2))),
         max_trainings=max(1, int(_float("SRDEMO_MAX_TRAININGS", 1))),
         max_waiting=max(0, int(_float("SRDEMO_MAX_WAITING", 20))),
         max_train_minutes=_float("SRDEMO_MAX_TRAIN_MINUTES", 120),

@@ -2,7 +2,7 @@
 
 Speeds are output megapixels a model pass computes per second, kept in this
 process only (another process on the same machine, with its own load, is no
-evidence about this one), per device, thread count, model and tile size. The
+evidence about this one), per device, backend (torch or ONNX Runtime), thread count, model and tile size. The
 first use of a model is seeded by a short probe; each finished job adds its
 own measurement, and the median of the recent ones is the speed. An estimate
 is a range around ``pixels / speed`` whose high end is under twice its low
@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from . import wording
+from .backends import uses_onnx
 from .devices import pick_device
 from .engine import EngineOptions, pass_work, plan_work, run_model, tile_for
 from .errors import SrdemoError
@@ -59,8 +60,9 @@ SPEEDS = SpeedBook()
 
 def _key(model: LoadedModel, device: torch.device | None, options: EngineOptions | None) -> str:
     device = device or pick_device()
-    tile = (options or EngineOptions.from_settings()).tile or "auto"
-    return f"{device.type}|{torch.get_num_threads()}|{model.spec.id}|tile{tile}"
+    options = options or EngineOptions.from_settings()
+    backend = "onnx" if uses_onnx(model, device, options.backend) else "torch"
+    return f"{device.type}|{backend}|{torch.get_num_threads()}|{model.spec.id}|tile{options.tile or 'auto'}"
 
 
 def recorded_speed(model: LoadedModel, device: torch.device | None = None, options: EngineOptions | None = None) -> float | None:

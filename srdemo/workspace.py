@@ -44,6 +44,12 @@ def hub_cache_dir(owner: str) -> Path:
     return owner_dir(owner) / "hub-cache"
 
 
+def onnx_cache_dir(owner: str | None = None) -> Path:
+    """ONNX exports of models: an owner's private or trained ones in their folder (purged with uploads),
+    public ones in a shared folder."""
+    return owner_dir(owner) / "onnx-cache" if owner is not None else shared_dir("onnx-cache")
+
+
 def batches_dir(owner: str) -> Path:
     return owner_dir(owner) / "batches"
 
@@ -82,7 +88,7 @@ def copy_uploads(owner: str, files: list[Path], folder: Path) -> list[Path]:
 
 
 def shared_dir(name: str) -> Path:
-    """A folder every owner reads (the rendered example set), never written with anyone's data."""
+    """A folder every owner reads (the rendered example set, exports of public models), never written with anyone's data."""
     return get_settings().run_dir / name
 
 
@@ -96,7 +102,7 @@ def purge_old_uploads(hours: float | None = None) -> int:
     removed = 0
     root = get_settings().run_dir / "owners"
     found = [*root.glob("*/*/uploads"), *root.glob("*/batches/*/uploads"), *root.glob("*/batches/*/input"),
-             *root.glob("*/hub-cache")] if root.exists() else []
+             *root.glob("*/hub-cache"), *root.glob("*/onnx-cache")] if root.exists() else []
     for uploads in found:
         if uploads.stat().st_mtime < cutoff:
             shutil.rmtree(uploads, ignore_errors=True)

@@ -15,6 +15,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HOME"] = str(_TMP / "hf-home")
 os.environ["HF_HUB_CACHE"] = str(_TMP / "hf-home" / "hub")
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["SRDEMO_RUN_DIR"] = str(_TMP / "runs")  # never the developer's own runs and caches
 os.environ.pop("HF_TOKEN", None)
 
 import contextlib  # noqa: E402
@@ -68,6 +69,18 @@ def _fresh_model_cache():
     yield
     MODEL_CACHE.clear()
     SPEEDS.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_background_exports(request, monkeypatch):
+    """A model loaded in a test runs on what it has (the built-ins' shipped ONNX exports, else torch):
+    background exports would switch a test's backend halfway. Tests marked ``exports`` let them run."""
+    from srdemo import backends
+
+    if request.node.get_closest_marker("exports") is None:
+        monkeypatch.setattr(backends._EXPORTER, "submit", lambda *args: None)
+    yield
+    backends.wait_for_exports()
 
 
 def add_to_hf_cache(cache: Path, repo_id: str, filename: str, source: Path, commit: str | None = None) -> Path:

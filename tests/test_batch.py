@@ -49,6 +49,52 @@ def test_batch_keeps_folders_reports_failures_and_refuses_traversal(delivery, tm
     assert result.failed == 1
 
 
+def test_workers_overlap_files_and_give_the_same_zip_and_report_as_one_after_another(tmp_path, monkeypatch):
+    import threading
+
+    from srdemo import batch
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(5):
+        (src / f"p{i}.png").write_bytes(_png(render_product(60 + i, 48)))
+    (src / "p0.jpg").write_bytes(_png(render_product(70, 48)))  # lands on p0.png's output name
+    (src / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnope")
+    at_once, running, lock = [], [0], threading.Lock()
+    real = batch.process_one
+
+    def counting(*args, **kwargs):
+        with lock:
+            running[0] += 1
+            at_once.append(running[0])
+        try:
+            return real(*args, **kwargs)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(batch, "process_one", counting)
+    request = UpscaleRequest(model="x4", scale=2, format="png")
+    results, order = {}, {}
+    for workers in (1, 3):
+        seen = []
+        results[workers] = run_batch([src], tmp_path / f"w{workers}", request, workers=workers,
+                                     progress=lambda i, name, seen=seen: seen.append(name))
+        order[workers] = seen
+        if workers == 1:
+            assert max(at_once) == 1
+            at_once.clear()
+    assert max(at_once) >= 2  # files really were in progress together
+    assert order[1] == order[3]  # progress follows the input order either way
+    contents = {}
+    for workers, result in results.items():
+        with zipfile.ZipFile(result.zip_path) as zf:
+            contents[workers] = {n: zf.read(n) for n in zf.namelist() if n != "report.csv"}
+    assert contents[1] == contents[3] and "p0 (2).png" in contents[3]  # same names, same bytes
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
+    assert strip(results[1].rows) == strip(results[3].rows) and results[3].failed == 1
+
+
 @pytest.mark.slow
 def test_two_torchrun_workers_process_each_file_once_and_merge_the_same_report(tmp_path):
     import os

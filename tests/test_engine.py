@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from srdemo import engine, models
+from srdemo import backends, engine, models
 from srdemo.engine import EngineOptions, run_model, upscale_array
 from srdemo.errors import Cancelled, SrdemoError
+from srdemo.weights import load_descriptor
 
 from conftest import shared_path
 
@@ -108,28 +109,32 @@ def test_progress_is_reported_and_cancel_stops_between_tiles(compact):
     assert len(calls) == 3
 
 
-def test_every_forward_holds_the_device_lock(compact, monkeypatch):
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_every_forward_holds_the_device_lock(compact, compact_file, backend, tmp_path, monkeypatch):
+    if backend == "onnx":
+        compact.onnx = backends.export(load_descriptor(compact_file), tmp_path / "c.onnx", "test")
+    network = compact.onnx if backend == "onnx" else compact.descriptor
     held = []
-    real_call = type(compact.descriptor).__call__
+    real_call = type(network).__call__
 
     def spy(self, x):
         held.append(engine.DEVICE_LOCK.locked())
         return real_call(self, x)
 
-    monkeypatch.setattr(type(compact.descriptor), "__call__", spy)
-    run_model(compact, _img(100, 100), EngineOptions(tile=64))
-    assert held and all(held)
+    monkeypatch.setattr(type(network), "__call__", spy)
+    run_model(compact, _img(150, 150), EngineOptions(tile=64, backend="auto" if backend == "onnx" else "torch"))
+    assert len(held) == 25 and all(held)  # 5 x 5 tiles of 32 px cores
 
 
 def test_out_of_memory_halves_the_tile_then_explains(compact, monkeypatch):
     real = engine._forward
     sizes = []
 
-    def limited(descriptor, tile, device, dtype):
+    def limited(model, tile, device, dtype, backend):
         sizes.append(max(tile.shape[:2]))
         if max(tile.shape[:2]) > 70:
             raise engine._OutOfMemory
-        return real(descriptor, tile, device, dtype)
+        return real(model, tile, device, dtype, backend)
 
     monkeypatch.setattr(engine, "_forward", limited)
     img = _img(120, 120)
@@ -145,9 +150,9 @@ def test_half_precision_garbage_is_rerun_in_float32(compact, monkeypatch):
     real = engine._forward
     dtypes = []
 
-    def flaky(descriptor, tile, device, dtype):
+    def flaky(model, tile, device, dtype, backend):
         dtypes.append(dtype)
-        out = real(descriptor, tile, device, torch.float32)
+        out = real(model, tile, device, torch.float32, backend)
         return np.full_like(out, np.nan) if dtype != torch.float32 else out
 
     monkeypatch.setattr(engine, "pick_dtype", lambda *a: torch.bfloat16)
@@ -160,18 +165,19 @@ def test_half_precision_garbage_is_rerun_in_float32(compact, monkeypatch):
 
 def test_the_network_moves_only_when_device_or_precision_changes(compact, monkeypatch):
     d = compact.descriptor
+    run = lambda tile, device, dtype: engine._forward(compact, tile, device, dtype, "torch")  # noqa: E731
     moves = []
     real_to = type(d).to
     monkeypatch.setattr(type(d), "to", lambda self, *a, **k: (moves.append(k.get("dtype")), real_to(self, *a, **k))[1])
     tile = _img(32, 32)
     cpu = torch.device("cpu")
-    single = engine._forward(d, tile, cpu, torch.float32)
-    engine._forward(d, tile, cpu, torch.float32)
+    single = run(tile, cpu, torch.float32)
+    run(tile, cpu, torch.float32)
     assert moves == []  # loaded on the CPU in float32 already: no walk over the modules per tile
-    double = engine._forward(d, tile, cpu, torch.float64)
+    double = run(tile, cpu, torch.float64)
     assert moves == [torch.float64] and next(d.model.parameters()).dtype == torch.float64
     assert np.abs(double - single).max() < 1e-5  # really ran in the new precision, same result
-    engine._forward(d, tile, cpu, torch.float32)
+    run(tile, cpu, torch.float32)
     assert moves == [torch.float64, torch.float32] and next(d.model.parameters()).dtype == torch.float32
 
 
@@ -201,9 +207,9 @@ def test_pass_work_counts_the_context_each_tile_computes(compact):
     seen = []
     real = engine._forward
 
-    def spy(descriptor, tile, device, dtype):
+    def spy(model, tile, device, dtype, backend):
         seen.append(tile.shape[0] * tile.shape[1])
-        return real(descriptor, tile, device, dtype)
+        return real(model, tile, device, dtype, backend)
 
     import unittest.mock as mock
 

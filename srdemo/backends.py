@@ -1,0 +1,264 @@
+"""What runs a network's passes: ONNX Runtime on the CPU where the model exports, torch everywhere else.
+
+Why: on the 2-core CPU a Space gets, ONNX Runtime runs srdemo's SPAN models 1.5-1.8x faster than
+torch, with the same numbers to about 6e-6 (``benchmarks/backends.py``). torch stays the GPU path and
+the fallback for any model whose export fails, or whose exported output differs from torch's by more
+than ``TOLERANCE``: an export is used only after it has been checked against torch at two sizes.
+
+An export is named by the SHA-256 of its weights file, so a changed file is never run through a stale
+graph. The built-ins ship theirs next to their safetensors (``srdemo export-onnx``); any other model
+is exported once, in the background, into the folder its source names (the shared cache for public
+models, the owner's workspace for a private or trained one), and runs on torch until that is done.
+A failed export leaves a ``.failed`` note so it is not tried again by every process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import queue
+import threading
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import spandrel
+import torch
+
+from .settings import get_settings
+from .weights import load_descriptor
+
+if TYPE_CHECKING:
+    from .models import LoadedModel
+
+log = logging.getLogger(__name__)
+
+TOLERANCE = 1e-4
+"""Largest difference from torch's output an export may show (on [0, 1] pixels) to be used."""
+FORMAT = "srdemo-onnx-1"
+"""Written into every export with the weights' digest; a change to how we export bumps it."""
+OPSET = 18
+
+
+def available() -> bool:
+    """ONNX Runtime is installed and the operator has not forced torch (``SRDEMO_BACKEND=torch``)."""
+    if get_settings().backend == "torch":
+        return False
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def digest(path: Path) -> str:
+    """SHA-256 of a weights file: the name its export goes by."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- running an export
+
+
+def _pad(x: np.ndarray, pad_w: int, pad_h: int) -> np.ndarray:
+    """spandrel's padding for size requirements, on a 1xCxHxW array: reflect (at most size - 1), then repeat the edge."""
+    h, w = x.shape[2:]
+    rw, rh = min(pad_w, w - 1), min(pad_h, h - 1)
+    x = np.pad(x, ((0, 0), (0, 0), (0, rh), (0, rw)), mode="reflect")
+    return np.pad(x, ((0, 0), (0, 0), (0, pad_h - rh), (0, pad_w - rw)), mode="edge")
+
+
+class OnnxNetwork:
+    """An exported network in an ONNX Runtime session, called like spandrel's descriptor but on HxWxC arrays."""
+
+    def __init__(self, path: Path, descriptor: spandrel.ImageModelDescriptor) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = torch.get_num_threads()  # the same share of the CPU torch was given
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.path = path
+        self.scale = descriptor.scale
+        self.requirements = descriptor.size_requirements
+
+    def __call__(self, tile: np.ndarray) -> np.ndarray:
+        """float32 HxWxC in [0, 1] -> float32 (H*scale)x(W*scale)xC, clamped to [0, 1] as spandrel does."""
+        h, w = tile.shape[:2]
+        x = np.ascontiguousarray(tile.transpose(2, 0, 1)[None], dtype=np.float32)
+        pad_w, pad_h = self.requirements.get_padding(w, h)
+        if pad_w or pad_h:
+            x = _pad(x, pad_w, pad_h)
+        y = self.session.run(None, {"x": x})[0][0, :, : h * self.scale, : w * self.scale]
+        np.clip(y, 0, 1, out=y)
+        return y.transpose(1, 2, 0)
+
+
+def _check_sizes(descriptor: spandrel.ImageModelDescriptor) -> list[tuple[int, int]]:
+    """Two (height, width) probes that differ from the export's example and from each other, padding included."""
+    req = descriptor.size_requirements
+    base = max(req.minimum, 40)
+    return [(base + 3, base + 11), (base + 17, base + 2)]
+
+
+def _differs(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor) -> float:
+    """Largest difference between the export and torch at the check sizes."""
+    rng = np.random.default_rng(7)
+    worst = 0.0
+    for h, w in _check_sizes(descriptor):
+        tile = rng.random((h, w, descriptor.input_channels), dtype=np.float32)
+        with torch.inference_mode():
+            want = descriptor(torch.from_numpy(tile.transpose(2, 0, 1).copy())[None])[0].numpy().transpose(1, 2, 0)
+        worst = max(worst, float(np.abs(net(tile) - want).max()))
+    return worst
+
+
+def _read_digest(path: Path) -> str | None:
+    import onnx
+
+    try:
+        meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    except Exception:
+        return None
+    return meta.get("weights_sha256") if meta.get("format") == FORMAT else None
+
+
+def open_export(path: Path, weights_sha: str, descriptor: spandrel.ImageModelDescriptor) -> OnnxNetwork | None:
+    """The export at ``path`` if it exists, was made from these very weights and opens; else None."""
+    if not path.is_file() or _read_digest(path) != weights_sha:
+        return None
+    try:
+        return OnnxNetwork(path, descriptor)
+    except Exception as exc:  # a damaged or foreign file: torch runs instead
+        log.warning("ignoring ONNX export %s: %s", path.name, exc)
+        return None
+
+
+# ---------------------------------------------------------------- making an export
+
+
+class ExportFailed(Exception):
+    pass
+
+
+def export(descriptor: spandrel.ImageModelDescriptor, dest: Path, weights_sha: str) -> OnnxNetwork:
+    """Export the network with free height and width, check it against torch, then write ``dest`` atomically.
+
+    Tracing swaps the network's tensors for stand-ins while it runs, so ``descriptor`` must be one no
+    request is using: the background exporter loads its own copy from the weights file.
+
+    Raises ``ExportFailed`` when the exporter cannot follow the network, or the result is not torch's.
+    """
+    import onnx
+
+    req = descriptor.size_requirements
+    m = max(1, req.multiple_of)
+    h = -(-max(req.minimum, 48) // m) * m
+    example = torch.rand(1, descriptor.input_channels, h, h if req.square else h + m)
+    free = torch.export.Dim.AUTO
+    network = descriptor.model.eval()
+    with torch.no_grad():  # not inference_mode (spandrel's __call__ uses it): such tensors cannot be traced
+        network(example)  # SPAN fuses its re-parameterised kernels on the first call: trace the fused network
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            program = torch.onnx.export(
+                network, (example,), input_names=["x"], output_names=["y"], dynamo=True, verbose=False,
+                dynamic_shapes=({2: free, 3: free},), opset_version=OPSET, external_data=False,
+            )
+        proto = program.model_proto
+    except Exception as exc:
+        raise ExportFailed(f"{type(exc).__name__}: {str(exc)[:300]}") from None
+    for key, value in (("format", FORMAT), ("weights_sha256", weights_sha)):
+        proto.metadata_props.add(key=key, value=value)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}")
+    onnx.save(proto, str(partial))
+    try:
+        net = OnnxNetwork(partial, descriptor)
+        gap = _differs(net, descriptor)
+    except Exception as exc:
+        partial.unlink(missing_ok=True)
+        raise ExportFailed(f"{type(exc).__name__}: {str(exc)[:300]}") from None
+    if not gap <= TOLERANCE:
+        partial.unlink(missing_ok=True)
+        raise ExportFailed(f"differs from torch by {gap:.2e}")
+    os.replace(partial, dest)
+    return OnnxNetwork(dest, descriptor)
+
+
+# ---------------------------------------------------------------- finding or scheduling one for a model
+
+
+def attach(model: LoadedModel, weights: Path, folder: Path) -> None:
+    """Give a freshly loaded model its ONNX Runtime network: the one next to its weights (the built-ins
+    ship theirs), or one exported before into ``folder``; else export it there in the background."""
+    if not model.is_neural or not available():
+        return
+    sha = digest(weights)
+    for path in (weights.with_suffix(".onnx"), folder / f"{sha}.onnx"):
+        model.onnx = open_export(path, sha, model.descriptor)
+        if model.onnx is not None:
+            return
+    if not _failed_note(folder, sha).exists():
+        _EXPORTER.submit(model, weights, folder, sha)
+
+
+def _failed_note(folder: Path, sha: str) -> Path:
+    """Says an export of these weights failed with this exporter (a new ``FORMAT`` tries again)."""
+    return folder / f"{sha}.{FORMAT}.failed"
+
+
+class _Exporter:
+    """One background thread making exports one at a time, so a burst of new models costs one core, not all."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, model: LoadedModel, weights: Path, folder: Path, sha: str) -> None:
+        with self._lock:
+            if sha in self._pending:
+                return
+            self._pending.add(sha)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name="srdemo-onnx-export", daemon=True)
+                self._thread.start()
+        self._queue.put((model, weights, folder, sha))
+
+    def _work(self) -> None:
+        while True:
+            model, weights, folder, sha = self._queue.get()
+            try:
+                model.onnx = export(load_descriptor(weights), folder / f"{sha}.onnx", sha)
+            except ExportFailed as exc:
+                log.info("%s runs on torch: its ONNX export did not work (%s)", model.spec.id, exc)
+                folder.mkdir(parents=True, exist_ok=True)
+                _failed_note(folder, sha).write_text(f"{exc}\n")
+            except Exception:
+                log.exception("ONNX export of %s", model.spec.id)
+            finally:
+                with self._lock:
+                    self._pending.discard(sha)
+                self._queue.task_done()
+
+    def wait(self) -> None:
+        """Block until every submitted export has finished (tests and benchmarks)."""
+        self._queue.join()
+
+
+_EXPORTER = _Exporter()
+wait_for_exports = _EXPORTER.wait
+
+
+def uses_onnx(model: LoadedModel, device: torch.device, backend: str) -> bool:
+    """Whether a pass of ``model`` on ``device`` runs on ONNX Runtime (``backend`` 'auto') or torch."""
+    return backend != "torch" and device.type == "cpu" and getattr(model, "onnx", None) is not None

@@ -1,0 +1,135 @@
+"""ONNX Runtime beside torch: shipped exports, equality, the background export, fallbacks and the switch."""
+
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from srdemo import backends, models, workspace
+from srdemo.caller import Caller
+from srdemo.engine import EngineOptions, upscale_array
+from srdemo.weights import load_descriptor
+
+from conftest import make_compact
+
+
+def _img(h, w, seed=0):
+    return np.random.default_rng(seed).random((h, w, 3), dtype=np.float32)
+
+
+def _torch(descriptor, tile):
+    with torch.inference_mode():
+        return descriptor(torch.from_numpy(tile.transpose(2, 0, 1).copy())[None])[0].numpy().transpose(1, 2, 0)
+
+
+@pytest.mark.parametrize("model_id", [spec.id for spec in models.builtin_specs()])
+def test_each_builtin_ships_an_export_of_its_own_weights_that_equals_torch(model_id):
+    model = models.load(model_id)
+    assert model.onnx is not None, "the built-in's .onnx is missing or was made from other weights"
+    assert model.onnx.path == model.spec.path.with_suffix(".onnx")
+    tile = _img(37, 53)  # odd sizes: nothing lines up by luck
+    ours = model.onnx(tile)
+    assert ours.shape == (37 * model.scale, 53 * model.scale, 3)
+    assert np.abs(ours - _torch(model.descriptor, tile)).max() <= backends.TOLERANCE
+
+
+def test_a_whole_tiled_upscale_on_onnx_runtime_equals_torch():
+    model = models.load("x4")
+    img = _img(150, 170, seed=3)
+    onnx = upscale_array(model, img, (600, 680), EngineOptions(tile=64))
+    plain = upscale_array(model, img, (600, 680), EngineOptions(tile=64, backend="torch"))
+    assert np.abs(onnx - plain).max() <= backends.TOLERANCE
+    assert np.abs(onnx - plain).max() > 0  # two different runtimes really ran
+
+
+def test_the_setting_forces_torch(monkeypatch):
+    model = models.load("x4")
+    calls = []
+    real = type(model.onnx).__call__
+    monkeypatch.setattr(type(model.onnx), "__call__", lambda self, t: (calls.append(t.shape), real(self, t))[1])
+    upscale_array(model, _img(40, 40), (160, 160), EngineOptions.from_settings())
+    assert len(calls) == 1
+    monkeypatch.setenv("SRDEMO_BACKEND", "torch")
+    upscale_array(model, _img(40, 40), (160, 160), EngineOptions.from_settings())
+    assert len(calls) == 1  # torch ran this time
+    models.MODEL_CACHE.clear()
+    assert models.load("x4").onnx is None  # nor is an export opened
+
+
+def test_an_export_made_from_other_weights_is_not_used(tmp_path):
+    weights = tmp_path / "compact_x2.safetensors"
+    save_file(make_compact(2), str(weights))
+    shutil.copy(models.load("x4").spec.path.with_suffix(".onnx"), weights.with_suffix(".onnx"))  # x4's graph, not this
+    models.MODEL_CACHE.clear()
+    assert models.load(str(weights)).onnx is None
+
+
+def test_a_damaged_export_is_ignored(tmp_path):
+    weights = tmp_path / "compact_x2.safetensors"
+    save_file(make_compact(2), str(weights))
+    weights.with_suffix(".onnx").write_bytes(b"\x08\x07not an onnx file")
+    assert models.load(str(weights)).onnx is None
+    assert models.load(str(weights)).descriptor is not None  # torch runs it
+
+
+@pytest.mark.exports
+def test_a_new_model_is_exported_in_the_background_into_the_shared_cache(tmp_path):
+    weights = tmp_path / "compact_x2.safetensors"
+    save_file(make_compact(2, seed=5), str(weights))
+    model = models.load(str(weights))
+    backends.wait_for_exports()
+    sha = backends.digest(weights)
+    assert model.onnx is not None and model.onnx.path == workspace.onnx_cache_dir() / f"{sha}.onnx"
+    tile = _img(45, 31)
+    assert np.abs(model.onnx(tile) - _torch(model.descriptor, tile)).max() <= backends.TOLERANCE
+    models.MODEL_CACHE.clear()
+    assert models.load(str(weights)).onnx.path == model.onnx.path  # found again, not exported again
+
+
+@pytest.mark.exports
+def test_a_trained_models_export_is_the_owners_and_leaves_with_their_uploads(tmp_path):
+    owner = Caller(owner="alice")
+    run = workspace.new_run_dir(owner.owner)
+    (run / "model").mkdir(parents=True)
+    save_file(make_compact(2, seed=6), str(run / "model" / "model.safetensors"))
+    (run / "run.json").write_text("{}")
+    spec = next(s for s in models.catalogue(owner) if s.kind == "run")
+    model = models.load(spec.id, owner)
+    backends.wait_for_exports()
+    assert model.onnx is not None and model.onnx.path.parent == workspace.onnx_cache_dir("alice")
+    assert not any(workspace.onnx_cache_dir().glob(f"{backends.digest(spec.path)}*"))  # nothing in the shared cache
+    workspace.purge_old_uploads(hours=0)
+    assert not workspace.onnx_cache_dir("alice").exists()
+
+
+@pytest.mark.exports
+def test_a_model_that_will_not_export_runs_on_torch_and_is_not_tried_again(tmp_path, monkeypatch):
+    tried = []
+
+    def broken(*args, **kwargs):
+        tried.append(1)
+        raise RuntimeError("this network cannot be traced")
+
+    monkeypatch.setattr(torch.onnx, "export", broken)
+    weights = tmp_path / "compact_x2.safetensors"
+    save_file(make_compact(2, seed=7), str(weights))
+    model = models.load(str(weights))
+    backends.wait_for_exports()
+    assert model.onnx is None and tried == [1]
+    note = workspace.onnx_cache_dir() / f"{backends.digest(weights)}.{backends.FORMAT}.failed"
+    assert "cannot be traced" in note.read_text()
+    img = _img(30, 30)
+    assert np.abs(upscale_array(model, img, (60, 60)) - _torch(model.descriptor, img)).max() < 1e-6  # torch's own
+    models.MODEL_CACHE.clear()
+    models.load(str(weights))
+    backends.wait_for_exports()
+    assert tried == [1]
+
+
+def test_an_export_that_differs_from_torch_is_refused(compact_file, tmp_path, monkeypatch):
+    monkeypatch.setattr(backends, "TOLERANCE", 0.0)  # any float difference at all now counts
+    with pytest.raises(backends.ExportFailed, match="differs from torch"):
+        backends.export(load_descriptor(compact_file), tmp_path / "c.onnx", "sha")
+    assert list(tmp_path.glob("*c.onnx*")) == []  # nothing half-written is left
