@@ -82,6 +82,9 @@ class OnnxNetwork:
         options = ort.SessionOptions()
         options.intra_op_num_threads = torch.get_num_threads()  # the same share of the CPU torch was given
         options.inter_op_num_threads = 1
+        # Idle ORT threads otherwise spin for a while after each run, taking the CPU from the decoding,
+        # checks and encoding that run beside a pass (a batch's other file, another user's request).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.path = path

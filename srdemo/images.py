@@ -238,6 +238,14 @@ def to_pillow(pic: Picture) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(pic.rgb))  # RGB
 
 
+def white_mask(rgb: np.ndarray, max_value: int) -> np.ndarray:
+    """Pixels whose every channel is at ``max_value`` (pure white). White is every bit set, so an AND
+    of the channels says it: several times faster than comparing and reducing over the channel axis."""
+    both = np.bitwise_and(rgb[..., 0], rgb[..., 1])
+    np.bitwise_and(both, rgb[..., 2], out=both)
+    return both == max_value
+
+
 def to_uint8_rgb(pic: Picture) -> np.ndarray:
     """Colour as 8-bit RGB: what metrics and previews use."""
     if pic.bits == 16:

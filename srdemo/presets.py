@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SrdemoError
-from .images import Picture
+from .images import Picture, white_mask
 from .wording import text
 
 
@@ -88,8 +88,7 @@ def get_preset(preset_id: str) -> Preset:
 
 def _product_mask(pic: Picture) -> np.ndarray:
     """Pixels that are product: visible and not pure white."""
-    white = np.all(pic.rgb == pic.max_value, axis=2)
-    mask = ~white
+    mask = ~white_mask(pic.rgb, pic.max_value)
     if pic.alpha is not None:
         mask &= pic.alpha > 0
     return mask
@@ -125,9 +124,9 @@ def check_against(pic: Picture, preset: Preset) -> list[str]:
             warnings.append(text("warn_not_white"))
     if preset.min_fill > 0:
         mask = _product_mask(pic)
-        if mask.any():
-            ys, xs = np.nonzero(mask)
-            fill = max((xs.max() - xs.min() + 1) / pic.size[0], (ys.max() - ys.min() + 1) / pic.size[1])
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))  # the product's bounding box
+        if rows.size:
+            fill = max((cols[-1] - cols[0] + 1) / pic.size[0], (rows[-1] - rows[0] + 1) / pic.size[1])
             if fill < preset.min_fill:
                 warnings.append(text("warn_fill", fill=fill, preset=preset.label.split(" (")[0], min_fill=preset.min_fill))
     return warnings

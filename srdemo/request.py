@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from .engine import EngineOptions, ProgressFn, StopFn
 from .errors import SrdemoError
 from .images import Picture
 from .metadata import MetadataPolicy
-from .pipeline import UpscaleResult, target_size, upscale_picture
+from .pipeline import UpscaleResult, target_size, upscale_picture, with_self_check
 from .presets import Preset, check_against, pad_to_canvas
 from .settings import get_settings
 from .wording import gain_sentence, text
@@ -192,22 +193,28 @@ def upscale(
     options = request.engine or EngineOptions.from_settings()
     speed.admit(model, pic.size, fitted, options)
     with device_slot(model, progress):
-        result = upscale_picture(model, pic, size=fitted, reference=reference, check=request.check, options=options,
+        result = upscale_picture(model, pic, size=fitted, reference=reference, check=False, options=options,
                                  progress=progress, should_stop=should_stop)
-    speed.record_job(model, pic.size, fitted, result.seconds, options)
+        speed.record_job(model, pic.size, fitted, result.seconds, options)
 
-    saved = images.on_white(result.picture) if fmt == "jpeg" else result.picture  # JPEG keeps no transparency
-    warnings = advice.input_warnings(pic)
-    if request.preset is not None:
-        if fitted[0] <= pic.size[0] and fitted[1] <= pic.size[1]:
-            warnings.append(text("warn_large_enough"))
-        saved = pad_to_canvas(saved, canvas)
-        warnings += check_against(saved, request.preset)
-    elif saved.alpha is not None:
-        warnings.append(text("warn_transparent_kept"))
-    colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
-    warnings += advice.colour_warnings(colour)
-    data = images.encode(saved, fmt, request.quality, request.metadata, dropped=warnings)
+        saved = images.on_white(result.picture) if fmt == "jpeg" else result.picture  # JPEG keeps no transparency
+        warnings = advice.input_warnings(pic)
+        if request.preset is not None:
+            if fitted[0] <= pic.size[0] and fitted[1] <= pic.size[1]:
+                warnings.append(text("warn_large_enough"))
+            saved = pad_to_canvas(saved, canvas)
+            warnings += check_against(saved, request.preset)
+        elif saved.alpha is not None:
+            warnings.append(text("warn_transparent_kept"))
+        # The file is written (zlib and Pillow let go of the GIL) while the figures are worked out.
+        dropped: list[str] = []
+        with ThreadPoolExecutor(1) as pool:
+            encoding = pool.submit(images.encode, saved, fmt, request.quality, request.metadata, dropped)
+            if reference is None and request.check:
+                result = with_self_check(result, model, pic, options)
+            colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
+            data = encoding.result()
+    warnings += advice.colour_warnings(colour) + dropped
     return Upscaled(
         data=data,
         filename=images.output_name(pic.name, model.spec.file_slug, result.scale, fmt),

@@ -83,10 +83,10 @@ def test_bleed_only_changes_hidden_pixels():
 def test_keep_pure_white_does_not_touch_non_white_areas():
     src = np.full((10, 10, 3), 255, np.uint8)
     src[4:6, 4:6] = 128
-    out = np.full((40, 40, 3), 0.98, np.float32)
-    result = keep_pure_white(out.copy(), src, 255)
-    assert (result[:8, :8] == 1.0).all()
-    assert (result[16:24, 16:24] == 0.98).all()
+    out = np.full((40, 40, 3), 250, np.uint8)
+    result = keep_pure_white(out.copy(), src, 255, 255)
+    assert (result[:8, :8] == 255).all()
+    assert (result[16:24, 16:24] == 250).all()
 
 
 @pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "RGB", "P"])
