@@ -74,31 +74,44 @@ def _pad(x: np.ndarray, pad_w: int, pad_h: int) -> np.ndarray:
 
 
 class OnnxNetwork:
-    """An exported network in an ONNX Runtime session, called like spandrel's descriptor but on HxWxC arrays."""
+    """An exported network for ONNX Runtime, called like spandrel's descriptor but on HxWxC arrays.
+
+    It keeps one session per thread count it has been asked for: a pass alone on the CPU uses every
+    core, passes side by side use a share each (``devices.FairLock.share``).
+    """
 
     def __init__(self, path: Path, descriptor: spandrel.ImageModelDescriptor) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = torch.get_num_threads()  # the same share of the CPU torch was given
-        options.inter_op_num_threads = 1
-        # Idle ORT threads otherwise spin for a while after each run, taking the CPU from the decoding,
-        # checks and encoding that run beside a pass (a batch's other file, another user's request).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.path = path
         self.scale = descriptor.scale
         self.requirements = descriptor.size_requirements
+        self._sessions: dict[int, object] = {}
+        self._lock = threading.Lock()
+        self._session(torch.get_num_threads())  # a file that does not open fails here, at once
 
-    def __call__(self, tile: np.ndarray) -> np.ndarray:
+    def _session(self, threads: int):
+        with self._lock:
+            if threads not in self._sessions:
+                import onnxruntime as ort
+
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = threads
+                options.inter_op_num_threads = 1
+                options.log_severity_level = 3
+                # Idle ORT threads otherwise spin for a while after each run, taking the CPU from the decoding,
+                # checks and encoding that run beside a pass (a batch's other file, another user's request).
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                self._sessions[threads] = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+            return self._sessions[threads]
+
+    def __call__(self, tile: np.ndarray, threads: int | None = None) -> np.ndarray:
         """float32 HxWxC in [0, 1] -> float32 (H*scale)x(W*scale)xC, clamped to [0, 1] as spandrel does."""
         h, w = tile.shape[:2]
         x = np.ascontiguousarray(tile.transpose(2, 0, 1)[None], dtype=np.float32)
         pad_w, pad_h = self.requirements.get_padding(w, h)
         if pad_w or pad_h:
             x = _pad(x, pad_w, pad_h)
-        y = self.session.run(None, {"x": x})[0][0, :, : h * self.scale, : w * self.scale]
+        session = self._session(threads or torch.get_num_threads())
+        y = session.run(None, {"x": x})[0][0, :, : h * self.scale, : w * self.scale]
         np.clip(y, 0, 1, out=y)
         return y.transpose(1, 2, 0)
 

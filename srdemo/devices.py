@@ -1,40 +1,59 @@
 """Which device a model runs on, in what precision, and who may use it when.
 
 One GPU (or one CPU) is shared by every user of the app and by a training job;
-``DEVICE_LOCK`` serves them tile by tile in arrival order.
+``DEVICE_LOCK`` serves them tile by tile in arrival order (on a CPU, ONNX Runtime
+passes side by side, each on its share of the cores).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
 import spandrel
 import torch
 
+from .settings import get_settings
+
 
 class FairLock:
-    """A first-come, first-served lock.
+    """First-come, first-served access to the device, whole or in shares.
 
     ``threading.Lock`` lets a thread that releases and re-acquires in a tight
     loop (a training job, step after step) starve everyone else; here waiters
     are served in arrival order, so an upscale waits at most one training step
-    per tile.
+    per tile. A GPU pass, a torch pass and a training step take the whole
+    device (``with DEVICE_LOCK``). ONNX Runtime passes on a CPU take one of
+    ``shares`` each (``with DEVICE_LOCK.share()``) and run side by side on
+    their part of the cores: two 1-thread passes keep a 2-core CPU busier than
+    two 2-thread passes taking turns, because each file's decoding, checks and
+    encoding fill the gaps (``benchmarks/batch.py --throughput``).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shares: int = 1) -> None:
+        self.shares = max(1, shares)
         self._cond = threading.Condition(threading.Lock())
         self._next_ticket = 0
         self._serving = 0
+        self._in_use = 0
         self._held = threading.local()
 
-    def acquire(self) -> None:
+    def acquire(self, shares: int | None = None) -> bool:
+        """Wait for this thread's turn and ``shares`` (default: all of them). True when no one else holds any."""
+        need = self.shares if shares is None else min(shares, self.shares)
         with self._cond:
             ticket = self._next_ticket
             self._next_ticket += 1
-            while ticket != self._serving:
+            while ticket != self._serving or self._in_use + need > self.shares:
                 self._cond.wait()
+            self._serving += 1  # the next in line may go as soon as there is room for it
+            self._in_use += need
+            alone = self._in_use == need
+            self._cond.notify_all()
+        self._held.need = need
         self._held.since = time.perf_counter()
+        return alone
 
     def last_hold(self) -> float:
         """Seconds this thread held the lock the last time: a tile's work without its wait in line."""
@@ -43,12 +62,12 @@ class FairLock:
     def release(self) -> None:
         self._held.seconds = time.perf_counter() - self._held.since
         with self._cond:
-            self._serving += 1
+            self._in_use -= self._held.need
             self._cond.notify_all()
 
     def locked(self) -> bool:
         with self._cond:
-            return self._serving != self._next_ticket
+            return self._in_use > 0
 
     def __enter__(self) -> FairLock:
         self.acquire()
@@ -57,9 +76,18 @@ class FairLock:
     def __exit__(self, *exc) -> None:
         self.release()
 
+    @contextlib.contextmanager
+    def share(self):
+        """Hold one share; yields how many CPU threads this pass should use (all of them when alone)."""
+        alone = self.acquire(1)
+        try:
+            yield torch.get_num_threads() if alone else max(1, torch.get_num_threads() // self.shares)
+        finally:
+            self.release()
 
-DEVICE_LOCK = FairLock()
-"""Held for each tile of inference and each training step: one model at a time on the device."""
+
+DEVICE_LOCK = FairLock(get_settings().neural_jobs)
+"""Held for each tile of inference and each training step; ONNX Runtime passes on a CPU share it (``share``)."""
 
 
 def pick_device(preferred: str | None = None) -> torch.device:

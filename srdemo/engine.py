@@ -91,8 +91,8 @@ def _place(descriptor, device: torch.device, dtype: torch.dtype) -> None:
 def _forward(model: LoadedModel, tile: np.ndarray, device: torch.device, dtype: torch.dtype, backend: str) -> np.ndarray:
     """One forward pass under the device lock; returns float32 HxWxC on the CPU."""
     if uses_onnx(model, device, backend):
-        with DEVICE_LOCK:
-            return model.onnx(tile)
+        with DEVICE_LOCK.share() as threads:  # side by side with other ONNX Runtime passes, on a share of the cores
+            return model.onnx(tile, threads)
     descriptor = model.descriptor
     x = torch.from_numpy(np.ascontiguousarray(tile.transpose(2, 0, 1)))[None]
     with DEVICE_LOCK:

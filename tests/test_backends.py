@@ -48,7 +48,7 @@ def test_the_setting_forces_torch(monkeypatch):
     model = models.load("x4")
     calls = []
     real = type(model.onnx).__call__
-    monkeypatch.setattr(type(model.onnx), "__call__", lambda self, t: (calls.append(t.shape), real(self, t))[1])
+    monkeypatch.setattr(type(model.onnx), "__call__", lambda self, t, *rest: (calls.append(t.shape), real(self, t, *rest))[1])
     upscale_array(model, _img(40, 40), (160, 160), EngineOptions.from_settings())
     assert len(calls) == 1
     monkeypatch.setenv("SRDEMO_BACKEND", "torch")

@@ -87,3 +87,51 @@ def test_the_lock_reports_how_long_this_thread_held_it_not_how_long_it_waited():
         time.sleep(0.05)
     t.join()
     assert 0.04 <= lock.last_hold() < 0.2
+
+
+def test_shares_run_side_by_side_and_a_whole_holder_waits_for_them_in_turn(monkeypatch):
+    """Two ONNX Runtime passes on a CPU run at once on half the cores each; a torch pass or a training
+    step takes the whole device, waits for them, and later shares wait behind it (arrival order)."""
+    import time
+
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 4)
+    lock = devices.FairLock(shares=2)
+    log, threads = [], {}
+    first_in = threading.Event()
+    release_first = threading.Event()
+
+    def sharer(name, hold):
+        with lock.share() as n:
+            threads[name] = n
+            log.append(f"{name} in")
+            if name == "a":
+                first_in.set()
+                release_first.wait(5)
+            time.sleep(hold)
+        log.append(f"{name} out")
+
+    def whole():
+        with lock:
+            log.append("whole in")
+            time.sleep(0.05)
+        log.append("whole out")
+
+    a = threading.Thread(target=sharer, args=("a", 0.0))
+    a.start()
+    first_in.wait(5)
+    b = threading.Thread(target=sharer, args=("b", 0.1))
+    b.start()
+    time.sleep(0.05)
+    assert log == ["a in", "b in"]  # side by side
+    w = threading.Thread(target=whole)
+    w.start()
+    time.sleep(0.05)
+    c = threading.Thread(target=sharer, args=("c", 0.0))
+    c.start()  # arrives after the whole holder: must not slip past it
+    time.sleep(0.05)
+    release_first.set()
+    for t in (a, b, w, c):
+        t.join(5)
+    assert log.index("whole in") > max(log.index("a out"), log.index("b out"))
+    assert log.index("c in") > log.index("whole out")
+    assert threads == {"a": 4, "b": 2, "c": 4}  # alone: every core; beside another: its share

@@ -117,9 +117,9 @@ def test_every_forward_holds_the_device_lock(compact, compact_file, backend, tmp
     held = []
     real_call = type(network).__call__
 
-    def spy(self, x):
+    def spy(self, x, *rest):
         held.append(engine.DEVICE_LOCK.locked())
-        return real_call(self, x)
+        return real_call(self, x, *rest)
 
     monkeypatch.setattr(type(network), "__call__", spy)
     run_model(compact, _img(150, 150), EngineOptions(tile=64, backend="auto" if backend == "onnx" else "torch"))
