@@ -304,7 +304,10 @@ def model_pixels(plan: list[Step]) -> int:
 
 def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
               options: EngineOptions) -> tuple[int, int]:
-    """(model pixels really computed, tiles' context included; pixels resized) for a job: what its time follows."""
+    """(model pixels really computed, tiles' context included; pixels resized) for a job: what its time follows.
+
+    A resize costs the larger of its two sizes: shrinking a pass's output by 2 reads every pixel of it.
+    """
     native, tile = model.scale, tile_for(model, options)
     plan = plan_passes(native, in_size, out_size)
     work, resized, cur = 0, 0, in_size
@@ -312,7 +315,7 @@ def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int,
         if step.kind == "model":
             work += pass_work(native, cur, options, tile)
         else:
-            resized += step.size[0] * step.size[1]
+            resized += max(cur[0] * cur[1], step.size[0] * step.size[1])
         cur = step.size
     return work, resized + out_size[0] * out_size[1]  # every output pixel is also post-processed once
 

@@ -233,3 +233,11 @@ def test_the_tile_fits_the_memory_share_and_about_two_seconds(compact, monkeypat
     img = _img(150, 170)  # the automatic tile still gives the untiled result
     auto = run_model(compact, img, EngineOptions())
     assert np.abs(_u8(auto) - _u8(run_model(compact, img, EngineOptions(tile=512)))).max() <= 1
+
+
+def test_a_job_counts_each_resize_at_its_larger_side():
+    """An x4 model asked for x2 computes 400x400 and then reads all of it to shrink to 200x200."""
+    x4 = models.load("x4")
+    opts = EngineOptions(tile=512)
+    assert engine.plan_work(x4, (100, 100), (200, 200), opts) == (400 * 400, 400 * 400 + 200 * 200)
+    assert engine.plan_work(x4, (100, 100), (400, 400), opts) == (400 * 400, 400 * 400)  # no resize: post only
