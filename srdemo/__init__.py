@@ -5,7 +5,7 @@ command line call:
 
     >>> import srdemo
     >>> done = srdemo.upscale("shot.jpg", srdemo.UpscaleRequest(model="x4", scale=4))
-    >>> done.save("out")            # out/shot_x4_x4.png
+    >>> done.save("out")            # out/shot_x4.png
     >>> print(done.summary())       # model, device, time, sizes, quality check, advice
 
 Also here: two models side by side (``compare``), a whole folder or zip

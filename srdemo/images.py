@@ -311,9 +311,10 @@ def encode(pic: Picture, fmt: str = "png", quality: int = 92, policy: MetadataPo
 
 PNG_FAST = {"compress_level": 1, "compress_type": zlib.Z_RLE}
 """Run-length coding at zlib level 1: photos (most outputs) write about 3x faster than Pillow's default
-level and come out the same size or smaller, but flat graphics and text come out 35-45% larger
-(``benchmarks/png.py``)."""
-PNG_SMALL = {"compress_level": 6}
+level 6 and come out the same size or smaller, but flat graphics and text come out 35-45% larger."""
+PNG_SMALL = {"compress_level": 4, "compress_type": zlib.Z_FILTERED}
+"""For flat graphics and text: within about 3% of level 6's size in 0.6x its time. Levels 1-3 use zlib's
+fast matcher, which makes these 13-30% larger (``benchmarks/png.py``)."""
 PNG_FAST_ROOM = 1.08
 """The fast setting is kept when a sample of the image comes out at most this much larger with it."""
 
@@ -368,8 +369,10 @@ def unique_name(name: str, taken) -> str:
 def output_name(input_name: str, model_slug: str, scale: float, fmt: str) -> str:
     """``<input>_<model>_x<scale>.<ext>``: a name that says what was done.
 
-    ``model_slug`` is the model's short name (``ModelSpec.file_slug``), not its reference.
+    ``model_slug`` is the model's short name (``ModelSpec.file_slug``), not its reference. A model
+    whose name already ends in the scale says it once: ``shoe_x4.png``, not ``shoe_x4_x4.png``.
     """
     stem = Path(input_name).stem or "image"
     safe_model = "".join(c if c.isalnum() or c in "-_." else "-" for c in model_slug).strip("-") or "model"
-    return f"{stem}_{safe_model}_x{scale:g}.{EXTENSIONS[fmt.lower()]}"
+    said = safe_model.lower().endswith(f"x{scale:g}")
+    return f"{stem}_{safe_model}{'' if said else f'_x{scale:g}'}.{EXTENSIONS[fmt.lower()]}"

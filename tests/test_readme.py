@@ -53,7 +53,7 @@ def test_the_python_block_runs_as_written(tmp_path, monkeypatch, capsys):
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     monkeypatch.chdir(tmp_path)
     exec(compile(block, "README.md", "exec"), {})
-    saved = tmp_path / "out" / "packaging_small_x4_x4.png"
+    saved = tmp_path / "out" / "packaging_small_x4.png"
     assert Image.open(saved).size == (512, 512)
     printed = capsys.readouterr().out
     assert str(saved.relative_to(tmp_path)) in printed and "Model: x4" in printed and "Self-check" in printed
