@@ -21,8 +21,8 @@ from pathlib import Path
 from PIL import Image
 
 from srdemo import UpscaleRequest, upscale
-from srdemo.synthetic import render_product
 from srdemo.images import PNG_FAST, PNG_SMALL, png_compression, to_pillow
+from srdemo.synthetic import render_product
 
 DEFAULT = {"compress_level": 6}  # Pillow's default: what sizes and times are compared with
 
