@@ -150,6 +150,7 @@ def run_batch(
     rank, world = _rank_world()
     models.load(request.model or models.default_model(request.scale or 4).id, request.caller)  # a bad model fails the batch at once
     workers = max(1, workers or get_settings().batch_workers)
+    in_flight = workers + 1 if workers > 1 else 1  # side by side, one file read ahead; else strictly one at a time
     fmt = request.output_format
     rows: list[dict] = []
     reserved: set[str] = set()
@@ -170,7 +171,7 @@ def run_batch(
                 name = output_path(entry.name, fmt, reserved)  # in input order, whichever file finishes first
                 reserved.add(name)
                 running.append((entry, name, pool.submit(_process_entry, entry, request, should_stop)))
-                while len(running) >= workers + 1:  # one file read ahead of each worker: memory stays flat
+                while len(running) >= in_flight:
                     finish(running.popleft())
             while running:
                 finish(running.popleft())

@@ -70,6 +70,6 @@ def test_eval_with_and_without_given_lr_agree(capsys):
 
 def test_without_model_the_builtin_for_the_scale_is_used(tmp_path):
     src = ROOT / "examples" / "packaging_small.png"
-    for scale, expected in (("2", "x2"), ("4", "x4"), ("3", "lanczos")):  # srdemo ships x2 and x4
+    for scale, expected in (("2", "x2"), ("4", "x4"), ("3", "lanczos_x3")):  # srdemo ships x2 and x4
         assert main(["upscale", str(src), "--scale", scale, "--out", str(tmp_path)]) == 0
-        assert (tmp_path / f"packaging_small_{expected}_x{scale}.png").exists(), sorted(p.name for p in tmp_path.iterdir())
+        assert (tmp_path / f"packaging_small_{expected}.png").exists(), sorted(p.name for p in tmp_path.iterdir())
