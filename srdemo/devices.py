@@ -78,10 +78,10 @@ class FairLock:
 
     @contextlib.contextmanager
     def share(self):
-        """Hold one share; yields whether no one else holds any (a pass alone may use every core)."""
+        """Hold one share; yields how many CPU threads this pass should use (all of them when alone)."""
         alone = self.acquire(1)
         try:
-            yield alone
+            yield torch.get_num_threads() if alone else max(1, torch.get_num_threads() // self.shares)
         finally:
             self.release()
 

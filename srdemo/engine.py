@@ -12,9 +12,7 @@ and a training job interleave instead of fighting over memory.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,17 +88,11 @@ def _place(descriptor, device: torch.device, dtype: torch.dtype) -> None:
         descriptor.to(device=device, dtype=dtype)
 
 
-def _forward(model: LoadedModel, tile: np.ndarray, device: torch.device, dtype: torch.dtype, backend: str,
-             threads: int | None = None) -> np.ndarray:
-    """One forward pass under the device lock; returns float32 HxWxC on the CPU.
-
-    ONNX Runtime passes on a CPU hold a share of the lock and run side by side with other such passes:
-    on ``threads`` cores when given, else on every core when alone and on a share of them otherwise.
-    """
+def _forward(model: LoadedModel, tile: np.ndarray, device: torch.device, dtype: torch.dtype, backend: str) -> np.ndarray:
+    """One forward pass under the device lock; returns float32 HxWxC on the CPU."""
     if uses_onnx(model, device, backend):
-        with DEVICE_LOCK.share() as alone:
-            cores = torch.get_num_threads()
-            return model.onnx(tile, threads or (cores if alone else max(1, cores // DEVICE_LOCK.shares)))
+        with DEVICE_LOCK.share() as threads:  # side by side with other ONNX Runtime passes, on a share of the cores
+            return model.onnx(tile, threads)
     descriptor = model.descriptor
     x = torch.from_numpy(np.ascontiguousarray(tile.transpose(2, 0, 1)))[None]
     with DEVICE_LOCK:
@@ -200,39 +192,22 @@ def tile_for(model: LoadedModel, options: EngineOptions) -> int:
 
 
 def tile_grid(h: int, w: int, tile: int, options: EngineOptions,
-              tiling: spandrel.ModelTiling = spandrel.ModelTiling.SUPPORTED, pieces: int = 1) -> tuple[list[int], list[int]]:
+              tiling: spandrel.ModelTiling = spandrel.ModelTiling.SUPPORTED) -> tuple[list[int], list[int]]:
     """Core boundaries along y and x for an h x w image (each tile runs with ``options.pad`` context around its core).
 
     Small images run in one piece (up to 4x a tile's area): fewer lock hand-offs when the device is shared.
-    With ``pieces`` > 1 (tiles that run side by side, ``side_by_side``) such an image is cut into that many
-    strips across its longer side, when each strip is long enough that its context costs little.
     """
     untiled = tiling == spandrel.ModelTiling.INTERNAL or (h <= 2 * tile and w <= 2 * tile and h * w <= 4 * tile * tile)
-    if untiled and pieces > 1 and tiling != spandrel.ModelTiling.INTERNAL and max(h, w) >= pieces * MIN_STRIP:
-        strips = _cores(max(h, w), math.ceil(max(h, w) / pieces))
-        return (strips, [0, w]) if h >= w else ([0, h], strips)
     if tiling == spandrel.ModelTiling.DISCOURAGED:
         tile *= 2
     core = max(tile - 2 * options.pad, 2 * options.blend + 1)
     return ([0, h] if untiled else _cores(h, core)), ([0, w] if untiled else _cores(w, core))
 
 
-MIN_STRIP = 128
-"""A strip run side by side is at least this long (input pixels): its 2 x 16 px of context then cost at most 25%."""
-
-
-def side_by_side(model: LoadedModel, options: EngineOptions) -> int:
-    """How many tiles of a pass run at once: one per share of the CPU for ONNX Runtime (two 1-thread runs
-    of two halves took 0.81x the time of one 2-thread run of the whole on a 2-core CPU), else one."""
-    if not uses_onnx(model, pick_device(options.device), options.backend):
-        return 1
-    return max(1, min(torch.get_num_threads(), DEVICE_LOCK.shares))
-
-
-def pass_work(native: int, in_size: tuple[int, int], options: EngineOptions, tile: int, pieces: int = 1) -> int:
+def pass_work(native: int, in_size: tuple[int, int], options: EngineOptions, tile: int) -> int:
     """Output pixels one native pass really computes on an image of ``in_size`` with ``tile``: its tiles with their context."""
     w, h = in_size
-    ys, xs = tile_grid(h, w, tile, options, pieces=pieces)
+    ys, xs = tile_grid(h, w, tile, options)
     extent = lambda b, n, k: min(n, b[k + 1] + options.pad) - max(0, b[k] - options.pad)  # noqa: E731
     return sum(extent(ys, h, i) * extent(xs, w, j) for i in range(len(ys) - 1) for j in range(len(xs) - 1)) * native**2
 
@@ -245,56 +220,31 @@ def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
     s = descriptor.scale
     h, w = img.shape[:2]
     pad, blend = options.pad, options.blend
-    pieces = side_by_side(model, options)
-    ys, xs = tile_grid(h, w, tile, options, descriptor.tiling, pieces)
+    ys, xs = tile_grid(h, w, tile, options, descriptor.tiling)
     total = (len(ys) - 1) * (len(xs) - 1)
     out = None if total == 1 else np.zeros((h * s, w * s, descriptor.output_channels), dtype=np.float32)
-    spans = [(i, j, max(0, ys[i] - pad), min(h, ys[i + 1] + pad), max(0, xs[j] - pad), min(w, xs[j + 1] + pad))
-             for i in range(len(ys) - 1) for j in range(len(xs) - 1)]
-    threads = max(1, torch.get_num_threads() // pieces) if pieces > 1 and total > 1 else None
     done = 0
-
-    def run(span):
-        _, _, y0, y1, x0, x1 = span
-        result = _forward(model, img[y0:y1, x0:x1], device, dtype, options.backend, threads)
-        return span, result, DEVICE_LOCK.last_hold()  # the tile's own time, not its wait for the lock
-
-    def place(span, result, held) -> None:
-        nonlocal out, dtype, done
-        i, j, y0, y1, x0, x1 = span
-        _learn_rate(model, held, result.shape[0] * result.shape[1])
-        if dtype != torch.float32 and _looks_broken(result, img[y0:y1, x0:x1]):
-            dtype = torch.float32  # this model misbehaves in half precision: stay in fp32 from now on
-            result = _forward(model, img[y0:y1, x0:x1], device, dtype, "torch")
-        if total == 1:
-            out = result  # a single tile needs no blending
-        else:
-            wy, wx = _axis_weights(ys, i, y0, y1, s, blend), _axis_weights(xs, j, x0, x1, s, blend)
-            out[y0 * s : y1 * s, x0 * s : x1 * s] += result * wy[:, None, None] * wx[None, :, None]
-        done += 1
-        if progress is not None:
-            progress(done / total, f"tile {done}/{total}")
-
-    if threads is None:
-        for span in spans:
+    for i in range(len(ys) - 1):
+        y0, y1 = max(0, ys[i] - pad), min(h, ys[i + 1] + pad)
+        wy = _axis_weights(ys, i, y0, y1, s, blend)
+        for j in range(len(xs) - 1):
             if should_stop is not None and should_stop():
                 raise Cancelled()
-            place(*run(span))
-        return out
-    with ThreadPoolExecutor(pieces) as pool:  # tiles side by side, a share of the CPU each; blended here, in order
-        running: deque = deque()
-        try:
-            for span in spans:
-                if should_stop is not None and should_stop():
-                    raise Cancelled()
-                running.append(pool.submit(run, span))
-                if len(running) >= pieces:
-                    place(*running.popleft().result())
-            while running:
-                place(*running.popleft().result())
-        finally:
-            for future in running:
-                future.cancel()
+            x0, x1 = max(0, xs[j] - pad), min(w, xs[j + 1] + pad)
+            wx = _axis_weights(xs, j, x0, x1, s, blend)
+            piece = img[y0:y1, x0:x1]
+            result = _forward(model, piece, device, dtype, options.backend)
+            _learn_rate(model, DEVICE_LOCK.last_hold(), result.shape[0] * result.shape[1])  # not the wait for the lock
+            if dtype != torch.float32 and _looks_broken(result, piece):
+                dtype = torch.float32  # this model misbehaves in half precision: stay in fp32 from now on
+                result = _forward(model, piece, device, dtype, "torch")
+            if total == 1:
+                out = result  # a single tile needs no blending
+            else:
+                out[y0 * s : y1 * s, x0 * s : x1 * s] += result * wy[:, None, None] * wx[None, :, None]
+            done += 1
+            if progress is not None:
+                progress(done / total, f"tile {done}/{total}")
     return out
 
 
@@ -358,12 +308,12 @@ def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int,
 
     A resize costs the larger of its two sizes: shrinking a pass's output by 2 reads every pixel of it.
     """
-    native, tile, pieces = model.scale, tile_for(model, options), side_by_side(model, options)
+    native, tile = model.scale, tile_for(model, options)
     plan = plan_passes(native, in_size, out_size)
     work, resized, cur = 0, 0, in_size
     for step in plan:
         if step.kind == "model":
-            work += pass_work(native, cur, options, tile, pieces)
+            work += pass_work(native, cur, options, tile)
         else:
             resized += max(cur[0] * cur[1], step.size[0] * step.size[1])
         cur = step.size

@@ -133,39 +133,3 @@ def test_an_export_that_differs_from_torch_is_refused(compact_file, tmp_path, mo
     with pytest.raises(backends.ExportFailed, match="differs from torch"):
         backends.export(load_descriptor(compact_file), tmp_path / "c.onnx", "sha")
     assert list(tmp_path.glob("*c.onnx*")) == []  # nothing half-written is left
-
-
-def test_a_pass_on_a_cpu_runs_as_strips_side_by_side_on_a_core_each(monkeypatch):
-    """An image that fits one tile is cut into one strip per share on ONNX Runtime: two 1-thread runs
-    beat one 2-thread run. The strips overlap in time, and the result is the whole image's."""
-    import threading
-    import time
-
-    from srdemo import engine
-
-    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
-    model = models.load("x4")
-    calls, active, peak, lock = [], [0], [0], threading.Lock()
-    real = type(model.onnx).__call__
-
-    def spy(self, tile, threads=None):
-        with lock:
-            active[0] += 1
-            peak[0] = max(peak[0], active[0])
-            calls.append((tile.shape[:2], threads))
-        time.sleep(0.05)  # long enough that two strips are sure to meet
-        try:
-            return real(self, tile, threads)
-        finally:
-            with lock:
-                active[0] -= 1
-
-    monkeypatch.setattr(type(model.onnx), "__call__", spy)
-    img = _img(300, 200, seed=4)
-    options = EngineOptions(tile=512)
-    assert engine.side_by_side(model, options) == 2
-    strips = upscale_array(model, img, (800, 1200), options)
-    assert [c[0] for c in calls] == [(166, 200), (166, 200)] and {c[1] for c in calls} == {1} and peak[0] == 2
-    whole = upscale_array(model, img, (800, 1200), EngineOptions(tile=512, backend="torch"))
-    assert np.abs(strips - whole).max() < 1 / 255
-    assert engine.pass_work(4, (200, 300), options, 512, pieces=2) == 2 * 166 * 200 * 16  # the strips' context counted

@@ -130,11 +130,11 @@ def test_out_of_memory_halves_the_tile_then_explains(compact, monkeypatch):
     real = engine._forward
     sizes = []
 
-    def limited(model, tile, device, dtype, backend, threads=None):
+    def limited(model, tile, device, dtype, backend):
         sizes.append(max(tile.shape[:2]))
         if max(tile.shape[:2]) > 70:
             raise engine._OutOfMemory
-        return real(model, tile, device, dtype, backend, threads)
+        return real(model, tile, device, dtype, backend)
 
     monkeypatch.setattr(engine, "_forward", limited)
     img = _img(120, 120)
@@ -150,9 +150,9 @@ def test_half_precision_garbage_is_rerun_in_float32(compact, monkeypatch):
     real = engine._forward
     dtypes = []
 
-    def flaky(model, tile, device, dtype, backend, threads=None):
+    def flaky(model, tile, device, dtype, backend):
         dtypes.append(dtype)
-        out = real(model, tile, device, torch.float32, backend, threads)
+        out = real(model, tile, device, torch.float32, backend)
         return np.full_like(out, np.nan) if dtype != torch.float32 else out
 
     monkeypatch.setattr(engine, "pick_dtype", lambda *a: torch.bfloat16)
@@ -207,9 +207,9 @@ def test_pass_work_counts_the_context_each_tile_computes(compact):
     seen = []
     real = engine._forward
 
-    def spy(model, tile, device, dtype, backend, threads=None):
+    def spy(model, tile, device, dtype, backend):
         seen.append(tile.shape[0] * tile.shape[1])
-        return real(model, tile, device, dtype, backend, threads)
+        return real(model, tile, device, dtype, backend)
 
     import unittest.mock as mock
 
