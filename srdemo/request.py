@@ -195,25 +195,26 @@ def upscale(
     with device_slot(model, progress):
         result = upscale_picture(model, pic, size=fitted, reference=reference, check=False, options=options,
                                  progress=progress, should_stop=should_stop)
-        speed.record_job(model, pic.size, fitted, result.seconds, options)
+    speed.record_job(model, pic.size, fitted, result.seconds, options)
 
-        saved = images.on_white(result.picture) if fmt == "jpeg" else result.picture  # JPEG keeps no transparency
-        warnings = advice.input_warnings(pic)
-        if request.preset is not None:
-            if fitted[0] <= pic.size[0] and fitted[1] <= pic.size[1]:
-                warnings.append(text("warn_large_enough"))
-            saved = pad_to_canvas(saved, canvas)
-            warnings += check_against(saved, request.preset)
-        elif saved.alpha is not None:
-            warnings.append(text("warn_transparent_kept"))
-        # The file is written (zlib and Pillow let go of the GIL) while the figures are worked out.
-        dropped: list[str] = []
-        with ThreadPoolExecutor(1) as pool:
-            encoding = pool.submit(images.encode, saved, fmt, request.quality, request.metadata, dropped)
-            if reference is None and request.check:
+    saved = images.on_white(result.picture) if fmt == "jpeg" else result.picture  # JPEG keeps no transparency
+    warnings = advice.input_warnings(pic)
+    if request.preset is not None:
+        if fitted[0] <= pic.size[0] and fitted[1] <= pic.size[1]:
+            warnings.append(text("warn_large_enough"))
+        saved = pad_to_canvas(saved, canvas)
+        warnings += check_against(saved, request.preset)
+    elif saved.alpha is not None:
+        warnings.append(text("warn_transparent_kept"))
+    # The file is written (zlib and Pillow let go of the GIL) while the figures are worked out.
+    dropped: list[str] = []
+    with ThreadPoolExecutor(1) as pool:
+        encoding = pool.submit(images.encode, saved, fmt, request.quality, request.metadata, dropped)
+        if reference is None and request.check:
+            with device_slot(model, None):  # the self-check runs the model again: a slot again, not the whole time
                 result = with_self_check(result, model, pic, options)
-            colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
-            data = encoding.result()
+        colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
+        data = encoding.result()
     warnings += advice.colour_warnings(colour) + dropped
     return Upscaled(
         data=data,
