@@ -45,6 +45,21 @@ def test_ci_runs_the_readme_test_command():
     assert ci.strip().splitlines()[-1] == command
 
 
+def test_the_cpu_only_set_up_installs_the_pinned_torch_first_then_the_same_as_the_default():
+    """Following the CPU-only line literally must never pull the CUDA build: the pinned torch and
+    torchvision come from PyTorch's CPU index before anything else can ask pip for them."""
+    lines = [line.split("#")[0].strip() for block in re.findall(r"```bash\n(.*?)```", README, re.S) for line in block.splitlines()]
+    default = next(line for line in lines if line.startswith("python3 -m venv") and "download.pytorch.org" not in line)
+    cpu = next(line for line in lines if "download.pytorch.org/whl/cpu" in line)
+    steps = [step.strip() for step in cpu.split("&&")]
+    pins = dict(re.findall(r"^(torch|torchvision)==([\w.]+)", (ROOT / "requirements.txt").read_text(), re.M))
+    assert steps[0] == "python3 -m venv .venv"
+    assert steps[1] == (f".venv/bin/pip install torch=={pins['torch']} torchvision=={pins['torchvision']} "
+                        "--index-url https://download.pytorch.org/whl/cpu")
+    assert " && ".join(steps[:1] + steps[2:]) == default  # then exactly the default set-up
+    assert default in (ROOT / ".ci" / "run").read_text().replace(" -q", "")  # what CI runs on a clean machine (quietly)
+
+
 def test_the_python_block_runs_as_written(tmp_path, monkeypatch, capsys):
     """The README's Python example, executed unchanged from a folder laid out like the repository."""
     from PIL import Image
