@@ -1,7 +1,8 @@
 """What runs a network's passes: ONNX Runtime on the CPU where the model exports, torch everywhere else.
 
-Why: on the 2-core CPU a Space gets, ONNX Runtime runs srdemo's SPAN models 1.5-1.8x faster than
-torch, with the same numbers to about 6e-6 (``benchmarks/backends.py``). torch stays the GPU path and
+Why: on the 2-core CPU a Space gets, ONNX Runtime runs srdemo's SPAN models faster than torch
+(1.4-1.9x for the built-in x4 at 500x500 over several runs), with the same numbers to about 6e-6
+(``python benchmarks/backends.py``). torch stays the GPU path and
 the fallback for any model whose export fails, or whose exported output differs from torch's by more
 than ``TOLERANCE``: an export is used only after it has been checked against torch at two sizes.
 
@@ -97,11 +98,14 @@ class OnnxNetwork:
                 options.intra_op_num_threads = threads
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3
-                # Idle ORT threads otherwise spin for a while after each run, taking the CPU from the decoding,
-                # checks and encoding that run beside a pass (a batch's other file, another user's request).
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                # Spinning between operators makes a pass alone on the CPU 10-30% faster at 128-256 px
+                # (benchmarks/backends.py); a 1-thread session has no other threads to spin.
                 self._sessions[threads] = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
             return self._sessions[threads]
+
+    def metadata(self) -> dict[str, str]:
+        """What the export says of itself (``export`` writes the format and the weights' digest)."""
+        return dict(self._session(torch.get_num_threads()).get_modelmeta().custom_metadata_map)
 
     def __call__(self, tile: np.ndarray, threads: int | None = None) -> np.ndarray:
         """float32 HxWxC in [0, 1] -> float32 (H*scale)x(W*scale)xC, clamped to [0, 1] as spandrel does."""
@@ -135,25 +139,18 @@ def _differs(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor) -> flo
     return worst
 
 
-def _read_digest(path: Path) -> str | None:
-    import onnx
-
-    try:
-        meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
-    except Exception:
-        return None
-    return meta.get("weights_sha256") if meta.get("format") == FORMAT else None
-
-
 def open_export(path: Path, weights_sha: str, descriptor: spandrel.ImageModelDescriptor) -> OnnxNetwork | None:
-    """The export at ``path`` if it exists, was made from these very weights and opens; else None."""
-    if not path.is_file() or _read_digest(path) != weights_sha:
+    """The export at ``path`` if it exists, opens, and was made from these very weights (its metadata,
+    read from the session ONNX Runtime has just loaded: the file is parsed once); else None."""
+    if not path.is_file():
         return None
     try:
-        return OnnxNetwork(path, descriptor)
+        net = OnnxNetwork(path, descriptor)
     except Exception as exc:  # a damaged or foreign file: torch runs instead
         log.warning("ignoring ONNX export %s: %s", path.name, exc)
         return None
+    meta = net.metadata()
+    return net if meta.get("format") == FORMAT and meta.get("weights_sha256") == weights_sha else None
 
 
 # ---------------------------------------------------------------- making an export
@@ -206,7 +203,8 @@ def export(descriptor: spandrel.ImageModelDescriptor, dest: Path, weights_sha: s
         partial.unlink(missing_ok=True)
         raise ExportFailed(f"differs from torch by {gap:.2e}")
     os.replace(partial, dest)
-    return OnnxNetwork(dest, descriptor)
+    net.path = dest  # its sessions hold the graph in memory already: no second load
+    return net
 
 
 # ---------------------------------------------------------------- finding or scheduling one for a model
@@ -277,4 +275,4 @@ wait_for_exports = _EXPORTER.wait
 
 def uses_onnx(model: LoadedModel, device: torch.device, backend: str) -> bool:
     """Whether a pass of ``model`` on ``device`` runs on ONNX Runtime (``backend`` 'auto') or torch."""
-    return backend != "torch" and device.type == "cpu" and getattr(model, "onnx", None) is not None
+    return backend != "torch" and device.type == "cpu" and model.onnx is not None

@@ -89,7 +89,8 @@ def _process_entry(entry, request: UpscaleRequest, should_stop) -> tuple[dict, b
     if entry.problem is not None:
         return {"file": entry.name, "status": "failed", "warnings": entry.problem}, None
     try:
-        return process_one(entry.name, entry.data, request, should_stop)[::-1]
+        encoded, row = process_one(entry.name, entry.data, request, should_stop)
+        return row, encoded
     except Cancelled:
         return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_during")}, None
     except SrdemoError as exc:

@@ -120,7 +120,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
 
     spec = models.resolve(args.model)
     if not spec.is_neural:
-        print(text("cli_needs_no_download", model_id=spec.id))
+        print(text("cli_export_not_neural", model_id=spec.id))
         return 0
     weights = models.weights_file(spec)
     out = Path(args.out) if args.out else weights.with_suffix(".onnx")

@@ -313,8 +313,8 @@ PNG_FAST = {"compress_level": 1, "compress_type": zlib.Z_RLE}
 """Run-length coding at zlib level 1: photos (most outputs) write about 3x faster than Pillow's default
 level 6 and come out the same size or smaller, but flat graphics and text come out 35-45% larger."""
 PNG_SMALL = {"compress_level": 4, "compress_type": zlib.Z_FILTERED}
-"""For flat graphics and text: within about 3% of level 6's size in 0.6x its time. Levels 1-3 use zlib's
-fast matcher, which makes these 13-30% larger (``benchmarks/png.py``)."""
+"""For flat graphics and text: 2-9% larger than level 6 in 0.6-0.9x its time. Levels 1-3 use zlib's
+fast matcher, which made these 13-39% larger (``benchmarks/png.py``)."""
 PNG_FAST_ROOM = 1.08
 """The fast setting is kept when a sample of the image comes out at most this much larger with it."""
 

@@ -305,6 +305,7 @@ EN: dict[str, str] = {
     "cli_help_backend": "auto: ONNX Runtime on a CPU where the model has an export, else torch; torch: always torch (default: SRDEMO_BACKEND)",
     "cli_help_export_onnx": "export a model for ONNX Runtime, checked against torch",
     "cli_help_export_out": "where to write the .onnx file (default: next to the weights)",
+    "cli_export_not_neural": "{model_id} is a classic resampler: it has no network to export.",
     "cli_export_failed": "{model_id} cannot run on ONNX Runtime; it runs on torch. ({reason})",
     "cli_help_model": "catalogue id, weights file, or owner/repo:file (default: the built-in model for --scale)",
     "cli_help_upscale": "upscale image files",

@@ -133,3 +133,14 @@ def test_an_export_that_differs_from_torch_is_refused(compact_file, tmp_path, mo
     with pytest.raises(backends.ExportFailed, match="differs from torch"):
         backends.export(load_descriptor(compact_file), tmp_path / "c.onnx", "sha")
     assert list(tmp_path.glob("*c.onnx*")) == []  # nothing half-written is left
+
+
+def test_the_export_command_writes_an_export_the_app_then_uses(compact_file, tmp_path, capsys):
+    from srdemo.cli import main
+
+    out = tmp_path / "c.onnx"
+    assert main(["export-onnx", str(compact_file), "--out", str(out)]) == 0
+    net = backends.open_export(out, backends.digest(compact_file), load_descriptor(compact_file))
+    assert net is not None and net.metadata()["format"] == backends.FORMAT
+    assert backends.open_export(out, "0" * 64, load_descriptor(compact_file)) is None  # other weights: not used
+    assert main(["export-onnx", "lanczos"]) == 0 and "no network to export" in capsys.readouterr().out

@@ -1,0 +1,66 @@
+"""ONNX Runtime against torch for the built-in models: one untiled pass each, same input, interleaved.
+
+    python benchmarks/backends.py [--sizes 256 500] [--repeat 3]
+
+For each built-in and input size: the best of ``--repeat`` runs of the model's ONNX Runtime network
+(``LoadedModel.onnx``, every core) and of spandrel's torch descriptor, their ratio, and the largest
+difference between the two outputs (the export is used only within 1e-4 of torch). Prints the CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import numpy as np
+import torch
+
+from srdemo import models
+
+
+def _cpu() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 500])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print(f"CPU: {_cpu()} ({torch.get_num_threads()} threads)")
+    print("| model | input | ONNX Runtime s | torch s | torch / ORT | largest difference |")
+    print("|---|---|---|---|---|---|")
+    for spec in models.builtin_specs():
+        model = models.load(spec.id)
+        if model.onnx is None:
+            print(f"| {spec.id} | - | no export | | | |")
+            continue
+        for size in args.sizes:
+            img = np.random.default_rng(size).random((size, size, 3), dtype=np.float32)
+            x = torch.from_numpy(img.transpose(2, 0, 1).copy())[None]
+            ort_out = model.onnx(img)  # warm both
+            with torch.inference_mode():
+                torch_out = model.descriptor(x)[0].numpy().transpose(1, 2, 0)
+            best = {"onnx": float("inf"), "torch": float("inf")}
+            for _ in range(args.repeat):
+                start = time.perf_counter()
+                model.onnx(img)
+                best["onnx"] = min(best["onnx"], time.perf_counter() - start)
+                with torch.inference_mode():
+                    start = time.perf_counter()
+                    model.descriptor(x)
+                    best["torch"] = min(best["torch"], time.perf_counter() - start)
+            gap = float(np.abs(ort_out - torch_out).max())
+            print(f"| {spec.id} | {size}x{size} | {best['onnx']:.3f} | {best['torch']:.3f} | "
+                  f"{best['torch'] / best['onnx']:.2f} | {gap:.1e} |")
+
+
+if __name__ == "__main__":
+    main()
