@@ -10,23 +10,13 @@ difference between the two outputs (the export is used only within 1e-4 of torch
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
 import numpy as np
 import torch
 
 from srdemo import models
-
-
-def _cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from srdemo.devices import cpu_name
 
 
 def main() -> None:
@@ -34,7 +24,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 500])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(f"CPU: {_cpu()} ({torch.get_num_threads()} threads)")
+    print(f"CPU: {cpu_name()} ({torch.get_num_threads()} threads)")
     print("| model | input | ONNX Runtime s | torch s | torch / ORT | largest difference |")
     print("|---|---|---|---|---|---|")
     for spec in models.builtin_specs():

@@ -53,6 +53,7 @@ def _delivery(work: Path, count: int, size: int) -> Path:
 
 def throughput(args: argparse.Namespace, work: Path) -> None:
     from srdemo import UpscaleRequest, get_preset, run_batch
+    from srdemo.devices import cpu_name
 
     zpath = _delivery(work, args.count, args.size)
     request = UpscaleRequest(model=args.model, preset=get_preset(args.preset) if args.preset else None)
@@ -72,20 +73,13 @@ def throughput(args: argparse.Namespace, work: Path) -> None:
             assert result.failed == 0, result.rows
             results[workers].append((args.count / seconds * 60, rss.get(20, float("nan")), rss[args.count]))
     print(f"batch of {args.count} images {args.size}x{args.size}, model {args.model}, preset {args.preset or 'none'}, "
-          f"{args.rounds} round(s), best kept; CPU: {_cpu()}")
+          f"{args.rounds} round(s), best kept; CPU: {cpu_name()}")
     print("| workers | images/min | RSS after image 20 (MB) | RSS after last (MB) | last / first |")
     print("|---|---|---|---|---|")
     best = {w: max(runs) for w, runs in results.items()}
     for w, (rate, first, last) in best.items():
         print(f"| {w} | {rate:.1f} | {first:.0f} | {last:.0f} | {last / first:.3f} |")
     print(f"\nthroughput {args.workers} workers / 1 worker: {best[args.workers][0] / best[1][0]:.2f}x (target at least 1.2x)")
-
-
-def _cpu() -> str:
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def main() -> None:

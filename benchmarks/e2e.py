@@ -15,24 +15,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import platform
 import time
 
 import torch
 
 from srdemo import get_preset, models
+from srdemo.devices import cpu_name
 from srdemo.request import UpscaleRequest, upscale
 from srdemo.synthetic import render_product
-
-
-def _cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _png(w: int, h: int) -> bytes:
@@ -70,7 +60,7 @@ def main() -> None:
                 start = time.perf_counter()
                 model.descriptor(x)
                 best_bare[name] = min(best_bare[name], time.perf_counter() - start)
-    print(f"CPU: {_cpu()} ({torch.get_num_threads()} threads); model {args.model}")
+    print(f"CPU: {cpu_name()} ({torch.get_num_threads()} threads); model {args.model}")
     print(f"{'case':<22} {'output':>11} {'full s':>8} {'bare s':>8} {'full/bare':>10}")
     for name, _, _ in cases:
         print(f"{name:<22} {out_px[name] / 1e6:>9.2f}MP {best_full[name]:>8.2f} {best_bare[name]:>8.2f} "

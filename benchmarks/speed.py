@@ -16,7 +16,6 @@ the "vs first" column compares like with like.
 from __future__ import annotations
 
 import argparse
-import platform
 import resource
 import time
 from pathlib import Path
@@ -25,22 +24,12 @@ import numpy as np
 import torch
 
 from srdemo import models
-from srdemo.devices import pick_device
+from srdemo.devices import cpu_name, pick_device
 from srdemo.engine import EngineOptions
 from srdemo.images import Picture
 from srdemo.pipeline import upscale_pixels
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "ref-weights"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def timed(fn) -> float:
@@ -57,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     refs = args.models or [str(p) for p in (SHARED / "span_ch28_x4.safetensors", SHARED / "dctlsa_x4.safetensors") if p.exists()]
     device = pick_device()
-    print(f"CPU: {cpu_model()}, torch threads: {torch.get_num_threads()}, device: {device}, input {args.size}x{args.size}")
+    print(f"CPU: {cpu_name()}, torch threads: {torch.get_num_threads()}, device: {device}, input {args.size}x{args.size}")
     header = f"{'model':<28} {'srdemo ms':>10} {'bare ms':>9} {'overhead':>9} {'out MP/s':>9} {'vs first':>9}"
     print(header)
     print("-" * len(header))

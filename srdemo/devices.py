@@ -8,6 +8,7 @@ passes side by side, each on its share of the cores).
 from __future__ import annotations
 
 import contextlib
+import platform
 import threading
 import time
 
@@ -120,6 +121,17 @@ def device_label(device: torch.device, lang: str | None = None) -> str:
     if device.type == "mps":
         return text("device_mps", lang)
     return text("device_cpu", lang, threads=torch.get_num_threads())
+
+
+def cpu_name() -> str:
+    """The CPU's model name, for benchmark tables (Linux names it in /proc/cpuinfo; elsewhere what Python knows)."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def pick_dtype(descriptor: spandrel.ImageModelDescriptor, device: torch.device, precision: str) -> torch.dtype:
