@@ -6,14 +6,26 @@ between keys. A second language is a second table with the same keys
 (``MESSAGES[lang]``); a key missing there falls back to English, and a test
 checks that every key used in the package exists and that each language's
 templates name the same parameters.
+
+Which language: the adapter decides once per request (the page's language
+switch, else the browser's ``Accept-Language``) and wraps its work in
+``with language(lang):``; every ``text()`` below it, however deep, then speaks
+that language without a parameter being passed through every layer. The
+command line never sets one, so it stays English.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import string
+from collections.abc import Iterator
 
 DEFAULT_LANGUAGE = "en"
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+"""The languages the app speaks: code -> the language's own name (what the switch shows)."""
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("srdemo_language", default=DEFAULT_LANGUAGE)
 
 EN: dict[str, str] = {
     # ---- the figures of one upscale
@@ -501,9 +513,44 @@ MESSAGES: dict[str, dict[str, str]] = {"en": EN}
 """Language code -> key -> template. Add a language by adding a table with the same keys."""
 
 
+def current_language() -> str:
+    """The language of the request being served (English outside any ``language`` block)."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def language(lang: str | None) -> Iterator[str]:
+    """Speak ``lang`` (a code of ``LANGUAGES``; anything else means English) inside the block."""
+    token = _current.set(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def pick_language(choice: str | None = None, accept_language: str | None = None) -> str:
+    """The visitor's language: their explicit choice if it is one we speak, else the first language of
+    their browser's ``Accept-Language`` (``zh-CN,zh;q=0.9,en;q=0.8``) that we speak, else English."""
+    if choice in LANGUAGES:
+        return choice
+    ranked = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            continue
+        ranked.append((-weight, i, tag.split("-")[0].lower()))
+    for _, _, code in sorted(ranked):
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
 def text(key: str, lang: str | None = None, **params) -> str:
-    """The sentence for ``key`` in ``lang`` (English when missing), filled with ``params``."""
-    table = MESSAGES.get(lang or DEFAULT_LANGUAGE, EN)
+    """The sentence for ``key`` in ``lang`` (default: the request's language; English when a key is
+    missing there), filled with ``params``."""
+    table = MESSAGES.get(lang or _current.get(), EN)
     template = table.get(key, EN[key])
     return template.format(**params)
 

@@ -105,3 +105,23 @@ def test_the_tabs_look_up_every_label_and_message():
     for path in sorted((PACKAGE / "ui").glob("*.py")):
         found += [f"{path.name}:{line}" for line in literal_ui_text(path.read_text())]
     assert not found, "UI text written in place; add a key to srdemo/wording.py and use text(): " + ", ".join(found)
+
+
+def test_the_language_follows_the_choice_then_the_browser_then_english():
+    assert wording.pick_language(None, "zh-CN,zh;q=0.9,en;q=0.8") == "zh"
+    assert wording.pick_language(None, "en-US,zh;q=0.5") == "en"
+    assert wording.pick_language(None, "fr-FR, zh;q=0.4, en;q=0.3") == "zh"  # the first one we speak, by weight
+    assert wording.pick_language("en", "zh-CN") == "en"  # the page's switch wins over the browser
+    assert wording.pick_language("xx", "zh-CN") == "zh"  # an unknown choice is no choice
+    assert wording.pick_language(None, None) == wording.pick_language(None, "de;q=oops") == "en"
+
+
+def test_a_language_block_reaches_every_lookup_below_it_and_ends_with_it(monkeypatch):
+    monkeypatch.setitem(wording.MESSAGES, "zh", {"closer_to": "更接近"})
+    with wording.language("zh"):
+        assert wording.text("closer_to") == "更接近"
+        assert wording.text("further_from") == "further from"  # missing there: English
+        assert wording.text("closer_to", "en") == "closer to"  # an explicit language still wins
+    assert wording.text("closer_to") == "closer to"
+    with wording.language("klingon"):
+        assert wording.current_language() == "en"
