@@ -7,13 +7,82 @@ scale asked, the preset's rules); plain sentences go out, worded by
 
 from __future__ import annotations
 
-from .images import Picture
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .images import Picture, white_mask
+from .metrics import Comparison
 from .models import ModelSpec, builtin_specs, default_model
 from .wording import text
 
 COMPRESSED_JPEG = 90  # estimated JPEG quality below which a photo counts as compressed
 HEAVY_JPEG = 60  # estimated JPEG quality below which artefacts are "heavy"
 COLOUR_LIMIT = 2.0  # mean CIEDE2000 above which colours visibly shifted
+LARGE_SIDE = 2000  # px on the longest side: what the big marketplaces ask for their zoomable main image
+TINY_SIDE = 100  # px on the longest side below which a photo is a thumbnail: details can only be guessed
+MUCH_SHARPER_DB = 1.0  # gain over bicubic from which the result is "much sharper"
+SAME_DB = 0.3  # gains within this of zero read as "about the same" (the spread between similar photos)
+NEAR_WHITE = 235  # a border this light on average was meant to be white
+
+
+@dataclass(frozen=True)
+class UploadNote:
+    """One thing worth knowing about a photo before it is run, and the one-click fix if there is one.
+
+    ``action`` is a stable name the page maps to a button: ``"compressed_model"`` (switch to
+    ``model_id``, the built-in model for compressed photos) or ``"white_square"`` (pad the result
+    to a square on white); ``None`` when there is nothing to click.
+    """
+
+    sentence: str
+    action: str | None = None
+    model_id: str | None = None
+
+
+def upload_notes(pic: Picture, spec: ModelSpec | None = None, scale: float = 4) -> list[UploadNote]:
+    """What to tell a merchandiser the moment a photo is read, before anything runs."""
+    notes = []
+    if pic.jpeg_quality is not None and pic.jpeg_quality < COMPRESSED_JPEG and not (spec and spec.for_compressed):
+        for other in builtin_specs():
+            if other.for_compressed:
+                notes.append(UploadNote(text("upload_compressed", quality=pic.jpeg_quality, label=other.label),
+                                        "compressed_model", other.id))
+                break
+    if pic.alpha is not None and (pic.alpha < pic.max_value).any():
+        notes.append(UploadNote(text("upload_transparent"), "white_square"))
+    elif _looks_meant_white(pic):
+        notes.append(UploadNote(text("upload_not_white")))
+    longest = max(pic.size)
+    if longest >= LARGE_SIDE:
+        notes.append(UploadNote(text("upload_large", width=pic.size[0], height=pic.size[1], side=LARGE_SIDE)))
+    elif longest < TINY_SIDE:
+        notes.append(UploadNote(text("upload_tiny", width=pic.size[0], height=pic.size[1])))
+    return notes
+
+
+def _looks_meant_white(pic: Picture) -> bool:
+    """A light border that is not pure white: a white background a marketplace will see as grey.
+
+    A dark or coloured border is a styled photo (a shelf, a room) and gets no note.
+    """
+    rgb = pic.rgb
+    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    light = border.mean() >= NEAR_WHITE * pic.max_value / 255
+    return bool(light and white_mask(border, pic.max_value).mean() < 0.5)
+
+
+def verdict(comparison: Comparison | None) -> str:
+    """One plain line on how the result compares with a plain enlargement, before any number."""
+    if comparison is None:
+        return text("verdict_unchecked")
+    gain = comparison.gain_db
+    if not math.isfinite(gain) or abs(gain) < SAME_DB:
+        return text("verdict_same")
+    if gain < 0:
+        return text("verdict_worse")
+    return text("verdict_much_sharper" if gain >= MUCH_SHARPER_DB else "verdict_sharper")
 
 
 def model_hints(spec: ModelSpec, native_scale: int, pic: Picture, scale: float) -> list[str]:

@@ -27,6 +27,7 @@ class Preset:
     square: bool = False  # pad to a square canvas
     white_background: bool = False  # the rules ask for pure white (255, 255, 255)
     min_fill: float = 0.0  # product should fill at least this share of the longest side
+    scale: float | None = None  # without a longest side or exact size: enlarge by this much (a custom square)
     format: str = "jpeg"
     source: str = ""
     checked: str = ""
@@ -38,7 +39,7 @@ class Preset:
             cw, ch = self.exact
             f = min(cw / w, ch / h)
         else:
-            side = self.longest_side or max(w, h)
+            side = self.longest_side or round(max(w, h) * (self.scale or 1))
             f = side / max(w, h)
             cw, ch = (side, side) if self.square else (round(w * f), round(h * f))
         fitted = (max(1, min(cw, round(w * f))), max(1, min(ch, round(h * f))))
@@ -73,10 +74,13 @@ PRESETS = {
 
 
 def custom_preset(longest_side: int | None = None, exact: tuple[int, int] | None = None, square: bool = False,
-                  fmt: str = "png") -> Preset:
-    if not longest_side and not exact:
+                  fmt: str = "png", white: bool = False, scale: float | None = None) -> Preset:
+    """A size of the user's own (a longest side, an exact size, or a scale); ``white`` puts a transparent
+    product on pure white and checks that the border is white."""
+    if not longest_side and not exact and not (scale and scale > 0):
         raise SrdemoError(text("err_custom_size"))
-    return Preset("custom", text("preset_custom_label"), longest_side=longest_side, exact=exact, square=square, format=fmt)
+    return Preset("custom", text("preset_custom_label"), longest_side=longest_side, exact=exact, square=square,
+                  white_background=white, format=fmt, scale=scale)
 
 
 def get_preset(preset_id: str) -> Preset:

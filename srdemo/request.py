@@ -16,6 +16,7 @@ the model whitelist and the admission limits hold everywhere.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -92,6 +93,11 @@ class Upscaled:
     @property
     def seconds(self) -> float:
         return self.result.seconds
+
+    @property
+    def verdict(self) -> str:
+        """One plain line before any figure: sharper, about the same, or worse than a plain enlargement."""
+        return advice.verdict(self.result.comparison)
 
     def figures(self, lang: str | None = None) -> list[str]:
         """The figures as plain lines for the UI and CLI."""
@@ -197,7 +203,9 @@ def upscale(
                                  progress=progress, should_stop=should_stop)
     speed.record_job(model, pic.size, fitted, result.seconds, options)
 
-    saved = images.on_white(result.picture) if fmt == "jpeg" else result.picture  # JPEG keeps no transparency
+    # JPEG keeps no transparency; a preset that asks for pure white gets it, not a transparent canvas.
+    on_white = fmt == "jpeg" or (request.preset is not None and request.preset.white_background)
+    saved = images.on_white(result.picture) if on_white else result.picture
     warnings = advice.input_warnings(pic)
     if request.preset is not None:
         if fitted[0] <= pic.size[0] and fitted[1] <= pic.size[1]:
@@ -209,7 +217,9 @@ def upscale(
     # The file is written (zlib and Pillow let go of the GIL) while the figures are worked out.
     dropped: list[str] = []
     with ThreadPoolExecutor(1) as pool:
-        encoding = pool.submit(images.encode, saved, fmt, request.quality, request.metadata, dropped)
+        # In this request's context: notes the encoder writes are in the visitor's language.
+        encoding = pool.submit(contextvars.copy_context().run, images.encode, saved, fmt, request.quality,
+                               request.metadata, dropped)
         if reference is None and request.check:
             with device_slot(model, None):  # the self-check runs the model again: a slot again, not the whole time
                 result = with_self_check(result, model, pic, options)

@@ -32,6 +32,7 @@ ENV_VARS: list[tuple[str, str, str]] = [
     ("SRDEMO_MAX_TRAININGS", "1", "Training runs at once in the whole app; another is refused until one ends."),
     ("SRDEMO_MAX_TRAIN_MINUTES", "120", "A training run started from the app stops (keeping its best weights) after this long; 0 = no limit."),
     ("SRDEMO_MAX_OWNER_MB", "5000", "Disk one owner's uploads, runs and results may take, in MB; a new upload beyond it is refused."),
+    ("SRDEMO_MCP", "1", "1 = the app also serves its upscale and batch tools to AI agents over MCP (/gradio_api/mcp/); 0 = not."),
     ("HF_HOME / HF_HUB_CACHE", "~/.cache/huggingface", "Hugging Face cache where Hub models are downloaded (huggingface_hub's own settings)."),
     ("HF_HUB_OFFLINE", "0", "1 = never touch the network; Hub models load only from the cache."),
     ("GRADIO_SERVER_NAME / GRADIO_SERVER_PORT", "127.0.0.1 / 7860", "Where the app listens (Gradio's own settings)."),
@@ -74,6 +75,7 @@ class Settings:
     max_waiting: int
     max_train_minutes: float
     max_owner_bytes: int
+    mcp_server: bool
 
 
 def get_settings() -> Settings:
@@ -99,4 +101,5 @@ def get_settings() -> Settings:
         max_waiting=max(0, int(_float("SRDEMO_MAX_WAITING", 20))),
         max_train_minutes=_float("SRDEMO_MAX_TRAIN_MINUTES", 120),
         max_owner_bytes=int(_float("SRDEMO_MAX_OWNER_MB", 5000) * 1e6),
+        mcp_server=os.environ.get("SRDEMO_MCP", "1").strip() != "0",
     )

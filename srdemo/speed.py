@@ -145,7 +145,7 @@ def estimate_sentence(model: LoadedModel, in_size: tuple[int, int], out_size: tu
     device = pick_device().type.upper()
     if found is None:
         return wording.text("estimate_unmeasured", device=device)
-    return wording.text("estimate", low=found[0], high=found[1], device=device, speed=recorded_speed(model, options=options))
+    return wording.text("estimate", low=found[0], high=found[1], device=device)
 
 
 def admit(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], options: EngineOptions) -> None:

@@ -30,21 +30,21 @@ _current: contextvars.ContextVar[str] = contextvars.ContextVar("srdemo_language"
 EN: dict[str, str] = {
     # ---- the figures of one upscale
     "figure_model": "Model: {model}",
-    "figure_device": "Device: {device}",
+    "figure_device": "Ran on: {device}",
     "figure_time": "Time: {seconds:.2f} s",
     "figure_size": "Size: {in_w}x{in_h} -> {out_w}x{out_h} (x{scale:g})",
-    "figure_scores_reference": "Against your reference: model {model}, bicubic {bicubic}, gain {gain:+.2f} dB",
-    "figure_scores_self_check": "Self-check (round trip): model {model}, bicubic {bicubic}, gain {gain:+.2f} dB",
-    "figure_colour": "Colour difference from your photo: {delta_e:.2f} (mean CIEDE2000; under 2 is hard to see)",
+    "figure_scores_reference": "Against your sharp original: model {model}, plain enlargement {bicubic}, difference {gain:+.2f} dB",
+    "figure_scores_self_check": "Sharpness check (your photo shrunk, then rebuilt): model {model}, plain enlargement {bicubic}, difference {gain:+.2f} dB",
+    "figure_colour": "Colour change from your photo: {delta_e:.2f} (under 2 is hard to see)",
     "scores": "{psnr:.2f} dB / SSIM {ssim:.4f}",
     "gain_reference": (
-        "Against your reference image the model is {amount:.2f} dB {direction} it than plain bicubic "
-        "(PSNR {model_db:.2f} vs {bicubic_db:.2f} dB; higher is more faithful)."
+        "Against your sharp original, the model's result is {amount:.2f} dB {direction} it than a plain enlargement "
+        "({model_db:.2f} vs {bicubic_db:.2f} dB; higher means more faithful)."
     ),
     "gain_self_check": (
-        "Self-check: your image was shrunk x{scale:g} and rebuilt. The model came {amount:.2f} dB {direction} the "
-        "original than plain bicubic ({model_db:.2f} vs {bicubic_db:.2f} dB). This measures clean downscaling only; "
-        "it cannot see JPEG artefacts, blur or noise in your photo."
+        "Sharpness check: your photo was shrunk x{scale:g} and rebuilt. The model came {amount:.2f} dB {direction} "
+        "the original than a plain enlargement ({model_db:.2f} vs {bicubic_db:.2f} dB). This check sees sharpness only; "
+        "it cannot see JPEG blocks, blur or noise in your photo."
     ),
     "closer_to": "closer to",
     "further_from": "further from",
@@ -59,6 +59,19 @@ EN: dict[str, str] = {
     "hint_native_scale": (
         "'{label}' ({model_id}) is made for x{scale:g}: try it at this scale (faster than an x{native} model shrunk to fit)."
     ),
+    # ---- advice the moment a photo is read, and the verdict after a run
+    "upload_compressed": (
+        "Saved as a compressed JPEG (quality ~{quality}): '{label}' removes the blocks instead of enlarging them."
+    ),
+    "upload_transparent": "Transparent background: kept as it is, or put the product on a white square for a marketplace.",
+    "upload_not_white": "The background looks white but is not pure white; marketplaces may show it as light grey.",
+    "upload_large": "Already {width}x{height}: most marketplaces need at most {side} px, so a small scale is enough.",
+    "upload_tiny": "Only {width}x{height}: a thumbnail. The result will be soft; ask the supplier for a larger original.",
+    "verdict_much_sharper": "Much sharper than a plain enlargement.",
+    "verdict_sharper": "Sharper than a plain enlargement.",
+    "verdict_same": "About the same as a plain enlargement: this photo was already sharp.",
+    "verdict_worse": "Worse than a plain enlargement: try another model.",
+    "verdict_unchecked": "Finished. No quality check was run.",
     # ---- warnings about one output (batch report, figures)
     "warn_heavy_jpeg": "heavy JPEG artefacts (saved at quality ~{quality})",
     "warn_large_enough": "already large enough",
@@ -67,28 +80,28 @@ EN: dict[str, str] = {
     "warn_fill": "product fills {fill:.0%} of the frame; {preset} asks for {min_fill:.0%}",
     "warn_colour_shift": "colours shifted (mean dE2000 {delta_e:.1f})",
     # ---- time
-    "estimate": "About {low:.1f} to {high:.1f} s on this {device} (measured {speed:.2f} output MP/s).",
+    "estimate": "Takes about {low:.1f} to {high:.1f} s on this {device}.",
     "estimate_unmeasured": "Speed on this {device} not measured yet; it is measured before the first run.",
     "estimate_instant": "Instant (classic resampling).",
     "estimate_hub": "Hub model: speed is measured on first use.",
     "estimate_needs_download": "This model needs downloading first (the machine must be online).",
-    "waiting_for_device": "Waiting for the device",
+    "waiting_for_device": "Waiting for a free turn: another photo is being worked on",
     "loading_model": "Loading model",
     # ---- A/B
-    "ab_same": "B scores the same as A {where}",
-    "ab_diff": "B is {amount:.1f} dB {direction} {where}",
-    "ab_closer": "closer",
-    "ab_further": "further",
-    "ab_where_reference": "against your reference",
-    "ab_where_self_check": "on the round-trip check",
+    "ab_same": "B is as good as A {where}",
+    "ab_diff": "B is {direction} than A {where} (by {amount:.1f} dB)",
+    "ab_closer": "better",
+    "ab_further": "worse",
+    "ab_where_reference": "against your sharp original",
+    "ab_where_self_check": "on the sharpness check",
     "ab_no_check": "No quality check was run",
     "ab_sentence": "{quality} and {speed} ({b_seconds:.2f} s vs {a_seconds:.2f} s).",
     "ab_about_as_fast": "about as fast",
     "ab_slower": "{ratio:.1f}x slower",
     "ab_faster": "{ratio:.1f}x faster",
     "ab_compressed_caveat": (
-        " {side} is trained for compressed (JPEG) photos; the self-check measures clean downscaling only, "
-        "so it understates {side} on such photos."
+        " {side} is made for compressed (JPEG) photos; the sharpness check cannot see the blocks it removes, "
+        "so {side} is better on such photos than this says."
     ),
     # ---- errors a request can meet
     "err_scale": "Please choose a scale between 1 and 16.",
@@ -191,9 +204,8 @@ EN: dict[str, str] = {
     ),
     "err_hub_filename": "Please give the weights file name inside the repo, e.g. 'model.safetensors'.",
     "err_hub_offline": (
-        "The model '{ref}' is not downloaded yet and the Hugging Face Hub cannot be reached from here. "
-        "On a machine with internet run `srdemo download {ref}` and copy its Hugging Face cache folder, "
-        "or pick another model."
+        "The model '{ref}' is not downloaded yet and this app cannot reach the Hugging Face Hub. "
+        "Pick another model, or ask whoever runs this app to download it."
     ),
     "err_hub_gated": "{repo_id} is gated: accept its terms on huggingface.co and give a token with read access.",
     "err_hub_repo_not_found": (
@@ -239,6 +251,12 @@ EN: dict[str, str] = {
     "err_training_running_yours": "You already have a training running. Stop it first, or wait for it to finish.",
     "err_training_running_other": "Someone else's training is running on this app (one at a time). Please try again later.",
     "training_progress": "step {step}/{steps}, loss {loss:.4f}",
+    "training_progress_left": "step {step}/{steps}, {time_left}, loss {loss:.4f}",
+    "time_left_under_a_minute": "less than a minute left",
+    "time_left_minutes": "about {minutes} min left",
+    "time_left_hours": "about {hours} h {minutes} min left",
+    "run_name_default": "my-products-x{scale}",
+    "run_name_examples": "example-products-x{scale}",
     "err_no_run_to_resume": "There is no run to resume.",
     "err_no_trained_model": "There is no trained model there yet: train one first (or let the current run finish or stop).",
     # ---- presets
@@ -351,12 +369,12 @@ EN: dict[str, str] = {
     # ---- ui: the page
     "ui_page_title": "srdemo - sharper product photos",
     "ui_page_intro": (
-        "# srdemo - sharper product photos\n"
+        "## srdemo - sharper product photos\n"
         "Drop in a small or soft product shot, choose how much bigger and which model, and compare."
     ),
     "ui_page_limits": (
         "Limits: {input_mp:.0f} MP in, {output_mp:.0f} MP out, {file_mb:.0f} MB per file. "
-        "Scores are PSNR/SSIM on luma (the published SR protocol)."
+        "How the quality figures are worked out: *Details* under a result."
     ),
     # ---- ui: what the tabs share
     "ui_common_needs_download": "{label} [needs download]",
@@ -368,10 +386,27 @@ EN: dict[str, str] = {
     # ---- ui: the Upscale tab
     "ui_upscale_tab": "Upscale",
     "ui_upscale_file_info": "{name}: {width}x{height}, {mode}",
-    "ui_upscale_cancelling": "Cancelling...",
+    "ui_upscale_cancelling": "Cancelling: stopping after the part being worked on...",
     "ui_upscale_photo": "Product photo (PNG, JPEG, WebP, HEIC, TIFF...)",
-    "ui_upscale_preview": "Your image",
-    "ui_upscale_file": "File",
+    "ui_upscale_use_compressed": "Use the model for compressed photos",
+    "ui_upscale_pad_white": "Put it on a white square",
+    "ui_upscale_white_square": "White square background",
+    "ui_upscale_white_square_info": "Transparent parts become pure white and the picture is centred on a square, as marketplaces ask.",
+    "ui_upscale_more": "More options (file type, your own original, Hub models)",
+    "ui_upscale_details": "Details: the figures and what they mean",
+    "ui_upscale_glossary": (
+        "- **Plain enlargement** (bicubic): the photo simply stretched, what any editor does; the figures compare the "
+        "model with it.\n"
+        "- **Sharpness check**: your photo is shrunk, rebuilt by the model and by a plain enlargement, and both are "
+        "compared with your photo.\n"
+        "- **dB** (PSNR): how close a rebuilt photo is to the original; higher is closer, +1 dB is a visible step.\n"
+        "- **SSIM**: how alike the shapes and edges are, from 0 to 1; higher is better.\n"
+        "- **Colour change** (CIEDE2000): how far colours moved; under 2 is hard to see."
+    ),
+    "ui_upscale_saved": "Saved as **{name}** ({width}x{height}, {size_mb:.1f} MB): download it below.",
+    "ui_upscale_cancelled": "Cancelled after {seconds:.0f} s. Nothing was saved; the earlier result, if any, is unchanged.",
+    "ui_upscale_failed": "Not done: {reason}",
+    "ui_upscale_nothing_to_cancel": "Nothing is running.",
     "ui_upscale_scale": "How much bigger (x)",
     "ui_upscale_hub": "Use a model from the Hugging Face Hub",
     "ui_upscale_repo": "Repo id (owner/name)",
@@ -386,9 +421,9 @@ EN: dict[str, str] = {
     "ui_upscale_format": "Download format",
     "ui_upscale_run": "Upscale",
     "ui_upscale_cancel": "Cancel",
-    "ui_upscale_slider": "Before (bicubic, left) / after (model, right)",
+    "ui_upscale_slider": "Before (plain enlargement, left) / after (model, right)",
     "ui_upscale_download": "Download the full-size result",
-    "ui_upscale_figures": "Figures",
+    "ui_upscale_figures": "The figures",
     "ui_upscale_examples": "Examples (click one)",
     # ---- ui: the Batch tab
     "ui_batch_tab": "Batch",
@@ -477,16 +512,22 @@ EN: dict[str, str] = {
     "ui_train_batch": "Batch",
     "ui_train_patch": "Patch size (px)",
     "ui_train_seed": "Seed",
+    "ui_train_name": "Model name",
+    "ui_train_name_info": "Shown in the model lists and used for its files. Leave it empty to use the grey suggestion.",
     "ui_train_start": "Start training",
     "ui_train_stop": "Stop",
     "ui_train_resume": "Resume",
     "ui_train_figures": "Validation PSNR on your held-out photos",
     "ui_train_loss_plot": "Training loss",
     "ui_train_psnr_plot": "Validation PSNR (dB)",
+    "ui_train_step_axis": "Step",
+    "ui_train_loss_axis": "Loss",
+    "ui_train_psnr_axis": "PSNR (dB)",
     "ui_train_preview": "Validation image: bicubic (left) / your model (right)",
     "ui_train_zip": "Your model (zip: model.safetensors, config.json, README.md)",
     "ui_train_publish_section": "Publish to the Hugging Face Hub",
     "ui_train_repo": "Repo id (you/your-model)",
+    "ui_train_repo_info": "Leave it empty to publish as the grey suggestion, in your own account.",
     "ui_train_private": "Private",
     "ui_train_token": "Token with write access (used for this push only, never stored)",
     "ui_train_sign_in": "Or sign in with Hugging Face",
@@ -509,7 +550,9 @@ EN: dict[str, str] = {
     "ui_ab_zoom_b": "B, zoomed",
 }
 
-MESSAGES: dict[str, dict[str, str]] = {"en": EN}
+from .wording_zh import ZH  # noqa: E402  (a table of the same keys, kept in its own file)
+
+MESSAGES: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
 """Language code -> key -> template. Add a language by adding a table with the same keys."""
 
 

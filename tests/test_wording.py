@@ -14,7 +14,7 @@ PACKAGE = Path(srdemo.__file__).parent
 def test_every_key_the_package_looks_up_exists():
     used = set()
     for path in PACKAGE.rglob("*.py"):
-        used |= set(re.findall(r"""\btext\(\s*["']([a-z0-9_]+)["']""", path.read_text()))
+        used |= set(re.findall(r"""\b(?:text|WORDS|w)\(\s*["']([a-z0-9_]+)["']""", path.read_text()))
     assert used, "the scan found no lookups"
     assert used <= set(wording.EN), sorted(used - set(wording.EN))
 
@@ -42,9 +42,9 @@ def test_a_missing_key_in_another_language_falls_back_to_english(monkeypatch):
 
 def test_gain_sentence_states_the_limits_of_the_self_check():
     text = wording.gain_sentence("self-check", 30.0, 28.0, 4)
-    assert "2.00 dB closer" in text and "clean downscaling only" in text and "x4" in text
+    assert "2.00 dB closer" in text and "sharpness only" in text and "JPEG blocks" in text and "x4" in text
     worse = wording.gain_sentence("reference", 27.0, 28.0)
-    assert "1.00 dB further from" in worse and "reference" in worse
+    assert "1.00 dB further from" in worse and "sharp original" in worse
 
 
 def test_no_sentence_when_a_flat_photo_is_rebuilt_exactly():
@@ -75,7 +75,7 @@ def literal_ui_text(source: str) -> list[int]:
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        if isinstance(func, ast.Name) and func.id == "text":
+        if isinstance(func, ast.Name) and func.id in ("text", "WORDS", "w"):
             continue  # the parameters of a lookup are not words on the page
         shown = [kw.value for kw in node.keywords if kw.arg in UI_TEXT_KEYWORDS]
         on_gradio = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "gr"
@@ -125,3 +125,10 @@ def test_a_language_block_reaches_every_lookup_below_it_and_ends_with_it(monkeyp
     assert wording.text("closer_to") == "closer to"
     with wording.language("klingon"):
         assert wording.current_language() == "en"
+
+
+def test_chinese_says_everything_the_page_says():
+    """The command line stays English; every other sentence has a Chinese one (else a zh page shows English)."""
+    shown = {k for k in wording.EN if not k.startswith("cli_")}
+    assert shown - set(wording.MESSAGES["zh"]) == set()
+    assert not [k for k in wording.MESSAGES["zh"] if k.startswith("cli_")]

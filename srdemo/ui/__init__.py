@@ -2,8 +2,9 @@
 
 One module per tab (``upscale``, ``batch``, ``training``, ``compare``), each
 with its event handlers and a ``build`` function; ``common`` holds what they
-share. Handlers turn UI values into calls to the package and its results into
-components; no image or model logic lives here.
+share (owners, uploads, the page's words and language) and ``tools`` what AI
+agents may call over MCP. Handlers turn UI values into calls to the package and
+its results into components; no image or model logic lives here.
 """
 
 from __future__ import annotations
@@ -15,38 +16,68 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is i
 import gradio as gr  # noqa: E402
 
 from ..settings import get_settings  # noqa: E402
-from ..wording import text  # noqa: E402
-from . import batch, compare, training, upscale  # noqa: E402
-from .common import on_load_key  # noqa: E402
+from ..wording import LANGUAGES  # noqa: E402
+from . import batch, compare, tools, training, upscale  # noqa: E402
+from .common import WORDS, choose_language, on_load_key  # noqa: E402
+
+CSS = """
+#header { align-items: center; }
+#header h2 { margin: 0; }
+#language { max-width: 260px; }
+"""
 
 
 def build_demo() -> gr.Blocks:
     settings = get_settings()
     # delete_cache: Gradio's own copies of uploads and results are removed hourly once an hour old.
-    with gr.Blocks(title=text("ui_page_title"), analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
-        gr.Markdown(text("ui_page_intro"))
+    with gr.Blocks(title=WORDS("ui_page_title"), analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
+        with gr.Row(elem_id="header", equal_height=True):
+            gr.Markdown(WORDS("ui_page_intro"))
+            lang = gr.Radio([(name, code) for code, name in LANGUAGES.items()], show_label=False,
+                            container=False, elem_id="language")
         # Owner key for background jobs: kept in the browser, so a reload finds its batch or training again.
         browser_key = gr.BrowserState("", storage_key="srdemo-owner")
+        lang_choice = gr.BrowserState("", storage_key="srdemo-language")
         demo.load(on_load_key, [browser_key], [browser_key], api_name="owner_key")
-        upscale.build(browser_key)
-        batch.build(demo, browser_key)
-        training.build(demo, browser_key)
-        compare.build(browser_key)
+        with gr.Tabs():
+            upscale.build(browser_key)
+            batch.build(demo, browser_key)
+            training.build(demo, browser_key)
+            compare.build(browser_key)
+        tools.build()
         gr.Markdown(
-            text("ui_page_limits", input_mp=settings.max_input_pixels / 1e6, output_mp=settings.max_output_pixels / 1e6,
-                 file_mb=settings.max_file_bytes / 1e6)
+            WORDS("ui_page_limits", input_mp=settings.max_input_pixels / 1e6, output_mp=settings.max_output_pixels / 1e6,
+                  file_mb=settings.max_file_bytes / 1e6)
         )
+        worded, relabel = WORDS.switch(demo)
+
+        def on_language(choice: str, request: gr.Request):
+            """The page in the chosen language (or the browser's): every fixed word, and later messages."""
+            spoken = choose_language(choice, request)
+            return spoken, choice, *relabel(spoken)
+
+        demo.load(on_language, [lang_choice], [lang, lang_choice, *worded], api_visibility="undocumented",
+                  show_progress="hidden")
+        lang.input(on_language, [lang], [lang, lang_choice, *worded], api_visibility="undocumented",
+                   show_progress="hidden")
     demo.queue(max_size=32, default_concurrency_limit=2)
     return demo
 
 
 def launch(host: str | None = None, port: int | None = None, **kwargs) -> None:
-    """Serve the app. Host and port default to Gradio's env variables, then 127.0.0.1:7860."""
+    """Serve the app. Host and port default to Gradio's env variables, then 127.0.0.1:7860.
+
+    The upscale and batch tools are also served to AI agents over MCP (``/gradio_api/mcp/``) unless
+    ``SRDEMO_MCP=0`` or ``mcp_server=False`` is passed.
+    """
     demo = build_demo()
+    kwargs.setdefault("mcp_server", get_settings().mcp_server)
     demo.launch(
         server_name=host,
         server_port=port,
         max_file_size=get_settings().max_file_bytes,
         show_error=True,
+        i18n=WORDS.i18n,
+        css=CSS,
         **kwargs,
     )

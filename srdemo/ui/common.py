@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import os
 import shutil
 import tempfile
 import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
@@ -18,7 +21,7 @@ import numpy as np
 from .. import images, models
 from ..caller import Caller
 from ..errors import SrdemoError
-from ..wording import text
+from ..wording import LANGUAGES, language, pick_language, text
 
 try:  # On a ZeroGPU Space, GPU work must be declared; elsewhere this is a no-op.
     import spaces
@@ -36,21 +39,61 @@ logger = logging.getLogger(__name__)
 PREVIEW_PIXELS = 4_000_000  # the slider shows at most ~4 MP; the download is full size
 
 
+_CHOICES_KEPT = 10_000
+_language_choice: OrderedDict[str, str] = OrderedDict()  # session -> the language picked on the page's switch
+_last_error: OrderedDict[str, str] = OrderedDict()  # session -> the sentence of its last failed event
+
+
+def _remember(table: OrderedDict[str, str], session: str, value: str) -> None:
+    table[session] = value
+    table.move_to_end(session)
+    while len(table) > _CHOICES_KEPT:  # one entry per open page; the oldest pages have long gone
+        table.popitem(last=False)
+
+
+def _session(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or "local"
+
+
+def choose_language(choice: str | None, request: gr.Request | None) -> str:
+    """Record the page's language switch for this page's later events; return the language it speaks."""
+    if choice in LANGUAGES:
+        _remember(_language_choice, _session(request), choice)
+    return request_language(request)
+
+
+def request_language(request: gr.Request | None) -> str:
+    """The page's switch if it was used, else the browser's Accept-Language, else English."""
+    headers = getattr(request, "headers", None) or {}
+    return pick_language(_language_choice.get(_session(request)), headers.get("accept-language"))
+
+
+def last_error(request: gr.Request | None) -> str:
+    """The plain sentence of this page's last failed event (for the line that confirms it failed)."""
+    return _last_error.get(_session(request), "")
+
+
 def plain_errors(handler):
-    """Every event handler's errors, as the page shows them: an SrdemoError's own sentence; anything
-    else (a bug) one plain sentence, with the details in the server log only, never on the page."""
+    """Every event handler in the visitor's language, and its errors as the page shows them: an
+    SrdemoError's own sentence; anything else (a bug) one plain sentence, with the details in the
+    server log only, never on the page. The sentence is also kept for ``last_error``."""
 
     @functools.wraps(handler)
     def wrapped(*args, **kwargs):
-        try:
-            return handler(*args, **kwargs)
-        except gr.Error:
-            raise
-        except SrdemoError as exc:
-            raise gr.Error(str(exc)) from None
-        except Exception:
-            logger.exception("unexpected error in %s", handler.__name__)
-            raise gr.Error(text("err_unexpected_page")) from None
+        request = next((a for a in (*args, *kwargs.values()) if isinstance(a, gr.Request)), None)
+        with language(request_language(request)):
+            try:
+                return handler(*args, **kwargs)
+            except gr.Error as exc:
+                _remember(_last_error, _session(request), str(exc.message))
+                raise
+            except SrdemoError as exc:
+                _remember(_last_error, _session(request), str(exc))
+                raise gr.Error(str(exc)) from None
+            except Exception:
+                logger.exception("unexpected error in %s", handler.__name__)
+                _remember(_last_error, _session(request), text("err_unexpected_page"))
+                raise gr.Error(text("err_unexpected_page")) from None
 
     return wrapped
 
@@ -157,3 +200,69 @@ def served(path: Path) -> str:
     if not copy.exists():
         shutil.copy(path, copy)
     return str(copy)
+
+
+GRADIO_LOCALES = {"en": ("en",), "zh": ("zh-CN", "zh")}
+"""Our language codes -> the browser locales Gradio's front end matches them with."""
+_I18N_PREFIX = "__i18n__"
+_WORDED_PROPS = ("label", "info", "placeholder", "value")
+
+
+class PageWords:
+    """The page's fixed words (labels, info lines, placeholders, headings, buttons, choices).
+
+    Each is a ``gr.I18n`` key, so the first render is already in the browser's language with no
+    round trip; ``gr.I18n`` follows the browser only, so ``relabel`` also turns every such word into
+    the language picked on the page's switch. Both come from ``srdemo.wording``: one catalogue.
+    """
+
+    def __init__(self) -> None:
+        self.i18n = gr.I18n(**{loc: {} for locales in GRADIO_LOCALES.values() for loc in locales})
+        self._sources: dict[str, tuple[str, dict]] = {}
+
+    def __call__(self, key: str, **params):
+        ident = key if not params else f"{key}:{hashlib.sha256(repr(sorted(params.items())).encode()).hexdigest()[:8]}"
+        self._sources[ident] = (key, params)
+        for lang, locales in GRADIO_LOCALES.items():
+            for loc in locales:
+                self.i18n.translations[loc][ident] = text(key, lang, **params)
+        return self.i18n(ident)
+
+    def _words(self, value, lang: str) -> str | None:
+        """The text of an I18n key held by a component (as the object or as Gradio's string form)."""
+        raw = str(value) if value is not None else ""
+        if not raw.startswith(_I18N_PREFIX):
+            return None
+        ident = json.loads(raw[len(_I18N_PREFIX):])["key"]
+        key, params = self._sources[ident]
+        return text(key, lang, **params)
+
+    def switch(self, demo: gr.Blocks) -> tuple[list, Callable[[str], list]]:
+        """Every block of ``demo`` that shows one of these words, and a function giving their updates
+        (every word in a language): the outputs and the body of the language switch."""
+        worded = []
+        for block in demo.blocks.values():
+            props = [p for p in _WORDED_PROPS if self._words(getattr(block, p, None), "en") is not None]
+            choices = getattr(block, "choices", None) or []
+            if any(isinstance(c, tuple) and self._words(c[0], "en") is not None for c in choices):
+                props.append("choices")
+            if props:
+                worded.append((block, props))
+
+        def relabel(lang: str) -> list:
+            updates = []
+            for block, props in worded:
+                change = {}
+                for prop in props:
+                    if prop == "choices":
+                        change["choices"] = [(self._words(label, lang) or label, value) for label, value in block.choices]
+                    else:
+                        change[prop] = self._words(getattr(block, prop), lang)
+                updates.append(gr.update(**change))
+            return updates
+
+        return [block for block, _ in worded], relabel
+
+
+WORDS = PageWords()
+"""The app's one catalogue of page words (tabs call ``WORDS("ui_...")`` for a label)."""

@@ -10,7 +10,7 @@ from .. import images, models
 from ..compare import compare, zoom
 from ..request import UpscaleRequest, read_picture
 from ..wording import text
-from .common import caller_of, display, model_choices, plain_errors, scratch_dir, upload_path
+from .common import WORDS, caller_of, display, model_choices, plain_errors, scratch_dir, upload_path
 
 
 @plain_errors
@@ -30,7 +30,7 @@ def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = No
 
 
 @plain_errors
-def on_zoom(state, evt: gr.SelectData):
+def on_zoom(state, evt: gr.SelectData, request: gr.Request = None):
     if not state:
         raise gr.Error(text("ui_ab_zoom_first"))
     x, y = evt.index
@@ -41,25 +41,25 @@ def on_zoom(state, evt: gr.SelectData):
 def build(browser_key: gr.BrowserState) -> None:
     """The tab's components and events (called inside ``gr.Blocks``)."""
     choices = model_choices()
-    with gr.Tab(text("ui_ab_tab")):
-        gr.Markdown(text("ui_ab_intro"))
+    with gr.Tab(WORDS("ui_ab_tab"), id="compare"):
+        gr.Markdown(WORDS("ui_ab_intro"))
         with gr.Row():
             with gr.Column():
-                upload = gr.File(label=text("ui_ab_photo"), elem_id="ab-upload")
-                model_a = gr.Dropdown(choices, value="bicubic", label=text("ui_ab_model_a"))
-                model_b = gr.Dropdown(choices, value=models.default_model().id, label=text("ui_ab_model_b"))
-                scale = gr.Slider(1, 8, value=4, step=0.5, label=text("ui_common_scale"))
-                run = gr.Button(text("ui_ab_run"), variant="primary", elem_id="ab-run")
-                photo = gr.Image(label=text("ui_ab_click_to_zoom"), interactive=False, elem_id="ab-photo")
+                upload = gr.File(label=WORDS("ui_ab_photo"), elem_id="ab-upload")
+                model_a = gr.Dropdown(choices, value="bicubic", label=WORDS("ui_ab_model_a"))
+                model_b = gr.Dropdown(choices, value=models.default_model().id, label=WORDS("ui_ab_model_b"))
+                scale = gr.Slider(1, 8, value=4, step=0.5, label=WORDS("ui_common_scale"))
+                run = gr.Button(WORDS("ui_ab_run"), variant="primary", elem_id="ab-run")
+                photo = gr.Image(label=WORDS("ui_ab_click_to_zoom"), interactive=False, elem_id="ab-photo")
             with gr.Column():
-                slider = gr.ImageSlider(label=text("ui_ab_slider"), format="png", type="numpy", elem_id="ab-slider")
-                sentence = gr.Textbox(label=text("ui_ab_sentence"), interactive=False, elem_id="ab-sentence")
+                slider = gr.ImageSlider(label=WORDS("ui_ab_slider"), format="png", type="numpy", elem_id="ab-slider")
+                sentence = gr.Textbox(label=WORDS("ui_ab_sentence"), interactive=False, elem_id="ab-sentence")
                 with gr.Row():
-                    fig_a = gr.Textbox(label=text("ui_ab_a"), lines=6, interactive=False)
-                    fig_b = gr.Textbox(label=text("ui_ab_b"), lines=6, interactive=False)
+                    fig_a = gr.Textbox(label=WORDS("ui_ab_a"), lines=6, interactive=False)
+                    fig_b = gr.Textbox(label=WORDS("ui_ab_b"), lines=6, interactive=False)
                 with gr.Row():
-                    zoom_a = gr.Image(label=text("ui_ab_zoom_a"), interactive=False, elem_id="zoom-a")
-                    zoom_b = gr.Image(label=text("ui_ab_zoom_b"), interactive=False, elem_id="zoom-b")
+                    zoom_a = gr.Image(label=WORDS("ui_ab_zoom_a"), interactive=False, elem_id="zoom-a")
+                    zoom_b = gr.Image(label=WORDS("ui_ab_zoom_b"), interactive=False, elem_id="zoom-b")
         state = gr.State(None)
 
     run.click(on_compare, [upload, model_a, model_b, scale, browser_key], [slider, fig_a, fig_b, sentence, state, photo],

@@ -1,26 +1,33 @@
-"""The Upscale tab: one photo, one model, a before/after slider and honest figures.
+"""The Upscale tab: one photo, one model, a verdict, a before/after slider and the figures behind it.
 
-Uploads arrive as files (``gr.File``) rather than ``gr.Image`` so that srdemo's
-own decoder, with its plain messages, sees every file first, including broken ones.
+Laid out for a laptop: the photo, the two choices that matter (how much bigger, which model) and the
+run button fit above the fold at 1366x768; the rest waits in *More options*. The result column
+leads with one plain line (the verdict, or what was cancelled or why it failed), then the slider.
+Uploads arrive as files (``gr.File``) rather than ``gr.Image`` so that srdemo's own decoder, with
+its plain messages, sees every file first, including broken ones.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 
 import gradio as gr
 
-from .. import hub, images, models
-from ..errors import SrdemoError
+from .. import advice, hub, images, models
+from ..errors import Cancelled, SrdemoError
 from ..examples import example_photos
+from ..presets import custom_preset
 from ..request import UpscaleRequest, estimate, upscale
 from ..wording import text
 from .common import (
     ON_SPACE,
+    WORDS,
     caller_of,
     decode_upload,
     display,
     gpu,
+    last_error,
     model_choices,
     path_of,
     plain_errors,
@@ -30,13 +37,20 @@ from .common import (
 )
 
 _cancel_flags: dict[str, threading.Event] = {}
+_running: set[str] = set()
 _flags_lock = threading.Lock()
+
+SCROLL_TO_RESULT = "() => document.querySelector('#verdict')?.scrollIntoView({block: 'nearest', behavior: 'smooth'})"
+"""After a run: bring the verdict and the slider below it into view (a phone stacks them under the form)."""
+
+
+def _session(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or "local"
 
 
 def _cancel_flag(request: gr.Request | None) -> threading.Event:
-    key = getattr(request, "session_hash", None) or "local"
     with _flags_lock:
-        return _cancel_flags.setdefault(key, threading.Event())
+        return _cancel_flags.setdefault(_session(request), threading.Event())
 
 
 def model_ref(model_id: str, repo: str, filename: str, revision: str) -> str:
@@ -46,15 +60,57 @@ def model_ref(model_id: str, repo: str, filename: str, revision: str) -> str:
     return model_id
 
 
-@plain_errors
-def on_preview(upload):
-    """Show what was uploaded, or say plainly why it can't be used."""
-    if path_of(upload) is None:
-        return None, ""
+def _notes(upload, model_id: str, scale: float, white_square: bool, key: str, request: gr.Request | None):
+    """The advice lines for the uploaded photo, and which one-click actions apply."""
     pic = decode_upload(upload)
+    try:
+        spec = models.resolve(model_id, caller_of(key, request))
+    except SrdemoError:
+        spec = None  # a model the visitor is still typing: advice about the photo only
+    notes = advice.upload_notes(pic, spec, float(scale))
+    if white_square:
+        notes = [n for n in notes if n.action != "white_square"]
+    compressed = next((n for n in notes if n.action == "compressed_model"), None)
+    lines = "\n".join(f"- {n.sentence}" for n in notes)
+    return pic, lines, compressed, any(n.action == "white_square" for n in notes)
+
+
+@plain_errors
+def on_preview(upload, model_id: str = "", scale: float = 4, white_square: bool = False, key: str = "",
+               request: gr.Request = None):
+    """Show the photo where the result will be, say what is worth knowing about it, clear the last result."""
+    cleared = (None, "", "")  # download, verdict, figures: a new photo starts clean (old errors too)
+    if path_of(upload) is None:
+        return None, "", "", gr.update(visible=False), gr.update(visible=False), *cleared
+    pic, lines, compressed, transparent = _notes(upload, model_id, scale, white_square, key, request)
     info = text("ui_upscale_file_info", name=pic.name, width=pic.size[0], height=pic.size[1], mode=pic.source_mode)
-    info += "".join(f"\n{n}" for n in pic.notes)
-    return display(pic), info
+    info += "".join(f"  \n{n}" for n in pic.notes)
+    shown = display(pic)
+    return ((shown, shown), info, lines, _action(compressed), gr.update(visible=transparent), *cleared)
+
+
+def _action(note: advice.UploadNote | None):
+    """The one-click switch to the model for compressed photos, when the advice calls for it."""
+    if note is None:
+        return gr.update(visible=False)
+    return gr.update(visible=True, value=text("ui_upscale_use_compressed"))
+
+
+@plain_errors
+def on_advice(upload, model_id: str, scale: float, white_square: bool, key: str = "", request: gr.Request = None):
+    """The advice again after a choice changed (picking the suggested model or the white square settles it)."""
+    if path_of(upload) is None:
+        return "", gr.update(visible=False), gr.update(visible=False)
+    _, lines, compressed, transparent = _notes(upload, model_id, scale, white_square, key, request)
+    return lines, _action(compressed), gr.update(visible=transparent)
+
+
+@plain_errors
+def on_use_compressed(upload, key: str = "", request: gr.Request = None):
+    """Switch the model list to the built-in model for compressed photos."""
+    pic = decode_upload(upload)
+    note = next((n for n in advice.upload_notes(pic) if n.action == "compressed_model"), None)
+    return gr.update(value=note.model_id) if note else gr.skip()
 
 
 @plain_errors
@@ -71,32 +127,59 @@ def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request:
 
 @gpu
 @plain_errors
-def on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key="",
+def on_run(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality, key="",
            request: gr.Request = None, progress=gr.Progress(), oauth_token=None):
+    """Upscale the photo; the first output is the line that says how it went (verdict, cancelled, where the file is)."""
     flag = _cancel_flag(request)
     flag.clear()
+    preset = custom_preset(scale=float(scale), square=True, white=True, fmt=fmt) if white_square else None
     job = UpscaleRequest(
-        model=model_ref(model_id, repo, filename, revision), scale=float(scale), format=fmt, quality=int(quality),
-        reference=upload_path(reference) if path_of(reference) else None,
+        model=model_ref(model_id, repo, filename, revision), scale=float(scale), preset=preset, format=fmt,
+        quality=int(quality), reference=upload_path(reference) if path_of(reference) else None,
         caller=caller_of(key, request, token, oauth_token),
     )
-    done = upscale(upload_path(upload), job, progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set)
+    start = time.monotonic()
+    with _flags_lock:
+        _running.add(_session(request))
+    try:
+        done = upscale(upload_path(upload), job, progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set)
+    except Cancelled:
+        return text("ui_upscale_cancelled", seconds=time.monotonic() - start), gr.skip(), gr.skip(), gr.skip()
+    finally:
+        with _flags_lock:
+            _running.discard(_session(request))
     out_path = done.save(scratch_dir())
     slider = (preview_array(done.before), display(done.result.picture))
-    # A neural model's first run here measured its speed: the estimate can now be given.
-    return slider, str(out_path), done.summary(), done.estimate if done.estimate is not None else gr.skip()
+    w, h = done.picture.size
+    verdict = "\n\n".join([
+        f"**{done.verdict}**",
+        text("ui_upscale_saved", name=out_path.name, width=w, height=h, size_mb=len(done.data) / 1e6),
+        *[f"- {line}" for line in done.warnings + done.advice],
+    ])
+    return verdict, slider, str(out_path), done.summary()
 
 
 @plain_errors
-def on_run_signed_in(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key,
-                     request: gr.Request, oauth_token: gr.OAuthToken | None, progress=gr.Progress()):
+def on_run_signed_in(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality,
+                     key, request: gr.Request, oauth_token: gr.OAuthToken | None, progress=gr.Progress()):
     """``on_run`` with the visitor's sign-in token (Spaces only)."""
-    return on_run(upload, model_id, scale, repo, filename, revision, token, reference, fmt, quality, key,
+    return on_run(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality, key,
                   request, progress, oauth_token)
 
 
 @plain_errors
-def on_cancel(request: gr.Request):
+def on_failed(request: gr.Request = None):
+    """The result line after a failed run: why, in the sentence the error gave."""
+    return text("ui_upscale_failed", reason=last_error(request) or text("err_unexpected_page"))
+
+
+@plain_errors
+def on_cancel(request: gr.Request = None):
+    """Stop this page's running upscale between two tiles; the run itself then confirms what was kept."""
+    with _flags_lock:
+        running = _session(request) in _running
+    if not running:
+        return text("ui_upscale_nothing_to_cancel")
     _cancel_flag(request).set()
     return text("ui_upscale_cancelling")
 
@@ -110,52 +193,73 @@ def on_refresh_models(key, request: gr.Request):
 def build(browser_key: gr.BrowserState) -> None:
     """The tab's components and events (called inside ``gr.Blocks``)."""
     examples = [str(p) for p in example_photos()]
-    with gr.Tab(text("ui_upscale_tab")) as tab:
-        with gr.Row():
-            with gr.Column():
-                upload = gr.File(label=text("ui_upscale_photo"), file_count="single", elem_id="upload")
-                preview = gr.Image(label=text("ui_upscale_preview"), interactive=False, height=240, elem_id="preview")
-                info = gr.Textbox(label=text("ui_upscale_file"), interactive=False, lines=2, elem_id="file-info")
-                scale = gr.Slider(1, 8, value=4, step=0.5, label=text("ui_upscale_scale"), elem_id="scale")
-                model = gr.Dropdown(model_choices(), value=models.default_model().id, label=text("ui_common_model"), elem_id="model",
-                                    allow_custom_value=True)
-                with gr.Accordion(text("ui_upscale_hub"), open=False):
-                    repo = gr.Textbox(label=text("ui_upscale_repo"), placeholder=text("ui_upscale_repo_placeholder"))
-                    filename = gr.Textbox(label=text("ui_upscale_filename"), placeholder=text("ui_upscale_filename_placeholder"))
-                    revision = gr.Textbox(label=text("ui_upscale_revision"), placeholder=text("ui_upscale_revision_placeholder"))
-                    token = gr.Textbox(
-                        label=text("ui_upscale_token"), type="password",
-                    )
-                    if ON_SPACE:
-                        gr.LoginButton(text("ui_upscale_sign_in"))
-                reference = gr.File(label=text("ui_upscale_reference"), file_count="single")
+    w = WORDS
+    with gr.Tab(w("ui_upscale_tab"), id="upscale") as tab:
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=5, min_width=300):
+                upload = gr.File(label=w("ui_upscale_photo"), file_count="single", elem_id="upload", height=120)
+                info = gr.Markdown(elem_id="file-info")
+                notes = gr.Markdown(elem_id="advice")
                 with gr.Row():
-                    fmt = gr.Radio(list(images.FORMATS), value="png", label=text("ui_upscale_format"))
-                    quality = gr.Slider(50, 100, value=92, step=1, label=text("ui_common_quality"))
+                    use_compressed = gr.Button(w("ui_upscale_use_compressed"), visible=False, size="sm",
+                                               elem_id="use-compressed")
+                    pad_white = gr.Button(w("ui_upscale_pad_white"), visible=False, size="sm", elem_id="pad-white")
+                with gr.Row():
+                    scale = gr.Slider(1, 8, value=4, step=0.5, label=w("ui_upscale_scale"), elem_id="scale", min_width=140)
+                    model = gr.Dropdown(model_choices(), value=models.default_model().id, label=w("ui_common_model"),
+                                        elem_id="model", allow_custom_value=True, min_width=140)
+                white_square = gr.Checkbox(label=w("ui_upscale_white_square"), info=w("ui_upscale_white_square_info"),
+                                           elem_id="white-square")
+                with gr.Row():
+                    run = gr.Button(w("ui_upscale_run"), variant="primary", elem_id="run", min_width=120)
+                    cancel = gr.Button(w("ui_upscale_cancel"), elem_id="cancel", min_width=100)
                 estimate = gr.Markdown(elem_id="estimate")
-                with gr.Row():
-                    run = gr.Button(text("ui_upscale_run"), variant="primary", elem_id="run")
-                    cancel = gr.Button(text("ui_upscale_cancel"), elem_id="cancel")
-            with gr.Column():
-                slider = gr.ImageSlider(
-                    label=text("ui_upscale_slider"), format="png", type="numpy", elem_id="slider",
-                )
-                download = gr.File(label=text("ui_upscale_download"), elem_id="download")
-                figures = gr.Textbox(label=text("ui_upscale_figures"), lines=8, interactive=False, elem_id="figures")
+                with gr.Accordion(w("ui_upscale_more"), open=False, elem_id="more-options"):
+                    with gr.Row():
+                        fmt = gr.Radio([(f.upper().replace("WEBP", "WebP"), f) for f in images.FORMATS], value="png",
+                                       label=w("ui_upscale_format"))
+                        quality = gr.Slider(50, 100, value=92, step=1, label=w("ui_common_quality"))
+                    reference = gr.File(label=w("ui_upscale_reference"), file_count="single", height=90)
+                    with gr.Accordion(w("ui_upscale_hub"), open=False):
+                        repo = gr.Textbox(label=w("ui_upscale_repo"), placeholder=w("ui_upscale_repo_placeholder"))
+                        filename = gr.Textbox(label=w("ui_upscale_filename"),
+                                              placeholder=w("ui_upscale_filename_placeholder"))
+                        revision = gr.Textbox(label=w("ui_upscale_revision"),
+                                              placeholder=w("ui_upscale_revision_placeholder"))
+                        token = gr.Textbox(label=w("ui_upscale_token"), type="password")
+                        if ON_SPACE:
+                            gr.LoginButton(w("ui_upscale_sign_in"))
+            with gr.Column(scale=7, min_width=300):
+                verdict = gr.Markdown(elem_id="verdict")
+                slider = gr.ImageSlider(label=w("ui_upscale_slider"), format="png", type="numpy", elem_id="slider",
+                                        height=420)
+                download = gr.File(label=w("ui_upscale_download"), elem_id="download", height=60)
+                with gr.Accordion(w("ui_upscale_details"), open=False, elem_id="details"):
+                    figures = gr.Textbox(label=w("ui_upscale_figures"), lines=8, interactive=False, elem_id="figures")
+                    gr.Markdown(w("ui_upscale_glossary"))
         if examples:
-            gr.Examples(examples, inputs=[upload], label=text("ui_upscale_examples"))
+            gr.Examples(examples, inputs=[upload], label=w("ui_upscale_examples"))
 
-    upload.change(on_preview, [upload], [preview, info], api_name="preview")
+    choices = [upload, model, scale, white_square, browser_key]
+    upload.change(on_preview, choices, [slider, info, notes, use_compressed, pad_white, download, verdict, figures],
+                  api_name="preview")
+    gr.on([model.change, white_square.change], on_advice, choices, [notes, use_compressed, pad_white],
+          api_name=False, show_progress="hidden")
+    use_compressed.click(on_use_compressed, [upload, browser_key], [model], api_name=False)
+    pad_white.click(lambda: True, None, [white_square], api_name=False)
     gr.on(
         [upload.change, model.change, scale.change, repo.change],
         on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name="estimate", show_progress="hidden",
     )
     run_event = run.click(
         on_run_signed_in if ON_SPACE else on_run,
-        [upload, model, scale, repo, filename, revision, token, reference, fmt, quality, browser_key],
-        [slider, download, figures, estimate],
+        [upload, model, scale, white_square, repo, filename, revision, token, reference, fmt, quality, browser_key],
+        [verdict, slider, download, figures],
         api_name="upscale",
         concurrency_limit=None,  # neural jobs are limited by srdemo.request.NEURAL_SLOTS, classic ones never wait
     )
-    cancel.click(on_cancel, None, [figures], api_name="cancel", cancels=[run_event])
+    run_event.success(on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name=False,
+                      show_progress="hidden").then(None, js=SCROLL_TO_RESULT)
+    run_event.failure(on_failed, None, [verdict], api_name=False)
+    cancel.click(on_cancel, None, [verdict], api_name="cancel", queue=False)
     tab.select(on_refresh_models, [browser_key], [model], api_name="models")
