@@ -20,31 +20,59 @@ def client(app_url):
     return Client(app_url, verbose=False)
 
 
-def _upscale(client, path, model="lanczos", scale=4, reference=None, fmt="png", key=""):
+def _upscale(client, path, model="lanczos", scale=4, reference=None, fmt="png", key="", white_square=False):
     from gradio_client import handle_file
 
     return client.predict(
-        handle_file(str(path)), model, scale, *EMPTY_HUB, handle_file(str(reference)) if reference else None, fmt, 90,
-        key, api_name="/upscale",
+        handle_file(str(path)), model, scale, white_square, *EMPTY_HUB,
+        handle_file(str(reference)) if reference else None, fmt, 90, key, api_name="/upscale",
     )
 
 
-def test_every_event_is_a_named_api(client):
+def test_the_page_events_are_callable_by_name_but_only_the_tools_are_advertised(client):
+    """The page's own events (one takes a Hub token) stay callable by the Python client; what is listed,
+    and so offered to agents over MCP, is the tools."""
     names = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
-    assert {"/preview", "/upscale", "/cancel", "/estimate"} <= names
+    assert {"/upscale_product_photo", "/upscale_many_photos"} <= names
+    assert not names & {"/upscale", "/preview", "/cancel", "/estimate", "/train_start", "/publish"}
 
 
-def test_upscale_returns_slider_pair_full_size_download_and_figures(client):
-    (before, after), download, figures, _ = _upscale(client, ROOT / "examples" / "packaging_small.png", scale=4)
+def test_mcp_schema_lists_the_upscale_tool_with_a_description_an_agent_can_act_on(app_url):
+    import httpx
+
+    tools = {t["name"]: t for t in httpx.get(f"{app_url}/gradio_api/mcp/schema", timeout=30).json()}
+    assert {"upscale_product_photo", "upscale_many_photos"} <= set(tools)
+    one = tools["upscale_product_photo"]
+    assert "amazon-main" in one["description"] + str(one["inputSchema"])
+    assert {"photo", "preset", "scale", "model"} <= set(one["inputSchema"]["properties"])
+    assert not [name for name in tools if "train" in name or "publish" in name or name == "on_run"]
+    assert not [name for name, t in tools.items() if "token" in t["inputSchema"]["properties"]]
+
+
+def test_the_upscale_tool_makes_a_marketplace_image(client):
+    from gradio_client import handle_file
+
+    path, summary = client.predict(handle_file(str(ROOT / "examples" / "packaging_small.png")), "amazon-main", 4,
+                                   "lanczos", api_name="/upscale_product_photo")
+    assert Image.open(path).size == (2000, 2000) and path.endswith(".jpg")
+    assert "2000x2000" in summary and "plain enlargement" in summary
+
+
+def test_upscale_returns_verdict_slider_pair_full_size_download_and_figures(client):
+    verdict, (before, after), download, figures = _upscale(client, ROOT / "examples" / "packaging_small.png", scale=4)
     assert Image.open(before).size == Image.open(after).size == (512, 512)
     assert download.endswith("packaging_small_lanczos_x4.png")
     assert Image.open(download).size == (512, 512)
-    assert "Self-check" in figures and "Model: lanczos" in figures and "128x128 -> 512x512" in figures
+    assert "plain enlargement" in verdict.splitlines()[0] and "packaging_small_lanczos_x4.png" in verdict
+    assert "Sharpness check" in figures and "Model: lanczos" in figures and "128x128 -> 512x512" in figures
 
 
-def test_transparent_cutout_downloads_with_alpha(client):
-    _, download, _, _ = _upscale(client, ROOT / "examples" / "cutout_transparent.png", scale=2)
+def test_transparent_cutout_downloads_with_alpha_or_on_a_white_square(client):
+    _, _, download, _ = _upscale(client, ROOT / "examples" / "cutout_transparent.png", scale=2)
     assert Image.open(download).mode == "RGBA"
+    _, _, download, _ = _upscale(client, ROOT / "examples" / "cutout_transparent.png", scale=2, white_square=True)
+    flat = Image.open(download)
+    assert flat.mode == "RGB" and flat.size == (256, 256) and flat.getpixel((0, 0)) == (255, 255, 255)
 
 
 @pytest.mark.parametrize(
@@ -84,16 +112,18 @@ def test_reference_image_gives_full_reference_scores(client, tmp_path):
     hr = hr.crop((0, 0, w - w % 2, h - h % 2))
     hr.save(tmp_path / "hr.png")
     hr.resize((hr.size[0] // 2, hr.size[1] // 2), Image.Resampling.BICUBIC).save(tmp_path / "lr.png")
-    _, _, figures, _ = _upscale(client, tmp_path / "lr.png", scale=2, reference=tmp_path / "hr.png")
-    assert "Against your reference" in figures
+    _, _, _, figures = _upscale(client, tmp_path / "lr.png", scale=2, reference=tmp_path / "hr.png")
+    assert "Against your sharp original" in figures
 
 
-def test_preview_reports_the_file(client):
+def test_preview_reports_the_file_and_advises_before_the_run(client):
     from gradio_client import handle_file
 
-    image, info = client.predict(handle_file(str(ROOT / "examples" / "cutout_transparent.png")), api_name="/preview")
+    (before, after), info, notes, *_ = client.predict(
+        handle_file(str(ROOT / "examples" / "cutout_transparent.png")), "lanczos", 4, False, "", api_name="/preview")
     assert "128x128" in info and "RGBA" in info
-    assert Image.open(image).size == (128, 128)
+    assert Image.open(before).size == Image.open(after).size == (128, 128)
+    assert "Transparent background" in notes
 
 
 def test_estimate_speaks_plainly(client):
@@ -157,7 +187,7 @@ def test_compare_returns_two_images_figures_and_a_sentence(client):
     )
     assert Image.open(a).size == Image.open(b).size == (320, 320)
     assert "Model: bicubic" in fig_a and "Model: lanczos" in fig_b
-    assert sentence.startswith("B ") and "round-trip check" in sentence and "s vs" in sentence
+    assert sentence.startswith("B ") and "sharpness check" in sentence and "s vs" in sentence
 
 
 def test_the_upscale_tab_gives_what_the_python_api_gives(client):
@@ -165,7 +195,7 @@ def test_the_upscale_tab_gives_what_the_python_api_gives(client):
     import srdemo
 
     photo = ROOT / "examples" / "jar_label_text.png"
-    _, download, figures, _ = _upscale(client, photo, scale=2, fmt="webp")
+    _, _, download, figures = _upscale(client, photo, scale=2, fmt="webp")
     done = srdemo.upscale(photo, srdemo.UpscaleRequest(model="lanczos", scale=2, format="webp", quality=90))
     assert open(download, "rb").read() == done.data
     assert [line for line in figures.splitlines() if not line.startswith(("Time:", "Device:"))] == [

@@ -38,7 +38,7 @@ def build_demo() -> gr.Blocks:
         # Owner key for background jobs: kept in the browser, so a reload finds its batch or training again.
         browser_key = gr.BrowserState("", storage_key="srdemo-owner")
         lang_choice = gr.BrowserState("", storage_key="srdemo-language")
-        demo.load(on_load_key, [browser_key], [browser_key], api_name="owner_key")
+        demo.load(on_load_key, [browser_key], [browser_key], api_name="owner_key", api_visibility="undocumented")
         with gr.Tabs():
             upscale.build(browser_key)
             batch.build(demo, browser_key)

@@ -63,5 +63,5 @@ def build(browser_key: gr.BrowserState) -> None:
         state = gr.State(None)
 
     run.click(on_compare, [upload, model_a, model_b, scale, browser_key], [slider, fig_a, fig_b, sentence, state, photo],
-              api_name="compare")
-    photo.select(on_zoom, [state], [zoom_a, zoom_b], api_name="zoom")
+              api_name="compare", api_visibility="undocumented")
+    photo.select(on_zoom, [state], [zoom_a, zoom_b], api_name="zoom", api_visibility="undocumented")

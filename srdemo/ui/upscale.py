@@ -242,24 +242,24 @@ def build(browser_key: gr.BrowserState) -> None:
 
     choices = [upload, model, scale, white_square, browser_key]
     upload.change(on_preview, choices, [slider, info, notes, use_compressed, pad_white, download, verdict, figures],
-                  api_name="preview")
+                  api_name="preview", api_visibility="undocumented")
     gr.on([model.change, white_square.change], on_advice, choices, [notes, use_compressed, pad_white],
           api_name=False, show_progress="hidden")
     use_compressed.click(on_use_compressed, [upload, browser_key], [model], api_name=False)
     pad_white.click(lambda: True, None, [white_square], api_name=False)
     gr.on(
         [upload.change, model.change, scale.change, repo.change],
-        on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name="estimate", show_progress="hidden",
+        on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name="estimate", api_visibility="undocumented", show_progress="hidden",
     )
     run_event = run.click(
         on_run_signed_in if ON_SPACE else on_run,
         [upload, model, scale, white_square, repo, filename, revision, token, reference, fmt, quality, browser_key],
         [verdict, slider, download, figures],
-        api_name="upscale",
+        api_name="upscale", api_visibility="undocumented",
         concurrency_limit=None,  # neural jobs are limited by srdemo.request.NEURAL_SLOTS, classic ones never wait
     )
     run_event.success(on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name=False,
                       show_progress="hidden").then(None, js=SCROLL_TO_RESULT)
     run_event.failure(on_failed, None, [verdict], api_name=False)
-    cancel.click(on_cancel, None, [verdict], api_name="cancel", queue=False)
-    tab.select(on_refresh_models, [browser_key], [model], api_name="models")
+    cancel.click(on_cancel, None, [verdict], api_name="cancel", api_visibility="undocumented", queue=False)
+    tab.select(on_refresh_models, [browser_key], [model], api_name="models", api_visibility="undocumented")

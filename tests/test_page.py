@@ -1,0 +1,112 @@
+"""The page's plumbing without a browser: its words and languages, and the lines that confirm how a run ended."""
+
+import threading
+import time
+
+import gradio as gr
+import pytest
+
+from srdemo import wording
+from srdemo.errors import Cancelled, SrdemoError
+from srdemo.ui import common, upscale
+
+from conftest import ROOT
+
+
+def _request(session: str, accept: str | None = None) -> gr.Request:
+    return gr.Request(session_hash=session, headers={"accept-language": accept} if accept else {})
+
+
+def test_page_words_carry_both_languages_to_the_browser_and_relabel_on_the_switch():
+    words = common.PageWords()
+    with gr.Blocks() as demo:
+        run = gr.Button(words("ui_upscale_run"))
+        box = gr.Textbox(label=words("ui_upscale_repo"), placeholder=words("ui_upscale_repo_placeholder"))
+        limits = gr.Markdown(words("ui_page_limits", input_mp=16, output_mp=64, file_mb=50))
+        fmt = gr.Radio([(words("ui_batch_preset_default"), "default"), ("PNG", "png")])
+        plain = gr.Textbox(label="no words")
+    for locale, lang in (("en", "en"), ("zh-CN", "zh")):
+        table = words.i18n.translations[locale]
+        assert table["ui_upscale_run"] == wording.text("ui_upscale_run", lang)
+        assert wording.text("ui_page_limits", lang, input_mp=16, output_mp=64, file_mb=50) in table.values()
+    assert words.i18n.translations["zh-CN"]["ui_upscale_run"] != words.i18n.translations["en"]["ui_upscale_run"]
+
+    blocks, relabel = words.switch(demo)
+    assert blocks == [run, box, limits, fmt] and plain not in blocks
+    zh = dict(zip(blocks, relabel("zh")))
+    assert zh[run]["value"] == wording.text("ui_upscale_run", "zh")
+    assert zh[box]["label"] == wording.text("ui_upscale_repo", "zh")
+    assert zh[box]["placeholder"] == wording.text("ui_upscale_repo_placeholder", "zh")
+    assert zh[limits]["value"] == wording.text("ui_page_limits", "zh", input_mp=16, output_mp=64, file_mb=50)
+    assert zh[fmt]["choices"] == [(wording.text("ui_batch_preset_default", "zh"), "default"), ("PNG", "png")]
+    assert dict(zip(blocks, relabel("en")))[run]["value"] == wording.text("ui_upscale_run", "en")
+
+
+def test_the_switch_outranks_the_browser_for_that_page_only():
+    assert common.request_language(_request("page-a", "zh-CN,zh;q=0.9")) == "zh"
+    assert common.choose_language("en", _request("page-a", "zh-CN")) == "en"
+    assert common.request_language(_request("page-a", "zh-CN")) == "en"
+    assert common.request_language(_request("page-b", "zh-CN")) == "zh"  # another page keeps its browser's
+    assert common.choose_language("", _request("page-c", "de, zh;q=0.2")) == "zh"
+
+
+def test_every_handler_speaks_the_pages_language_and_its_error_is_kept_for_the_result_line():
+    @common.plain_errors
+    def handler(x, request: gr.Request = None):
+        if x == "boom":
+            raise SrdemoError(wording.text("err_no_image"))
+        return wording.text("ui_upscale_run")
+
+    zh_page = _request("page-zh", "zh-CN")
+    assert handler("ok", request=zh_page) == wording.text("ui_upscale_run", "zh")
+    assert handler("ok", request=_request("page-en", "en-GB")) == wording.text("ui_upscale_run", "en")
+    with pytest.raises(gr.Error) as err:
+        handler("boom", zh_page)
+    assert err.value.message == wording.text("err_no_image", "zh")
+    assert common.last_error(zh_page) == wording.text("err_no_image", "zh")
+    assert upscale.on_failed(zh_page) == wording.text("ui_upscale_failed", "zh", reason=wording.text("err_no_image", "zh"))
+    assert wording.current_language() == "en"  # nothing leaks out of the handler
+
+
+def _run(request, **kw):
+    return upscale.on_run(str(ROOT / "examples" / "packaging_small.png"), "lanczos", 2, kw.get("white", False),
+                          "", "", "", "", None, "png", 90, "", request=request, progress=lambda *a, **k: None)
+
+
+def test_cancel_confirms_what_was_kept_and_a_finished_run_says_where_the_file_is(monkeypatch):
+    page = _request("page-cancel", "en")
+    assert upscale.on_cancel(page) == wording.text("ui_upscale_nothing_to_cancel")
+
+    started = threading.Event()
+
+    def slow_upscale(source, job, progress=None, should_stop=None):
+        started.set()
+        while not should_stop():
+            time.sleep(0.01)
+        raise Cancelled()
+
+    monkeypatch.setattr(upscale, "upscale", slow_upscale)
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(_run(page)))
+    worker.start()
+    assert started.wait(10)
+    assert upscale.on_cancel(page) == wording.text("ui_upscale_cancelling")
+    worker.join(10)
+    line, *rest = outcome[0]
+    assert line.startswith("Cancelled after") and "Nothing was saved" in line
+    assert all(r.__class__.__name__ == "skip" or r == gr.skip() for r in rest)  # the earlier result stays on the page
+    assert upscale.on_cancel(page) == wording.text("ui_upscale_nothing_to_cancel")  # it is over
+
+    monkeypatch.undo()
+    line, _, download, _ = _run(page)
+    assert "packaging_small_lanczos_x2.png" in line and download.endswith("packaging_small_lanczos_x2.png")
+    assert line.startswith("**") and "plain enlargement" in line.splitlines()[0]
+
+
+def test_a_new_photo_clears_the_last_result_and_its_error():
+    out = upscale.on_preview(str(ROOT / "examples" / "cutout_transparent.png"), "lanczos", 4, False, "",
+                             request=_request("page-new"))
+    slider, info, notes, use_compressed, pad_white, download, verdict, figures = out
+    assert (download, verdict, figures) == (None, "", "")
+    assert "128x128" in info and pad_white["visible"] is True and use_compressed["visible"] is False
+    assert "Transparent background" in notes
