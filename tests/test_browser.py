@@ -17,44 +17,169 @@ FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser():
     from playwright.sync_api import sync_playwright
 
-    exe = chromium_path()
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, args=FLAGS, headless=True)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1100})
-        pg.requested_urls = []
-        pg.on("request", lambda req: pg.requested_urls.append(req.url))
-        pg.goto(app_url)
-        yield pg
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=FLAGS, headless=True)
+        yield browser
         browser.close()
 
 
-def test_upload_run_and_see_slider_and_figures(page, artifacts_dir):
-    page.locator("#upload input[type=file]").set_input_files(str(ROOT / "examples" / "packaging_small.png"))
-    page.wait_for_function(
-        "() => (document.querySelector('#file-info textarea') || {}).value?.includes('128x128')", timeout=60_000
-    )
-    estimate = page.locator("#estimate")
-    estimate.get_by_text("not measured yet").wait_for(timeout=30_000)  # a fresh app has timed nothing
+def _open(browser, app_url, width: int, height: int, locale: str = "en-US"):
+    """A fresh page of the app as a person with this screen and browser language sees it."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    pg = ctx.new_page()
+    pg.requested_urls = []
+    pg.on("request", lambda req: pg.requested_urls.append(req.url))
+    pg.goto(app_url)
+    pg.locator("#run").wait_for(timeout=60_000)
+    pg.wait_for_function("() => document.querySelector('#language input:checked')", timeout=30_000)  # words settled
+    return pg
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url):
+    pg = _open(browser, app_url, 1366, 768)
+    yield pg
+    pg.context.close()
+
+
+def _in_view(page, selector: str, share: float = 1.0) -> bool:
+    """Whether at least ``share`` of the element's height is inside the viewport, left to right inside too."""
+    box = page.locator(selector).bounding_box()
+    vp = page.viewport_size
+    visible = min(box["y"] + box["height"], vp["height"]) - max(box["y"], 0)
+    return box["x"] >= 0 and box["x"] + box["width"] <= vp["width"] + 1 and visible >= share * box["height"] - 1
+
+
+def _upload(page, path) -> None:
+    """Drop a photo on the Upscale tab, removing the one shown first (as a person would)."""
+    if page.locator("#upload input[type=file]").count() == 0:
+        page.locator("#upload button[aria-label*='lear'], #upload .label-clear-button").first.click()
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+
+
+def _compressed_jpeg(tmp_path) -> str:
+    from PIL import Image
+
+    path = tmp_path / "supplier_shot.jpg"
+    Image.open(ROOT / "examples" / "jar_label_text.png").convert("RGB").save(path, quality=25)
+    return str(path)
+
+
+def test_on_a_laptop_the_choices_fit_advice_comes_first_and_the_result_is_in_view(page, tmp_path, artifacts_dir):
+    for part in ("#upload", "#scale", "#model", "#white-square", "#run", "#cancel"):
+        assert _in_view(page, part), f"{part} is below the fold at 1366x768"
+    page.screenshot(path=str(artifacts_dir / "upscale_1366x768_start.png"))
+
+    _upload(page, _compressed_jpeg(tmp_path))
+    page.locator("#advice").get_by_text("compressed JPEG").wait_for(timeout=60_000)  # before anything runs
+    assert _in_view(page, "#use-compressed")
+    page.locator("#use-compressed").click()
+    page.wait_for_function("() => document.querySelector('#model input').value.includes('compressed photos')",
+                           timeout=30_000)
+    page.locator("#use-compressed").wait_for(state="hidden", timeout=30_000)  # advice taken: the button goes
+    assert _in_view(page, "#run")
+
     page.locator("#run").click()
+    page.locator("#verdict").get_by_text("download it below").wait_for(timeout=120_000)
+    verdict = page.locator("#verdict").inner_text().splitlines()[0]
+    assert "plain enlargement" in verdict and "dB" not in verdict  # a verdict in words, before any number
+    assert "supplier_shot_x4-product_x4.png" in page.locator("#verdict").inner_text()
     page.wait_for_function(
-        "() => (document.querySelector('#figures textarea') || {}).value?.includes('Self-check')", timeout=120_000
-    )
-    estimate.get_by_text("output MP/s").wait_for(timeout=30_000)  # the run measured the speed: a real estimate now
-    assert "About" in estimate.inner_text()
-    figures = page.locator("#figures textarea").input_value()
-    # The page starts on the catalogue's default: the built-in x4 once its weights ship.
-    assert f"Model: {models.default_model().id}\n" in figures and "128x128 -> 512x512" in figures
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('#slider img')].filter(i => i.naturalWidth === 512 && i.naturalHeight === 512).length >= 2",
+        "() => [...document.querySelectorAll('#slider img')].filter(i => i.naturalWidth === 640).length >= 2",
         timeout=30_000,
     )
+    assert _in_view(page, "#slider", share=0.5)
+    assert not page.locator("#figures textarea").is_visible()  # the numbers wait in Details
+    page.locator("#details").get_by_text("Details").first.click()
+    page.wait_for_function("() => document.querySelector('#figures textarea')?.value.includes('Sharpness check')")
     assert page.locator("#download a, #download [download]").count() >= 1
-    page.screenshot(path=str(artifacts_dir / "upscale_tab.png"), full_page=True)
-    assert (artifacts_dir / "upscale_tab.png").stat().st_size > 10_000
-    assert os.path.exists(artifacts_dir / "upscale_tab.png")
+    estimate = page.locator("#estimate").inner_text()
+    assert estimate.startswith("Takes about") and "%" not in estimate  # its own place: no progress drawn over it
+    page.screenshot(path=str(artifacts_dir / "upscale_1366x768_after.png"))
+
+
+def test_a_broken_photo_is_said_plainly_and_a_new_one_clears_it(page, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    _upload(page, str(broken))
+    page.locator("#file-info").get_by_text("damaged or incomplete").wait_for(timeout=30_000)
+    _upload(page, str(ROOT / "examples" / "packaging_small.png"))
+    page.locator("#file-info").get_by_text("128x128").wait_for(timeout=30_000)
+    for box in ("#slider", "#verdict", "#download", "#file-info", "#advice"):
+        assert page.locator(f"{box} .error").count() == 0, f"an old error is still shown on {box}"
+    assert page.locator("#verdict").inner_text().strip() == ""
+
+
+def test_cancel_says_what_was_kept(page, tmp_path):
+    from srdemo.synthetic import render_product
+
+    render_product(7, 600).convert("RGB").save(tmp_path / "big_box.png")  # x8: 23 MP, many seconds of work
+    _upload(page, tmp_path / "big_box.png")
+    page.locator("#file-info").get_by_text("600x600").wait_for(timeout=30_000)
+    page.locator("#model input").click()
+    page.get_by_role("option", name="srdemo x4 (built-in): sharp and faithful, for packaging text").click()
+    page.locator("#scale input[type=number]").fill("8")
+    page.locator("#scale input[type=number]").press("Enter")
+    page.wait_for_timeout(500)
+    page.locator("#run").click()
+    page.wait_for_timeout(1500)
+    page.locator("#cancel").click()
+    page.wait_for_function("() => /Cancelled after|Not done|download it below/.test(document.querySelector('#verdict').innerText)", timeout=60_000)
+    assert "Cancelled after" in page.locator("#verdict").inner_text(), page.locator("#verdict").inner_text()
+    assert "Nothing was saved" in page.locator("#verdict").inner_text()
+
+
+def test_on_a_phone_the_page_is_one_column(browser, app_url, artifacts_dir):
+    pg = _open(browser, app_url, 390, 844)
+    try:
+        assert pg.evaluate("() => document.scrollingElement.scrollWidth") <= 390  # nothing sideways
+        upload, run, slider = (pg.locator(s).bounding_box() for s in ("#upload", "#run", "#slider"))
+        assert upload["y"] < run["y"] < slider["y"]  # stacked, in reading order
+        assert _in_view(pg, "#run")
+        pg.screenshot(path=str(artifacts_dir / "upscale_390x844_start.png"))
+        _upload(pg, str(ROOT / "examples" / "packaging_small.png"))
+        pg.locator("#file-info").get_by_text("128x128").wait_for(timeout=60_000)
+        pg.locator("#run").click()
+        pg.locator("#verdict").get_by_text("download it below").wait_for(timeout=120_000)
+        pg.wait_for_timeout(1500)  # the page scrolls to the result
+        assert _in_view(pg, "#verdict") and _in_view(pg, "#slider", share=0.5)
+        pg.screenshot(path=str(artifacts_dir / "upscale_390x844_after.png"))
+    finally:
+        pg.context.close()
+
+
+# What may stay in Latin letters on a Chinese page: names, formats, units, ids.
+ALLOWED_LATIN = {
+    "srdemo", "x2", "x4", "PNG", "JPEG", "JPG", "WebP", "HEIC", "TIFF", "Hub", "Hugging", "Face", "MP", "MB", "KB",
+    "English", "SPAN", "Lanczos", "Bicubic", "Real-ESRGAN", "Nomos", "px", "x", "CPU", "GPU", "dB", "SSIM", "PSNR",
+    "CIEDE2000", "Amazon", "Shopify", "RGB", "RGBA", "A", "B", "s", "API", "MCP", "Gradio",
+}
+
+
+def test_a_chinese_browser_gets_a_chinese_page_and_the_switch_brings_english_back(browser, app_url, artifacts_dir):
+    import re
+
+    pg = _open(browser, app_url, 1366, 768, locale="zh-CN")
+    try:
+        assert pg.locator("#language input:checked").get_attribute("value") == "zh"
+        _upload(pg, str(ROOT / "examples" / "cutout_transparent.png"))
+        pg.locator("#pad-white").wait_for(timeout=60_000)
+        words = set(re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", pg.locator("body").inner_text()))
+        file_names = {p.stem for p in (ROOT / "examples").iterdir()} | {"jpg", "png"}
+        stray = sorted(w for w in words - ALLOWED_LATIN - file_names if not re.fullmatch(r"x\d+", w))
+        assert stray == [], f"English left on the Chinese page: {stray}"
+        pg.screenshot(path=str(artifacts_dir / "upscale_zh-CN.png"))
+        pg.locator("#language").get_by_text("English").click()
+        pg.locator("#run").get_by_text("Upscale", exact=True).wait_for(timeout=30_000)
+        _upload(pg, str(ROOT / "examples" / "packaging_small.png"))
+        pg.locator("#file-info").get_by_text("128x128").wait_for(timeout=60_000)
+        pg.locator("#run").click()
+        pg.locator("#verdict").get_by_text("download it below").wait_for(timeout=120_000)  # handlers follow the switch
+    finally:
+        pg.context.close()
 
 
 def test_the_page_never_calls_outside_the_machine(page):

@@ -110,3 +110,11 @@ def test_a_new_photo_clears_the_last_result_and_its_error():
     assert (download, verdict, figures) == (None, "", "")
     assert "128x128" in info and pad_white["visible"] is True and use_compressed["visible"] is False
     assert "Transparent background" in notes
+
+
+def test_a_broken_photo_is_explained_where_its_details_go_not_as_red_badges(tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    slider, info, notes, *_ , download, verdict, figures = upscale.on_preview(str(broken), "lanczos", 4, False, "",
+                                                                            request=_request("page-broken"))
+    assert slider is None and "damaged or incomplete" in info and (download, verdict, figures) == (None, "", "")

@@ -23,7 +23,7 @@ from .common import WORDS, choose_language, on_load_key  # noqa: E402
 CSS = """
 #header { align-items: center; }
 #header h2 { margin: 0; }
-#language { max-width: 260px; }
+#language { max-width: 260px; margin-left: auto; }
 """
 
 
@@ -32,18 +32,20 @@ def build_demo() -> gr.Blocks:
     # delete_cache: Gradio's own copies of uploads and results are removed hourly once an hour old.
     with gr.Blocks(title=WORDS("ui_page_title"), analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         with gr.Row(elem_id="header", equal_height=True):
-            gr.Markdown(WORDS("ui_page_intro"))
-            lang = gr.Radio([(name, code) for code, name in LANGUAGES.items()], show_label=False,
-                            container=False, elem_id="language")
+            with gr.Column(scale=4, min_width=300):
+                gr.Markdown(WORDS("ui_page_intro"))
+            with gr.Column(scale=1, min_width=220):
+                lang = gr.Radio([(name, code) for code, name in LANGUAGES.items()], show_label=False,
+                                container=False, elem_id="language")
         # Owner key for background jobs: kept in the browser, so a reload finds its batch or training again.
         browser_key = gr.BrowserState("", storage_key="srdemo-owner")
         lang_choice = gr.BrowserState("", storage_key="srdemo-language")
         demo.load(on_load_key, [browser_key], [browser_key], api_name="owner_key", api_visibility="undocumented")
         with gr.Tabs():
-            upscale.build(browser_key)
+            upscale.build(browser_key, lang)
             batch.build(demo, browser_key)
             training.build(demo, browser_key)
-            compare.build(browser_key)
+            compare.build(browser_key, lang)
         tools.build()
         gr.Markdown(
             WORDS("ui_page_limits", input_mp=settings.max_input_pixels / 1e6, output_mp=settings.max_output_pixels / 1e6,

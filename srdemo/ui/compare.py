@@ -38,10 +38,10 @@ def on_zoom(state, evt: gr.SelectData, request: gr.Request = None):
     return crops[0], crops[1]
 
 
-def build(browser_key: gr.BrowserState) -> None:
-    """The tab's components and events (called inside ``gr.Blocks``)."""
+def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
+    """The tab's components and events (called inside ``gr.Blocks``); ``language`` is the page's switch."""
     choices = model_choices()
-    with gr.Tab(WORDS("ui_ab_tab"), id="compare"):
+    with gr.Tab(WORDS("ui_ab_tab"), id="compare") as tab:
         gr.Markdown(WORDS("ui_ab_intro"))
         with gr.Row():
             with gr.Column():
@@ -65,3 +65,12 @@ def build(browser_key: gr.BrowserState) -> None:
     run.click(on_compare, [upload, model_a, model_b, scale, browser_key], [slider, fig_a, fig_b, sentence, state, photo],
               api_name="compare", api_visibility="undocumented")
     photo.select(on_zoom, [state], [zoom_a, zoom_b], api_name="zoom", api_visibility="undocumented")
+    gr.on([tab.select, language.change], on_refresh_models, [browser_key], [model_a, model_b], api_name=False,
+          show_progress="hidden")
+
+
+@plain_errors
+def on_refresh_models(key, request: gr.Request):
+    """Both model lists in the page's language, with this owner's trained models."""
+    choices = model_choices(caller_of(key, request))
+    return gr.update(choices=choices), gr.update(choices=choices)

@@ -40,8 +40,14 @@ _cancel_flags: dict[str, threading.Event] = {}
 _running: set[str] = set()
 _flags_lock = threading.Lock()
 
-SCROLL_TO_RESULT = "() => document.querySelector('#verdict')?.scrollIntoView({block: 'nearest', behavior: 'smooth'})"
-"""After a run: bring the verdict and the slider below it into view (a phone stacks them under the form)."""
+SCROLL_TO_RESULT = """() => {
+    const slider = document.querySelector('#slider')?.getBoundingClientRect();
+    if (slider && (slider.top < 0 || slider.top + slider.height / 2 > window.innerHeight)) {
+        document.querySelector('#verdict')?.scrollIntoView({block: 'start', behavior: 'smooth'});
+    }
+}"""
+"""After a run: when the slider's top half is out of view (a phone stacks it under the form), scroll so
+the verdict line and the slider under it are what the person sees."""
 
 
 def _session(request: gr.Request | None) -> str:
@@ -80,9 +86,14 @@ def on_preview(upload, model_id: str = "", scale: float = 4, white_square: bool 
                request: gr.Request = None):
     """Show the photo where the result will be, say what is worth knowing about it, clear the last result."""
     cleared = (None, "", "")  # download, verdict, figures: a new photo starts clean (old errors too)
+    hidden = gr.update(visible=False)
     if path_of(upload) is None:
-        return None, "", "", gr.update(visible=False), gr.update(visible=False), *cleared
-    pic, lines, compressed, transparent = _notes(upload, model_id, scale, white_square, key, request)
+        return None, "", "", hidden, hidden, *cleared
+    try:
+        pic, lines, compressed, transparent = _notes(upload, model_id, scale, white_square, key, request)
+    except SrdemoError as exc:  # said where the photo's details go, not as red badges on every box
+        gr.Warning(str(exc))
+        return None, f"**{exc}**", "", hidden, hidden, *cleared
     info = text("ui_upscale_file_info", name=pic.name, width=pic.size[0], height=pic.size[1], mode=pic.source_mode)
     info += "".join(f"  \n{n}" for n in pic.notes)
     shown = display(pic)
@@ -129,22 +140,26 @@ def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request:
 @plain_errors
 def on_run(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality, key="",
            request: gr.Request = None, progress=gr.Progress(), oauth_token=None):
-    """Upscale the photo; the first output is the line that says how it went (verdict, cancelled, where the file is)."""
+    """Upscale the photo; the first output is the line that says how it went: the verdict and where the file
+    is, what a cancel kept, or why it failed (a plain sentence, never a traceback)."""
     flag = _cancel_flag(request)
     flag.clear()
-    preset = custom_preset(scale=float(scale), square=True, white=True, fmt=fmt) if white_square else None
-    job = UpscaleRequest(
-        model=model_ref(model_id, repo, filename, revision), scale=float(scale), preset=preset, format=fmt,
-        quality=int(quality), reference=upload_path(reference) if path_of(reference) else None,
-        caller=caller_of(key, request, token, oauth_token),
-    )
     start = time.monotonic()
     with _flags_lock:
         _running.add(_session(request))
     try:
+        preset = custom_preset(scale=float(scale), square=True, white=True, fmt=fmt) if white_square else None
+        job = UpscaleRequest(
+            model=model_ref(model_id, repo, filename, revision), scale=float(scale), preset=preset, format=fmt,
+            quality=int(quality), reference=upload_path(reference) if path_of(reference) else None,
+            caller=caller_of(key, request, token, oauth_token),
+        )
         done = upscale(upload_path(upload), job, progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set)
     except Cancelled:
         return text("ui_upscale_cancelled", seconds=time.monotonic() - start), gr.skip(), gr.skip(), gr.skip()
+    except SrdemoError as exc:  # in the result line (and a notice), the last result left as it was
+        gr.Warning(str(exc))
+        return text("ui_upscale_failed", reason=str(exc)), gr.skip(), gr.skip(), gr.skip()
     finally:
         with _flags_lock:
             _running.discard(_session(request))
@@ -190,8 +205,8 @@ def on_refresh_models(key, request: gr.Request):
     return gr.update(choices=model_choices(caller_of(key, request)))
 
 
-def build(browser_key: gr.BrowserState) -> None:
-    """The tab's components and events (called inside ``gr.Blocks``)."""
+def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
+    """The tab's components and events (called inside ``gr.Blocks``); ``language`` is the page's switch."""
     examples = [str(p) for p in example_photos()]
     w = WORDS
     with gr.Tab(w("ui_upscale_tab"), id="upscale") as tab:
@@ -262,4 +277,5 @@ def build(browser_key: gr.BrowserState) -> None:
                       show_progress="hidden").then(None, js=SCROLL_TO_RESULT)
     run_event.failure(on_failed, None, [verdict], api_name=False)
     cancel.click(on_cancel, None, [verdict], api_name="cancel", api_visibility="undocumented", queue=False)
-    tab.select(on_refresh_models, [browser_key], [model], api_name="models", api_visibility="undocumented")
+    gr.on([tab.select, language.change], on_refresh_models, [browser_key], [model], api_name="models",
+          api_visibility="undocumented", show_progress="hidden")
