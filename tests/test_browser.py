@@ -1,6 +1,5 @@
-"""One real user journey in headless Chromium (Debian's, driven by Playwright)."""
+"""What a person sees in headless Chromium (Debian's, driven by Playwright): layouts, words, journeys; screenshots in test-artifacts/."""
 
-import os
 
 import pytest
 
