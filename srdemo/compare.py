@@ -27,31 +27,31 @@ class ABResult:
     sentence: str
 
 
-def _speed_words(a_seconds: float, b_seconds: float, lang: str | None) -> str:
+def _speed_words(a_seconds: float, b_seconds: float) -> str:
     ratio = b_seconds / max(a_seconds, 1e-6)
     if 0.8 <= ratio <= 1.25:
-        return text("ab_about_as_fast", lang)
-    return text("ab_slower", lang, ratio=ratio) if ratio > 1 else text("ab_faster", lang, ratio=1 / ratio)
+        return text("ab_about_as_fast")
+    return text("ab_slower", ratio=ratio) if ratio > 1 else text("ab_faster", ratio=1 / ratio)
 
 
-def describe(a: Upscaled, b: Upscaled, lang: str | None = None) -> str:
-    """'B is 0.8 dB closer on the round-trip check and 3.0x slower', plus the caveats that apply."""
+def describe(a: Upscaled, b: Upscaled) -> str:
+    """'B is better than A on the sharpness check (by 0.8 dB) and 3.0x slower', plus the caveats that apply."""
     ca, cb = a.result.comparison, b.result.comparison
     if ca is not None and cb is not None:
         diff = cb.model.psnr - ca.model.psnr
-        where = text("ab_where_reference" if ca.kind == "reference" else "ab_where_self_check", lang)
+        where = text("ab_where_reference" if ca.kind == "reference" else "ab_where_self_check")
         if np.isnan(diff) or abs(diff) < 0.05:  # nan: both rebuilt exactly
-            quality = text("ab_same", lang, where=where)
+            quality = text("ab_same", where=where)
         else:
-            quality = text("ab_diff", lang, amount=abs(diff), direction=text("ab_closer" if diff > 0 else "ab_further", lang),
+            quality = text("ab_diff", amount=abs(diff), direction=text("ab_closer" if diff > 0 else "ab_further"),
                            where=where)
     else:
-        quality = text("ab_no_check", lang)
-    sentence = text("ab_sentence", lang, quality=quality, speed=_speed_words(a.seconds, b.seconds, lang),
+        quality = text("ab_no_check")
+    sentence = text("ab_sentence", quality=quality, speed=_speed_words(a.seconds, b.seconds),
                     a_seconds=a.seconds, b_seconds=b.seconds)
     for side, up in (("A", a), ("B", b)):
         if up.model.for_compressed:
-            sentence += text("ab_compressed_caveat", lang, side=side)
+            sentence += text("ab_compressed_caveat", side=side)
     return sentence
 
 

@@ -25,7 +25,7 @@ def test_upscale_writes_named_files_of_the_right_size(tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "packaging_small_lanczos_x3.webp"
     assert Image.open(out).size == (384, 384)
-    assert "Self-check" in proc.stdout
+    assert "Sharpness check" in proc.stdout
 
 
 def test_errors_are_one_line_with_exit_status_2(tmp_path):

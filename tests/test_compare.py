@@ -20,11 +20,11 @@ def _upscaled(psnr: float, seconds: float, model_id: str = "lanczos") -> Upscale
 
 def test_ab_sentence_states_speed_quality_and_the_compressed_caveat():
     text = describe(_upscaled(30.0, 1.0), _upscaled(30.8, 3.0))
-    assert text.startswith("B is 0.8 dB closer on the round-trip check and 3.0x slower")
+    assert text.startswith("B is better than A on the sharpness check (by 0.8 dB) and 3.0x slower")
     assert "JPEG" not in text
     text = describe(_upscaled(30.0, 2.0), _upscaled(29.0, 1.0, "nomos-span-x2-jpeg"))
-    assert "B is 1.0 dB further" in text and "2.0x faster" in text
-    assert "B is trained for compressed (JPEG) photos" in text and "clean downscaling only" in text
+    assert "B is worse than A on the sharpness check (by 1.0 dB)" in text and "2.0x faster" in text
+    assert "B is made for compressed (JPEG) photos" in text and "cannot see the blocks it removes" in text
 
 
 def test_compare_runs_the_same_request_with_each_model(tmp_path, capsys):
@@ -35,7 +35,8 @@ def test_compare_runs_the_same_request_with_each_model(tmp_path, capsys):
     assert result.a.model.id == "bicubic" and result.b.model.id == "lanczos"
     assert result.a.data == upscale(photo, UpscaleRequest(model="bicubic", scale=2)).data
     gap = result.b.result.comparison.model.psnr - result.a.result.comparison.model.psnr
-    assert result.sentence.startswith("B scores the same" if abs(gap) < 0.05 else f"B is {abs(gap):.1f} dB")
+    expected = "B is as good as A" if abs(gap) < 0.05 else f"B is {'better' if gap > 0 else 'worse'} than A"
+    assert result.sentence.startswith(expected) and (abs(gap) < 0.05 or f"(by {abs(gap):.1f} dB)" in result.sentence)
 
     assert main(["compare", "bicubic", "lanczos", str(photo), "--scale", "2", "--out", str(tmp_path / "ab")]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]

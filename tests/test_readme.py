@@ -71,7 +71,7 @@ def test_the_python_block_runs_as_written(tmp_path, monkeypatch, capsys):
     saved = tmp_path / "out" / "packaging_small_x4.png"
     assert Image.open(saved).size == (512, 512)
     printed = capsys.readouterr().out
-    assert str(saved.relative_to(tmp_path)) in printed and "Model: x4" in printed and "Self-check" in printed
+    assert str(saved.relative_to(tmp_path)) in printed and "Model: x4" in printed and "Sharpness check" in printed
 
 
 def test_every_command_is_documented():
