@@ -29,7 +29,9 @@ from . import wording
 from .errors import SrdemoError
 
 # owner/name, as the Hub accepts them: letters, digits, '-', '_', '.'; no '--' or '..'.
-_REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}"
+_REPO_RE = re.compile(rf"^{_NAME}/{_NAME}$")
+_NAME_RE = re.compile(rf"^{_NAME}$")
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,11 @@ class HubFile:
         return f"https://huggingface.co/{self.repo_id}/blob/{self.revision or 'main'}/{self.filename}"
 
 
-def check_repo_id(repo_id: str) -> str:
+def check_repo_id(repo_id: str, owner_optional: bool = False) -> str:
+    """``repo_id`` trimmed, or a plain error; with ``owner_optional`` a name alone passes too (publishing)."""
     repo_id = (repo_id or "").strip()
-    if not _REPO_RE.match(repo_id) or "--" in repo_id or ".." in repo_id:
+    pattern = _NAME_RE if owner_optional and "/" not in repo_id else _REPO_RE
+    if not pattern.match(repo_id) or "--" in repo_id or ".." in repo_id:
         raise SrdemoError(wording.text("err_repo_id", repo_id=repo_id))
     return repo_id
 
@@ -118,22 +122,25 @@ def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = No
 
 def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
             commit_message: str = "Upload model trained with srdemo") -> str:
-    """Create the repo if needed and upload ``folder``; returns the repo's URL.
+    """Create the repo if needed and upload ``folder``; returns the repo's URL (a ``RepoUrl``: a str whose
+    ``repo_id`` says where it went).
 
-    The token is the user's own, passed for these two requests only; it is
-    never stored, logged or echoed. Failures leave ``folder`` untouched, so
-    the push can be retried.
+    A name without an owner ('shop-x4') goes to the token's own account, as on the Hub's own pages.
+    The token is the user's own, passed for these requests only; it is never stored, logged or
+    echoed. Failures leave ``folder`` untouched, so the push can be retried.
     """
     import os
 
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
-    repo_id = check_repo_id(repo_id)
+    repo_id = check_repo_id(repo_id, owner_optional=True)
     if not token:
         raise SrdemoError(wording.text("err_publish_no_token"))
     api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None, token=token, library_name="srdemo")
     try:
+        if "/" not in repo_id:
+            repo_id = f"{api.whoami()['name']}/{repo_id}"
         url = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
         api.upload_folder(
             folder_path=str(folder), repo_id=repo_id, repo_type="model", commit_message=commit_message,
@@ -148,4 +155,4 @@ def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
         raise SrdemoError(wording.text("err_publish_failed", repo_id=repo_id, status=status)) from None
     except OSError as exc:
         raise SrdemoError(wording.text("err_publish_unreachable", error=type(exc).__name__)) from None
-    return str(url)
+    return url

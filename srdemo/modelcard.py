@@ -66,7 +66,7 @@ def write_model_card(
         library_name="spandrel",
         tags=["super-resolution", "srdemo", cfg["architecture"].lower(), f"x{cfg['scale']}", *mixture_parts(cfg["degradation"])],
         base_model=_base_model_id(cfg.get("base_model")),
-        model_name=out.name,
+        model_name=cfg.get("name") or out.name,
         eval_results=results or None,
     )
     rows = []
@@ -79,7 +79,7 @@ def write_model_card(
         rows.append(f"| this model (step {step}) | {psnr:.2f} | {ssim:.4f} |")
     table = "| model | PSNR-Y (dB) | SSIM-Y |\n|---|---|---|\n" + "\n".join(rows) if rows else "No validation images."
     body = f"""
-# {out.name}
+# {cfg.get("name") or out.name}
 
 A x{cfg['scale']} super-resolution model ({cfg['architecture']}, {cfg['parameters']:,} parameters) trained with
 srdemo for product photos. It loads anywhere [spandrel](https://github.com/chaiNNer-org/spandrel)

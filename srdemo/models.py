@@ -26,7 +26,7 @@ from typing import Literal
 
 import spandrel
 
-from . import backends, hub, workspace
+from . import backends, hub, names, workspace
 from .backends import OnnxNetwork
 from .caller import LOCAL, Caller
 from .errors import SrdemoError
@@ -155,11 +155,16 @@ def hub_spec(ref: hub.HubFile) -> ModelSpec:
 
 
 def run_spec(weights: Path) -> ModelSpec:
-    """A model trained in the app: ``<run>/model/model.safetensors``, named after its run."""
+    """A model trained in the app: ``<run>/model/model.safetensors``, by the name its owner gave it (its
+    ``config.json`` says), or by its run's folder when it has none (models trained before runs had names)."""
     run = weights.parent.parent.name
+    try:
+        name = json.loads((weights.parent / "config.json").read_text()).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
     return ModelSpec(
-        f"run:{run}", text("model_run_label", run=run), "run", (0,), text("model_run_good_for"), text("model_run_licence"),
-        text("model_run_source"), path=weights, slug=run,
+        f"run:{run}", text("model_run_label", run=name or run), "run", (0,), text("model_run_good_for"),
+        text("model_run_licence"), text("model_run_source"), path=weights, slug=names.file_name(name) if name else run,
     )
 
 

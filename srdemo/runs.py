@@ -3,8 +3,9 @@
 The Training tab calls exactly the same ``srdemo.training.train`` as the CLI;
 this module only adds what a shared web app needs: runs in the owner's
 workspace (``srdemo.workspace``), uploads copied in (and deleted after the
-retention time), named length presets, one run at a time, and publishing a
-finished model with the owner's own token.
+retention time), named length presets, one run at a time, the name its owner
+gives the model (``srdemo.names``), progress with the time left, and publishing
+a finished model with the owner's own token.
 """
 
 from __future__ import annotations
@@ -15,18 +16,20 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import hub, models, workspace
+from . import hub, models, names, workspace
 from .caller import Caller
 from .datasets import collect
 from .errors import SrdemoError
 from .examples import training_example_set
 from .jobs import JOBS, Job
 from .settings import get_settings
-from .training import TrainConfig, check_fits, train
+from .training import Progress, TrainConfig, check_fits, train
 from .wording import text
 
 LENGTHS = {"quick": 200, "standard": 2000, "long": 10000}
 MIN_IMAGES = 8
+ESTIMATE_AFTER = 5
+"""Steps since a (re)start before the time left is estimated: the first ones include warming up."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class RunSettings:
     patch: int = 96
     seed: int = 0
     channels: int = 24  # only for from-scratch runs
+    name: str = ""  # what the owner calls the model; empty: ``default_name``
 
 
 def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSettings) -> Job:
@@ -54,6 +58,8 @@ def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSe
         spec = models.resolve(settings.base, caller)
         base = str(spec.path) if spec.kind in ("file", "run") else spec.id  # training loads it as the machine's user
     _check_free(owner)
+    name = names.unique(names.clean(settings.name) or default_name(files, use_examples, settings.scale),
+                        {run_name(r) for r in workspace.run_dirs(owner)})
     run = workspace.new_run_dir(owner)
     data = run / "uploads"
     if use_examples:
@@ -74,10 +80,49 @@ def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSe
         init=base, channels=None if base else settings.channels, degrade=settings.degrade, batch=settings.batch,
         patch=settings.patch, lr=settings.lr, seed=settings.seed, val_every=max(10, LENGTHS[settings.length] // 10),
         checkpoint_every=max(10, LENGTHS[settings.length] // 20), val_count=min(8, max(2, len(found.pictures) // 5)),
+        name=name,
     )
     (run / "run.json").parent.mkdir(parents=True, exist_ok=True)
     (run / "run.json").write_text(json.dumps({"config": config.to_json(), "skipped": found.skipped}))
     return _submit(owner, run, config)
+
+
+def default_name(files: list[Path], use_examples: bool, scale: int) -> str:
+    """The name a run gets when its owner gives none: after the one zip uploaded ('shoes.zip' -> 'shoes-x4'),
+    else 'my-products-x4' ('example-products-x4' for the example set), in the page's language."""
+    if use_examples:
+        return text("run_name_examples", scale=scale)
+    one_zip = len(files) == 1 and files[0].suffix.lower() == ".zip"
+    stem = names.clean(files[0].stem)[: names.NAME_LIMIT - 4] if one_zip else ""
+    return f"{stem}-x{scale}" if stem else text("run_name_default", scale=scale)
+
+
+def run_name(run: Path) -> str:
+    """What the owner called a run (``run.json``); runs from before names, and CLI folders, go by their folder's name."""
+    try:
+        return json.loads((run / "run.json").read_text())["config"].get("name") or run.name
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return run.name
+
+
+def time_left(seconds: float) -> str:
+    """'about 4 min left' in the page's language: minutes to the nearest one, hours from an hour on."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return text("time_left_under_a_minute")
+    if minutes < 60:
+        return text("time_left_minutes", minutes=minutes)
+    return text("time_left_hours", hours=minutes // 60, minutes=minutes % 60)
+
+
+def progress_line(p: Progress) -> str:
+    """A running run's status: the step, the time left at the pace since it (re)started, the loss.
+
+    Said when the page asks, not when the step ends: the training thread has no page, so no language.
+    """
+    if p.step - p.first_step < ESTIMATE_AFTER:
+        return text("training_progress", step=p.step, steps=p.steps, loss=p.loss)
+    return text("training_progress_left", step=p.step, steps=p.steps, time_left=time_left(p.eta_seconds), loss=p.loss)
 
 
 def _check_free(owner: str) -> None:
@@ -115,9 +160,8 @@ def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
                 job.cancel_event.set()
             return job.should_stop()
 
-        def on_progress(p):
-            job.done, job.message = p.step, text("training_progress", step=p.step, steps=p.steps, loss=p.loss)
-            job.result = p.history
+        def on_progress(p: Progress) -> None:
+            job.done, job.info["progress"], job.result = p.step, p, p.history
 
         train(config, progress=on_progress, should_stop=should_stop)
         return run
@@ -150,15 +194,24 @@ def model_folder(run_dir: Path) -> Path:
     raise SrdemoError(text("err_no_trained_model"))
 
 
+def repo_suggestion(run_dir: Path) -> str:
+    """The Hub repo name a run is published as when its owner types none (in their own account)."""
+    return names.repo_name(run_name(run_dir))
+
+
 def publish(run_dir: Path, repo_id: str, caller: Caller, private: bool = True) -> str:
-    """Push a trained model (weights, config, card) to the Hub with the caller's own token; returns its URL."""
+    """Push a trained model (weights, config, card) to the Hub with the caller's own token; returns its URL.
+
+    No repo id: ``repo_suggestion``, in the token's own account.
+    """
+    repo_id = (repo_id or "").strip() or repo_suggestion(run_dir)
     return hub.publish(model_folder(run_dir), repo_id, caller.token_value, private=private)
 
 
 def model_zip(run: Path) -> Path:
-    """model.safetensors, config.json and README.md in one zip, for download."""
+    """model.safetensors, config.json and README.md in one zip, for download, named after the model."""
     folder = run / "model"
-    out = run / f"{run.name}.zip"
+    out = run / f"{names.file_name(run_name(run))}.zip"
     if out.exists() and out.stat().st_mtime >= (folder / "model.safetensors").stat().st_mtime:
         return out  # already up to date
     with zipfile.ZipFile(out, "w") as zf:

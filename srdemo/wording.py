@@ -531,7 +531,7 @@ EN: dict[str, str] = {
     "ui_train_intro": (
         "Teach a model your own packaging, fonts and backgrounds. Upload sharp product photos (a few hundred is "
         "best), pick a starting model and a length, and start. Training runs in the background: you can close "
-        "or reload the page. {storage}"
+        "or reload the page."
     ),
     "ui_train_intro_storage_temporary": "**This machine's storage is temporary**: download your model when it is done.",
     "ui_train_files": "Sharp product photos (files or one zip)",
@@ -539,10 +539,9 @@ EN: dict[str, str] = {
     "ui_train_scratch": "Start from scratch (SPAN)",
     "ui_train_base": "Starting model",
     "ui_train_inputs": "What the inputs look like",
-    "ui_train_length_choice": "{length} ({steps} steps)",
-    "ui_train_length_quick": "quick",
-    "ui_train_length_standard": "standard",
-    "ui_train_length_long": "long",
+    "ui_train_length_quick": "quick ({steps} steps)",
+    "ui_train_length_standard": "standard ({steps} steps)",
+    "ui_train_length_long": "long ({steps} steps)",
     "ui_train_length": "Length",
     "ui_train_advanced": "Advanced",
     "ui_train_lr": "Learning rate",

@@ -108,4 +108,4 @@ def test_the_training_tab_offers_only_degradations_the_engine_knows():
         degradation(name)  # raises SrdemoError for a name the engine does not know
     # every single degradation is on offer, and no choice is listed twice
     assert {p for n in names for p in mixture_parts(n)} == {"bicubic", "product", "compressed"}
-    assert len(set(names)) == len(names) == len({label for label, _ in INPUT_KINDS})
+    assert len(set(names)) == len(names) == len({key for key, _ in INPUT_KINDS})

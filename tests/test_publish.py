@@ -138,3 +138,28 @@ def test_cli_publish_pushes_a_run_folder_with_the_users_own_token(trained, stand
     assert "needs a Hugging Face access token" in capsys.readouterr().err
     assert main(["publish", str(trained.parent / "nothing-here"), "--repo", "shop/x"]) == 2
     assert "no trained model there" in capsys.readouterr().err
+
+
+def test_a_run_goes_to_the_tokens_own_account_under_its_names_repo_name(trained, standin, monkeypatch):
+    """An empty repo field publishes as the run's suggested repo name; a name alone goes to the token's own account."""
+    from huggingface_hub import HfApi
+
+    from srdemo import runs
+    from srdemo.caller import Caller, secret
+
+    asked = []
+    monkeypatch.setattr(HfApi, "whoami", lambda self, *a, **k: asked.append(self.token) or {"name": "shop"})
+    run = trained.parent / "run-20261202-000000-abcdef"
+    (run / "model").mkdir(parents=True)
+    for name in ("model.safetensors", "config.json", "README.md"):
+        (run / "model" / name).write_bytes((trained / name).read_bytes())
+    (run / "run.json").write_text(json.dumps({"config": {"name": "Spring shoes (2)"}}))
+    me = Caller(token=secret("hf_write_secret"))
+
+    url = runs.publish(run, "  ", me)
+    assert url.repo_id == "shop/Spring-shoes-2" and set(standin.files["shop/Spring-shoes-2"]) >= {"model.safetensors"}
+    assert runs.publish(run, "shoes-x2", me).repo_id == "shop/shoes-x2"
+    assert runs.publish(run, "team/shoes-x2", me).repo_id == "team/shoes-x2"  # an owner given is an owner used
+    assert asked == ["hf_write_secret", "hf_write_secret"]  # asked only when no owner was given, with the user's token
+    with pytest.raises(SrdemoError, match="not a Hugging Face repo id"):
+        runs.publish(run, "shoes x2", me)

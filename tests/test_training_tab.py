@@ -12,10 +12,10 @@ pytestmark = pytest.mark.slow
 ARGS = dict(base="local:compact_x2.safetensors", scale=2, degrade="bicubic+product+compressed", length="quick", lr=5e-4, batch=4, patch=64, seed=0)
 
 
-def _start(client, key):
+def _start(client, key, name=""):
     a = ARGS
     return client.predict([], True, a["base"], a["scale"], a["degrade"], a["length"], a["lr"], a["batch"], a["patch"],
-                          a["seed"], key, api_name="/train_start")
+                          a["seed"], name, key, api_name="/train_start")
 
 
 def _wait(client, key, predicate, timeout=300):
@@ -34,7 +34,7 @@ def test_train_stop_resume_finish_use_and_isolation(app_url):
     from conftest import ROOT
 
     me, other = Client(app_url, verbose=False), Client(app_url, verbose=False)
-    _start(me, "owner-a")
+    _start(me, "owner-a", "我的商品-x2")
     _wait(me, "owner-a", lambda s: s.startswith("Training: step"))
     with pytest.raises(Exception, match="already have a training running"):
         _start(me, "owner-a")
@@ -47,10 +47,13 @@ def test_train_stop_resume_finish_use_and_isolation(app_url):
     assert other.predict("owner-b", api_name="/train_stop") == "No training is running."
 
     me.predict("owner-a", api_name="/train_resume")
-    status, loss, psnr, figures, preview, zip_path = _wait(me, "owner-a", lambda s: s.startswith("Finished"))
-    assert len(loss["data"]) == 200 and [row[0] for row in loss["data"]][-1] == 200
-    assert psnr["data"] and "Bicubic on your held-out photos" in figures and "Base model before training" in figures
-    assert preview is not None and zip_path.endswith(".zip")
+    status, loss, psnr, figures, preview, zip_path, repo = _wait(me, "owner-a", lambda s: s.startswith("Finished"))
+    assert len(loss["value"]["data"]) == 200 and [row[0] for row in loss["value"]["data"]][-1] == 200
+    assert psnr["value"]["data"] and "Bicubic on your held-out photos" in figures and "Base model before training" in figures
+    low, high = psnr["y_lim"]
+    assert low < min(row[1] for row in psnr["value"]["data"]) <= max(row[1] for row in psnr["value"]["data"]) < high
+    assert preview is not None and zip_path.endswith("我的商品-x2.zip")
+    assert repo["placeholder"].startswith("srdemo-x2-")
 
     import zipfile
 
@@ -62,13 +65,14 @@ def test_train_stop_resume_finish_use_and_isolation(app_url):
     # the new model is in the owner's model list, and works in the Upscale tab, for the owner only
     choices = me.predict("owner-a", api_name="/models")
     run_ids = [c[1] for c in choices["choices"] if str(c[1]).startswith("run:")]
-    assert len(run_ids) == 1
-    _, _, figures, _ = me.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, "", "", "", "",
-                               None, "png", 90, "owner-a", api_name="/upscale")
+    assert len(run_ids) == 1 and any("我的商品-x2" in c[0] for c in choices["choices"])
+    *_, download, figures = me.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, False,
+                                       "", "", "", "", None, "png", 90, "owner-a", api_name="/upscale")
     assert f"Model: {run_ids[0]}" in figures
-    with pytest.raises(Exception, match="not yours"):
-        other.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, "", "", "", "",
-                      None, "png", 90, "owner-b", api_name="/upscale")
+    assert "我的商品-x2" in str(download)  # the output file is named after the model's name
+    verdict, *_ = other.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, False, "", "",
+                                "", "", None, "png", 90, "owner-b", api_name="/upscale")
+    assert "not yours" in verdict  # the Upscale tab says why it failed in its verdict line
 
 
 def test_too_few_photos_are_explained(app_url, tmp_path):
@@ -80,7 +84,10 @@ def test_too_few_photos_are_explained(app_url, tmp_path):
     a = ARGS
     with pytest.raises(Exception, match="at least 8 are needed"):
         client.predict([handle_file(str(ROOT / "examples" / "jar_label_text.png"))], False, a["base"], 2, "bicubic", "quick",
-                       a["lr"], a["batch"], 64, 0, "owner-c", api_name="/train_start")
+                       a["lr"], a["batch"], 64, 0, "", "owner-c", api_name="/train_start")
+    with pytest.raises(Exception, match="Upload your product photos"):  # the sentence, not a bare 'Error'
+        client.predict([], False, a["base"], 2, "bicubic", "quick", a["lr"], a["batch"], 64, 0, "", "owner-c",
+                       api_name="/train_start")
 
 
 def test_quick_preset_improves_a_real_model_on_the_example_set(tmp_path, monkeypatch):

@@ -39,9 +39,9 @@ LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "luma-mse": luma_mse,
 }
 
-# Where or how precisely a run is computed, and how often it reports: not what it computes. A run
-# may resume with other values of these (a float32 run can finish in bf16, say).
-_NOT_IN_RUN_KEY = ("out", "device", "precision", "val_every", "checkpoint_every")
+# Where or how precisely a run is computed, how often it reports and what it is called: not what it
+# computes. A run may resume with other values of these (a float32 run can finish in bf16, say).
+_NOT_IN_RUN_KEY = ("out", "device", "precision", "val_every", "checkpoint_every", "name")
 
 
 def bounds(config: TrainConfig) -> list[tuple[str, float, float, float]]:
@@ -117,6 +117,7 @@ class TrainConfig:
     # bfloat16 autocast for the forward pass (weights, loss and optimiser stay float32). "auto" uses it on
     # CUDA only; "bf16" also on CPUs with native bf16 (AVX512-BF16, AMX), where a step is ~1.8x faster.
     precision: str = "auto"
+    name: str | None = None  # what its owner calls the model (its card's title); None: the output folder's name
 
     def __post_init__(self) -> None:
         if self.precision not in ("auto", "bf16", "fp32"):

@@ -44,6 +44,7 @@ def export(out: Path, config: TrainConfig, history: History, base_id: str | None
     descriptor = spandrel.ModelLoader().load_from_file(str(out / "model.safetensors"))
     settings = config.to_json()
     cfg = {
+        "name": config.name,
         "scale": settings["scale"],
         "architecture": descriptor.architecture.name,
         "degradation": settings["degrade"],

@@ -44,7 +44,7 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs():
             upscale.build(browser_key, lang)
             batch.build(demo, browser_key)
-            training.build(demo, browser_key)
+            training.build(demo, browser_key, lang)
             compare.build(browser_key, lang)
         tools.build()
         gr.Markdown(

@@ -212,7 +212,7 @@ def served(path: Path) -> str:
 GRADIO_LOCALES = {"en": ("en",), "zh": ("zh-CN", "zh")}
 """Our language codes -> the browser locales Gradio's front end matches them with."""
 _I18N_PREFIX = "__i18n__"
-_WORDED_PROPS = ("label", "info", "placeholder", "value")
+_WORDED_PROPS = ("label", "info", "placeholder", "value", "title", "x_title", "y_title")
 
 
 class PageWords:

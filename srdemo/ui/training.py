@@ -6,27 +6,26 @@ Training runs as a background job (``srdemo.runs``); this tab only starts, polls
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import gradio as gr
 
-from .. import models, runs, workspace
+from .. import models, names, runs, workspace
 from ..caller import Caller
 from ..errors import SrdemoError
 from ..jobs import JOBS
 from ..training import History
 from ..wording import text
-from .common import ON_SPACE, ZERO_GPU, caller_of, owner_of, path_of, plain_errors, served
+from .common import ON_SPACE, WORDS, ZERO_GPU, caller_of, model_label, owner_of, path_of, plain_errors, served
 
-ZERO_GPU_TEXT = text("ui_train_zero_gpu")
-
-INPUT_KINDS = [
-    (text("ui_train_input_clean"), "bicubic"),
-    (text("ui_train_input_supplier"), "product"),
-    (text("ui_train_input_catalogue"), "compressed"),
-    (text("ui_train_input_mix"), "bicubic+product+compressed"),
-]
-"""What the model will be given, in the tab's words, and the degradation name each trains with."""
+INPUT_KINDS = (
+    ("ui_train_input_clean", "bicubic"),
+    ("ui_train_input_supplier", "product"),
+    ("ui_train_input_catalogue", "compressed"),
+    ("ui_train_input_mix", "bicubic+product+compressed"),
+)
+"""What the model will be given (the wording key of its words in the tab) and the degradation name each trains with."""
 
 
 def _caller_for_training(key, request) -> Caller:
@@ -38,17 +37,24 @@ def _caller_for_training(key, request) -> Caller:
 TRAIN_SCALES = (2, 4)  # what the tab offers
 
 
-def _length_choices() -> list[tuple[str, str]]:
+def _length_choices() -> list[tuple]:
     """The Length radio: each of ``runs.LENGTHS`` in the tab's words, with its number of steps."""
-    names = {
-        "quick": text("ui_train_length_quick"), "standard": text("ui_train_length_standard"),
-        "long": text("ui_train_length_long"),
-    }
-    return [(text("ui_train_length_choice", length=names.get(k, k), steps=v), k) for k, v in runs.LENGTHS.items()]
+    return [(WORDS(f"ui_train_length_{k}", steps=v), k) for k, v in runs.LENGTHS.items()]
+
+
+def _base_choices() -> list[tuple[str, str]]:
+    """The starting models: the neural models of the catalogue, or none (a new SPAN)."""
+    return [(model_label(s), s.id) for s in models.catalogue() if s.is_neural] + [(text("ui_train_scratch"), "scratch")]
 
 
 @plain_errors
-def on_base(base_id: str):
+def on_refresh_bases(request: gr.Request = None):
+    """The starting models in the page's language."""
+    return gr.update(choices=_base_choices())
+
+
+@plain_errors
+def on_base(base_id: str, request: gr.Request = None):
     """The scale follows the starting model's own: tuning the x2 for x4 would start from a re-made output layer."""
     try:
         native = models.resolve(base_id).native_scale
@@ -57,24 +63,60 @@ def on_base(base_id: str):
     return native if native in TRAIN_SCALES else gr.skip()
 
 
+def _uploads(files) -> list[Path]:
+    return [Path(p) for p in (path_of(f) for f in (files or [])) if p]
+
+
 @plain_errors
-def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, key, request: gr.Request):
+def on_default_name(files, use_examples, scale, request: gr.Request = None):
+    """The name field's grey suggestion: what the run is called if the field is left empty."""
+    return gr.update(placeholder=runs.default_name(_uploads(files), bool(use_examples), int(scale or 4)))
+
+
+@plain_errors
+def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, name, key,
+                   request: gr.Request):
     if ZERO_GPU:
-        raise gr.Error(ZERO_GPU_TEXT)
+        raise gr.Error(text("ui_train_zero_gpu"))
     caller = _caller_for_training(key, request)
-    paths = [Path(p) for p in (path_of(f) for f in (files or [])) if p]
-    runs.start(caller, paths, bool(use_examples), runs.RunSettings(
+    runs.start(caller, _uploads(files), bool(use_examples), runs.RunSettings(
         base=None if base == "scratch" else base, scale=int(scale), degrade=degrade, length=length,
-        lr=float(lr), batch=int(batch), patch=int(patch), seed=int(seed),
+        lr=float(lr), batch=int(batch), patch=int(patch), seed=int(seed), name=name or "",
     ))
     return on_train_status(key, request)
+
+
+def y_axis(values: list[float]) -> tuple[float, float, int]:
+    """A curve's y range, padded a tenth of its spread each way and rounded outwards to its tick step, and the
+    decimals that step needs: the line stays off the frame, and every label is written in full with the same
+    decimals (26.70, 26.75 ... for a PSNR that moves by hundredths; 0.02, 0.04 ... for a loss)."""
+    low, high = min(values), max(values)
+    spread = high - low or max(abs(high) * 0.01, 1e-3)  # one point, or a flat line: a band around it
+    step = 10 ** math.floor(math.log10(spread / 4))  # about five ticks
+    decimals = max(0, -math.floor(math.log10(step)))
+    padded_low = math.floor((low - spread / 10) / step) * step
+    high = math.ceil((high + spread / 10) / step) * step
+    low = max(padded_low, 0.0) if low >= 0 else padded_low  # a loss never goes below zero: neither does its axis
+    return round(low, decimals), round(high, decimals), decimals
+
+
+def _curve(points: list[tuple[int, float]]):
+    """A plot's new points, with the range and label format that fit them (``y_axis``)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(points, columns=["step", "value"])
+    if not points:
+        return gr.update(value=frame)
+    low, high, decimals = y_axis([v for _, v in points])
+    return gr.update(value=frame, y_lim=[low, high], y_axis_format=f".{decimals}f")
 
 
 def _state_line(job, model_dir: Path) -> str:
     if job is None:
         return text("ui_train_stopped_earlier") if not (model_dir / "model.safetensors").exists() else text("ui_train_done")
     if job.running:
-        return text("ui_train_running", progress=job.message) if job.done else text("ui_train_preparing")
+        progress = job.info.get("progress")
+        return text("ui_train_running", progress=runs.progress_line(progress)) if progress else text("ui_train_preparing")
     if job.status == "failed":
         return text("ui_common_failed", error=job.error)
     if job.status == "cancelled":
@@ -84,21 +126,18 @@ def _state_line(job, model_dir: Path) -> str:
 
 @plain_errors
 def on_train_status(key, request: gr.Request):
-    """Status line, loss and PSNR curves, reference figures, preview pair, zip."""
-    import pandas as pd
-
+    """Status line, loss and PSNR curves, reference figures, preview pair, zip, and the repo name suggested for publishing."""
     owner = owner_of(key, request)
     job = JOBS.latest(owner, "training")
     run = job.info.get("run") if job else runs.latest_run(owner)
-    empty = pd.DataFrame({"step": [], "value": []})
     if run is None:
-        return text("ui_train_none"), empty, empty, "", None, None
+        return text("ui_train_none"), _curve([]), _curve([]), "", None, None, gr.skip()
     model_dir = Path(run) / "model"
     history = job.result if job is not None and isinstance(job.result, History) else None
     if history is None and (model_dir / "history.json").exists():
         history = History.from_json(json.loads((model_dir / "history.json").read_text()))
-    loss = pd.DataFrame(history.loss if history else [], columns=["step", "value"])
-    val = pd.DataFrame([(s, p) for s, p, _ in history.val] if history else [], columns=["step", "value"])
+    loss = _curve(history.loss if history else [])
+    val = _curve([(s, p) for s, p, _ in history.val] if history else [])
     figures = []
     if history is not None and history.bicubic:
         figures.append(text("ui_train_figure_bicubic", psnr=history.bicubic[0]))
@@ -115,7 +154,7 @@ def on_train_status(key, request: gr.Request):
     state = _state_line(job, model_dir)
     if not workspace.storage_is_persistent():
         state = text("ui_train_storage_note", status=state)
-    return state, loss, val, "\n".join(figures), preview, zip_path
+    return state, loss, val, "\n".join(figures), preview, zip_path, gr.update(placeholder=runs.repo_suggestion(Path(run)))
 
 
 @plain_errors
@@ -138,7 +177,7 @@ def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token=No
     if run is None:
         raise SrdemoError(text("ui_train_nothing_to_publish"))
     url = runs.publish(run, repo_id, caller, private=bool(private))
-    return text("ui_train_published", url=url, repo_id=repo_id)
+    return text("ui_train_published", url=url, repo_id=getattr(url, "repo_id", repo_id))
 
 
 @plain_errors
@@ -146,65 +185,71 @@ def on_publish_signed_in(repo_id, private, token, key, request: gr.Request, oaut
     return on_publish(repo_id, private, token, key, request, oauth_token)
 
 
-def build(demo: gr.Blocks, browser_key: gr.BrowserState) -> None:
-    """The tab's components and events (called inside ``gr.Blocks``)."""
-    with gr.Tab(text("ui_train_tab")):
-        gr.Markdown(
-            text("ui_train_intro", storage="" if workspace.storage_is_persistent() else
-                 text("ui_train_intro_storage_temporary"))
-        )
+def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> None:
+    """The tab's components and events (called inside ``gr.Blocks``); ``language`` is the page's switch."""
+    with gr.Tab(WORDS("ui_train_tab"), id="train"):
+        gr.Markdown(WORDS("ui_train_intro"))
+        if not workspace.storage_is_persistent():
+            gr.Markdown(WORDS("ui_train_intro_storage_temporary"))
         if ZERO_GPU:
-            gr.Markdown(ZERO_GPU_TEXT)
+            gr.Markdown(WORDS("ui_train_zero_gpu"))
         with gr.Row():
             with gr.Column():
-                files = gr.File(label=text("ui_train_files"), file_count="multiple", elem_id="train-files")
-                use_examples = gr.Checkbox(label=text("ui_train_examples"), value=False,
+                files = gr.File(label=WORDS("ui_train_files"), file_count="multiple", elem_id="train-files")
+                use_examples = gr.Checkbox(label=WORDS("ui_train_examples"), value=False,
                                            elem_id="train-examples")
-                neural = [(s.label, s.id) for s in models.catalogue() if s.is_neural]
                 x4 = models.default_model(4)  # the built-in x4, to match the scale of 4 it opens on
-                base = gr.Dropdown(neural + [(text("ui_train_scratch"), "scratch")], value=x4.id if x4.is_neural else "scratch",
-                                   label=text("ui_train_base"), elem_id="train-base")
-                scale = gr.Radio(list(TRAIN_SCALES), value=4, label=text("ui_common_scale"), elem_id="train-scale")
-                degrade = gr.Radio(INPUT_KINDS, value="bicubic", label=text("ui_train_inputs"),
+                base = gr.Dropdown(_base_choices(), value=x4.id if x4.is_neural else "scratch",
+                                   label=WORDS("ui_train_base"), elem_id="train-base")
+                scale = gr.Radio(list(TRAIN_SCALES), value=4, label=WORDS("ui_common_scale"), elem_id="train-scale")
+                degrade = gr.Radio([(WORDS(key), kind) for key, kind in INPUT_KINDS], value="bicubic", label=WORDS("ui_train_inputs"),
                                    elem_id="train-degrade")
-                length = gr.Radio(_length_choices(), value="quick", label=text("ui_train_length"), elem_id="train-length")
-                with gr.Accordion(text("ui_train_advanced"), open=False):
-                    lr = gr.Number(2e-4, label=text("ui_train_lr"))
-                    batch = gr.Number(8, label=text("ui_train_batch"), precision=0)
-                    patch = gr.Number(96, label=text("ui_train_patch"), precision=0, elem_id="train-patch")
-                    seed = gr.Number(0, label=text("ui_train_seed"), precision=0)
+                length = gr.Radio(_length_choices(), value="quick", label=WORDS("ui_train_length"), elem_id="train-length")
+                with gr.Accordion(WORDS("ui_train_advanced"), open=False):
+                    lr = gr.Number(2e-4, label=WORDS("ui_train_lr"))
+                    batch = gr.Number(8, label=WORDS("ui_train_batch"), precision=0)
+                    patch = gr.Number(96, label=WORDS("ui_train_patch"), precision=0, elem_id="train-patch")
+                    seed = gr.Number(0, label=WORDS("ui_train_seed"), precision=0)
+                name = gr.Textbox(label=WORDS("ui_train_name"), info=WORDS("ui_train_name_info"),
+                                  placeholder=runs.default_name([], False, 4), max_length=names.NAME_LIMIT,
+                                  elem_id="train-name")
                 with gr.Row():
-                    go = gr.Button(text("ui_train_start"), variant="primary", elem_id="train-start", interactive=not ZERO_GPU)
-                    stop = gr.Button(text("ui_train_stop"), elem_id="train-stop")
-                    resume = gr.Button(text("ui_train_resume"), elem_id="train-resume")
+                    go = gr.Button(WORDS("ui_train_start"), variant="primary", elem_id="train-start", interactive=not ZERO_GPU)
+                    stop = gr.Button(WORDS("ui_train_stop"), elem_id="train-stop")
+                    resume = gr.Button(WORDS("ui_train_resume"), elem_id="train-resume")
             with gr.Column():
-                status = gr.Textbox(label=text("ui_common_status"), interactive=False, elem_id="train-status")
-                figures = gr.Textbox(label=text("ui_train_figures"), lines=3, interactive=False,
+                status = gr.Textbox(label=WORDS("ui_common_status"), interactive=False, elem_id="train-status")
+                figures = gr.Textbox(label=WORDS("ui_train_figures"), lines=3, interactive=False,
                                      elem_id="train-figures")
-                loss_plot = gr.LinePlot(x="step", y="value", title=text("ui_train_loss_plot"), elem_id="loss-plot")
-                psnr_plot = gr.LinePlot(x="step", y="value", title=text("ui_train_psnr_plot"), elem_id="psnr-plot")
-                preview = gr.ImageSlider(label=text("ui_train_preview"), type="filepath",
+                loss_plot = gr.LinePlot(x="step", y="value", title=WORDS("ui_train_loss_plot"), x_title=WORDS("ui_train_step_axis"),
+                                        y_title=WORDS("ui_train_loss_axis"), elem_id="loss-plot")
+                psnr_plot = gr.LinePlot(x="step", y="value", title=WORDS("ui_train_psnr_plot"), x_title=WORDS("ui_train_step_axis"),
+                                        y_title=WORDS("ui_train_psnr_axis"), elem_id="psnr-plot")
+                preview = gr.ImageSlider(label=WORDS("ui_train_preview"), type="filepath",
                                          elem_id="train-preview")
-                zip_file = gr.File(label=text("ui_train_zip"), elem_id="train-zip")
-                with gr.Accordion(text("ui_train_publish_section"), open=False):
-                    repo = gr.Textbox(label=text("ui_train_repo"), elem_id="pub-repo")
-                    private = gr.Checkbox(label=text("ui_train_private"), value=True)
-                    token = gr.Textbox(label=text("ui_train_token"), type="password")
+                zip_file = gr.File(label=WORDS("ui_train_zip"), elem_id="train-zip")
+                with gr.Accordion(WORDS("ui_train_publish_section"), open=False):
+                    repo = gr.Textbox(label=WORDS("ui_train_repo"), info=WORDS("ui_train_repo_info"), elem_id="pub-repo")
+                    private = gr.Checkbox(label=WORDS("ui_train_private"), value=True)
+                    token = gr.Textbox(label=WORDS("ui_train_token"), type="password")
                     if ON_SPACE:
-                        gr.LoginButton(text("ui_train_sign_in"))
-                    publish = gr.Button(text("ui_train_publish"), elem_id="pub-go")
-                    result = gr.Textbox(label=text("ui_train_result"), interactive=False, elem_id="pub-result")
+                        gr.LoginButton(WORDS("ui_train_sign_in"))
+                    publish = gr.Button(WORDS("ui_train_publish"), elem_id="pub-go")
+                    result = gr.Textbox(label=WORDS("ui_train_result"), interactive=False, elem_id="pub-result")
 
-    outputs = [status, loss_plot, psnr_plot, figures, preview, zip_file]
+    outputs = [status, loss_plot, psnr_plot, figures, preview, zip_file, repo]
     go.click(
         on_train_start,
-        [files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, browser_key],
-        outputs, api_name="train_start",
+        [files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, name, browser_key],
+        outputs, api_name="train_start", api_visibility="undocumented",
     )
-    base.change(on_base, [base], [scale], api_name="train_base_scale", show_progress="hidden")
-    stop.click(on_train_stop, [browser_key], [status], api_name="train_stop")
-    resume.click(on_train_resume, [browser_key], outputs, api_name="train_resume")
-    gr.Timer(2.0).tick(on_train_status, [browser_key], outputs, api_name="train_status", show_progress="hidden")
-    demo.load(on_train_status, [browser_key], outputs, api_name="train_status_on_load")
+    gr.on([demo.load, files.change, use_examples.change, scale.change], on_default_name, [files, use_examples, scale],
+          [name], api_name="train_default_name", api_visibility="undocumented", show_progress="hidden")
+    base.change(on_base, [base], [scale], api_name="train_base_scale", api_visibility="undocumented", show_progress="hidden")
+    language.change(on_refresh_bases, None, [base], api_name=False, show_progress="hidden")
+    stop.click(on_train_stop, [browser_key], [status], api_name="train_stop", api_visibility="undocumented")
+    resume.click(on_train_resume, [browser_key], outputs, api_name="train_resume", api_visibility="undocumented")
+    gr.Timer(2.0).tick(on_train_status, [browser_key], outputs, api_name="train_status", api_visibility="undocumented", show_progress="hidden")
+    demo.load(on_train_status, [browser_key], outputs, api_name="train_status_on_load", api_visibility="undocumented")
     publish.click(on_publish_signed_in if ON_SPACE else on_publish, [repo, private, token, browser_key], [result],
-                  api_name="publish")
+                  api_name="publish", api_visibility="undocumented")

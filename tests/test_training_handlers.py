@@ -1,0 +1,106 @@
+"""The Train tab's handlers called directly (no app launched): what the page gets for each event."""
+
+import json
+import threading
+import time
+
+import gradio as gr
+import pytest
+from tiny_runs import tiny_config
+
+from srdemo import runs, workspace
+from srdemo.training import History, Progress
+from srdemo.ui import training
+from srdemo.ui.common import owner_of
+from srdemo.wording import text
+
+KEY = "handler-tests"
+
+
+@pytest.fixture()
+def request_(tmp_path, monkeypatch):
+    """A page's request, with runs kept in this test's folder."""
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
+    return gr.Request()
+
+
+def _start(files, use_examples, name, request, scale=4):
+    return training.on_train_start(files, use_examples, "scratch", scale, "bicubic", "quick", 2e-4, 8, 96, 0, name,
+                                   KEY, request)
+
+
+def test_starting_without_photos_shows_the_plain_sentence(request_):
+    with pytest.raises(gr.Error) as err:
+        _start(None, False, "", request_)
+    assert err.value.message == text("err_train_no_photos")
+    with pytest.raises(gr.Error) as err:
+        _start([], False, "my shoes", request_)
+    assert err.value.message == text("err_train_no_photos")
+    assert not workspace.run_dirs(owner_of(KEY, request_))  # nothing was started or left behind
+
+
+def _finished_run(owner: str, psnr: list[float], loss: list[float]):
+    run = workspace.owner_dir(owner) / "run-20261201-000000-abcdef"
+    (run / "model").mkdir(parents=True)
+    (run / "run.json").write_text(json.dumps({"config": {"data": ["x"], "out": str(run / "model"), "name": "我的商品-x4"}}))
+    history = History(loss=list(enumerate(loss, 1)), val=[(10 * (i + 1), p, 0.9) for i, p in enumerate(psnr)])
+    (run / "model" / "history.json").write_text(json.dumps(history.to_json()))
+    return run
+
+
+def test_the_charts_y_range_is_padded_around_the_data_with_the_decimals_it_needs(request_):
+    _finished_run(owner_of(KEY, request_), psnr=[26.70, 26.85, 26.92], loss=[0.09, 0.05, 0.031])
+    _, loss, psnr, *_ = training.on_train_status(KEY, request_)
+    assert psnr["y_lim"] == [26.67, 26.95] and psnr["y_axis_format"] == ".2f"  # labels read 26.70, not 5.70
+    assert loss["y_lim"] == [0.02, 0.1] and loss["y_axis_format"] == ".2f"
+    assert list(psnr["value"]["step"]) == [10, 20, 30]
+    # one point, a flat line, a loss: a band around the data, never below zero for what cannot be
+    assert training.y_axis([26.8]) == (26.77, 26.83, 2)
+    assert training.y_axis([30.0, 30.0]) == (29.97, 30.03, 2)
+    assert training.y_axis([0.5, 0.1, 0.02]) == (0.0, 0.6, 1)
+    assert training.y_axis([0.031, 0.027]) == (0.026, 0.032, 3)
+
+
+def test_the_publish_field_suggests_an_ascii_repo_name_for_the_models_name(request_):
+    run = _finished_run(owner_of(KEY, request_), psnr=[26.7], loss=[0.05])
+    *_, repo = training.on_train_status(KEY, request_)
+    assert repo["placeholder"] == runs.repo_suggestion(run) and repo["placeholder"].startswith("srdemo-x4-")
+    assert "value" not in repo  # what the visitor typed there stays
+
+
+def test_the_name_field_suggests_a_name_from_the_upload(request_, tmp_path):
+    assert training.on_default_name([str(tmp_path / "shoes.zip")], False, 2, request_)["placeholder"] == "shoes-x2"
+    assert training.on_default_name(None, True, 4, request_)["placeholder"] == "example-products-x4"
+    assert training.on_default_name(None, False, 4, request_)["placeholder"] == "my-products-x4"
+
+
+def test_the_status_line_says_the_time_left(request_, monkeypatch):
+    """A run's status as the page polls it: the step, the time left at the pace since it (re)started, the loss."""
+    reported, release = threading.Event(), threading.Event()
+
+    def report_then_wait(config, progress=None, should_stop=None):
+        progress(Progress(120, 600, 0.0123, History(), 60.0, 0))
+        reported.set()
+        release.wait(10)
+
+    monkeypatch.setattr(runs, "train", report_then_wait)
+    monkeypatch.setattr(runs, "_check_free", lambda owner: None)
+    owner = owner_of(KEY, request_)
+    run = workspace.new_run_dir(owner)
+    job = runs._submit(owner, run, tiny_config(run / "uploads", run / "model"))  # what start and resume both end in
+    try:
+        assert reported.wait(10)
+        status = training.on_train_status(KEY, request_)[0]
+        assert status.startswith("Training: step 120/600, about 4 min left, loss 0.0123")
+    finally:
+        release.set()
+        while job.running:
+            time.sleep(0.02)
+    assert job.status == "done", job.error
+
+
+def test_a_named_start_reaches_the_run(request_, monkeypatch):
+    seen = []
+    monkeypatch.setattr(runs, "start", lambda caller, files, use_examples, settings: seen.append(settings))
+    training.on_train_start(None, True, "scratch", 4, "bicubic", "quick", 2e-4, 8, 96, 0, "我的商品-x4", KEY, request_)
+    assert seen[0].name == "我的商品-x4" and seen[0].scale == 4
