@@ -9,7 +9,7 @@ ZH: dict[str, str] = {
     # ---- the figures of one upscale
     "figure_model": "模型：{model}",
     "figure_device": "运行设备：{device}",
-    "figure_time": "耗时：{seconds:.2f} s",
+    "figure_time": "耗时：{seconds:.2f} 秒",
     "figure_size": "尺寸：{in_w}x{in_h} -> {out_w}x{out_h}（x{scale:g}）",
     "figure_scores_reference": "对照你的清晰原图：模型 {model}，普通放大 {bicubic}，差值 {gain:+.2f} dB",
     "figure_scores_self_check": "清晰度自检（把你的照片缩小后再还原）：模型 {model}，普通放大 {bicubic}，差值 {gain:+.2f} dB",
@@ -59,7 +59,7 @@ ZH: dict[str, str] = {
     "warn_fill": "商品占画面 {fill:.0%}；{preset} 要求至少 {min_fill:.0%}：请裁剪得更贴近商品",
     "warn_colour_shift": "颜色明显变了（色差 {delta_e:.1f}；低于 2 肉眼很难看出）：请检查一下，或换个模型试试",
     # ---- time
-    "estimate": "在这台 {device} 上大约需要 {low:.1f} 到 {high:.1f} s。",
+    "estimate": "在这台 {device} 上大约需要 {low:.1f} 到 {high:.1f} 秒。",
     "estimate_unmeasured": "还没测过这台 {device} 的速度；第一次运行前会先测一下。",
     "estimate_instant": "瞬间完成（传统缩放算法）。",
     "estimate_hub": "Hub 模型：第一次使用时会测速度。",
@@ -74,7 +74,7 @@ ZH: dict[str, str] = {
     "ab_where_reference": "对照你的清晰原图",
     "ab_where_self_check": "在清晰度自检中",
     "ab_no_check": "没有做质量检查",
-    "ab_sentence": "{quality}，{speed}（B {b_seconds:.2f} s，A {a_seconds:.2f} s）。",
+    "ab_sentence": "{quality}，{speed}（B {b_seconds:.2f} 秒，A {a_seconds:.2f} 秒）。",
     "ab_about_as_fast": "速度与 A 差不多",
     "ab_slower": "用时是 A 的 {ratio:.1f} 倍",
     "ab_faster": "速度是 A 的 {ratio:.1f} 倍",
@@ -93,7 +93,7 @@ ZH: dict[str, str] = {
     "err_out_of_memory": "即使分成小块处理，设备内存还是不够。请换一张小一点的图片、调小倍数，或换一个更轻量的模型。",
     "err_span_narrower": "基础模型宽 {width} 个通道；只能加宽，不能缩窄到 {channels}。",
     "too_slow_on_cpu": (
-        "在这台 CPU 上需要 {low_minutes:.1f} 到 {high_minutes:.1f} min，超过了允许的 {cap_minutes:.1f} min。"
+        "在这台 CPU 上需要 {low_minutes:.1f} 到 {high_minutes:.1f} 分钟，超过了允许的 {cap_minutes:.1f} 分钟。"
         "请选小一点的倍数、更快的模型，或在 GPU 上运行。"
     ),
     # ---- models
@@ -211,8 +211,8 @@ ZH: dict[str, str] = {
     "training_progress": "第 {step}/{steps} 步，损失 {loss:.4f}",
     "training_progress_left": "第 {step}/{steps} 步，{time_left}，损失 {loss:.4f}",
     "time_left_under_a_minute": "还剩不到一分钟",
-    "time_left_minutes": "大约还剩 {minutes} min",
-    "time_left_hours": "大约还剩 {hours} h {minutes} min",
+    "time_left_minutes": "大约还剩 {minutes} 分钟",
+    "time_left_hours": "大约还剩 {hours} 小时 {minutes} 分钟",
     "run_name_default": "我的商品-x{scale}",
     "run_name_examples": "示例商品-x{scale}",
     "err_no_run_to_resume": "没有可以继续的训练。",
@@ -231,7 +231,7 @@ ZH: dict[str, str] = {
     "batch_col_input_size": "处理前尺寸",
     "batch_col_output_size": "处理后尺寸",
     "batch_col_model": "模型",
-    "batch_col_seconds": "耗时（s）",
+    "batch_col_seconds": "耗时（秒）",
     "batch_col_gain": "比普通放大清晰多少（dB）",
     "batch_col_colour": "色差（低于 2 肉眼很难看出）",
     "batch_result_done": "完成",
@@ -245,10 +245,10 @@ ZH: dict[str, str] = {
     "batch_line_finished": "已完成：{counts} · 共用时 {elapsed}。请在下方下载 zip。",
     "batch_line_cancelled": "已取消：{counts} · 共用时 {elapsed}。已完成的部分在下方的 zip 里。",
     "batch_line_earlier": "之前已完成：{counts}。请在下方下载 zip。",
-    "batch_seconds": "{seconds} s",
-    "batch_minutes": "{minutes} min {seconds} s",
-    "batch_minutes_only": "{minutes} min",
-    "batch_hours": "{hours} h {minutes} min",
+    "batch_seconds": "{seconds} 秒",
+    "batch_minutes": "{minutes} 分 {seconds} 秒",
+    "batch_minutes_only": "{minutes} 分钟",
+    "batch_hours": "{hours} 小时 {minutes} 分钟",
     # ---- evaluation
     "err_eval_no_images": "在 {folder} 中找不到图片。",
     "err_eval_no_lr": "找不到 {name} 对应的低分辨率（LR）图片 {lr_path}。",
@@ -329,7 +329,7 @@ ZH: dict[str, str] = {
         "- **色差**（CIEDE2000）：颜色变了多少；低于 2 肉眼很难看出。"
     ),
     "ui_upscale_saved": "已保存为 **{name}**（{width}x{height}，{size_mb:.1f} MB）：请在下方下载。",
-    "ui_upscale_cancelled": "已在 {seconds:.0f} s 后取消。没有保存任何内容；之前的结果（如果有）保持不变。",
+    "ui_upscale_cancelled": "已在 {seconds:.0f} 秒后取消。没有保存任何内容；之前的结果（如果有）保持不变。",
     "ui_upscale_failed": "未完成：{reason}",
     "ui_upscale_nothing_to_cancel": "当前没有正在运行的任务。",
     "ui_upscale_scale": "放大几倍（x）",
