@@ -112,15 +112,15 @@ def pick_device(preferred: str | None = None) -> torch.device:
     return device
 
 
-def device_label(device: torch.device, lang: str | None = None) -> str:
+def device_label(device: torch.device) -> str:
     """The device in a person's words ('CPU (2 threads)', 'GPU (NVIDIA H200)')."""
     from .wording import text
 
     if device.type == "cuda":
-        return text("device_gpu", lang, name=torch.cuda.get_device_name(device))
+        return text("device_gpu", name=torch.cuda.get_device_name(device))
     if device.type == "mps":
-        return text("device_mps", lang)
-    return text("device_cpu", lang, threads=torch.get_num_threads())
+        return text("device_mps")
+    return text("device_cpu", threads=torch.get_num_threads())
 
 
 def cpu_name() -> str:

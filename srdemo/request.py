@@ -99,28 +99,28 @@ class Upscaled:
         """One plain line before any figure: sharper, about the same, or worse than a plain enlargement."""
         return advice.verdict(self.result.comparison)
 
-    def figures(self, lang: str | None = None) -> list[str]:
+    def figures(self) -> list[str]:
         """The figures as plain lines for the UI and CLI."""
         r = self.result
         lines = [
-            text("figure_model", lang, model=r.model_id),
-            text("figure_device", lang, device=r.device),
-            text("figure_time", lang, seconds=r.seconds),
-            text("figure_size", lang, in_w=r.in_size[0], in_h=r.in_size[1], out_w=r.out_size[0], out_h=r.out_size[1],
+            text("figure_model", model=r.model_id),
+            text("figure_device", device=r.device),
+            text("figure_time", seconds=r.seconds),
+            text("figure_size", in_w=r.in_size[0], in_h=r.in_size[1], out_w=r.out_size[0], out_h=r.out_size[1],
                  scale=r.scale),
         ]
         c = r.comparison
         if c is not None:
             key = "figure_scores_reference" if c.kind == "reference" else "figure_scores_self_check"
-            lines.append(text(key, lang, model=_scores(c.model, lang), bicubic=_scores(c.bicubic, lang), gain=c.gain_db))
-            sentence = gain_sentence(c.kind, c.model.psnr, c.bicubic.psnr, r.scale, lang)
+            lines.append(text(key, model=_scores(c.model), bicubic=_scores(c.bicubic), gain=c.gain_db))
+            sentence = gain_sentence(c.kind, c.model.psnr, c.bicubic.psnr, r.scale)
             if sentence:
                 lines.append(sentence)
-        lines.append(text("figure_colour", lang, delta_e=self.colour_difference))
+        lines.append(text("figure_colour", delta_e=self.colour_difference))
         return lines + self.warnings + self.notes + self.advice
 
-    def summary(self, lang: str | None = None) -> str:
-        return "\n".join(self.figures(lang))
+    def summary(self) -> str:
+        return "\n".join(self.figures())
 
     def save(self, folder: str | Path) -> Path:
         """Write the file into ``folder`` under its own name; returns its path."""
@@ -130,8 +130,8 @@ class Upscaled:
         return path
 
 
-def _scores(s: metrics.Scores, lang: str | None) -> str:
-    return text("scores", lang, psnr=s.psnr, ssim=s.ssim)
+def _scores(s: metrics.Scores) -> str:
+    return text("scores", psnr=s.psnr, ssim=s.ssim)
 
 
 def read_picture(source: bytes | str | Path | Picture, name: str | None = None) -> Picture:
@@ -206,7 +206,7 @@ def upscale(
     # JPEG keeps no transparency; a preset that asks for pure white gets it, not a transparent canvas.
     on_white = fmt == "jpeg" or (request.preset is not None and request.preset.white_background)
     saved = images.on_white(result.picture) if on_white else result.picture
-    warnings = advice.input_warnings(pic)
+    warnings = advice.input_warnings(pic, model.spec)
     if request.preset is not None:
         if fitted[0] <= pic.size[0] and fitted[1] <= pic.size[1]:
             warnings.append(text("warn_large_enough"))

@@ -639,11 +639,7 @@ def parameters(template: str) -> set[str]:
     return {field.split(".")[0].split("[")[0] for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
-def scores(psnr: float, ssim: float, lang: str | None = None) -> str:
-    return text("scores", lang, psnr=psnr, ssim=ssim)
-
-
-def gain_sentence(kind: str, model_db: float, bicubic_db: float, scale: float = 1.0, lang: str | None = None) -> str | None:
+def gain_sentence(kind: str, model_db: float, bicubic_db: float, scale: float = 1.0) -> str | None:
     """How much closer the model came than bicubic, in plain words; None when the gain has no meaning.
 
     Identical images score an infinite PSNR (a flat single-colour photo rebuilt exactly), and
@@ -652,6 +648,6 @@ def gain_sentence(kind: str, model_db: float, bicubic_db: float, scale: float = 
     gain = model_db - bicubic_db
     if not math.isfinite(gain):
         return None
-    direction = text("closer_to" if gain >= 0 else "further_from", lang)
+    direction = text("closer_to" if gain >= 0 else "further_from")
     key = "gain_reference" if kind == "reference" else "gain_self_check"
-    return text(key, lang, amount=abs(gain), direction=direction, model_db=model_db, bicubic_db=bicubic_db, scale=scale)
+    return text(key, amount=abs(gain), direction=direction, model_db=model_db, bicubic_db=bicubic_db, scale=scale)
