@@ -106,11 +106,15 @@ def model_hints(spec: ModelSpec, native_scale: int, pic: Picture, scale: float) 
     return hints
 
 
-def input_warnings(pic: Picture) -> list[str]:
-    """What the photo itself brings (heavy compression), before any model runs."""
-    if pic.jpeg_quality is not None and pic.jpeg_quality < HEAVY_JPEG:
-        return [text("warn_heavy_jpeg", quality=pic.jpeg_quality)]
-    return []
+def input_warnings(pic: Picture, spec: ModelSpec | None = None) -> list[str]:
+    """What the photo itself brings (heavy compression), and what to do about it: the built-in model for
+    compressed photos, or, when that is the model already (``spec``), a better original."""
+    if pic.jpeg_quality is None or pic.jpeg_quality >= HEAVY_JPEG:
+        return []
+    other = next((s for s in builtin_specs() if s.for_compressed), None)
+    if other is None or (spec is not None and spec.for_compressed):
+        return [text("warn_heavy_jpeg_left", quality=pic.jpeg_quality)]
+    return [text("warn_heavy_jpeg", quality=pic.jpeg_quality, model_id=other.id)]
 
 
 def colour_warnings(delta_e: float) -> list[str]:
