@@ -10,11 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
-from .images import Picture, white_mask
+from .images import Picture
 from .metrics import Comparison
 from .models import ModelSpec, builtin_specs, default_model
+from .presets import background
 from .wording import text
 
 COMPRESSED_JPEG = 90  # estimated JPEG quality below which a photo counts as compressed
@@ -24,7 +23,6 @@ LARGE_SIDE = 2000  # px on the longest side: what the big marketplaces ask for t
 TINY_SIDE = 100  # px on the longest side below which a photo is a thumbnail: details can only be guessed
 MUCH_SHARPER_DB = 1.0  # gain over bicubic from which the result is "much sharper"
 SAME_DB = 0.3  # gains within this of zero read as "about the same" (the spread between similar photos)
-NEAR_WHITE = 235  # a border this light on average was meant to be white
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ def upload_notes(pic: Picture, spec: ModelSpec | None = None, scale: float = 4) 
                 break
     if pic.alpha is not None and (pic.alpha < pic.max_value).any():
         notes.append(UploadNote(text("upload_transparent"), "white_square"))
-    elif _looks_meant_white(pic):
+    elif background(pic) == "grey":  # meant as white; a shelf or a room is a choice, not a slip
         notes.append(UploadNote(text("upload_not_white")))
     longest = max(pic.size)
     if longest >= LARGE_SIDE:
@@ -60,17 +58,6 @@ def upload_notes(pic: Picture, spec: ModelSpec | None = None, scale: float = 4) 
     elif longest < TINY_SIDE:
         notes.append(UploadNote(text("upload_tiny", width=pic.size[0], height=pic.size[1])))
     return notes
-
-
-def _looks_meant_white(pic: Picture) -> bool:
-    """A light border that is not pure white: a white background a marketplace will see as grey.
-
-    A dark or coloured border is a styled photo (a shelf, a room) and gets no note.
-    """
-    rgb = pic.rgb
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-    light = border.mean() >= NEAR_WHITE * pic.max_value / 255
-    return bool(light and white_mask(border, pic.max_value).mean() < 0.5)
 
 
 def verdict(comparison: Comparison | None) -> str:

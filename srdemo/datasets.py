@@ -114,7 +114,7 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: 
     return b"".join(chunks), None
 
 
-def _iter_zip(path: Path, prefix: str, budget: _Budget) -> Iterator[Entry]:
+def _iter_zip(path: Path, prefix: str, budget: _Budget, read: bool = True) -> Iterator[Entry]:
     try:
         zf = zipfile.ZipFile(path)
         infos = [i for i in zf.infolist() if not i.is_dir()]
@@ -137,22 +137,22 @@ def _iter_zip(path: Path, prefix: str, budget: _Budget) -> Iterator[Entry]:
             if PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
                 yield Entry(prefix + name, skip=text("skip_not_image"))
                 continue
-            data, problem = _read_entry(zf, info, limit, budget)
+            data, problem = _read_entry(zf, info, limit, budget) if read else (None, None)
             yield Entry(prefix + name, data, problem)
 
 
-def _iter_folder(root: Path, budget: _Budget) -> Iterator[Entry]:
+def _iter_folder(root: Path, budget: _Budget, read: bool = True) -> Iterator[Entry]:
     """Every file below ``root``; a zip inside the folder is read as a sub-folder of its own name."""
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root).as_posix()
         if any(part.startswith(".") for part in path.relative_to(root).parts):
             continue
         if path.suffix.lower() == ".zip":
-            yield from _iter_zip(path, rel[: -len(path.name)], budget)
+            yield from _iter_zip(path, rel[: -len(path.name)], budget, read)
         elif path.suffix.lower() not in IMAGE_SUFFIXES:
             yield Entry(rel, skip=text("skip_not_image"))
         else:
-            yield _read_file(path, rel, budget)
+            yield _read_file(path, rel, budget) if read else Entry(rel)
 
 
 def _read_file(path: Path, name: str, budget: _Budget) -> Entry:
@@ -174,19 +174,23 @@ def _unique(entries: Iterator[Entry]) -> Iterator[Entry]:
         yield entry if name == entry.name else Entry(name, entry.data, entry.problem, entry.skip, renamed_from=entry.name)
 
 
-def iter_files(sources: list[Path]) -> Iterator[Entry]:
-    """Every file in folders, zips and plain files, streamed one at a time, each under one unique name."""
+def iter_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
+    """Every file in folders, zips and plain files, streamed one at a time, each under one unique name.
+
+    ``read=False`` lists the same entries without reading or unpacking any (no data, no problems
+    found in the bytes): how a batch knows its total before it starts.
+    """
 
     def walk() -> Iterator[Entry]:
         budget = _Budget(get_settings().max_upload_bytes)
         for src in sources:
             src = Path(src)
             if src.is_dir():
-                yield from _iter_folder(src, budget)
+                yield from _iter_folder(src, budget, read)
             elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
-                yield from _iter_zip(src, "", budget)
+                yield from _iter_zip(src, "", budget, read)
             elif src.is_file():
-                yield _read_file(src, src.name, budget)
+                yield _read_file(src, src.name, budget) if read else Entry(src.name)
             else:
                 yield Entry(src.name, skip=text("skip_not_found"))
 

@@ -3,11 +3,13 @@
 A job runs in a thread; the page only polls its state, so closing or
 reloading the page does not stop it, and reopening shows where it is. Jobs
 belong to an owner (the signed-in user on a Space, else a browser key kept in
-the browser's local storage): nobody sees or cancels another's jobs.
+the browser's local storage): nobody sees or cancels another's jobs. A job runs
+in a copy of its submitter's context, so it speaks the language it was started in.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 import traceback
@@ -31,7 +33,7 @@ class Job:
     result: Any = None
     error: str | None = None
     started: float = field(default_factory=time.time)
-    info: dict = field(default_factory=dict)  # what the page needs to show the job (e.g. its run folder)
+    info: dict = field(default_factory=dict)  # what the page needs to show the job (its settings, its progress)
     cancel_event: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -54,8 +56,8 @@ class JobManager:
         self._turns = threading.Condition(self._lock)
 
     def submit(self, owner: str, kind: str, work: Callable[[Job], Any], limit: int | None = None,
-               max_waiting: int | None = None) -> Job:
-        """Start ``work(job)`` in a thread. One unfinished job of a kind per owner.
+               max_waiting: int | None = None, info: dict | None = None) -> Job:
+        """Start ``work(job)`` in a thread, with ``info`` kept on the job. One unfinished job of a kind per owner.
 
         With a ``limit``, at most that many jobs of this kind run at once in the whole app; the
         others wait in line, first come first served (``ahead`` says how many are before one), and
@@ -69,7 +71,7 @@ class JobManager:
                 raise SrdemoError(text("err_batch_running" if kind == "batch" else "err_training_running"))
             if max_waiting is not None and sum(j.kind == kind and j.queued for j in self._jobs.values()) >= max_waiting:
                 raise SrdemoError(text("err_app_busy"))
-            job = Job(uuid.uuid4().hex, owner, kind)
+            job = Job(uuid.uuid4().hex, owner, kind, info=dict(info or {}))
             self._jobs[job.id] = job
 
         def run() -> None:
@@ -90,7 +92,8 @@ class JobManager:
                 with self._turns:
                     self._turns.notify_all()
 
-        threading.Thread(target=run, name=f"srdemo-{kind}-{job.id[:8]}", daemon=True).start()
+        threading.Thread(target=contextvars.copy_context().run, args=(run,), name=f"srdemo-{kind}-{job.id[:8]}",
+                         daemon=True).start()
         return job
 
     def _wait_turn(self, job: Job, limit: int | None) -> None:

@@ -4,7 +4,7 @@ Presets are data: each names its source and the date it was checked, so a
 merchandiser can see where a rule comes from. Fitting means: the size to
 upscale to, an optional pad to a square on pure white (or kept transparency)
 with the product centred, and plain warnings when the photo breaks a rule
-(background not pure white, product too small in the frame).
+(not on white, product too small in the frame), each saying what to do.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ import numpy as np
 from .errors import SrdemoError
 from .images import Picture, white_mask
 from .wording import text
+
+WHITE_NOISE = 8  # levels (of 255) below white that JPEG and resampling leave on a white background: unseen
+GREY = 235  # off-white border pixels this light on average are a grey background, not a scene
+EDGE_SHARE = 0.5  # share of an edge not white from which the background is not white (a product touching covers less)
 
 
 @dataclass(frozen=True)
@@ -114,18 +118,47 @@ def pad_to_canvas(pic: Picture, canvas: tuple[int, int]) -> Picture:
     return pic.with_pixels(rgb, alpha)
 
 
+def _sides(pic: Picture) -> list[np.ndarray]:
+    """The picture's four edges as a shopper sees them: 8-bit scale, transparency on white."""
+    edges = []
+    for cut in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
+        rgb = pic.rgb[cut].astype(np.float32) * (255 / pic.max_value)
+        if pic.alpha is not None:
+            opacity = pic.alpha[cut].astype(np.float32)[:, None] / pic.max_value
+            rgb = rgb * opacity + 255 * (1 - opacity)
+        edges.append(rgb)
+    return edges
+
+
+def background(pic: Picture) -> str:
+    """What surrounds the product: "white", "grey" (light but not white: a studio backdrop) or "scene"
+    (a shelf, a room).
+
+    Judged edge by edge: a background that is not white covers at least half of an edge, while a
+    product touching the frame covers less, and a white backdrop keeps only the few levels of noise
+    JPEG and resampling leave (unseen). The earlier rule, every border pixel exactly 255, failed
+    nearly every real catalogue photo on white, so its warning told a merchandiser nothing.
+    (A scene photo wider than 2:1 padded to a square covers under half of its edges and is missed.)
+    """
+    covered = []
+    for edge in _sides(pic):
+        off = (edge < 255 - WHITE_NOISE).any(axis=1)
+        if off.mean() >= EDGE_SHARE:
+            covered.append(edge[off])
+    if not covered:
+        return "white"
+    return "grey" if np.concatenate(covered).mean() >= GREY else "scene"
+
+
 def check_against(pic: Picture, preset: Preset) -> list[str]:
-    """Plain warnings where the finished image breaks the preset's rules."""
+    """Plain warnings where the finished image breaks the preset's rules, each saying what to do."""
     warnings = []
     if pic.alpha is not None:
         warnings.append(text("warn_transparent_kept"))
     if preset.white_background:
-        border = np.concatenate([pic.rgb[0], pic.rgb[-1], pic.rgb[:, 0], pic.rgb[:, -1]])
-        opaque_border = True if pic.alpha is None else bool(
-            np.concatenate([pic.alpha[0], pic.alpha[-1], pic.alpha[:, 0], pic.alpha[:, -1]]).min() == pic.max_value
-        )
-        if not (border == pic.max_value).all() or not opaque_border:
-            warnings.append(text("warn_not_white"))
+        kind = background(pic)
+        if kind != "white":
+            warnings.append(text("warn_off_white" if kind == "grey" else "warn_not_on_white"))
     if preset.min_fill > 0:
         mask = _product_mask(pic)
         rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))  # the product's bounding box

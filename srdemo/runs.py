@@ -24,7 +24,7 @@ from .examples import training_example_set
 from .jobs import JOBS, Job
 from .settings import get_settings
 from .training import Progress, TrainConfig, check_fits, train
-from .wording import text
+from .wording import text, time_left
 
 LENGTHS = {"quick": 200, "standard": 2000, "long": 10000}
 MIN_IMAGES = 8
@@ -103,16 +103,6 @@ def run_name(run: Path) -> str:
         return json.loads((run / "run.json").read_text())["config"].get("name") or run.name
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return run.name
-
-
-def time_left(seconds: float) -> str:
-    """'about 4 min left' in the page's language: minutes to the nearest one, hours from an hour on."""
-    minutes = round(seconds / 60)
-    if minutes < 1:
-        return text("time_left_under_a_minute")
-    if minutes < 60:
-        return text("time_left_minutes", minutes=minutes)
-    return text("time_left_hours", hours=minutes // 60, minutes=minutes % 60)
 
 
 def progress_line(p: Progress) -> str:

@@ -86,6 +86,7 @@ EN: dict[str, str] = {
     "warn_colour_shift": "colours changed visibly (by {delta_e:.1f}; under 2 is hard to see): check it, or try another model",
     # ---- time
     "estimate": "Takes about {low:.1f} to {high:.1f} s on this {device}.",
+    "estimate_under_a_second": "Takes under a second on this {device}.",
     "estimate_unmeasured": "Speed on this {device} not measured yet; it is measured before the first run.",
     "estimate_instant": "Instant (classic resampling).",
     "estimate_hub": "Hub model: speed is measured on first use.",
@@ -257,15 +258,16 @@ EN: dict[str, str] = {
     "err_training_running_other": "Someone else's training is running on this app (one at a time). Please try again later.",
     "training_progress": "step {step}/{steps}, loss {loss:.4f}",
     "training_progress_left": "step {step}/{steps}, {time_left}, loss {loss:.4f}",
-    "time_left_under_a_minute": "less than a minute left",
-    "time_left_minutes": "about {minutes} min left",
-    "time_left_hours": "about {hours} h {minutes} min left",
+    "time_left": "about {duration} left",
     "run_name_default": "my-products-x{scale}",
     "run_name_examples": "example-products-x{scale}",
     "err_no_run_to_resume": "There is no run to resume.",
     "err_no_trained_model": "There is no trained model there yet: train one first (or let the current run finish or stop).",
     # ---- presets
     "preset_custom_label": "Custom",
+    "preset_label_amazon_main": "Amazon main image (2000 px square, pure white, product ~85% of frame)",
+    "preset_label_shopify": "Shopify product image (2048 x 2048 square)",
+    "preset_label_web_1600": "Web shop, 1600 px longest side (no padding)",
     "err_custom_size": "A custom size needs a longest side or an exact width and height.",
     "err_unknown_preset": "Unknown preset '{preset_id}'. Choose one of: {choices}.",
     # ---- batch
@@ -287,15 +289,16 @@ EN: dict[str, str] = {
     "batch_result_cancelled": "not done (cancelled)",
     "batch_counts": "{done} of {total} done ({failed} failed, {warned} with warnings)",
     "batch_counts_skipped": "{done} of {total} done ({failed} failed, {skipped} skipped, {warned} with warnings)",
+    "batch_line_counting": "Starting: counting the files...",
     "batch_line_started": "Running: {counts} · {elapsed} so far",
-    "batch_line_running": "Running: {counts} · {elapsed} so far · about {left} left",
+    "batch_line_running": "Running: {counts} · {elapsed} so far · {left}",
     "batch_line_finished": "Finished: {counts} · took {elapsed}. Download the zip below.",
     "batch_line_cancelled": "Cancelled: {counts} · took {elapsed}. What was done is in the zip below.",
     "batch_line_earlier": "Finished earlier: {counts}. Download the zip below.",
-    "batch_seconds": "{seconds} s",
-    "batch_minutes": "{minutes} min {seconds} s",
-    "batch_minutes_only": "{minutes} min",
-    "batch_hours": "{hours} h {minutes} min",
+    "duration_seconds": "{seconds} s",
+    "duration_minutes": "{minutes} min {seconds} s",
+    "duration_minutes_only": "{minutes} min",
+    "duration_hours": "{hours} h {minutes} min",
     # ---- evaluation
     "err_eval_no_images": "No images found in {folder}.",
     "err_eval_no_lr": "No LR image {lr_path} for {name}.",
@@ -651,3 +654,20 @@ def gain_sentence(kind: str, model_db: float, bicubic_db: float, scale: float = 
     direction = text("closer_to" if gain >= 0 else "further_from")
     key = "gain_reference" if kind == "reference" else "gain_self_check"
     return text(key, amount=abs(gain), direction=direction, model_db=model_db, bicubic_db=bicubic_db, scale=scale)
+
+
+def duration(seconds: float, rough: bool = False) -> str:
+    """'45 s', '1 min 10 s', '2 h 5 min'; ``rough`` (an estimate) keeps whole minutes, or 5 s steps under one."""
+    s = max(0, round(seconds))
+    if s < 60:
+        return text("duration_seconds", seconds=max(5, 5 * round(s / 5)) if rough else s)
+    if s < 3600:
+        if rough:
+            return text("duration_minutes_only", minutes=round(s / 60))
+        return text("duration_minutes", minutes=s // 60, seconds=s % 60)
+    return text("duration_hours", hours=s // 3600, minutes=s % 3600 // 60)
+
+
+def time_left(seconds: float) -> str:
+    """'about 4 min left': what a batch or a training run still needs, at its pace so far."""
+    return text("time_left", duration=duration(seconds, rough=True))

@@ -134,3 +134,20 @@ def test_the_verdict_reads_the_gain_over_a_plain_enlargement():
     assert said(math.inf).startswith("About the same")  # a flat photo rebuilt exactly: no "inf dB"
     assert said(-0.8).startswith("Worse") and "another model" in said(-0.8)
     assert verdict(None).startswith("Finished")
+
+
+def test_heavy_jpeg_says_what_to_do_with_the_model_at_hand():
+    """Point at the built-in model for compressed photos; once it is the model, at a better original."""
+    from srdemo.advice import input_warnings
+
+    buf = io.BytesIO()
+    Image.fromarray(rgb_noise(32, 32)).save(buf, "JPEG", quality=30)
+    pic = images.decode(buf.getvalue(), "heavy.jpg")
+    compressed = next(s for s in models.builtin_specs() if s.for_compressed)
+    (warning,) = input_warnings(pic, models.resolve("lanczos"))
+    assert warning.startswith("heavy JPEG blocks") and f"model for compressed photos ({compressed.id})" in warning
+    (warning,) = input_warnings(pic, compressed)
+    assert "ask the supplier for a better original" in warning and compressed.id not in warning
+    buf = io.BytesIO()
+    Image.fromarray(rgb_noise(32, 32)).save(buf, "JPEG", quality=95)
+    assert input_warnings(images.decode(buf.getvalue(), "fine.jpg"), models.resolve("lanczos")) == []

@@ -149,11 +149,150 @@ def test_a_finished_batch_is_shown_again_after_an_app_restart(delivery, tmp_path
     monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
     owner_dir = workspace.batches_dir("browser:restart-key")
     run_batch([delivery], owner_dir / "older" / "output", UpscaleRequest(model="lanczos", scale=2))
-    assert batch_tab.on_batch_status("someone-else", None) == ("No batch yet.", [], None)
+    status, table, zip_copy = batch_tab.on_batch_status("someone-else", None)
+    assert (status, table["data"], zip_copy) == ("No batch yet.", [], None)
 
-    status, rows, zip_copy = batch_tab.on_batch_status("restart-key", None)
+    status, table, zip_copy = batch_tab.on_batch_status("restart-key", None)
 
-    assert status == "Finished earlier: 2 image(s) done, 1 failed. Download the zip below."
-    assert {r[0] for r in rows} >= {"tea.png", "shelf/a/jam.png", "shelf/broken.jpg"}
+    assert status == "Finished earlier: 2 of 5 done (1 failed, 2 skipped, 0 with warnings). Download the zip below."
+    assert {r[0] for r in table["data"]} >= {"tea.png", "shelf/a/jam.png", "shelf/broken.jpg"}
     with zipfile.ZipFile(zip_copy) as zf:
         assert {"tea.png", "shelf/a/jam.png", "report.csv"} <= set(zf.namelist())
+
+
+def test_the_time_left_is_the_pace_so_far_times_the_files_not_finished():
+    from srdemo.batch import Tally, status_line
+
+    tally = Tally(total=10, started=100.0)
+    assert tally.summary(now=105.0).seconds_left is None  # no file finished: no pace yet
+    assert status_line(tally.summary(now=105.0), "running") == "Running: 0 of 10 done (0 failed, 0 with warnings) · 5 s so far"
+    tally.rows += [{"file": "a", "status": "ok", "warnings": ""}, {"file": "b", "status": "ok", "warnings": "colours changed"},
+                   {"file": "c", "status": "failed", "warnings": "damaged"}, {"file": "d", "status": "skipped", "warnings": "x"}]
+    summary = tally.summary(now=170.0)
+    assert (summary.done, summary.failed, summary.skipped, summary.warned, summary.total) == (2, 1, 1, 1, 10)
+    assert summary.seconds == 70.0 and summary.seconds_left == 70.0 / 4 * 6
+    assert status_line(summary, "running") == (
+        "Running: 2 of 10 done (1 failed, 1 skipped, 1 with warnings) · 1 min 10 s so far · about 2 min left"
+    )
+    tally.seconds = 3725.0  # it ended: nothing is left, the time is the whole batch's
+    assert tally.summary().seconds_left is None
+    assert status_line(tally.summary(), "cancelled").endswith("· took 1 h 2 min. What was done is in the zip below.")
+
+
+def test_a_running_batch_knows_its_total_before_the_first_file(delivery, tmp_path):
+    from srdemo.batch import Tally
+
+    tally, seen = Tally(), []
+    result = run_batch([delivery], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2), tally=tally,
+                       progress=lambda i, name: seen.append((tally.summary().total, len(tally.rows))))
+    assert seen == [(5, i) for i in range(1, 6)]  # two images, a broken one, one outside the zip, a text file
+    done = result.summary()
+    assert (done.total, done.done, done.failed, done.skipped) == (5, 2, 1, 2)
+    assert tally.seconds is not None and result.seconds == tally.seconds and done.seconds_left is None
+
+
+def test_the_report_for_people_leads_with_file_result_and_problem_in_plain_words(delivery, tmp_path):
+    from srdemo.batch import people_table
+
+    result = run_batch([delivery], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2))
+    headers, cells = people_table(result.rows)
+    assert headers[:3] == ["File", "Result", "Problem, and what to do"]
+    assert headers[3:] == ["Size before", "Size after", "Model", "Time (s)", "Sharper than a plain enlargement by (dB)",
+                           "Colour change (under 2 is hard to see)"]
+    rows = {row[0]: row for row in cells}
+    assert rows["tea.png"][1:3] == ["done", ""] and rows["tea.png"][4] == "240x240"
+    assert rows["shelf/broken.jpg"][1] == "failed" and "damaged" in rows["shelf/broken.jpg"][2]
+    assert rows["../../evil.png"][1] == "skipped" and "outside" in rows["../../evil.png"][2]
+    assert all(len(row) == len(headers) for row in cells)
+
+
+def test_report_csv_keeps_its_english_columns_and_a_copy_for_people_comes_in_their_language(delivery, tmp_path, monkeypatch):
+    import codecs
+    import csv
+
+    from srdemo import wording
+    from srdemo.batch import PEOPLE_COLUMNS
+
+    monkeypatch.setitem(wording.MESSAGES, "zh", {
+        "batch_col_file": "文件", "batch_col_result": "结果", "batch_result_done": "完成",
+        "err_image_unreadable": "'{name}' 已损坏（{detail}）",  # said in a worker thread: the language must reach it
+    })
+    with wording.language("zh"):
+        result = run_batch([delivery], tmp_path / "zh", UpscaleRequest(model="lanczos", scale=2), workers=2)
+        people_headers = [wording.text(key) for key, _ in PEOPLE_COLUMNS]
+    english = run_batch([delivery], tmp_path / "en", UpscaleRequest(model="lanczos", scale=2))
+
+    stable = ["file", "status", "input size", "output size", "model", "seconds", "self-check gain (dB)",
+              "colour difference (dE2000)", "warnings"]  # spelled out: programs read these names
+    for out in (tmp_path / "zh", tmp_path / "en"):
+        with open(out / "report.csv", newline="", encoding="utf-8") as fh:
+            assert next(csv.reader(fh)) == stable
+    rows = {r["file"]: r for r in read_report(tmp_path / "zh" / "report.csv")}
+    assert rows["tea.png"]["status"] == "ok" and "已损坏" in rows["shelf/broken.jpg"]["warnings"]
+
+    raw = (tmp_path / "zh" / "report-zh.csv").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)  # spreadsheet programs need it to read Chinese as UTF-8
+    header, *lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert header == people_headers and header[:2] == ["文件", "结果"] and len(lines) == len(result.rows) == 5
+    assert all(len(line) == len(header) for line in lines)
+    assert dict((line[0], line[1]) for line in lines)["tea.png"] == "完成"
+    with zipfile.ZipFile(result.zip_path) as zf:
+        assert zf.read("report-zh.csv") == raw
+    with zipfile.ZipFile(english.zip_path) as zf:
+        assert not [n for n in zf.namelist() if n.startswith("report-")]
+    assert not list((tmp_path / "en").glob("report-*.csv"))
+
+
+def test_a_job_speaks_the_language_it_was_started_in(monkeypatch):
+    import time
+
+    from srdemo import wording
+    from srdemo.jobs import JobManager
+
+    jobs = JobManager()
+    with wording.language("zh"):
+        job = jobs.submit("browser:lang", "batch", lambda job: wording.current_language())
+    deadline = time.time() + 10
+    while job.running and time.time() < deadline:
+        time.sleep(0.01)
+    assert job.result == "zh"
+
+
+def test_the_preset_greys_out_the_controls_it_overrides():
+    from srdemo.ui.batch import on_preset
+
+    def interactive(preset_id):
+        return [update["interactive"] for update in on_preset(preset_id)]  # size, square, scale
+
+    assert interactive("amazon-main") == interactive("shopify") == [False, False, False]
+    assert interactive("custom") == [True, True, False]
+    assert interactive("none") == [False, False, True]
+
+
+def test_a_reloaded_page_shows_the_settings_of_its_own_batch_only(delivery, tmp_path, monkeypatch):
+    import time
+
+    from srdemo.jobs import JOBS
+    from srdemo.ui import batch as batch_tab
+
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
+    batch_tab.on_batch_start([str(delivery)], "custom", "1200x900", True, "lanczos", 3, "webp", 80, True, True,
+                             "form-owner", None)
+    deadline = time.time() + 120
+    while JOBS.latest("browser:form-owner", "batch").running and time.time() < deadline:
+        time.sleep(0.1)
+
+    updates = batch_tab.on_batch_form("form-owner", None)
+    assert [u["value"] for u in updates] == ["custom", "1200x900", True, "lanczos", 3.0, "webp", 80, True, True]
+    assert [updates[i]["interactive"] for i in (1, 2, 4)] == [True, True, False]  # size, square; the scale is overridden
+    assert not any("value" in u for u in batch_tab.on_batch_form("form-stranger", None))
+    status, table, zip_copy = batch_tab.on_batch_status("form-owner", None)
+    assert status.startswith("Finished: 2 of 5 done (1 failed, 2 skipped") and "· took " in status
+    assert table["headers"][:3] == ["File", "Result", "Problem, and what to do"] and zip_copy
+
+
+def test_a_batch_still_counting_its_files_says_so_rather_than_0_of_0():
+    from srdemo.batch import Summary, status_line
+
+    assert status_line(Summary(total=0), "running") == "Starting: counting the files..."
+    assert status_line(Summary(total=3, seconds=4.0), "running").startswith("Running: 0 of 3 done")

@@ -4,6 +4,7 @@
 import pytest
 
 from srdemo import models
+from srdemo.ui.common import model_label
 
 from conftest import ROOT, chromium_path
 
@@ -55,7 +56,7 @@ def _in_view(page, selector: str, share: float = 1.0) -> bool:
 def _upload(page, path) -> None:
     """Drop a photo on the Upscale tab, removing the one shown first (as a person would)."""
     if page.locator("#upload input[type=file]").count() == 0:
-        page.locator("#upload button[aria-label*='lear'], #upload .label-clear-button").first.click()
+        page.locator("#upload button.icon-button").first.click()  # the clear button (its label is in the page's language)
     page.locator("#upload input[type=file]").set_input_files(str(path))
 
 
@@ -96,7 +97,7 @@ def test_on_a_laptop_the_choices_fit_advice_comes_first_and_the_result_is_in_vie
     page.wait_for_function("() => document.querySelector('#figures textarea')?.value.includes('Sharpness check')")
     assert page.locator("#download a, #download [download]").count() >= 1
     estimate = page.locator("#estimate").inner_text()
-    assert estimate.startswith("Takes about") and "%" not in estimate  # its own place: no progress drawn over it
+    assert estimate.startswith("Takes ") and "%" not in estimate  # its own place: no progress drawn over it
     page.screenshot(path=str(artifacts_dir / "upscale_1366x768_after.png"))
 
 
@@ -212,19 +213,26 @@ def test_batch_tab_survives_a_reload_and_shows_the_report(page, app_url, tmp_pat
     page.locator("#batch-files input[type=file]").set_input_files(str(delivery))
     page.locator("#batch-preset input").click()
     page.get_by_role("option", name="Shopify product image (2048 x 2048 square)").click()
+    page.wait_for_timeout(500)
+    for overridden in ("#batch-size", "#batch-square", "#batch-scale"):  # the preset decides these: greyed out
+        assert page.locator(f"{overridden} input, {overridden} textarea").first.is_disabled(), overridden
     page.locator("#batch-model input").click()  # a classic resampler keeps this test quick on CPU
-    page.get_by_role("option", name=models.resolve("lanczos").label).click()
+    page.get_by_role("option", name=model_label(models.resolve("lanczos"))).click()
     page.wait_for_timeout(500)
     page.locator("#batch-run").click()
     page.wait_for_function("() => (document.querySelector('#batch-status textarea') || {}).value?.startsWith('Running')", timeout=60_000)
-    page.reload()  # the job must keep going and be shown again
+    page.reload()  # the job must keep going and be shown again, with its settings
     page.get_by_role("tab", name="Batch").click()
     page.wait_for_function(
         "() => (document.querySelector('#batch-status textarea') || {}).value?.startsWith('Finished')", timeout=240_000
     )
-    assert "24 image(s) done, 0 failed" in _textarea(page, "batch-status")
+    assert "Shopify" in page.locator("#batch-preset input").input_value()  # the form shows the batch that ran
+    status = _textarea(page, "batch-status")
+    assert status.startswith("Finished: 24 of 25 done (0 failed, 1 skipped, 0 with warnings)") and "took" in status
     table = page.locator("#batch-report").inner_text()
     assert "shelf0/p00.png" in table and "2048x2048" in table and "notes.txt" in table
+    head = page.locator("#batch-report th").all_inner_texts()[:3]
+    assert [h.strip() for h in head] == ["File", "Result", "Problem, and what to do"], head
     assert page.locator("#batch-zip a, #batch-zip [download]").count() >= 1
     page.screenshot(path=str(artifacts_dir / "batch_tab.png"), full_page=True)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from srdemo import runs
+from srdemo import runs, wording
 from srdemo.caller import Caller
 from srdemo.errors import SrdemoError
 from srdemo.jobs import JOBS
@@ -210,5 +210,5 @@ def test_time_left_is_measured_from_the_start_or_the_resume():
     # resumed at step 100: 20 steps in 20 s is one a second, so 480 s left (not 120 steps in 20 s)
     assert runs.progress_line(_progress(120, 600, 20, first_step=100)) == "step 120/600, about 8 min left, loss 0.0123"
     assert runs.progress_line(_progress(2, 600, 1)) == "step 2/600, loss 0.0123"  # too early to tell
-    assert runs.time_left(20) == "less than a minute left"
-    assert runs.time_left(150 * 60) == "about 2 h 30 min left"
+    assert wording.time_left(20) == "about 20 s left"
+    assert wording.time_left(150 * 60) == "about 2 h 30 min left"

@@ -14,7 +14,7 @@ PACKAGE = Path(srdemo.__file__).parent
 def test_every_key_the_package_looks_up_exists():
     used = set()
     for path in PACKAGE.rglob("*.py"):
-        used |= set(re.findall(r"""\b(?:text|WORDS|w)\(\s*["']([a-z0-9_]+)["']""", path.read_text()))
+        used |= set(re.findall(r"""\b(?:text|WORDS|w)\(\s*["']([a-z0-9_]+)["']\s*[,)]""", path.read_text()))
     assert used, "the scan found no lookups"
     assert used <= set(wording.EN), sorted(used - set(wording.EN))
 
@@ -132,3 +132,14 @@ def test_chinese_says_everything_the_page_says():
     shown = {k for k in wording.EN if not k.startswith("cli_")}
     assert shown - set(wording.MESSAGES["zh"]) == set()
     assert not [k for k in wording.MESSAGES["zh"] if k.startswith("cli_")]
+
+
+def test_the_catalogue_and_the_presets_have_words_in_every_language():
+    """Their labels are English data (the CLI lists them); the page names them through these keys."""
+    from srdemo import models
+    from srdemo.presets import PRESETS
+
+    keys = [f"preset_label_{p.replace('-', '_')}" for p in PRESETS]
+    keys += [f"model_label_{s.id.replace('-', '_')}" for s in (*models.builtin_specs(), *models.RESAMPLERS, *models.HUB_MODELS)]
+    for lang, table in wording.MESSAGES.items():
+        assert [k for k in keys if k not in table] == [], lang

@@ -43,7 +43,7 @@ def build_demo() -> gr.Blocks:
         demo.load(on_load_key, [browser_key], [browser_key], api_name="owner_key", api_visibility="undocumented")
         with gr.Tabs():
             upscale.build(browser_key, lang)
-            batch.build(demo, browser_key)
+            batch.build(demo, browser_key, lang)
             training.build(demo, browser_key, lang)
             compare.build(browser_key, lang)
         tools.build()

@@ -1,23 +1,51 @@
 """The Batch tab: a whole supplier delivery in, a zip with the same folders and a report out.
 
-The batch runs as a background job (``srdemo.jobs``), so reloading the page does not stop it.
+The batch runs as a background job (``srdemo.jobs``), so reloading the page does not stop it; the
+job keeps the form it was started with, so a reloaded page shows the settings of the batch it finds.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import gradio as gr
 
 from .. import images, models, workspace
-from ..batch import REPORT_FIELDS, parse_preset, read_report, run_batch
+from ..batch import Tally, parse_preset, people_table, read_report, run_batch, status_line, summarise
+from ..caller import Caller
 from ..jobs import JOBS
 from ..metadata import MetadataPolicy
 from ..presets import PRESETS
 from ..request import UpscaleRequest
 from ..settings import get_settings
 from ..wording import text
-from .common import caller_of, model_choices, owner_of, path_of, plain_errors, served
+from .common import WORDS, caller_of, model_choices, owner_of, path_of, plain_errors, served
+
+
+@dataclass(frozen=True)
+class BatchForm:
+    """The tab's settings as the form holds them: its defaults, and what a job keeps to show them again."""
+
+    preset: str = "none"  # "none" (just the scale), "custom" (the size below) or a marketplace preset id
+    size: str = "1600"  # custom only: a longest side or WxH
+    square: bool = False  # custom only: pad to a square
+    model: str = field(default_factory=lambda: models.default_model().id)
+    scale: float = 4  # no preset only
+    format: str = "preset default"
+    quality: int = 90
+    keep_metadata: bool = False
+    mark_ai: bool = False
+
+    def request(self, caller: Caller) -> UpscaleRequest:
+        custom = self.preset == "custom"
+        return UpscaleRequest(
+            model=self.model, scale=float(self.scale),
+            preset=parse_preset(None if self.preset in ("none", "custom") else self.preset,
+                                self.size if custom else None, bool(self.square)),
+            format=None if self.format == "preset default" else self.format, quality=int(self.quality),
+            metadata=MetadataPolicy(keep_private=bool(self.keep_metadata), provenance=bool(self.mark_ai)), caller=caller,
+        )
 
 
 def last_finished(owner: str) -> tuple[Path, list[dict]] | None:
@@ -30,11 +58,16 @@ def last_finished(owner: str) -> tuple[Path, list[dict]] | None:
     return None
 
 
-def _counts(rows: list[dict]) -> dict[str, int]:
-    """How many files of a finished batch were done and how many failed, for its status line (cancelled ones did not fail)."""
-    done = sum(r.get("status") == "ok" for r in rows)
-    failed = sum(r.get("status") == "failed" for r in rows)
-    return {"done": done, "failed": failed}
+def _table(rows: list[dict]) -> dict:
+    """The report for the page: headers in the visitor's language, what happened first."""
+    headers, cells = people_table(rows)
+    return {"headers": headers, "data": cells}
+
+
+def on_preset(preset_id: str):
+    """Grey out what the choice overrides: size and square serve only 'Custom', the scale only 'no preset'."""
+    custom = preset_id == "custom"
+    return gr.update(interactive=custom), gr.update(interactive=custom), gr.update(interactive=preset_id == "none")
 
 
 @plain_errors
@@ -45,25 +78,24 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
     paths = [p for p in (path_of(f) for f in (files or [])) if p]
     if not paths:
         raise gr.Error(text("ui_batch_upload_first"))
-    job_request = UpscaleRequest(
-        model=model_id, scale=float(scale),
-        preset=parse_preset(None if preset_id in ("none", "custom") else preset_id,
-                            size if preset_id == "custom" else None, bool(square)),
-        format=None if fmt == "preset default" else fmt, quality=int(quality),
-        metadata=MetadataPolicy(keep_private=bool(keep_meta), provenance=bool(mark_ai)), caller=caller,
-    )
+    # "" (as the agents' tool sends) means the form's default, so a reloaded page can show it
+    form = BatchForm(preset_id or "none", size, bool(square), model_id or models.default_model(float(scale)).id,
+                     float(scale), fmt or "preset default", int(quality), bool(keep_meta), bool(mark_ai))
+    job_request = form.request(caller)
     job_request.output_format  # noqa: B018 - a bad format or model is refused now, not per file
-    models.resolve(model_id, caller)
+    models.resolve(form.model, caller)
     job_dir = workspace.new_batch_dir(owner)
     copies = workspace.copy_uploads(owner, [Path(p) for p in paths], job_dir / "uploads")  # Gradio's cache is not ours to keep
+    tally = Tally()
 
     def work(job):
         def step(i, name):
             job.done, job.message = i, name
 
-        return run_batch(copies, job_dir / "output", job_request, progress=step, should_stop=job.should_stop)
+        return run_batch(copies, job_dir / "output", job_request, progress=step, should_stop=job.should_stop, tally=tally)
 
-    JOBS.submit(owner, "batch", work, limit=get_settings().max_batches, max_waiting=get_settings().max_waiting)
+    JOBS.submit(owner, "batch", work, limit=get_settings().max_batches, max_waiting=get_settings().max_waiting,
+                info={"form": form, "tally": tally})
     return on_batch_status(key, request)
 
 
@@ -75,19 +107,43 @@ def on_batch_status(key, request: gr.Request):
     if job is None:
         earlier = last_finished(owner)
         if earlier is None:
-            return text("ui_batch_none"), [], None
+            return text("ui_batch_none"), _table([]), None
         zip_path, rows = earlier
-        return text("ui_batch_finished_earlier", **_counts(rows)), [[r.get(f, "") for f in REPORT_FIELDS] for r in rows], served(zip_path)
+        return status_line(summarise(rows), "earlier"), _table(rows), served(zip_path)
     if job.queued:
-        return text("ui_batch_queued", ahead=JOBS.ahead(job)), [], None
+        return text("ui_batch_queued", ahead=JOBS.ahead(job)), _table([]), None
+    tally: Tally = job.info["tally"]
     if job.running:
-        return text("ui_batch_running", done=job.done, last=job.message), [], None
+        return status_line(tally.summary(), "running"), _table(tally.rows), None
     if job.status == "failed":
-        return text("ui_common_failed", error=job.error), [], None
+        return text("ui_common_failed", error=job.error), _table(tally.rows), None
     result = job.result
-    rows = result.rows if result else []
-    line = text("ui_batch_cancelled", **_counts(rows)) if job.status == "cancelled" else text("ui_batch_finished", **_counts(rows))
-    return line, [[r.get(f, "") for f in REPORT_FIELDS] for r in rows], served(result.zip_path) if result else None
+    if result is None:  # cancelled while waiting in line
+        return text("ui_batch_cancelled_waiting"), _table([]), None
+    return status_line(result.summary(), job.status), _table(result.rows), served(result.zip_path)
+
+
+@plain_errors
+def on_batch_form(key, request: gr.Request):
+    """On page load: the form shows the settings of this owner's latest batch, running or finished
+    (the browser keeps only the owner key, so a reload would otherwise show the defaults)."""
+    job = JOBS.latest(owner_of(key, request), "batch")
+    form: BatchForm | None = job.info.get("form") if job is not None else None
+    if form is None:
+        return [gr.update() for _ in fields(BatchForm)]
+    size, square, scale = on_preset(form.preset)
+    return [
+        gr.update(value=form.preset), {**size, "value": form.size}, {**square, "value": form.square},
+        gr.update(value=form.model, choices=model_choices(caller_of(key, request))), {**scale, "value": form.scale},
+        gr.update(value=form.format), gr.update(value=form.quality), gr.update(value=form.keep_metadata),
+        gr.update(value=form.mark_ai),
+    ]
+
+
+@plain_errors
+def on_refresh_models(key, request: gr.Request):
+    """The model list in the page's language, with this owner's trained models."""
+    return gr.update(choices=model_choices(caller_of(key, request)))
 
 
 @plain_errors
@@ -96,46 +152,55 @@ def on_batch_cancel(key, request: gr.Request):
     return text("ui_batch_cancelling") if cancelled else text("ui_batch_not_running")
 
 
-def build(demo: gr.Blocks, browser_key: gr.BrowserState) -> None:
-    """The tab's components and events (called inside ``gr.Blocks``)."""
-    with gr.Tab(text("ui_batch_tab")):
-        gr.Markdown(text("ui_batch_intro"))
+def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> None:
+    """The tab's components and events (called inside ``gr.Blocks``); ``language`` is the page's switch."""
+    w, start = WORDS, BatchForm()
+    size_on, square_on, scale_on = (u["interactive"] for u in on_preset(start.preset))
+    with gr.Tab(w("ui_batch_tab"), id="batch"):
+        gr.Markdown(w("ui_batch_intro"))
         with gr.Row():
             with gr.Column():
-                files = gr.File(label=text("ui_batch_files"), file_count="multiple", elem_id="batch-files")
+                files = gr.File(label=w("ui_batch_files"), file_count="multiple", elem_id="batch-files")
                 preset = gr.Dropdown(
-                    [(text("ui_batch_no_preset"), "none")] + [(p.label, p.id) for p in PRESETS.values()]
-                    + [(text("ui_batch_custom"), "custom")],
-                    value="none", label=text("ui_batch_preset"), elem_id="batch-preset",
+                    [(w("ui_batch_no_preset"), "none")] + [(w("preset_label_" + p.id.replace("-", "_")), p.id)
+                                                             for p in PRESETS.values()]
+                    + [(w("ui_batch_custom"), "custom")],
+                    value=start.preset, label=w("ui_batch_preset"), elem_id="batch-preset",
                 )
                 with gr.Row():
-                    custom_size = gr.Textbox(label=text("ui_batch_custom_size"), value="1600")
-                    custom_square = gr.Checkbox(label=text("ui_batch_square"), value=False)
-                model = gr.Dropdown(model_choices(), value=models.default_model().id, label=text("ui_common_model"), elem_id="batch-model")
-                scale = gr.Slider(1, 8, value=4, step=0.5, label=text("ui_batch_scale"))
+                    custom_size = gr.Textbox(label=w("ui_batch_custom_size"), value=start.size, interactive=size_on,
+                                             elem_id="batch-size")
+                    custom_square = gr.Checkbox(label=w("ui_batch_square"), value=start.square, interactive=square_on,
+                                                elem_id="batch-square")
+                model = gr.Dropdown(model_choices(), value=start.model, label=w("ui_common_model"), elem_id="batch-model")
+                scale = gr.Slider(1, 8, value=start.scale, step=0.5, label=w("ui_batch_scale"), interactive=scale_on,
+                                  elem_id="batch-scale")
                 with gr.Row():
-                    fmt = gr.Radio([(text("ui_batch_preset_default"), "preset default"), *((f, f) for f in images.FORMATS)],
-                                   value="preset default", label=text("ui_batch_format"))
-                    quality = gr.Slider(50, 100, value=90, step=1, label=text("ui_common_quality"))
-                keep_meta = gr.Checkbox(label=text("ui_batch_keep_metadata"), value=False)
-                mark_ai = gr.Checkbox(label=text("ui_batch_mark_ai"), value=False)
+                    fmt = gr.Radio([(w("ui_batch_preset_default"), "preset default"), *((f, f) for f in images.FORMATS)],
+                                   value=start.format, label=w("ui_batch_format"))
+                    quality = gr.Slider(50, 100, value=start.quality, step=1, label=w("ui_common_quality"))
+                keep_meta = gr.Checkbox(label=w("ui_batch_keep_metadata"), info=w("ui_batch_keep_metadata_info"),
+                                        value=start.keep_metadata)
+                mark_ai = gr.Checkbox(label=w("ui_batch_mark_ai"), info=w("ui_batch_mark_ai_info"), value=start.mark_ai)
                 with gr.Row():
-                    run = gr.Button(text("ui_batch_run"), variant="primary", elem_id="batch-run")
-                    stop = gr.Button(text("ui_batch_cancel"), elem_id="batch-cancel")
+                    run = gr.Button(w("ui_batch_run"), variant="primary", elem_id="batch-run")
+                    stop = gr.Button(w("ui_batch_cancel"), elem_id="batch-cancel")
             with gr.Column():
-                status = gr.Textbox(label=text("ui_common_status"), interactive=False, elem_id="batch-status")
-                zip_file = gr.File(label=text("ui_batch_zip"), elem_id="batch-zip")
-                report = gr.Dataframe(headers=REPORT_FIELDS, label=text("ui_batch_report"), elem_id="batch-report", wrap=True)
-        gr.Markdown(text("ui_batch_presets", presets="; ".join(
+                status = gr.Textbox(label=w("ui_common_status"), interactive=False, elem_id="batch-status")
+                zip_file = gr.File(label=w("ui_batch_zip"), elem_id="batch-zip")
+                report = gr.Dataframe(headers=people_table([])[0], label=w("ui_batch_report"), elem_id="batch-report",
+                                      wrap=True)
+        gr.Markdown(w("ui_batch_presets", presets="; ".join(
             text("ui_batch_preset_source", label=p.label, source=p.source, checked=p.checked) for p in PRESETS.values()
         )))
 
+    form = [preset, custom_size, custom_square, model, scale, fmt, quality, keep_meta, mark_ai]
     outputs = [status, report, zip_file]
-    run.click(
-        on_batch_start,
-        [files, preset, custom_size, custom_square, model, scale, fmt, quality, keep_meta, mark_ai, browser_key],
-        outputs, api_name="batch_start",
-    )
-    stop.click(on_batch_cancel, [browser_key], [status], api_name="batch_cancel")
-    gr.Timer(1.0).tick(on_batch_status, [browser_key], outputs, api_name="batch_status", show_progress="hidden")
-    demo.load(on_batch_status, [browser_key], outputs, api_name="batch_status_on_load")
+    run.click(on_batch_start, [files, *form, browser_key], outputs, api_name="batch_start", api_visibility="undocumented")
+    preset.change(on_preset, [preset], [custom_size, custom_square, scale], api_name="batch_preset", api_visibility="undocumented",
+                  show_progress="hidden")
+    stop.click(on_batch_cancel, [browser_key], [status], api_name="batch_cancel", api_visibility="undocumented")
+    gr.Timer(1.0).tick(on_batch_status, [browser_key], outputs, api_name="batch_status", api_visibility="undocumented", show_progress="hidden")
+    demo.load(on_batch_status, [browser_key], outputs, api_name="batch_status_on_load", api_visibility="undocumented")
+    demo.load(on_batch_form, [browser_key], form, api_name="batch_form_on_load", api_visibility="undocumented")
+    language.change(on_refresh_models, [browser_key], [model], api_name=False, show_progress="hidden")
