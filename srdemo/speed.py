@@ -140,11 +140,13 @@ def estimate_range(model: LoadedModel, in_size: tuple[int, int], out_size: tuple
 
 def estimate_sentence(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
                       options: EngineOptions | None = None) -> str:
-    """The estimate in a sentence: a range of seconds and the measured speed, or that it is not measured yet."""
+    """The estimate in a sentence: a range of seconds, 'under a second', or that it is not measured yet."""
     found = estimate_range(model, in_size, out_size, options)
     device = pick_device().type.upper()
     if found is None:
         return wording.text("estimate_unmeasured", device=device)
+    if found[1] < 1:  # "0.0 to 0.1 s" reads as a glitch
+        return wording.text("estimate_under_a_second", device=device)
     return wording.text("estimate", low=found[0], high=found[1], device=device)
 
 

@@ -39,7 +39,7 @@ def test_the_page_events_are_callable_by_name_but_only_the_tools_are_advertised(
     """The page's own events (one takes a Hub token) stay callable by the Python client; what is listed,
     and so offered to agents over MCP, is the tools."""
     names = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
-    assert {"/upscale_product_photo", "/upscale_many_photos"} <= names
+    assert {"/upscale_product_photo", "/upscale_many_photos", "/batch_progress"} <= names
     assert not names & {"/upscale", "/preview", "/cancel", "/estimate", "/train_start", "/publish"}
 
 
@@ -47,7 +47,7 @@ def test_mcp_schema_lists_the_upscale_tool_with_a_description_an_agent_can_act_o
     import httpx
 
     tools = {t["name"]: t for t in httpx.get(f"{app_url}/gradio_api/mcp/schema", timeout=30).json()}
-    assert {"upscale_product_photo", "upscale_many_photos"} <= set(tools)
+    assert {"upscale_product_photo", "upscale_many_photos", "batch_progress"} <= set(tools)
     one = tools["upscale_product_photo"]
     assert "amazon-main" in one["description"] + str(one["inputSchema"])
     assert {"photo", "preset", "scale", "model"} <= set(one["inputSchema"]["properties"])
@@ -62,6 +62,25 @@ def test_the_upscale_tool_makes_a_marketplace_image(client):
                                    "lanczos", api_name="/upscale_product_photo")
     assert Image.open(path).size == (2000, 2000) and path.endswith(".jpg")
     assert "2000x2000" in summary and "plain enlargement" in summary
+
+
+def test_an_agent_starts_a_batch_and_follows_it_with_its_key(client, tmp_path):
+    import time
+    import zipfile
+
+    started = client.predict([_file(ROOT / "examples" / "packaging_small.png"), _file(ROOT / "examples" / "jar_label_text.png")],
+                             "shopify", 4, "lanczos", "agent-7f3a", api_name="/upscale_many_photos")
+    assert started.startswith(("Starting: counting", "Running", "Finished"))
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        status, zip_path = client.predict("agent-7f3a", api_name="/batch_progress")
+        if status.startswith("Finished"):
+            break
+        time.sleep(0.5)
+    assert status.startswith("Finished: 2 of 2 done") and zip_path
+    with zipfile.ZipFile(zip_path) as zf:
+        assert {"packaging_small.jpg", "jar_label_text.jpg", "report.csv"} <= set(zf.namelist())
+    assert client.predict("someone-else", api_name="/batch_progress")[0] == "No batch yet."  # a key is an owner
 
 
 def test_upscale_returns_verdict_slider_pair_full_size_download_and_figures(client):

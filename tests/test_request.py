@@ -225,7 +225,7 @@ def test_the_estimate_before_a_run_and_after_it(tmp_path, monkeypatch, compact_f
     assert request.estimate(None, neural) == ""  # no photo yet: nothing to size
     assert request.estimate(photo, neural).startswith("Speed on this CPU not measured yet")
     done = upscale(photo, neural, name="p.png")
-    assert done.estimate.startswith("Takes about ") and done.estimate.endswith(" s on this CPU.")
+    assert done.estimate.startswith("Takes ") and done.estimate.endswith(" on this CPU.")
     assert request.estimate(photo, neural) == done.estimate  # the same figure the tab shows after the run
     assert request.estimate(None, UpscaleRequest(model="lanczos")) == "Instant (classic resampling)."
     assert upscale(photo, UpscaleRequest(model="lanczos", scale=2), name="p.png").estimate is None

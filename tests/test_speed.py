@@ -42,7 +42,9 @@ def test_an_estimate_is_a_range_under_2x_from_the_median_of_recent_runs(compact)
     pixels = 200 * 200  # one x2 pass makes the target
     assert high / low < 2
     assert low < pixels / 2e6 < high
-    assert speed.estimate_sentence(compact, in_size, out_size).startswith(f"About {low:.1f} to {high:.1f} s on this CPU")
+    assert speed.estimate_sentence(compact, in_size, out_size) == "Takes under a second on this CPU."  # not "0.0 to 0.0 s"
+    low, high = speed.estimate_range(compact, (1000, 1000), (2000, 2000))
+    assert speed.estimate_sentence(compact, (1000, 1000), (2000, 2000)) == f"Takes about {low:.1f} to {high:.1f} s on this CPU."
 
 
 def test_speeds_are_kept_per_tile_size_and_only_in_this_process(compact):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..presets import PRESETS, get_preset
+from ..presets import get_preset
 from ..request import UpscaleRequest, upscale
-from .batch import on_batch_start
+from .batch import on_batch_start, on_batch_status
 from .common import path_of, plain_errors, scratch_dir, upload_path
 
 NO_PRESET = "none"
@@ -58,11 +58,23 @@ def upscale_many_photos(files, preset: str = NO_PRESET, scale: float = 4, model:
     Returns:
         the batch's status line.
     """
-    preset_id = "" if preset in ("", NO_PRESET) else preset
-    if preset_id and preset_id not in PRESETS:
-        get_preset(preset_id)  # the plain message for an unknown preset
     paths = [path_of(f) for f in (files if isinstance(files, list) else [files]) if path_of(f)]
-    return on_batch_start(paths, preset_id, "", False, model, scale, "", 92, False, False, key, request)
+    status, _, _ = on_batch_start(paths, preset or NO_PRESET, "", False, model, scale, "", 90, False, False, key, request)
+    return status
+
+
+@plain_errors
+def batch_progress(key: str = "", request: gr.Request = None):
+    """How a batch started with upscale_many_photos is going, and its results when it has finished.
+
+    Args:
+        key: the same private word given to upscale_many_photos.
+
+    Returns:
+        the status line (files done, failed, time left), and the zip of results (with report.csv) once finished.
+    """
+    status, _, zip_path = on_batch_status(key, request)
+    return status, zip_path
 
 
 def build() -> None:
@@ -72,7 +84,8 @@ def build() -> None:
         preset, model, key = gr.Textbox(value=NO_PRESET), gr.Textbox(), gr.Textbox()
         scale = gr.Number(value=4)
         out_file, out_text = gr.File(), gr.Textbox()
-        one, many = gr.Button(), gr.Button()
+        one, many, progress = gr.Button(), gr.Button(), gr.Button()
     one.click(upscale_product_photo, [photo, preset, scale, model], [out_file, out_text],
               api_name="upscale_product_photo")
     many.click(upscale_many_photos, [files, preset, scale, model, key], [out_text], api_name="upscale_many_photos")
+    progress.click(batch_progress, [key], [out_text, out_file], api_name="batch_progress")
