@@ -18,7 +18,6 @@ A batch's words (its warnings, that copy) are in the language it was started in.
 
 from __future__ import annotations
 
-import contextvars
 import csv
 import io
 import logging
@@ -37,7 +36,7 @@ from .errors import Cancelled, SrdemoError
 from .presets import Preset, get_preset
 from .request import UpscaleRequest, upscale
 from .settings import get_settings
-from .wording import DEFAULT_LANGUAGE, current_language, duration, text, time_left
+from .wording import DEFAULT_LANGUAGE, current_language, duration, speaking, text, time_left
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +272,7 @@ def run_batch(
         if progress is not None:
             progress(len(rows), entry.name)
 
+    in_batch_language = speaking(_process_entry)  # each file's words in the batch's language, on any worker
     with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_STORED) as zf, ThreadPoolExecutor(workers) as pool:
         running: deque = deque()
         try:
@@ -281,9 +281,7 @@ def run_batch(
                     continue
                 name = output_path(entry.name, fmt, reserved)  # in input order, whichever file finishes first
                 reserved.add(name)
-                # each file in the batch's language (a worker thread starts with none of the caller's context)
-                work = contextvars.copy_context().run
-                running.append((entry, name, pool.submit(work, _process_entry, entry, request, should_stop)))
+                running.append((entry, name, pool.submit(in_batch_language, entry, request, should_stop)))
                 while len(running) >= in_flight:
                     finish(running.popleft())
             while running:

@@ -4,12 +4,11 @@ A job runs in a thread; the page only polls its state, so closing or
 reloading the page does not stop it, and reopening shows where it is. Jobs
 belong to an owner (the signed-in user on a Space, else a browser key kept in
 the browser's local storage): nobody sees or cancels another's jobs. A job runs
-in a copy of its submitter's context, so it speaks the language it was started in.
+in its submitter's language (``wording.speaking``).
 """
 
 from __future__ import annotations
 
-import contextvars
 import threading
 import time
 import traceback
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Cancelled, SrdemoError
-from .wording import text
+from .wording import speaking, text
 
 
 @dataclass
@@ -92,8 +91,7 @@ class JobManager:
                 with self._turns:
                     self._turns.notify_all()
 
-        threading.Thread(target=contextvars.copy_context().run, args=(run,), name=f"srdemo-{kind}-{job.id[:8]}",
-                         daemon=True).start()
+        threading.Thread(target=speaking(run), name=f"srdemo-{kind}-{job.id[:8]}", daemon=True).start()
         return job
 
     def _wait_turn(self, job: Job, limit: int | None) -> None:

@@ -16,7 +16,6 @@ the model whitelist and the admission limits hold everywhere.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from .metadata import MetadataPolicy
 from .pipeline import UpscaleResult, target_size, upscale_picture, with_self_check
 from .presets import Preset, check_against, pad_to_canvas
 from .settings import get_settings
-from .wording import gain_sentence, text
+from .wording import gain_sentence, speaking, text
 
 NEURAL_SLOTS = threading.BoundedSemaphore(get_settings().neural_jobs)
 """Neural jobs hold big buffers: at most two run at once in a process. They wait here, not in
@@ -217,9 +216,8 @@ def upscale(
     # The file is written (zlib and Pillow let go of the GIL) while the figures are worked out.
     dropped: list[str] = []
     with ThreadPoolExecutor(1) as pool:
-        # In this request's context: notes the encoder writes are in the visitor's language.
-        encoding = pool.submit(contextvars.copy_context().run, images.encode, saved, fmt, request.quality,
-                               request.metadata, dropped)
+        # notes the encoder writes are in the visitor's language
+        encoding = pool.submit(speaking(images.encode), saved, fmt, request.quality, request.metadata, dropped)
         if reference is None and request.check:
             with device_slot(model, None):  # the self-check runs the model again: a slot again, not the whole time
                 result = with_self_check(result, model, pic, options)

@@ -20,12 +20,14 @@ import contextlib
 import contextvars
 import math
 import string
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 """The languages the app speaks: code -> the language's own name (what the switch shows)."""
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("srdemo_language", default=DEFAULT_LANGUAGE)
+T = TypeVar("T")
 
 EN: dict[str, str] = {
     # ---- the figures of one upscale
@@ -608,6 +610,21 @@ def language(lang: str | None) -> Iterator[str]:
         yield _current.get()
     finally:
         _current.reset(token)
+
+
+def speaking(fn: Callable[..., T]) -> Callable[..., T]:
+    """``fn`` to run on another thread in this request's language (a new thread starts in English).
+
+    Only the language is carried, not the rest of the caller's context (a web framework's request state
+    has no business in a background job).
+    """
+    lang = _current.get()
+
+    def run(*args, **kwargs) -> T:
+        with language(lang):
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def pick_language(choice: str | None = None, accept_language: str | None = None) -> str:

@@ -143,3 +143,17 @@ def test_the_catalogue_and_the_presets_have_words_in_every_language():
     keys += [f"model_label_{s.id.replace('-', '_')}" for s in (*models.builtin_specs(), *models.RESAMPLERS, *models.HUB_MODELS)]
     for lang, table in wording.MESSAGES.items():
         assert [k for k in keys if k not in table] == [], lang
+
+
+def test_speaking_carries_the_language_to_another_thread_and_no_further(monkeypatch):
+    import threading
+
+    monkeypatch.setitem(wording.MESSAGES, "zh", {**wording.MESSAGES["zh"], "closer_to": "更接近"})
+    heard = []
+    with wording.language("zh"):
+        carried = wording.speaking(lambda: wording.text("closer_to"))
+    plain = threading.Thread(target=lambda: heard.append(wording.text("closer_to")))
+    for thread in (threading.Thread(target=lambda: heard.append(carried())), plain):
+        thread.start()
+        thread.join()
+    assert heard == ["更接近", "closer to"]  # a thread of its own starts in English
