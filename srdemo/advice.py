@@ -14,7 +14,7 @@ from .images import Picture
 from .metrics import Comparison
 from .models import ModelSpec, builtin_specs, default_model
 from .presets import background
-from .wording import text
+from .wording import model_label, text
 
 COMPRESSED_JPEG = 90  # estimated JPEG quality below which a photo counts as compressed
 HEAVY_JPEG = 60  # estimated JPEG quality below which artefacts are "heavy"
@@ -39,15 +39,19 @@ class UploadNote:
     model_id: str | None = None
 
 
+def compressed_model() -> ModelSpec | None:
+    """The built-in model trained for compressed photos (what every JPEG tip points at), if it ships."""
+    return next((s for s in builtin_specs() if s.for_compressed), None)
+
+
 def upload_notes(pic: Picture, spec: ModelSpec | None = None, scale: float = 4) -> list[UploadNote]:
     """What to tell a merchandiser the moment a photo is read, before anything runs."""
     notes = []
-    if pic.jpeg_quality is not None and pic.jpeg_quality < COMPRESSED_JPEG and not (spec and spec.for_compressed):
-        for other in builtin_specs():
-            if other.for_compressed:
-                notes.append(UploadNote(text("upload_compressed", quality=pic.jpeg_quality, label=other.label),
-                                        "compressed_model", other.id))
-                break
+    other = compressed_model()
+    compressed = pic.jpeg_quality is not None and pic.jpeg_quality < COMPRESSED_JPEG
+    if compressed and other is not None and not (spec and spec.for_compressed):
+        notes.append(UploadNote(text("upload_compressed", quality=pic.jpeg_quality, label=model_label(other.id, other.label)),
+                                "compressed_model", other.id))
     if pic.alpha is not None and (pic.alpha < pic.max_value).any():
         notes.append(UploadNote(text("upload_transparent"), "white_square"))
     elif background(pic) == "grey":  # meant as white; a shelf or a room is a choice, not a slip
@@ -79,16 +83,15 @@ def model_hints(spec: ModelSpec, native_scale: int, pic: Picture, scale: float) 
     ``native_scale`` is the loaded model's own scale (a local file's is known only once loaded).
     """
     hints = []
-    if pic.jpeg_quality is not None and pic.jpeg_quality < COMPRESSED_JPEG and not spec.for_compressed:
-        hints += [
-            text("hint_compressed", quality=pic.jpeg_quality, label=other.label, model_id=other.id)
-            for other in builtin_specs()
-            if other.for_compressed and round(scale) in other.scales
-        ]
+    other = compressed_model()
+    compressed = pic.jpeg_quality is not None and pic.jpeg_quality < COMPRESSED_JPEG
+    if compressed and other is not None and not spec.for_compressed and round(scale) in other.scales:
+        hints.append(text("hint_compressed", quality=pic.jpeg_quality, label=model_label(other.id, other.label),
+                          model_id=other.id))
     if spec.is_neural and native_scale != scale:  # e.g. an x4 model shrunk to x2: slower, and not what it learnt
         made_for_it = default_model(scale)
         if made_for_it.kind == "builtin":
-            hints.append(text("hint_native_scale", label=made_for_it.label, model_id=made_for_it.id, scale=scale,
+            hints.append(text("hint_native_scale", label=model_label(made_for_it.id, made_for_it.label), model_id=made_for_it.id, scale=scale,
                               native=native_scale))
     return hints
 
@@ -98,7 +101,7 @@ def input_warnings(pic: Picture, spec: ModelSpec | None = None) -> list[str]:
     compressed photos, or, when that is the model already (``spec``), a better original."""
     if pic.jpeg_quality is None or pic.jpeg_quality >= HEAVY_JPEG:
         return []
-    other = next((s for s in builtin_specs() if s.for_compressed), None)
+    other = compressed_model()
     if other is None or (spec is not None and spec.for_compressed):
         return [text("warn_heavy_jpeg_left", quality=pic.jpeg_quality)]
     return [text("warn_heavy_jpeg", quality=pic.jpeg_quality, model_id=other.id)]

@@ -673,6 +673,13 @@ def gain_sentence(kind: str, model_db: float, bicubic_db: float, scale: float = 
     return text(key, amount=abs(gain), direction=direction, model_db=model_db, bicubic_db=bicubic_db, scale=scale)
 
 
+def model_label(model_id: str, label: str) -> str:
+    """How the page names a model: the catalogue's own models in the request's language (their
+    ``model_label_*`` keys), any other (a Hub file, a trained run) by its own ``label``."""
+    key = "model_label_" + model_id.replace("-", "_")
+    return text(key) if key in EN else label
+
+
 def duration(seconds: float, rough: bool = False) -> str:
     """'45 s', '1 min 10 s', '2 h 5 min'; ``rough`` (an estimate) keeps whole minutes, or 5 s steps under one."""
     s = max(0, round(seconds))

@@ -21,7 +21,7 @@ import numpy as np
 from .. import images, models
 from ..caller import Caller
 from ..errors import SrdemoError
-from ..wording import EN, LANGUAGES, language, pick_language, text
+from ..wording import LANGUAGES, language, model_label, pick_language, text
 
 try:  # On a ZeroGPU Space, GPU work must be declared; elsewhere this is a no-op.
     import spaces
@@ -98,18 +98,11 @@ def plain_errors(handler):
     return wrapped
 
 
-def model_label(spec: models.ModelSpec) -> str:
-    """What the model list shows: the catalogue's own models in the visitor's language (their labels
-    in ``srdemo.wording``), anything else (a Hub file, a trained run) by its own label."""
-    key = "model_label_" + spec.id.replace("-", "_")
-    return text(key) if key in EN else spec.label
-
-
 def model_choices(caller: Caller | None = None) -> list[tuple[str, str]]:
     """The model dropdown: what this visitor may pick (their own trained models first)."""
     out = []
     for spec in models.catalogue(caller or Caller.visitor("")):
-        label = model_label(spec)
+        label = model_label(spec.id, spec.label)
         out.append((text("ui_common_needs_download", label=label) if models.availability(spec) != "ready" else label, spec.id))
     return out
 

@@ -16,8 +16,8 @@ from ..caller import Caller
 from ..errors import SrdemoError
 from ..jobs import JOBS
 from ..training import History
-from ..wording import text
-from .common import ON_SPACE, WORDS, ZERO_GPU, caller_of, model_label, owner_of, path_of, plain_errors, served
+from ..wording import model_label, text
+from .common import ON_SPACE, WORDS, ZERO_GPU, caller_of, owner_of, path_of, plain_errors, served
 
 INPUT_KINDS = (
     ("ui_train_input_clean", "bicubic"),
@@ -44,7 +44,7 @@ def _length_choices() -> list[tuple]:
 
 def _base_choices() -> list[tuple[str, str]]:
     """The starting models: the neural models of the catalogue, or none (a new SPAN)."""
-    return [(model_label(s), s.id) for s in models.catalogue() if s.is_neural] + [(text("ui_train_scratch"), "scratch")]
+    return [(model_label(s.id, s.label), s.id) for s in models.catalogue() if s.is_neural] + [(text("ui_train_scratch"), "scratch")]
 
 
 @plain_errors

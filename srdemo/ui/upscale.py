@@ -117,11 +117,10 @@ def on_advice(upload, model_id: str, scale: float, white_square: bool, key: str 
 
 
 @plain_errors
-def on_use_compressed(upload, key: str = "", request: gr.Request = None):
+def on_use_compressed(request: gr.Request = None):
     """Switch the model list to the built-in model for compressed photos."""
-    pic = decode_upload(upload)
-    note = next((n for n in advice.upload_notes(pic) if n.action == "compressed_model"), None)
-    return gr.update(value=note.model_id) if note else gr.skip()
+    other = advice.compressed_model()
+    return gr.update(value=other.id) if other else gr.skip()
 
 
 @plain_errors
@@ -260,7 +259,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                   api_name="preview", api_visibility="undocumented")
     gr.on([model.change, white_square.change], on_advice, choices, [notes, use_compressed, pad_white],
           api_name=False, show_progress="hidden")
-    use_compressed.click(on_use_compressed, [upload, browser_key], [model], api_name=False)
+    use_compressed.click(on_use_compressed, None, [model], api_name=False)
     pad_white.click(lambda: True, None, [white_square], api_name=False)
     gr.on(
         [upload.change, model.change, scale.change, repo.change],
