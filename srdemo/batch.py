@@ -220,14 +220,19 @@ def reports(rows: list[dict]) -> dict[str, bytes]:
     batch speaks another language, ``report-<lang>.csv`` for people, in UTF-8 with a byte-order mark:
     without it, spreadsheet programs read Chinese as mojibake."""
     rows = sorted(rows, key=lambda r: r["file"])
-    out = {"report.csv": _csv(REPORT_FIELDS, [[r.get(f, "") for f in REPORT_FIELDS] for r in rows]).encode("utf-8")}
+    out = {"report.csv": _machine_report(rows)}
     if (lang := current_language()) != DEFAULT_LANGUAGE:
         out[f"report-{lang}.csv"] = _csv(*people_table(rows)).encode("utf-8-sig")
     return out
 
 
+def _machine_report(rows: list[dict]) -> bytes:
+    return _csv(REPORT_FIELDS, [[r.get(f, "") for f in REPORT_FIELDS] for r in rows]).encode("utf-8")
+
+
 def write_report(rows: list[dict], path: Path) -> None:
-    path.write_bytes(reports(rows)["report.csv"])
+    """``report.csv`` alone (a torchrun rank's part, merged by rank 0 before anything is read by people)."""
+    path.write_bytes(_machine_report(sorted(rows, key=lambda r: r["file"])))
 
 
 def read_report(path: Path) -> list[dict]:

@@ -41,7 +41,6 @@ PREVIEW_PIXELS = 4_000_000  # the slider shows at most ~4 MP; the download is fu
 
 _CHOICES_KEPT = 10_000
 _language_choice: OrderedDict[str, str] = OrderedDict()  # session -> the language picked on the page's switch
-_last_error: OrderedDict[str, str] = OrderedDict()  # session -> the sentence of its last failed event
 
 
 def _remember(table: OrderedDict[str, str], session: str, value: str) -> None:
@@ -68,15 +67,10 @@ def request_language(request: gr.Request | None) -> str:
     return pick_language(_language_choice.get(_session(request)), headers.get("accept-language"))
 
 
-def last_error(request: gr.Request | None) -> str:
-    """The plain sentence of this page's last failed event (for the line that confirms it failed)."""
-    return _last_error.get(_session(request), "")
-
-
 def plain_errors(handler):
     """Every event handler in the visitor's language, and its errors as the page shows them: an
     SrdemoError's own sentence; anything else (a bug) one plain sentence, with the details in the
-    server log only, never on the page. The sentence is also kept for ``last_error``."""
+    server log only, never on the page."""
 
     @functools.wraps(handler)
     def wrapped(*args, **kwargs):
@@ -84,15 +78,12 @@ def plain_errors(handler):
         with language(request_language(request)):
             try:
                 return handler(*args, **kwargs)
-            except gr.Error as exc:
-                _remember(_last_error, _session(request), str(exc.message))
+            except gr.Error:
                 raise
             except SrdemoError as exc:
-                _remember(_last_error, _session(request), str(exc))
                 raise gr.Error(str(exc)) from None
             except Exception:
                 logger.exception("unexpected error in %s", handler.__name__)
-                _remember(_last_error, _session(request), text("err_unexpected_page"))
                 raise gr.Error(text("err_unexpected_page")) from None
 
     return wrapped

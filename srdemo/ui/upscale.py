@@ -27,7 +27,6 @@ from .common import (
     decode_upload,
     display,
     gpu,
-    last_error,
     model_choices,
     path_of,
     plain_errors,
@@ -183,8 +182,8 @@ def on_run_signed_in(upload, model_id, scale, white_square, repo, filename, revi
 
 @plain_errors
 def on_failed(request: gr.Request = None):
-    """The result line after a failed run: why, in the sentence the error gave."""
-    return text("ui_upscale_failed", reason=last_error(request) or text("err_unexpected_page"))
+    """The result line after a run that failed on a bug (plain failures end the run with their own line)."""
+    return text("ui_upscale_failed", reason=text("err_unexpected_page"))
 
 
 @plain_errors
