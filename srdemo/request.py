@@ -32,7 +32,7 @@ from .metadata import MetadataPolicy
 from .pipeline import UpscaleResult, target_size, upscale_picture, with_self_check
 from .presets import Preset, check_against, pad_to_canvas
 from .settings import get_settings
-from .wording import gain_sentence, speaking, text
+from .wording import gain_sentence, model_label, speaking, text
 
 NEURAL_SLOTS = threading.BoundedSemaphore(get_settings().neural_jobs)
 """Neural jobs hold big buffers: at most two run at once in a process. They wait here, not in
@@ -102,7 +102,7 @@ class Upscaled:
         """The figures as plain lines for the UI and CLI."""
         r = self.result
         lines = [
-            text("figure_model", model=r.model_id),
+            text("figure_model", model=model_label(self.model.id, self.model.label), model_id=r.model_id),
             text("figure_device", device=r.device),
             text("figure_time", seconds=r.seconds),
             text("figure_size", in_w=r.in_size[0], in_h=r.in_size[1], out_w=r.out_size[0], out_h=r.out_size[1],
@@ -120,6 +120,12 @@ class Upscaled:
 
     def summary(self) -> str:
         return "\n".join(self.figures())
+
+    def outcome(self) -> list[str]:
+        """What a person reads first, in order: the verdict, the file made, then what to do about anything."""
+        w, h = self.picture.size
+        saved = text("outcome_saved", name=self.filename, width=w, height=h, size_mb=len(self.data) / 1e6)
+        return [self.verdict, saved, *self.warnings, *self.advice]
 
     def save(self, folder: str | Path) -> Path:
         """Write the file into ``folder`` under its own name; returns its path."""

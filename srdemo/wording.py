@@ -31,7 +31,8 @@ T = TypeVar("T")
 
 EN: dict[str, str] = {
     # ---- the figures of one upscale
-    "figure_model": "Model: {model}",
+    "figure_model": "Model: {model_id} ({model})",
+    "outcome_saved": "Saved as {name} ({width}x{height}, {size_mb:.1f} MB).",
     "figure_device": "Ran on: {device}",
     "figure_time": "Time: {seconds:.2f} s",
     "figure_size": "Size: {in_w}x{in_h} -> {out_w}x{out_h} (x{scale:g})",
@@ -446,7 +447,7 @@ EN: dict[str, str] = {
         "- **SSIM**: how alike the shapes and edges are, from 0 to 1; higher is better.\n"
         "- **Colour change** (CIEDE2000): how far colours moved; under 2 is hard to see."
     ),
-    "ui_upscale_saved": "Saved as **{name}** ({width}x{height}, {size_mb:.1f} MB): download it below.",
+    "ui_upscale_download_below": "Download it below.",
     "ui_upscale_cancelled": "Cancelled after {seconds:.0f} s. Nothing was saved; the earlier result, if any, is unchanged.",
     "ui_upscale_failed": "Not done: {reason}",
     "ui_upscale_nothing_to_cancel": "Nothing is running.",
@@ -584,7 +585,6 @@ EN: dict[str, str] = {
     "ui_ab_run": "Compare",
     "ui_ab_click_to_zoom": "Click to zoom",
     "ui_ab_slider": "A (left) / B (right)",
-    "ui_ab_sentence": "In one sentence",
     "ui_ab_a": "A",
     "ui_ab_b": "B",
     "ui_ab_zoom_a": "A, zoomed",

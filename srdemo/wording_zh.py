@@ -7,7 +7,8 @@ from __future__ import annotations
 
 ZH: dict[str, str] = {
     # ---- the figures of one upscale
-    "figure_model": "模型：{model}",
+    "figure_model": "模型：{model_id}（{model}）",
+    "outcome_saved": "已保存为 {name}（{width}x{height}，{size_mb:.1f} MB）。",
     "figure_device": "运行设备：{device}",
     "figure_time": "耗时：{seconds:.2f} 秒",
     "figure_size": "尺寸：{in_w}x{in_h} -> {out_w}x{out_h}（x{scale:g}）",
@@ -331,7 +332,7 @@ ZH: dict[str, str] = {
         "- **SSIM**：形状和边缘有多相似，范围是 0 到 1；越高越好。\n"
         "- **色差**（CIEDE2000）：颜色变了多少；低于 2 肉眼很难看出。"
     ),
-    "ui_upscale_saved": "已保存为 **{name}**（{width}x{height}，{size_mb:.1f} MB）：请在下方下载。",
+    "ui_upscale_download_below": "请在下方下载。",
     "ui_upscale_cancelled": "已在 {seconds:.0f} 秒后取消。没有保存任何内容；之前的结果（如果有）保持不变。",
     "ui_upscale_failed": "未完成：{reason}",
     "ui_upscale_nothing_to_cancel": "当前没有正在运行的任务。",
@@ -461,7 +462,6 @@ ZH: dict[str, str] = {
     "ui_ab_run": "对比",
     "ui_ab_click_to_zoom": "点击查看特写",
     "ui_ab_slider": "A（左）/ B（右）",
-    "ui_ab_sentence": "一句话总结",
     "ui_ab_a": "A",
     "ui_ab_b": "B",
     "ui_ab_zoom_a": "A 的特写",

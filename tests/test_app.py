@@ -147,9 +147,9 @@ def test_preview_reports_the_file_and_advises_before_the_run(client):
 
     (before, after), info, notes, *_ = client.predict(
         handle_file(str(ROOT / "examples" / "cutout_transparent.png")), "lanczos", 4, False, "", api_name="/preview")
-    assert "128x128" in info and "RGBA" in info
+    assert "128x128" in info["value"] and "RGBA" in info["value"] and info["visible"] is True
     assert Image.open(before).size == Image.open(after).size == (128, 128)
-    assert "Transparent background" in notes
+    assert "Transparent background" in notes["value"] and notes["visible"] is True
 
 
 def test_estimate_speaks_plainly(client):
@@ -213,12 +213,12 @@ def test_batches_belong_to_their_owner(app_url, client):
 def test_compare_returns_two_images_figures_and_a_sentence(client):
     from gradio_client import handle_file
 
-    (a, b), fig_a, fig_b, sentence, photo = client.predict(
+    sentence, (a, b), fig_a, fig_b, photo = client.predict(
         handle_file(str(ROOT / "examples" / "jar_label_text.png")), "bicubic", "lanczos", 2, "", api_name="/compare"
     )
     assert Image.open(a).size == Image.open(b).size == (320, 320)
     assert "Model: bicubic" in fig_a and "Model: lanczos" in fig_b
-    assert sentence.startswith("B ") and "sharpness check" in sentence and "s vs" in sentence
+    assert sentence.startswith("**B ") and "sharpness check" in sentence and "s vs" in sentence
 
 
 def test_the_upscale_tab_gives_what_the_python_api_gives(client):

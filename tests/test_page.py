@@ -107,8 +107,8 @@ def test_a_new_photo_clears_the_last_result_and_its_error():
                              request=_request("page-new"))
     slider, info, notes, use_compressed, pad_white, download, verdict, figures = out
     assert (download, verdict, figures) == (None, "", "")
-    assert "128x128" in info and pad_white["visible"] is True and use_compressed["visible"] is False
-    assert "Transparent background" in notes
+    assert "128x128" in info["value"] and pad_white["visible"] is True and use_compressed["visible"] is False
+    assert "Transparent background" in notes["value"] and notes["visible"] is True
 
 
 def test_a_broken_photo_is_explained_where_its_details_go_not_as_red_badges(tmp_path):
@@ -116,4 +116,37 @@ def test_a_broken_photo_is_explained_where_its_details_go_not_as_red_badges(tmp_
     broken.write_bytes(b"\x89PNG\r\n\x1a\n broken")
     slider, info, notes, *_ , download, verdict, figures = upscale.on_preview(str(broken), "lanczos", 4, False, "",
                                                                             request=_request("page-broken"))
-    assert slider is None and "damaged or incomplete" in info and (download, verdict, figures) == (None, "", "")
+    assert slider is None and "damaged or incomplete" in info["value"] and (download, verdict, figures) == (None, "", "")
+    assert notes == {"__type__": "update", "value": "", "visible": False}  # no empty box left as a gap
+
+
+def test_ab_leads_with_which_is_better_or_why_nothing_ran(tmp_path):
+    from srdemo.ui import compare
+
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    line, *rest = compare.on_compare(str(broken), "bicubic", "lanczos", 2, "", request=_request("ab-broken", "zh-CN"))
+    assert line.startswith(wording.text("ui_upscale_failed", "zh", reason="")) and "PNG" not in line[:5]
+    assert rest == [gr.skip()] * 5  # the last comparison stays on the page
+
+    line, slider, fig_a, fig_b, state, photo = compare.on_compare(
+        str(ROOT / "examples" / "packaging_small.png"), "bicubic", "lanczos", 2, "", request=_request("ab-ok"))
+    assert line.startswith("**B is ") and line.endswith("**") and ("better" in line or "as good" in line or "worse" in line)
+    assert slider[0].shape == slider[1].shape == (256, 256, 3) and len(state["paths"]) == 2
+    assert "bicubic" in fig_a and "lanczos" in fig_b  # each side's figures name its own model
+
+
+def test_figures_and_the_outcome_name_the_model_in_the_pages_language():
+    from srdemo import advice
+    from srdemo.request import UpscaleRequest, upscale as run
+
+    done = run(ROOT / "examples" / "packaging_small.png", UpscaleRequest(model="lanczos", scale=2))
+    with wording.language("zh"):
+        first = done.figures()[0]
+        verdict, saved, *_ = done.outcome()
+        assert verdict == advice.verdict(done.result.comparison)
+    assert verdict and verdict != done.verdict  # the verdict leads, in the page's language
+    assert first == wording.text("figure_model", "zh", model=wording.text("model_label_lanczos", "zh"), model_id="lanczos")
+    assert saved.startswith("已保存为 packaging_small_lanczos_x2.png（256x256")
+    assert verdict == done.verdict or verdict  # the verdict line leads
+    assert done.outcome()[1].startswith("Saved as packaging_small_lanczos_x2.png (256x256")

@@ -129,8 +129,16 @@ def upload_path(upload) -> Path:
 
 
 def decode_upload(upload) -> images.Picture:
+    """The uploaded photo, decoded once however many handlers read it (preview, advice and estimate all
+    fire on an upload or a changed choice). Keyed by Gradio's upload path, which is unique per upload."""
     path = upload_path(upload)
-    return images.decode(path, name=path.name)
+    stat = path.stat()
+    return _decoded(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _decoded(path: str, mtime_ns: int, size: int) -> images.Picture:
+    return images.decode(Path(path), name=Path(path).name)
 
 
 def owner_of(browser_key: str | None, request: gr.Request | None) -> str:

@@ -8,6 +8,7 @@ import gradio as gr
 
 from .. import images, models
 from ..compare import compare, zoom
+from ..errors import SrdemoError
 from ..request import UpscaleRequest, read_picture
 from ..wording import text
 from .common import WORDS, caller_of, display, model_choices, plain_errors, scratch_dir, upload_path
@@ -15,9 +16,14 @@ from .common import WORDS, caller_of, display, model_choices, plain_errors, scra
 
 @plain_errors
 def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = None, progress=gr.Progress()):
-    pic = read_picture(upload_path(upload))
-    job = UpscaleRequest(scale=float(scale), format="png", caller=caller_of(key, request))
-    result = compare(pic, job, model_a, model_b, progress=lambda f, msg: progress(f, desc=msg))
+    """Both models on the photo; the first output is the line that says which is better, or why nothing ran."""
+    try:
+        pic = read_picture(upload_path(upload))
+        job = UpscaleRequest(scale=float(scale), format="png", caller=caller_of(key, request))
+        result = compare(pic, job, model_a, model_b, progress=lambda f, msg: progress(f, desc=msg))
+    except SrdemoError as exc:  # in the sentence's place (and a notice); the last comparison stays as it was
+        gr.Warning(str(exc))
+        return text("ui_upscale_failed", reason=str(exc)), *[gr.skip()] * 5
     out_dir = scratch_dir()
     saved = []
     for tag, res in (("A", result.a), ("B", result.b)):
@@ -26,7 +32,7 @@ def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = No
         saved.append(str(path))
     state = {"paths": saved, "in_size": list(pic.size)}
     slider = (display(result.a.picture), display(result.b.picture))
-    return slider, result.a.summary(), result.b.summary(), result.sentence, state, display(pic)
+    return f"**{result.sentence}**", slider, result.a.summary(), result.b.summary(), state, display(pic)
 
 
 @plain_errors
@@ -52,8 +58,8 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                 run = gr.Button(WORDS("ui_ab_run"), variant="primary", elem_id="ab-run")
                 photo = gr.Image(label=WORDS("ui_ab_click_to_zoom"), interactive=False, elem_id="ab-photo")
             with gr.Column():
+                sentence = gr.Markdown(elem_id="ab-sentence")
                 slider = gr.ImageSlider(label=WORDS("ui_ab_slider"), format="png", type="numpy", elem_id="ab-slider")
-                sentence = gr.Textbox(label=WORDS("ui_ab_sentence"), interactive=False, elem_id="ab-sentence")
                 with gr.Row():
                     fig_a = gr.Textbox(label=WORDS("ui_ab_a"), lines=6, interactive=False)
                     fig_b = gr.Textbox(label=WORDS("ui_ab_b"), lines=6, interactive=False)
@@ -62,7 +68,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                     zoom_b = gr.Image(label=WORDS("ui_ab_zoom_b"), interactive=False, elem_id="zoom-b")
         state = gr.State(None)
 
-    run.click(on_compare, [upload, model_a, model_b, scale, browser_key], [slider, fig_a, fig_b, sentence, state, photo],
+    run.click(on_compare, [upload, model_a, model_b, scale, browser_key], [sentence, slider, fig_a, fig_b, state, photo],
               api_name="compare", api_visibility="undocumented")
     photo.select(on_zoom, [state], [zoom_a, zoom_b], api_name="zoom", api_visibility="undocumented")
     gr.on([tab.select, language.change], on_refresh_models, [browser_key], [model_a, model_b], api_name=False,

@@ -38,9 +38,7 @@ def upscale_product_photo(photo, preset: str = NO_PRESET, scale: float = 4, mode
     job = UpscaleRequest(model=model or "", scale=float(scale),
                          preset=None if preset in ("", NO_PRESET) else get_preset(preset))
     done = upscale(upload_path(photo), job)
-    path = done.save(scratch_dir())
-    w, h = done.picture.size
-    return str(path), "\n".join([done.verdict, f"{path.name}: {w}x{h}", *done.warnings, *done.advice])
+    return str(done.save(scratch_dir())), "\n".join(done.outcome())
 
 
 @plain_errors

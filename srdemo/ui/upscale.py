@@ -87,16 +87,21 @@ def on_preview(upload, model_id: str = "", scale: float = 4, white_square: bool 
     cleared = (None, "", "")  # download, verdict, figures: a new photo starts clean (old errors too)
     hidden = gr.update(visible=False)
     if path_of(upload) is None:
-        return None, "", "", hidden, hidden, *cleared
+        return None, _shown(""), _shown(""), hidden, hidden, *cleared
     try:
         pic, lines, compressed, transparent = _notes(upload, model_id, scale, white_square, key, request)
     except SrdemoError as exc:  # said where the photo's details go, not as red badges on every box
         gr.Warning(str(exc))
-        return None, f"**{exc}**", "", hidden, hidden, *cleared
+        return None, _shown(f"**{exc}**"), _shown(""), hidden, hidden, *cleared
     info = text("ui_upscale_file_info", name=pic.name, width=pic.size[0], height=pic.size[1], mode=pic.source_mode)
     info += "".join(f"  \n{n}" for n in pic.notes)
     shown = display(pic)
-    return ((shown, shown), info, lines, _action(compressed), gr.update(visible=transparent), *cleared)
+    return ((shown, shown), _shown(info), _shown(lines), _action(compressed), gr.update(visible=transparent), *cleared)
+
+
+def _shown(markdown: str):
+    """A line of the form that takes no room while it has nothing to say (an empty box leaves a gap)."""
+    return gr.update(value=markdown, visible=bool(markdown))
 
 
 def _action(note: advice.UploadNote | None):
@@ -110,9 +115,9 @@ def _action(note: advice.UploadNote | None):
 def on_advice(upload, model_id: str, scale: float, white_square: bool, key: str = "", request: gr.Request = None):
     """The advice again after a choice changed (picking the suggested model or the white square settles it)."""
     if path_of(upload) is None:
-        return "", gr.update(visible=False), gr.update(visible=False)
+        return _shown(""), gr.update(visible=False), gr.update(visible=False)
     _, lines, compressed, transparent = _notes(upload, model_id, scale, white_square, key, request)
-    return lines, _action(compressed), gr.update(visible=transparent)
+    return _shown(lines), _action(compressed), gr.update(visible=transparent)
 
 
 @plain_errors
@@ -129,7 +134,7 @@ def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request:
         return text("estimate_hub")
     job = UpscaleRequest(model=model_id, scale=float(scale), caller=caller_of(key, request))
     try:
-        return estimate(upload_path(upload) if path_of(upload) else None, job)
+        return estimate(decode_upload(upload) if path_of(upload) else None, job)
     except SrdemoError as exc:
         return str(exc)
 
@@ -163,12 +168,8 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
             _running.discard(_session(request))
     out_path = done.save(scratch_dir())
     slider = (preview_array(done.before), display(done.result.picture))
-    w, h = done.picture.size
-    verdict = "\n\n".join([
-        f"**{done.verdict}**",
-        text("ui_upscale_saved", name=out_path.name, width=w, height=h, size_mb=len(done.data) / 1e6),
-        *[f"- {line}" for line in done.warnings + done.advice],
-    ])
+    first, saved, *todo = done.outcome()
+    verdict = "\n\n".join([f"**{first}**", f"{saved} {text('ui_upscale_download_below')}", *[f"- {t}" for t in todo]])
     return verdict, slider, str(out_path), done.summary()
 
 
@@ -211,8 +212,8 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=300):
                 upload = gr.File(label=w("ui_upscale_photo"), file_count="single", elem_id="upload", height=120)
-                info = gr.Markdown(elem_id="file-info")
-                notes = gr.Markdown(elem_id="advice")
+                info = gr.Markdown(elem_id="file-info", visible=False)
+                notes = gr.Markdown(elem_id="advice", visible=False)
                 with gr.Row():
                     use_compressed = gr.Button(w("ui_upscale_use_compressed"), visible=False, size="sm",
                                                elem_id="use-compressed")
