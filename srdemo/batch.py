@@ -34,7 +34,7 @@ from . import images, models
 from .datasets import iter_files
 from .errors import Cancelled, SrdemoError
 from .presets import Preset, get_preset
-from .request import UpscaleRequest, upscale
+from .request import UpscaleRequest, named_model, upscale
 from .settings import get_settings
 from .wording import DEFAULT_LANGUAGE, current_language, duration, speaking, text, time_left
 
@@ -42,13 +42,14 @@ logger = logging.getLogger(__name__)
 
 REPORT_FIELDS = [
     "file", "status", "input size", "output size", "model", "seconds", "self-check gain (dB)",
-    "colour difference (dE2000)", "warnings",
+    "colour difference (dE2000)", "warnings", "model reason",
 ]
 """``report.csv``'s columns: programs read them by name, so they never change with the wording."""
 
 PEOPLE_COLUMNS = [
     ("batch_col_file", "file"), ("batch_col_result", "status"), ("batch_col_problem", "warnings"),
     ("batch_col_input_size", "input size"), ("batch_col_output_size", "output size"), ("batch_col_model", "model"),
+    ("batch_col_model_reason", "model reason"),
     ("batch_col_seconds", "seconds"), ("batch_col_gain", "self-check gain (dB)"),
     ("batch_col_colour", "colour difference (dE2000)"),
 ]
@@ -160,6 +161,7 @@ def process_one(name: str, data: bytes, request: UpscaleRequest, should_stop=Non
         "model": done.model.id, "seconds": f"{time.perf_counter() - start:.2f}",
         "self-check gain (dB)": "" if comparison is None else f"{comparison.gain_db:+.2f}",
         "colour difference (dE2000)": f"{done.colour_difference:.2f}", "warnings": "; ".join(done.warnings + done.notes),
+        "model reason": done.choice or "",
     }
     return done.data, row
 
@@ -259,7 +261,9 @@ def run_batch(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rank, world = _rank_world()
-    models.load(request.model or models.default_model(request.scale or 4).id, request.caller)  # a bad model fails the batch at once
+    named = named_model(request)  # a bad model fails the batch at once (Automatic chooses per file)
+    if named is not None:
+        models.load(named, request.caller)
     workers = max(1, workers or get_settings().batch_workers)
     in_flight = workers + 1 if workers > 1 else 1  # side by side, one file read ahead; else strictly one at a time
     fmt = request.output_format

@@ -13,12 +13,13 @@ import sys
 from pathlib import Path
 
 from . import hub, images, models
+from .auto import AUTO
 from .devices import pick_device
 from .engine import EngineOptions
 from .errors import SrdemoError
 from .evaluation import evaluate_folder, format_table
 from .metadata import MetadataPolicy
-from .request import UpscaleRequest, upscale
+from .request import UpscaleRequest, named_model, upscale
 from .speed import measure_speed, recorded_speed
 from .weights import load_descriptor
 from .wording import text
@@ -50,7 +51,7 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     if args.reference and len(args.inputs) > 1:
         raise SrdemoError(text("cli_reference_one_input"))
     request = _request(args)
-    models.resolve(request.model or models.default_model(args.scale).id, request.caller)  # a bad model fails once, up front
+    named_model(request)  # a bad model fails once, up front
     out_dir = Path(args.out)
     failures = 0
     for path in args.inputs:
@@ -89,6 +90,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    print(f"{AUTO:<22} {'':<4} {text('cli_model_ready'):<15} {text('model_label_auto')}")
+    print(f"{'':<22} {text('cli_model_auto')}")
     for spec in models.catalogue():
         scale = f"x{spec.native_scale}" if spec.native_scale > 1 else (text("cli_model_scale_any") if spec.kind == "resampler" else "?")
         speed = ""
@@ -211,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = sub.add_parser("upscale", parents=[job], help=text("cli_help_upscale"))
     up.add_argument("inputs", nargs="+")
-    up.add_argument("--model", default=None, help=model_help)
+    up.add_argument("--model", default=AUTO, help=model_help)
     up.add_argument("--reference", default=None, help=text("cli_help_reference"))
     up.add_argument("--out", default="out")
     up.set_defaults(func=cmd_upscale)
@@ -226,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bt = sub.add_parser("batch", parents=[job], help=text("cli_help_batch"))
     bt.add_argument("inputs", nargs="+", help=text("cli_help_batch_inputs"))
-    bt.add_argument("--model", default=None, help=model_help)
+    bt.add_argument("--model", default=AUTO, help=model_help)
     bt.add_argument("--out", required=True)
     bt.set_defaults(func=cmd_batch, quality=90)
 

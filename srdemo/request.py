@@ -18,12 +18,12 @@ from __future__ import annotations
 import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from . import advice, images, metrics, models, speed
+from . import advice, auto, images, metrics, models, speed
 from .caller import LOCAL, Caller
 from .engine import EngineOptions, ProgressFn, StopFn
 from .errors import SrdemoError
@@ -43,7 +43,7 @@ Gradio's queue, so classic resamplers (instant) never wait behind them."""
 class UpscaleRequest:
     """Everything about one upscale except the photo itself. Values only: safe to log (the token is masked)."""
 
-    model: str = ""  # a model reference (see srdemo.models.resolve); "" = the built-in model for the scale
+    model: str = auto.AUTO  # a model reference (see srdemo.models.resolve); "auto" (or "") = Automatic's choice per photo
     scale: float | None = 4.0  # used when there is neither a size nor a preset
     size: tuple[int, int] | None = None  # exact output (width, height)
     preset: Preset | None = None  # a marketplace preset: target size, canvas, rules, default format
@@ -85,7 +85,8 @@ class Upscaled:
     model: models.ModelSpec
     colour_difference: float  # mean CIEDE2000 between the photo and the result (what a shopper would see)
     estimate: str | None = None  # what the same job will take next time (a neural model's speed is now measured)
-    advice: list[str] = field(default_factory=list)  # a better model for this photo
+    advice: list[str] = field(default_factory=list)  # why Automatic chose the model, or a better model for this photo
+    choice: str | None = None  # Automatic's sentence: which model it chose and why (None: the model was named)
     warnings: list[str] = field(default_factory=list)  # about the output (preset rules, colour, compression)
     notes: list[str] = field(default_factory=list)  # about how the photo was read (modes, profiles, frames)
 
@@ -149,12 +150,36 @@ def read_picture(source: bytes | str | Path | Picture, name: str | None = None) 
     return images.decode(source, name)
 
 
+def named_model(request: UpscaleRequest) -> models.ModelSpec | None:
+    """The model the request names, for its caller (a bad reference fails here, once, before any photo);
+    None when Automatic chooses per photo."""
+    return None if auto.is_auto(request.model) else models.resolve(request.model, request.caller)
+
+
+def pick_model(pic: Picture, request: UpscaleRequest, out_size: tuple[int, int],
+               options: EngineOptions | None = None) -> tuple[models.ModelSpec, str | None]:
+    """The model this job runs: the one the request names, or Automatic's choice for this photo with its sentence."""
+    if auto.is_auto(request.model):
+        choice = auto.choose(pic, out_size, (options or request.engine or EngineOptions.from_settings()).device,
+                             request.caller)
+        return choice.spec, choice.reason
+    return models.resolve(request.model, request.caller), None
+
+
 def estimate(source: bytes | str | Path | Picture | None, request: UpscaleRequest, name: str | None = None) -> str:
     """What this job would take here, in a sentence, before it runs (nothing is run or downloaded).
 
-    Without a photo yet, only what needs none is said ("" for a neural model).
+    Without a photo yet, only what needs none is said ("" for a neural model, and for Automatic, which
+    chooses from the photo).
     """
-    spec = models.resolve(request.model or models.default_model(request.scale or 4).id, request.caller)
+    if auto.is_auto(request.model):
+        if source is None:
+            return ""
+        pic = read_picture(source, name)
+        fitted, _ = request.target(pic.size)
+        spec, _ = pick_model(pic, request, fitted)
+        return estimate(pic, replace(request, model=spec.id))
+    spec = models.resolve(request.model, request.caller)
     if not spec.is_neural:
         return text("estimate_instant")
     if models.availability(spec) != "ready":
@@ -200,8 +225,9 @@ def upscale(
     reference = read_picture(request.reference, "reference") if request.reference is not None else None
     if progress is not None:
         progress(0.0, text("loading_model"))
-    model = models.load(request.model or models.default_model(request.scale or 4).id, request.caller)
     options = request.engine or EngineOptions.from_settings()
+    spec, choice = pick_model(pic, request, fitted, options)
+    model = models.load(spec, request.caller)
     speed.admit(model, pic.size, fitted, options)
     with device_slot(model, progress):
         result = upscale_picture(model, pic, size=fitted, reference=reference, check=False, options=options,
@@ -240,7 +266,8 @@ def upscale(
         model=model.spec,
         colour_difference=colour,
         estimate=speed.estimate_sentence(model, pic.size, fitted, options) if model.is_neural else None,
-        advice=advice.model_hints(model.spec, model.scale, pic, result.scale),
+        advice=[choice] if choice else advice.model_hints(model.spec, model.scale, pic, result.scale),
+        choice=choice,
         warnings=warnings,
         notes=[*pic.notes, *([text("err_self_check_small")] if result.check_skipped else [])],
     )

@@ -62,6 +62,19 @@ EN: dict[str, str] = {
     "hint_native_scale": (
         "'{label}' ({model_id}) is made for x{scale:g}: try it at this scale (faster than an x{native} model shrunk to fit)."
     ),
+    # ---- Automatic: which built-in model suits this photo, and why (srdemo/auto.py)
+    "auto_chose": (
+        "Automatic chose '{label}' ({model_id}): {facts}, and of the models that run quickly here it measured best "
+        "on such photos at about x{scale}."
+    ),
+    "auto_chose_gpu": (
+        "Automatic chose '{label}' ({model_id}): {facts}, and with a GPU here it measured best of the built-in models "
+        "on such photos at about x{scale}."
+    ),
+    "auto_facts_clean": "this photo has no JPEG compression",
+    "auto_facts_cutout": "this photo is a cut-out (transparent background) with no JPEG compression",
+    "auto_facts_jpeg": "this photo was saved as JPEG at quality about {quality}",
+    "err_auto_no_model": "Automatic found none of its built-in models here. Pick a model from the list.",
     # ---- advice the moment a photo is read, and the verdict after a run
     "upload_compressed": (
         "Saved as a compressed JPEG (quality ~{quality}): '{label}' removes the blocks instead of enlarging them."
@@ -283,6 +296,7 @@ EN: dict[str, str] = {
     "batch_col_input_size": "Size before",
     "batch_col_output_size": "Size after",
     "batch_col_model": "Model",
+    "batch_col_model_reason": "Why this model",
     "batch_col_seconds": "Time (s)",
     "batch_col_gain": "Sharper than a plain enlargement by (dB)",
     "batch_col_colour": "Colour change (under 2 is hard to see)",
@@ -320,6 +334,7 @@ EN: dict[str, str] = {
     "model_run_licence": "yours",
     "model_run_source": "trained in this app",
     # ---- the catalogue's own models, as the page's model list names them (the CLI lists the catalogue's labels)
+    "model_label_auto": "Automatic (recommended): the best built-in model for each photo",
     "model_label_x2": "srdemo x2 (built-in): sharp and faithful, doubles the size",
     "model_label_x4": "srdemo x4 (built-in): sharp and faithful, for packaging text",
     "model_label_x4_product": "srdemo x4 for compressed photos (built-in): JPEG and soft supplier shots",
@@ -354,6 +369,10 @@ EN: dict[str, str] = {
     "cli_reference_one_input": "--reference scores one photo: give one input with it.",
     "cli_model_scale_any": "any",
     "cli_model_ready": "ready",
+    "cli_model_auto": (
+        "per photo, from its JPEG quality, transparency, the scale and the device; the table and its benchmark "
+        "figures: srdemo/auto_rules.json (made by benchmarks/auto.py)"
+    ),
     "cli_model_needs_download": "needs download",
     "cli_model_speed": "{speed:.2f} output MP/s on this {device}",
     "cli_model_good_for": "good for: {good_for}  licence: {licence}",
@@ -381,7 +400,10 @@ EN: dict[str, str] = {
     "cli_help_export_out": "where to write the .onnx file (default: next to the weights)",
     "cli_export_not_neural": "{model_id} is a classic resampler: it has no network to export.",
     "cli_export_failed": "{model_id} cannot run on ONNX Runtime; it runs on torch. ({reason})",
-    "cli_help_model": "catalogue id, weights file, or owner/repo:file (default: the built-in model for --scale)",
+    "cli_help_model": (
+        "auto (the default: per photo, the built-in model that measured best for such input), a catalogue id, "
+        "a weights file, or owner/repo:file"
+    ),
     "cli_help_upscale": "upscale image files",
     "cli_help_reference": "the sharp original at the output size, to score against",
     "cli_help_compare": "two models on one photo, with one sentence on the difference",

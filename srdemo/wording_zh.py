@@ -31,6 +31,12 @@ ZH: dict[str, str] = {
     "device_mps": "Apple GPU（MPS）",
     "device_cpu": "CPU（{threads} 个线程）",
     # ---- advice: a better model for this photo
+    "auto_chose": "自动选择了“{label}”（{model_id}）：{facts}；在本机能快速运行的模型里，它在这类照片上放大约 x{scale} 时测得效果最好。",
+    "auto_chose_gpu": "自动选择了“{label}”（{model_id}）：{facts}；本机有 GPU，它在这类照片上放大约 x{scale} 时，在所有内置模型里测得效果最好。",
+    "auto_facts_clean": "这张照片没有经过 JPEG 压缩",
+    "auto_facts_cutout": "这张照片是抠图（透明背景），没有经过 JPEG 压缩",
+    "auto_facts_jpeg": "这张照片是以 JPEG 保存的，质量约 {quality}",
+    "err_auto_no_model": "“自动”在这里找不到它的任何内置模型。请从列表中选一个模型。",
     "hint_compressed": (
         "这张照片是以 JPEG 保存的，质量约 {quality}：试试“{label}”（{model_id}），它用压缩过的照片训练，会去掉压缩色块，而不是把色块一起放大。"
     ),
@@ -234,6 +240,7 @@ ZH: dict[str, str] = {
     "batch_col_input_size": "处理前尺寸",
     "batch_col_output_size": "处理后尺寸",
     "batch_col_model": "模型",
+    "batch_col_model_reason": "为什么用这个模型",
     "batch_col_seconds": "耗时（秒）",
     "batch_col_gain": "比普通放大清晰多少（dB）",
     "batch_col_colour": "色差（低于 2 肉眼很难看出）",
@@ -271,6 +278,7 @@ ZH: dict[str, str] = {
     "model_run_licence": "归你所有",
     "model_run_source": "在本应用中训练",
     # ---- the catalogue's own models, as the page's model list names them (the CLI lists the catalogue's labels)
+    "model_label_auto": "自动（推荐）：为每张照片选最合适的内置模型",
     "model_label_x2": "srdemo x2（内置）：清晰且忠实于原图，尺寸放大到 2 倍",
     "model_label_x4": "srdemo x4（内置）：清晰且忠实于原图，适合包装上的文字",
     "model_label_x4_product": "srdemo x4 压缩照片专用（内置）：适合 JPEG 和不够清晰的供应商照片",

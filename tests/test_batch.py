@@ -197,8 +197,8 @@ def test_the_report_for_people_leads_with_file_result_and_problem_in_plain_words
     result = run_batch([delivery], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2))
     headers, cells = people_table(result.rows)
     assert headers[:3] == ["File", "Result", "Problem, and what to do"]
-    assert headers[3:] == ["Size before", "Size after", "Model", "Time (s)", "Sharper than a plain enlargement by (dB)",
-                           "Colour change (under 2 is hard to see)"]
+    assert headers[3:] == ["Size before", "Size after", "Model", "Why this model", "Time (s)",
+                           "Sharper than a plain enlargement by (dB)", "Colour change (under 2 is hard to see)"]
     rows = {row[0]: row for row in cells}
     assert rows["tea.png"][1:3] == ["done", ""] and rows["tea.png"][4] == "240x240"
     assert rows["shelf/broken.jpg"][1] == "failed" and "damaged" in rows["shelf/broken.jpg"][2]
@@ -223,7 +223,7 @@ def test_report_csv_keeps_its_english_columns_and_a_copy_for_people_comes_in_the
     english = run_batch([delivery], tmp_path / "en", UpscaleRequest(model="lanczos", scale=2))
 
     stable = ["file", "status", "input size", "output size", "model", "seconds", "self-check gain (dB)",
-              "colour difference (dE2000)", "warnings"]  # spelled out: programs read these names
+              "colour difference (dE2000)", "warnings", "model reason"]  # spelled out: programs read these names
     for out in (tmp_path / "zh", tmp_path / "en"):
         with open(out / "report.csv", newline="", encoding="utf-8") as fh:
             assert next(csv.reader(fh)) == stable

@@ -72,9 +72,15 @@ def test_on_a_laptop_the_choices_fit_advice_comes_first_and_the_result_is_in_vie
     for part in ("#upload", "#scale", "#model", "#white-square", "#run", "#cancel"):
         assert _in_view(page, part), f"{part} is below the fold at 1366x768"
     page.screenshot(path=str(artifacts_dir / "upscale_1366x768_start.png"))
+    assert page.locator("#model input").input_value().startswith("Automatic (recommended)")  # the default
 
     _upload(page, _compressed_jpeg(tmp_path))
-    page.locator("#advice").get_by_text("compressed JPEG").wait_for(timeout=60_000)  # before anything runs
+    page.locator("#advice").get_by_text("Automatic chose").wait_for(timeout=60_000)  # before anything runs
+    assert "(x4-product)" in page.locator("#advice").inner_text()  # it already takes the model for compressed photos
+    assert not page.locator("#use-compressed").is_visible()
+    page.locator("#model input").click()  # a fixed model that is not made for JPEG: the advice offers the switch
+    page.get_by_role("option", name="srdemo x4 (built-in): sharp and faithful, for packaging text").click()
+    page.locator("#advice").get_by_text("compressed JPEG").wait_for(timeout=60_000)
     assert _in_view(page, "#use-compressed")
     page.locator("#use-compressed").click()
     page.wait_for_function("() => document.querySelector('#model input').value.includes('compressed photos')",

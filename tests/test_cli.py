@@ -43,6 +43,7 @@ def test_models_lists_the_catalogue(capsys):
     assert main(["models"]) == 0
     out = capsys.readouterr().out
     assert "lanczos" in out and "realesrgan-x4" in out and "needs download" in out
+    assert out.splitlines()[0].split()[0] == "auto" and "Automatic (recommended)" in out.splitlines()[0]
 
 
 def test_a_failing_file_does_not_stop_the_others(tmp_path, capsys):
@@ -68,8 +69,8 @@ def test_eval_with_and_without_given_lr_agree(capsys):
     assert mean_made == pytest.approx(mean_given, abs=0.05)
 
 
-def test_without_model_the_builtin_for_the_scale_is_used(tmp_path):
-    src = ROOT / "examples" / "packaging_small.png"
-    for scale, expected in (("2", "x2"), ("4", "x4"), ("3", "lanczos_x3")):  # srdemo ships x2 and x4
+def test_without_model_automatic_picks_the_builtin_for_the_scale(tmp_path):
+    src = ROOT / "examples" / "packaging_small.png"  # a clean PNG
+    for scale, expected in (("2", "x2"), ("4", "x4"), ("3", "x4_x3")):  # srdemo ships x2 and x4; x3 is in x4's band
         assert main(["upscale", str(src), "--scale", scale, "--out", str(tmp_path)]) == 0
         assert (tmp_path / f"packaging_small_{expected}.png").exists(), sorted(p.name for p in tmp_path.iterdir())

@@ -6,18 +6,19 @@ job keeps the form it was started with, so a reloaded page shows the settings of
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import gradio as gr
 
-from .. import images, models, workspace
+from .. import images, workspace
+from ..auto import AUTO
 from ..batch import Tally, parse_preset, people_table, read_report, run_batch, status_line, summarise
 from ..caller import Caller
 from ..jobs import JOBS
 from ..metadata import MetadataPolicy
 from ..presets import PRESETS
-from ..request import UpscaleRequest
+from ..request import UpscaleRequest, named_model
 from ..settings import get_settings
 from ..wording import text
 from .common import WORDS, caller_of, model_choices, owner_of, path_of, plain_errors, served
@@ -30,7 +31,7 @@ class BatchForm:
     preset: str = "none"  # "none" (just the scale), "custom" (the size below) or a marketplace preset id
     size: str = "1600"  # custom only: a longest side or WxH
     square: bool = False  # custom only: pad to a square
-    model: str = field(default_factory=lambda: models.default_model().id)
+    model: str = AUTO
     scale: float = 4  # no preset only
     format: str = "preset default"
     quality: int = 90
@@ -79,11 +80,11 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
     if not paths:
         raise gr.Error(text("ui_batch_upload_first"))
     # "" (as the agents' tool sends) means the form's default, so a reloaded page can show it
-    form = BatchForm(preset_id or "none", size, bool(square), model_id or models.default_model(float(scale)).id,
+    form = BatchForm(preset_id or "none", size, bool(square), model_id or AUTO,
                      float(scale), fmt or "preset default", int(quality), bool(keep_meta), bool(mark_ai))
     job_request = form.request(caller)
     job_request.output_format  # noqa: B018 - a bad format or model is refused now, not per file
-    models.resolve(form.model, caller)
+    named_model(job_request)
     job_dir = workspace.new_batch_dir(owner)
     copies = workspace.copy_uploads(owner, [Path(p) for p in paths], job_dir / "uploads")  # Gradio's cache is not ours to keep
     tally = Tally()

@@ -19,6 +19,7 @@ import gradio as gr
 import numpy as np
 
 from .. import images, models
+from ..auto import AUTO
 from ..caller import Caller
 from ..errors import SrdemoError
 from ..wording import LANGUAGES, language, model_label, pick_language, text
@@ -90,8 +91,8 @@ def plain_errors(handler):
 
 
 def model_choices(caller: Caller | None = None) -> list[tuple[str, str]]:
-    """The model dropdown: what this visitor may pick (their own trained models first)."""
-    out = []
+    """The model dropdown: Automatic first, then what this visitor may pick (their own trained models first)."""
+    out = [(model_label(AUTO, ""), AUTO)]
     for spec in models.catalogue(caller or Caller.visitor("")):
         label = model_label(spec.id, spec.label)
         out.append((text("ui_common_needs_download", label=label) if models.availability(spec) != "ready" else label, spec.id))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from .. import images, models
+from .. import images
+from ..auto import AUTO
 from ..compare import compare, zoom
 from ..errors import SrdemoError
 from ..request import UpscaleRequest, read_picture
@@ -53,7 +54,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
             with gr.Column():
                 upload = gr.File(label=WORDS("ui_ab_photo"), elem_id="ab-upload")
                 model_a = gr.Dropdown(choices, value="bicubic", label=WORDS("ui_ab_model_a"))
-                model_b = gr.Dropdown(choices, value=models.default_model().id, label=WORDS("ui_ab_model_b"))
+                model_b = gr.Dropdown(choices, value=AUTO, label=WORDS("ui_ab_model_b"), elem_id="ab-model-b")
                 scale = gr.Slider(1, 8, value=4, step=0.5, label=WORDS("ui_common_scale"))
                 run = gr.Button(WORDS("ui_ab_run"), variant="primary", elem_id="ab-run")
                 photo = gr.Image(label=WORDS("ui_ab_click_to_zoom"), interactive=False, elem_id="ab-photo")

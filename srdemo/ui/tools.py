@@ -29,8 +29,9 @@ def upscale_product_photo(photo, preset: str = NO_PRESET, scale: float = 4, mode
         preset: a marketplace size: "amazon-main" (2000 px square on pure white, JPEG), "shopify" (2048x2048 square,
             JPEG), "web-1600" (1600 px longest side, WebP), or "none" to enlarge by `scale` and keep PNG.
         scale: how many times bigger (1 to 8) when preset is "none".
-        model: a model id from the app's list ("x4", "x2", "x4-product" for compressed JPEGs, "lanczos"); empty
-            for the built-in model that suits the scale.
+        model: "auto" or empty (recommended: per photo, the built-in model that measured best for such input,
+            said in the summary), or a model id from the app's list ("x4", "x2", "x4-product" for compressed JPEGs,
+            "lanczos").
 
     Returns:
         the upscaled file, and a plain summary: verdict, size, and any warnings.
@@ -50,7 +51,8 @@ def upscale_many_photos(files, preset: str = NO_PRESET, scale: float = 4, model:
         files: the photos, or one zip of photos (folders inside are kept).
         preset: "amazon-main", "shopify", "web-1600", or "none" to enlarge by `scale`.
         scale: how many times bigger (1 to 8) when preset is "none".
-        model: a model id ("x4", "x2", "x4-product" for compressed JPEGs); empty for the built-in default.
+        model: "auto" or empty (recommended: the built-in model that suits each photo), or a model id ("x4",
+            "x2", "x4-product" for compressed JPEGs).
         key: a private word you choose; give the same one to batch_progress to follow this batch.
 
     Returns:

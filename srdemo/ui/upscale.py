@@ -14,11 +14,12 @@ import time
 
 import gradio as gr
 
-from .. import advice, hub, images, models
+from .. import advice, hub, images
+from ..auto import AUTO
 from ..errors import Cancelled, SrdemoError
 from ..examples import example_photos
 from ..presets import custom_preset
-from ..request import UpscaleRequest, estimate, upscale
+from ..request import UpscaleRequest, estimate, pick_model, upscale
 from ..wording import text
 from .common import (
     ON_SPACE,
@@ -68,11 +69,12 @@ def model_ref(model_id: str, repo: str, filename: str, revision: str) -> str:
 def _notes(upload, model_id: str, scale: float, white_square: bool, key: str, request: gr.Request | None):
     """The advice lines for the uploaded photo, and which one-click actions apply."""
     pic = decode_upload(upload)
+    job = UpscaleRequest(model=model_id, scale=float(scale), caller=caller_of(key, request))
     try:
-        spec = models.resolve(model_id, caller_of(key, request))
+        spec, choice = pick_model(pic, job, job.target(pic.size)[0])
     except SrdemoError:
-        spec = None  # a model the visitor is still typing: advice about the photo only
-    notes = advice.upload_notes(pic, spec, float(scale))
+        spec, choice = None, None  # a model the visitor is still typing: advice about the photo only
+    notes = ([advice.UploadNote(choice)] if choice else []) + advice.upload_notes(pic, spec, float(scale))
     if white_square:
         notes = [n for n in notes if n.action != "white_square"]
     compressed = next((n for n in notes if n.action == "compressed_model"), None)
@@ -220,7 +222,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                     pad_white = gr.Button(w("ui_upscale_pad_white"), visible=False, size="sm", elem_id="pad-white")
                 with gr.Row():
                     scale = gr.Slider(1, 8, value=4, step=0.5, label=w("ui_upscale_scale"), elem_id="scale", min_width=140)
-                    model = gr.Dropdown(model_choices(), value=models.default_model().id, label=w("ui_common_model"),
+                    model = gr.Dropdown(model_choices(), value=AUTO, label=w("ui_common_model"),
                                         elem_id="model", allow_custom_value=True, min_width=140)
                 white_square = gr.Checkbox(label=w("ui_upscale_white_square"), info=w("ui_upscale_white_square_info"),
                                            elem_id="white-square")

@@ -1,0 +1,120 @@
+"""Automatic: the built-in model that measured best for this kind of photo, and why, in one sentence.
+
+The rule is data (``auto_rules.json``, written by ``benchmarks/auto.py``): each input kind (no JPEG
+compression, or JPEG around quality 95, 90, 75) at each scale band (x2, x4) on each kind of device
+(``cpu``: a CPU or Apple's GPU, where only the fast built-ins run; ``cuda``: an NVIDIA GPU, where the
+best-quality tier takes seconds) ranks the built-in models by their mean PSNR-Y on photos that are no
+test set, with those figures beside it. This module only reads the facts a decoded photo carries
+(estimated JPEG quality, transparency, size), the size asked for and the device, finds the row and
+takes its first model that this catalogue has.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import models
+from .caller import LOCAL, Caller
+from .devices import pick_device
+from .errors import SrdemoError
+from .images import Picture
+from .wording import model_label, text
+
+AUTO = "auto"
+"""The model reference that asks for Automatic's choice (also what an empty reference means)."""
+RULES_FILE = Path(__file__).with_name("auto_rules.json")
+
+
+def is_auto(ref: str | None) -> bool:
+    """Whether a model reference asks Automatic to choose: ``auto``, or nothing (every adapter's default)."""
+    return (ref or "").strip().lower() in ("", AUTO)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What Automatic looks at, all read when the photo is decoded or the job is set."""
+
+    jpeg_quality: int | None  # estimated from the quantisation tables; None when not a JPEG
+    transparent: bool  # some pixel is (partly) transparent
+    size: tuple[int, int]  # the photo's (width, height)
+    scale: float  # output over input, the larger side's: a preset's size counts as what it is
+    device: str  # "cuda" or "cpu" (a CPU, or Apple's MPS: the rows for fast models)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Automatic's pick for one photo: the model, the row of the table it came from, and the sentence."""
+
+    spec: models.ModelSpec
+    facts: Facts
+    kind: str
+    band: str
+    reason: str
+
+
+@functools.lru_cache(maxsize=4)
+def load_rules(path: Path = RULES_FILE) -> dict:
+    """The rule table with its evidence (see ``benchmarks/auto.py`` for how it is made)."""
+    return json.loads(Path(path).read_text())
+
+
+def device_class(device: str | None = None) -> str:
+    """The table's device column for the device a job runs on ('cuda' only for an NVIDIA GPU)."""
+    return "cuda" if pick_device(device).type == "cuda" else "cpu"
+
+
+def facts_of(pic: Picture, out_size: tuple[int, int], device: str) -> Facts:
+    transparent = pic.alpha is not None and bool((pic.alpha < pic.max_value).any())
+    scale = max(out_size[0] / pic.size[0], out_size[1] / pic.size[1])
+    return Facts(pic.jpeg_quality, transparent, pic.size, scale, device)
+
+
+def kind_of(facts: Facts, rules: dict) -> str:
+    """The input kind: the first whose quality range holds the photo's estimated JPEG quality ('clean' if none)."""
+    if facts.jpeg_quality is not None:
+        for kind in rules["kinds"]:
+            low, high = kind["jpeg_quality"] or (None, None)
+            if low is not None and low <= facts.jpeg_quality <= high:
+                return kind["kind"]
+    return next(k["kind"] for k in rules["kinds"] if k["jpeg_quality"] is None)
+
+
+def band_of(facts: Facts, rules: dict) -> dict:
+    """The scale band: the first whose ``up_to`` is at or above the scale (the last one has none)."""
+    return next(b for b in rules["bands"] if b["up_to"] is None or facts.scale <= b["up_to"] + 1e-9)
+
+
+def row_for(kind: str, band: str, device: str, rules: dict) -> dict:
+    return next(r for r in rules["rows"] if r["kind"] == kind and r["band"] == band and r["device"] == device)
+
+
+def choose_for(facts: Facts, caller: Caller = LOCAL, rules: dict | None = None) -> Choice:
+    """The row for these facts and its first model ``caller`` may use (a tier not shipped yet is skipped)."""
+    rules = rules or load_rules()
+    kind, band = kind_of(facts, rules), band_of(facts, rules)
+    row = row_for(kind, band["band"], facts.device, rules)
+    for ref in row["models"]:
+        try:
+            spec = models.resolve(ref, caller)
+        except SrdemoError:
+            continue
+        return Choice(spec, facts, kind, band["band"], _reason(spec, facts, band["scale"]))
+    raise SrdemoError(text("err_auto_no_model"))  # the catalogue lost every built-in in the row
+
+
+def choose(pic: Picture, out_size: tuple[int, int], device: str | None = None, caller: Caller = LOCAL) -> Choice:
+    """Automatic's choice for ``pic`` made at ``out_size`` on ``device`` (as EngineOptions names it; None = this machine's)."""
+    return choose_for(facts_of(pic, out_size, device_class(device)), caller)
+
+
+def _reason(spec: models.ModelSpec, facts: Facts, band_scale: int) -> str:
+    if facts.jpeg_quality is not None:
+        said = text("auto_facts_jpeg", quality=facts.jpeg_quality)
+    else:
+        said = text("auto_facts_cutout" if facts.transparent else "auto_facts_clean")
+    key = "auto_chose_gpu" if facts.device == "cuda" else "auto_chose"
+    return text(key, label=model_label(spec.id, spec.label), model_id=spec.id, facts=said, scale=band_scale)
+
