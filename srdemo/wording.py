@@ -471,7 +471,7 @@ EN: dict[str, str] = {
     ),
     "ui_upscale_download_below": "Download it below.",
     "ui_upscale_cancelled": "Cancelled after {seconds:.0f} s. Nothing was saved; the earlier result, if any, is unchanged.",
-    "ui_upscale_failed": "Not done: {reason}",
+    "ui_common_not_done": "Not done: {reason}",
     "ui_upscale_nothing_to_cancel": "Nothing is running.",
     "ui_upscale_scale": "How much bigger (x)",
     "ui_upscale_hub": "Use a model from the Hugging Face Hub",
@@ -552,6 +552,7 @@ EN: dict[str, str] = {
     "ui_train_storage_note": "{status} Note: this machine's storage is temporary; download your model to keep it.",
     "ui_train_stopping": "Stopping after this step; the best weights so far are kept.",
     "ui_train_not_running": "No training is running.",
+    "ui_train_started": "Started training “{name}”: the status below follows it; you may close this page and come back later.",
     "ui_train_nothing_to_publish": "Train a model first (or let the current run finish or stop).",
     "ui_train_published": (
         "Published: {url} (load it back in the Upscale tab with repo '{repo_id}' and file 'model.safetensors')"

@@ -342,7 +342,7 @@ ZH: dict[str, str] = {
     ),
     "ui_upscale_download_below": "请在下方下载。",
     "ui_upscale_cancelled": "已在 {seconds:.0f} 秒后取消。没有保存任何内容；之前的结果（如果有）保持不变。",
-    "ui_upscale_failed": "未完成：{reason}",
+    "ui_common_not_done": "未完成：{reason}",
     "ui_upscale_nothing_to_cancel": "当前没有正在运行的任务。",
     "ui_upscale_scale": "放大几倍（x）",
     "ui_upscale_hub": "使用 Hugging Face Hub 上的模型",
@@ -418,6 +418,7 @@ ZH: dict[str, str] = {
     "ui_train_storage_note": "{status} 注意：这台机器的存储是临时的；请下载你的模型，以免丢失。",
     "ui_train_stopping": "这一步完成后停止；目前最好的权重会保留。",
     "ui_train_not_running": "没有正在运行的训练。",
+    "ui_train_started": "已开始训练“{name}”：下方状态会跟进进度；可以关闭此页，稍后回来查看。",
     "ui_train_nothing_to_publish": "请先训练一个模型（或等当前训练完成或停止）。",
     "ui_train_published": "已发布：{url}（在“放大”页填写仓库“{repo_id}”和文件“model.safetensors”即可重新加载）",
     "ui_train_intro": (

@@ -63,7 +63,7 @@ def test_every_handler_speaks_the_pages_language_errors_included():
     with pytest.raises(gr.Error) as err:
         handler("boom", zh_page)
     assert err.value.message == wording.text("err_no_image", "zh")
-    assert upscale.on_failed(zh_page) == wording.text("ui_upscale_failed", "zh", reason=wording.text("err_unexpected_page", "zh"))
+    assert upscale.on_failed(zh_page) == wording.text("ui_common_not_done", "zh", reason=wording.text("err_unexpected_page", "zh"))
     assert wording.current_language() == "en"  # nothing leaks out of the handler
 
 
@@ -126,7 +126,7 @@ def test_ab_leads_with_which_is_better_or_why_nothing_ran(tmp_path):
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n broken")
     line, *rest = compare.on_compare(str(broken), "bicubic", "lanczos", 2, "", request=_request("ab-broken", "zh-CN"))
-    assert line.startswith(wording.text("ui_upscale_failed", "zh", reason="")) and "PNG" not in line[:5]
+    assert line.startswith(wording.text("ui_common_not_done", "zh", reason="")) and "PNG" not in line[:5]
     assert rest == [gr.skip()] * 5  # the last comparison stays on the page
 
     line, slider, fig_a, fig_b, state, photo = compare.on_compare(

@@ -1,6 +1,7 @@
 """The Train tab's handlers called directly (no app launched): what the page gets for each event."""
 
 import json
+from types import SimpleNamespace
 import threading
 import time
 
@@ -29,13 +30,12 @@ def _start(files, use_examples, name, request, scale=4):
                                    KEY, request)
 
 
-def test_starting_without_photos_shows_the_plain_sentence(request_):
-    with pytest.raises(gr.Error) as err:
-        _start(None, False, "", request_)
-    assert err.value.message == text("err_train_no_photos")
-    with pytest.raises(gr.Error) as err:
-        _start([], False, "my shoes", request_)
-    assert err.value.message == text("err_train_no_photos")
+def test_starting_without_photos_says_why_beside_the_buttons(request_):
+    for files, name in ((None, ""), ([], "my shoes")):
+        with pytest.warns(UserWarning, match="photos"):  # the notice too (gr.Warning outside a running page)
+            line, *rest = _start(files, False, name, request_)
+        assert line == text("ui_common_not_done", reason=text("err_train_no_photos"))
+        assert rest == [gr.skip()] * 7  # the status, curves and files keep showing the last run
     assert not workspace.run_dirs(owner_of(KEY, request_))  # nothing was started or left behind
 
 
@@ -101,6 +101,13 @@ def test_the_status_line_says_the_time_left(request_, monkeypatch):
 
 def test_a_named_start_reaches_the_run(request_, monkeypatch):
     seen = []
-    monkeypatch.setattr(runs, "start", lambda caller, files, use_examples, settings: seen.append(settings))
-    training.on_train_start(None, True, "scratch", 4, "bicubic", "quick", 2e-4, 8, 96, 0, "我的商品-x4", KEY, request_)
+
+    def start(caller, files, use_examples, settings):
+        seen.append(settings)
+        return SimpleNamespace(info={"run": _finished_run(caller.owner, [26.0], [0.1])})
+
+    monkeypatch.setattr(runs, "start", start)
+    line, *_ = training.on_train_start(None, True, "scratch", 4, "bicubic", "quick", 2e-4, 8, 96, 0, "我的商品-x4", KEY,
+                                       request_)
     assert seen[0].name == "我的商品-x4" and seen[0].scale == 4
+    assert line == text("ui_train_started", name="我的商品-x4")  # the start confirms the run by the name it got

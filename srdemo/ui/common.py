@@ -90,6 +90,14 @@ def plain_errors(handler):
     return wrapped
 
 
+def not_done(exc: SrdemoError, skipped: int):
+    """A plain failure said in the line that would have confirmed the action (and as a notice), not as red
+    badges on every output; the ``skipped`` outputs after that line keep what they showed."""
+    gr.Warning(str(exc))
+    line = text("ui_common_not_done", reason=str(exc))
+    return (line, *[gr.skip()] * skipped) if skipped else line
+
+
 def model_choices(caller: Caller | None = None) -> list[tuple[str, str]]:
     """The model dropdown: Automatic first, then what this visitor may pick (their own trained models first)."""
     out = [(model_label(AUTO, ""), AUTO)]

@@ -12,7 +12,7 @@ from ..compare import compare, zoom
 from ..errors import SrdemoError
 from ..request import UpscaleRequest, read_picture
 from ..wording import text
-from .common import WORDS, caller_of, display, model_choices, plain_errors, scratch_dir, upload_path
+from .common import WORDS, caller_of, display, model_choices, not_done, plain_errors, scratch_dir, upload_path
 
 
 @plain_errors
@@ -22,9 +22,8 @@ def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = No
         pic = read_picture(upload_path(upload))
         job = UpscaleRequest(scale=float(scale), format="png", caller=caller_of(key, request))
         result = compare(pic, job, model_a, model_b, progress=lambda f, msg: progress(f, desc=msg))
-    except SrdemoError as exc:  # in the sentence's place (and a notice); the last comparison stays as it was
-        gr.Warning(str(exc))
-        return text("ui_upscale_failed", reason=str(exc)), *[gr.skip()] * 5
+    except SrdemoError as exc:  # in the sentence's place; the last comparison stays as it was
+        return not_done(exc, 5)
     out_dir = scratch_dir()
     saved = []
     for tag, res in (("A", result.a), ("B", result.b)):

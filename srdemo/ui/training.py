@@ -17,7 +17,7 @@ from ..errors import SrdemoError
 from ..jobs import JOBS
 from ..training import History
 from ..wording import model_label, text
-from .common import ON_SPACE, WORDS, ZERO_GPU, caller_of, owner_of, path_of, plain_errors, served
+from .common import ON_SPACE, WORDS, ZERO_GPU, caller_of, not_done, owner_of, path_of, plain_errors, served
 
 INPUT_KINDS = (
     ("ui_train_input_clean", "bicubic"),
@@ -30,7 +30,7 @@ INPUT_KINDS = (
 
 def _caller_for_training(key, request) -> Caller:
     if ON_SPACE and not getattr(request, "username", None):
-        raise gr.Error(text("ui_train_sign_in_first"))
+        raise SrdemoError(text("ui_train_sign_in_first"))
     return caller_of(key, request)
 
 
@@ -76,14 +76,19 @@ def on_default_name(files, use_examples, scale, request: gr.Request = None):
 @plain_errors
 def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, name, key,
                    request: gr.Request):
-    if ZERO_GPU:
-        raise gr.Error(text("ui_train_zero_gpu"))
-    caller = _caller_for_training(key, request)
-    runs.start(caller, _uploads(files), bool(use_examples), runs.RunSettings(
-        base=None if base == "scratch" else base, scale=int(scale), degrade=degrade, length=length,
-        lr=float(lr), batch=int(batch), patch=int(patch), seed=int(seed), name=name or "",
-    ))
-    return on_train_status(key, request)
+    """Start a run; the first output is the line that confirms it, or says in one sentence why it did not start
+    (kept beside the buttons: the status box below is rewritten every two seconds)."""
+    try:
+        if ZERO_GPU:
+            raise SrdemoError(text("ui_train_zero_gpu"))
+        caller = _caller_for_training(key, request)
+        job = runs.start(caller, _uploads(files), bool(use_examples), runs.RunSettings(
+            base=None if base == "scratch" else base, scale=int(scale), degrade=degrade, length=length,
+            lr=float(lr), batch=int(batch), patch=int(patch), seed=int(seed), name=name or "",
+        ))
+    except SrdemoError as exc:
+        return not_done(exc, 7)
+    return text("ui_train_started", name=runs.run_name(Path(job.info["run"]))), *on_train_status(key, request)
 
 
 def y_axis(values: list[float]) -> tuple[float, float, int]:
@@ -165,18 +170,23 @@ def on_train_stop(key, request: gr.Request):
 
 @plain_errors
 def on_train_resume(key, request: gr.Request):
-    owner = _caller_for_training(key, request).owner
-    runs.resume(owner)
-    return on_train_status(key, request)
+    try:
+        job = runs.resume(_caller_for_training(key, request).owner)
+    except SrdemoError as exc:
+        return not_done(exc, 7)
+    return text("ui_train_started", name=runs.run_name(Path(job.info["run"]))), *on_train_status(key, request)
 
 
 @plain_errors
 def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token=None):
     caller = caller_of(key, request, token, oauth_token)
-    run = runs.latest_run(caller.owner)
-    if run is None:
-        raise SrdemoError(text("ui_train_nothing_to_publish"))
-    url = runs.publish(run, repo_id, caller, private=bool(private))
+    try:
+        run = runs.latest_run(caller.owner)
+        if run is None:
+            raise SrdemoError(text("ui_train_nothing_to_publish"))
+        url = runs.publish(run, repo_id, caller, private=bool(private))
+    except SrdemoError as exc:  # said in the result box, where the link would have been
+        return not_done(exc, 0)
     return text("ui_train_published", url=url, repo_id=getattr(url, "repo_id", repo_id))
 
 
@@ -217,6 +227,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                     go = gr.Button(WORDS("ui_train_start"), variant="primary", elem_id="train-start", interactive=not ZERO_GPU)
                     stop = gr.Button(WORDS("ui_train_stop"), elem_id="train-stop")
                     resume = gr.Button(WORDS("ui_train_resume"), elem_id="train-resume")
+                message = gr.Markdown(elem_id="train-message")
             with gr.Column():
                 status = gr.Textbox(label=WORDS("ui_common_status"), interactive=False, elem_id="train-status")
                 figures = gr.Textbox(label=WORDS("ui_train_figures"), lines=3, interactive=False,
@@ -241,14 +252,15 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
     go.click(
         on_train_start,
         [files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, name, browser_key],
-        outputs, api_name="train_start", api_visibility="undocumented",
+        [message, *outputs], api_name="train_start", api_visibility="undocumented",
     )
     gr.on([demo.load, files.change, use_examples.change, scale.change], on_default_name, [files, use_examples, scale],
           [name], api_name="train_default_name", api_visibility="undocumented", show_progress="hidden")
     base.change(on_base, [base], [scale], api_name="train_base_scale", api_visibility="undocumented", show_progress="hidden")
     language.change(on_refresh_bases, None, [base], api_name=False, show_progress="hidden")
     stop.click(on_train_stop, [browser_key], [status], api_name="train_stop", api_visibility="undocumented")
-    resume.click(on_train_resume, [browser_key], outputs, api_name="train_resume", api_visibility="undocumented")
+    resume.click(on_train_resume, [browser_key], [message, *outputs], api_name="train_resume",
+                 api_visibility="undocumented")
     gr.Timer(2.0).tick(on_train_status, [browser_key], outputs, api_name="train_status", api_visibility="undocumented", show_progress="hidden")
     demo.load(on_train_status, [browser_key], outputs, api_name="train_status_on_load", api_visibility="undocumented")
     publish.click(on_publish_signed_in if ON_SPACE else on_publish, [repo, private, token, browser_key], [result],

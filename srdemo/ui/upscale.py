@@ -29,6 +29,7 @@ from .common import (
     display,
     gpu,
     model_choices,
+    not_done,
     path_of,
     plain_errors,
     preview_array,
@@ -162,9 +163,8 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
         done = upscale(upload_path(upload), job, progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set)
     except Cancelled:
         return text("ui_upscale_cancelled", seconds=time.monotonic() - start), gr.skip(), gr.skip(), gr.skip()
-    except SrdemoError as exc:  # in the result line (and a notice), the last result left as it was
-        gr.Warning(str(exc))
-        return text("ui_upscale_failed", reason=str(exc)), gr.skip(), gr.skip(), gr.skip()
+    except SrdemoError as exc:  # in the result line, the last result left as it was
+        return not_done(exc, 3)
     finally:
         with _flags_lock:
             _running.discard(_session(request))
@@ -186,7 +186,7 @@ def on_run_signed_in(upload, model_id, scale, white_square, repo, filename, revi
 @plain_errors
 def on_failed(request: gr.Request = None):
     """The result line after a run that failed on a bug (plain failures end the run with their own line)."""
-    return text("ui_upscale_failed", reason=text("err_unexpected_page"))
+    return text("ui_common_not_done", reason=text("err_unexpected_page"))
 
 
 @plain_errors
