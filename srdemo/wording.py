@@ -284,6 +284,14 @@ EN: dict[str, str] = {
     "preset_label_amazon_main": "Amazon main image (2000 px square, pure white, product ~85% of frame)",
     "preset_label_shopify": "Shopify product image (2048 x 2048 square)",
     "preset_label_web_1600": "Web shop, 1600 px longest side (no padding)",
+    "preset_source_amazon_main": (
+        "Amazon Seller Central, Product image requirements: main image on pure white RGB 255, product fills 85% or "
+        "more of the frame, at least 1000 px on the longest side for zoom (1600+ recommended)"
+    ),
+    "preset_source_shopify": (
+        "Shopify Help Center, Product media types and specifications: 2048 x 2048 px square recommended for product images"
+    ),
+    "preset_source_web_1600": "srdemo default for a zoomable web image",
     "err_custom_size": "A custom size needs a longest side or an exact width and height.",
     "err_unknown_preset": "Unknown preset '{preset_id}'. Choose one of: {choices}.",
     # ---- batch
@@ -473,6 +481,7 @@ EN: dict[str, str] = {
     "ui_upscale_cancelled": "Cancelled after {seconds:.0f} s. Nothing was saved; the earlier result, if any, is unchanged.",
     "ui_common_not_done": "Not done: {reason}",
     "ui_upscale_nothing_to_cancel": "Nothing is running.",
+    "ui_gradio_complete": "Done",
     "ui_upscale_scale": "How much bigger (x)",
     "ui_upscale_hub": "Use a model from the Hugging Face Hub",
     "ui_upscale_repo": "Repo id (owner/name)",
@@ -513,9 +522,9 @@ EN: dict[str, str] = {
     "ui_batch_preset_default": "preset default",
     "ui_batch_format": "Format",
     "ui_batch_keep_metadata": "Keep private details in the files (where it was taken, serial numbers, owner names)",
-    "ui_batch_keep_metadata_info": "GPS, MakerNote, camera and lens serial numbers, owner names, XMP/IPTC; left out unless ticked.",
+    "ui_batch_keep_metadata_info": "Where the photo was taken, camera serial numbers and owner names are left out unless ticked.",
     "ui_batch_mark_ai": "Label the files as AI-edited (some marketplaces ask for this)",
-    "ui_batch_mark_ai_info": "Writes IPTC DigitalSourceType and EXIF Software into each file.",
+    "ui_batch_mark_ai_info": "Writes the standard 'made with AI' note inside each file, where marketplaces look for it.",
     "ui_batch_run": "Run batch",
     "ui_batch_cancel": "Cancel batch",
     "ui_batch_zip": "Results (zip)",

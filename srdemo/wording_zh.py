@@ -228,6 +228,12 @@ ZH: dict[str, str] = {
     "preset_label_amazon_main": "Amazon 主图（2000 px 正方形，纯白底，商品约占画面 85%）",
     "preset_label_shopify": "Shopify 商品图（2048 x 2048 正方形）",
     "preset_label_web_1600": "网店图，最长边 1600 px（不加边）",
+    "preset_source_amazon_main": (
+        "亚马逊卖家平台帮助《商品图片要求》：主图为纯白背景（RGB 255），商品占画面 85% 以上，最长边至少 1000 px 才能放大查看"
+        "（建议 1600 px 以上）"
+    ),
+    "preset_source_shopify": "Shopify 帮助中心《商品媒体类型和规格》：建议商品图为 2048 x 2048 px 正方形",
+    "preset_source_web_1600": "srdemo 的默认设置，适合可放大查看的网页图片",
     "err_custom_size": "自定义尺寸需要填写最长边，或者精确的宽和高。",
     "err_unknown_preset": "未知的预设“{preset_id}”。请从以下选择：{choices}。",
     # ---- batch
@@ -344,6 +350,7 @@ ZH: dict[str, str] = {
     "ui_upscale_cancelled": "已在 {seconds:.0f} 秒后取消。没有保存任何内容；之前的结果（如果有）保持不变。",
     "ui_common_not_done": "未完成：{reason}",
     "ui_upscale_nothing_to_cancel": "当前没有正在运行的任务。",
+    "ui_gradio_complete": "完成",
     "ui_upscale_scale": "放大几倍（x）",
     "ui_upscale_hub": "使用 Hugging Face Hub 上的模型",
     "ui_upscale_repo": "仓库 ID（owner/name）",
@@ -384,9 +391,9 @@ ZH: dict[str, str] = {
     "ui_batch_preset_default": "预设默认值",
     "ui_batch_format": "格式",
     "ui_batch_keep_metadata": "在文件中保留隐私信息（拍摄地点、序列号、所有者姓名）",
-    "ui_batch_keep_metadata_info": "包括 GPS、MakerNote、相机和镜头序列号、所有者姓名、XMP/IPTC；不勾选就不保留。",
+    "ui_batch_keep_metadata_info": "拍摄地点、相机序列号和所有者姓名，不勾选就不会保留在文件中。",
     "ui_batch_mark_ai": "给文件标注“经 AI 编辑”（有些电商平台要求这样做）",
-    "ui_batch_mark_ai_info": "会在每个文件中写入 IPTC DigitalSourceType 和 EXIF Software。",
+    "ui_batch_mark_ai_info": "在每个文件中写入标准的“由 AI 制作”标记，电商平台会在那里读取。",
     "ui_batch_run": "开始批量处理",
     "ui_batch_cancel": "取消批量任务",
     "ui_batch_zip": "结果（zip）",

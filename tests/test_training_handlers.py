@@ -1,9 +1,9 @@
 """The Train tab's handlers called directly (no app launched): what the page gets for each event."""
 
 import json
-from types import SimpleNamespace
 import threading
 import time
+from types import SimpleNamespace
 
 import gradio as gr
 import pytest

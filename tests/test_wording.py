@@ -139,10 +139,11 @@ def test_the_catalogue_and_the_presets_have_words_in_every_language():
     from srdemo import models
     from srdemo.presets import PRESETS
 
-    keys = [f"preset_label_{p.replace('-', '_')}" for p in PRESETS]
+    keys = [f"preset_{what}_{p.replace('-', '_')}" for p in PRESETS for what in ("label", "source")]
     keys += [f"model_label_{s.id.replace('-', '_')}" for s in (*models.builtin_specs(), *models.RESAMPLERS, *models.HUB_MODELS)]
     for lang, table in wording.MESSAGES.items():
         assert [k for k in keys if k not in table] == [], lang
+    assert [p.source for p in PRESETS.values()] == [wording.text(f"preset_source_{p.replace('-', '_')}", "en") for p in PRESETS]
 
 
 def test_speaking_carries_the_language_to_another_thread_and_no_further(monkeypatch):

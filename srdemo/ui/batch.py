@@ -11,7 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from .. import images, workspace
+from .. import workspace
 from ..auto import AUTO
 from ..batch import Tally, parse_preset, people_table, read_report, run_batch, status_line, summarise
 from ..caller import Caller
@@ -21,7 +21,7 @@ from ..presets import PRESETS
 from ..request import UpscaleRequest, named_model
 from ..settings import get_settings
 from ..wording import text
-from .common import WORDS, caller_of, model_choices, owner_of, path_of, plain_errors, served
+from .common import WORDS, caller_of, format_choices, model_choices, owner_of, path_of, plain_errors, served
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,19 @@ def _table(rows: list[dict]) -> dict:
     """The report for the page: headers in the visitor's language, what happened first."""
     headers, cells = people_table(rows)
     return {"headers": headers, "data": cells}
+
+
+def preset_sources() -> str:
+    """Where each preset's rules come from, in the page's language (the marketplaces' own pages, and when checked)."""
+    return text("ui_batch_presets", presets="; ".join(
+        text("ui_batch_preset_source", label=text(f"preset_label_{k}"), source=text(f"preset_source_{k}"), checked=p.checked)
+        for p, k in ((p, p.id.replace("-", "_")) for p in PRESETS.values())
+    ))
+
+
+@plain_errors
+def on_preset_sources(request: gr.Request = None) -> str:
+    return preset_sources()
 
 
 def on_preset(preset_id: str):
@@ -177,7 +190,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                 scale = gr.Slider(1, 8, value=start.scale, step=0.5, label=w("ui_batch_scale"), interactive=scale_on,
                                   elem_id="batch-scale")
                 with gr.Row():
-                    fmt = gr.Radio([(w("ui_batch_preset_default"), "preset default"), *((f, f) for f in images.FORMATS)],
+                    fmt = gr.Radio([(w("ui_batch_preset_default"), "preset default"), *format_choices()],
                                    value=start.format, label=w("ui_batch_format"))
                     quality = gr.Slider(50, 100, value=start.quality, step=1, label=w("ui_common_quality"))
                 keep_meta = gr.Checkbox(label=w("ui_batch_keep_metadata"), info=w("ui_batch_keep_metadata_info"),
@@ -191,9 +204,8 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                 zip_file = gr.File(label=w("ui_batch_zip"), elem_id="batch-zip")
                 report = gr.Dataframe(headers=people_table([])[0], label=w("ui_batch_report"), elem_id="batch-report",
                                       wrap=True)
-        gr.Markdown(w("ui_batch_presets", presets="; ".join(
-            text("ui_batch_preset_source", label=p.label, source=p.source, checked=p.checked) for p in PRESETS.values()
-        )))
+        sources = gr.Markdown(preset_sources(), elem_id="batch-preset-sources")
+        poll = gr.Timer(1.0)  # inside the tab: a Tabs child that is not a Tab shifts the tabs' order in the page
 
     form = [preset, custom_size, custom_square, model, scale, fmt, quality, keep_meta, mark_ai]
     outputs = [status, report, zip_file]
@@ -201,7 +213,8 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
     preset.change(on_preset, [preset], [custom_size, custom_square, scale], api_name="batch_preset", api_visibility="undocumented",
                   show_progress="hidden")
     stop.click(on_batch_cancel, [browser_key], [status], api_name="batch_cancel", api_visibility="undocumented")
-    gr.Timer(1.0).tick(on_batch_status, [browser_key], outputs, api_name="batch_status", api_visibility="undocumented", show_progress="hidden")
+    poll.tick(on_batch_status, [browser_key], outputs, api_name="batch_status", api_visibility="undocumented", show_progress="hidden")
     demo.load(on_batch_status, [browser_key], outputs, api_name="batch_status_on_load", api_visibility="undocumented")
     demo.load(on_batch_form, [browser_key], form, api_name="batch_form_on_load", api_visibility="undocumented")
     language.change(on_refresh_models, [browser_key], [model], api_name=False, show_progress="hidden")
+    language.change(on_preset_sources, None, [sources], api_name=False, show_progress="hidden")

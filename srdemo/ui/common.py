@@ -98,6 +98,11 @@ def not_done(exc: SrdemoError, skipped: int):
     return (line, *[gr.skip()] * skipped) if skipped else line
 
 
+def format_choices() -> list[tuple[str, str]]:
+    """The file types as people write them (PNG, JPEG, WebP), with srdemo's format names as values."""
+    return [({"webp": "WebP"}.get(f, f.upper()), f) for f in images.FORMATS]
+
+
 def model_choices(caller: Caller | None = None) -> list[tuple[str, str]]:
     """The model dropdown: Automatic first, then what this visitor may pick (their own trained models first)."""
     out = [(model_label(AUTO, ""), AUTO)]
@@ -212,6 +217,8 @@ def served(path: Path) -> str:
 
 GRADIO_LOCALES = {"en": ("en",), "zh": ("zh-CN", "zh")}
 """Our language codes -> the browser locales Gradio's front end matches them with."""
+GRADIO_GAPS = {"common.complete": "ui_gradio_complete"}
+"""Gradio's own front-end words its zh-CN table lacks (shown raw, 'common.complete', after a finished event)."""
 _I18N_PREFIX = "__i18n__"
 _WORDED_PROPS = ("label", "info", "placeholder", "value", "title", "x_title", "y_title")
 
@@ -227,6 +234,10 @@ class PageWords:
     def __init__(self) -> None:
         self.i18n = gr.I18n(**{loc: {} for locales in GRADIO_LOCALES.values() for loc in locales})
         self._sources: dict[str, tuple[str, dict]] = {}
+        for ident, key in GRADIO_GAPS.items():
+            for lang, locales in GRADIO_LOCALES.items():
+                for loc in locales:
+                    self.i18n.translations[loc][ident] = text(key, lang)
 
     def __call__(self, key: str, **params):
         ident = key if not params else f"{key}:{hashlib.sha256(repr(sorted(params.items())).encode()).hexdigest()[:8]}"

@@ -247,6 +247,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                         gr.LoginButton(WORDS("ui_train_sign_in"))
                     publish = gr.Button(WORDS("ui_train_publish"), elem_id="pub-go")
                     result = gr.Textbox(label=WORDS("ui_train_result"), interactive=False, elem_id="pub-result")
+        poll = gr.Timer(2.0)  # inside the tab: a Tabs child that is not a Tab shifts the tabs' order in the page
 
     outputs = [status, loss_plot, psnr_plot, figures, preview, zip_file, repo]
     go.click(
@@ -261,7 +262,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
     stop.click(on_train_stop, [browser_key], [status], api_name="train_stop", api_visibility="undocumented")
     resume.click(on_train_resume, [browser_key], [message, *outputs], api_name="train_resume",
                  api_visibility="undocumented")
-    gr.Timer(2.0).tick(on_train_status, [browser_key], outputs, api_name="train_status", api_visibility="undocumented", show_progress="hidden")
+    poll.tick(on_train_status, [browser_key], outputs, api_name="train_status", api_visibility="undocumented", show_progress="hidden")
     demo.load(on_train_status, [browser_key], outputs, api_name="train_status_on_load", api_visibility="undocumented")
     publish.click(on_publish_signed_in if ON_SPACE else on_publish, [repo, private, token, browser_key], [result],
                   api_name="publish", api_visibility="undocumented")

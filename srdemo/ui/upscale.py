@@ -14,7 +14,7 @@ import time
 
 import gradio as gr
 
-from .. import advice, hub, images
+from .. import advice, hub
 from ..auto import AUTO
 from ..errors import Cancelled, SrdemoError
 from ..examples import example_photos
@@ -27,6 +27,7 @@ from .common import (
     caller_of,
     decode_upload,
     display,
+    format_choices,
     gpu,
     model_choices,
     not_done,
@@ -232,7 +233,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                 estimate = gr.Markdown(elem_id="estimate")
                 with gr.Accordion(w("ui_upscale_more"), open=False, elem_id="more-options"):
                     with gr.Row():
-                        fmt = gr.Radio([(f.upper().replace("WEBP", "WebP"), f) for f in images.FORMATS], value="png",
+                        fmt = gr.Radio(format_choices(), value="png",
                                        label=w("ui_upscale_format"))
                         quality = gr.Slider(50, 100, value=92, step=1, label=w("ui_common_quality"))
                     reference = gr.File(label=w("ui_upscale_reference"), file_count="single", height=90)
