@@ -24,6 +24,9 @@ CSS = """
 #header { align-items: center; }
 #header h2 { margin: 0; }
 #language { max-width: 260px; margin-left: auto; }
+@media (max-width: 640px) {  /* a phone: the title on one line */
+  #header h2 { font-size: 1.3rem !important; }
+}
 """
 
 

@@ -222,9 +222,9 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                                                elem_id="use-compressed")
                     pad_white = gr.Button(w("ui_upscale_pad_white"), visible=False, size="sm", elem_id="pad-white")
                 with gr.Row():
-                    scale = gr.Slider(1, 8, value=4, step=0.5, label=w("ui_upscale_scale"), elem_id="scale", min_width=140)
+                    scale = gr.Slider(1, 8, value=4, step=0.5, label=w("ui_upscale_scale"), elem_id="scale", min_width=180)
                     model = gr.Dropdown(model_choices(), value=AUTO, label=w("ui_common_model"),
-                                        elem_id="model", allow_custom_value=True, min_width=140)
+                                        elem_id="model", allow_custom_value=True, min_width=180)
                 white_square = gr.Checkbox(label=w("ui_upscale_white_square"), info=w("ui_upscale_white_square_info"),
                                            elem_id="white-square")
                 with gr.Row():
