@@ -16,6 +16,7 @@ the model whitelist and the admission limits hold everywhere.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -112,7 +113,8 @@ class Upscaled:
         c = r.comparison
         if c is not None:
             key = "figure_scores_reference" if c.kind == "reference" else "figure_scores_self_check"
-            lines.append(text(key, model=_scores(c.model), bicubic=_scores(c.bicubic), gain=c.gain_db))
+            gain = text("gain_db", gain=c.gain_db) if math.isfinite(c.gain_db) else text("gain_none")
+            lines.append(text(key, model=_scores(c.model), bicubic=_scores(c.bicubic), gain=gain))
             sentence = gain_sentence(c.kind, c.model.psnr, c.bicubic.psnr, r.scale)
             if sentence:
                 lines.append(sentence)
@@ -137,7 +139,8 @@ class Upscaled:
 
 
 def _scores(s: metrics.Scores) -> str:
-    return text("scores", psnr=s.psnr, ssim=s.ssim)
+    """A side's figures; a perfect rebuild (a flat photo) is 'exact', never 'inf dB'."""
+    return text("scores", psnr=s.psnr, ssim=s.ssim) if math.isfinite(s.psnr) else text("scores_exact", ssim=s.ssim)
 
 
 def read_picture(source: bytes | str | Path | Picture, name: str | None = None) -> Picture:

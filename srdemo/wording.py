@@ -36,10 +36,13 @@ EN: dict[str, str] = {
     "figure_device": "Ran on: {device}",
     "figure_time": "Time: {seconds:.2f} s",
     "figure_size": "Size: {in_w}x{in_h} -> {out_w}x{out_h} (x{scale:g})",
-    "figure_scores_reference": "Against your sharp original: model {model}, plain enlargement {bicubic}, difference {gain:+.2f} dB",
-    "figure_scores_self_check": "Sharpness check (your photo shrunk, then rebuilt): model {model}, plain enlargement {bicubic}, difference {gain:+.2f} dB",
+    "figure_scores_reference": "Against your sharp original: model {model}, plain enlargement {bicubic}, difference {gain}",
+    "figure_scores_self_check": "Sharpness check (your photo shrunk, then rebuilt): model {model}, plain enlargement {bicubic}, difference {gain}",
     "figure_colour": "Colour change from your photo: {delta_e:.2f} (under 2 is hard to see)",
     "scores": "{psnr:.2f} dB / SSIM {ssim:.4f}",
+    "scores_exact": "exact, pixel for pixel / SSIM {ssim:.4f}",
+    "gain_db": "{gain:+.2f} dB",
+    "gain_none": "none to measure (one side is exact)",
     "gain_reference": (
         "Against your sharp original, the model's result is {amount:.2f} dB {direction} it than a plain enlargement "
         "({model_db:.2f} vs {bicubic_db:.2f} dB; higher means more faithful)."

@@ -12,10 +12,13 @@ ZH: dict[str, str] = {
     "figure_device": "运行设备：{device}",
     "figure_time": "耗时：{seconds:.2f} 秒",
     "figure_size": "尺寸：{in_w}x{in_h} -> {out_w}x{out_h}（x{scale:g}）",
-    "figure_scores_reference": "对照你的清晰原图：模型 {model}，普通放大 {bicubic}，差值 {gain:+.2f} dB",
-    "figure_scores_self_check": "清晰度自检（把你的照片缩小后再还原）：模型 {model}，普通放大 {bicubic}，差值 {gain:+.2f} dB",
+    "figure_scores_reference": "对照你的清晰原图：模型 {model}，普通放大 {bicubic}，差值 {gain}",
+    "figure_scores_self_check": "清晰度自检（把你的照片缩小后再还原）：模型 {model}，普通放大 {bicubic}，差值 {gain}",
     "figure_colour": "与你的照片的色差：{delta_e:.2f}（低于 2 肉眼很难看出）",
     "scores": "{psnr:.2f} dB / SSIM {ssim:.4f}",
+    "scores_exact": "完全一致 / SSIM {ssim:.4f}",
+    "gain_db": "{gain:+.2f} dB",
+    "gain_none": "无法比较（有一方完全一致）",
     "gain_reference": (
         "对照你的清晰原图：和普通放大（双三次）相比，模型的结果{direction}原图 {amount:.2f} dB（{model_db:.2f} dB 对 {bicubic_db:.2f} dB；"
         "越高越忠实于原图）。"

@@ -230,3 +230,21 @@ def test_the_estimate_before_a_run_and_after_it(tmp_path, monkeypatch, compact_f
     assert request.estimate(None, UpscaleRequest(model="lanczos")) == "Instant (classic resampling)."
     assert upscale(photo, UpscaleRequest(model="lanczos", scale=2), name="p.png").estimate is None
     assert "needs downloading" in request.estimate(photo, UpscaleRequest(model="realesrgan-x4"))
+
+
+def test_a_flat_photo_gets_words_not_infinities():
+    """A single-colour photo is rebuilt exactly by bicubic: its figures say so instead of 'inf dB'."""
+    import io
+
+    from PIL import Image
+
+    from srdemo import wording
+    from srdemo.request import UpscaleRequest, upscale
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(buf, "PNG")
+    done = upscale(buf.getvalue(), UpscaleRequest(model="bicubic", scale=2))
+    shown = "\n".join(done.outcome() + done.figures())
+    assert "inf" not in shown.lower() and "nan" not in shown.lower()
+    assert wording.text("scores_exact", ssim=1.0) in shown and wording.text("gain_none") in shown
+    assert done.outcome()[0] == wording.text("verdict_same")
