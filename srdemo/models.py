@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Literal
 
 import spandrel
+import torch
 
 from . import backends, hub, names, workspace
 from .backends import OnnxNetwork
 from .caller import LOCAL, Caller
+from .devices import pick_device
 from .errors import SrdemoError
 from .settings import get_settings
 from .weights import SUFFIXES, load_descriptor
@@ -54,6 +56,8 @@ class ModelSpec:
     notes: str = ""
     for_compressed: bool = False  # trained to undo JPEG damage: a clean self-check understates it
     slug: str = ""  # a short name for output files ('RealESRGAN_x4'); the id when empty
+    tier: str = ""  # 'best': the slowest and finest of its scale, the default where DEFAULT_TIER says so
+    exports: bool = True  # False: its ONNX export was tried and is not torch's (the built-in's json says), so never retried
 
     @property
     def native_scale(self) -> int:
@@ -114,8 +118,8 @@ HUB_MODELS = (
 def builtin_specs() -> list[ModelSpec]:
     """srdemo's own weights: ``weights/<id>.safetensors`` with a ``<id>.json`` description.
 
-    Each base model comes before its variants (``x4`` before ``x4-product``): the first of a
-    scale is that scale's default.
+    Each base model comes before its variants (``x4`` before ``x4-best`` and ``x4-product``): the
+    first of a scale is that scale's default unless the device's tier (``DEFAULT_TIER``) has one.
     """
     specs = []
     for meta_path in sorted(BUILTIN_DIR.glob("*.json"), key=lambda p: (p.stem.split("-")[0], p.stem)):
@@ -125,8 +129,9 @@ def builtin_specs() -> list[ModelSpec]:
             specs.append(
                 ModelSpec(
                     meta_path.stem, meta["label"], "builtin", (int(meta["scale"]),), meta["good_for"],
-                    meta.get("licence", "MIT"), text("model_builtin_source"), path=weights,
-                    for_compressed=bool(meta.get("for_compressed", False)),
+                    meta.get("licence", "MIT"), meta.get("upstream") or text("model_builtin_source"), path=weights,
+                    for_compressed=bool(meta.get("for_compressed", False)), tier=meta.get("tier", ""),
+                    exports=meta.get("onnx", True) is not False,
                 )
             )
     return specs
@@ -307,15 +312,21 @@ def catalogue(caller: Caller = LOCAL) -> list[ModelSpec]:
     return [spec for source in SOURCES for spec in source.listed(caller)]
 
 
-def default_model(scale: float = 4) -> ModelSpec:
-    """The built-in model for this scale if there is one, else Lanczos (always available).
+DEFAULT_TIER = {"cuda": "best"}
+"""The built-in tier each device type starts on; others get the plain tier (""). On a GPU the best tier's
+extra cost is a fraction of a second; on a CPU it is over ten times the fast built-in's time."""
 
-    Variants for compressed photos are suggested for JPEGs, never the default. x4 is the
+
+def default_model(scale: float = 4, device: torch.device | None = None) -> ModelSpec:
+    """The built-in model for this scale and device (this machine's by default), else Lanczos (always available).
+
+    Variants for compressed photos are suggested for JPEGs, never the default. Of the rest, the
+    tier ``DEFAULT_TIER`` names for the device comes first, then the first listed. x4 is the
     app's and the command line's starting scale.
     """
-    return next(
-        (spec for spec in builtin_specs() if spec.native_scale == scale and not spec.for_compressed), RESAMPLERS[0]
-    )
+    fits = [spec for spec in builtin_specs() if spec.native_scale == scale and not spec.for_compressed]
+    tier = DEFAULT_TIER.get((device or pick_device()).type, "")
+    return next((spec for spec in fits if spec.tier == tier), fits[0] if fits else RESAMPLERS[0])
 
 
 def resolve(ref: str, caller: Caller = LOCAL) -> ModelSpec:
@@ -422,7 +433,8 @@ def load(ref: ModelSpec | str, caller: Caller = LOCAL) -> LoadedModel:
     def build() -> LoadedModel:
         path = weights_file(spec, caller)
         model = LoadedModel(spec, load_descriptor(path, str(spec.hub_file) if spec.hub_file is not None else None))
-        backends.attach(model, path, source.export_dir(spec, caller))
+        if spec.exports:
+            backends.attach(model, path, source.export_dir(spec, caller))
         return model
 
     return MODEL_CACHE.get(source.cache_key(spec, caller), build)

@@ -349,6 +349,8 @@ EN: dict[str, str] = {
     "model_label_x2": "srdemo x2 (built-in): sharp and faithful, doubles the size",
     "model_label_x4": "srdemo x4 (built-in): sharp and faithful, for packaging text",
     "model_label_x4_product": "srdemo x4 for compressed photos (built-in): JPEG and soft supplier shots",
+    "model_label_x2_best": "Best quality x2 (DCTLSA, built-in): slower, finest detail, doubles the size",
+    "model_label_x4_best": "Best quality x4 (DCTLSA, built-in): slower, finest detail",
     "model_label_lanczos": "Lanczos (classic, instant): smooth, adds no detail",
     "model_label_bicubic": "Bicubic (classic, instant): the plain enlargement every figure compares with",
     "model_label_realesrgan_x4": "Real-ESRGAN x4 (Hub download): bold detail for worn or soft photos",

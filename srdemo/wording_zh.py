@@ -291,6 +291,8 @@ ZH: dict[str, str] = {
     "model_label_x2": "srdemo x2（内置）：清晰且忠实于原图，尺寸放大到 2 倍",
     "model_label_x4": "srdemo x4（内置）：清晰且忠实于原图，适合包装上的文字",
     "model_label_x4_product": "srdemo x4 压缩照片专用（内置）：适合 JPEG 和不够清晰的供应商照片",
+    "model_label_x2_best": "最佳画质 x2（DCTLSA，内置）：较慢，细节最精细，尺寸放大到 2 倍",
+    "model_label_x4_best": "最佳画质 x4（DCTLSA，内置）：较慢，细节最精细",
     "model_label_lanczos": "Lanczos（传统算法，即时）：平滑，不添加细节",
     "model_label_bicubic": "普通放大（双三次，传统算法，即时）：各项数据都拿它来对比",
     "model_label_realesrgan_x4": "Real-ESRGAN x4（需从 Hub 下载）：补出鲜明的细节，适合旧损或偏模糊的照片",

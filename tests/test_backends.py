@@ -24,7 +24,7 @@ def _torch(descriptor, tile):
         return descriptor(torch.from_numpy(tile.transpose(2, 0, 1).copy())[None])[0].numpy().transpose(1, 2, 0)
 
 
-@pytest.mark.parametrize("model_id", [spec.id for spec in models.builtin_specs()])
+@pytest.mark.parametrize("model_id", [spec.id for spec in models.builtin_specs() if spec.exports])
 def test_each_builtin_ships_an_export_of_its_own_weights_that_equals_torch(model_id):
     model = models.load(model_id)
     assert model.onnx is not None, "the built-in's .onnx is missing or was made from other weights"
@@ -33,6 +33,17 @@ def test_each_builtin_ships_an_export_of_its_own_weights_that_equals_torch(model
     ours = model.onnx(tile)
     assert ours.shape == (37 * model.scale, 53 * model.scale, 3)
     assert np.abs(ours - _torch(model.descriptor, tile)).max() <= backends.TOLERANCE
+
+
+def test_a_builtin_whose_export_is_not_torchs_runs_on_torch_and_never_retries_it(monkeypatch):
+    """x2-best's export differs from torch by more than the tolerance (its json says so): no file, no background try."""
+    spec = models.resolve("x2-best")
+    assert not spec.exports and not spec.path.with_suffix(".onnx").exists()
+    submitted = []
+    monkeypatch.setattr(backends._EXPORTER, "submit", lambda *args: submitted.append(args))
+    model = models.load(spec)
+    assert model.onnx is None and submitted == []
+    assert models.resolve("x4-best").exports and models.load("x4-best").onnx is not None  # the x4 one passed
 
 
 def test_a_whole_tiled_upscale_on_onnx_runtime_equals_torch():

@@ -101,3 +101,44 @@ def test_a_slow_load_does_not_block_loading_another_model(tmp_path, monkeypatch)
     models.load(str(fast))
     assert time.perf_counter() - start < 1.0
     t.join()
+
+
+def test_the_best_tier_is_listed_after_the_fast_built_in_with_its_own_licence_and_source():
+    specs = {s.id: s for s in models.catalogue()}
+    for model_id, scale in (("x4-best", 4), ("x2-best", 2)):
+        spec = specs[model_id]
+        assert (spec.kind, spec.tier, spec.native_scale) == ("builtin", "best", scale)
+        assert spec.licence == "Apache-2.0" and "github.com/zengkun301/DCTLSA" in spec.source
+    assert specs["x4"].licence == "MIT" and specs["x4"].tier == ""
+    ids = [s.id for s in models.builtin_specs()]
+    assert ids.index("x4") < ids.index("x4-best") < ids.index("x4-product") and ids.index("x2") < ids.index("x2-best")
+
+
+def test_the_default_follows_the_device_cpu_fast_cuda_best(monkeypatch):
+    import torch
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda", 0)
+    assert models.default_model(4, cpu).id == "x4" and models.default_model(2, cpu).id == "x2"
+    assert models.default_model(4, cuda).id == "x4-best" and models.default_model(2, cuda).id == "x2-best"
+    assert models.default_model(3, cuda).id == "lanczos"  # no built-in of that scale in any tier
+    monkeypatch.setattr(models, "pick_device", lambda preferred=None: cuda)  # this machine's device, as the app asks
+    assert models.default_model().id == "x4-best"
+    monkeypatch.setattr(models, "pick_device", lambda preferred=None: cpu)
+    assert models.default_model().id == "x4"
+
+
+def test_the_tier_comes_from_the_json_and_a_missing_tier_falls_back_to_the_first(tmp_path, monkeypatch):
+    import torch
+    from safetensors.torch import save_file as save
+
+    monkeypatch.setattr(models, "BUILTIN_DIR", tmp_path)
+    for name, extra in (("x4-best", ', "tier": "best"'), ("x4-product", ', "for_compressed": true')):
+        save(make_compact(4), str(tmp_path / f"{name}.safetensors"))
+        (tmp_path / f"{name}.json").write_text(f'{{"label": "{name}", "scale": 4, "good_for": "all"{extra}}}')
+    # no fast x4: the best one is the default everywhere, and a variant for compressed photos never is
+    assert models.default_model(4, torch.device("cpu")).id == "x4-best"
+    save(make_compact(4), str(tmp_path / "x4.safetensors"))
+    (tmp_path / "x4.json").write_text('{"label": "x4", "scale": 4, "good_for": "all"}')
+    assert models.default_model(4, torch.device("cpu")).id == "x4"
+    assert models.default_model(4, torch.device("cuda", 0)).id == "x4-best"
+    assert models.default_model(4, torch.device("mps", 0)).id == "x4"  # DEFAULT_TIER names CUDA only

@@ -1,0 +1,238 @@
+"""Ship a public reference model from ``../shared/ref-weights`` as a srdemo built-in (run from the repo root).
+
+    python training/import_reference.py x4-best x2-best [--dtype float16|float32] [--tables quality-best.md]
+        [--note "..."] [--onnx]
+
+Each id names one entry of ``REFERENCES``. For each, in this order:
+
+1. the source ``.safetensors`` is hashed and compared with ``SHA256SUMS`` beside it; a file that
+   differs stops the import before a byte of it is read as weights (pickled ``.pt`` files are never opened);
+2. spandrel reads it and must find the architecture and scale the entry says;
+3. the tensors are written unchanged (same keys) to ``srdemo/weights/<id>.safetensors``, in float16
+   unless ``--dtype float32`` (integers, such as BatchNorm counters, stay integers);
+4. ``<id>.json`` (what the catalogue shows: label, scale, licence, tier, the source and its SHA-256)
+   and the model card ``<id>.md`` (licence, attribution, citation, ``--tables`` as the benchmark table
+   and as ``model-index``) are written;
+5. with ``--onnx``, the export the CPU path runs is made and checked as ``srdemo export-onnx`` does;
+   a model whose export differs from torch by more than ``backends.TOLERANCE`` ships without one, and
+   its json says ``"onnx": false`` with the reason, so the app runs it on torch and never retries.
+
+Benchmark the weights first by importing without ``--tables``, then import again with them (the
+weights come out byte-identical).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import spandrel
+import torch
+from huggingface_hub import ModelCard, ModelCardData
+from safetensors.torch import load_file, save_file
+
+from srdemo import backends
+from srdemo.modelcard import add_benchmark_results
+from srdemo.weights import load_descriptor
+
+ROOT = Path(__file__).resolve().parents[1]
+WEIGHTS = ROOT / "srdemo" / "weights"
+REF = ROOT.parent / "shared" / "ref-weights"
+LICENCE_FILE = "LICENSE-Apache-2.0.txt"  # the licence's standard text, shipped beside the weights
+
+DCTLSA_CITATION = """@article{zeng2023dctlsa,
+  title   = {Densely Connected Transformer With Linear Self-Attention for Lightweight Image Super-Resolution},
+  author  = {Zeng, Kun and Lin, Hanjiang and Yan, Zhiqiang and Fang, Jinsheng},
+  journal = {IEEE Transactions on Instrumentation and Measurement},
+  volume  = {72},
+  pages   = {1--12},
+  year    = {2023},
+  doi     = {10.1109/TIM.2023.3304672}
+}"""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One public model srdemo ships as it was published, and what the catalogue says of it."""
+
+    file: str  # in ../shared/ref-weights, listed in its SHA256SUMS
+    checkpoint: str  # the authors' original file beside it (hashed for the record, never opened)
+    architecture: str  # what spandrel must detect
+    scale: int
+    label: str
+    good_for: str
+    licence: str
+    upstream: str  # where the network and weights come from, for the catalogue's 'source'
+    authors: str
+    citation: str
+    tier: str = "best"
+
+
+_DCTLSA_UPSTREAM = "github.com/zengkun301/DCTLSA (Zeng et al., IEEE TIM 2023), the authors' pretrained weights"
+_DCTLSA_AUTHORS = "Kun Zeng, Hanjiang Lin, Zhiqiang Yan and Jinsheng Fang"
+
+REFERENCES = {
+    "x4-best": Reference(
+        "dctlsa_x4.safetensors", "dctlsa_x4.pt", "DCTLSA", 4,
+        "Best quality x4 (DCTLSA, built-in) - slower, finest detail",
+        "Clean product photos where the finest detail matters more than speed: over ten times the built-in x4's "
+        "time on a CPU, a fraction of a second on a GPU (its default there).",
+        "Apache-2.0", _DCTLSA_UPSTREAM, _DCTLSA_AUTHORS, DCTLSA_CITATION,
+    ),
+    "x2-best": Reference(
+        "dctlsa_x2.safetensors", "dctlsa_x2.pt", "DCTLSA", 2,
+        "Best quality x2 (DCTLSA, built-in) - slower, finest detail, doubling size",
+        "Clean product photos that need only doubling, where the finest detail matters more than speed "
+        "(the default at x2 on a GPU).",
+        "Apache-2.0", _DCTLSA_UPSTREAM, _DCTLSA_AUTHORS, DCTLSA_CITATION,
+    ),
+}
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def listed_sums(folder: Path) -> dict[str, str]:
+    """``SHA256SUMS`` as {file name: digest} (the ``sha256sum`` format: digest, two spaces, name)."""
+    sums = {}
+    for line in (folder / "SHA256SUMS").read_text().splitlines():
+        if line.strip():
+            digest, name = line.split(maxsplit=1)
+            sums[name.lstrip("*")] = digest.lower()
+    return sums
+
+
+def verified(ref: Reference, folder: Path) -> tuple[Path, str, str]:
+    """The source file and its digest, once it matches ``SHA256SUMS``; the checkpoint's listed digest."""
+    sums = listed_sums(folder)
+    path = folder / ref.file
+    if ref.file not in sums:
+        raise SystemExit(f"{ref.file} is not listed in {folder / 'SHA256SUMS'}: not importing it")
+    actual = sha256(path)
+    if actual != sums[ref.file]:
+        raise SystemExit(f"{path}: SHA-256 {actual} differs from SHA256SUMS ({sums[ref.file]}): not importing it")
+    return path, actual, sums.get(ref.checkpoint, "")
+
+
+def convert(state: dict[str, torch.Tensor], dtype: torch.dtype) -> dict[str, torch.Tensor]:
+    """Floating-point tensors in ``dtype``, the rest (BatchNorm's num_batches_tracked) as they are."""
+    return {k: v.to(dtype).contiguous() if v.is_floating_point() else v.contiguous() for k, v in state.items()}
+
+
+def card_text(model_id: str, ref: Reference, meta: dict, params: int, tables: str, note: str) -> str:
+    data = ModelCardData(
+        license=ref.licence.lower(), pipeline_tag="image-to-image", library_name="spandrel",
+        tags=["super-resolution", "srdemo", ref.architecture.lower(), f"x{ref.scale}"], model_name=f"srdemo-{model_id}",
+    )
+    note = f"\n{note.strip()}\n" if note.strip() else ""
+    bench = ""
+    if tables:
+        bench = (
+            "\n## Benchmarks\n\nPSNR-Y (dB) on the standard sets with the given MATLAB-bicubic LR images, with the shipped "
+            "weights through srdemo's engine, one pass per image (`SRDEMO_BACKEND=torch python benchmarks/quality.py "
+            f"{model_id} --jpeg --tile 4096`); `jpeg75` = those LR images after a Pillow JPEG quality-75 round trip.\n\n"
+            + tables.strip() + "\n"
+        )
+    return f"""---
+{data.to_yaml()}
+---
+
+# srdemo-{model_id}
+
+srdemo's best-quality tier at x{ref.scale}: the {ref.architecture} network ({params:,} parameters) with its authors'
+pretrained weights, unchanged except for the file format. It is the default for x{ref.scale} on a GPU; on a CPU the
+built-in `x{ref.scale}` stays the default and this model is one choice away in the list. It loads anywhere
+[spandrel](https://github.com/chaiNNer-org/spandrel) does: `spandrel.ModelLoader().load_from_file("{model_id}.safetensors")`.
+
+## Licence and attribution
+
+- Licence: {ref.licence}. The full text is `{LICENCE_FILE}` beside this card.
+- Network and weights: {ref.architecture} by {ref.authors}, {ref.upstream.split(" (")[0]}.
+- Changes made by srdemo: the tensors were read from `{ref.file}` and written to `{model_id}.safetensors` with the same
+  keys, stored in {meta['stored_as']} (`training/import_reference.py`). No weight was trained or altered otherwise.
+
+## Citation
+
+```bibtex
+{ref.citation}
+```
+
+## Source
+
+- `{ref.file}` from srdemo's shared reference weights (`../shared/ref-weights`), SHA-256 `{meta['source_sha256']}`,
+  checked against that folder's `SHA256SUMS` before conversion.
+- It holds the same tensors as the authors' checkpoint beside it, `{ref.checkpoint}` (SHA-256 `{meta['checkpoint_sha256']}`).
+{bench}{note}
+## Reproduce
+
+From the srdemo repository root, beside `../shared`:
+
+```bash
+python training/import_reference.py {model_id} --dtype {meta['stored_as']} --onnx
+SRDEMO_BACKEND=torch python benchmarks/quality.py {model_id} --jpeg --tile 4096
+```
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("ids", nargs="+", choices=sorted(REFERENCES))
+    parser.add_argument("--ref", type=Path, default=REF, help="folder with the source files and SHA256SUMS")
+    parser.add_argument("--dtype", choices=["float16", "float32"], default="float16")
+    parser.add_argument("--tables", default=None, help="Markdown file with benchmarks/quality.py's table")
+    parser.add_argument("--note", default="", help="Markdown for the card: how the storage precision was chosen")
+    parser.add_argument("--onnx", action="store_true", help="also make and check the ONNX Runtime export")
+    args = parser.parse_args()
+    if not (WEIGHTS / LICENCE_FILE).is_file():
+        raise SystemExit(f"{WEIGHTS / LICENCE_FILE} is missing: the licence text ships with the weights")
+    tables = Path(args.tables).read_text() if args.tables else ""
+
+    for model_id in args.ids:
+        ref = REFERENCES[model_id]
+        path, digest, checkpoint_digest = verified(ref, args.ref)
+        state = load_file(str(path))
+        descriptor = spandrel.ModelLoader().load_from_state_dict(state)
+        if (descriptor.architecture.name, descriptor.scale) != (ref.architecture, ref.scale):
+            raise SystemExit(f"{path}: spandrel reads {descriptor.architecture.name} x{descriptor.scale}, "
+                             f"expected {ref.architecture} x{ref.scale}")
+        out = WEIGHTS / f"{model_id}.safetensors"
+        save_file(convert(state, getattr(torch, args.dtype)), str(out))
+        onnx = out.with_suffix(".onnx")
+        before = json.loads(out.with_suffix(".json").read_text()) if out.with_suffix(".json").exists() else {}
+        onnx_note = before.get("onnx_note", "not exported: run with --onnx")  # why an earlier --onnx failed
+        if args.onnx:
+            try:
+                backends.export(load_descriptor(out), onnx, backends.digest(out))
+                print(f"{onnx}: exported, equal to torch within {backends.TOLERANCE}")
+            except backends.ExportFailed as exc:
+                onnx.unlink(missing_ok=True)
+                onnx_note = f"the export {exc} on the check, so it runs on torch"
+                print(f"{model_id}: no ONNX export ({exc}); it runs on torch")
+        shipped_onnx = backends.open_export(onnx, backends.digest(out), load_descriptor(out)) is not None
+        meta = {
+            "label": ref.label, "scale": ref.scale, "good_for": ref.good_for, "licence": ref.licence,
+            "architecture": ref.architecture, "tier": ref.tier, "upstream": ref.upstream,
+            "source": f"{ref.file} from ../shared/ref-weights, converted by training/import_reference.py",
+            "source_file": ref.file, "source_sha256": digest, "checkpoint_sha256": checkpoint_digest, "stored_as": args.dtype,
+            "onnx": shipped_onnx, **({} if shipped_onnx else {"onnx_note": onnx_note}),
+        }
+        (WEIGHTS / f"{model_id}.json").write_text(json.dumps(meta, indent=2) + "\n")
+        params = sum(p.numel() for p in descriptor.model.parameters())
+        card = ModelCard(card_text(model_id, ref, meta, params, tables, args.note))
+        if model_id in tables:
+            add_benchmark_results(card, model_id)
+        card.save(WEIGHTS / f"{model_id}.md")
+        print(f"{out}: {ref.architecture} x{ref.scale}, {args.dtype}, {out.stat().st_size / 1e6:.2f} MB, "
+              f"source {ref.file} sha256 {digest[:12]}... verified")
+
+
+if __name__ == "__main__":
+    main()
