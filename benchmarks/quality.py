@@ -1,13 +1,15 @@
 """PSNR/SSIM-Y tables on the standard benchmark sets (../shared/data/benchmarks).
 
-    python benchmarks/quality.py [MODEL ...] [--sets Set5 Set14 BSD100] [--scales 2 4] [--jpeg]
+    python benchmarks/quality.py [MODEL ...] [--sets Set5 Set14 BSD100] [--scales 2 4] [--jpeg] [--full-path] [--tile N]
 
 MODEL is a catalogue id, a weights file or owner/repo:file; bicubic (MATLAB,
 the published baseline) is always printed beside each. Uses the given MATLAB
 LR images, so figures compare with published tables; ``--jpeg`` also scores
 those LR images after a Pillow JPEG-75 round trip (suppliers' compression).
 Rows come as they are measured, then one Markdown table with the models side
-by side (what the built-in models' cards carry). Examples:
+by side (what the built-in models' cards carry). ``--full-path`` scores what a user gets instead
+of the engine's array: each LR image as PNG bytes through ``srdemo.upscale`` (decode, model, PNG
+encode) and the file it writes decoded again. Examples:
 
     python benchmarks/quality.py ../shared/ref-weights/dctlsa_x4.safetensors --sets Set5 Set14
     python benchmarks/quality.py x2 x4 x4-product --jpeg
@@ -22,9 +24,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from srdemo import models
+import srdemo
+from srdemo import metrics, models
+from srdemo.degradations import matlab_imresize
+from srdemo.engine import EngineOptions
 from srdemo.errors import SrdemoError
-from srdemo.evaluation import evaluate_folder, mean_scores
+from srdemo.evaluation import EvalRow, evaluate_folder, mean_scores, mod_crop
 
 BENCH = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks"
 
@@ -36,12 +41,35 @@ def jpeg75(lr: np.ndarray) -> np.ndarray:
     return np.asarray(Image.open(buf).convert("RGB"))
 
 
+def png(rgb: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def full_path_rows(ref: str, folder: Path, scale: int, degrade=None) -> list[EvalRow]:
+    """Scores of the PNG files ``srdemo.upscale`` writes for the folder's LR images (no self-check), beside bicubic's."""
+    request = srdemo.UpscaleRequest(model=ref, scale=scale, check=False)
+    rows = []
+    for hr_path in sorted((folder / "HR").glob("*.png")):
+        hr = mod_crop(np.asarray(Image.open(hr_path).convert("RGB")), scale)
+        lr = np.asarray(Image.open(folder / "LR" / hr_path.name).convert("RGB"))
+        lr = degrade(lr) if degrade is not None else lr
+        sr = np.asarray(Image.open(io.BytesIO(srdemo.upscale(png(lr), request).data)).convert("RGB"))
+        bic = np.clip(np.round(matlab_imresize(lr, scale)), 0, 255).astype(np.uint8)
+        rows.append(EvalRow(hr_path.stem, metrics.score(sr, hr, scale), metrics.score(bic, hr, scale)))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("models", nargs="*", default=[])
     parser.add_argument("--sets", nargs="+", default=["Set5", "Set14", "BSD100"])
     parser.add_argument("--scales", nargs="+", type=int, default=None, help="default: each model's native scale")
     parser.add_argument("--jpeg", action="store_true", help="also score JPEG-75 compressed LR inputs")
+    parser.add_argument("--full-path", action="store_true", help="score the PNG srdemo.upscale writes, not the engine's array")
+    parser.add_argument("--tile", type=int, default=None, help="tile size in input pixels (default: sized by this machine's "
+                        "speed; 4096: one pass per image, a model's own figure)")
     args = parser.parse_args()
     if not BENCH.exists():
         raise SystemExit(f"benchmark data not found at {BENCH}")
@@ -62,7 +90,11 @@ def main() -> None:
                     folder = BENCH / bench / f"x{scale}"
                     if not folder.exists():
                         continue
-                    rows = evaluate_folder(model, folder / "HR", scale, folder / "LR", degrade=degrade)
+                    if args.full_path:
+                        rows = full_path_rows(ref, folder, scale, degrade)
+                    else:
+                        rows = evaluate_folder(model, folder / "HR", scale, folder / "LR", degrade=degrade,
+                                               options=EngineOptions(tile=args.tile))
                     m, b = mean_scores(rows)
                     name = ref  # as given: two runs' files are both called model.safetensors
                     cell = table.setdefault((degrade_name, bench, scale), {})
