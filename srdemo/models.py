@@ -317,15 +317,16 @@ DEFAULT_TIER = {"cuda": "best"}
 extra cost is a fraction of a second; on a CPU it is over ten times the fast built-in's time."""
 
 
-def default_model(scale: float = 4, device: torch.device | None = None) -> ModelSpec:
+def default_model(scale: float = 4, device: torch.device | None = None, tier: str | None = None) -> ModelSpec:
     """The built-in model for this scale and device (this machine's by default), else Lanczos (always available).
 
-    Variants for compressed photos are suggested for JPEGs, never the default. Of the rest, the
-    tier ``DEFAULT_TIER`` names for the device comes first, then the first listed. x4 is the
-    app's and the command line's starting scale.
+    Variants for compressed photos are suggested for JPEGs, never the default. Of the rest, ``tier``
+    comes first (by default the one ``DEFAULT_TIER`` names for the device), then the first listed.
+    x4 is the app's and the command line's starting scale.
     """
     fits = [spec for spec in builtin_specs() if spec.native_scale == scale and not spec.for_compressed]
-    tier = DEFAULT_TIER.get((device or pick_device()).type, "")
+    if tier is None:
+        tier = DEFAULT_TIER.get((device or pick_device()).type, "")
     return next((spec for spec in fits if spec.tier == tier), fits[0] if fits else RESAMPLERS[0])
 
 

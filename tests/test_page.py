@@ -159,3 +159,18 @@ def test_the_tabs_hold_only_tabs():
     demo = build_demo()
     tabs = [b for b in demo.blocks.values() if isinstance(b, gr.Tabs)]
     assert len(tabs) == 1 and [type(c) for c in tabs[0].children] == [gr.Tab] * 4
+
+
+def test_the_train_tab_starts_from_the_fast_x4_even_on_a_gpu(monkeypatch):
+    """A GPU's default upscaler is the best tier, but a training run steps its base thousands of times and
+    a model trained from DCTLSA would be slow on every CPU it is used on: the tab offers the fast x4 first."""
+    import torch
+
+    from srdemo import models
+    from srdemo.ui import build_demo
+
+    monkeypatch.setattr(models, "pick_device", lambda preferred=None: torch.device("cuda", 0))
+    assert models.default_model(4).id == "x4-best"  # the upscaler's default did follow the device
+    demo = build_demo()
+    base = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "train-base")
+    assert base.value == "x4" and "x4-best" in [value for _, value in base.choices]
