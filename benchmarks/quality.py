@@ -1,6 +1,6 @@
 """PSNR/SSIM-Y tables on the standard benchmark sets (../shared/data/benchmarks).
 
-    python benchmarks/quality.py [MODEL ...] [--sets Set5 Set14 BSD100] [--scales 2 4] [--jpeg] [--full-path] [--tile N]
+    python benchmarks/quality.py [MODEL ...] [--sets Set5 Set14 BSD100] [--scales 2 4] [--jpeg] [--full-path] [--tile N] [--speed]
 
 MODEL is a catalogue id, a weights file or owner/repo:file; bicubic (MATLAB,
 the published baseline) is always printed beside each. Uses the given MATLAB
@@ -9,10 +9,12 @@ those LR images after a Pillow JPEG-75 round trip (suppliers' compression).
 Rows come as they are measured, then one Markdown table with the models side
 by side (what the built-in models' cards carry). ``--full-path`` scores what a user gets instead
 of the engine's array: each LR image as PNG bytes through ``srdemo.upscale`` (decode, model, PNG
-encode) and the file it writes decoded again. Examples:
+encode) and the file it writes decoded again. ``--speed`` adds a second table: each model's output
+megapixels per second through srdemo's path on this machine (``benchmarks/speed.py``'s interleaved
+timing, 256x256 input), so a card's figures say what the quality costs. Examples:
 
     python benchmarks/quality.py ../shared/ref-weights/dctlsa_x4.safetensors --sets Set5 Set14
-    python benchmarks/quality.py x2 x4 x4-product --jpeg
+    python benchmarks/quality.py x2 x2-best x4 x4-best x4-product --jpeg --speed
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ import io
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
 import srdemo
 from srdemo import metrics, models
 from srdemo.degradations import matlab_imresize
+from srdemo.devices import cpu_name, pick_device
 from srdemo.engine import EngineOptions
 from srdemo.errors import SrdemoError
 from srdemo.evaluation import EvalRow, evaluate_folder, mean_scores, mod_crop
@@ -70,6 +74,7 @@ def main() -> None:
     parser.add_argument("--full-path", action="store_true", help="score the PNG srdemo.upscale writes, not the engine's array")
     parser.add_argument("--tile", type=int, default=None, help="tile size in input pixels (default: sized by this machine's "
                         "speed; 4096: one pass per image, a model's own figure)")
+    parser.add_argument("--speed", action="store_true", help="also a table of output MP/s on this machine")
     args = parser.parse_args()
     if not BENCH.exists():
         raise SystemExit(f"benchmark data not found at {BENCH}")
@@ -107,6 +112,9 @@ def main() -> None:
                     )
     print()
     print(markdown_table(table))
+    if args.speed:
+        print()
+        print(speed_table(args.models or ["lanczos"]))
 
 
 def markdown_table(table: dict[tuple[str, str, int], dict[str, float]]) -> str:
@@ -116,6 +124,18 @@ def markdown_table(table: dict[tuple[str, str, int], dict[str, float]]) -> str:
     for (inp, bench, scale), cell in table.items():
         values = " | ".join(f"{cell[n]:.2f}" if n in cell else "-" for n in names)
         lines.append(f"| {inp} | {bench} | x{scale} | {values} |")
+    return "\n".join(lines)
+
+
+def speed_table(refs: list[str], size: int = 256, repeat: int = 3) -> str:
+    """Output MP/s through srdemo's path, models as columns, the CPU and threads named (figures are this machine's)."""
+    from speed import measure  # benchmarks/speed.py, beside this script
+
+    speeds = {name: mp / ours for name, (ours, _, mp) in measure(refs, size, repeat).items()}
+    device = pick_device()
+    where = f"{cpu_name()}, {torch.get_num_threads()} threads" if device.type == "cpu" else str(device)
+    lines = [f"| speed ({where}; {size}x{size} in) | " + " | ".join(speeds) + " |", "|---|" + "---|" * len(speeds),
+             "| output MP/s | " + " | ".join(f"{v:.2f}" if v >= 0.1 else f"{v:.3f}" for v in speeds.values()) + " |"]
     return "\n".join(lines)
 
 

@@ -107,6 +107,31 @@ name: runs validated on the same photos with the same degradation score the same
     return path
 
 
+BUILTIN_BENCHMARK = "python benchmarks/quality.py x2 x2-best x4 x4-best x4-product --jpeg --tile 4096 --speed"
+"""The one run whose tables every built-in card carries: each model beside the others, with what it costs."""
+
+
+def benchmark_section(tables: str, command: str = BUILTIN_BENCHMARK) -> str:
+    """A card's ``## Benchmarks`` section: what the figures are, the command that printed them, its tables."""
+    return (
+        "\n## Benchmarks\n\nPSNR-Y (dB) on the standard sets with the given MATLAB-bicubic LR images, one pass per "
+        f"image (`{command}`); `jpeg75` = those LR images after a Pillow JPEG quality-75 round trip. The speed table "
+        "is output megapixels per second through srdemo's own path, on the machine it names.\n\n" + tables.strip() + "\n"
+    )
+
+
+def with_benchmark_section(text: str, tables: str) -> str:
+    """``text`` with its Benchmarks section replaced by one of ``tables`` (added before Reproduce when it has none)."""
+    section = benchmark_section(tables)
+    start = text.find("\n## Benchmarks\n")
+    if start < 0:
+        start = end = text.find("\n## Reproduce") if "\n## Reproduce" in text else len(text)
+    else:
+        end = text.find("\n## ", start + 1)
+        end = len(text) if end < 0 else end
+    return text[:start].rstrip("\n") + "\n" + section + text[end:]
+
+
 def add_benchmark_results(card: ModelCard, column: str) -> ModelCard:
     """Copy ``column``'s figures from the card's own benchmark table (``benchmarks/quality.py``'s) into ``model-index``.
 

@@ -45,3 +45,28 @@ def test_benchmark_table_figures_go_into_model_index_once():
     assert "BSD100 (JPEG-75 LR)" in ModelCard(str(card)).content  # survives a save and load as YAML
     with pytest.raises(ValueError, match="x4-product"):
         add_benchmark_results(card, "x4-product")
+
+
+def test_a_cards_benchmark_section_is_replaced_in_place_and_model_index_follows_it():
+    """training/refresh_cards.py: a new table (another model beside it, speeds) replaces the old one and only it."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    from srdemo.modelcard import add_benchmark_results, with_benchmark_section
+
+    old = "| input | set | scale | bicubic | x4 |\n|---|---|---|---|---|\n| clean | Set5 | x4 | 28.43 | 31.40 |\n"
+    new = (
+        "| input | set | scale | bicubic | x4 | x4-best |\n|---|---|---|---|---|---|\n| clean | Set5 | x4 | 28.43 | 31.52 | 32.53 |\n"
+        "\n| speed (some CPU, 2 threads; 256x256 in) | x4 | x4-best |\n|---|---|---|\n| output MP/s | 3.71 | 0.13 |\n"
+    )
+    body = f"# m\n\n## Weights\n\nfloat16.\n\n## Benchmarks\n\nold words\n\n{old}\n## Reproduce\n\n```bash\ntrain\n```\n"
+    card = ModelCard.from_template(ModelCardData(model_name="m"), template_str="---\n{{ card_data }}\n---\n" + body)
+    add_benchmark_results(card, "x4")
+    card = ModelCard(with_benchmark_section(str(card), new))
+    add_benchmark_results(card, "x4")
+    text = card.text
+    assert text.count("## Benchmarks") == 1 and "old words" not in text and "| 31.40 |" not in text
+    assert text.index("## Weights") < text.index("## Benchmarks") < text.index("| output MP/s | 3.71 |") < text.index("## Reproduce")
+    assert [(r.dataset_type, r.metric_value) for r in card.data.eval_results] == [("Set5", 31.52)]  # speeds are no PSNR
+    # a card without the section gets one before Reproduce
+    bare = with_benchmark_section("# m\n\n## Reproduce\n\nx\n", new)
+    assert bare.index("## Benchmarks") < bare.index("## Reproduce") and bare.count("## Benchmarks") == 1

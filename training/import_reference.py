@@ -35,7 +35,7 @@ from huggingface_hub import ModelCard, ModelCardData
 from safetensors.torch import load_file, save_file
 
 from srdemo import backends
-from srdemo.modelcard import add_benchmark_results
+from srdemo.modelcard import add_benchmark_results, benchmark_section
 from srdemo.weights import load_descriptor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,14 +133,7 @@ def card_text(model_id: str, ref: Reference, meta: dict, params: int, tables: st
         tags=["super-resolution", "srdemo", ref.architecture.lower(), f"x{ref.scale}"], model_name=f"srdemo-{model_id}",
     )
     note = f"\n{note.strip()}\n" if note.strip() else ""
-    bench = ""
-    if tables:
-        bench = (
-            "\n## Benchmarks\n\nPSNR-Y (dB) on the standard sets with the given MATLAB-bicubic LR images, with the shipped "
-            "weights through srdemo's engine, one pass per image (`SRDEMO_BACKEND=torch python benchmarks/quality.py "
-            f"{model_id} --jpeg --tile 4096`); `jpeg75` = those LR images after a Pillow JPEG quality-75 round trip.\n\n"
-            + tables.strip() + "\n"
-        )
+    bench = benchmark_section(tables) if tables else ""
     return f"""---
 {data.to_yaml()}
 ---

@@ -27,7 +27,7 @@ from huggingface_hub import ModelCard
 from safetensors.torch import load_file, save_file
 
 from srdemo.arch.span import fused_state
-from srdemo.modelcard import add_benchmark_results, write_model_card
+from srdemo.modelcard import add_benchmark_results, benchmark_section, write_model_card
 from srdemo.training import BEST, CHECKPOINT, History, TrainConfig, build_network, export, read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,11 +82,7 @@ def main() -> None:
         history = History.from_json(json.loads((folder / "history.json").read_text()))
         extra = f"\n## Weights\n\n`{args.id}.safetensors`: {source}, stored in float16. {args.note}".rstrip() + "\n"
         if args.tables:
-            extra += (
-                "\n## Benchmarks\n\nPSNR-Y (dB) on the standard sets with the given MATLAB-bicubic LR images "
-                "(the table `python benchmarks/quality.py x2 x4 x4-product --jpeg` prints); `jpeg75` = those LR images after a "
-                "Pillow JPEG quality-75 round trip.\n\n" + Path(args.tables).read_text().strip() + "\n"
-            )
+            extra += benchmark_section(Path(args.tables).read_text())
         script = (ROOT / args.script).read_text().strip()
         extra += f"\n## Reproduce\n\nFrom the srdemo repository root, beside `../shared`:\n\n```bash\n{script}\n```\n"
         card_dir = Path(tmp) / f"srdemo-{args.id}"
