@@ -24,10 +24,11 @@ WEIGHTS = Path(__file__).resolve().parents[1] / "srdemo" / "weights"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tables", type=Path, help="Markdown tables printed by benchmarks/quality.py")
+    parser.add_argument("ids", nargs="*", help="the cards to refresh (default: every built-in's)")
     parser.add_argument("--weights", type=Path, default=WEIGHTS, help="folder of the built-in models' cards")
     args = parser.parse_args()
     tables = args.tables.read_text()
-    for path in sorted(args.weights.glob("*.md")):
+    for path in sorted(p for p in args.weights.glob("*.md") if not args.ids or p.stem in args.ids):
         card = ModelCard.load(path)
         card = ModelCard(with_benchmark_section(str(card), tables))
         add_benchmark_results(card, path.stem)  # raises if the tables have no column for this model
