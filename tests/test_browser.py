@@ -97,14 +97,14 @@ def test_on_a_laptop_the_choices_fit_advice_comes_first_and_the_result_is_in_vie
         "() => [...document.querySelectorAll('#slider img')].filter(i => i.naturalWidth === 640).length >= 2",
         timeout=30_000,
     )
-    assert _in_view(page, "#slider", share=0.5)
+    assert _in_view(page, "#slider", share=0.5) and _in_view(page, "#verdict p >> nth=0")  # the verdict's first line too
     assert not page.locator("#figures textarea").is_visible()  # the numbers wait in Details
+    page.screenshot(path=str(artifacts_dir / "upscale_1366x768_after.png"))  # as the run left it, before Details opens
     page.locator("#details").get_by_text("Details").first.click()
     page.wait_for_function("() => document.querySelector('#figures textarea')?.value.includes('Sharpness check')")
     assert page.locator("#download a, #download [download]").count() >= 1
     estimate = page.locator("#estimate").inner_text()
     assert estimate.startswith("Takes ") and "%" not in estimate  # its own place: no progress drawn over it
-    page.screenshot(path=str(artifacts_dir / "upscale_1366x768_after.png"))
 
 
 def test_a_broken_photo_is_said_plainly_and_a_new_one_clears_it(page, tmp_path):
