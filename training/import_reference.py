@@ -14,8 +14,9 @@ Each id names one entry of ``REFERENCES``. For each, in this order:
    and the model card ``<id>.md`` (licence, attribution, citation, ``--tables`` as the benchmark table
    and as ``model-index``) are written;
 5. with ``--onnx``, the export the CPU path runs is made and checked as ``srdemo export-onnx`` does;
-   a model whose export differs from torch by more than ``backends.TOLERANCE`` ships without one, and
-   its json says ``"onnx": false`` with the reason, so the app runs it on torch and never retries.
+   a model whose export differs from torch by more than ``backends.TOLERANCE``, or runs slower on ONNX
+   Runtime than on torch on this machine (one 256x256 pass, best of 3), ships without one, and its
+   json says ``"onnx": false`` with the reason, so the app runs it on torch and never retries.
 
 Benchmark the weights first by importing without ``--tables``, then import again with them (the
 weights come out byte-identical).
@@ -26,16 +27,19 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import spandrel
 import torch
 from huggingface_hub import ModelCard, ModelCardData
 from safetensors.torch import load_file, save_file
 
 from srdemo import backends
-from srdemo.modelcard import add_benchmark_results, benchmark_section
+from srdemo.devices import cpu_name
+from srdemo.modelcard import BUILTIN_BENCHMARK, add_benchmark_results, benchmark_section
 from srdemo.weights import load_descriptor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,6 +131,24 @@ def convert(state: dict[str, torch.Tensor], dtype: torch.dtype) -> dict[str, tor
     return {k: v.to(dtype).contiguous() if v.is_floating_point() else v.contiguous() for k, v in state.items()}
 
 
+def onnx_speedup(net: backends.OnnxNetwork, descriptor: spandrel.ImageModelDescriptor, size: int = 256) -> float:
+    """Torch's time over ONNX Runtime's for one pass of a ``size`` x ``size`` photo, best of 3 each after a warm-up
+    (below 1: the export would make the CPU path slower, as DCTLSA x4's did on a 2-core Xeon)."""
+    tile = np.random.default_rng(0).random((size, size, 3), dtype=np.float32)
+    x = torch.from_numpy(tile.transpose(2, 0, 1).copy())[None]
+
+    def best(run) -> float:
+        times = []
+        for _ in range(4):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        return min(times[1:])
+
+    with torch.inference_mode():
+        return best(lambda: descriptor(x)) / best(lambda: net(tile))
+
+
 def card_text(model_id: str, ref: Reference, meta: dict, params: int, tables: str, note: str) -> str:
     data = ModelCardData(
         license=ref.licence.lower(), pipeline_tag="image-to-image", library_name="spandrel",
@@ -170,7 +192,7 @@ From the srdemo repository root, beside `../shared`:
 
 ```bash
 python training/import_reference.py {model_id} --dtype {meta['stored_as']} --onnx
-SRDEMO_BACKEND=torch python benchmarks/quality.py {model_id} --jpeg --tile 4096
+{BUILTIN_BENCHMARK}
 ```
 """
 
@@ -203,8 +225,14 @@ def main() -> None:
         onnx_note = before.get("onnx_note", "not exported: run with --onnx")  # why an earlier --onnx failed
         if args.onnx:
             try:
-                backends.export(load_descriptor(out), onnx, backends.digest(out))
+                net = backends.export(load_descriptor(out), onnx, backends.digest(out))
                 print(f"{onnx}: exported, equal to torch within {backends.TOLERANCE}")
+                speedup = onnx_speedup(net, load_descriptor(out))
+                if speedup < 1:
+                    onnx.unlink()
+                    onnx_note = (f"its export equals torch within {backends.TOLERANCE}, but ONNX Runtime ran it at "
+                                 f"{speedup:.2f}x torch's speed on {cpu_name()} (256x256), so it runs on torch")
+                    print(f"{model_id}: no ONNX export ({onnx_note})")
             except backends.ExportFailed as exc:
                 onnx.unlink(missing_ok=True)
                 onnx_note = f"the export {exc} on the check, so it runs on torch"
