@@ -3,7 +3,7 @@
     python benchmarks/estimate.py [--jobs 20] [--seed 0]
 
 Jobs mix the built-in models, photo sizes (48 to 600 px) and scales (x1.5 to x8, presets'
-non-integer ones included). Each job's estimate (``srdemo.request.estimate``: a range) is taken
+non-integer ones included). Each job's estimate (``speed.estimate_range``, as the request path makes it) is taken
 right before it runs through ``srdemo.upscale``; the actual is the model time the result reports.
 Prints a row per job, then how many actuals fell inside their range and the median error of the
 range's midpoint. Targets: every actual inside, median error within 25%.
@@ -18,6 +18,8 @@ import statistics
 import numpy as np
 
 from srdemo import models, speed
+from srdemo.images import decode
+from srdemo.pipeline import model_box
 from srdemo.request import UpscaleRequest, upscale
 from srdemo.synthetic import render_product
 
@@ -48,7 +50,8 @@ def main() -> None:
         request = UpscaleRequest(model=model_id, scale=scale, check=False)
         photo = _photo(side, 100 + k)
         model = models.load(model_id)
-        low, high = speed.estimate_range(model, (side, side), (round(side * scale), round(side * scale)))
+        box = model_box(decode(photo))  # what the request path leaves out: the photo's white margins
+        low, high = speed.estimate_range(model, (side, side), (round(side * scale), round(side * scale)), box=box)
         done = upscale(photo, request, name=f"job{k}.png")
         actual = done.result.seconds
         ok = low <= actual <= high

@@ -6,7 +6,10 @@ stays bounded; each tile is run with extra context around it (``pad``) and
 neighbouring tiles are cross-faded over a narrow band, with weights that sum
 to exactly one, so the result matches an untiled run. All model work takes
 ``DEVICE_LOCK`` one tile (or one training step) at a time, so several users
-and a training job interleave instead of fighting over memory.
+and a training job interleave instead of fighting over memory. A caller that
+overwrites part of the output anyway (the pure white margins of a product
+photo) passes a ``box``: passes compute that part only, with the same context
+a tile gets.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from .wording import text
 
 ProgressFn = Callable[[float, str], None]
 StopFn = Callable[[], bool]
+Box = tuple[int, int, int, int]
+"""(x0, y0, x1, y1) in input pixels, ends excluded."""
 
 
 @dataclass(frozen=True)
@@ -303,17 +308,23 @@ def model_pixels(plan: list[Step]) -> int:
 
 
 def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
-              options: EngineOptions) -> tuple[int, int]:
+              options: EngineOptions, box: Box | None = None) -> tuple[int, int]:
     """(model pixels really computed, tiles' context included; pixels resized) for a job: what its time follows.
 
     A resize costs the larger of its two sizes: shrinking a pass's output by 2 reads every pixel of it.
+    With a ``box``, passes compute only its part (``upscale_array``).
     """
     native, tile = model.scale, tile_for(model, options)
     plan = plan_passes(native, in_size, out_size)
     work, resized, cur = 0, 0, in_size
+    boxes = iter(pass_boxes(plan, in_size, box, options.pad))
     for step in plan:
         if step.kind == "model":
-            work += pass_work(native, cur, options, tile)
+            part = next(boxes)
+            if part is not None:
+                x0, y0, x1, y1 = _with_context(part, cur, options.pad)
+                part = (x1 - x0, y1 - y0)
+            work += pass_work(native, part or cur, options, tile) if min(part or cur) > 0 else 0
         else:
             resized += max(cur[0] * cur[1], step.size[0] * step.size[1])
         cur = step.size
@@ -327,15 +338,19 @@ def upscale_array(
     options: EngineOptions = EngineOptions(),
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
+    box: Box | None = None,
 ) -> np.ndarray:
     """Upscale float32 HxWx3 [0, 1] to exactly ``size`` (width, height).
 
-    Classic resamplers go straight to the size; neural models follow ``plan_passes``.
+    Classic resamplers go straight to the size; neural models follow ``plan_passes``. With a ``box``
+    (see ``content_box``), each pass computes the box's part of its image and leaves the rest white.
     """
     if not model.is_neural:
         out = resample(img, size, model.spec.id)
         return np.clip(out, 0, 1, out=out)
-    plan = plan_passes(model.scale, (img.shape[1], img.shape[0]), size)
+    in_size = (img.shape[1], img.shape[0])
+    plan = plan_passes(model.scale, in_size, size)
+    boxes = iter(pass_boxes(plan, in_size, box, options.pad))
     total = model_pixels(plan)
     current, done = img, 0
     n = sum(s.kind == "model" for s in plan)
@@ -349,6 +364,78 @@ def upscale_array(
         weight = step.size[0] * step.size[1] / total
         sub = None if progress is None else (
             lambda f, msg, k=k, base=done, w=weight: progress(base + w * f, f"pass {k}/{n}, {msg}"))
-        current = run_model(model, current, options, sub, should_stop)  # spandrel clamps model output to [0, 1]
+        current = run_boxed(model, current, next(boxes), options, sub, should_stop)  # output clamped to [0, 1]
         done += weight
     return current
+
+
+# ---------------------------------------------------------------- white margins
+
+MARGIN = 4
+"""Input pixels a box reaches beyond the last one the caller keeps: room for the Lanczos resize after a
+pass, whose few pixels of reach must see computed output, not the white filled in around it."""
+
+
+def content_box(blank: np.ndarray, margin: int = MARGIN) -> Box | None:
+    """What a model must compute of an image whose ``blank`` pixels' output the caller overwrites anyway.
+
+    The bounding box of the other pixels, ``margin`` wider; ``None`` when that is the whole image, an
+    empty box when nothing is left. A packshot on white is often half margin: half the model's work.
+    """
+    h, w = blank.shape
+    rows = np.flatnonzero(~blank.all(axis=1))
+    if rows.size == 0:
+        return (0, 0, 0, 0)
+    cols = np.flatnonzero(~blank.all(axis=0))
+    box = (max(0, int(cols[0]) - margin), max(0, int(rows[0]) - margin),
+           min(w, int(cols[-1]) + 1 + margin), min(h, int(rows[-1]) + 1 + margin))
+    return None if box == (0, 0, w, h) else box
+
+
+def scale_box(box: Box, src: tuple[int, int], dst: tuple[int, int]) -> Box:
+    """``box`` of an image of size ``src`` carried to the same image at size ``dst``, rounded outwards."""
+    fx, fy = dst[0] / src[0], dst[1] / src[1]
+    return (math.floor(box[0] * fx), math.floor(box[1] * fy),
+            min(dst[0], math.ceil(box[2] * fx)), min(dst[1], math.ceil(box[3] * fy)))
+
+
+def pass_boxes(plan: list[Step], in_size: tuple[int, int], box: Box | None, pad: int) -> list[Box | None]:
+    """The box each model pass of ``plan`` computes, in its own input's pixels.
+
+    A pass's output is exact only ``pad`` pixels inside what the pass before it computed (its context
+    beyond is filled-in white), so each pass computes ``pad`` more for every pass still to come.
+    """
+    passes = [step for step in plan if step.kind == "model"]
+    if box is None:
+        return [None] * len(passes)
+    boxes, cur = [], in_size
+    for step in plan:
+        if step.kind == "model":
+            boxes.append(_with_context(scale_box(box, in_size, cur), cur, pad * (len(passes) - len(boxes) - 1)))
+        cur = step.size
+    return boxes
+
+
+def _with_context(box: Box, size: tuple[int, int], pad: int) -> Box:
+    if box[2] <= box[0] or box[3] <= box[1]:
+        return box
+    return max(0, box[0] - pad), max(0, box[1] - pad), min(size[0], box[2] + pad), min(size[1], box[3] + pad)
+
+
+def run_boxed(model: LoadedModel, img: np.ndarray, box: Box | None, options: EngineOptions = EngineOptions(),
+              progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> np.ndarray:
+    """One pass computing only ``box`` of ``img`` (with a tile's context around it); the rest comes out white.
+
+    Within the box the output matches a whole-image pass as closely as tiles match it (``pad`` context).
+    """
+    if box is None:
+        return run_model(model, img, options, progress, should_stop)
+    s = model.scale
+    x0, y0, x1, y1 = box
+    out = np.ones((img.shape[0] * s, img.shape[1] * s, 3), np.float32)
+    if x1 <= x0 or y1 <= y0:
+        return out
+    cx0, cy0, cx1, cy1 = _with_context(box, (img.shape[1], img.shape[0]), options.pad)
+    part = run_model(model, img[cy0:cy1, cx0:cx1], options, progress, should_stop)
+    out[y0 * s : y1 * s, x0 * s : x1 * s] = part[(y0 - cy0) * s : (y1 - cy0) * s, (x0 - cx0) * s : (x1 - cx0) * s]
+    return out

@@ -30,7 +30,7 @@ from .engine import EngineOptions, ProgressFn, StopFn
 from .errors import SrdemoError
 from .images import Picture
 from .metadata import MetadataPolicy
-from .pipeline import UpscaleResult, target_size, upscale_picture, with_self_check
+from .pipeline import UpscaleResult, model_box, target_size, upscale_picture, with_self_check
 from .presets import Preset, check_against, pad_to_canvas
 from .settings import get_settings
 from .wording import gain_sentence, model_label, speaking, text
@@ -191,7 +191,7 @@ def estimate(source: bytes | str | Path | Picture | None, request: UpscaleReques
         return ""
     pic = read_picture(source, name)
     fitted, _ = request.target(pic.size)
-    return speed.estimate_sentence(models.load(spec, request.caller), pic.size, fitted)
+    return speed.estimate_sentence(models.load(spec, request.caller), pic.size, fitted, box=model_box(pic))
 
 
 @contextlib.contextmanager
@@ -231,11 +231,12 @@ def upscale(
     options = request.engine or EngineOptions.from_settings()
     spec, choice = pick_model(pic, request, fitted, options)
     model = models.load(spec, request.caller)
-    speed.admit(model, pic.size, fitted, options)
+    box = model_box(pic)  # white margins cost no model time: the estimates leave them out too
+    speed.admit(model, pic.size, fitted, options, box)
     with device_slot(model, progress):
         result = upscale_picture(model, pic, size=fitted, reference=reference, check=False, options=options,
                                  progress=progress, should_stop=should_stop)
-    speed.record_job(model, pic.size, fitted, result.seconds, options)
+    speed.record_job(model, pic.size, fitted, result.seconds, options, box)
 
     # JPEG keeps no transparency; a preset that asks for pure white gets it, not a transparent canvas.
     on_white = fmt == "jpeg" or (request.preset is not None and request.preset.white_background)
@@ -268,7 +269,7 @@ def upscale(
         result=result,
         model=model.spec,
         colour_difference=colour,
-        estimate=speed.estimate_sentence(model, pic.size, fitted, options) if model.is_neural else None,
+        estimate=speed.estimate_sentence(model, pic.size, fitted, options, box) if model.is_neural else None,
         advice=[choice] if choice else advice.model_hints(model.spec, model.scale, pic, result.scale),
         choice=choice,
         warnings=warnings,

@@ -23,7 +23,7 @@ import torch
 from . import wording
 from .backends import uses_onnx
 from .devices import pick_device
-from .engine import EngineOptions, pass_work, plan_work, run_model, tile_for
+from .engine import Box, EngineOptions, pass_work, plan_work, run_model, tile_for
 from .errors import SrdemoError
 from .models import LoadedModel
 from .resampling import resample
@@ -77,17 +77,23 @@ def record_speed(model: LoadedModel, model_pixel_count: int, seconds: float, dev
         SPEEDS.add(_key(model, device, options), model_pixel_count / seconds / 1e6)
 
 
+PROBE = 192
+"""The probe's side in input pixels. Per pixel, a heavy model runs faster on small images (they stay in
+the cache): DCTLSA x4 made 0.58 output MP/s on 96 px, 0.44 on 192 px and 0.37 on the photos people send
+(2-core Xeon), so a 96 px probe set its first estimates 1.5x too short."""
+
+
 def measure_speed(model: LoadedModel, options: EngineOptions | None = None) -> float | None:
-    """The short probe that seeds a model's speed: one 96x96 pass after a warm-up. Returns output MP/s."""
+    """The short probe that seeds a model's speed: one ``PROBE``-sized pass after a warm-up. Returns output MP/s."""
     if not model.is_neural:
         return None
     options = options or EngineOptions.from_settings()
-    probe = np.random.default_rng(0).random((96, 96, 3), dtype=np.float32)
+    probe = np.random.default_rng(0).random((PROBE, PROBE, 3), dtype=np.float32)
     run_model(model, probe[:32, :32], options)
     start = time.perf_counter()
     run_model(model, probe, options)
     seconds = time.perf_counter() - start
-    out_pixels = pass_work(model.scale, (96, 96), options, tile_for(model, options))
+    out_pixels = pass_work(model.scale, (PROBE, PROBE), options, tile_for(model, options))
     record_speed(model, out_pixels, seconds, options=options)
     return out_pixels / seconds / 1e6
 
@@ -112,36 +118,37 @@ def post_seconds_per_pixel() -> float:
 
 
 def record_job(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], seconds: float,
-               options: EngineOptions | None = None) -> None:
+               options: EngineOptions | None = None, box: Box | None = None) -> None:
     """Learn from a finished job: its model time (the total less the measured cost of its other pixels)
     over the pixels its passes really computed."""
     if not model.is_neural:
         return
     options = options or EngineOptions.from_settings()
-    work, post = plan_work(model, in_size, out_size, options)
+    work, post = plan_work(model, in_size, out_size, options, box)
     model_seconds = max(seconds - post * post_seconds_per_pixel(), 0.2 * seconds)
     record_speed(model, work, model_seconds, options=options)
 
 
 def estimate_range(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
-                   options: EngineOptions | None = None) -> tuple[float, float] | None:
+                   options: EngineOptions | None = None, box: Box | None = None) -> tuple[float, float] | None:
     """(low, high) seconds for a job; None when not measured yet (or instant).
 
-    It counts the pixels every model pass of the job's plan really computes, tiles' context included
-    (``engine.plan_work``), at the model's speed, plus the job's other pixels at their own measured cost.
+    It counts the pixels every model pass of the job's plan really computes, tiles' context included and
+    white margins left out (``engine.plan_work``), at the model's speed, plus the job's other pixels at
+    their own measured cost.
     """
     speed = recorded_speed(model, options=options)
     if speed is None:
         return None
-    work, post = plan_work(model, in_size, out_size, options or EngineOptions.from_settings())
+    work, post = plan_work(model, in_size, out_size, options or EngineOptions.from_settings(), box)
     mid = work / 1e6 / speed + post * post_seconds_per_pixel()
     return mid / SPREAD, mid * SPREAD
 
 
 def estimate_sentence(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
-                      options: EngineOptions | None = None) -> str:
+                      options: EngineOptions | None = None, box: Box | None = None) -> str:
     """The estimate in a sentence: a range of seconds, 'under a second', or that it is not measured yet."""
-    found = estimate_range(model, in_size, out_size, options)
+    found = estimate_range(model, in_size, out_size, options, box)
     device = pick_device().type.upper()
     if found is None:
         return wording.text("estimate_unmeasured", device=device)
@@ -150,13 +157,14 @@ def estimate_sentence(model: LoadedModel, in_size: tuple[int, int], out_size: tu
     return wording.text("estimate", low=found[0], high=found[1], device=device)
 
 
-def admit(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], options: EngineOptions) -> None:
+def admit(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], options: EngineOptions,
+          box: Box | None = None) -> None:
     """Refuse a CPU job whose estimate, even at its low end, passes the operator's cap (seeding the speed first)."""
     if not model.is_neural:
         return
     if recorded_speed(model, options=options) is None:
         measure_speed(model, options)
-    found = estimate_range(model, in_size, out_size, options)
+    found = estimate_range(model, in_size, out_size, options, box)
     cap = get_settings().max_cpu_seconds
     if pick_device(options.device).type == "cpu" and found is not None and found[0] > cap:
         raise SrdemoError(wording.text("too_slow_on_cpu", low_minutes=found[0] / 60, high_minutes=found[1] / 60,

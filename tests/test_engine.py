@@ -241,3 +241,54 @@ def test_a_job_counts_each_resize_at_its_larger_side():
     opts = EngineOptions(tile=512)
     assert engine.plan_work(x4, (100, 100), (200, 200), opts) == (400 * 400, 400 * 400 + 200 * 200)
     assert engine.plan_work(x4, (100, 100), (400, 400), opts) == (400 * 400, 400 * 400)  # no resize: post only
+
+
+@pytest.mark.parametrize("in_size,out_size", [
+    ((160, 140), (320, 280)),  # one pass
+    ((160, 140), (533, 467)),  # a pass, then Lanczos for the remaining 1.67x
+    ((120, 104), (600, 520)),  # two passes, then Lanczos
+])
+def test_a_box_computes_only_its_part_and_matches_a_whole_run_there(compact, in_size, out_size):
+    """White margins are left out of every pass; inside the content the output is the whole run's (within 1/255),
+    even with an untrained model whose output on white is far from white; the work counted is the work done."""
+    w, h = in_size
+    img = np.ones((h, w, 3), np.float32)
+    y0, y1, x0, x1 = h // 3, h // 3 + 12, w // 3, w // 3 + 16
+    img[y0:y1, x0:x1] = _img(y1 - y0, x1 - x0)
+    box = engine.content_box((img == 1).all(axis=2))
+    assert box == (x0 - engine.MARGIN, y0 - engine.MARGIN, x1 + engine.MARGIN, y1 + engine.MARGIN)
+    opts = EngineOptions(tile=512)
+    seen = []
+    real = engine._forward
+
+    def spy(model, tile, device, dtype, backend):
+        out = real(model, tile, device, dtype, backend)
+        seen.append(out.shape[0] * out.shape[1])
+        return out
+
+    import unittest.mock as mock
+
+    with mock.patch.object(engine, "_forward", spy):
+        boxed = upscale_array(compact, img, out_size, opts, box=box)
+    whole = upscale_array(compact, img, out_size, opts)
+    sx, sy = out_size[0] / w, out_size[1] / h
+    keep = np.s_[int(y0 * sy) + 1 : int(y1 * sy) - 1, int(x0 * sx) + 1 : int(x1 * sx) - 1]
+    assert boxed.shape == whole.shape
+    assert np.abs(_u8(boxed[keep]) - _u8(whole[keep])).max() <= 1
+    assert sum(seen) == engine.plan_work(compact, in_size, out_size, opts, box)[0]
+    assert sum(seen) < 0.5 * engine.plan_work(compact, in_size, out_size, opts)[0]
+
+
+def test_an_all_white_image_runs_no_model_at_all(compact, monkeypatch):
+    img = np.ones((40, 30, 3), np.float32)
+    box = engine.content_box(np.ones((40, 30), bool))
+    monkeypatch.setattr(engine, "_forward", lambda *a: pytest.fail("the model ran"))
+    out = upscale_array(compact, img, (90, 120), box=box)
+    assert out.shape == (120, 90, 3) and (out == 1).all()
+    assert engine.plan_work(compact, (30, 40), (90, 120), EngineOptions(tile=512), box)[0] == 0
+
+
+def test_a_box_covering_the_image_is_no_box():
+    blank = np.zeros((20, 30), bool)
+    blank[:2] = True  # a white strip thinner than the margin
+    assert engine.content_box(blank) is None

@@ -8,7 +8,7 @@ from PIL import Image
 
 from srdemo import images, models
 from srdemo.errors import SrdemoError
-from srdemo.pipeline import bleed_transparent, keep_pure_white, upscale_picture
+from srdemo.pipeline import bleed_transparent, forced_white, keep_pure_white, upscale_picture
 from srdemo.synthetic import render_product
 
 from conftest import SHARED, rgb_noise
@@ -84,7 +84,7 @@ def test_keep_pure_white_does_not_touch_non_white_areas():
     src = np.full((10, 10, 3), 255, np.uint8)
     src[4:6, 4:6] = 128
     out = np.full((40, 40, 3), 250, np.uint8)
-    result = keep_pure_white(out.copy(), src, 255, 255)
+    result = keep_pure_white(out.copy(), forced_white(images.Picture(src)))
     assert (result[:8, :8] == 255).all()
     assert (result[16:24, 16:24] == 250).all()
 
@@ -154,3 +154,32 @@ def test_output_limit(monkeypatch):
     monkeypatch.setenv("SRDEMO_MAX_OUTPUT_MP", "0.1")
     with pytest.raises(SrdemoError, match="the limit is 0 MP"):
         upscale_picture(models.load("lanczos"), pic, 4)
+
+
+@pytest.mark.parametrize("transparent", [False, True])
+@pytest.mark.parametrize("size", [(330, 330), (640, 496)])  # x3.3 (one pass, shrunk); x8 (two passes)
+def test_white_margins_skipped_change_no_pixel(transparent, size, monkeypatch):
+    """The model computes only the product and a margin around it; the file is the same as a whole-image run."""
+    import srdemo.pipeline as pipeline
+
+    model = models.load("x4")
+    img = render_product(0, 100, transparent=transparent)
+    if size[0] > 400:  # a wide photo: the product on a wider canvas
+        img = img.resize((62, 62))
+        canvas = Image.new(img.mode, (80, 62), (255, 255, 255, 0) if transparent else (255, 255, 255))
+        canvas.paste(img, (9, 0))
+        img = canvas
+    if transparent:  # a cut-out that stores white under its transparent pixels
+        arr = np.asarray(img).copy()
+        arr[arr[..., 3] == 0, :3] = 255
+        img = Image.fromarray(arr)
+    pic = _pic(img)
+    box = pipeline.model_box(pic)
+    assert box is not None and (box[2] - box[0]) * (box[3] - box[1]) < 0.8 * pic.size[0] * pic.size[1]
+    fast = upscale_picture(model, pic, size=size, check=False).picture
+    monkeypatch.setattr(pipeline, "content_box", lambda forced: None)
+    whole = upscale_picture(model, pic, size=size, check=False).picture
+    assert np.abs(fast.rgb.astype(int) - whole.rgb.astype(int)).max() <= 1
+    assert (fast.alpha is None) == (whole.alpha is None)
+    if fast.alpha is not None:
+        assert np.array_equal(fast.alpha, whole.alpha)

@@ -70,3 +70,35 @@ def test_a_job_is_refused_only_when_even_the_low_end_passes_the_cap(compact, mon
     with pytest.raises(SrdemoError) as err:
         speed.admit(compact, (1000, 1000), (2000, 2000), options)
     assert f"{low / 60:.1f} to {high / 60:.1f} min" in str(err.value)
+
+
+def test_white_margins_are_left_out_of_the_estimate(compact, compact_file):
+    """A packshot on white costs the model its product's box only; the estimate says so, the grey twin does not."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from srdemo.images import decode
+    from srdemo.pipeline import model_box
+    from srdemo.request import UpscaleRequest, estimate
+    from srdemo.synthetic import render_product
+
+    white = np.asarray(render_product(2, 300).convert("RGB")).copy()
+    grey = white.copy()
+    grey[(grey == 255).all(axis=2)] = 250
+
+    def png(arr):
+        buf = io.BytesIO()
+        Image.fromarray(arr).save(buf, "PNG")
+        return buf.getvalue()
+
+    speed.record_speed(compact, 1_000_000, 1.0)  # 1 MP/s
+    box = model_box(decode(png(white)))
+    assert model_box(decode(png(grey))) is None
+    on_white = speed.estimate_range(compact, (300, 300), (600, 600), box=box)
+    on_grey = speed.estimate_range(compact, (300, 300), (600, 600))
+    assert on_white[0] < 0.7 * on_grey[0]
+    request = UpscaleRequest(model=str(compact_file), scale=4)
+    sentences = estimate(png(white), request, name="w.png"), estimate(png(grey), request, name="g.png")
+    assert sentences[0] != sentences[1]
