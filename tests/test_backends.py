@@ -89,7 +89,8 @@ def test_a_damaged_export_is_ignored(tmp_path):
 
 
 @pytest.mark.exports
-def test_a_new_model_is_exported_in_the_background_into_the_shared_cache(tmp_path):
+def test_a_new_model_is_exported_in_the_background_into_the_shared_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(backends, "speedup", lambda net, descriptor: 1.5)  # where ONNX Runtime is the faster
     weights = tmp_path / "compact_x2.safetensors"
     save_file(make_compact(2, seed=5), str(weights))
     model = models.load(str(weights))
@@ -103,7 +104,8 @@ def test_a_new_model_is_exported_in_the_background_into_the_shared_cache(tmp_pat
 
 
 @pytest.mark.exports
-def test_a_trained_models_export_is_the_owners_and_leaves_with_their_uploads(tmp_path):
+def test_a_trained_models_export_is_the_owners_and_leaves_with_their_uploads(tmp_path, monkeypatch):
+    monkeypatch.setattr(backends, "speedup", lambda net, descriptor: 1.5)
     owner = Caller(owner="alice")
     run = workspace.new_run_dir(owner.owner)
     (run / "model").mkdir(parents=True)
@@ -140,6 +142,45 @@ def test_a_model_that_will_not_export_runs_on_torch_and_is_not_tried_again(tmp_p
     models.load(str(weights))
     backends.wait_for_exports()
     assert tried == [1]
+
+
+@pytest.mark.exports
+def test_an_export_slower_than_torch_here_is_dropped_and_not_tried_again(tmp_path, monkeypatch):
+    """The tiny test network is such a model on a 2-core CPU (about 0.75x); the rule must not depend on it."""
+    gains = []
+
+    def slower(net, descriptor):
+        gains.append(0.6)
+        return 0.6
+
+    monkeypatch.setattr(backends, "speedup", slower)
+    weights = tmp_path / "compact_x2.safetensors"
+    save_file(make_compact(2, seed=8), str(weights))
+    model = models.load(str(weights))
+    backends.wait_for_exports()
+    sha = backends.digest(weights)
+    assert model.onnx is None and gains == [0.6]
+    assert not (workspace.onnx_cache_dir() / f"{sha}.onnx").exists()
+    assert "0.60x its speed" in (workspace.onnx_cache_dir() / f"{sha}.{backends.FORMAT}.failed").read_text()
+    models.MODEL_CACHE.clear()
+    assert models.load(str(weights)).onnx is None
+    backends.wait_for_exports()
+    assert gains == [0.6]  # measured once
+
+
+def test_speedup_times_both_runtimes_on_the_same_input(compact_file):
+    import time
+
+    descriptor = load_descriptor(compact_file)
+    seen = []
+
+    def slow(tile):
+        seen.append(tile.shape)
+        time.sleep(0.05)
+
+    assert backends.speedup(slow, descriptor, size=64) < 1
+    assert seen and all(shape == (64, 64, 3) for shape in seen)
+    assert backends.speedup(lambda tile: None, descriptor, size=64) > 1  # doing nothing beats any network
 
 
 def test_an_export_that_differs_from_torch_is_refused(compact_file, tmp_path, monkeypatch):

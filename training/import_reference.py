@@ -27,11 +27,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import spandrel
 import torch
 from huggingface_hub import ModelCard, ModelCardData
@@ -131,24 +129,6 @@ def convert(state: dict[str, torch.Tensor], dtype: torch.dtype) -> dict[str, tor
     return {k: v.to(dtype).contiguous() if v.is_floating_point() else v.contiguous() for k, v in state.items()}
 
 
-def onnx_speedup(net: backends.OnnxNetwork, descriptor: spandrel.ImageModelDescriptor, size: int = 256) -> float:
-    """Torch's time over ONNX Runtime's for one pass of a ``size`` x ``size`` photo, best of 3 each after a warm-up
-    (below 1: the export would make the CPU path slower, as DCTLSA x4's did on a 2-core Xeon)."""
-    tile = np.random.default_rng(0).random((size, size, 3), dtype=np.float32)
-    x = torch.from_numpy(tile.transpose(2, 0, 1).copy())[None]
-
-    def best(run) -> float:
-        times = []
-        for _ in range(4):
-            start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
-        return min(times[1:])
-
-    with torch.inference_mode():
-        return best(lambda: descriptor(x)) / best(lambda: net(tile))
-
-
 def card_text(model_id: str, ref: Reference, meta: dict, params: int, tables: str, note: str) -> str:
     data = ModelCardData(
         license=ref.licence.lower(), pipeline_tag="image-to-image", library_name="spandrel",
@@ -227,7 +207,7 @@ def main() -> None:
             try:
                 net = backends.export(load_descriptor(out), onnx, backends.digest(out))
                 print(f"{onnx}: exported, equal to torch within {backends.TOLERANCE}")
-                speedup = onnx_speedup(net, load_descriptor(out))
+                speedup = backends.speedup(net, load_descriptor(out), 256)
                 if speedup < 1:
                     onnx.unlink()
                     onnx_note = (f"its export equals torch within {backends.TOLERANCE}, but ONNX Runtime ran it at "
