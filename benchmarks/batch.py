@@ -120,7 +120,8 @@ def main() -> None:
                 time.sleep(0.5)
         proc = psutil.Process(app.pid)
         # warm the single-image path once so the first timing is not a model load
-        client.predict(handle_file(str(work / "single.png")), args.model, 4, "", "", "", "", None, "png", 90, "", api_name="/upscale")
+        client.predict(handle_file(str(work / "single.png")), args.model, 4, False, "", "", "", "", None, "png", 90,
+                       "", "", api_name="/upscale")
         client.predict([handle_file(str(zpath))], "none", "", False, args.model, 4, "png", 90, False, False, "", api_name="/batch_start")
         rss_at: dict[int, float] = {}
         singles: list[float] = []
@@ -135,7 +136,8 @@ def main() -> None:
                 break
             if len(singles) < 5 and done >= 5 * (len(singles) + 1):
                 t = time.perf_counter()
-                client.predict(handle_file(str(work / "single.png")), args.model, 4, "", "", "", "", None, "png", 90, "", api_name="/upscale")
+                client.predict(handle_file(str(work / "single.png")), args.model, 4, False, "", "", "", "", None, "png", 90,
+                       "", "", api_name="/upscale")
                 singles.append(time.perf_counter() - t)
             time.sleep(1)
         total = time.time() - start

@@ -72,7 +72,7 @@ def concurrency(model: str) -> None:
 
         def once() -> float:
             t = time.perf_counter()
-            client.predict(handle_file(str(work / "p.png")), model, 4, "", "", "", "", None, "png", 90, "bench",
+            client.predict(handle_file(str(work / "p.png")), model, 4, False, "", "", "", "", None, "png", 90, "bench", "",
                            api_name="/upscale")
             return time.perf_counter() - t
 

@@ -31,7 +31,7 @@ def _upscale(client, path, model="lanczos", scale=4, reference=None, fmt="png", 
 
     return client.predict(
         handle_file(str(path)), model, scale, white_square, *EMPTY_HUB,
-        handle_file(str(reference)) if reference else None, fmt, 90, key, api_name="/upscale",
+        handle_file(str(reference)) if reference else None, fmt, 90, key, "", api_name="/upscale",
     )
 
 

@@ -131,10 +131,7 @@ def test_cancel_says_what_was_kept(page, tmp_path):
     page.locator("#scale input[type=number]").press("Enter")
     page.wait_for_timeout(500)
     page.locator("#run").click()
-    # Cancel once the run shows progress: a click while it is still queued finds nothing running (noted on issue 26)
-    page.wait_for_function("() => document.querySelector('.progress-text, .eta-bar') !== null", timeout=60_000)
-    page.wait_for_timeout(500)
-    page.locator("#cancel").click()
+    page.locator("#cancel").click()  # at once: the run may not have reached the server yet, and still stops
     page.wait_for_function("() => /Cancelled after|Not done|download it below/i.test(document.querySelector('#verdict').innerText)", timeout=60_000)
     assert "Cancelled after" in page.locator("#verdict").inner_text(), page.locator("#verdict").inner_text()
     assert "Nothing was saved" in page.locator("#verdict").inner_text()

@@ -531,7 +531,7 @@ def test_2_two_owners_on_one_app_a_private_model_stays_with_the_token_holder(tmp
     hub_fields = ("shop/secret-x2", "m.safetensors", "")
 
     def upscale(client, token, key):
-        return client.predict(photo, "lanczos", 2, False, *hub_fields, token, None, "png", 90, key, api_name="/upscale")
+        return client.predict(photo, "lanczos", 2, False, *hub_fields, token, None, "png", 90, key, "", api_name="/upscale")
 
     try:
         with launched_app(tmp_path_factory, HF_ENDPOINT=server.url, HF_HUB_OFFLINE="0", HF_HUB_CACHE=str(shared)) as url:

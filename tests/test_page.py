@@ -69,12 +69,13 @@ def test_every_handler_speaks_the_pages_language_errors_included():
 
 def _run(request, **kw):
     return upscale.on_run(str(ROOT / "examples" / "packaging_small.png"), "lanczos", 2, kw.get("white", False),
-                          "", "", "", "", None, "png", 90, "", request=request, progress=lambda *a, **k: None)
+                          "", "", "", "", None, "png", 90, "", kw.get("run_id", ""), request=request,
+                          progress=lambda *a, **k: None)
 
 
 def test_cancel_confirms_what_was_kept_and_a_finished_run_says_where_the_file_is(monkeypatch):
     page = _request("page-cancel", "en")
-    assert upscale.on_cancel(page) == wording.text("ui_upscale_nothing_to_cancel")
+    assert upscale.on_cancel(request=page) == wording.text("ui_upscale_nothing_to_cancel")
 
     started = threading.Event()
 
@@ -89,17 +90,31 @@ def test_cancel_confirms_what_was_kept_and_a_finished_run_says_where_the_file_is
     worker = threading.Thread(target=lambda: outcome.append(_run(page)))
     worker.start()
     assert started.wait(10)
-    assert upscale.on_cancel(page) == wording.text("ui_upscale_cancelling")
+    assert upscale.on_cancel(request=page) == wording.text("ui_upscale_cancelling")
     worker.join(10)
     line, *rest = outcome[0]
     assert line.startswith("Cancelled after") and "Nothing was saved" in line
     assert rest == [gr.skip()] * 3  # slider, download, figures untouched: the earlier result stays on the page
-    assert upscale.on_cancel(page) == wording.text("ui_upscale_nothing_to_cancel")  # it is over
+    assert upscale.on_cancel(request=page) == wording.text("ui_upscale_nothing_to_cancel")  # it is over
 
     monkeypatch.undo()
     line, _, download, _ = _run(page)
     assert "packaging_small_lanczos_x2.png" in line and download.endswith("packaging_small_lanczos_x2.png")
     assert line.startswith("**") and "plain enlargement" in line.splitlines()[0]
+
+
+def test_a_cancel_that_arrives_before_its_run_starts_stops_it(monkeypatch):
+    """The page names a run before sending it; Cancel sends the same name, even while the run is on its way."""
+    page, stranger = _request("page-early", "en"), _request("page-stranger", "en")
+    monkeypatch.setattr(upscale, "upscale", lambda *a, **k: pytest.fail("a cancelled run went ahead"))
+    assert upscale.on_cancel("run-1", request=stranger) == wording.text("ui_upscale_cancelling")  # another page's
+    assert upscale.on_cancel("run-1", request=page) == wording.text("ui_upscale_cancelling")
+    line, *rest = _run(page, run_id="run-1")
+    assert line.startswith("Cancelled after") and rest == [gr.skip()] * 3
+    assert upscale.on_cancel("run-1", request=page) == wording.text("ui_upscale_nothing_to_cancel")  # it is over
+    monkeypatch.undo()
+    line, *_ = _run(stranger, run_id="run-2")  # the stranger's cancel of "run-1" did not touch its own run
+    assert "packaging_small_lanczos_x2.png" in line
 
 
 def test_a_new_photo_clears_the_last_result_and_its_error():

@@ -66,11 +66,12 @@ def test_train_stop_resume_finish_use_and_isolation(app_url):
     run_ids = [c[1] for c in choices["choices"] if str(c[1]).startswith("run:")]
     assert len(run_ids) == 1 and any("我的商品-x2" in c[0] for c in choices["choices"])
     *_, download, figures = me.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, False,
-                                       "", "", "", "", None, "png", 90, "owner-a", api_name="/upscale")
+                                       "", "", "", "", None, "png", 90, "owner-a", "",
+                                       api_name="/upscale")
     assert f"Model: {run_ids[0]}" in figures
     assert "我的商品-x2" in str(download)  # the output file is named after the model's name
     verdict, *_ = other.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, False, "", "",
-                                "", "", None, "png", 90, "owner-b", api_name="/upscale")
+                                "", "", None, "png", 90, "owner-b", "", api_name="/upscale")
     assert "not yours" in verdict  # the Upscale tab says why it failed in its verdict line
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict, deque
 
 import gradio as gr
 
@@ -38,9 +39,21 @@ from .common import (
     upload_path,
 )
 
-_cancel_flags: dict[str, threading.Event] = {}
+_cancel_flags: OrderedDict[str, threading.Event] = OrderedDict()
 _running: set[str] = set()
+_finished: deque[str] = deque(maxlen=1024)
 _flags_lock = threading.Lock()
+MAX_FLAGS = 4096
+"""Cancels of runs not started yet are kept this many at most (oldest dropped first, never a running one's):
+the cancel endpoint is public, and ids that never start would otherwise pile up."""
+
+NEW_RUN_ID = """(...args) => {
+    window.srdemoRunId = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2));
+    args[args.length - 1] = window.srdemoRunId;
+    return args;
+}"""
+"""Upscale names its run in the page before the request leaves: a Cancel clicked while the run is still on
+its way to the server (or waiting for a slot) names the same run, and the run starts cancelled."""
 
 SCROLL_TO_RESULT = """() => {
     const slider = document.querySelector('#slider')?.getBoundingClientRect();
@@ -56,9 +69,21 @@ def _session(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "local"
 
 
-def _cancel_flag(request: gr.Request | None) -> threading.Event:
-    with _flags_lock:
-        return _cancel_flags.setdefault(_session(request), threading.Event())
+def _run_key(request: gr.Request | None, run_id: str) -> str:
+    """Whose run: the browser session, and the page's name for the run (API callers send none)."""
+    return f"{_session(request)}/{str(run_id or '')[:64]}"
+
+
+def _cancel_flag(key: str) -> threading.Event:
+    """The run's cancel flag; the caller holds ``_flags_lock``."""
+    flag = _cancel_flags.setdefault(key, threading.Event())
+    _cancel_flags.move_to_end(key)
+    while len(_cancel_flags) > MAX_FLAGS:
+        old = next((k for k in _cancel_flags if k not in _running), None)
+        if old is None:
+            break
+        del _cancel_flags[old]
+    return flag
 
 
 def model_ref(model_id: str, repo: str, filename: str, revision: str) -> str:
@@ -146,15 +171,23 @@ def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request:
 @gpu
 @plain_errors
 def on_run(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality, key="",
-           request: gr.Request = None, progress=gr.Progress(), oauth_token=None):
+           run_id="", request: gr.Request = None, progress=gr.Progress(), oauth_token=None):
     """Upscale the photo; the first output is the line that says how it went: the verdict and where the file
-    is, what a cancel kept, or why it failed (a plain sentence, never a traceback)."""
-    flag = _cancel_flag(request)
-    flag.clear()
+    is, what a cancel kept, or why it failed (a plain sentence, never a traceback).
+
+    ``run_id`` is the page's name for this run (``NEW_RUN_ID``): a Cancel that arrived first has already set
+    its flag, and the run stops before its first tile.
+    """
+    run_key = _run_key(request, run_id)
     start = time.monotonic()
     with _flags_lock:
-        _running.add(_session(request))
+        flag = _cancel_flag(run_key)
+        if not run_id:
+            flag.clear()  # an API caller's earlier cancel is not for this run
+        _running.add(run_key)
     try:
+        if flag.is_set():
+            raise Cancelled()  # cancelled on its way here
         preset = custom_preset(scale=float(scale), square=True, white=True, fmt=fmt) if white_square else None
         job = UpscaleRequest(
             model=model_ref(model_id, repo, filename, revision), scale=float(scale), preset=preset, format=fmt,
@@ -168,7 +201,10 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
         return not_done(exc, 3)
     finally:
         with _flags_lock:
-            _running.discard(_session(request))
+            _running.discard(run_key)
+            if run_id:
+                _cancel_flags.pop(run_key, None)
+                _finished.append(run_key)
     out_path = done.save(scratch_dir())
     slider = (preview_array(done.before), display(done.result.picture))
     first, saved, *todo = done.outcome()
@@ -178,10 +214,10 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
 
 @plain_errors
 def on_run_signed_in(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality,
-                     key, request: gr.Request, oauth_token: gr.OAuthToken | None, progress=gr.Progress()):
+                     key, run_id, request: gr.Request, oauth_token: gr.OAuthToken | None, progress=gr.Progress()):
     """``on_run`` with the visitor's sign-in token (Spaces only)."""
     return on_run(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality, key,
-                  request, progress, oauth_token)
+                  run_id, request, progress, oauth_token)
 
 
 @plain_errors
@@ -191,13 +227,13 @@ def on_failed(request: gr.Request = None):
 
 
 @plain_errors
-def on_cancel(request: gr.Request = None):
-    """Stop this page's running upscale between two tiles; the run itself then confirms what was kept."""
+def on_cancel(run_id: str = "", request: gr.Request = None):
+    """Stop this page's upscale between two tiles, or before it starts; the run itself then confirms what was kept."""
+    run_key = _run_key(request, run_id)
     with _flags_lock:
-        running = _session(request) in _running
-    if not running:
-        return text("ui_upscale_nothing_to_cancel")
-    _cancel_flag(request).set()
+        if run_key in _finished or not (run_id or run_key in _running):
+            return text("ui_upscale_nothing_to_cancel")
+        _cancel_flag(run_key).set()
     return text("ui_upscale_cancelling")
 
 
@@ -230,6 +266,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                 with gr.Row():
                     run = gr.Button(w("ui_upscale_run"), variant="primary", elem_id="run", min_width=120)
                     cancel = gr.Button(w("ui_upscale_cancel"), elem_id="cancel", min_width=100)
+                run_id = gr.Textbox(value="", visible=False)  # a default: API callers need not send one
                 estimate = gr.Markdown(elem_id="estimate")
                 with gr.Accordion(w("ui_upscale_more"), open=False, elem_id="more-options"):
                     with gr.Row():
@@ -270,14 +307,15 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
     )
     run_event = run.click(
         on_run_signed_in if ON_SPACE else on_run,
-        [upload, model, scale, white_square, repo, filename, revision, token, reference, fmt, quality, browser_key],
-        [verdict, slider, download, figures],
+        [upload, model, scale, white_square, repo, filename, revision, token, reference, fmt, quality, browser_key, run_id],
+        [verdict, slider, download, figures], js=NEW_RUN_ID,
         api_name="upscale", api_visibility="undocumented",
         concurrency_limit=None,  # neural jobs are limited by srdemo.request.NEURAL_SLOTS, classic ones never wait
     )
     run_event.success(on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name=False,
                       show_progress="hidden").then(None, js=SCROLL_TO_RESULT)
     run_event.failure(on_failed, None, [verdict], api_name=False)
-    cancel.click(on_cancel, None, [verdict], api_name="cancel", api_visibility="undocumented", queue=False)
+    cancel.click(on_cancel, [run_id], [verdict], js="() => [window.srdemoRunId || '']", api_name="cancel",
+                 api_visibility="undocumented", queue=False)
     gr.on([tab.select, language.change], on_refresh_models, [browser_key], [model], api_name="models",
           api_visibility="undocumented", show_progress="hidden")
