@@ -125,15 +125,17 @@ def run_model(
     options: EngineOptions = EngineOptions(),
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """One pass of a neural model at its native scale. ``img`` is float32 HxWx3 in [0, 1].
 
-    Retries with half the tile size on out-of-memory, down to ``min_tile``.
+    Retries with half the tile size on out-of-memory, down to ``min_tile``. With ``out`` (a view into a
+    larger picture, of the output's shape) the result is written there, and no second full-size array is made.
     """
     tile = tile_for(model, options)
     while True:
         try:
-            return _run_tiled(model, img, tile, options, progress, should_stop)
+            return _run_tiled(model, img, tile, options, progress, should_stop, out)
         except _OutOfMemory:
             if tile // 2 < options.min_tile:
                 raise SrdemoError(text("err_out_of_memory")) from None
@@ -217,7 +219,7 @@ def pass_work(native: int, in_size: tuple[int, int], options: EngineOptions, til
     return sum(extent(ys, h, i) * extent(xs, w, j) for i in range(len(ys) - 1) for j in range(len(xs) - 1)) * native**2
 
 
-def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
+def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np.ndarray:
     descriptor = model.descriptor
     assert descriptor is not None
     device = pick_device(options.device)
@@ -227,7 +229,10 @@ def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
     pad, blend = options.pad, options.blend
     ys, xs = tile_grid(h, w, tile, options, descriptor.tiling)
     total = (len(ys) - 1) * (len(xs) - 1)
-    out = None if total == 1 else np.zeros((h * s, w * s, descriptor.output_channels), dtype=np.float32)
+    if out is not None and total > 1:
+        out[...] = 0  # tiles add up their weighted outputs
+    elif total > 1:
+        out = np.zeros((h * s, w * s, descriptor.output_channels), dtype=np.float32)
     done = 0
     for i in range(len(ys) - 1):
         y0, y1 = max(0, ys[i] - pad), min(h, ys[i + 1] + pad)
@@ -243,7 +248,9 @@ def _run_tiled(model, img, tile, options, progress, should_stop) -> np.ndarray:
             if dtype != torch.float32 and _looks_broken(result, piece):
                 dtype = torch.float32  # this model misbehaves in half precision: stay in fp32 from now on
                 result = _forward(model, piece, device, dtype, "torch")
-            if total == 1:
+            if total == 1 and out is not None:
+                out[...] = result
+            elif total == 1:
                 out = result  # a single tile needs no blending
             else:
                 out[y0 * s : y1 * s, x0 * s : x1 * s] += result * wy[:, None, None] * wx[None, :, None]
@@ -426,6 +433,9 @@ def run_boxed(model: LoadedModel, img: np.ndarray, box: Box | None, options: Eng
               progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> np.ndarray:
     """One pass computing only ``box`` of ``img`` (with a tile's context around it); the rest comes out white.
 
+    The pass writes straight into the full-size output: a second array the size of the box's output
+    would double a big job's peak memory.
+
     Within the box the output matches a whole-image pass as closely as tiles match it (``pad`` context).
     """
     if box is None:
@@ -436,6 +446,7 @@ def run_boxed(model: LoadedModel, img: np.ndarray, box: Box | None, options: Eng
     if x1 <= x0 or y1 <= y0:
         return out
     cx0, cy0, cx1, cy1 = _with_context(box, (img.shape[1], img.shape[0]), options.pad)
-    part = run_model(model, img[cy0:cy1, cx0:cx1], options, progress, should_stop)
-    out[y0 * s : y1 * s, x0 * s : x1 * s] = part[(y0 - cy0) * s : (y1 - cy0) * s, (x0 - cx0) * s : (x1 - cx0) * s]
+    # The ring of context around the box keeps what the model made of it (less exact at the crop's edge):
+    # outside the box, like the white filled in beyond, it is nothing a kept pixel depends on (``pass_boxes``).
+    run_model(model, img[cy0:cy1, cx0:cx1], options, progress, should_stop, out=out[cy0 * s : cy1 * s, cx0 * s : cx1 * s])
     return out

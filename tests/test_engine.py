@@ -292,3 +292,16 @@ def test_a_box_covering_the_image_is_no_box():
     blank = np.zeros((20, 30), bool)
     blank[:2] = True  # a white strip thinner than the margin
     assert engine.content_box(blank) is None
+
+
+@pytest.mark.parametrize("tile", [64, 512])  # blended tiles; one piece
+def test_a_pass_writes_into_the_buffer_it_is_given_and_nowhere_else(compact, tile):
+    """How a boxed pass avoids a second full-size array: the model's output goes straight into its place."""
+    img = _img(150, 170)
+    full = np.full((400, 440, 3), 7, np.float32)
+    view = full[50:350, 50:390]
+    written = run_model(compact, img, EngineOptions(tile=tile), out=view)
+    assert np.shares_memory(written, full)
+    assert np.array_equal(view, run_model(compact, img, EngineOptions(tile=tile)))
+    view[...] = 7
+    assert (full == 7).all()  # nothing outside the view was touched
