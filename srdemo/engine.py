@@ -142,6 +142,10 @@ def run_model(
             tile //= 2
 
 
+HOOKS_UNDERCOUNT = 3.0
+"""What a pass really adds to the process over what the hooks count: for the built-in x4 at 1145 px, the
+hooks counted 780 bytes per input pixel, and peak RSS grew by 2271 on torch, 1286 on ONNX Runtime
+(3136 and 1425 at 512 px; 2-core Xeon). Tiles sized on the count alone used 2-4x their share."""
 TILE_SECONDS = 2.0
 """A tile should take about this long at most, so Cancel and the device lock's other users wait no longer."""
 MAX_TILE = 2048
@@ -151,7 +155,8 @@ def memory_per_pixel(model: LoadedModel, device: torch.device | None = None) -> 
     """Peak inference memory per input pixel, measured once per loaded model on a 64x64 probe.
 
     Forward hooks see every layer's output; with no autograd, about three of the largest are alive
-    at once (a layer's input, its output, a skip connection), plus the input and the output image.
+    at once (a layer's input, its output, a skip connection), plus the input and the output image. The
+    process grows by more than that (``HOOKS_UNDERCOUNT``), so the figure is scaled up by it.
     """
     if model.bytes_per_pixel is None:
         descriptor = model.descriptor
@@ -171,7 +176,8 @@ def memory_per_pixel(model: LoadedModel, device: torch.device | None = None) -> 
         finally:
             for h in handles:
                 h.remove()
-        model.bytes_per_pixel = (3 * largest[0] + x.numel() * 4 + y.numel() * 4) / (64 * 64)
+        counted = 3 * largest[0] + x.numel() * 4 + y.numel() * 4
+        model.bytes_per_pixel = HOOKS_UNDERCOUNT * counted / (64 * 64)
     return model.bytes_per_pixel
 
 
@@ -179,6 +185,15 @@ def _learn_rate(model: LoadedModel, seconds: float, out_pixels: int) -> None:
     """Keep a running time per output pixel of this model's tiles (what ``tile_for`` caps a tile by)."""
     rate = seconds / max(1, out_pixels)
     model.seconds_per_pixel = rate if model.seconds_per_pixel is None else 0.7 * model.seconds_per_pixel + 0.3 * rate
+
+
+def memory_area(model: LoadedModel, options: EngineOptions) -> int | None:
+    """The most input pixels one piece of a pass may have within this job's share of ``SRDEMO_MEMORY_MB``
+    (None when the operator forced a tile size)."""
+    if options.tile:
+        return None
+    settings = get_settings()
+    return int(settings.memory_bytes / settings.neural_jobs / memory_per_pixel(model, pick_device(options.device)))
 
 
 def tile_for(model: LoadedModel, options: EngineOptions) -> int:
@@ -190,31 +205,35 @@ def tile_for(model: LoadedModel, options: EngineOptions) -> int:
     """
     if options.tile:
         return options.tile
-    settings = get_settings()
-    share = settings.memory_bytes / settings.neural_jobs
-    side = int((share / memory_per_pixel(model, pick_device(options.device))) ** 0.5)
+    side = int(memory_area(model, options) ** 0.5)
     if model.seconds_per_pixel:
         side = min(side, int((TILE_SECONDS / model.seconds_per_pixel) ** 0.5 / model.scale))
     return max(options.min_tile, min(MAX_TILE, side))
 
 
 def tile_grid(h: int, w: int, tile: int, options: EngineOptions,
-              tiling: spandrel.ModelTiling = spandrel.ModelTiling.SUPPORTED) -> tuple[list[int], list[int]]:
+              tiling: spandrel.ModelTiling = spandrel.ModelTiling.SUPPORTED,
+              max_area: int | None = None) -> tuple[list[int], list[int]]:
     """Core boundaries along y and x for an h x w image (each tile runs with ``options.pad`` context around its core).
 
     Small images run in one piece (up to 4x a tile's area): fewer lock hand-offs when the device is shared.
+    The piece must still fit the memory share (``max_area``, from ``memory_area``): a 2000x2000 photo ran
+    whole and took 7-9 GB on a 1 GB share.
     """
-    untiled = tiling == spandrel.ModelTiling.INTERNAL or (h <= 2 * tile and w <= 2 * tile and h * w <= 4 * tile * tile)
+    one_piece = h <= 2 * tile and w <= 2 * tile and h * w <= min(4 * tile * tile, max_area or h * w)
+    untiled = tiling == spandrel.ModelTiling.INTERNAL or one_piece
     if tiling == spandrel.ModelTiling.DISCOURAGED:
         tile *= 2
     core = max(tile - 2 * options.pad, 2 * options.blend + 1)
     return ([0, h] if untiled else _cores(h, core)), ([0, w] if untiled else _cores(w, core))
 
 
-def pass_work(native: int, in_size: tuple[int, int], options: EngineOptions, tile: int) -> int:
-    """Output pixels one native pass really computes on an image of ``in_size`` with ``tile``: its tiles with their context."""
+def pass_work(native: int, in_size: tuple[int, int], options: EngineOptions, tile: int,
+              max_area: int | None = None) -> int:
+    """Output pixels one native pass really computes on an image of ``in_size`` with ``tile`` (and ``tile_grid``'s
+    ``max_area``): its tiles with their context."""
     w, h = in_size
-    ys, xs = tile_grid(h, w, tile, options)
+    ys, xs = tile_grid(h, w, tile, options, max_area=max_area)
     extent = lambda b, n, k: min(n, b[k + 1] + options.pad) - max(0, b[k] - options.pad)  # noqa: E731
     return sum(extent(ys, h, i) * extent(xs, w, j) for i in range(len(ys) - 1) for j in range(len(xs) - 1)) * native**2
 
@@ -227,7 +246,7 @@ def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np
     s = descriptor.scale
     h, w = img.shape[:2]
     pad, blend = options.pad, options.blend
-    ys, xs = tile_grid(h, w, tile, options, descriptor.tiling)
+    ys, xs = tile_grid(h, w, tile, options, descriptor.tiling, memory_area(model, options))
     total = (len(ys) - 1) * (len(xs) - 1)
     if out is not None and total > 1:
         out[...] = 0  # tiles add up their weighted outputs
@@ -321,7 +340,7 @@ def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int,
     A resize costs the larger of its two sizes: shrinking a pass's output by 2 reads every pixel of it.
     With a ``box``, passes compute only its part (``upscale_array``).
     """
-    native, tile = model.scale, tile_for(model, options)
+    native, tile, area = model.scale, tile_for(model, options), memory_area(model, options)
     plan = plan_passes(native, in_size, out_size)
     work, resized, cur = 0, 0, in_size
     boxes = iter(pass_boxes(plan, in_size, box, options.pad))
@@ -331,7 +350,7 @@ def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int,
             if part is not None:
                 x0, y0, x1, y1 = _with_context(part, cur, options.pad)
                 part = (x1 - x0, y1 - y0)
-            work += pass_work(native, part or cur, options, tile) if min(part or cur) > 0 else 0
+            work += pass_work(native, part or cur, options, tile, area) if min(part or cur) > 0 else 0
         else:
             resized += max(cur[0] * cur[1], step.size[0] * step.size[1])
         cur = step.size

@@ -23,7 +23,7 @@ import torch
 from . import wording
 from .backends import uses_onnx
 from .devices import pick_device
-from .engine import Box, EngineOptions, pass_work, plan_work, run_model, tile_for
+from .engine import Box, EngineOptions, memory_area, pass_work, plan_work, run_model, tile_for
 from .errors import SrdemoError
 from .models import LoadedModel
 from .resampling import resample
@@ -93,7 +93,7 @@ def measure_speed(model: LoadedModel, options: EngineOptions | None = None) -> f
     start = time.perf_counter()
     run_model(model, probe, options)
     seconds = time.perf_counter() - start
-    out_pixels = pass_work(model.scale, (PROBE, PROBE), options, tile_for(model, options))
+    out_pixels = pass_work(model.scale, (PROBE, PROBE), options, tile_for(model, options), memory_area(model, options))
     record_speed(model, out_pixels, seconds, options=options)
     return out_pixels / seconds / 1e6
 

@@ -235,6 +235,34 @@ def test_the_tile_fits_the_memory_share_and_about_two_seconds(compact, monkeypat
     assert np.abs(_u8(auto) - _u8(run_model(compact, img, EngineOptions(tile=512)))).max() <= 1
 
 
+def test_one_piece_never_passes_the_memory_share(compact, monkeypatch):
+    """Up to 4x a (time-capped) tile's area may run in one piece, but never more than the memory share holds."""
+    opts = EngineOptions(pad=16)
+    assert engine.tile_grid(1000, 1000, 600, opts) == ([0, 1000], [0, 1000])  # no memory bound given: one piece
+    ys, xs = engine.tile_grid(1000, 1000, 600, opts, max_area=500_000)
+    assert len(ys) > 2 and len(xs) > 2
+    monkeypatch.setenv("SRDEMO_MEMORY_MB", "80")
+    monkeypatch.setenv("SRDEMO_NEURAL_JOBS", "1")
+    area = engine.memory_area(compact, opts)
+    assert area == int(80e6 / engine.memory_per_pixel(compact))
+    compact.seconds_per_pixel = 2 / (0.7 * area**0.5 * 2) ** 2  # the time cap sets the tile, at 0.7x memory's side
+    tile = engine.tile_for(compact, opts)
+    assert tile > 64 and tile * tile < area < 4 * tile * tile
+    side = int(1.9 * tile)  # within 2 tiles each way (once one piece), but over the memory share
+    seen = []
+    real = engine._forward
+
+    def spy(model, piece, device, dtype, backend):
+        seen.append(piece.shape[0] * piece.shape[1])
+        return real(model, piece, device, dtype, backend)
+
+    import unittest.mock as mock
+
+    with mock.patch.object(engine, "_forward", spy):
+        run_model(compact, _img(side, side), opts)
+    assert len(seen) > 1 and max(seen) <= area
+
+
 def test_a_job_counts_each_resize_at_its_larger_side():
     """An x4 model asked for x2 computes 400x400 and then reads all of it to shrink to 200x200."""
     x4 = models.load("x4")
