@@ -54,3 +54,9 @@ luma_stage builtin-x4-product-t91x4 builtin-x4-product-c78-p192 $C7 3000 12 --pa
   --data $S/T91 $S/T91 $S/T91 $S/T91 $S/grocery_iconic $S/grocery_store_photos "$@"
 luma_stage builtin-x4-product-t91x8 builtin-x4-product-t91x4 $C7 6000 13 --patch 192 --lr 2e-4 \
   --data $S/T91 $S/T91 $S/T91 $S/T91 $S/T91 $S/T91 $S/T91 $S/T91 $S/grocery_iconic $S/grocery_store_photos "$@"
+# Stage 14: the x4's stage-8 data, sun_hays80 (80 natural photos of 1024x800) and T91 each listed 4 times beside the
+# photos. The shipped run started from stage 13's float16 copy (srdemo/weights/x4-product.safetensors before this
+# stage): the same up to rounding.
+luma_stage builtin-x4-product-sun builtin-x4-product-t91x8 $C7 6000 14 --patch 192 \
+  --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic \
+  $S/grocery_store_photos "$@"
