@@ -1,6 +1,8 @@
 """Tiling, any-scale, cancellation, progress, the device lock, and the fallbacks."""
 
+import contextlib
 import threading
+import unittest.mock as mock
 
 import numpy as np
 import pytest
@@ -25,6 +27,21 @@ def _img(h, w, seed=0):
 
 def _u8(x):
     return np.round(x * 255).astype(int)
+
+
+@contextlib.contextmanager
+def _forwards():
+    """Record each piece the engine runs through a model: (input pixels, output pixels)."""
+    seen = []
+    real = engine._forward
+
+    def spy(model, piece, device, dtype, backend):
+        out = real(model, piece, device, dtype, backend)
+        seen.append((piece.shape[0] * piece.shape[1], out.shape[0] * out.shape[1]))
+        return out
+
+    with mock.patch.object(engine, "_forward", spy):
+        yield seen
 
 
 def test_tiled_output_equals_untiled_for_a_convolutional_model(compact):
@@ -204,18 +221,9 @@ def test_pass_work_counts_the_context_each_tile_computes(compact):
     ys, xs = engine.tile_grid(1000, 1000, 128, opts)
     assert len(ys) > 2 and 1.5 < tiled / (4000 * 4000) < 1.8  # 96 px cores with 16 px either side: ~1.7x
     # the same grid the engine runs: counting its forwards' inputs gives the same work
-    seen = []
-    real = engine._forward
-
-    def spy(model, tile, device, dtype, backend):
-        seen.append(tile.shape[0] * tile.shape[1])
-        return real(model, tile, device, dtype, backend)
-
-    import unittest.mock as mock
-
-    with mock.patch.object(engine, "_forward", spy):
+    with _forwards() as seen:
         run_model(compact, _img(300, 260), opts)
-    assert sum(seen) * 4 == engine.pass_work(2, (260, 300), opts, 128)
+    assert sum(i for i, _ in seen) * 4 == engine.pass_work(2, (260, 300), opts, 128)
 
 
 def test_the_tile_fits_the_memory_share_and_about_two_seconds(compact, monkeypatch):
@@ -249,18 +257,9 @@ def test_one_piece_never_passes_the_memory_share(compact, monkeypatch):
     tile = engine.tile_for(compact, opts)
     assert tile > 64 and tile * tile < area < 4 * tile * tile
     side = int(1.9 * tile)  # within 2 tiles each way (once one piece), but over the memory share
-    seen = []
-    real = engine._forward
-
-    def spy(model, piece, device, dtype, backend):
-        seen.append(piece.shape[0] * piece.shape[1])
-        return real(model, piece, device, dtype, backend)
-
-    import unittest.mock as mock
-
-    with mock.patch.object(engine, "_forward", spy):
+    with _forwards() as seen:
         run_model(compact, _img(side, side), opts)
-    assert len(seen) > 1 and max(seen) <= area
+    assert len(seen) > 1 and max(i for i, _ in seen) <= area
 
 
 def test_a_job_counts_each_resize_at_its_larger_side():
@@ -286,18 +285,9 @@ def test_a_box_computes_only_its_part_and_matches_a_whole_run_there(compact, in_
     box = engine.content_box((img == 1).all(axis=2))
     assert box == (x0 - engine.MARGIN, y0 - engine.MARGIN, x1 + engine.MARGIN, y1 + engine.MARGIN)
     opts = EngineOptions(tile=512)
-    seen = []
-    real = engine._forward
-
-    def spy(model, tile, device, dtype, backend):
-        out = real(model, tile, device, dtype, backend)
-        seen.append(out.shape[0] * out.shape[1])
-        return out
-
-    import unittest.mock as mock
-
-    with mock.patch.object(engine, "_forward", spy):
+    with _forwards() as pieces:
         boxed = upscale_array(compact, img, out_size, opts, box=box)
+    seen = [o for _, o in pieces]
     whole = upscale_array(compact, img, out_size, opts)
     sx, sy = out_size[0] / w, out_size[1] / h
     keep = np.s_[int(y0 * sy) + 1 : int(y1 * sy) - 1, int(x0 * sx) + 1 : int(x1 * sx) - 1]
