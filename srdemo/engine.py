@@ -343,14 +343,12 @@ def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int,
     native, tile, area = model.scale, tile_for(model, options), memory_area(model, options)
     plan = plan_passes(native, in_size, out_size)
     work, resized, cur = 0, 0, in_size
-    boxes = iter(pass_boxes(plan, in_size, box, options.pad))
+    crops = iter(pass_crops(plan, in_size, box, options.pad))
     for step in plan:
         if step.kind == "model":
-            part = next(boxes)
-            if part is not None:
-                x0, y0, x1, y1 = _with_context(part, cur, options.pad)
-                part = (x1 - x0, y1 - y0)
-            work += pass_work(native, part or cur, options, tile, area) if min(part or cur) > 0 else 0
+            crop = next(crops)
+            part = cur if crop is None else (crop[2] - crop[0], crop[3] - crop[1])
+            work += pass_work(native, part, options, tile, area) if min(part) > 0 else 0
         else:
             resized += max(cur[0] * cur[1], step.size[0] * step.size[1])
         cur = step.size
@@ -376,7 +374,7 @@ def upscale_array(
         return np.clip(out, 0, 1, out=out)
     in_size = (img.shape[1], img.shape[0])
     plan = plan_passes(model.scale, in_size, size)
-    boxes = iter(pass_boxes(plan, in_size, box, options.pad))
+    crops = iter(pass_crops(plan, in_size, box, options.pad))
     total = model_pixels(plan)
     current, done = img, 0
     n = sum(s.kind == "model" for s in plan)
@@ -390,7 +388,7 @@ def upscale_array(
         weight = step.size[0] * step.size[1] / total
         sub = None if progress is None else (
             lambda f, msg, k=k, base=done, w=weight: progress(base + w * f, f"pass {k}/{n}, {msg}"))
-        current = run_boxed(model, current, next(boxes), options, sub, should_stop)  # output clamped to [0, 1]
+        current = run_cropped(model, current, next(crops), options, sub, should_stop)  # output clamped to [0, 1]
         done += weight
     return current
 
@@ -425,21 +423,22 @@ def scale_box(box: Box, src: tuple[int, int], dst: tuple[int, int]) -> Box:
             min(dst[0], math.ceil(box[2] * fx)), min(dst[1], math.ceil(box[3] * fy)))
 
 
-def pass_boxes(plan: list[Step], in_size: tuple[int, int], box: Box | None, pad: int) -> list[Box | None]:
-    """The box each model pass of ``plan`` computes, in its own input's pixels.
+def pass_crops(plan: list[Step], in_size: tuple[int, int], box: Box | None, pad: int) -> list[Box | None]:
+    """The part of its input each model pass of ``plan`` runs on: ``box`` at that pass's size, with a tile's
+    ``pad`` of context around it (None: the whole input).
 
     A pass's output is exact only ``pad`` pixels inside what the pass before it computed (its context
-    beyond is filled-in white), so each pass computes ``pad`` more for every pass still to come.
+    beyond is filled-in white), so each pass reaches ``pad`` further for every pass still to come.
     """
     passes = [step for step in plan if step.kind == "model"]
     if box is None:
         return [None] * len(passes)
-    boxes, cur = [], in_size
+    crops, cur = [], in_size
     for step in plan:
         if step.kind == "model":
-            boxes.append(_with_context(scale_box(box, in_size, cur), cur, pad * (len(passes) - len(boxes) - 1)))
+            crops.append(_with_context(scale_box(box, in_size, cur), cur, pad * (len(passes) - len(crops))))
         cur = step.size
-    return boxes
+    return crops
 
 
 def _with_context(box: Box, size: tuple[int, int], pad: int) -> Box:
@@ -448,24 +447,20 @@ def _with_context(box: Box, size: tuple[int, int], pad: int) -> Box:
     return max(0, box[0] - pad), max(0, box[1] - pad), min(size[0], box[2] + pad), min(size[1], box[3] + pad)
 
 
-def run_boxed(model: LoadedModel, img: np.ndarray, box: Box | None, options: EngineOptions = EngineOptions(),
-              progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> np.ndarray:
-    """One pass computing only ``box`` of ``img`` (with a tile's context around it); the rest comes out white.
+def run_cropped(model: LoadedModel, img: np.ndarray, crop: Box | None, options: EngineOptions = EngineOptions(),
+                progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> np.ndarray:
+    """One pass on the ``crop`` of ``img`` only (from ``pass_crops``); the rest of the output comes out white.
 
-    The pass writes straight into the full-size output: a second array the size of the box's output
-    would double a big job's peak memory.
-
-    Within the box the output matches a whole-image pass as closely as tiles match it (``pad`` context).
+    The pass writes straight into the full-size output: a second array the size of the crop's output
+    would double a big job's peak memory. Inside the box the crop was made from, the output matches a
+    whole-image pass as closely as tiles match it; the ring of context around the box keeps what the
+    model made of it (less exact at the crop's edge), which no kept pixel depends on.
     """
-    if box is None:
+    if crop is None:
         return run_model(model, img, options, progress, should_stop)
     s = model.scale
-    x0, y0, x1, y1 = box
+    x0, y0, x1, y1 = crop
     out = np.ones((img.shape[0] * s, img.shape[1] * s, 3), np.float32)
-    if x1 <= x0 or y1 <= y0:
-        return out
-    cx0, cy0, cx1, cy1 = _with_context(box, (img.shape[1], img.shape[0]), options.pad)
-    # The ring of context around the box keeps what the model made of it (less exact at the crop's edge):
-    # outside the box, like the white filled in beyond, it is nothing a kept pixel depends on (``pass_boxes``).
-    run_model(model, img[cy0:cy1, cx0:cx1], options, progress, should_stop, out=out[cy0 * s : cy1 * s, cx0 * s : cx1 * s])
+    if x1 > x0 and y1 > y0:
+        run_model(model, img[y0:y1, x0:x1], options, progress, should_stop, out=out[y0 * s : y1 * s, x0 * s : x1 * s])
     return out
