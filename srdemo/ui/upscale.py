@@ -266,7 +266,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                 with gr.Row():
                     run = gr.Button(w("ui_upscale_run"), variant="primary", elem_id="run", min_width=120)
                     cancel = gr.Button(w("ui_upscale_cancel"), elem_id="cancel", min_width=100)
-                run_id = gr.Textbox(value="", visible=False)  # a default: API callers need not send one
+                run_id = gr.Textbox(value="", visible=False)  # set by NEW_RUN_ID; API callers send ""
                 estimate = gr.Markdown(elem_id="estimate")
                 with gr.Accordion(w("ui_upscale_more"), open=False, elem_id="more-options"):
                     with gr.Row():
