@@ -148,7 +148,7 @@ def speedup(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor, size: i
     """Torch's time over ONNX Runtime's for one ``size`` x ``size`` pass on this machine, best of 3 after a warm-up.
 
     Equal output is not enough: ONNX Runtime ran DCTLSA x4 at 0.72x torch's speed (128 px, 2-core Xeon)
-    while it runs the SPAN models 1.4-2.5x faster. Below 1, an export would only slow the CPU path.
+    while it ran the built-in SPAN models 1.0-2.5x faster. Below 1, an export would only slow the CPU path.
     """
     tile = np.random.default_rng(0).random((size, size, descriptor.input_channels), dtype=np.float32)
     x = torch.from_numpy(tile.transpose(2, 0, 1).copy())[None]

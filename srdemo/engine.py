@@ -145,7 +145,7 @@ def run_model(
 HOOKS_UNDERCOUNT = 3.0
 """What a pass really adds to the process over what the hooks count: for the built-in x4 at 1145 px, the
 hooks counted 780 bytes per input pixel, and peak RSS grew by 2271 on torch, 1286 on ONNX Runtime
-(3136 and 1425 at 512 px; 2-core Xeon). Tiles sized on the count alone used 2-4x their share."""
+(3136 and 1425 at 512 px; 2-core Xeon). Tiles sized on the count alone used 1.6-4x their share."""
 TILE_SECONDS = 2.0
 """A tile should take about this long at most, so Cancel and the device lock's other users wait no longer."""
 MAX_TILE = 2048

@@ -79,8 +79,8 @@ def record_speed(model: LoadedModel, model_pixel_count: int, seconds: float, dev
 
 PROBE = 192
 """The probe's side in input pixels. Per pixel, a heavy model runs faster on small images (they stay in
-the cache): DCTLSA x4 made 0.58 output MP/s on 96 px, 0.44 on 192 px and 0.37 on the photos people send
-(2-core Xeon), so a 96 px probe set its first estimates 1.5x too short."""
+the cache): one DCTLSA x4 pass made 0.58 output MP/s on 96 px, 0.44 on 192 px, 0.40 on 256 px and 0.28 on
+400 px (2-core Xeon), so a 96 px probe set its first estimates well short."""
 
 
 def measure_speed(model: LoadedModel, options: EngineOptions | None = None) -> float | None:
