@@ -60,8 +60,13 @@ class FairLock:
         """Seconds this thread held the lock the last time: a tile's work without its wait in line."""
         return getattr(self._held, "seconds", 0.0)
 
+    def held_seconds(self) -> float:
+        """Seconds this thread has held the lock in all: the difference over a job is its model time."""
+        return getattr(self._held, "total", 0.0)
+
     def release(self) -> None:
         self._held.seconds = time.perf_counter() - self._held.since
+        self._held.total = self.held_seconds() + self._held.seconds
         with self._cond:
             self._in_use -= self._held.need
             self._cond.notify_all()

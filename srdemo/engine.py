@@ -181,34 +181,42 @@ def memory_per_pixel(model: LoadedModel, device: torch.device | None = None) -> 
     return model.bytes_per_pixel
 
 
+RATE_DECAY = 0.7
+"""Each tile's weight in ``seconds_per_pixel`` shrinks by this factor per later tile."""
+
+
 def _learn_rate(model: LoadedModel, seconds: float, out_pixels: int) -> None:
-    """Keep a running time per output pixel of this model's tiles (what ``tile_for`` caps a tile by)."""
-    rate = seconds / max(1, out_pixels)
-    model.seconds_per_pixel = rate if model.seconds_per_pixel is None else 0.7 * model.seconds_per_pixel + 0.3 * rate
+    """Keep a running time per output pixel of this model's tiles (what ``piece_area`` caps a piece by),
+    weighted by their pixels. A heavy model runs small pieces faster per pixel (DCTLSA x4 took 0.77 s for
+    128 px and 1.53 s for 160 px, 2-core AMD EPYC); counted as equals, a few small jobs' tiles made the next
+    tile so large that one 397 px piece took 13.6 s against about 2 s planned."""
+    seconds_sum, pixel_sum = model.tile_sums
+    model.tile_sums = (RATE_DECAY * seconds_sum + seconds, RATE_DECAY * pixel_sum + max(1, out_pixels))
+    model.seconds_per_pixel = model.tile_sums[0] / model.tile_sums[1]
 
 
-def memory_area(model: LoadedModel, options: EngineOptions) -> int | None:
-    """The most input pixels one piece of a pass may have within this job's share of ``SRDEMO_MEMORY_MB``
-    (None when the operator forced a tile size)."""
+def piece_area(model: LoadedModel, options: EngineOptions) -> int | None:
+    """The most input pixels one piece of a pass may have (None when the operator forced a tile size):
+    within this job's share of ``SRDEMO_MEMORY_MB``, and about ``TILE_SECONDS`` of work at the model's
+    measured speed, so Cancel and the device lock's other users never wait on a long piece."""
     if options.tile:
         return None
     settings = get_settings()
-    return int(settings.memory_bytes / settings.neural_jobs / memory_per_pixel(model, pick_device(options.device)))
+    area = int(settings.memory_bytes / settings.neural_jobs / memory_per_pixel(model, pick_device(options.device)))
+    if model.seconds_per_pixel:
+        area = min(area, int(TILE_SECONDS / model.seconds_per_pixel / model.scale**2))
+    return area
 
 
 def tile_for(model: LoadedModel, options: EngineOptions) -> int:
-    """The tile side (input pixels): ``options.tile`` if given, else the largest whose memory fits this job's
-    share of ``SRDEMO_MEMORY_MB`` and whose run takes about ``TILE_SECONDS`` at the model's measured speed.
+    """The tile side (input pixels): ``options.tile`` if given, else the side of a square of ``piece_area``.
 
     Bigger tiles compute less context (a 128 px tile with 16 px of it computes 1.78x its core); the
     time cap keeps a long pass in pieces that Cancel and the fair lock can come between.
     """
     if options.tile:
         return options.tile
-    side = int(memory_area(model, options) ** 0.5)
-    if model.seconds_per_pixel:
-        side = min(side, int((TILE_SECONDS / model.seconds_per_pixel) ** 0.5 / model.scale))
-    return max(options.min_tile, min(MAX_TILE, side))
+    return max(options.min_tile, min(MAX_TILE, int(piece_area(model, options) ** 0.5)))
 
 
 def tile_grid(h: int, w: int, tile: int, options: EngineOptions,
@@ -216,9 +224,9 @@ def tile_grid(h: int, w: int, tile: int, options: EngineOptions,
               max_area: int | None = None) -> tuple[list[int], list[int]]:
     """Core boundaries along y and x for an h x w image (each tile runs with ``options.pad`` context around its core).
 
-    Small images run in one piece (up to 4x a tile's area): fewer lock hand-offs when the device is shared.
-    The piece must still fit the memory share (``max_area``, from ``memory_area``): a 2000x2000 photo ran
-    whole and took 7-9 GB on a 1 GB share.
+    Small images run in one piece (up to 4x a forced tile's area): fewer lock hand-offs when the device is
+    shared. The piece must still fit ``max_area`` (``piece_area``): a 2000x2000 photo ran whole and took 7-9 GB
+    on a 1 GB share, and a 397x397 one took 10.7 s in one piece of DCTLSA, against 2 s a piece.
     """
     one_piece = h <= 2 * tile and w <= 2 * tile and h * w <= min(4 * tile * tile, max_area or h * w)
     untiled = tiling == spandrel.ModelTiling.INTERNAL or one_piece
@@ -246,7 +254,7 @@ def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np
     s = descriptor.scale
     h, w = img.shape[:2]
     pad, blend = options.pad, options.blend
-    ys, xs = tile_grid(h, w, tile, options, descriptor.tiling, memory_area(model, options))
+    ys, xs = tile_grid(h, w, tile, options, descriptor.tiling, piece_area(model, options))
     total = (len(ys) - 1) * (len(xs) - 1)
     if out is not None and total > 1:
         out[...] = 0  # tiles add up their weighted outputs
@@ -340,7 +348,7 @@ def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int,
     A resize costs the larger of its two sizes: shrinking a pass's output by 2 reads every pixel of it.
     With a ``box``, passes compute only its part (``upscale_array``).
     """
-    native, tile, area = model.scale, tile_for(model, options), memory_area(model, options)
+    native, tile, area = model.scale, tile_for(model, options), piece_area(model, options)
     plan = plan_passes(native, in_size, out_size)
     work, resized, cur = 0, 0, in_size
     crops = iter(pass_crops(plan, in_size, box, options.pad))

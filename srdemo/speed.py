@@ -23,7 +23,7 @@ import torch
 from . import wording
 from .backends import uses_onnx
 from .devices import pick_device
-from .engine import Box, EngineOptions, memory_area, pass_work, plan_work, run_model, tile_for
+from .engine import Box, EngineOptions, pass_work, piece_area, plan_work, run_model, tile_for
 from .errors import SrdemoError
 from .models import LoadedModel
 from .resampling import resample
@@ -66,8 +66,15 @@ def _key(model: LoadedModel, device: torch.device | None, options: EngineOptions
 
 
 def recorded_speed(model: LoadedModel, device: torch.device | None = None, options: EngineOptions | None = None) -> float | None:
-    """Output megapixels per second a pass of this model computes here (the median of recent runs), if known."""
-    return SPEEDS.median(_key(model, device, options)) if model.is_neural else None
+    """Output megapixels per second a pass of this model computes here (the median of recent runs), if known.
+
+    A model loaded again (the model cache had let it go) starts with no tile rate, and its next job would
+    run in pieces sized by memory alone (13.6 s for one DCTLSA piece); it takes its rate from here.
+    """
+    found = SPEEDS.median(_key(model, device, options)) if model.is_neural else None
+    if found and model.seconds_per_pixel is None:
+        model.seconds_per_pixel = 1e-6 / found
+    return found
 
 
 def record_speed(model: LoadedModel, model_pixel_count: int, seconds: float, device: torch.device | None = None,
@@ -93,16 +100,27 @@ def measure_speed(model: LoadedModel, options: EngineOptions | None = None) -> f
     start = time.perf_counter()
     run_model(model, probe, options)
     seconds = time.perf_counter() - start
-    out_pixels = pass_work(model.scale, (PROBE, PROBE), options, tile_for(model, options), memory_area(model, options))
+    out_pixels = pass_work(model.scale, (PROBE, PROBE), options, tile_for(model, options), piece_area(model, options))
     record_speed(model, out_pixels, seconds, options=options)
     return out_pixels / seconds / 1e6
 
 
+POST_PROBE_MIN = 1_000_000
+"""Jobs with fewer other pixels than this teach nothing about their cost: a job's fixed costs swamp them."""
+
+
+def _post_key() -> str:
+    return f"post|{torch.get_num_threads()}"
+
+
 def post_seconds_per_pixel() -> float:
     """What an output pixel costs besides the model (Lanczos resizes, white and alpha checks, the cast to
-    integers), measured once per process on a 512x512 image: ignoring it underestimated big x6-x8 jobs 2x."""
-    key = f"post|{torch.get_num_threads()}"
-    known = SPEEDS.median(key)
+    integers): ignoring it underestimated big x6-x8 jobs 2x.
+
+    Seeded once per process on a 512x512 image, then learnt from jobs (``record_job``): a big job's
+    first resizes cost up to 4x the small probe's rate (fresh memory, caches), which no probe shows.
+    """
+    known = SPEEDS.median(_post_key())
     if known is None:
         img = np.random.default_rng(1).random((512, 512, 3), dtype=np.float32)
         runs = []
@@ -113,20 +131,23 @@ def post_seconds_per_pixel() -> float:
             (out * 255 + 0.5).astype(np.uint8)
             runs.append((time.perf_counter() - start) / (600 * 600))
         known = min(runs)
-        SPEEDS.add(key, known)
+        SPEEDS.add(_post_key(), known)
     return known
 
 
 def record_job(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], seconds: float,
-               options: EngineOptions | None = None, box: Box | None = None) -> None:
-    """Learn from a finished job: its model time (the total less the measured cost of its other pixels)
-    over the pixels its passes really computed."""
+               model_seconds: float, options: EngineOptions | None = None, box: Box | None = None) -> None:
+    """Learn from a finished job: the pixels its passes really computed over ``model_seconds`` (the time
+    they held the device), and its other pixels over the rest of ``seconds``."""
     if not model.is_neural:
         return
     options = options or EngineOptions.from_settings()
     work, post = plan_work(model, in_size, out_size, options, box)
-    model_seconds = max(seconds - post * post_seconds_per_pixel(), 0.2 * seconds)
-    record_speed(model, work, model_seconds, options=options)
+    if model_seconds > 0:
+        record_speed(model, work, model_seconds, options=options)
+    if post >= POST_PROBE_MIN and seconds > model_seconds:
+        post_seconds_per_pixel()  # the probe stays the first of the recent figures
+        SPEEDS.add(_post_key(), (seconds - model_seconds) / post)
 
 
 def estimate_range(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],

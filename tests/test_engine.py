@@ -243,20 +243,24 @@ def test_the_tile_fits_the_memory_share_and_about_two_seconds(compact, monkeypat
     assert np.abs(_u8(auto) - _u8(run_model(compact, img, EngineOptions(tile=512)))).max() <= 1
 
 
-def test_one_piece_never_passes_the_memory_share(compact, monkeypatch):
-    """Up to 4x a (time-capped) tile's area may run in one piece, but never more than the memory share holds."""
+def test_one_piece_fits_the_memory_share_and_the_time_cap(compact, monkeypatch):
+    """Up to 4x a forced tile's area may run in one piece; an automatic piece never passes the memory share
+    nor about two seconds of work (a 397 px photo once ran 10.7 s in one piece of DCTLSA)."""
     opts = EngineOptions(pad=16)
-    assert engine.tile_grid(1000, 1000, 600, opts) == ([0, 1000], [0, 1000])  # no memory bound given: one piece
+    assert engine.tile_grid(1000, 1000, 600, opts) == ([0, 1000], [0, 1000])  # no area bound given: one piece
     ys, xs = engine.tile_grid(1000, 1000, 600, opts, max_area=500_000)
     assert len(ys) > 2 and len(xs) > 2
     monkeypatch.setenv("SRDEMO_MEMORY_MB", "80")
     monkeypatch.setenv("SRDEMO_NEURAL_JOBS", "1")
-    area = engine.memory_area(compact, opts)
-    assert area == int(80e6 / engine.memory_per_pixel(compact))
-    compact.seconds_per_pixel = 2 / (0.7 * area**0.5 * 2) ** 2  # the time cap sets the tile, at 0.7x memory's side
+    memory = int(80e6 / engine.memory_per_pixel(compact))
+    assert engine.piece_area(compact, opts) == memory  # no speed measured yet: memory alone
+    compact.seconds_per_pixel = 2 / (0.35 * memory * 4)  # 2 s of x2 output from 0.35x the memory share's input
+    area = engine.piece_area(compact, opts)
+    assert abs(area - 0.35 * memory) <= 1
     tile = engine.tile_for(compact, opts)
-    assert tile > 64 and tile * tile < area < 4 * tile * tile
-    side = int(1.9 * tile)  # within 2 tiles each way (once one piece), but over the memory share
+    assert abs(tile - int(area**0.5)) <= 1
+    side = int(1.5 * tile)  # within 2 tiles each way and inside the memory share, but over the time cap
+    assert side * side < memory
     with _forwards() as seen:
         run_model(compact, _img(side, side), opts)
     assert len(seen) > 1 and max(i for i, _ in seen) <= area
@@ -323,3 +327,13 @@ def test_a_pass_writes_into_the_buffer_it_is_given_and_nowhere_else(compact, til
     assert np.array_equal(view, run_model(compact, img, EngineOptions(tile=tile)))
     view[...] = 7
     assert (full == 7).all()  # nothing outside the view was touched
+
+
+def test_the_tile_rate_weighs_tiles_by_their_pixels(compact):
+    """Small pieces of a heavy model run faster per pixel; a run of them must not make the next tile huge."""
+    engine._learn_rate(compact, 2.0, 1_000_000)  # a big tile: 2 us per pixel
+    for _ in range(10):
+        engine._learn_rate(compact, 0.001, 1000)  # small ones at half that
+    assert compact.seconds_per_pixel == pytest.approx(2e-6, rel=0.1)
+    engine._learn_rate(compact, 4.0, 1_000_000)  # a big slow one counts at once
+    assert compact.seconds_per_pixel > 3.5e-6

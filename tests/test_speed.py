@@ -102,3 +102,61 @@ def test_white_margins_are_left_out_of_the_estimate(compact, compact_file):
     request = UpscaleRequest(model=str(compact_file), scale=4)
     sentences = estimate(png(white), request, name="w.png"), estimate(png(grey), request, name="g.png")
     assert sentences[0] != sentences[1]
+
+
+def test_a_finished_job_teaches_its_model_time_and_the_rest_apart(compact):
+    """The model's speed comes from the time its passes held the device; the rest of the job's time is
+    the cost of its other pixels, learnt from big jobs only (a small one is mostly fixed costs)."""
+    from srdemo.engine import EngineOptions, plan_work
+
+    options = EngineOptions(tile=512)
+    seed = speed.post_seconds_per_pixel()
+    work, post = plan_work(compact, (1000, 1000), (3000, 3000), options)  # an x2 pass, then Lanczos to x3
+    speed.record_job(compact, (1000, 1000), (3000, 3000), 5.0, 2.0, options)
+    assert speed.recorded_speed(compact, options=options) == pytest.approx(work / 2.0 / 1e6)
+    learnt = (seed + 3.0 / post) / 2  # the median of the probe and this job
+    assert speed.post_seconds_per_pixel() == pytest.approx(learnt)
+    speed.record_job(compact, (100, 100), (150, 150), 1.0, 0.5, options)
+    assert speed.post_seconds_per_pixel() == pytest.approx(learnt)
+
+
+def test_a_result_names_the_time_its_model_passes_took(compact, monkeypatch):
+    import time
+
+    import numpy as np
+
+    from srdemo import engine
+    from srdemo.images import Picture
+    from srdemo.pipeline import upscale_picture
+
+    real_forward, real_resample = engine._forward, engine.resample
+
+    def slow_forward(*args):
+        with engine.DEVICE_LOCK:  # a slow network: 0.3 s more on the device
+            time.sleep(0.3)
+        return real_forward(*args)
+
+    def slow_resample(*args, **kwargs):
+        time.sleep(0.2)
+        return real_resample(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_forward", slow_forward)
+    monkeypatch.setattr(engine, "resample", slow_resample)
+    pic = Picture(np.random.default_rng(0).integers(0, 250, (40, 40, 3), dtype=np.uint8))
+    result = upscale_picture(compact, pic, scale=3, check=False, options=engine.EngineOptions(tile=512))
+    assert 0.3 <= result.model_seconds < result.seconds - 0.2  # one pass held the device; the resize did not
+
+
+def test_a_model_loaded_again_keeps_its_pieces_to_the_time_cap(compact, compact_file):
+    """The model cache may let a model go; loaded again, it takes its tile rate from the recorded speed."""
+    from srdemo.engine import EngineOptions, tile_for
+    from srdemo.models import MODEL_CACHE
+
+    speed.record_speed(compact, 1_000_000, 2.0)  # 0.5 output MP/s
+    MODEL_CACHE.clear()
+    again = models.load(str(compact_file))
+    assert again is not compact and again.seconds_per_pixel is None
+    by_memory = tile_for(again, EngineOptions())
+    assert speed.recorded_speed(again) == pytest.approx(0.5)
+    assert again.seconds_per_pixel == pytest.approx(2e-6)
+    assert tile_for(again, EngineOptions()) < by_memory  # 2 s at 0.5 MP/s: 500x500 of x2 output
