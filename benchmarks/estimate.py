@@ -57,7 +57,7 @@ def main() -> None:
         ok = low <= actual <= high
         inside += ok
         errors.append(abs((low * high) ** 0.5 - actual) / actual)
-        print(f"{k:>3} {model_id:<11} {side:>4}x{side:<4} {scale:>6g} {low:>7.2f} {high:>7.2f} {actual:>9.2f} {'yes' if ok else 'NO':>6}",
+        print(f"{k:>3} {model_id:<11} {side:>4}x{side:<4} {scale:>6g} {low:>7.3f} {high:>7.3f} {actual:>9.3f} {'yes' if ok else 'NO':>6}",
               flush=True)
     print(f"\ninside the range: {inside}/{args.jobs}; median error of the midpoint: {statistics.median(errors):.0%}")
 

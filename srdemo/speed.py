@@ -106,21 +106,22 @@ def measure_speed(model: LoadedModel, options: EngineOptions | None = None) -> f
 
 
 POST_PROBE_MIN = 1_000_000
-"""Jobs with fewer other pixels than this teach nothing about their cost: a job's fixed costs swamp them."""
+"""A job with this many other pixels teaches their cost; a smaller one teaches the fixed cost of a job
+(reading the white margins, allocating the output, handing tiles over), which swamps its few pixels."""
 
 
-def _post_key() -> str:
-    return f"post|{torch.get_num_threads()}"
+def _key_other(what: str) -> str:
+    return f"{what}|{torch.get_num_threads()}"
 
 
 def post_seconds_per_pixel() -> float:
     """What an output pixel costs besides the model (Lanczos resizes, white and alpha checks, the cast to
     integers): ignoring it underestimated big x6-x8 jobs 2x.
 
-    Seeded once per process on a 512x512 image, then learnt from jobs (``record_job``): a big job's
-    first resizes cost up to 4x the small probe's rate (fresh memory, caches), which no probe shows.
+    Seeded once per process on a 512x512 image, then learnt from jobs (``record_job``): the first x6.5 job
+    from a 383 px photo spent 0.59 s resizing, its fifth run 0.12 s, and the small probe sees neither.
     """
-    known = SPEEDS.median(_post_key())
+    known = SPEEDS.median(_key_other("post"))
     if known is None:
         img = np.random.default_rng(1).random((512, 512, 3), dtype=np.float32)
         runs = []
@@ -131,23 +132,32 @@ def post_seconds_per_pixel() -> float:
             (out * 255 + 0.5).astype(np.uint8)
             runs.append((time.perf_counter() - start) / (600 * 600))
         known = min(runs)
-        SPEEDS.add(_post_key(), known)
+        SPEEDS.add(_key_other("post"), known)
     return known
+
+
+def job_fixed_seconds() -> float:
+    """What a job costs whatever its size, learnt from small jobs (0 until one has run)."""
+    return SPEEDS.median(_key_other("fixed")) or 0.0
 
 
 def record_job(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], seconds: float,
                model_seconds: float, options: EngineOptions | None = None, box: Box | None = None) -> None:
     """Learn from a finished job: the pixels its passes really computed over ``model_seconds`` (the time
-    they held the device), and its other pixels over the rest of ``seconds``."""
+    they held the device), and from the rest of ``seconds`` either the cost of its other pixels (a big
+    job) or the fixed cost of a job (a small one)."""
     if not model.is_neural:
         return
     options = options or EngineOptions.from_settings()
     work, post = plan_work(model, in_size, out_size, options, box)
     if model_seconds > 0:
         record_speed(model, work, model_seconds, options=options)
-    if post >= POST_PROBE_MIN and seconds > model_seconds:
+    other = max(0.0, seconds - model_seconds)
+    if post >= POST_PROBE_MIN:
         post_seconds_per_pixel()  # the probe stays the first of the recent figures
-        SPEEDS.add(_post_key(), (seconds - model_seconds) / post)
+        SPEEDS.add(_key_other("post"), max(0.0, other - job_fixed_seconds()) / post)
+    else:
+        SPEEDS.add(_key_other("fixed"), max(0.0, other - post * post_seconds_per_pixel()))
 
 
 def estimate_range(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
@@ -156,13 +166,13 @@ def estimate_range(model: LoadedModel, in_size: tuple[int, int], out_size: tuple
 
     It counts the pixels every model pass of the job's plan really computes, tiles' context included and
     white margins left out (``engine.plan_work``), at the model's speed, plus the job's other pixels at
-    their own measured cost.
+    their own measured cost and the fixed cost of a job.
     """
     speed = recorded_speed(model, options=options)
     if speed is None:
         return None
     work, post = plan_work(model, in_size, out_size, options or EngineOptions.from_settings(), box)
-    mid = work / 1e6 / speed + post * post_seconds_per_pixel()
+    mid = work / 1e6 / speed + post * post_seconds_per_pixel() + job_fixed_seconds()
     return mid / SPREAD, mid * SPREAD
 
 

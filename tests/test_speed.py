@@ -106,7 +106,7 @@ def test_white_margins_are_left_out_of_the_estimate(compact, compact_file):
 
 def test_a_finished_job_teaches_its_model_time_and_the_rest_apart(compact):
     """The model's speed comes from the time its passes held the device; the rest of the job's time is
-    the cost of its other pixels, learnt from big jobs only (a small one is mostly fixed costs)."""
+    the cost of its other pixels (learnt from big jobs) or the fixed cost of a job (from small ones)."""
     from srdemo.engine import EngineOptions, plan_work
 
     options = EngineOptions(tile=512)
@@ -116,8 +116,13 @@ def test_a_finished_job_teaches_its_model_time_and_the_rest_apart(compact):
     assert speed.recorded_speed(compact, options=options) == pytest.approx(work / 2.0 / 1e6)
     learnt = (seed + 3.0 / post) / 2  # the median of the probe and this job
     assert speed.post_seconds_per_pixel() == pytest.approx(learnt)
+    assert speed.job_fixed_seconds() == 0  # no small job yet
     speed.record_job(compact, (100, 100), (150, 150), 1.0, 0.5, options)
     assert speed.post_seconds_per_pixel() == pytest.approx(learnt)
+    small_post = plan_work(compact, (100, 100), (150, 150), options)[1]
+    assert speed.job_fixed_seconds() == pytest.approx(0.5 - small_post * learnt)
+    low, high = speed.estimate_range(compact, (100, 100), (150, 150), options)
+    assert low < 0.5 < high  # the fixed cost is in every estimate
 
 
 def test_a_result_names_the_time_its_model_passes_took(compact, monkeypatch):
