@@ -188,8 +188,8 @@ RATE_DECAY = 0.7
 def _learn_rate(model: LoadedModel, seconds: float, out_pixels: int) -> None:
     """Keep a running time per output pixel of this model's tiles (what ``piece_area`` caps a piece by),
     weighted by their pixels. A heavy model runs small pieces faster per pixel (DCTLSA x4 took 0.77 s for
-    128 px and 1.53 s for 160 px, 2-core AMD EPYC); counted as equals, a few small jobs' tiles made the next
-    tile so large that one 397 px piece took 13.6 s against about 2 s planned."""
+    128 px and 1.53 s for 160 px, 2-core AMD EPYC), so a run of small jobs must not set the size of the
+    next big job's pieces."""
     seconds_sum, pixel_sum = model.tile_sums
     model.tile_sums = (RATE_DECAY * seconds_sum + seconds, RATE_DECAY * pixel_sum + max(1, out_pixels))
     model.seconds_per_pixel = model.tile_sums[0] / model.tile_sums[1]
