@@ -182,7 +182,7 @@ def memory_per_pixel(model: LoadedModel, device: torch.device | None = None) -> 
 
 
 RATE_DECAY = 0.7
-"""Each tile's weight in ``seconds_per_pixel`` shrinks by this factor per later tile."""
+"""Each tile's weight in ``seconds_per_pixel`` (its output pixels) shrinks by this factor per later tile."""
 
 
 def _learn_rate(model: LoadedModel, seconds: float, out_pixels: int) -> None:
@@ -190,9 +190,9 @@ def _learn_rate(model: LoadedModel, seconds: float, out_pixels: int) -> None:
     weighted by their pixels. A heavy model runs small pieces faster per pixel (DCTLSA x4 took 0.77 s for
     128 px and 1.53 s for 160 px, 2-core AMD EPYC), so a run of small jobs must not set the size of the
     next big job's pieces."""
-    seconds_sum, pixel_sum = model.tile_sums
-    model.tile_sums = (RATE_DECAY * seconds_sum + seconds, RATE_DECAY * pixel_sum + max(1, out_pixels))
-    model.seconds_per_pixel = model.tile_sums[0] / model.tile_sums[1]
+    kept = RATE_DECAY * model.tile_weight  # a rate set from elsewhere (a reloaded model's) weighs nothing
+    model.tile_weight = kept + max(1, out_pixels)
+    model.seconds_per_pixel = ((model.seconds_per_pixel or 0.0) * kept + seconds) / model.tile_weight
 
 
 def piece_area(model: LoadedModel, options: EngineOptions) -> int | None:

@@ -4,7 +4,9 @@ Speeds are output megapixels a model pass computes per second, kept in this
 process only (another process on the same machine, with its own load, is no
 evidence about this one), per device, backend (torch or ONNX Runtime), thread count, model and tile size. The
 first use of a model is seeded by a short probe; each finished job adds its
-own measurement, and the median of the recent ones is the speed. An estimate
+own measurement (the time its passes held the device), and the median of the
+recent ones is the speed. A job's other pixels (resizes, checks) and its fixed
+cost are learnt the same way, from the rest of its time. An estimate
 is a range around ``pixels / speed`` whose high end is under twice its low
 end; a CPU job is refused only when even the low end passes the operator's
 cap (``SRDEMO_MAX_CPU_SECONDS``), and the message gives the same numbers.
@@ -105,7 +107,7 @@ def measure_speed(model: LoadedModel, options: EngineOptions | None = None) -> f
     return out_pixels / seconds / 1e6
 
 
-POST_PROBE_MIN = 1_000_000
+BIG_JOB_PIXELS = 1_000_000
 """A job with this many other pixels teaches their cost; a smaller one teaches the fixed cost of a job
 (reading the white margins, allocating the output, handing tiles over), which swamps its few pixels."""
 
@@ -153,7 +155,7 @@ def record_job(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int
     if model_seconds > 0:
         record_speed(model, work, model_seconds, options=options)
     other = max(0.0, seconds - model_seconds)
-    if post >= POST_PROBE_MIN:
+    if post >= BIG_JOB_PIXELS:
         post_seconds_per_pixel()  # the probe stays the first of the recent figures
         SPEEDS.add(_key_other("post"), max(0.0, other - job_fixed_seconds()) / post)
     else:
