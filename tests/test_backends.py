@@ -58,6 +58,22 @@ def test_a_whole_tiled_upscale_on_onnx_runtime_equals_torch():
     assert np.abs(onnx - plain).max() > 0  # two different runtimes really ran
 
 
+@pytest.mark.skipif(torch.get_num_threads() < 2, reason="a 1-thread session has no threads to spin")
+def test_a_pass_leaves_no_threads_spinning_after_it():
+    """ONNX Runtime's threads spin between operators (faster passes), but not on after a pass, where they
+    would take the cores from the job's own resizing and encoding (about 50 ms of CPU per pass here)."""
+    import time
+
+    model = models.load("x4")
+    idle = []
+    for seed in range(3):  # the least of three: another thread of the test process may wake once
+        model.onnx(_img(96, 96, seed), threads=2)
+        cpu = time.process_time()
+        time.sleep(0.2)
+        idle.append(time.process_time() - cpu)
+    assert min(idle) < 0.01
+
+
 def test_the_setting_forces_torch(monkeypatch):
     model = models.load("x4")
     calls = []
