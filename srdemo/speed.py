@@ -6,7 +6,9 @@ evidence about this one), per device, backend (torch or ONNX Runtime), thread co
 first use of a model is seeded by a short probe; each finished job adds its
 own measurement (the time its passes held the device), and the median of the
 recent ones is the speed. A job's other pixels (resizes, checks) and its fixed
-cost are learnt the same way, from the rest of its time. An estimate
+cost are learnt the same way, from the rest of its time. A job larger than
+any before it pays for memory the process touches for the first time; how
+much, per share of new memory, is learnt apart from the speeds. An estimate
 is a range around ``pixels / speed`` whose high end is under twice its low
 end; a CPU job is refused only when even the low end passes the operator's
 cap (``SRDEMO_MAX_CPU_SECONDS``), and the message gives the same numbers.
@@ -25,7 +27,7 @@ import torch
 from . import wording
 from .backends import uses_onnx
 from .devices import pick_device
-from .engine import Box, EngineOptions, pass_work, piece_area, plan_work, run_model, tile_for
+from .engine import Box, EngineOptions, pass_work, piece_area, plan_passes, plan_work, run_model, tile_for
 from .errors import SrdemoError
 from .models import LoadedModel
 from .resampling import resample
@@ -41,6 +43,7 @@ class SpeedBook:
 
     def __init__(self) -> None:
         self._speeds: dict[str, deque[float]] = {}
+        self._peaks: dict[str, int] = {}  # the largest image a job has held, per model key (``first_touch``)
         self._lock = threading.Lock()
 
     def add(self, key: str, mp_per_s: float) -> None:
@@ -52,9 +55,18 @@ class SpeedBook:
             seen = self._speeds.get(key)
             return statistics.median(seen) if seen else None
 
+    def peak(self, key: str) -> int:
+        with self._lock:
+            return self._peaks.get(key, 0)
+
+    def raise_peak(self, key: str, pixels: int) -> None:
+        with self._lock:
+            self._peaks[key] = max(self._peaks.get(key, 0), pixels)
+
     def clear(self) -> None:
         with self._lock:
             self._speeds.clear()
+            self._peaks.clear()
 
 
 SPEEDS = SpeedBook()
@@ -143,14 +155,63 @@ def job_fixed_seconds() -> float:
     return SPEEDS.median(_key_other("fixed")) or 0.0
 
 
+FIRST_TOUCH = 0.8
+"""Seed of how much longer a job takes per share of its largest image that is new to the process: memory
+touched for the first time is faulted in and zeroed, and the runtimes' pools grow. On a 2-core AMD EPYC an
+``x2`` job from 470 px at x5 took 1.93 s, the same job next 1.08 s; one ONNX Runtime pass of 700 px 1.15 s
+then 0.77 s; a Lanczos resize of a 2000 px image 0.58 s then 0.19 s. Learnt from such jobs (``record_job``)."""
+LEARN_FIRST_TOUCH = 0.25
+"""A job whose largest image is at least this share new teaches the first-touch cost, not the speeds."""
+TOUCHED_ANYWAY = 1_000_000
+"""Pixels of an image whose memory a process has touched before any job (loading, the probe): smaller
+jobs have no first-touch cost to learn from, only noise."""
+
+
+def _largest_image(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int]) -> int:
+    """Pixels of the largest image a job holds: a pass's output or the result."""
+    return max(w * h for w, h in [out_size, *(step.size for step in plan_passes(model.scale, in_size, out_size))])
+
+
+def _new_share(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], options: EngineOptions) -> float:
+    """The share of the job's largest image beyond any a job of this model has held in this process.
+
+    Kept per model, not per loaded copy: a copy loaded again after the model cache let it go ran its
+    next jobs at the usual speed (the memory it frees stays with the process for the next)."""
+    largest = _largest_image(model, in_size, out_size)
+    return max(0.0, 1 - max(SPEEDS.peak(_key(model, None, options)), TOUCHED_ANYWAY) / largest)
+
+
+def first_touch() -> float:
+    """Extra time per share of new memory, as a fraction of the job's usual time (``FIRST_TOUCH`` until learnt)."""
+    known = SPEEDS.median(_key_other("first"))
+    return FIRST_TOUCH if known is None else known
+
+
+def _usual_seconds(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
+                   options: EngineOptions, box: Box | None) -> float | None:
+    """The job's time on memory already in use: its passes at the model's speed, its other pixels, the fixed cost."""
+    speed = recorded_speed(model, options=options)
+    if speed is None:
+        return None
+    work, post = plan_work(model, in_size, out_size, options, box)
+    return work / 1e6 / speed + post * post_seconds_per_pixel() + job_fixed_seconds()
+
+
 def record_job(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], seconds: float,
                model_seconds: float, options: EngineOptions | None = None, box: Box | None = None) -> None:
     """Learn from a finished job: the pixels its passes really computed over ``model_seconds`` (the time
     they held the device), and from the rest of ``seconds`` either the cost of its other pixels (a big
-    job) or the fixed cost of a job (a small one)."""
+    job) or the fixed cost of a job (a small one). A job that held a larger image than any before it
+    teaches the first-touch cost instead: its time says nothing of the usual speed."""
     if not model.is_neural:
         return
     options = options or EngineOptions.from_settings()
+    new = _new_share(model, in_size, out_size, options)
+    SPEEDS.raise_peak(_key(model, None, options), _largest_image(model, in_size, out_size))
+    usual = _usual_seconds(model, in_size, out_size, options, box)
+    if new >= LEARN_FIRST_TOUCH and usual:
+        SPEEDS.add(_key_other("first"), max(0.0, seconds / usual - 1) / new)
+        return
     work, post = plan_work(model, in_size, out_size, options, box)
     if model_seconds > 0:
         record_speed(model, work, model_seconds, options=options)
@@ -168,13 +229,13 @@ def estimate_range(model: LoadedModel, in_size: tuple[int, int], out_size: tuple
 
     It counts the pixels every model pass of the job's plan really computes, tiles' context included and
     white margins left out (``engine.plan_work``), at the model's speed, plus the job's other pixels at
-    their own measured cost and the fixed cost of a job.
+    their own measured cost and the fixed cost of a job, and the first-touch cost of any new memory.
     """
-    speed = recorded_speed(model, options=options)
-    if speed is None:
+    options = options or EngineOptions.from_settings()
+    usual = _usual_seconds(model, in_size, out_size, options, box)
+    if usual is None:
         return None
-    work, post = plan_work(model, in_size, out_size, options or EngineOptions.from_settings(), box)
-    mid = work / 1e6 / speed + post * post_seconds_per_pixel() + job_fixed_seconds()
+    mid = usual * (1 + first_touch() * _new_share(model, in_size, out_size, options))
     return mid / SPREAD, mid * SPREAD
 
 
