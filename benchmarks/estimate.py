@@ -4,7 +4,8 @@
 
 Jobs mix the built-in models, photo sizes (48 to 600 px) and scales (x1.5 to x8, presets'
 non-integer ones included). Each job's estimate (``speed.estimate_range``, as the request path makes it) is taken
-right before it runs through ``srdemo.upscale``; the actual is the model time the result reports.
+right before it runs through ``srdemo.upscale``; the actual is the upscale's time the result reports
+(its model passes and resizes, ``UpscaleResult.seconds``).
 Prints a row per job, then how many actuals fell inside their range and the median error of the
 range's midpoint. Targets: every actual inside, median error within 25%. ``--again`` runs each job a
 second time right after the first and prints how far the two times of the very same job lie apart:
