@@ -156,8 +156,9 @@ def job_fixed_seconds() -> float:
 
 
 FIRST_TOUCH = 0.8
-"""Seed of how much longer a job takes per share of its largest image that is new to the process: memory
-touched for the first time is faulted in and zeroed, and the runtimes' pools grow. On a 2-core AMD EPYC an
+"""Seed of how much longer a job takes per share of its largest image that is new to the process: ONNX
+Runtime's memory pool grows, and the kernel faults in and zeroes each new page (143,850 page faults, 1.17 s
+of system time, in the first 700 px pass of the ``x2``; 63 to 925 faults in the next). On a 2-core AMD EPYC an
 ``x2`` job from 470 px at x5 took 1.93 s, the same job next 1.08 s; one ONNX Runtime pass of 700 px 1.15 s
 then 0.77 s; a Lanczos resize of a 2000 px image 0.58 s then 0.19 s. Learnt from such jobs (``record_job``)."""
 LEARN_FIRST_TOUCH = 0.25
@@ -176,7 +177,14 @@ def _new_share(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int
     """The share of the job's largest image beyond any a job of this model has held in this process.
 
     Kept per model, not per loaded copy: a copy loaded again after the model cache let it go ran its
-    next jobs at the usual speed (the memory it frees stays with the process for the next)."""
+    next jobs at the usual speed (the memory it frees stays with the process for the next). On torch
+    there is little to pay: it gives back much of a pass's memory and faults it in again in the next
+    pass (a 160 px ``x4-best`` piece: 295,000 page faults the first time, 34,000 each time after), which
+    its speed counts, and its first job at a new size ran as fast as the next (a 538 px ``x2-best``
+    job: 64.4 s, then 64.0 s).
+    """
+    if not uses_onnx(model, pick_device(options.device), options.backend):
+        return 0.0
     largest = _largest_image(model, in_size, out_size)
     return max(0.0, 1 - max(SPEEDS.peak(_key(model, None, options)), TOUCHED_ANYWAY) / largest)
 
