@@ -164,8 +164,8 @@ then 0.77 s; a Lanczos resize of a 2000 px image 0.58 s then 0.19 s. Learnt from
 LEARN_FIRST_TOUCH = 0.25
 """A job whose largest image is at least this share new teaches the first-touch cost, not the speeds."""
 TOUCHED_ANYWAY = 1_000_000
-"""Pixels of an image whose memory a process has touched before any job (loading, the probe): smaller
-jobs have no first-touch cost to learn from, only noise."""
+"""New memory counts from images of this many pixels: below it a job's first-touch cost is lost in its
+noise (a threshold chosen, not measured)."""
 
 
 def _largest_image(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int]) -> int:
@@ -173,8 +173,8 @@ def _largest_image(model: LoadedModel, in_size: tuple[int, int], out_size: tuple
     return max(w * h for w, h in [out_size, *(step.size for step in plan_passes(model.scale, in_size, out_size))])
 
 
-def _new_share(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], options: EngineOptions) -> float:
-    """The share of the job's largest image beyond any a job of this model has held in this process.
+def _new_share(model: LoadedModel, largest: int, options: EngineOptions) -> float:
+    """The share of a job's ``largest`` image beyond any a job of this model has held in this process.
 
     Kept per model, not per loaded copy: a copy loaded again after the model cache let it go ran its
     next jobs at the usual speed (the memory it frees stays with the process for the next). On torch
@@ -185,7 +185,6 @@ def _new_share(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int
     """
     if not uses_onnx(model, pick_device(options.device), options.backend):
         return 0.0
-    largest = _largest_image(model, in_size, out_size)
     return max(0.0, 1 - max(SPEEDS.peak(_key(model, None, options)), TOUCHED_ANYWAY) / largest)
 
 
@@ -195,13 +194,12 @@ def first_touch() -> float:
     return FIRST_TOUCH if known is None else known
 
 
-def _usual_seconds(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
-                   options: EngineOptions, box: Box | None) -> float | None:
-    """The job's time on memory already in use: its passes at the model's speed, its other pixels, the fixed cost."""
+def _usual_seconds(model: LoadedModel, work: int, post: int, options: EngineOptions) -> float | None:
+    """A job's time on memory already in use (``plan_work``'s figures): its passes at the model's speed,
+    its other pixels, the fixed cost."""
     speed = recorded_speed(model, options=options)
     if speed is None:
         return None
-    work, post = plan_work(model, in_size, out_size, options, box)
     return work / 1e6 / speed + post * post_seconds_per_pixel() + job_fixed_seconds()
 
 
@@ -214,13 +212,14 @@ def record_job(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int
     if not model.is_neural:
         return
     options = options or EngineOptions.from_settings()
-    new = _new_share(model, in_size, out_size, options)
-    SPEEDS.raise_peak(_key(model, None, options), _largest_image(model, in_size, out_size))
-    usual = _usual_seconds(model, in_size, out_size, options, box)
+    work, post = plan_work(model, in_size, out_size, options, box)
+    largest = _largest_image(model, in_size, out_size)
+    new = _new_share(model, largest, options)
+    SPEEDS.raise_peak(_key(model, None, options), largest)
+    usual = _usual_seconds(model, work, post, options)
     if new >= LEARN_FIRST_TOUCH and usual:
         SPEEDS.add(_key_other("first"), max(0.0, seconds / usual - 1) / new)
         return
-    work, post = plan_work(model, in_size, out_size, options, box)
     if model_seconds > 0:
         record_speed(model, work, model_seconds, options=options)
     other = max(0.0, seconds - model_seconds)
@@ -240,10 +239,10 @@ def estimate_range(model: LoadedModel, in_size: tuple[int, int], out_size: tuple
     their own measured cost and the fixed cost of a job, and the first-touch cost of any new memory.
     """
     options = options or EngineOptions.from_settings()
-    usual = _usual_seconds(model, in_size, out_size, options, box)
-    if usual is None:
+    if recorded_speed(model, options=options) is None:  # before planning, which measures the model's memory
         return None
-    mid = usual * (1 + first_touch() * _new_share(model, in_size, out_size, options))
+    usual = _usual_seconds(model, *plan_work(model, in_size, out_size, options, box), options)
+    mid = usual * (1 + first_touch() * _new_share(model, _largest_image(model, in_size, out_size), options))
     return mid / SPREAD, mid * SPREAD
 
 
