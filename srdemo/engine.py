@@ -17,12 +17,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import spandrel
 import torch
 
-from .backends import uses_onnx
+from .backends import POOL, uses_onnx
 from .devices import DEVICE_LOCK, pick_device, pick_dtype
 from .errors import Cancelled, SrdemoError
 from .models import LoadedModel
@@ -96,7 +97,8 @@ def _place(descriptor, device: torch.device, dtype: torch.dtype) -> None:
 def _forward(model: LoadedModel, tile: np.ndarray, device: torch.device, dtype: torch.dtype, backend: str) -> np.ndarray:
     """One forward pass under the device lock; returns float32 HxWxC on the CPU."""
     if uses_onnx(model, device, backend):
-        with DEVICE_LOCK.share() as threads:  # side by side with other ONNX Runtime passes, on a share of the cores
+        need = int(memory_per_pixel(model, device) * tile.shape[0] * tile.shape[1])
+        with DEVICE_LOCK.share() as threads, POOL.holding(need):  # beside other ONNX Runtime passes, on a share of the cores
             return model.onnx(tile, threads)
     descriptor = model.descriptor
     x = torch.from_numpy(np.ascontiguousarray(tile.transpose(2, 0, 1)))[None]
@@ -236,14 +238,20 @@ def tile_grid(h: int, w: int, tile: int, options: EngineOptions,
     return ([0, h] if untiled else _cores(h, core)), ([0, w] if untiled else _cores(w, core))
 
 
-def pass_work(native: int, in_size: tuple[int, int], options: EngineOptions, tile: int,
-              max_area: int | None = None) -> int:
-    """Output pixels one native pass really computes on an image of ``in_size`` with ``tile`` (and ``tile_grid``'s
-    ``max_area``): its tiles with their context."""
+def pass_pieces(in_size: tuple[int, int], options: EngineOptions, tile: int,
+                max_area: int | None = None) -> list[tuple[int, int]]:
+    """Input (height, width) of each piece one pass runs on an image of ``in_size`` with ``tile`` (and
+    ``tile_grid``'s ``max_area``): its tiles with their context."""
     w, h = in_size
     ys, xs = tile_grid(h, w, tile, options, max_area=max_area)
     extent = lambda b, n, k: min(n, b[k + 1] + options.pad) - max(0, b[k] - options.pad)  # noqa: E731
-    return sum(extent(ys, h, i) * extent(xs, w, j) for i in range(len(ys) - 1) for j in range(len(xs) - 1)) * native**2
+    return [(extent(ys, h, i), extent(xs, w, j)) for i in range(len(ys) - 1) for j in range(len(xs) - 1)]
+
+
+def pass_work(native: int, in_size: tuple[int, int], options: EngineOptions, tile: int,
+              max_area: int | None = None) -> int:
+    """Output pixels one native pass really computes (``pass_pieces``, context included)."""
+    return sum(h * w for h, w in pass_pieces(in_size, options, tile, max_area)) * native**2
 
 
 def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np.ndarray:
@@ -341,26 +349,36 @@ def model_pixels(plan: list[Step]) -> int:
     return sum(s.size[0] * s.size[1] for s in plan if s.kind == "model")
 
 
+class Work(NamedTuple):
+    """What a job's time follows (``plan_work``)."""
+
+    model_pixels: int  # output pixels its model passes really compute, tiles' context included
+    other_pixels: int  # pixels resized, and every output pixel post-processed once
+    piece: int  # input pixels of its largest piece: how much memory a pass holds at once
+
+
 def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
-              options: EngineOptions, box: Box | None = None) -> tuple[int, int]:
-    """(model pixels really computed, tiles' context included; pixels resized) for a job: what its time follows.
+              options: EngineOptions, box: Box | None = None) -> Work:
+    """The work of a job (``Work``), planned as ``upscale_array`` runs it.
 
     A resize costs the larger of its two sizes: shrinking a pass's output by 2 reads every pixel of it.
     With a ``box``, passes compute only its part (``upscale_array``).
     """
     native, tile, area = model.scale, tile_for(model, options), piece_area(model, options)
     plan = plan_passes(native, in_size, out_size)
-    work, resized, cur = 0, 0, in_size
+    work, resized, piece, cur = 0, 0, 0, in_size
     crops = iter(pass_crops(plan, in_size, box, options.pad))
     for step in plan:
         if step.kind == "model":
             crop = next(crops)
             part = cur if crop is None else (crop[2] - crop[0], crop[3] - crop[1])
-            work += pass_work(native, part, options, tile, area) if min(part) > 0 else 0
+            pieces = pass_pieces(part, options, tile, area) if min(part) > 0 else []
+            work += sum(h * w for h, w in pieces) * native**2
+            piece = max([piece] + [h * w for h, w in pieces])
         else:
             resized += max(cur[0] * cur[1], step.size[0] * step.size[1])
         cur = step.size
-    return work, resized + out_size[0] * out_size[1]  # every output pixel is also post-processed once
+    return Work(work, resized + out_size[0] * out_size[1], piece)
 
 
 def upscale_array(

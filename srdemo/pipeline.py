@@ -18,6 +18,7 @@ from PIL import Image
 from scipy import ndimage
 
 from . import metrics
+from .backends import POOL
 from .devices import DEVICE_LOCK, device_label, pick_device
 from .engine import Box, EngineOptions, ProgressFn, StopFn, content_box, upscale_array
 from .errors import SrdemoError
@@ -41,6 +42,7 @@ class UpscaleResult:
     scale: float
     check_skipped: bool = False  # the photo was too small for a self-check at this scale
     model_seconds: float = 0.0  # of ``seconds``, the time model passes held the device; the rest is resizing and checks
+    pool_grown: int = 0  # bytes ONNX Runtime's memory pool grew by meanwhile (``backends.POOL``): paid in page faults
 
 
 def target_size(in_size: tuple[int, int], scale: float | None = None, size: tuple[int, int] | None = None) -> tuple[int, int]:
@@ -197,7 +199,7 @@ def upscale_picture(
         raise SrdemoError(text("err_reference_size", ref_w=reference.size[0], ref_h=reference.size[1],
                                out_w=out_size[0], out_h=out_size[1]))
 
-    start, held = time.perf_counter(), DEVICE_LOCK.held_seconds()
+    start, held, pool = time.perf_counter(), DEVICE_LOCK.held_seconds(), POOL.high
     result_pic = upscale_pixels(model, pic, out_size, options, progress, should_stop)
     seconds, model_seconds = time.perf_counter() - start, DEVICE_LOCK.held_seconds() - held
 
@@ -212,7 +214,7 @@ def upscale_picture(
         )
     result = UpscaleResult(
         result_pic, bicubic, model.spec.id, device_label(device), seconds, pic.size, out_size, comparison, scale_used,
-        model_seconds=model_seconds,
+        model_seconds=model_seconds, pool_grown=POOL.high - pool,
     )
     return with_self_check(result, model, pic, options) if reference is None and check else result
 

@@ -236,7 +236,7 @@ def upscale(
     with device_slot(model, progress):
         result = upscale_picture(model, pic, size=fitted, reference=reference, check=False, options=options,
                                  progress=progress, should_stop=should_stop)
-    speed.record_job(model, pic.size, fitted, result.seconds, result.model_seconds, options, box)
+    speed.record_job(model, pic.size, fitted, result.seconds, result.model_seconds, options, box, result.pool_grown)
 
     # JPEG keeps no transparency; a preset that asks for pure white gets it, not a transparent canvas.
     on_white = fmt == "jpeg" or (request.preset is not None and request.preset.white_background)

@@ -6,9 +6,9 @@ evidence about this one), per device, backend (torch or ONNX Runtime), thread co
 first use of a model is seeded by a short probe; each finished job adds its
 own measurement (the time its passes held the device), and the median of the
 recent ones is the speed. A job's other pixels (resizes, checks) and its fixed
-cost are learnt the same way, from the rest of its time. A job larger than
-any before it pays for memory the process touches for the first time; how
-much, per share of new memory, is learnt apart from the speeds. An estimate
+cost are learnt the same way, from the rest of its time. A job that grows
+ONNX Runtime's memory pool past anything the process has run pays for the new
+memory; how much per byte is learnt apart from the speeds. An estimate
 is a range around ``pixels / speed`` whose high end is under twice its low
 end; a CPU job is refused only when even the low end passes the operator's
 cap (``SRDEMO_MAX_CPU_SECONDS``), and the message gives the same numbers.
@@ -25,9 +25,9 @@ import numpy as np
 import torch
 
 from . import wording
-from .backends import uses_onnx
+from .backends import POOL, uses_onnx
 from .devices import pick_device
-from .engine import Box, EngineOptions, pass_work, piece_area, plan_passes, plan_work, run_model, tile_for
+from .engine import Box, EngineOptions, Work, memory_per_pixel, pass_work, piece_area, plan_work, run_model, tile_for
 from .errors import SrdemoError
 from .models import LoadedModel
 from .resampling import resample
@@ -43,7 +43,6 @@ class SpeedBook:
 
     def __init__(self) -> None:
         self._speeds: dict[str, deque[float]] = {}
-        self._peaks: dict[str, int] = {}  # the largest image a job has held, per model key (``first_touch``)
         self._lock = threading.Lock()
 
     def add(self, key: str, mp_per_s: float) -> None:
@@ -55,18 +54,9 @@ class SpeedBook:
             seen = self._speeds.get(key)
             return statistics.median(seen) if seen else None
 
-    def peak(self, key: str) -> int:
-        with self._lock:
-            return self._peaks.get(key, 0)
-
-    def raise_peak(self, key: str, pixels: int) -> None:
-        with self._lock:
-            self._peaks[key] = max(self._peaks.get(key, 0), pixels)
-
     def clear(self) -> None:
         with self._lock:
             self._speeds.clear()
-            self._peaks.clear()
 
 
 SPEEDS = SpeedBook()
@@ -155,79 +145,65 @@ def job_fixed_seconds() -> float:
     return SPEEDS.median(_key_other("fixed")) or 0.0
 
 
-FIRST_TOUCH = 0.8
-"""Seed of how much longer a job takes per share of its largest image that is new to the process: ONNX
-Runtime's memory pool grows, and the kernel faults in and zeroes each new page (143,850 page faults, 1.17 s
-of system time, in the first 700 px pass of the ``x2``; 63 to 925 faults in the next). On a 2-core AMD EPYC an
-``x2`` job from 470 px at x5 took 1.93 s, the same job next 1.08 s; one ONNX Runtime pass of 700 px 1.15 s
-then 0.77 s; a Lanczos resize of a 2000 px image 0.58 s then 0.19 s. Learnt from such jobs (``record_job``)."""
-LEARN_FIRST_TOUCH = 0.25
-"""A job whose largest image is at least this share new teaches the first-touch cost, not the speeds."""
-TOUCHED_ANYWAY = 1_000_000
-"""New memory counts from images of this many pixels: below it a job's first-touch cost is lost in its
-noise (a threshold chosen, not measured)."""
+FIRST_TOUCH = 1e-9
+"""Seed of the seconds a job pays per byte it grows ONNX Runtime's memory pool by (``backends.POOL``,
+counted in ``engine.memory_per_pixel`` bytes): the kernel faults in and zeroes each new page. The first
+700 px pass of the ``x2`` (about 580 MB so counted) took 183,000 page faults and 0.2-0.7 s more than the
+same pass next (2-core AMD EPYC). Learnt from jobs that grow the pool (``record_job``)."""
+LEARN_FIRST_TOUCH = 64_000_000
+"""A job that grew the pool by at least this many bytes teaches the first-touch cost, not the speeds
+(a threshold chosen, not measured: below it the cost is lost in a job's noise)."""
 
 
-def _largest_image(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int]) -> int:
-    """Pixels of the largest image a job holds: a pass's output or the result."""
-    return max(w * h for w, h in [out_size, *(step.size for step in plan_passes(model.scale, in_size, out_size))])
-
-
-def _new_share(model: LoadedModel, largest: int, options: EngineOptions) -> float:
-    """The share of a job's ``largest`` image beyond any a job of this model has held in this process.
-
-    Kept per model, not per loaded copy: a copy loaded again after the model cache let it go ran its
-    next jobs at the usual speed (the memory it frees stays with the process for the next). On torch
-    there is little to pay: it gives back much of a pass's memory and faults it in again in the next
-    pass (a 160 px ``x4-best`` piece: 295,000 page faults the first time, 34,000 each time after), which
-    its speed counts, and its first job at a new size ran as fast as the next (a 538 px ``x2-best``
-    job: 64.4 s, then 64.0 s).
-    """
-    if not uses_onnx(model, pick_device(options.device), options.backend):
-        return 0.0
-    return max(0.0, 1 - max(SPEEDS.peak(_key(model, None, options)), TOUCHED_ANYWAY) / largest)
-
-
-def first_touch() -> float:
-    """Extra time per share of new memory, as a fraction of the job's usual time (``FIRST_TOUCH`` until learnt)."""
+def first_touch_seconds() -> float:
+    """Seconds per byte of pool growth (``FIRST_TOUCH`` until learnt)."""
     known = SPEEDS.median(_key_other("first"))
     return FIRST_TOUCH if known is None else known
 
 
-def _usual_seconds(model: LoadedModel, work: int, post: int, options: EngineOptions) -> float | None:
-    """A job's time on memory already in use (``plan_work``'s figures): its passes at the model's speed,
-    its other pixels, the fixed cost."""
+def _pool_growth(model: LoadedModel, work: Work, options: EngineOptions) -> int:
+    """Bytes a job's largest piece would grow ONNX Runtime's pool by; nothing on torch: it gives back much of
+    a pass's memory and faults it in again in the next pass, which its speed counts (a 538 px ``x2-best``
+    job: 64.4 s, then 64.0 s)."""
+    device = pick_device(options.device)
+    if not uses_onnx(model, device, options.backend):
+        return 0
+    return max(0, int(memory_per_pixel(model, device) * work.piece) - POOL.high)
+
+
+def _usual_seconds(model: LoadedModel, work: Work, options: EngineOptions) -> float | None:
+    """A job's time on memory already in use: its passes at the model's speed, its other pixels, the fixed cost."""
     speed = recorded_speed(model, options=options)
     if speed is None:
         return None
-    return work / 1e6 / speed + post * post_seconds_per_pixel() + job_fixed_seconds()
+    return work.model_pixels / 1e6 / speed + work.other_pixels * post_seconds_per_pixel() + job_fixed_seconds()
 
 
 def record_job(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], seconds: float,
-               model_seconds: float, options: EngineOptions | None = None, box: Box | None = None) -> None:
+               model_seconds: float, options: EngineOptions | None = None, box: Box | None = None,
+               pool_grown: int = 0) -> None:
     """Learn from a finished job: the pixels its passes really computed over ``model_seconds`` (the time
     they held the device), and from the rest of ``seconds`` either the cost of its other pixels (a big
-    job) or the fixed cost of a job (a small one). A job that held a larger image than any before it
-    teaches the first-touch cost instead: its time says nothing of the usual speed."""
+    job) or the fixed cost of a job (a small one). A job that grew ONNX Runtime's pool by ``pool_grown``
+    bytes paid for them in its passes: a large growth teaches that cost instead (its time says nothing
+    of the usual speed), a small one is taken off its model time."""
     if not model.is_neural:
         return
     options = options or EngineOptions.from_settings()
-    work, post = plan_work(model, in_size, out_size, options, box)
-    largest = _largest_image(model, in_size, out_size)
-    new = _new_share(model, largest, options)
-    SPEEDS.raise_peak(_key(model, None, options), largest)
-    usual = _usual_seconds(model, work, post, options)
-    if new >= LEARN_FIRST_TOUCH and usual:
-        SPEEDS.add(_key_other("first"), max(0.0, seconds / usual - 1) / new)
+    work = plan_work(model, in_size, out_size, options, box)
+    usual = _usual_seconds(model, work, options)
+    if pool_grown >= LEARN_FIRST_TOUCH and usual:
+        SPEEDS.add(_key_other("first"), max(0.0, seconds - usual) / pool_grown)
         return
+    model_seconds = max(0.0, model_seconds - pool_grown * first_touch_seconds())
     if model_seconds > 0:
-        record_speed(model, work, model_seconds, options=options)
+        record_speed(model, work.model_pixels, model_seconds, options=options)
     other = max(0.0, seconds - model_seconds)
-    if post >= BIG_JOB_PIXELS:
+    if work.other_pixels >= BIG_JOB_PIXELS:
         post_seconds_per_pixel()  # the probe stays the first of the recent figures
-        SPEEDS.add(_key_other("post"), max(0.0, other - job_fixed_seconds()) / post)
+        SPEEDS.add(_key_other("post"), max(0.0, other - job_fixed_seconds()) / work.other_pixels)
     else:
-        SPEEDS.add(_key_other("fixed"), max(0.0, other - post * post_seconds_per_pixel()))
+        SPEEDS.add(_key_other("fixed"), max(0.0, other - work.other_pixels * post_seconds_per_pixel()))
 
 
 def estimate_range(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
@@ -236,13 +212,13 @@ def estimate_range(model: LoadedModel, in_size: tuple[int, int], out_size: tuple
 
     It counts the pixels every model pass of the job's plan really computes, tiles' context included and
     white margins left out (``engine.plan_work``), at the model's speed, plus the job's other pixels at
-    their own measured cost and the fixed cost of a job, and the first-touch cost of any new memory.
+    their own measured cost, the fixed cost of a job, and the first-touch cost of growing the pool.
     """
     options = options or EngineOptions.from_settings()
     if recorded_speed(model, options=options) is None:  # before planning, which measures the model's memory
         return None
-    usual = _usual_seconds(model, *plan_work(model, in_size, out_size, options, box), options)
-    mid = usual * (1 + first_touch() * _new_share(model, _largest_image(model, in_size, out_size), options))
+    work = plan_work(model, in_size, out_size, options, box)
+    mid = _usual_seconds(model, work, options) + _pool_growth(model, work, options) * first_touch_seconds()
     return mid / SPREAD, mid * SPREAD
 
 

@@ -74,6 +74,50 @@ def test_a_pass_leaves_no_threads_spinning_after_it():
     assert min(idle) < 0.01
 
 
+def test_every_session_draws_from_one_memory_pool():
+    """A pool per session grew again for each model, thread count and copy loaded again, each time paying
+    the kernel for every new page (and keeping it). One shared pool grows once: in a fresh process, the
+    first pass of the ``x4`` after a pass of the ``x2`` of the same size, and a 1-thread session of the
+    ``x2`` after it, take next to no page faults."""
+    import subprocess
+    import sys
+
+    script = """
+import resource
+import numpy as np
+from srdemo import models
+
+def faults(model, threads):
+    x = np.random.default_rng(0).random((320, 320, 3), dtype=np.float32)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    model.onnx(x, threads)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+x2, x4 = models.load("x2"), models.load("x4")
+print(faults(x2, 2), faults(x4, 2), faults(x2, 1))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    first, other_model, other_threads = map(int, done.stdout.split())
+    assert first > 10_000  # 320 px of the x2: about 150 MB of new pages
+    assert other_model < first / 10 and other_threads < first / 10
+
+
+def test_a_result_says_how_far_its_passes_grew_the_pool(monkeypatch):
+    """What the estimates learn the first-touch cost from: the pool's growth over a job, in
+    ``memory_per_pixel`` bytes of its largest piece in flight; nothing when the pool was large enough."""
+    from srdemo.backends import POOL
+    from srdemo.engine import memory_per_pixel
+    from srdemo.images import Picture
+    from srdemo.pipeline import upscale_picture
+
+    model = models.load("x4")
+    pic = Picture(np.random.default_rng(0).integers(0, 250, (48, 64, 3), dtype=np.uint8))
+    monkeypatch.setattr(POOL, "high", 0)
+    grown = upscale_picture(model, pic, scale=4, check=False, options=EngineOptions(tile=512)).pool_grown
+    assert grown == int(memory_per_pixel(model) * 48 * 64)  # one piece
+    assert upscale_picture(model, pic, scale=4, check=False, options=EngineOptions(tile=512)).pool_grown == 0
+
+
 def test_the_setting_forces_torch(monkeypatch):
     model = models.load("x4")
     calls = []
