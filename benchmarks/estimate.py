@@ -5,7 +5,8 @@
 Jobs mix the built-in models, photo sizes (48 to 600 px) and scales (x1.5 to x8, presets'
 non-integer ones included). Each job's estimate (``speed.estimate_range``, as the request path makes it) is taken
 right before it runs through ``srdemo.upscale``; the actual is the upscale's time the result reports
-(its model passes and resizes, ``UpscaleResult.seconds``).
+(its model passes and resizes, ``UpscaleResult.seconds``); ``pool MB`` is how far the job grew ONNX
+Runtime's memory pool (``UpscaleResult.pool_grown``), which its estimate has to foresee.
 Prints a row per job, then how many actuals fell inside their range and the median error of the
 range's midpoint. Targets: every actual inside, median error within 25%. ``--again`` runs each job a
 second time right after the first and prints how far the two times of the very same job lie apart:
@@ -44,7 +45,7 @@ def main() -> None:
     ids = [s.id for s in models.builtin_specs()]
     for model_id in ids:  # warm-up: the probe and one real job per model, as after the app's first runs
         upscale(_photo(96, 1), UpscaleRequest(model=model_id, scale=4, check=False), name="warm.png")
-    print(f"{'job':>3} {'model':<11} {'in':>9} {'scale':>6} {'low s':>7} {'high s':>7} {'actual s':>9} {'inside':>6}"
+    print(f"{'job':>3} {'model':<11} {'in':>9} {'scale':>6} {'low s':>7} {'high s':>7} {'actual s':>9} {'inside':>6} {'pool MB':>7}"
           + (f" {'again s':>8} {'spread':>6}" if args.again else ""))
     inside, errors, spreads = 0, [], []
     for k in range(args.jobs):
@@ -63,7 +64,7 @@ def main() -> None:
         ok = low <= actual <= high
         inside += ok
         errors.append(abs((low * high) ** 0.5 - actual) / actual)
-        row = f"{k:>3} {model_id:<11} {side:>4}x{side:<4} {scale:>6g} {low:>7.3f} {high:>7.3f} {actual:>9.3f} {'yes' if ok else 'NO':>6}"
+        row = f"{k:>3} {model_id:<11} {side:>4}x{side:<4} {scale:>6g} {low:>7.3f} {high:>7.3f} {actual:>9.3f} {'yes' if ok else 'NO':>6} {done.result.pool_grown / 1e6:>7.0f}"
         if args.again:
             again = upscale(photo, request, name=f"job{k}.png").result.seconds
             spreads.append(max(actual, again) / min(actual, again))

@@ -23,6 +23,7 @@ import hashlib
 import logging
 import os
 import queue
+import resource
 import threading
 import time
 import warnings
@@ -73,21 +74,39 @@ def digest(path: Path) -> str:
 # ---------------------------------------------------------------- running an export
 
 
-class Pool:
-    """The one memory pool of the process's ONNX Runtime sessions, and how far it has grown (``high``).
+PAGE = resource.getpagesize()
+GROWTH = 16_000_000
+"""A pass that faults in at least this many bytes grew the pool (a pass on a pool large enough took 63-925
+page faults, 0.3-4 MB, on a 2-core AMD EPYC): it teaches what its model needs per pixel."""
 
-    With a pool per session, each model, each thread count and each copy loaded again grew its own: in one
+
+def _faults() -> int:
+    """Pages the process has faulted in so far (minor faults: memory touched for the first time)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+class Pool:
+    """The one memory pool of the process's ONNX Runtime sessions: how far it has grown, and what each
+    model's passes need of it.
+
+    With a pool per session, each model, thread count and copy loaded again grew its own: in one
     process an ``x2`` pass of 700 px, an ``x4`` pass of 700 px and a 1-thread ``x2`` pass left 2.2 GB of
     peak RSS, and each first pass paid 170,000-185,000 page faults (0.2-2 s of system time; the same pass
     next: none). Sharing one, the process peaked at 0.8 GB and only the very first pass faulted
-    (2-core AMD EPYC). ``high`` counts the pool in ``engine.memory_per_pixel`` bytes of the pieces in
-    flight at once, so an estimate can tell when a job will grow it (``speed.first_touch_seconds``).
+    (2-core AMD EPYC). The pool keeps what it grows to, so what a job will pay for new memory follows
+    from ``size`` (bytes faulted in during passes) and its model's need per pixel. That need is measured
+    from passes that grew the pool, not taken from ``engine.memory_per_pixel``: faulted in, the ``x2`` and
+    the ``x4`` both needed about 1,500 bytes per input pixel at 700 px, where the torch count says 1,188
+    and 2,340.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._in_use = 0
-        self.high = 0
+        self._in_flight = 0
+        self._started = 0
+        self._mark = 0  # the fault count when ``size`` was last brought up to date
+        self.size = 0
+        self._per_pixel: dict[str, float] = {}
         self._registered: bool | None = None
 
     def session_options(self, options) -> None:
@@ -106,17 +125,33 @@ class Pool:
         if self._registered:
             options.add_session_config_entry("session.use_env_allocators", "1")
 
-    @contextmanager
-    def holding(self, nbytes: int) -> Iterator[None]:
-        """A pass that needs ``nbytes`` of the pool runs inside this: ``high`` follows what is in flight."""
+    def growth(self, model_id: str, pixels: int, guess: float) -> int:
+        """Bytes a pass of ``pixels`` input pixels would grow the pool by: the model's measured need per
+        pixel (``guess`` until one of its passes has grown the pool), beyond its ``size``."""
         with self._lock:
-            self._in_use += nbytes
-            self.high = max(self.high, self._in_use)
+            return max(0, int(self._per_pixel.get(model_id, guess) * pixels) - self.size)
+
+    @contextmanager
+    def running(self, model_id: str, pixels: int) -> Iterator[None]:
+        """A pass of ``pixels`` input pixels runs inside this. The pages the process faults in while any
+        pass runs grow ``size`` (each counted once, however many passes overlap); a pass that grew the
+        pool alone (no other pass began or ran meanwhile) sets its model's need."""
+        with self._lock:
+            if self._in_flight == 0:
+                self._mark = _faults()
+            self._in_flight += 1
+            self._started += 1
+            alone_since = (self._started, self.size) if self._in_flight == 1 else None
         try:
             yield
         finally:
             with self._lock:
-                self._in_use -= nbytes
+                now = _faults()
+                self.size += (now - self._mark) * PAGE
+                self._mark = now
+                self._in_flight -= 1
+                if alone_since and alone_since[0] == self._started and self.size - alone_since[1] >= GROWTH:
+                    self._per_pixel[model_id] = self.size / pixels
 
 
 POOL = Pool()

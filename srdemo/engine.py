@@ -97,8 +97,8 @@ def _place(descriptor, device: torch.device, dtype: torch.dtype) -> None:
 def _forward(model: LoadedModel, tile: np.ndarray, device: torch.device, dtype: torch.dtype, backend: str) -> np.ndarray:
     """One forward pass under the device lock; returns float32 HxWxC on the CPU."""
     if uses_onnx(model, device, backend):
-        need = int(memory_per_pixel(model, device) * tile.shape[0] * tile.shape[1])
-        with DEVICE_LOCK.share() as threads, POOL.holding(need):  # beside other ONNX Runtime passes, on a share of the cores
+        with DEVICE_LOCK.share() as threads, POOL.running(model.spec.id, tile.shape[0] * tile.shape[1]):
+            # side by side with other ONNX Runtime passes, on a share of the cores
             return model.onnx(tile, threads)
     descriptor = model.descriptor
     x = torch.from_numpy(np.ascontiguousarray(tile.transpose(2, 0, 1)))[None]

@@ -42,7 +42,7 @@ class UpscaleResult:
     scale: float
     check_skipped: bool = False  # the photo was too small for a self-check at this scale
     model_seconds: float = 0.0  # of ``seconds``, the time model passes held the device; the rest is resizing and checks
-    pool_grown: int = 0  # bytes ONNX Runtime's memory pool grew by meanwhile (``backends.POOL``): paid in page faults
+    pool_grown: int = 0  # bytes ONNX Runtime's memory pool grew by meanwhile (``backends.POOL``), paid in page faults
 
 
 def target_size(in_size: tuple[int, int], scale: float | None = None, size: tuple[int, int] | None = None) -> tuple[int, int]:
@@ -199,7 +199,7 @@ def upscale_picture(
         raise SrdemoError(text("err_reference_size", ref_w=reference.size[0], ref_h=reference.size[1],
                                out_w=out_size[0], out_h=out_size[1]))
 
-    start, held, pool = time.perf_counter(), DEVICE_LOCK.held_seconds(), POOL.high
+    start, held, pool = time.perf_counter(), DEVICE_LOCK.held_seconds(), POOL.size
     result_pic = upscale_pixels(model, pic, out_size, options, progress, should_stop)
     seconds, model_seconds = time.perf_counter() - start, DEVICE_LOCK.held_seconds() - held
 
@@ -214,7 +214,7 @@ def upscale_picture(
         )
     result = UpscaleResult(
         result_pic, bicubic, model.spec.id, device_label(device), seconds, pic.size, out_size, comparison, scale_used,
-        model_seconds=model_seconds, pool_grown=POOL.high - pool,
+        model_seconds=model_seconds, pool_grown=POOL.size - pool,
     )
     return with_self_check(result, model, pic, options) if reference is None and check else result
 

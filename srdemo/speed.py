@@ -146,10 +146,10 @@ def job_fixed_seconds() -> float:
 
 
 FIRST_TOUCH = 1e-9
-"""Seed of the seconds a job pays per byte it grows ONNX Runtime's memory pool by (``backends.POOL``,
-counted in ``engine.memory_per_pixel`` bytes): the kernel faults in and zeroes each new page. The first
-700 px pass of the ``x2`` (about 580 MB so counted) took 183,000 page faults and 0.2-0.7 s more than the
-same pass next (2-core AMD EPYC). Learnt from jobs that grow the pool (``record_job``)."""
+"""Seed of the seconds a job pays per byte it grows ONNX Runtime's memory pool by (``backends.POOL``): the
+kernel faults in and zeroes each new page. The first 700 px pass of the ``x2`` faulted in about 750 MB
+(183,000 pages) and took 0.2-0.7 s more than the same pass next (2-core AMD EPYC). Learnt from jobs that
+grow the pool (``record_job``)."""
 LEARN_FIRST_TOUCH = 64_000_000
 """A job that grew the pool by at least this many bytes teaches the first-touch cost, not the speeds
 (a threshold chosen, not measured: below it the cost is lost in a job's noise)."""
@@ -162,13 +162,13 @@ def first_touch_seconds() -> float:
 
 
 def _pool_growth(model: LoadedModel, work: Work, options: EngineOptions) -> int:
-    """Bytes a job's largest piece would grow ONNX Runtime's pool by; nothing on torch: it gives back much of
-    a pass's memory and faults it in again in the next pass, which its speed counts (a 538 px ``x2-best``
-    job: 64.4 s, then 64.0 s)."""
+    """Bytes a job's largest piece would grow ONNX Runtime's pool by (guessed from ``memory_per_pixel``
+    until the model has grown it once); nothing on torch: it gives back much of a pass's memory and faults
+    it in again in the next pass, which its speed counts (a 538 px ``x2-best`` job: 64.4 s, then 64.0 s)."""
     device = pick_device(options.device)
     if not uses_onnx(model, device, options.backend):
         return 0
-    return max(0, int(memory_per_pixel(model, device) * work.piece) - POOL.high)
+    return POOL.growth(model.spec.id, work.piece, memory_per_pixel(model, device))
 
 
 def _usual_seconds(model: LoadedModel, work: Work, options: EngineOptions) -> float | None:

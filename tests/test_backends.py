@@ -1,6 +1,7 @@
 """ONNX Runtime beside torch: shipped exports, equality, the background export, fallbacks and the switch."""
 
 import json
+import resource
 import shutil
 
 import numpy as np
@@ -78,7 +79,7 @@ def test_every_session_draws_from_one_memory_pool():
     """A pool per session grew again for each model, thread count and copy loaded again, each time paying
     the kernel for every new page (and keeping it). One shared pool grows once: in a fresh process, the
     first pass of the ``x4`` after a pass of the ``x2`` of the same size, and a 1-thread session of the
-    ``x2`` after it, take next to no page faults."""
+    ``x2`` after them, take next to no page faults. A job's result says how far its passes grew the pool."""
     import subprocess
     import sys
 
@@ -86,36 +87,49 @@ def test_every_session_draws_from_one_memory_pool():
 import resource
 import numpy as np
 from srdemo import models
+from srdemo.engine import EngineOptions
+from srdemo.images import Picture
+from srdemo.pipeline import upscale_picture
 
-def faults(model, threads):
-    x = np.random.default_rng(0).random((320, 320, 3), dtype=np.float32)
+def faults(model_id, threads):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    model.onnx(x, threads)
+    models.load(model_id).onnx(np.random.default_rng(0).random((320, 320, 3), dtype=np.float32), threads)
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
 
-x2, x4 = models.load("x2"), models.load("x4")
-print(faults(x2, 2), faults(x4, 2), faults(x2, 1))
+print(faults("x2", 2), faults("x4", 2), faults("x2", 1))
+pic = Picture(np.random.default_rng(0).integers(0, 250, (480, 480, 3), dtype=np.uint8))
+job = lambda: upscale_picture(models.load("x2"), pic, scale=2, check=False, options=EngineOptions(tile=512))
+print(job().pool_grown, job().pool_grown)
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    first, other_model, other_threads = map(int, done.stdout.split())
+    first, other_model, other_threads = map(int, done.stdout.splitlines()[0].split())
     assert first > 10_000  # 320 px of the x2: about 150 MB of new pages
     assert other_model < first / 10 and other_threads < first / 10
+    grown, again = map(int, done.stdout.splitlines()[1].split())
+    assert grown > 0.5 * (480**2 - 320**2) / 320**2 * first * resource.getpagesize()  # 480 px after 320 px
+    assert again < grown / 10
 
 
-def test_a_result_says_how_far_its_passes_grew_the_pool(monkeypatch):
-    """What the estimates learn the first-touch cost from: the pool's growth over a job, in
-    ``memory_per_pixel`` bytes of its largest piece in flight; nothing when the pool was large enough."""
-    from srdemo.backends import POOL
-    from srdemo.engine import memory_per_pixel
-    from srdemo.images import Picture
-    from srdemo.pipeline import upscale_picture
-
-    model = models.load("x4")
-    pic = Picture(np.random.default_rng(0).integers(0, 250, (48, 64, 3), dtype=np.uint8))
-    monkeypatch.setattr(POOL, "high", 0)
-    grown = upscale_picture(model, pic, scale=4, check=False, options=EngineOptions(tile=512)).pool_grown
-    assert grown == int(memory_per_pixel(model) * 48 * 64)  # one piece
-    assert upscale_picture(model, pic, scale=4, check=False, options=EngineOptions(tile=512)).pool_grown == 0
+def test_the_pool_learns_each_models_need_from_passes_that_grow_it_alone(monkeypatch):
+    """What the estimates charge new memory by: the bytes a pass faults in grow the pool; a pass that grew
+    it with no other pass beside it says what its model needs per pixel (the pool just fits it)."""
+    step = 12_000  # pages each pass faults in: about 50 MB
+    faults = iter(range(0, 10**9, step))
+    monkeypatch.setattr(backends, "_faults", lambda: next(faults))
+    grows = step * backends.PAGE
+    pool = backends.Pool()
+    assert pool.growth("a", 100_000, guess=1000.0) == 100_000_000  # a guess until a pass has measured it
+    with pool.running("a", 100_000):
+        pass
+    assert pool.size == grows
+    assert pool.growth("a", 100_000, guess=1000.0) == 0  # the pool holds what it needs
+    assert pool.growth("a", 300_000, guess=1000.0) == pytest.approx(2 * grows, abs=1)  # grows / 100,000 a pixel
+    with pool.running("b", 100_000):  # two passes side by side: neither learns its need alone
+        with pool.running("a", 50_000):
+            pass
+    assert pool.size == 3 * grows  # every page faulted meanwhile counted once
+    assert pool.growth("b", 100_000, guess=5000.0) == 500_000_000 - 3 * grows
+    assert pool.growth("a", 300_000, guess=1000.0) == 0  # still grows / 100,000 a pixel, which it holds
 
 
 def test_the_setting_forces_torch(monkeypatch):
