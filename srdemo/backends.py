@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import os
 import queue
 import resource
@@ -106,7 +107,8 @@ class Pool:
         self._started = 0
         self._mark = 0  # the fault count when ``size`` was last brought up to date
         self.size = 0
-        self._per_pixel: dict[str, float] = {}
+        self._per_pixel: dict[str, float] = {}  # measured: a pass grew the pool to fit it
+        self._at_most: dict[str, float] = {}  # bounds: a pass fitted the pool as it was
         self._registered: bool | None = None
 
     def session_options(self, options) -> None:
@@ -129,13 +131,15 @@ class Pool:
         """Bytes a pass of ``pixels`` input pixels would grow the pool by: the model's measured need per
         pixel (``guess`` until one of its passes has grown the pool), beyond its ``size``."""
         with self._lock:
-            return max(0, int(self._per_pixel.get(model_id, guess) * pixels) - self.size)
+            per_pixel = min(self._per_pixel.get(model_id, guess), self._at_most.get(model_id, math.inf))
+            return max(0, int(per_pixel * pixels) - self.size)
 
     @contextmanager
     def running(self, model_id: str, pixels: int) -> Iterator[None]:
         """A pass of ``pixels`` input pixels runs inside this. The pages the process faults in while any
-        pass runs grow ``size`` (each counted once, however many passes overlap); a pass that grew the
-        pool alone (no other pass began or ran meanwhile) sets its model's need."""
+        pass runs grow ``size`` (each counted once, however many passes overlap). A pass alone (no other
+        pass began or ran meanwhile) that grew the pool sets its model's need per pixel; one that did not
+        grow it bounds that need (a model the torch count overrates is not charged for memory it never asks)."""
         with self._lock:
             if self._in_flight == 0:
                 self._mark = _faults()
@@ -150,8 +154,13 @@ class Pool:
                 self.size += (now - self._mark) * PAGE
                 self._mark = now
                 self._in_flight -= 1
-                if alone_since and alone_since[0] == self._started and self.size - alone_since[1] >= GROWTH:
-                    self._per_pixel[model_id] = self.size / pixels
+                if alone_since and alone_since[0] == self._started:
+                    fits = self.size / pixels  # the pool fits this pass now
+                    if self.size - alone_since[1] >= GROWTH:  # and it grew to: that is what the pass needs
+                        self._per_pixel[model_id] = fits
+                        self._at_most.pop(model_id, None)
+                    else:  # it already fitted: the model needs no more than that
+                        self._at_most[model_id] = min(self._at_most.get(model_id, fits), fits)
 
 
 POOL = Pool()

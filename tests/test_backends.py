@@ -113,23 +113,28 @@ print(job().pool_grown, job().pool_grown)
 def test_the_pool_learns_each_models_need_from_passes_that_grow_it_alone(monkeypatch):
     """What the estimates charge new memory by: the bytes a pass faults in grow the pool; a pass that grew
     it with no other pass beside it says what its model needs per pixel (the pool just fits it)."""
-    step = 12_000  # pages each pass faults in: about 50 MB
-    faults = iter(range(0, 10**9, step))
-    monkeypatch.setattr(backends, "_faults", lambda: next(faults))
-    grows = step * backends.PAGE
+    faults = [0]
+    monkeypatch.setattr(backends, "_faults", lambda: faults[0])
     pool = backends.Pool()
+
+    def run(model_id, pixels, pages, beside=None):
+        with pool.running(model_id, pixels):
+            faults[0] += pages
+            if beside:
+                beside()
+
     assert pool.growth("a", 100_000, guess=1000.0) == 100_000_000  # a guess until a pass has measured it
-    with pool.running("a", 100_000):
-        pass
-    assert pool.size == grows
-    assert pool.growth("a", 100_000, guess=1000.0) == 0  # the pool holds what it needs
-    assert pool.growth("a", 300_000, guess=1000.0) == pytest.approx(2 * grows, abs=1)  # grows / 100,000 a pixel
-    with pool.running("b", 100_000):  # two passes side by side: neither learns its need alone
-        with pool.running("a", 50_000):
-            pass
-    assert pool.size == 3 * grows  # every page faulted meanwhile counted once
-    assert pool.growth("b", 100_000, guess=5000.0) == 500_000_000 - 3 * grows
-    assert pool.growth("a", 300_000, guess=1000.0) == 0  # still grows / 100,000 a pixel, which it holds
+    run("a", 100_000, 12_000)  # it grew the pool by 12,000 pages: the pool now holds what it needs
+    assert pool.size == 12_000 * backends.PAGE
+    assert pool.growth("a", 100_000, guess=1000.0) == 0
+    assert pool.growth("a", 300_000, guess=1000.0) == pytest.approx(2 * pool.size, abs=1)
+    assert pool.growth("b", 100_000, guess=2000.0) == 200_000_000 - pool.size
+    run("b", 50_000, 10)  # b ran in the pool as it was: it needs at most size / 50,000 a pixel, not the guess
+    assert pool.growth("b", 100_000, guess=2000.0) == pytest.approx(pool.size, abs=1)
+    size = pool.size
+    run("c", 100_000, 6_000, beside=lambda: run("a", 50_000, 6_000))  # side by side: neither learns
+    assert pool.size == size + 12_000 * backends.PAGE  # every page faulted meanwhile counted once
+    assert pool.growth("c", 100_000, guess=5000.0) == 500_000_000 - pool.size
 
 
 def test_the_setting_forces_torch(monkeypatch):

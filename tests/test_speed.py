@@ -178,7 +178,8 @@ def test_a_job_that_grows_the_memory_pool_pays_for_it_and_teaches_that_not_the_s
     model, options = models.load("x4"), EngineOptions(tile=512)
     speed.record_speed(model, 1_000_000, 1.0, options=options)  # 1 MP/s
     job = (500, 500), (2000, 2000)  # one 500 px piece
-    monkeypatch.setattr(POOL, "_per_pixel", {})  # no pass has measured its need: the torch count stands in
+    monkeypatch.setattr(POOL, "_per_pixel", {})  # no pass has measured or bounded its need: the torch count stands in
+    monkeypatch.setattr(POOL, "_at_most", {})
     need = int(memory_per_pixel(model) * plan_work(model, *job, options).piece)
     assert need == int(memory_per_pixel(model) * 500 * 500)
     monkeypatch.setattr(POOL, "size", need // 4)  # the pool holds a quarter of what the piece needs
