@@ -156,9 +156,18 @@ LEARN_FIRST_TOUCH = 64_000_000
 
 
 def first_touch_seconds() -> float:
-    """Seconds per byte of pool growth (``FIRST_TOUCH`` until learnt)."""
+    """Seconds per byte of pool growth: the median of ``FIRST_TOUCH`` and what jobs have taught since.
+
+    The seed stays one of the figures: new memory is paid in a fraction of a job's time, so one job's
+    figure carries that job's noise. Taught alone by a 0.55 s ``x4-product`` job that grew the pool by
+    212 MB, the figure had a 3.0 s ``x2`` job that grew it by 988 MB estimated at 1.2-2.3 s
+    (``benchmarks/estimate.py --seed 1``, 2-core AMD EPYC).
+    """
     known = SPEEDS.median(_key_other("first"))
-    return FIRST_TOUCH if known is None else known
+    if known is None:
+        SPEEDS.add(_key_other("first"), FIRST_TOUCH)
+        return FIRST_TOUCH
+    return known
 
 
 def _pool_growth(model: LoadedModel, work: Work, options: EngineOptions) -> int:
@@ -193,6 +202,7 @@ def record_job(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int
     work = plan_work(model, in_size, out_size, options, box)
     usual = _usual_seconds(model, work, options)
     if pool_grown >= LEARN_FIRST_TOUCH and usual:
+        first_touch_seconds()  # the seed stays the first of the recent figures
         SPEEDS.add(_key_other("first"), max(0.0, seconds - usual) / pool_grown)
         return
     model_seconds = max(0.0, model_seconds - pool_grown * first_touch_seconds())
