@@ -29,7 +29,8 @@ class FairLock:
     ``shares`` each (``with DEVICE_LOCK.share()``) and run side by side on
     their part of the cores: two 1-thread passes keep a 2-core CPU busier than
     two 2-thread passes taking turns, because each file's decoding, checks and
-    encoding fill the gaps (``benchmarks/batch.py --throughput``).
+    encoding fill the gaps (``benchmarks/batch.py --throughput``). A pass alone
+    takes every core only while it is the only job under way (``working``).
     """
 
     def __init__(self, shares: int = 1) -> None:
@@ -38,6 +39,7 @@ class FairLock:
         self._next_ticket = 0
         self._serving = 0
         self._in_use = 0
+        self._jobs = 0
         self._held = threading.local()
 
     def acquire(self, shares: int | None = None) -> bool:
@@ -83,9 +85,29 @@ class FairLock:
         self.release()
 
     @contextlib.contextmanager
+    def working(self):
+        """A job is under way inside this (its decoding, passes, checks and encoding); also a decorator.
+
+        While another job is, a pass keeps to its share of the cores even when it is the only pass in
+        flight: the other job's decoding and encoding run on the rest, and a pass on every core beside
+        them puts three threads on two cores. In a 60-image batch with two workers (2-core AMD EPYC),
+        passes always on their share made 114-123 images/min, against 108-113 taking every core when alone.
+        """
+        with self._cond:
+            self._jobs += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._jobs -= 1
+
+    @contextlib.contextmanager
     def share(self):
-        """Hold one share; yields how many CPU threads this pass should use (all of them when alone)."""
+        """Hold one share; yields how many CPU threads this pass should use (all of them when it is the
+        only pass in flight of the only job under way)."""
         alone = self.acquire(1)
+        with self._cond:
+            alone = alone and self._jobs <= 1
         try:
             yield torch.get_num_threads() if alone else max(1, torch.get_num_threads() // self.shares)
         finally:

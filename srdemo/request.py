@@ -26,6 +26,7 @@ import numpy as np
 
 from . import advice, auto, images, metrics, models, speed
 from .caller import LOCAL, Caller
+from .devices import DEVICE_LOCK
 from .engine import EngineOptions, ProgressFn, StopFn
 from .errors import SrdemoError
 from .images import Picture
@@ -206,6 +207,7 @@ def device_slot(model: models.LoadedModel, progress: ProgressFn | None):
         yield
 
 
+@DEVICE_LOCK.working()
 def upscale(
     source: bytes | str | Path | Picture,
     request: UpscaleRequest = UpscaleRequest(),

@@ -135,3 +135,35 @@ def test_shares_run_side_by_side_and_a_whole_holder_waits_for_them_in_turn(monke
     assert log.index("whole in") > max(log.index("a out"), log.index("b out"))
     assert log.index("c in") > log.index("whole out")
     assert threads == {"a": 4, "b": 2, "c": 4}  # alone: every core; beside another: its share
+
+
+def test_a_pass_alone_keeps_to_its_share_while_another_job_is_under_way(monkeypatch):
+    """Another job's decoding and encoding use the cores a lone pass would take: with two jobs under way a
+    pass runs on its share even when no other pass is in flight; with one, on every core."""
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 4)
+    lock = devices.FairLock(shares=2)
+    with lock.working():
+        with lock.share() as alone:
+            pass
+        with lock.working():  # a second job, between its passes
+            with lock.share() as beside_a_job:
+                pass
+    assert (alone, beside_a_job) == (4, 2)
+
+
+def test_an_upscale_counts_as_a_job_while_it_runs(monkeypatch):
+    """``request.upscale`` is what the app, the command line and a batch's workers run: it is the job."""
+    import io
+
+    from srdemo import engine
+    from srdemo.request import UpscaleRequest, upscale
+    from srdemo.synthetic import render_product
+
+    seen = []
+    real = engine._forward
+    monkeypatch.setattr(engine, "_forward", lambda *a: (seen.append(devices.DEVICE_LOCK._jobs), real(*a))[1])
+    photo = io.BytesIO()
+    render_product(0, 48).save(photo, "PNG")
+    upscale(photo.getvalue(), UpscaleRequest(model="x4", scale=2, check=False), name="p.png")
+    assert seen and set(seen) == {1}
+    assert devices.DEVICE_LOCK._jobs == 0
