@@ -1,4 +1,5 @@
-"""Estimates against actual times: 20 mixed jobs after a warm-up, each estimated just before it runs.
+"""Estimates against actual times: 20 mixed jobs, each estimated just before it runs, after the warm-up the
+app does at start (``speed.warm_up``) and one real job per model.
 
     python benchmarks/estimate.py [--jobs 20] [--seed 0] [--again]
 
@@ -43,7 +44,8 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     ids = [s.id for s in models.builtin_specs()]
-    for model_id in ids:  # warm-up: the probe and one real job per model, as after the app's first runs
+    speed.warm_up()  # as the app does at start
+    for model_id in ids:  # and one real job per model, as after the app's first runs
         upscale(_photo(96, 1), UpscaleRequest(model=model_id, scale=4, check=False), name="warm.png")
     print(f"{'job':>3} {'model':<11} {'in':>9} {'scale':>6} {'low s':>7} {'high s':>7} {'actual s':>9} {'inside':>6} {'pool MB':>7}"
           + (f" {'again s':>8} {'spread':>6}" if args.again else ""))

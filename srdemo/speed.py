@@ -16,6 +16,7 @@ cap (``SRDEMO_MAX_CPU_SECONDS``), and the message gives the same numbers.
 
 from __future__ import annotations
 
+import logging
 import statistics
 import threading
 import time
@@ -24,7 +25,7 @@ from collections import deque
 import numpy as np
 import torch
 
-from . import wording
+from . import models, wording
 from .backends import POOL, uses_onnx
 from .devices import pick_device
 from .engine import Box, EngineOptions, Work, memory_per_pixel, pass_work, piece_area, plan_work, run_model, tile_for
@@ -32,6 +33,8 @@ from .errors import SrdemoError
 from .models import LoadedModel
 from .resampling import resample
 from .settings import get_settings
+
+log = logging.getLogger(__name__)
 
 SPREAD = 1.4
 """An estimate runs from mid / SPREAD to mid * SPREAD: high / low = 1.96, under 2 (benchmarks/estimate.py)."""
@@ -107,6 +110,29 @@ def measure_speed(model: LoadedModel, options: EngineOptions | None = None) -> f
     out_pixels = pass_work(model.scale, (PROBE, PROBE), options, tile_for(model, options), piece_area(model, options))
     record_speed(model, out_pixels, seconds, options=options)
     return out_pixels / seconds / 1e6
+
+
+def warm_up() -> None:
+    """What the app does once at start, in the background: measure each built-in that runs on ONNX
+    Runtime here (the probe its first estimate needs), then run one pass of it at its largest piece.
+
+    The pass grows the shared memory pool (``backends.POOL``) to what any of their pieces needs before a
+    visitor's job pays for it. What growing it costs is the least predictable part of a job's time: in
+    one process the ``x2`` grew it by 521 MB for about 0.1 s, and later by 602 MB for 1.0 s (2-core AMD
+    EPYC). A failure here only leaves the first jobs to do it.
+    """
+    options = EngineOptions.from_settings()
+    for spec in models.builtin_specs():
+        try:
+            model = models.load(spec)
+            if not model.is_neural or not uses_onnx(model, pick_device(options.device), options.backend):
+                continue
+            if recorded_speed(model, options=options) is None:
+                measure_speed(model, options)
+            side = tile_for(model, options)  # the probe has set the time cap: one piece of the largest size
+            run_model(model, np.full((side, side, 3), 0.5, np.float32), options)
+        except Exception:
+            log.exception("warming up %s", spec.id)
 
 
 BIG_JOB_PIXELS = 1_000_000

@@ -207,3 +207,36 @@ def test_a_job_that_grows_the_memory_pool_pays_for_it_and_teaches_that_not_the_s
     empty = speed.estimate_range(model, *job, on_torch)
     monkeypatch.setattr(POOL, "size", need)
     assert speed.estimate_range(model, *job, on_torch) == pytest.approx(empty)
+
+
+def test_warming_up_measures_each_onnx_builtin_and_runs_its_largest_piece(monkeypatch):
+    """What the app does at start, so a visitor's first job neither waits for the probe nor pays to grow
+    the memory pool: each built-in on ONNX Runtime is measured, then runs one piece of the largest size
+    its jobs would run (the torch best tier, which keeps no pool, is left alone)."""
+    from srdemo.engine import EngineOptions, tile_for
+
+    options = EngineOptions.from_settings()
+    ran = []  # (model, the image's sides, the largest piece's side at that moment)
+    real = speed.run_model
+
+    def spy(model, img, *rest):
+        ran.append((model.spec.id, img.shape[:2], tile_for(model, options)))
+        return real(model, img, *rest)
+
+    monkeypatch.setattr(speed, "run_model", spy)
+    speed.warm_up()
+    onnx = [models.load(spec) for spec in models.builtin_specs() if spec.exports]
+    assert onnx and all(model.onnx is not None for model in onnx)
+    for model in onnx:
+        assert speed.recorded_speed(model, options=options) is not None
+        assert any(i == model.spec.id and shape == (side, side) and side > speed.PROBE for i, shape, side in ran)
+    assert {model_id for model_id, _, _ in ran} == {model.spec.id for model in onnx}
+
+
+def test_a_failed_warm_up_leaves_the_app_running(monkeypatch, caplog):
+    def broken(*_a, **_k):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(models, "load", broken)
+    speed.warm_up()  # logs, does not raise
+    assert "warming up" in caplog.text

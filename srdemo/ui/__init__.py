@@ -10,11 +10,13 @@ its results into components; no image or model logic lives here.
 from __future__ import annotations
 
 import os
+import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before Gradio is imported
 
 import gradio as gr  # noqa: E402
 
+from .. import speed  # noqa: E402
 from ..settings import get_settings  # noqa: E402
 from ..wording import LANGUAGES  # noqa: E402
 from . import batch, compare, tools, training, upscale  # noqa: E402
@@ -77,6 +79,8 @@ def launch(host: str | None = None, port: int | None = None, **kwargs) -> None:
     """
     demo = build_demo()
     kwargs.setdefault("mcp_server", get_settings().mcp_server)
+    # measured speeds and a grown memory pool before the first visitor, not in their first job
+    threading.Thread(target=speed.warm_up, name="srdemo-warm-up", daemon=True).start()
     demo.launch(
         server_name=host,
         server_port=port,
