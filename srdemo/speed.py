@@ -123,6 +123,8 @@ def warm_up() -> None:
     """
     options = EngineOptions.from_settings()
     for spec in models.builtin_specs():
+        if not spec.exports:  # the best tier runs on torch, which keeps no pool
+            continue
         try:
             model = models.load(spec)
             if not model.is_neural or not uses_onnx(model, pick_device(options.device), options.backend):
