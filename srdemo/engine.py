@@ -15,6 +15,7 @@ a tile gets.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -184,17 +185,47 @@ def memory_per_pixel(model: LoadedModel, device: torch.device | None = None) -> 
 
 
 RATE_DECAY = 0.7
-"""Each tile's weight in ``seconds_per_pixel`` (its output pixels) shrinks by this factor per later tile."""
+"""Each tile's weight in a tile rate (its output pixels) shrinks by this factor per later tile."""
 
 
-def _learn_rate(model: LoadedModel, seconds: float, out_pixels: int) -> None:
-    """Keep a running time per output pixel of this model's tiles (what ``piece_area`` caps a piece by),
-    weighted by their pixels. A heavy model runs small pieces faster per pixel (DCTLSA x4 took 0.77 s for
-    128 px and 1.53 s for 160 px, 2-core AMD EPYC), so a run of small jobs must not set the size of the
-    next big job's pieces."""
-    kept = RATE_DECAY * model.tile_weight  # a rate set from elsewhere (a reloaded model's) weighs nothing
-    model.tile_weight = kept + max(1, out_pixels)
-    model.seconds_per_pixel = ((model.seconds_per_pixel or 0.0) * kept + seconds) / model.tile_weight
+class TileRates:
+    """Time per output pixel of each model's recent tiles, per device and backend: what ``piece_area``
+    caps a piece by.
+
+    Kept for the process, not on the loaded model: the model cache may let a model go, and a copy
+    loaded again that started from no rate ran its pieces sized by memory alone (one DCTLSA x4 piece:
+    13.6 s). Weighted by the tiles' pixels: a heavy model runs small pieces faster per pixel (DCTLSA
+    x4 took 0.77 s for 128 px and 1.53 s for 160 px, 2-core AMD EPYC), so a run of small jobs must not
+    set the size of the next big job's pieces.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rates: dict[str, tuple[float, float]] = {}  # seconds per output pixel, decayed pixel weight
+
+    @staticmethod
+    def _key(model: LoadedModel, device: torch.device, backend: str) -> str:
+        runtime = "onnx" if uses_onnx(model, device, backend) else "torch"
+        return f"{device.type}|{runtime}|{model.spec.id}"
+
+    def get(self, model: LoadedModel, device: torch.device, backend: str) -> float | None:
+        with self._lock:
+            found = self._rates.get(self._key(model, device, backend))
+        return found[0] if found else None
+
+    def learn(self, model: LoadedModel, device: torch.device, backend: str, seconds: float, out_pixels: int) -> None:
+        key = self._key(model, device, backend)
+        with self._lock:
+            rate, weight = self._rates.get(key, (0.0, 0.0))
+            kept = RATE_DECAY * weight
+            self._rates[key] = ((rate * kept + seconds) / (kept + max(1, out_pixels)), kept + max(1, out_pixels))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rates.clear()
+
+
+TILE_RATES = TileRates()
 
 
 def piece_area(model: LoadedModel, options: EngineOptions) -> int | None:
@@ -204,9 +235,11 @@ def piece_area(model: LoadedModel, options: EngineOptions) -> int | None:
     if options.tile:
         return None
     settings = get_settings()
-    area = int(settings.memory_bytes / settings.neural_jobs / memory_per_pixel(model, pick_device(options.device)))
-    if model.seconds_per_pixel:
-        area = min(area, int(TILE_SECONDS / model.seconds_per_pixel / model.scale**2))
+    device = pick_device(options.device)
+    area = int(settings.memory_bytes / settings.neural_jobs / memory_per_pixel(model, device))
+    rate = TILE_RATES.get(model, device, options.backend)
+    if rate:
+        area = min(area, int(TILE_SECONDS / rate / model.scale**2))
     return area
 
 
@@ -279,7 +312,8 @@ def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np
             wx = _axis_weights(xs, j, x0, x1, s, blend)
             piece = img[y0:y1, x0:x1]
             result = _forward(model, piece, device, dtype, options.backend)
-            _learn_rate(model, DEVICE_LOCK.last_hold(), result.shape[0] * result.shape[1])  # not the wait for the lock
+            # the time the pass held the device, not its wait for it
+            TILE_RATES.learn(model, device, options.backend, DEVICE_LOCK.last_hold(), result.shape[0] * result.shape[1])
             if dtype != torch.float32 and _looks_broken(result, piece):
                 dtype = torch.float32  # this model misbehaves in half precision: stay in fp32 from now on
                 result = _forward(model, piece, device, dtype, "torch")

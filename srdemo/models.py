@@ -369,8 +369,6 @@ class LoadedModel:
     scale: int = field(init=False)
     # Measured by the engine on this machine (None until then): what a tile may be.
     bytes_per_pixel: float | None = field(default=None, init=False)  # peak inference memory per input pixel
-    seconds_per_pixel: float | None = field(default=None, init=False)  # time per output pixel of recent tiles
-    tile_weight: float = field(default=0.0, init=False)  # their decayed output pixels, behind seconds_per_pixel
     onnx: OnnxNetwork | None = field(default=None, init=False)  # set by backends.attach once an export is ready
 
     def __post_init__(self) -> None:

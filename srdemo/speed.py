@@ -73,15 +73,8 @@ def _key(model: LoadedModel, device: torch.device | None, options: EngineOptions
 
 
 def recorded_speed(model: LoadedModel, device: torch.device | None = None, options: EngineOptions | None = None) -> float | None:
-    """Output megapixels per second a pass of this model computes here (the median of recent runs), if known.
-
-    A model loaded again (the model cache had let it go) starts with no tile rate, and its next job would
-    run in pieces sized by memory alone (13.6 s for one DCTLSA piece); it takes its rate from here.
-    """
-    found = SPEEDS.median(_key(model, device, options)) if model.is_neural else None
-    if found and model.seconds_per_pixel is None:
-        model.seconds_per_pixel = 1e-6 / found
-    return found
+    """Output megapixels per second a pass of this model computes here (the median of recent runs), if known."""
+    return SPEEDS.median(_key(model, device, options)) if model.is_neural else None
 
 
 def record_speed(model: LoadedModel, model_pixel_count: int, seconds: float, device: torch.device | None = None,

@@ -235,7 +235,7 @@ def test_the_tile_fits_the_memory_share_and_about_two_seconds(compact, monkeypat
     side = engine.tile_for(compact, opts)
     assert side * side * bpp <= 20e6 < (side + 2) ** 2 * bpp  # the largest tile within this job's half
     monkeypatch.setenv("SRDEMO_MEMORY_MB", "100000")
-    compact.seconds_per_pixel = 1e-6  # 1 MP/s: a 2 s tile makes 2 MP of output, 707 px at x2
+    engine.TILE_RATES.learn(compact, torch.device("cpu"), "auto", 1.0, 1_000_000)  # 1 MP/s: 2 s make 2 MP, 707 px at x2
     assert abs(engine.tile_for(compact, opts) - 707) <= 1
     assert engine.tile_for(compact, EngineOptions(tile=96)) == 96  # a forced tile is kept
     img = _img(150, 170)  # the automatic tile still gives the untiled result
@@ -254,7 +254,7 @@ def test_one_piece_fits_the_memory_share_and_the_time_cap(compact, monkeypatch):
     monkeypatch.setenv("SRDEMO_NEURAL_JOBS", "1")
     memory = int(80e6 / engine.memory_per_pixel(compact))
     assert engine.piece_area(compact, opts) == memory  # no speed measured yet: memory alone
-    compact.seconds_per_pixel = 2 / (0.35 * memory * 4)  # 2 s of x2 output from 0.35x the memory share's input
+    engine.TILE_RATES.learn(compact, torch.device("cpu"), "auto", 2.0, int(0.35 * memory * 4))  # 2 s: 0.35x the share
     area = engine.piece_area(compact, opts)
     assert abs(area - 0.35 * memory) <= 1
     tile = engine.tile_for(compact, opts)
@@ -331,9 +331,12 @@ def test_a_pass_writes_into_the_buffer_it_is_given_and_nowhere_else(compact, til
 
 def test_the_tile_rate_weighs_tiles_by_their_pixels(compact):
     """Small pieces of a heavy model run faster per pixel; a run of them must not make the next tile huge."""
-    engine._learn_rate(compact, 2.0, 1_000_000)  # a big tile: 2 us per pixel
+    rates, cpu = engine.TileRates(), torch.device("cpu")
+    rates.learn(compact, cpu, "auto", 2.0, 1_000_000)  # a big tile: 2 us per pixel
     for _ in range(10):
-        engine._learn_rate(compact, 0.001, 1000)  # small ones at half that
-    assert compact.seconds_per_pixel == pytest.approx(2e-6, rel=0.1)
-    engine._learn_rate(compact, 4.0, 1_000_000)  # a big slow one counts at once
-    assert compact.seconds_per_pixel > 3.5e-6
+        rates.learn(compact, cpu, "auto", 0.001, 1000)  # small ones at half that
+    assert rates.get(compact, cpu, "auto") == pytest.approx(2e-6, rel=0.1)
+    rates.learn(compact, cpu, "auto", 4.0, 1_000_000)  # a big slow one counts at once
+    assert rates.get(compact, cpu, "auto") > 3.5e-6
+    assert rates.get(compact, cpu, "torch") == rates.get(compact, cpu, "auto")  # it runs on torch either way
+    assert rates.get(compact, torch.device("cuda"), "auto") is None  # kept per device

@@ -153,18 +153,19 @@ def test_a_result_names_the_time_its_model_passes_took(compact, monkeypatch):
 
 
 def test_a_model_loaded_again_keeps_its_pieces_to_the_time_cap(compact, compact_file):
-    """The model cache may let a model go; loaded again, it takes its tile rate from the recorded speed."""
-    from srdemo.engine import EngineOptions, tile_for
+    """The model cache may let a model go; loaded again, its pieces stay within the time cap its tiles set."""
+    import torch
+
+    from srdemo.engine import TILE_RATES, EngineOptions, tile_for
     from srdemo.models import MODEL_CACHE
 
-    speed.record_speed(compact, 1_000_000, 2.0)  # 0.5 output MP/s
+    by_memory = tile_for(compact, EngineOptions())
+    TILE_RATES.learn(compact, torch.device("cpu"), "auto", 2.0, 1_000_000)  # 0.5 output MP/s
+    capped = tile_for(compact, EngineOptions())
+    assert capped < by_memory  # 2 s at 0.5 MP/s: 500x500 of x2 output
     MODEL_CACHE.clear()
     again = models.load(str(compact_file))
-    assert again is not compact and again.seconds_per_pixel is None
-    by_memory = tile_for(again, EngineOptions())
-    assert speed.recorded_speed(again) == pytest.approx(0.5)
-    assert again.seconds_per_pixel == pytest.approx(2e-6)
-    assert tile_for(again, EngineOptions()) < by_memory  # 2 s at 0.5 MP/s: 500x500 of x2 output
+    assert again is not compact and tile_for(again, EngineOptions()) == capped
 
 
 def test_a_job_that_grows_the_memory_pool_pays_for_it_and_teaches_that_not_the_speed(monkeypatch):
