@@ -120,7 +120,7 @@ def warm_up() -> None:
             continue
         try:
             model = models.load(spec)
-            if not model.is_neural or not uses_onnx(model, pick_device(options.device), options.backend):
+            if not uses_onnx(model, pick_device(options.device), options.backend):  # a GPU, or torch forced
                 continue
             if recorded_speed(model, options=options) is None:
                 measure_speed(model, options)
