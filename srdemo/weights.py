@@ -4,10 +4,17 @@ Safety: weights are judged by their content, never by their extension.
 safetensors files are plain tensors and always safe. Anything else is refused
 if it is a TorchScript archive (which carries code), and otherwise opened with
 ``torch.load(weights_only=True)``, which refuses pickles that would run code.
+
+Cost: a file from a stranger is judged on what it says of itself (its size, the
+safetensors header, a zip archive's entry count and pickle size) before any tensor
+is made. Reading 400,000 tiny tensors cost 14 s and 550 MB of memory before spandrel
+could say it was no model; refused on its header, it costs a few milliseconds.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import zipfile
 from pathlib import Path
 
@@ -22,6 +29,22 @@ from .wording import text
 SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".bin")
 """What a weights file is usually called (for listing a folder and naming outputs; loading decides by content)."""
 
+MAX_WEIGHTS_BYTES = 1_000_000_000
+"""Largest weights file read (HAT-L, among the largest upscalers spandrel loads, is 205 MB in float32)."""
+MAX_TENSORS = 10_000
+"""Most tensors a weights file may hold (HAT-L has 1,710, DCTLSA 546, SPAN 204)."""
+MAX_HEADER_BYTES = 4_000_000
+"""Largest description of the tensors read: a safetensors header, or the pickle in a torch zip archive
+(HAT-L's safetensors header is about 220 KB; CRAFT's pickle, 844 tensors, 184 KB)."""
+_ZIP_OVERHEAD = 16
+"""Entries of a torch zip archive besides one per tensor storage (data.pkl, version, byteorder, ...)."""
+
+_DTYPE_BITS = {
+    "BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "I16": 16, "U16": 16, "F16": 16, "BF16": 16,
+    "I32": 32, "U32": 32, "F32": 32, "I64": 64, "U64": 64, "F64": 64,
+}
+"""Bits per element of the safetensors dtypes torch reads."""
+
 
 def _is_safetensors(head: bytes) -> bool:
     # 8-byte little-endian header length, then a JSON object.
@@ -31,30 +54,135 @@ def _is_safetensors(head: bytes) -> bool:
     return 0 < n < 100_000_000 and head[8:9] == b"{"
 
 
-def _is_torchscript(path: Path) -> bool:
-    """TorchScript archives hold Python code (``code/`` entries, ``constants.pkl``)."""
-    if not zipfile.is_zipfile(path):
-        return False
-    with zipfile.ZipFile(path) as zf:
-        names = zf.namelist()
-    return any("/code/" in n or n.endswith("/constants.pkl") or n.startswith("code/") for n in names)
+class _TooManyTensors(Exception):
+    pass
+
+
+def _parse_header(raw: bytes) -> dict:
+    """The header's JSON, stopped soon after ``MAX_TENSORS`` objects (one per tensor, one for
+    ``__metadata__``, one around them): a header of many tiny tensors never becomes that many Python objects."""
+    objects = 0
+
+    def count(pairs: list) -> dict:
+        nonlocal objects
+        objects += 1
+        if objects > MAX_TENSORS + 2:
+            raise _TooManyTensors
+        return dict(pairs)
+
+    return json.loads(raw, object_pairs_hook=count)
+
+
+def _check_safetensors_header(path: Path, name: str) -> None:
+    """Refuse a safetensors file whose header is too large, lists too many tensors, or does not match
+    the file (each tensor's dtype x shape must fill its byte range, the ranges must not overlap and
+    must lie inside the file). Reads the header only, so a hostile file costs what its header costs."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        length = int.from_bytes(f.read(8), "little")
+        if length > MAX_HEADER_BYTES:
+            raise SrdemoError(text("err_weights_header_too_big", name=name, size_mb=length / 1e6,
+                                   limit_mb=MAX_HEADER_BYTES / 1e6))
+        raw = f.read(length)
+    damaged = SrdemoError(text("err_weights_header_damaged", name=name))
+    if len(raw) < length:
+        raise damaged
+    try:
+        header = _parse_header(raw)
+    except _TooManyTensors:
+        raise SrdemoError(text("err_weights_too_many_tensors", name=name, limit=MAX_TENSORS)) from None
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep
+        raise damaged from None
+    if not isinstance(header, dict):
+        raise damaged
+    if len(header) - ("__metadata__" in header) > MAX_TENSORS:
+        raise SrdemoError(text("err_weights_too_many_tensors", name=name, limit=MAX_TENSORS))
+    data_bytes = size - 8 - length
+    spans = []
+    for key, entry in header.items():
+        if key == "__metadata__":
+            continue
+        try:
+            dtype, shape, (start, end) = entry["dtype"], entry["shape"], entry["data_offsets"]
+            bits = _DTYPE_BITS[dtype]
+            if len(shape) > 8 or not all(type(n) is int and n >= 0 for n in (*shape, start, end)) or start > end:
+                raise ValueError  # 8 dimensions at most: a product of thousands of huge numbers is slow
+        except (TypeError, KeyError, ValueError):
+            raise damaged from None
+        tensor = key[:60]
+        if math.prod(shape) * bits != (end - start) * 8:
+            raise SrdemoError(text("err_weights_tensor_size", name=name, tensor=tensor, dtype=dtype, shape=shape,
+                                   got=end - start))
+        if end > data_bytes:
+            raise SrdemoError(text("err_weights_tensor_outside", name=name, tensor=tensor, end=end, size=data_bytes))
+        spans.append((start, end, tensor))
+    spans.sort()
+    for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
+        if start < end:
+            raise SrdemoError(text("err_weights_tensors_overlap", name=name, first=first, second=second))
+
+
+def _zip_entries(f, size: int) -> int | None:
+    """How many entries a zip archive says it holds, from its end record alone (the last bytes of the
+    file), so an archive of 400,000 entries is refused before its directory is read; None if not a zip."""
+    tail_len = min(size, 22 + 65_535)  # the end record, then at most a 64 KB comment
+    f.seek(size - tail_len)
+    tail = f.read(tail_len)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 + int.from_bytes(tail[at + 20 : at + 22], "little") != len(tail):
+        return None  # no end record, or bytes that only look like one (its comment must end the file)
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
+    if entries == 0xFFFF and at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":  # zip64: count in its own record
+        f.seek(int.from_bytes(tail[at - 12 : at - 4], "little"))
+        record = f.read(40)
+        if record[:4] == b"PK\x06\x06" and len(record) == 40:
+            entries = int.from_bytes(record[32:40], "little")
+    return entries
+
+
+def _check_archive(path: Path, name: str) -> None:
+    """Refuse a zip archive (torch's format since 1.6) with too many entries or too large a pickle, and
+    TorchScript archives, which hold Python code (``code/`` entries, ``constants.pkl``)."""
+    with open(path, "rb") as f:
+        entries = _zip_entries(f, path.stat().st_size)
+    if entries is None:
+        return
+    if entries > MAX_TENSORS + _ZIP_OVERHEAD:
+        raise SrdemoError(text("err_weights_too_many_tensors", name=name, limit=MAX_TENSORS))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except zipfile.BadZipFile:
+        return  # torch.load refuses it
+    names = [info.filename for info in infos]
+    if any("/code/" in n or n.endswith("/constants.pkl") or n.startswith("code/") for n in names):
+        raise SrdemoError(text("err_weights_torchscript", name=name))
+    pickled = sum(info.file_size for info in infos if info.filename.endswith(".pkl"))
+    if pickled > MAX_HEADER_BYTES:
+        raise SrdemoError(text("err_weights_header_too_big", name=name, size_mb=pickled / 1e6,
+                               limit_mb=MAX_HEADER_BYTES / 1e6))
 
 
 def read_state_dict(path: Path, name: str | None = None) -> dict[str, torch.Tensor]:
-    """Tensors from a weights file, decided by content. Never runs code from the file."""
+    """Tensors from a weights file, decided by content. Never runs code from the file, and makes no
+    tensor until what the file says of itself is within the limits above (every route to a model,
+    a local file, a Hub download or a trained run, reads its weights here)."""
     name = name or path.name
     try:
         with open(path, "rb") as f:
             head = f.read(16)
+        safetensors = _is_safetensors(head)
+        size = path.stat().st_size
+        if size > MAX_WEIGHTS_BYTES:
+            raise SrdemoError(text("err_weights_too_big", name=name, size_mb=size / 1e6, limit_mb=MAX_WEIGHTS_BYTES / 1e6))
+        (_check_safetensors_header if safetensors else _check_archive)(path, name)
     except OSError as exc:
         raise SrdemoError(text("err_weights_unreadable", name=name, reason=exc.strerror or exc)) from None
-    if _is_safetensors(head):
+    if safetensors:
         try:
             return load_safetensors(str(path), device="cpu")
         except Exception as exc:  # safetensors raises its own SafetensorError
             raise SrdemoError(text("err_weights_damaged_safetensors", name=name, detail=exc)) from None
-    if _is_torchscript(path):
-        raise SrdemoError(text("err_weights_torchscript", name=name))
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:

@@ -249,6 +249,23 @@ EN: dict[str, str] = {
     # ---- weights
     "err_weights_unreadable": "Could not read the weights file '{name}': {reason}.",
     "err_weights_damaged_safetensors": "'{name}' looks like safetensors but is damaged ({detail}).",
+    "err_weights_too_big": "'{name}' is {size_mb:,.0f} MB; srdemo reads weights files of at most {limit_mb:,.0f} MB.",
+    "err_weights_header_too_big": (
+        "'{name}' takes {size_mb:,.1f} MB just to list its tensors; srdemo reads at most {limit_mb:,.0f} MB of that "
+        "(a large upscaler needs well under 1 MB), so it was not opened."
+    ),
+    "err_weights_too_many_tensors": (
+        "'{name}' holds more than {limit:,} tensors; an image upscaler has a few thousand at most, so it was not opened."
+    ),
+    "err_weights_header_damaged": "'{name}' looks like safetensors but its header is damaged.",
+    "err_weights_tensor_size": (
+        "'{name}' is damaged: its header gives tensor '{tensor}' ({dtype}, shape {shape}) {got:,} bytes, "
+        "which is not the size of that shape."
+    ),
+    "err_weights_tensor_outside": (
+        "'{name}' is damaged: tensor '{tensor}' ends at byte {end:,} of its data, but the file holds only {size:,} bytes of data."
+    ),
+    "err_weights_tensors_overlap": "'{name}' is damaged: tensors '{first}' and '{second}' share bytes.",
     "err_weights_torchscript": (
         "'{name}' is a TorchScript program, not plain weights. srdemo does not run code from model "
         "files; ask for a .safetensors or .pth state dict instead."

@@ -195,6 +195,18 @@ ZH: dict[str, str] = {
     # ---- weights
     "err_weights_unreadable": "无法读取权重文件“{name}”：{reason}。",
     "err_weights_damaged_safetensors": "“{name}”看起来是 safetensors 文件，但已损坏（{detail}）。",
+    "err_weights_too_big": "“{name}”有 {size_mb:,.0f} MB；srdemo 只读取不超过 {limit_mb:,.0f} MB 的权重文件。",
+    "err_weights_header_too_big": (
+        "“{name}”仅列出其张量就占了 {size_mb:,.1f} MB；srdemo 最多读取 {limit_mb:,.0f} MB"
+        "（大型放大模型也远不到 1 MB），所以没有打开它。"
+    ),
+    "err_weights_too_many_tensors": "“{name}”含有超过 {limit:,} 个张量；图片放大模型最多只有几千个，所以没有打开它。",
+    "err_weights_header_damaged": "“{name}”看起来是 safetensors 文件，但文件头已损坏。",
+    "err_weights_tensor_size": (
+        "“{name}”已损坏：文件头给张量“{tensor}”（{dtype}，形状 {shape}）分配了 {got:,} 字节，与这个形状的大小不符。"
+    ),
+    "err_weights_tensor_outside": "“{name}”已损坏：张量“{tensor}”结束于数据的第 {end:,} 字节，但文件只有 {size:,} 字节的数据。",
+    "err_weights_tensors_overlap": "“{name}”已损坏：张量“{first}”和“{second}”占用了相同的字节。",
     "err_weights_torchscript": (
         "“{name}”是 TorchScript 程序，不是纯权重。srdemo 不会运行模型文件里的代码；"
         "请改要 .safetensors 或 .pth 格式的 state dict。"
