@@ -33,6 +33,15 @@ _NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}"
 _REPO_RE = re.compile(rf"^{_NAME}/{_NAME}$")
 _NAME_RE = re.compile(rf"^{_NAME}$")
 
+MAX_REF_CHARS = 1_000
+"""Longest model reference read (an id, a path, or 'owner/repo:file@revision', whose repo id is at most
+193 characters and revision 200): a longer one is refused before it reaches a path, a URL or a message."""
+MAX_REVISION_CHARS = 200
+# What git refuses in a branch or tag name (git check-ref-format), and a leading '-' (read as an option):
+# control characters, space, ~^:?*[\, '..', '//', '@{', a leading '/', '-' or '.', a component that starts
+# with '.' or ends with '.lock', a trailing '/' or '.'. A 40-hex commit id passes these rules too.
+_BAD_REVISION = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|//|@\{|^[/.-]|/\.|\.lock(?:/|$)|[/.]$")
+
 
 @dataclass(frozen=True)
 class HubFile:
@@ -51,9 +60,30 @@ class HubFile:
         return f"https://huggingface.co/{self.repo_id}/blob/{self.revision or 'main'}/{self.filename}"
 
 
+def check_length(ref: str) -> str:
+    """``ref``, unless it is longer than ``MAX_REF_CHARS``: then a plain error naming the limit."""
+    if len(ref) > MAX_REF_CHARS:
+        raise SrdemoError(wording.text("err_ref_too_long", start=ref[:40], length=len(ref), limit=MAX_REF_CHARS))
+    return ref
+
+
+def check_revision(revision: str | None) -> str | None:
+    """``revision`` trimmed (None when empty) if it is a branch or tag name by git's rules, or a commit id.
+
+    huggingface_hub uses it as a path in its cache (``refs/<revision>``) and in URLs as given:
+    ``../../../x`` made it write outside the cache, so nothing else may pass.
+    """
+    revision = (revision or "").strip()
+    if not revision:
+        return None
+    if len(revision) > MAX_REVISION_CHARS or revision == "@" or _BAD_REVISION.search(revision):
+        raise SrdemoError(wording.text("err_hub_bad_revision", revision=revision[:40], limit=MAX_REVISION_CHARS))
+    return revision
+
+
 def check_repo_id(repo_id: str, owner_optional: bool = False) -> str:
     """``repo_id`` trimmed, or a plain error; with ``owner_optional`` a name alone passes too (publishing)."""
-    repo_id = (repo_id or "").strip()
+    repo_id = check_length((repo_id or "").strip())
     pattern = _NAME_RE if owner_optional and "/" not in repo_id else _REPO_RE
     if not pattern.match(repo_id) or "--" in repo_id or ".." in repo_id:
         raise SrdemoError(wording.text("err_repo_id", repo_id=repo_id))
@@ -71,10 +101,11 @@ def parse_hub_ref(text: str) -> HubFile:
 
 
 def hub_file(repo_id: str, filename: str, revision: str | None = None) -> HubFile:
-    filename = (filename or "").strip().lstrip("/")
+    """A Hub file from what a person typed (each part checked: they become cache paths and URLs)."""
+    filename = check_length((filename or "").strip().lstrip("/"))
     if not filename or ".." in filename.split("/"):
         raise SrdemoError(wording.text("err_hub_filename"))
-    return HubFile(check_repo_id(repo_id), filename, (revision or "").strip() or None)
+    return HubFile(check_repo_id(repo_id), filename, check_revision(revision))
 
 
 def cached_path(ref: HubFile) -> Path | None:

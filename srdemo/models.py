@@ -239,7 +239,10 @@ class LocalFiles(Source):
         if not caller.trusted:
             return None  # the app never opens a server path a visitor typed
         path = Path(ref).expanduser()
-        return file_spec(path) if path.is_file() else None
+        try:
+            return file_spec(path) if path.is_file() else None
+        except OSError:  # a name the filesystem refuses (over 255 bytes a component) is no file here
+            return None
 
 
 class HubModels(Source):
@@ -337,7 +340,7 @@ def resolve(ref: str, caller: Caller = LOCAL) -> ModelSpec:
     (``owner/repo:file[@revision]``, optionally prefixed ``hub:``), or, for a trusted caller
     only, a path to a weights file.
     """
-    ref = (ref or "").strip()
+    ref = hub.check_length((ref or "").strip())  # before it becomes a path, a URL or a message
     if not ref:
         raise SrdemoError(text("err_choose_model"))
     for spec in catalogue(caller):

@@ -153,6 +153,10 @@ EN: dict[str, str] = {
     "err_choose_model": "Please choose a model.",
     "err_unknown_model": "Unknown model '{ref}'. Choose one of: {known}; or a weights file path; or 'owner/repo:file'.",
     "err_unknown_model_app": "Unknown model '{ref}'. Pick one from the list, or use the Hub fields.",
+    "err_ref_too_long": (
+        "'{start}...' is {length:,} characters long; srdemo reads model names, Hub repo ids, file names and "
+        "revisions of at most {limit:,} characters."
+    ),
     "err_not_your_run": "That trained model is not yours or no longer exists.",
     "err_weights_missing": "The weights file for '{model_id}' is missing.",
     # ---- errors
@@ -238,6 +242,10 @@ EN: dict[str, str] = {
         "give a token that can read it."
     ),
     "err_hub_revision": "{repo_id} has no revision '{revision}'.",
+    "err_hub_bad_revision": (
+        "'{revision}' is not a revision. Give a branch or tag name such as 'main' or 'v1.0' (at most {limit} "
+        "characters, without spaces, '..' or characters like ~^:?*), or a 40-character commit id."
+    ),
     "err_hub_file_not_found": "{repo_id} has no file '{filename}'. Check the file name on the repo page.",
     "err_hub_invalid_repo_id": "'{repo_id}' is not a valid Hugging Face repo id.",
     "err_hub_download": "Could not download '{ref}': {error}. Try again later.",

@@ -111,6 +111,7 @@ ZH: dict[str, str] = {
     "err_choose_model": "请选择一个模型。",
     "err_unknown_model": "未知的模型“{ref}”。请从以下选择：{known}；或者填写权重文件路径；或者“owner/repo:file”。",
     "err_unknown_model_app": "未知的模型“{ref}”。请从列表中选一个，或使用 Hub 相关输入框。",
+    "err_ref_too_long": "“{start}…”长达 {length:,} 个字符；srdemo 读取的模型名、Hub 仓库 ID、文件名和版本最多 {limit:,} 个字符。",
     "err_not_your_run": "这个训练好的模型不属于你，或已不存在。",
     "err_weights_missing": "找不到“{model_id}”的权重文件。",
     # ---- errors
@@ -184,6 +185,10 @@ ZH: dict[str, str] = {
     "err_hub_gated": "{repo_id} 需要申请访问：请先在 huggingface.co 上同意其条款，再提供有读取权限的访问令牌。",
     "err_hub_repo_not_found": "在 Hub 上找不到模型仓库“{repo_id}”。请检查拼写；如果是私有仓库，请提供能读取它的访问令牌。",
     "err_hub_revision": "{repo_id} 没有版本“{revision}”。",
+    "err_hub_bad_revision": (
+        "“{revision}”不是有效的版本。请填写分支或标签名，例如“main”或“v1.0”（最多 {limit} 个字符，"
+        "不能有空格、“..”或 ~^:?* 等字符），或 40 位的提交 ID。"
+    ),
     "err_hub_file_not_found": "{repo_id} 中没有文件“{filename}”。请在仓库页面上核对文件名。",
     "err_hub_invalid_repo_id": "“{repo_id}”不是有效的 Hugging Face 仓库 ID。",
     "err_hub_download": "无法下载“{ref}”：{error}。请稍后再试。",

@@ -86,3 +86,38 @@ def test_cli_download_uses_the_cache_offline(hf_cache, compact_file, capsys):
     assert main(["download", "realesrgan-x4"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("srdemo: ") and "\n" not in err
+
+
+# ---- a revision is a branch, a tag or a commit, never something that could be a path
+
+BAD_REVISIONS = [
+    "../../../x", "refs/../x", "r" * 1_000_000, "-rf", "/main", "main/", "a//b", ".hidden", "refs/.x", "v1.lock",
+    "main.", "a b", "a\tb", "x\x00y", "main~1", "main^", "a:b", "a?b", "a*b", "a[b", "a\\b", "@", "a@{1}",
+]
+GOOD_REVISIONS = ["main", "v1.0", "refs/pr/3", "release/2024-06", "0123456789abcdef0123456789abcdef01234567"]
+
+
+def test_only_a_branch_tag_or_commit_passes_as_a_revision():
+    for good in GOOD_REVISIONS:
+        assert hub.parse_hub_ref(f"shop/x2:model.safetensors@{good}").revision == good
+    for bad in BAD_REVISIONS:
+        with pytest.raises(SrdemoError, match=r"is not a revision\. Give a branch or tag name") as err:
+            hub.hub_file("shop/x2", "model.safetensors", bad)
+        assert len(str(err.value)) < 300  # a 1 MB revision is not echoed back
+
+
+def test_a_revision_cannot_send_the_hub_client_outside_its_cache(tmp_path, hf_cache, monkeypatch, compact_file):
+    """``../../../x`` made huggingface_hub write ``<cache>/models--shop--x2/refs/../../../x``, beside the cache."""
+    import huggingface_hub.constants as c
+    from hub_standin import HubStandIn
+
+    server = HubStandIn(token="hf_read")
+    server.private[("shop/x2", "m.safetensors")] = compact_file.read_bytes()
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", False)  # loopback only: nothing leaves the machine
+    try:
+        with pytest.raises(SrdemoError, match="is not a revision"):
+            hub.download(hub.parse_hub_ref("shop/x2:m.safetensors@../../../x"), token="hf_read")
+    finally:
+        server.close()
+    assert server.requests == [] and not (tmp_path / "x").exists()

@@ -142,3 +142,23 @@ def test_the_tier_comes_from_the_json_and_a_missing_tier_falls_back_to_the_first
     assert models.default_model(4, torch.device("cpu")).id == "x4"
     assert models.default_model(4, torch.device("cuda", 0)).id == "x4-best"
     assert models.default_model(4, torch.device("mps", 0)).id == "x4"  # DEFAULT_TIER names CUDA only
+
+
+def test_an_over_long_model_string_is_refused_naming_the_limit_before_any_file_is_looked_at(monkeypatch):
+    """A 1 MB model string once ended in 'File name too long', which the page showed as 'Something went wrong'."""
+    import os
+    from pathlib import Path
+
+    from srdemo.caller import LOCAL, Caller
+
+    visitor = Caller(owner="visitor", trusted=False)
+    looked = []
+    monkeypatch.setattr(Path, "stat", lambda self, **kwargs: looked.append(self) or os.stat(self, **kwargs))
+    for ref in ("a" * 1_000_000, "owner/repo:" + "f" * 1_000_000, "owner/repo:f.pth@" + "r" * 1_000_000):
+        for caller in (LOCAL, visitor):
+            with pytest.raises(SrdemoError, match=rf"is {len(ref):,} characters long; .* at most 1,000 characters") as err:
+                models.resolve(ref, caller)
+            assert len(str(err.value)) < 300
+    assert looked == []
+    with pytest.raises(SrdemoError, match="Unknown model"):  # a path part over the filesystem's 255 bytes
+        models.resolve("x" * 300, LOCAL)
