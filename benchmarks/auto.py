@@ -32,6 +32,7 @@ import numpy as np
 from PIL import Image
 
 from srdemo import auto, images, models
+from srdemo.caller import LOCAL
 from srdemo.devices import cpu_name
 from srdemo.errors import SrdemoError
 from srdemo.evaluation import EvalRow, evaluate_folder, mean_scores
@@ -84,7 +85,7 @@ def measure(hr: Path, scale: int, lr: Path | None, quality: int | None, refs: li
 
     rows = {}
     for ref in refs:
-        rows[ref] = evaluate_folder(models.load(ref), hr, scale, lr, degrade=degrade)
+        rows[ref] = evaluate_folder(models.load(ref, LOCAL), hr, scale, lr, degrade=degrade)
     return rows, pictures[: len(next(iter(rows.values())))]
 
 
@@ -99,7 +100,7 @@ def split_folder() -> Path:
 def ranked(means: dict[str, float], band_scale: int) -> list[str]:
     """Best first; a model of another native scale needs more than NATIVE_MARGIN_DB over the rest."""
     def key(ref: str) -> float:
-        native = models.resolve(ref).native_scale == band_scale
+        native = models.resolve(ref, LOCAL).native_scale == band_scale
         return means[ref] - (0 if native else NATIVE_MARGIN_DB)
 
     return sorted(means, key=key, reverse=True)
@@ -162,7 +163,7 @@ def check(rules: dict, device: str, best_tier: bool) -> list[str]:
                 chosen = []
                 for i, pic in enumerate(pictures):
                     out = (pic.size[0] * scale, pic.size[1] * scale)
-                    pick = auto.choose_for(auto.facts_of(pic, out, device), rules=rules).spec.id
+                    pick = auto.choose_for(auto.facts_of(pic, out, device), LOCAL, rules=rules).spec.id
                     if pick not in rows:
                         raise SystemExit(f"Automatic chose {pick}, which was not measured (add --best-tier)")
                     chosen.append(rows[pick][i])
@@ -202,7 +203,7 @@ def main() -> None:
     if args.best_tier:
         try:
             for ref in TIER.values():
-                models.resolve(ref)
+                models.resolve(ref, LOCAL)
         except SrdemoError as exc:
             raise SystemExit(f"auto.py: {exc}") from None
     start = time.perf_counter()

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from srdemo import models
+from srdemo.caller import LOCAL
 from srdemo.devices import cpu_name
 
 
@@ -28,7 +29,7 @@ def main() -> None:
     print("| model | input | ONNX Runtime s | torch s | torch / ORT | largest difference |")
     print("|---|---|---|---|---|---|")
     for spec in models.builtin_specs():
-        model = models.load(spec.id)
+        model = models.load(spec.id, LOCAL)
         if model.onnx is None:
             print(f"| {spec.id} | - | no export | | | |")
             continue

@@ -35,6 +35,8 @@ from pathlib import Path
 
 import psutil
 
+from srdemo.caller import LOCAL
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "ref-weights"
 
@@ -57,7 +59,7 @@ def throughput(args: argparse.Namespace, work: Path) -> None:
     from srdemo.devices import cpu_name
 
     zpath = _delivery(work, args.count, args.size)
-    request = UpscaleRequest(model=args.model, preset=get_preset(args.preset) if args.preset else None)
+    request = UpscaleRequest(model=args.model, preset=get_preset(args.preset) if args.preset else None, caller=LOCAL)
     me = psutil.Process()
     results: dict[int, list[tuple[float, float, float]]] = {1: [], args.workers: []}
     for r in range(args.rounds):

@@ -24,6 +24,7 @@ import torch
 from PIL import Image
 
 from srdemo import get_preset, models
+from srdemo.caller import LOCAL
 from srdemo.devices import cpu_name
 from srdemo.request import UpscaleRequest, upscale
 from srdemo.synthetic import render_product
@@ -43,13 +44,13 @@ def main() -> None:
     parser.add_argument("model", nargs="?", default="x4")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    model = models.load(args.model)
+    model = models.load(args.model, LOCAL)
     amazon = get_preset("amazon-main")
-    cases = [(f"{s}x{s} x4", (s, s), UpscaleRequest(model=args.model, scale=4)) for s in (256, 500, 1000)]
-    cases.append(("300x300 x6.5", (300, 300), UpscaleRequest(model=args.model, scale=6.5)))
-    cases += [(f"{w}x{h} amazon-main", (w, h), UpscaleRequest(model=args.model, preset=amazon, format="png"))
+    cases = [(f"{s}x{s} x4", (s, s), UpscaleRequest(model=args.model, scale=4, caller=LOCAL)) for s in (256, 500, 1000)]
+    cases.append(("300x300 x6.5", (300, 300), UpscaleRequest(model=args.model, scale=6.5, caller=LOCAL)))
+    cases += [(f"{w}x{h} amazon-main", (w, h), UpscaleRequest(model=args.model, preset=amazon, format="png", caller=LOCAL))
               for w, h in ((57, 86), (128, 128), (300, 300), (600, 600))]
-    cases.append(("600x600 grey amazon", (600, 600), UpscaleRequest(model=args.model, preset=amazon, format="png")))
+    cases.append(("600x600 grey amazon", (600, 600), UpscaleRequest(model=args.model, preset=amazon, format="png", caller=LOCAL)))
     photos = {name: _png(*size, background=250 if "grey" in name else 255) for name, size, _ in cases}
     best_full = {name: float("inf") for name, _, _ in cases}
     best_bare = {name: float("inf") for name, _, _ in cases}

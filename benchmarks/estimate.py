@@ -23,6 +23,7 @@ import statistics
 import numpy as np
 
 from srdemo import models, speed
+from srdemo.caller import LOCAL
 from srdemo.images import decode
 from srdemo.pipeline import model_box
 from srdemo.request import UpscaleRequest, upscale
@@ -46,7 +47,7 @@ def main() -> None:
     ids = [s.id for s in models.builtin_specs()]
     speed.warm_up()  # as the app does at start
     for model_id in ids:  # and one real job per model, as after the app's first runs
-        upscale(_photo(96, 1), UpscaleRequest(model=model_id, scale=4, check=False), name="warm.png")
+        upscale(_photo(96, 1), UpscaleRequest(model=model_id, scale=4, check=False, caller=LOCAL), name="warm.png")
     print(f"{'job':>3} {'model':<11} {'in':>9} {'scale':>6} {'low s':>7} {'high s':>7} {'actual s':>9} {'inside':>6} {'pool MB':>7}"
           + (f" {'again s':>8} {'spread':>6}" if args.again else ""))
     inside, errors, spreads = 0, [], []
@@ -56,9 +57,9 @@ def main() -> None:
         scale = float(rng.choice([1.5, 2, 2.5, 3, 4, 4.5, 6, 6.5, 8]))
         if side * scale > 2400:
             scale = max(1.5, round(2400 / side * 2) / 2)
-        request = UpscaleRequest(model=model_id, scale=scale, check=False)
+        request = UpscaleRequest(model=model_id, scale=scale, check=False, caller=LOCAL)
         photo = _photo(side, 100 + k)
-        model = models.load(model_id)
+        model = models.load(model_id, LOCAL)
         box = model_box(decode(photo))  # what the request path leaves out: the photo's white margins
         low, high = speed.estimate_range(model, (side, side), (round(side * scale), round(side * scale)), box=box)
         done = upscale(photo, request, name=f"job{k}.png")

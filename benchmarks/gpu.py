@@ -22,6 +22,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from srdemo import models
+from srdemo.caller import LOCAL
 from srdemo.devices import pick_device, pick_dtype
 from srdemo.engine import EngineOptions, run_model, tile_for
 from srdemo.synthetic import render_product
@@ -59,7 +60,7 @@ def main() -> None:
     print(f"{'model':<28} {'dtype':<9} {'tile':>5} {'in px':>6} {'s':>7} {'out MP/s':>9} {'GFLOP/MP':>9} {'of peak':>8} "
           f"{'|half-fp32|':>11}")
     for ref in refs:
-        model = models.load(ref)
+        model = models.load(ref, LOCAL)
         options = EngineOptions(device=str(device))
         dtype = pick_dtype(model.descriptor, device, "auto")
         flops = _flops_per_output_pixel(model)

@@ -23,6 +23,7 @@ import numpy as np
 from PIL import Image
 
 from srdemo import metrics, models
+from srdemo.caller import LOCAL
 from srdemo.degradations import bicubic_downscale
 from srdemo.engine import EngineOptions, model_pixels, plan_passes, run_model, upscale_array
 from srdemo.evaluation import mod_crop
@@ -48,7 +49,7 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", default=["Set5", "Set14", "BSD100"])
     parser.add_argument("--scales", nargs="+", type=int, default=[6, 8])
     args = parser.parse_args()
-    model = models.load(args.model)
+    model = models.load(args.model, LOCAL)
     options = EngineOptions.from_settings()
     print(f"model {args.model} (x{model.scale}); PSNR-Y, border = scale")
     print(f"{'set':<8} {'scale':>5} {'repeat dB':>10} {'planned dB':>11} {'diff':>7} {'repeat MP':>10} {'planned MP':>11} "

@@ -29,6 +29,7 @@ from PIL import Image
 
 import srdemo
 from srdemo import metrics, models
+from srdemo.caller import LOCAL
 from srdemo.degradations import matlab_imresize
 from srdemo.devices import cpu_name, pick_device
 from srdemo.engine import EngineOptions
@@ -53,7 +54,7 @@ def png(rgb: np.ndarray) -> bytes:
 
 def full_path_rows(ref: str, folder: Path, scale: int, degrade=None) -> list[EvalRow]:
     """Scores of the PNG files ``srdemo.upscale`` writes for the folder's LR images (no self-check), beside bicubic's."""
-    request = srdemo.UpscaleRequest(model=ref, scale=scale, check=False)
+    request = srdemo.UpscaleRequest(model=ref, scale=scale, check=False, caller=LOCAL)
     rows = []
     for hr_path in sorted((folder / "HR").glob("*.png")):
         hr = mod_crop(np.asarray(Image.open(hr_path).convert("RGB")), scale)
@@ -85,7 +86,7 @@ def main() -> None:
     print("-" * len(header))
     for ref in args.models or ["lanczos"]:
         try:
-            model = models.load(ref)
+            model = models.load(ref, LOCAL)
         except SrdemoError as exc:
             raise SystemExit(f"quality.py: {exc}") from None
         scales = args.scales or ([model.scale] if model.scale > 1 else [2, 4])

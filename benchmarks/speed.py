@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from srdemo import models
+from srdemo.caller import LOCAL
 from srdemo.devices import cpu_name, pick_device
 from srdemo.engine import EngineOptions
 from srdemo.images import Picture
@@ -51,7 +52,7 @@ def measure(refs: list[str], size: int, repeat: int) -> dict[str, tuple[float, f
     options = EngineOptions(tile=max(size, 256))
     runs = {}  # name -> (srdemo call, bare call, output megapixels)
     for ref in refs:
-        model = models.load(ref)
+        model = models.load(ref, LOCAL)
         if not model.is_neural:
             continue
         out = (size * model.scale, size * model.scale)

@@ -4,7 +4,7 @@ The public API is one request and one function, the same ones the app and the
 command line call:
 
     >>> import srdemo
-    >>> done = srdemo.upscale("shot.jpg", srdemo.UpscaleRequest(model="x4", scale=4))
+    >>> done = srdemo.upscale("shot.jpg", srdemo.UpscaleRequest(model="x4", scale=4, caller=srdemo.LOCAL))
     >>> done.save("out")            # out/shot_x4.png
     >>> print(done.summary())       # model, device, time, sizes, quality check, advice
 
@@ -15,7 +15,7 @@ decoding and encoding (``decode``, ``encode``) and the published metrics
 """
 
 from .batch import run_batch
-from .caller import Caller
+from .caller import LOCAL, Caller
 from .compare import compare
 from .engine import EngineOptions
 from .errors import Cancelled, SrdemoError
@@ -30,6 +30,7 @@ from .request import Upscaled, UpscaleRequest, upscale
 __version__ = "0.1.0"
 
 __all__ = [
+    "LOCAL",
     "PRESETS",
     "Caller",
     "Cancelled",

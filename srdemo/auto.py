@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import models
-from .caller import LOCAL, Caller
+from .caller import Caller
 from .devices import pick_device
 from .errors import SrdemoError
 from .images import Picture
@@ -91,7 +91,7 @@ def row_for(kind: str, band: str, device: str, rules: dict) -> dict:
     return next(r for r in rules["rows"] if r["kind"] == kind and r["band"] == band and r["device"] == device)
 
 
-def choose_for(facts: Facts, caller: Caller = LOCAL, rules: dict | None = None) -> Choice:
+def choose_for(facts: Facts, caller: Caller, rules: dict | None = None) -> Choice:
     """The row for these facts and its first model ``caller`` may use (a tier not shipped yet is skipped)."""
     rules = rules or load_rules()
     kind, band = kind_of(facts, rules), band_of(facts, rules)
@@ -105,7 +105,7 @@ def choose_for(facts: Facts, caller: Caller = LOCAL, rules: dict | None = None) 
     raise SrdemoError(text("err_auto_no_model"))  # the catalogue lost every built-in in the row
 
 
-def choose(pic: Picture, out_size: tuple[int, int], device: str | None = None, caller: Caller = LOCAL) -> Choice:
+def choose(pic: Picture, out_size: tuple[int, int], caller: Caller, device: str | None = None) -> Choice:
     """Automatic's choice for ``pic`` made at ``out_size`` on ``device`` (as EngineOptions names it; None = this machine's)."""
     return choose_for(facts_of(pic, out_size, device_class(device)), caller)
 

@@ -1,15 +1,24 @@
 """Who asks: the owner a job belongs to, whether they may name server paths, and their token.
 
-Every request carries a :class:`Caller`. The app builds one per visitor
-(``trusted=False``: only listed models, the visitor's own runs and Hub repos);
-the command line and the Python API run as the machine's user (``trusted=True``:
-local weights files too). A token is wrapped in :class:`Secret`, whose repr
-and str hide it and which refuses to be pickled, so it cannot reach a log, a
-saved request or a page by accident.
+Every request carries a :class:`Caller`; nothing has a default one. The app builds one per
+visitor (``Caller.visitor``: only listed models, the visitor's own runs and Hub repos); the
+command line and the Python API ask for the machine's user by name (``LOCAL``, or
+``Caller.local(token)``: local weights files too).
+
+Owners in the app are never a word the client chose. A browser, and each batch an agent starts,
+gets a key minted here (:func:`mint_key`): 128 random bits and an HMAC of them under a secret only
+this server holds, so :func:`owner_of_key` refuses any key it did not mint, and a guessed or foreign
+one is the same as none. A token is wrapped in :class:`Secret`, whose repr and str hide it and which
+refuses to be pickled, so it cannot reach a log, a saved request or a page by accident.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
+import os
+import secrets
 from dataclasses import dataclass, field
 
 from .errors import SrdemoError
@@ -57,8 +66,8 @@ def secret(value: str | None) -> Secret | None:
 class Caller:
     """Who a request comes from. ``owner`` keys their workspace and their trained models."""
 
-    owner: str = "local"
-    trusted: bool = True  # may name weights files on this machine (CLI, Python); the app's visitors may not
+    owner: str
+    trusted: bool = False  # may name weights files on this machine: only ``Caller.local`` (CLI, Python API)
     token: Secret | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -66,10 +75,85 @@ class Caller:
         """A stranger using the public app."""
         return cls(owner=owner, trusted=False, token=secret(token))
 
+    @classmethod
+    def local(cls, token: str | None = None) -> Caller:
+        """The machine's own user (the command line, the Python API): may name weights files on this machine."""
+        return cls(owner="local", trusted=True, token=secret(token))
+
+    @property
+    def owns_nothing(self) -> bool:
+        """A visitor the app cannot tell apart from others (no sign-in, no key it minted): no jobs, no runs."""
+        return self.owner == ANONYMOUS
+
+    def job_owner(self) -> str:
+        """The owner work that outlives the request (batches, training) is kept for; a plain refusal for ``ANONYMOUS``."""
+        if self.owns_nothing or not self.owner:
+            raise SrdemoError(text("err_no_identity"))
+        return self.owner
+
     @property
     def token_value(self) -> str | None:
         return self.token.reveal() if self.token is not None else None
 
 
-LOCAL = Caller()
-"""The machine's own user: the command line and the Python API."""
+ANONYMOUS = "anonymous"
+"""The owner of a visitor without a sign-in or a key this server minted."""
+
+ANYONE = Caller.visitor(ANONYMOUS)
+"""A visitor with no identity: what the app shows or allows before it knows who asks (the public model list)."""
+
+LOCAL = Caller.local()
+"""The machine's own user without a token: the command line and the Python API ask for it by name."""
+
+
+KEY_VERSION = "k1"
+_RANDOM_HEX = 32  # 128 bits
+_MAC_HEX = 32
+
+
+@functools.lru_cache(maxsize=1)
+def _server_secret() -> bytes:
+    """This server's signing secret: ``SRDEMO_SECRET`` if set (several replicas share it), else a random
+    one kept in the run folder (mode 0600), so keys stay valid across restarts and a resumed batch
+    still belongs to its owner."""
+    configured = os.environ.get("SRDEMO_SECRET", "")
+    if configured:
+        return configured.encode()
+    from .settings import get_settings
+
+    path = get_settings().run_dir / "owner-secret"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made earlier (or by another process just now): use it
+        return bytes.fromhex(path.read_text().strip())
+    value = secrets.token_bytes(32)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value.hex())
+    return value
+
+
+def _mac(kind: str, random_part: str) -> str:
+    return hmac.new(_server_secret(), f"{KEY_VERSION}:{kind}:{random_part}".encode(), hashlib.sha256).hexdigest()[:_MAC_HEX]
+
+
+def mint_key(kind: str = "browser") -> str:
+    """A new owner key of a ``kind`` ("browser" for a page, "batch" for an agent's batch): random and signed."""
+    random_part = secrets.token_hex(_RANDOM_HEX // 2)
+    return f"{KEY_VERSION}.{kind}.{random_part}.{_mac(kind, random_part)}"
+
+
+def owner_of_key(key: str | None, kind: str | None = None) -> str | None:
+    """The owner a minted key stands for (``"<kind>:<random part>"``; the signature never leaves this
+    function), or None for anything this server did not mint, of another ``kind``, or malformed."""
+    if not isinstance(key, str) or len(key) > 128:
+        return None
+    parts = key.strip().split(".")
+    if len(parts) != 4 or parts[0] != KEY_VERSION or (kind is not None and parts[1] != kind):
+        return None
+    _, found_kind, random_part, mac = parts
+    if len(random_part) != _RANDOM_HEX or not all(c in "0123456789abcdef" for c in random_part):
+        return None
+    if not hmac.compare_digest(mac, _mac(found_kind, random_part)):
+        return None
+    return f"{found_kind}:{random_part}"

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .caller import ANONYMOUS
 from .errors import Cancelled, SrdemoError
 from .wording import speaking, text
 
@@ -55,20 +56,26 @@ class JobManager:
         self._turns = threading.Condition(self._lock)
 
     def submit(self, owner: str, kind: str, work: Callable[[Job], Any], limit: int | None = None,
-               max_waiting: int | None = None, info: dict | None = None) -> Job:
+               max_waiting: int | None = None, max_unfinished: int | None = None, info: dict | None = None) -> Job:
         """Start ``work(job)`` in a thread, with ``info`` kept on the job. One unfinished job of a kind per owner.
 
         With a ``limit``, at most that many jobs of this kind run at once in the whole app; the
         others wait in line, first come first served (``ahead`` says how many are before one), and
-        with ``max_waiting`` the line itself is bounded: beyond it a new job is refused. Owners are
-        not enough to bound the app: a client can invent as many browser keys as it likes.
+        with ``max_waiting`` the line itself is bounded: beyond it a new job is refused. With
+        ``max_unfinished`` there is no line: beyond that many running jobs of the kind a new one is
+        refused. Every check and the job's entry happen under one lock, so a burst of submissions
+        cannot slip past a limit. Owners are not enough to bound the app: a client can sign in or
+        open pages as often as it likes.
         """
-        if not owner:
+        if not owner or owner == ANONYMOUS:
             raise SrdemoError(text("err_no_identity"))
         with self._lock:
-            if any(j.owner == owner and j.kind == kind and j.running for j in self._jobs.values()):
+            unfinished = [j for j in self._jobs.values() if j.kind == kind and j.running]
+            if any(j.owner == owner for j in unfinished):
                 raise SrdemoError(text("err_batch_running" if kind == "batch" else "err_training_running"))
-            if max_waiting is not None and sum(j.kind == kind and j.queued for j in self._jobs.values()) >= max_waiting:
+            if max_unfinished is not None and len(unfinished) >= max_unfinished:
+                raise SrdemoError(text("err_app_busy" if kind == "batch" else "err_training_running_other"))
+            if max_waiting is not None and sum(j.queued for j in unfinished) >= max_waiting:
                 raise SrdemoError(text("err_app_busy"))
             job = Job(uuid.uuid4().hex, owner, kind, info=dict(info or {}))
             self._jobs[job.id] = job

@@ -29,7 +29,7 @@ import torch
 
 from . import backends, hub, names, workspace
 from .backends import OnnxNetwork
-from .caller import LOCAL, Caller
+from .caller import Caller
 from .devices import pick_device
 from .errors import SrdemoError
 from .settings import get_settings
@@ -310,7 +310,7 @@ SOURCES: tuple[Source, ...] = (TrainedRuns(), Builtins(), Resamplers(), LocalFil
 _BY_KIND = {source.kind: source for source in SOURCES}
 
 
-def catalogue(caller: Caller = LOCAL) -> list[ModelSpec]:
+def catalogue(caller: Caller) -> list[ModelSpec]:
     """Every model ``caller`` may pick from a list, best default first."""
     return [spec for source in SOURCES for spec in source.listed(caller)]
 
@@ -333,7 +333,7 @@ def default_model(scale: float = 4, device: torch.device | None = None, tier: st
     return next((spec for spec in fits if spec.tier == tier), fits[0] if fits else RESAMPLERS[0])
 
 
-def resolve(ref: str, caller: Caller = LOCAL) -> ModelSpec:
+def resolve(ref: str, caller: Caller) -> ModelSpec:
     """The model a reference names, if ``caller`` may use it.
 
     A reference is a listed id (``x4``, ``lanczos``, ``local:<file>``, ``run:<run>``), a Hub file
@@ -421,12 +421,12 @@ class _ModelCache:
 MODEL_CACHE = _ModelCache()
 
 
-def weights_file(spec: ModelSpec, caller: Caller = LOCAL) -> Path:
+def weights_file(spec: ModelSpec, caller: Caller) -> Path:
     """The weights file of a neural model on this machine (downloaded if need be)."""
     return _BY_KIND[spec.kind].weights(spec, caller)
 
 
-def load(ref: ModelSpec | str, caller: Caller = LOCAL) -> LoadedModel:
+def load(ref: ModelSpec | str, caller: Caller) -> LoadedModel:
     """Load (or take from the cache) a model that ``caller`` may use; a token is used for its download only."""
     spec = ref if isinstance(ref, ModelSpec) else resolve(ref, caller)
     if not spec.is_neural:

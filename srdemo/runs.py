@@ -11,6 +11,7 @@ a finished model with the owner's own token.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import zipfile
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSe
     The starting model is resolved for ``caller`` like any other model reference, so a
     visitor can start only from a model they may use.
     """
-    owner = caller.owner
+    owner = caller.job_owner()
     base = None
     if settings.base:
         spec = models.resolve(settings.base, caller)
@@ -84,7 +85,11 @@ def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSe
     )
     (run / "run.json").parent.mkdir(parents=True, exist_ok=True)
     (run / "run.json").write_text(json.dumps({"config": config.to_json(), "skipped": found.skipped}))
-    return _submit(owner, run, config)
+    try:
+        return _submit(owner, run, config)
+    except SrdemoError:  # another start took the slot meanwhile: leave nothing behind
+        shutil.rmtree(run, ignore_errors=True)
+        raise
 
 
 def default_name(files: list[Path], use_examples: bool, scale: int) -> str:
@@ -116,7 +121,8 @@ def progress_line(p: Progress) -> str:
 
 
 def _check_free(owner: str) -> None:
-    """One training job at a time per app: it shares the device with everyone's upscaling."""
+    """A quick early refusal, before any photo is copied. Only ``_submit``'s admission, under the job
+    manager's lock, is binding: two starts at once can both pass this."""
     mine = JOBS.latest(owner, "training")
     if mine is not None and mine.running:
         raise SrdemoError(text("err_training_running_yours"))
@@ -156,7 +162,8 @@ def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
         train(config, progress=on_progress, should_stop=should_stop)
         return run
 
-    return JOBS.submit(owner, "training", work)
+    # one training at a time per app (by default): it shares the device with everyone's upscaling
+    return JOBS.submit(owner, "training", work, max_unfinished=get_settings().max_trainings)
 
 
 def resume(owner: str) -> Job:

@@ -27,6 +27,7 @@ import torch
 
 from . import models, wording
 from .backends import POOL, uses_onnx
+from .caller import ANYONE
 from .devices import pick_device
 from .engine import Box, EngineOptions, Work, memory_per_pixel, pass_work, piece_area, plan_work, run_model, tile_for
 from .errors import SrdemoError
@@ -119,7 +120,7 @@ def warm_up() -> None:
         if not spec.exports:  # the best tier runs on torch, which keeps no pool
             continue
         try:
-            model = models.load(spec)
+            model = models.load(spec, ANYONE)  # a built-in: what any visitor may load
             if not uses_onnx(model, pick_device(options.device), options.backend):  # a GPU, or torch forced
                 continue
             if recorded_speed(model, options=options) is None:

@@ -6,6 +6,7 @@ from PIL import Image
 
 from srdemo import images, models, wording
 from srdemo.advice import model_hints
+from srdemo.caller import LOCAL
 
 from conftest import rgb_noise
 
@@ -30,14 +31,14 @@ def test_compressed_jpegs_are_pointed_at_the_builtin_model_for_them(tmp_path, mo
         Image.fromarray(rgb_noise(24, 24)).save(buf, fmt, **kw)
         return images.decode(buf.getvalue(), f"photo.{fmt.lower()}")
 
-    lanczos = models.load("lanczos")
+    lanczos = models.load("lanczos", LOCAL)
     hinted = _hints(lanczos, encoded("JPEG", quality=70), 4)
     label = wording.text("model_label_x4_product")  # named as the page's model list names it, in its language
     assert any("quality ~70" in n and f"'{label}' (x4-product)" in n for n in hinted)
     assert not any("compressed photos" in n for n in _hints(lanczos, encoded("JPEG", quality=95), 4))
     assert not any("compressed photos" in n for n in _hints(lanczos, encoded("PNG"), 4))
     assert not any("compressed photos" in n for n in _hints(lanczos, encoded("JPEG", quality=70), 2))
-    product = models.load("x4-product")
+    product = models.load("x4-product", LOCAL)
     assert not any("compressed photos" in n for n in _hints(product, encoded("JPEG", quality=70), 4))
 
 
@@ -53,14 +54,14 @@ def test_a_builtin_made_for_the_chosen_scale_is_suggested(tmp_path, monkeypatch)
         (tmp_path / f"{name}.json").write_text(f'{{"label": "srdemo {name}", "scale": {scale}, "good_for": "all"}}')
     assert models.default_model().id == "x4" and models.default_model(2).id == "x2"
     pic = images.Picture(rgb_noise(16, 16))
-    x4 = models.load("x4")
+    x4 = models.load("x4", LOCAL)
 
     def hinted(model, scale):
         return [n for n in _hints(model, pic, scale) if "is made for" in n]
 
     label = wording.text("model_label_x2")
     assert hinted(x4, 2) == [f"'{label}' (x2) is made for x2: try it at this scale (faster than an x4 model shrunk to fit)."]
-    assert hinted(x4, 4) == hinted(x4, 2.5) == hinted(models.load("x2"), 2) == hinted(models.load("lanczos"), 2) == []
+    assert hinted(x4, 4) == hinted(x4, 2.5) == hinted(models.load("x2", LOCAL), 2) == hinted(models.load("lanczos", LOCAL), 2) == []
 
 
 # ---- advice the moment a photo is read, and the verdict after a run
@@ -83,7 +84,7 @@ def test_a_compressed_jpeg_is_offered_the_model_for_compressed_photos_in_one_cli
     from srdemo.advice import upload_notes
 
     product = next(s for s in models.builtin_specs() if s.for_compressed)
-    notes = upload_notes(_pic(_framed(255), jpeg_quality=40), models.resolve("x4"))
+    notes = upload_notes(_pic(_framed(255), jpeg_quality=40), models.resolve("x4", LOCAL))
     action = [n for n in notes if n.action == "compressed_model"]
     assert len(action) == 1 and action[0].model_id == product.id and "~40" in action[0].sentence
     assert not [n for n in upload_notes(_pic(_framed(255), jpeg_quality=40), product) if n.action]  # already chosen
@@ -146,10 +147,10 @@ def test_heavy_jpeg_says_what_to_do_with_the_model_at_hand():
     Image.fromarray(rgb_noise(32, 32)).save(buf, "JPEG", quality=30)
     pic = images.decode(buf.getvalue(), "heavy.jpg")
     compressed = next(s for s in models.builtin_specs() if s.for_compressed)
-    (warning,) = input_warnings(pic, models.resolve("lanczos"))
+    (warning,) = input_warnings(pic, models.resolve("lanczos", LOCAL))
     assert warning.startswith("heavy JPEG blocks") and f"model for compressed photos ({compressed.id})" in warning
     (warning,) = input_warnings(pic, compressed)
     assert "ask the supplier for a better original" in warning and compressed.id not in warning
     buf = io.BytesIO()
     Image.fromarray(rgb_noise(32, 32)).save(buf, "JPEG", quality=95)
-    assert input_warnings(images.decode(buf.getvalue(), "fine.jpg"), models.resolve("lanczos")) == []
+    assert input_warnings(images.decode(buf.getvalue(), "fine.jpg"), models.resolve("lanczos", LOCAL)) == []

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from srdemo.caller import LOCAL
+
 from conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -24,6 +26,12 @@ def client(app_url):
     from gradio_client import Client
 
     return Client(app_url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def key(client):
+    """This client's owner key, minted by the app as a browser's is on its first load."""
+    return client.predict("", api_name="/owner_key")
 
 
 def _upscale(client, path, model="lanczos", scale=4, reference=None, fmt="png", key="", white_square=False):
@@ -64,23 +72,27 @@ def test_the_upscale_tool_makes_a_marketplace_image(client):
     assert "2000x2000" in summary and "plain enlargement" in summary
 
 
-def test_an_agent_starts_a_batch_and_follows_it_with_its_key(client, tmp_path):
+def test_an_agent_starts_a_batch_and_follows_it_with_its_id(client, tmp_path):
     import time
     import zipfile
 
-    started = client.predict([_file(ROOT / "examples" / "packaging_small.png"), _file(ROOT / "examples" / "jar_label_text.png")],
-                             "shopify", 4, "lanczos", "agent-7f3a", api_name="/upscale_many_photos")
-    assert started.startswith(("Starting: counting", "Running", "Finished"))
+    delivery = tmp_path / "delivery.zip"
+    with zipfile.ZipFile(delivery, "w") as zf:
+        zf.write(ROOT / "examples" / "packaging_small.png", "packaging_small.png")
+        zf.write(ROOT / "examples" / "jar_label_text.png", "jar_label_text.png")
+    started, batch_id = client.predict(_file(delivery), "shopify", 4, "lanczos", api_name="/upscale_many_photos")
+    assert started.startswith(("Starting: counting", "Running", "Finished")) and batch_id.startswith("k1.batch.")
     deadline = time.time() + 120
     while time.time() < deadline:
-        status, zip_path = client.predict("agent-7f3a", api_name="/batch_progress")
+        status, zip_path = client.predict(batch_id, api_name="/batch_progress")
         if status.startswith("Finished"):
             break
         time.sleep(0.5)
     assert status.startswith("Finished: 2 of 2 done") and zip_path
     with zipfile.ZipFile(zip_path) as zf:
         assert {"packaging_small.jpg", "jar_label_text.jpg", "report.csv"} <= set(zf.namelist())
-    assert client.predict("someone-else", api_name="/batch_progress")[0] == "No batch yet."  # a key is an owner
+    assert client.predict("test", api_name="/batch_progress") == ("No batch yet.", None)  # a made-up id is nobody's
+    assert client.predict("test", api_name="/batch_cancel") == client.predict(batch_id, api_name="/batch_cancel")
 
 
 def test_upscale_returns_verdict_slider_pair_full_size_download_and_figures(client):
@@ -161,19 +173,19 @@ def test_estimate_speaks_plainly(client):
     assert "needs downloading" in text
 
 
-def _wait_for_batch(client, timeout=120):
+def _wait_for_batch(client, key, timeout=120):
     import time
 
     deadline = time.time() + timeout
     while time.time() < deadline:
-        status, report, zip_path = client.predict("", api_name="/batch_status")
+        status, report, zip_path = client.predict(key, api_name="/batch_status")
         if not status.startswith("Running"):
             return status, report, zip_path
         time.sleep(0.5)
     raise AssertionError("batch did not finish")
 
 
-def test_batch_through_the_api_with_a_messy_zip(client, tmp_path):
+def test_batch_through_the_api_with_a_messy_zip(client, key, tmp_path):
     import zipfile
 
     from gradio_client import handle_file
@@ -185,8 +197,8 @@ def test_batch_through_the_api_with_a_messy_zip(client, tmp_path):
         zf.writestr("boxes/corrupt.png", b"\x89PNG\r\n\x1a\n broken")
         zf.writestr("../outside.png", (ROOT / "examples" / "jar_label_text.png").read_bytes())
     client.predict([handle_file(str(delivery))], "amazon-main", "", False, "lanczos", 4, "preset default", 90,
-                   False, False, "", api_name="/batch_start")
-    status, report, zip_path = _wait_for_batch(client)
+                   False, False, key, api_name="/batch_start")
+    status, report, zip_path = _wait_for_batch(client, key)
     assert status.startswith("Finished: 2 of 4 done (1 failed, 1 skipped") and "· took " in status
     assert report["headers"][:5] == ["File", "Result", "Problem, and what to do", "Size before", "Size after"]
     rows = {r[0]: r for r in report["data"]}
@@ -196,7 +208,7 @@ def test_batch_through_the_api_with_a_messy_zip(client, tmp_path):
     with zipfile.ZipFile(zip_path) as zf:
         assert {"boxes/small/packaging.jpg", "jar.jpg", "report.csv"} == set(zf.namelist())
     # a reloaded page shows this batch's settings, with what the preset overrides greyed out
-    form = client.predict("", api_name="/batch_form_on_load")
+    form = client.predict(key, api_name="/batch_form_on_load")
     assert [form[i]["value"] for i in (0, 3, 5)] == ["amazon-main", "lanczos", "preset default"]
     assert [form[i]["interactive"] for i in (1, 2, 4)] == [False, False, False]  # size, square, scale
 
@@ -205,9 +217,11 @@ def test_batches_belong_to_their_owner(app_url, client):
     from gradio_client import Client
 
     other = Client(app_url, verbose=False)
-    status, _, _ = other.predict("", api_name="/batch_status")
-    assert status == "No batch yet."
-    assert other.predict("", api_name="/batch_cancel") == "No batch is running."
+    own_key = other.predict("", api_name="/owner_key")
+    for key in ("", own_key, "test", own_key[:-1] + ("0" if own_key[-1] != "0" else "1")):
+        status, _, _ = other.predict(key, api_name="/batch_status")
+        assert status == "No batch yet."
+        assert other.predict(key, api_name="/batch_stop") == "No batch is running."
 
 
 def test_compare_returns_two_images_figures_and_a_sentence(client):
@@ -227,7 +241,7 @@ def test_the_upscale_tab_gives_what_the_python_api_gives(client):
 
     photo = ROOT / "examples" / "jar_label_text.png"
     _, _, download, figures = _upscale(client, photo, scale=2, fmt="webp")
-    done = srdemo.upscale(photo, srdemo.UpscaleRequest(model="lanczos", scale=2, format="webp", quality=90))
+    done = srdemo.upscale(photo, srdemo.UpscaleRequest(model="lanczos", scale=2, format="webp", quality=90, caller=LOCAL))
     assert open(download, "rb").read() == done.data
     assert [line for line in figures.splitlines() if not line.startswith(("Time:", "Ran on:"))] == [
         line for line in done.figures() if not line.startswith(("Time:", "Ran on:"))

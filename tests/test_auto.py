@@ -12,6 +12,7 @@ from PIL import Image
 import srdemo
 from srdemo import auto, images, models, wording
 from srdemo.batch import run_batch
+from srdemo.caller import LOCAL
 from srdemo.cli import build_parser, main
 from srdemo.errors import SrdemoError
 from srdemo.request import UpscaleRequest, estimate
@@ -32,7 +33,7 @@ def _photo(quality: int | None = None, size: int = 48, alpha: bool = False) -> b
 
 def _choice(data: bytes, scale: float = 4, device: str = "cpu") -> auto.Choice:
     pic = images.decode(data, "shot")
-    return auto.choose_for(auto.facts_of(pic, (round(pic.size[0] * scale), round(pic.size[1] * scale)), device))
+    return auto.choose_for(auto.facts_of(pic, (round(pic.size[0] * scale), round(pic.size[1] * scale)), device), LOCAL)
 
 
 def _row(kind: str, band: str, device: str = "cpu") -> list[str]:
@@ -78,7 +79,7 @@ def test_a_cutout_and_a_thumbnail_count_as_clean_photos():
 
 
 def test_a_thumbnail_goes_through_the_whole_path_with_automatic():
-    done = srdemo.upscale(_photo(size=12), UpscaleRequest(scale=4), name="thumb.png")
+    done = srdemo.upscale(_photo(size=12), UpscaleRequest(scale=4, caller=LOCAL), name="thumb.png")
     assert done.picture.size == (48, 48) and done.model.id == _row("clean", "x4")[0]
     assert done.choice in done.advice
 
@@ -89,31 +90,31 @@ def test_the_scale_picks_the_band_and_a_preset_counts_as_the_scale_it_makes():
     assert _choice(_photo(), scale=1.5).band == "x2"
     assert _choice(_photo(), scale=3).band == "x4"
     pic = images.decode(_photo(), "shot")  # 48 px to a 96 px preset: x2
-    assert auto.choose(pic, (96, 96), "cpu").band == "x2"
-    assert auto.choose(pic, (192, 192), "cpu").band == "x4"
+    assert auto.choose(pic, (96, 96), LOCAL, "cpu").band == "x2"
+    assert auto.choose(pic, (192, 192), LOCAL, "cpu").band == "x4"
 
 
 def test_on_an_nvidia_gpu_a_clean_photo_goes_to_the_best_tier_when_it_ships(monkeypatch):
     monkeypatch.setattr(auto, "pick_device", lambda preferred=None: torch.device("cuda"))
     pic = images.decode(_photo(), "shot")
-    choice = auto.choose(pic, (192, 192))
+    choice = auto.choose(pic, (192, 192), LOCAL)
     assert choice.facts.device == "cuda"
     tier = _row("clean", "x4", "cuda")[0]
     shipped = any(s.id == tier for s in models.builtin_specs())
     assert choice.spec.id == (tier if shipped else _row("clean", "x4", "cuda")[1])
     assert "GPU" in choice.reason
     jpeg = images.decode(_photo(75), "shot")
-    assert auto.choose(jpeg, (192, 192)).spec.id == auto.choose(jpeg, (192, 192), "cpu").spec.id == "x4-product"
+    assert auto.choose(jpeg, (192, 192), LOCAL).spec.id == auto.choose(jpeg, (192, 192), LOCAL, "cpu").spec.id == "x4-product"
 
 
 def test_a_model_missing_from_the_catalogue_is_passed_over_for_the_next_in_its_row():
     rules = auto.load_rules()
     rows = [{**r, "models": ["x4-not-shipped", *r["models"]]} for r in rules["rows"]]
     facts = auto.facts_of(images.decode(_photo(), "shot"), (192, 192), "cuda")
-    assert auto.choose_for(facts, rules={**rules, "rows": rows}).spec.id == auto.choose_for(facts).spec.id
+    assert auto.choose_for(facts, LOCAL, rules={**rules, "rows": rows}).spec.id == auto.choose_for(facts, LOCAL).spec.id
     nothing = [{**r, "models": ["x4-not-shipped"]} for r in rules["rows"]]
     with pytest.raises(SrdemoError, match="Pick a model"):
-        auto.choose_for(facts, rules={**rules, "rows": nothing})
+        auto.choose_for(facts, LOCAL, rules={**rules, "rows": nothing})
 
 
 def test_the_sentence_says_which_model_and_why_in_english_and_chinese():
@@ -133,7 +134,7 @@ def test_the_sentence_says_which_model_and_why_in_english_and_chinese():
 
 
 def test_a_named_model_is_used_as_named_with_no_sentence():
-    done = srdemo.upscale(_photo(75), UpscaleRequest(model="x4", scale=2), name="shot.jpg")
+    done = srdemo.upscale(_photo(75), UpscaleRequest(model="x4", scale=2, caller=LOCAL), name="shot.jpg")
     assert done.model.id == "x4" and done.choice is None
     assert not any(line.startswith("Automatic chose") for line in done.figures())
 
@@ -141,7 +142,7 @@ def test_a_named_model_is_used_as_named_with_no_sentence():
 def test_the_command_line_and_the_python_api_make_the_same_choice(tmp_path, capsys):
     photo = tmp_path / "supplier.jpg"
     photo.write_bytes(_photo(75))
-    api = srdemo.upscale(photo)  # the default request: Automatic
+    api = srdemo.upscale(photo, srdemo.UpscaleRequest(caller=LOCAL))  # the default request: Automatic
     assert main(["upscale", str(photo), "--out", str(tmp_path / "cli")]) == 0
     printed = capsys.readouterr().out
     assert api.model.id == "x4-product" and api.choice
@@ -149,7 +150,7 @@ def test_the_command_line_and_the_python_api_make_the_same_choice(tmp_path, caps
     assert api.choice in printed
     assert build_parser().parse_args(["upscale", "a.png"]).model == auto.AUTO
     assert build_parser().parse_args(["batch", "a.png", "--out", "o"]).model == auto.AUTO
-    assert UpscaleRequest().model == auto.AUTO
+    assert UpscaleRequest(caller=LOCAL).model == auto.AUTO
 
 
 def test_batch_rows_carry_the_model_chosen_for_each_file(tmp_path):
@@ -157,7 +158,7 @@ def test_batch_rows_carry_the_model_chosen_for_each_file(tmp_path):
     (tmp_path / "in" / "clean.png").write_bytes(_photo())
     (tmp_path / "in" / "supplier.jpg").write_bytes(_photo(75))
     with wording.language("zh"):
-        result = run_batch([tmp_path / "in"], tmp_path / "out", UpscaleRequest(scale=2, check=False))
+        result = run_batch([tmp_path / "in"], tmp_path / "out", UpscaleRequest(scale=2, check=False, caller=LOCAL))
     by_file = {r["file"]: r for r in result.rows}
     assert by_file["clean.png"]["model"] == _row("clean", "x2")[0]
     assert by_file["supplier.jpg"]["model"] == _row("jpeg-75", "x2")[0]
@@ -171,8 +172,8 @@ def test_batch_rows_carry_the_model_chosen_for_each_file(tmp_path):
 
 def test_the_estimate_before_a_run_is_for_the_model_automatic_will_choose():
     pic = images.decode(_photo(75), "shot.jpg")
-    assert estimate(None, UpscaleRequest()) == ""  # no photo yet: nothing to choose from
-    assert estimate(pic, UpscaleRequest()) == estimate(pic, UpscaleRequest(model="x4-product"))
+    assert estimate(None, UpscaleRequest(caller=LOCAL)) == ""  # no photo yet: nothing to choose from
+    assert estimate(pic, UpscaleRequest(caller=LOCAL)) == estimate(pic, UpscaleRequest(model="x4-product", caller=LOCAL))
 
 
 def test_automatic_is_the_default_of_every_model_list_on_the_page_and_heads_it():

@@ -4,6 +4,7 @@
 import pytest
 
 from srdemo import models, wording
+from srdemo.caller import LOCAL
 from srdemo.wording import model_label
 
 from conftest import ROOT, chromium_path
@@ -239,7 +240,7 @@ def test_batch_tab_survives_a_reload_and_shows_the_report(page, app_url, tmp_pat
     for overridden in ("#batch-size", "#batch-square", "#batch-scale"):  # the preset decides these: greyed out
         assert page.locator(f"{overridden} input, {overridden} textarea").first.is_disabled(), overridden
     page.locator("#batch-model input").click()  # a classic resampler keeps this test quick on CPU
-    page.get_by_role("option", name=model_label("lanczos", models.resolve("lanczos").label)).click()
+    page.get_by_role("option", name=model_label("lanczos", models.resolve("lanczos", LOCAL).label)).click()
     page.wait_for_timeout(500)
     page.locator("#batch-run").click()
     page.wait_for_function("() => (document.querySelector('#batch-status textarea') || {}).value?.startsWith('Running')", timeout=60_000)

@@ -11,6 +11,7 @@ import torch
 from huggingface_hub import ModelCard
 
 from srdemo import models
+from srdemo.caller import LOCAL
 from srdemo.engine import EngineOptions
 from srdemo.evaluation import evaluate_folder, mean_scores
 
@@ -44,7 +45,7 @@ def test_shipped_weights_beat_bicubic_on_set5(spec):
     # (DCTLSA's attention sees the whole tile, so small tiles cost it up to 0.02 dB).
     untiled = EngineOptions(tile=4096)
     model_scores, bicubic_scores = mean_scores(
-        evaluate_folder(models.load(spec.id), folder / "HR", scale, folder / "LR", options=untiled)
+        evaluate_folder(models.load(spec.id, LOCAL), folder / "HR", scale, folder / "LR", options=untiled)
     )
     assert model_scores.psnr > bicubic_scores.psnr + 1.5
     # The card's model-index (what the Hub shows as evaluation results) states this very figure.
@@ -104,7 +105,7 @@ def test_x4_best_gives_the_published_set5_figure_through_the_whole_upscale_path(
     from srdemo import metrics
 
     folder = shared_path("data", "benchmarks", "Set5", "x4")
-    request = srdemo.UpscaleRequest(model="x4-best", scale=4, check=False)
+    request = srdemo.UpscaleRequest(model="x4-best", scale=4, check=False, caller=LOCAL)
     scores = []
     for hr_path in sorted((folder / "HR").glob("*.png")):
         done = srdemo.upscale((folder / "LR" / hr_path.name).read_bytes(), request)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from srdemo import models
+from srdemo.caller import LOCAL
 from srdemo.cli import main
 from srdemo.compare import compare, describe, zoom
 from srdemo.metrics import Comparison, Scores
@@ -15,7 +16,7 @@ from srdemo.synthetic import render_product
 def _upscaled(psnr: float, seconds: float, model_id: str = "lanczos") -> Upscaled:
     comp = Comparison("self-check", Scores(psnr, 0.9), Scores(28.0, 0.8))
     result = UpscaleResult(None, None, model_id, "CPU", seconds, (1, 1), (4, 4), comp, 4)
-    return Upscaled(b"", "x.png", "png", None, None, result, models.resolve(model_id), 0.0)
+    return Upscaled(b"", "x.png", "png", None, None, result, models.resolve(model_id, LOCAL), 0.0)
 
 
 def test_ab_sentence_states_speed_quality_and_the_compressed_caveat():
@@ -30,10 +31,10 @@ def test_ab_sentence_states_speed_quality_and_the_compressed_caveat():
 def test_compare_runs_the_same_request_with_each_model(tmp_path, capsys):
     photo = tmp_path / "tea.png"
     render_product(6, 64).save(photo)
-    req = UpscaleRequest(scale=2, format="png")
+    req = UpscaleRequest(scale=2, format="png", caller=LOCAL)
     result = compare(photo, req, "bicubic", "lanczos")
     assert result.a.model.id == "bicubic" and result.b.model.id == "lanczos"
-    assert result.a.data == upscale(photo, UpscaleRequest(model="bicubic", scale=2)).data
+    assert result.a.data == upscale(photo, UpscaleRequest(model="bicubic", scale=2, caller=LOCAL)).data
     gap = result.b.result.comparison.model.psnr - result.a.result.comparison.model.psnr
     expected = "B is as good as A" if abs(gap) < 0.05 else f"B is {'better' if gap > 0 else 'worse'} than A"
     assert result.sentence.startswith(expected) and (abs(gap) < 0.05 or f"(by {abs(gap):.1f} dB)" in result.sentence)

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from srdemo import backends, engine, models
+from srdemo.caller import LOCAL
 from srdemo.engine import EngineOptions, run_model, upscale_array
 from srdemo.errors import Cancelled, SrdemoError
 from srdemo.weights import load_descriptor
@@ -18,7 +19,7 @@ from conftest import shared_path
 
 @pytest.fixture()
 def compact(compact_file):
-    return models.load(str(compact_file))
+    return models.load(str(compact_file), LOCAL)
 
 
 def _img(h, w, seed=0):
@@ -54,7 +55,7 @@ def test_tiled_output_equals_untiled_for_a_convolutional_model(compact):
 
 @pytest.mark.slow
 def test_tiled_equals_untiled_for_span(compact_file):
-    span = models.load(str(shared_path("ref-weights", "span_ch28_x4.safetensors")))
+    span = models.load(str(shared_path("ref-weights", "span_ch28_x4.safetensors")), LOCAL)
     img = _img(90, 110, seed=2)
     whole = run_model(span, img, EngineOptions(tile=512))
     tiled = run_model(span, img, EngineOptions(tile=48))
@@ -106,7 +107,7 @@ def test_no_pass_after_the_first_computes_more_than_the_overshoot_allows():
 
 
 def test_resamplers_reach_the_exact_size():
-    out = upscale_array(models.load("lanczos"), _img(10, 13), (40, 31))
+    out = upscale_array(models.load("lanczos", LOCAL), _img(10, 13), (40, 31))
     assert out.shape == (31, 40, 3)
 
 
@@ -268,7 +269,7 @@ def test_one_piece_fits_the_memory_share_and_the_time_cap(compact, monkeypatch):
 
 def test_a_job_counts_each_resize_at_its_larger_side():
     """An x4 model asked for x2 computes 400x400 and then reads all of it to shrink to 200x200."""
-    x4 = models.load("x4")
+    x4 = models.load("x4", LOCAL)
     opts = EngineOptions(tile=512)
     assert engine.plan_work(x4, (100, 100), (200, 200), opts)[:2] == (400 * 400, 400 * 400 + 200 * 200)
     assert engine.plan_work(x4, (100, 100), (400, 400), opts)[:2] == (400 * 400, 400 * 400)  # no resize: post only

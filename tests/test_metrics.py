@@ -7,6 +7,7 @@ import pytest
 from scipy.ndimage import gaussian_filter
 
 from srdemo import metrics
+from srdemo.caller import LOCAL
 
 from conftest import rgb_noise, shared_path
 
@@ -70,7 +71,7 @@ def test_reproduces_published_dctlsa_figures_on_set5():
 
     weights = shared_path("ref-weights", "dctlsa_x4.safetensors")
     folder = shared_path("data", "benchmarks", "Set5", "x4")
-    rows = evaluate_folder(models.load(str(weights)), folder / "HR", 4, folder / "LR")
+    rows = evaluate_folder(models.load(str(weights), LOCAL), folder / "HR", 4, folder / "LR")
     model, _ = mean_scores(rows)
     assert model.psnr == pytest.approx(32.53, abs=0.02)
     assert model.ssim == pytest.approx(0.8991, abs=0.0005)

@@ -7,6 +7,7 @@ import gradio as gr
 import pytest
 
 from srdemo import wording
+from srdemo.caller import LOCAL
 from srdemo.errors import Cancelled, SrdemoError
 from srdemo.ui import common, upscale
 
@@ -156,7 +157,7 @@ def test_figures_and_the_outcome_name_the_model_in_the_pages_language():
     from srdemo.request import UpscaleRequest
     from srdemo.request import upscale as run
 
-    done = run(ROOT / "examples" / "packaging_small.png", UpscaleRequest(model="lanczos", scale=2))
+    done = run(ROOT / "examples" / "packaging_small.png", UpscaleRequest(model="lanczos", scale=2, caller=LOCAL))
     with wording.language("zh"):
         first = done.figures()[0]
         verdict, saved, *_ = done.outcome()

@@ -8,6 +8,7 @@ from PIL import Image
 
 from srdemo import images
 from srdemo.batch import parse_preset
+from srdemo.caller import LOCAL
 from srdemo.presets import PRESETS, background, check_against, get_preset, pad_to_canvas
 from srdemo.request import UpscaleRequest, upscale
 from srdemo.synthetic import render_product
@@ -26,7 +27,7 @@ def test_presets_give_exact_sizes(tmp_path, preset_id, size):
     src = tmp_path / "in"
     src.mkdir()
     render_product(4, 200).resize((200, 150)).save(src / "p.png")
-    done = upscale(src / "p.png", UpscaleRequest(model="lanczos", preset=get_preset(preset_id), check=False))
+    done = upscale(src / "p.png", UpscaleRequest(model="lanczos", preset=get_preset(preset_id), check=False, caller=LOCAL))
     assert Image.open(io.BytesIO(done.data)).size == size
     assert done.format == get_preset(preset_id).format
 

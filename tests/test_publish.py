@@ -8,6 +8,7 @@ from hub_standin import HubStandIn
 from huggingface_hub import ModelCard, scan_cache_dir
 
 from srdemo import hub, models
+from srdemo.caller import LOCAL
 from srdemo.errors import SrdemoError
 from srdemo.synthetic import render_set
 from srdemo.training import TrainConfig, train
@@ -57,7 +58,7 @@ def test_publish_creates_the_repo_uploads_the_folder_and_sends_the_token_only_th
         src.write_bytes(content)
         add_to_hf_cache(hf_cache, "shop/product-x2", name, src, commit="a" * 40)
     assert "shop/product-x2" in {r.repo_id for r in scan_cache_dir(hf_cache).repos}
-    model = models.load("shop/product-x2:model.safetensors")
+    model = models.load("shop/product-x2:model.safetensors", LOCAL)
     assert model.scale == 2 and isinstance(model.descriptor, spandrel.ImageModelDescriptor)
 
 
@@ -145,7 +146,7 @@ def test_a_run_goes_to_the_tokens_own_account_under_its_names_repo_name(trained,
     from huggingface_hub import HfApi
 
     from srdemo import runs
-    from srdemo.caller import Caller, secret
+    from srdemo.caller import Caller
 
     asked = []
     monkeypatch.setattr(HfApi, "whoami", lambda self, *a, **k: asked.append(self.token) or {"name": "shop"})
@@ -154,7 +155,7 @@ def test_a_run_goes_to_the_tokens_own_account_under_its_names_repo_name(trained,
     for name in ("model.safetensors", "config.json", "README.md"):
         (run / "model" / name).write_bytes((trained / name).read_bytes())
     (run / "run.json").write_text(json.dumps({"config": {"name": "Spring shoes (2)"}}))
-    me = Caller(token=secret("hf_write_secret"))
+    me = Caller.local("hf_write_secret")
 
     url = runs.publish(run, "  ", me)
     assert url.repo_id == "shop/Spring-shoes-2" and set(standin.files["shop/Spring-shoes-2"]) >= {"model.safetensors"}

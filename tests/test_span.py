@@ -9,6 +9,7 @@ from safetensors.torch import save_file
 
 from srdemo import models
 from srdemo.arch.span import fused_state
+from srdemo.caller import LOCAL
 from srdemo.errors import SrdemoError
 from srdemo.training import TrainConfig, build_network
 
@@ -79,7 +80,7 @@ def _tiny_span_state(seed=0):
 def test_span_is_fused_once_and_refused_after_weights_change(tmp_path):
     path = tmp_path / "span.safetensors"
     save_file(_tiny_span_state(), str(path))
-    ours = models.load(str(path)).descriptor
+    ours = models.load(str(path), LOCAL).descriptor
     plain = spandrel.ModelLoader().load_from_file(str(path)).eval()
     x = torch.rand(1, 3, 20, 20)
     assert torch.equal(ours(x), plain(x))

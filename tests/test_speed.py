@@ -3,11 +3,12 @@
 import pytest
 
 from srdemo import models, speed
+from srdemo.caller import LOCAL
 
 
 @pytest.fixture()
 def compact(compact_file):
-    return models.load(str(compact_file))
+    return models.load(str(compact_file), LOCAL)
 
 
 def test_speed_is_measured_recorded_and_used_for_estimates(compact):
@@ -30,7 +31,7 @@ def test_admit_measures_an_unmeasured_model_then_refuses_a_cpu_job_over_the_cap(
     assert speed.recorded_speed(compact) is not None  # measured on the way
     monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", "600")
     speed.admit(compact, (100, 100), (200, 200), EngineOptions())  # within the cap: no error
-    speed.admit(models.load("lanczos"), (100, 100), (20000, 20000), EngineOptions())  # resamplers are never refused
+    speed.admit(models.load("lanczos", LOCAL), (100, 100), (20000, 20000), EngineOptions())  # resamplers are never refused
 
 
 def test_an_estimate_is_a_range_under_2x_from_the_median_of_recent_runs(compact):
@@ -99,7 +100,7 @@ def test_white_margins_are_left_out_of_the_estimate(compact, compact_file):
     on_white = speed.estimate_range(compact, (300, 300), (600, 600), box=box)
     on_grey = speed.estimate_range(compact, (300, 300), (600, 600))
     assert on_white[0] < 0.7 * on_grey[0]
-    request = UpscaleRequest(model=str(compact_file), scale=4)
+    request = UpscaleRequest(model=str(compact_file), scale=4, caller=LOCAL)
     sentences = estimate(png(white), request, name="w.png"), estimate(png(grey), request, name="g.png")
     assert sentences[0] != sentences[1]
 
@@ -164,7 +165,7 @@ def test_a_model_loaded_again_keeps_its_pieces_to_the_time_cap(compact, compact_
     capped = tile_for(compact, EngineOptions())
     assert capped < by_memory  # 2 s at 0.5 MP/s: 500x500 of x2 output
     MODEL_CACHE.clear()
-    again = models.load(str(compact_file))
+    again = models.load(str(compact_file), LOCAL)
     assert again is not compact and tile_for(again, EngineOptions()) == capped
 
 
@@ -176,7 +177,7 @@ def test_a_job_that_grows_the_memory_pool_pays_for_it_and_teaches_that_not_the_s
     from srdemo.backends import POOL
     from srdemo.engine import EngineOptions, memory_per_pixel, plan_work
 
-    model, options = models.load("x4"), EngineOptions(tile=512)
+    model, options = models.load("x4", LOCAL), EngineOptions(tile=512)
     speed.record_speed(model, 1_000_000, 1.0, options=options)  # 1 MP/s
     job = (500, 500), (2000, 2000)  # one 500 px piece
     monkeypatch.setattr(POOL, "_per_pixel", {})  # no pass has measured or bounded its need: the torch count stands in
@@ -226,7 +227,7 @@ def test_warming_up_measures_each_onnx_builtin_and_runs_its_largest_piece(monkey
 
     monkeypatch.setattr(speed, "run_model", spy)
     speed.warm_up()
-    onnx = [models.load(spec) for spec in models.builtin_specs() if spec.exports]
+    onnx = [models.load(spec, LOCAL) for spec in models.builtin_specs() if spec.exports]
     assert onnx and all(model.onnx is not None for model in onnx)
     for model in onnx:
         assert speed.recorded_speed(model, options=options) is not None

@@ -10,12 +10,13 @@ import pytest
 from tiny_runs import tiny_config
 
 from srdemo import runs, workspace
+from srdemo.caller import mint_key
 from srdemo.training import History, Progress
 from srdemo.ui import training
 from srdemo.ui.common import owner_of
 from srdemo.wording import text
 
-KEY = "handler-tests"
+KEY = mint_key("browser")  # as the page gets it on its first load
 
 
 @pytest.fixture()

@@ -19,6 +19,7 @@ from tiny_runs import tiny_config as _cfg
 from tiny_runs import tiny_photos
 
 from srdemo import models
+from srdemo.caller import LOCAL
 from srdemo.errors import SrdemoError
 from srdemo.training import CHECKPOINT, read_metadata, train
 
@@ -40,7 +41,7 @@ def test_a_short_run_learns_and_exports_a_loadable_model(tiny_data, tmp_path):
     # plain spandrel loads it (original key layout), and so does srdemo's catalogue path
     plain = spandrel.ModelLoader().load_from_file(str(out / "model.safetensors"))
     assert plain.architecture.name == "SPAN" and plain.scale == 2
-    assert models.load(str(out / "model.safetensors")).scale == 2
+    assert models.load(str(out / "model.safetensors"), LOCAL).scale == 2
     cfg = json.loads((out / "config.json").read_text())
     assert {"scale", "architecture", "degradation", "data", "steps", "seed"} <= set(cfg)
     card = ModelCard.load(out / "README.md")

@@ -34,19 +34,20 @@ def test_train_stop_resume_finish_use_and_isolation(app_url):
     from conftest import ROOT
 
     me, other = Client(app_url, verbose=False), Client(app_url, verbose=False)
-    assert _start(me, "owner-a", "我的商品-x2")[0].startswith("Started training “我的商品-x2”")
-    _wait(me, "owner-a", lambda s: s.startswith("Training: step"))
-    assert "already have a training running" in _start(me, "owner-a")[0]
-    assert me.predict("owner-a", api_name="/train_stop").startswith("Stopping")
-    stopped = _wait(me, "owner-a", lambda s: s.startswith("Stopped"))
+    owner_a, owner_b = me.predict("", api_name="/owner_key"), other.predict("", api_name="/owner_key")
+    assert _start(me, owner_a, "我的商品-x2")[0].startswith("Started training “我的商品-x2”")
+    _wait(me, owner_a, lambda s: s.startswith("Training: step"))
+    assert "already have a training running" in _start(me, owner_a)[0]
+    assert me.predict(owner_a, api_name="/train_stop").startswith("Stopping")
+    stopped = _wait(me, owner_a, lambda s: s.startswith("Stopped"))
     assert stopped[5] is not None  # the best weights so far can be downloaded
 
     # another owner sees nothing of it and cannot stop it
-    assert other.predict("owner-b", api_name="/train_status")[0] == "No training run yet."
-    assert other.predict("owner-b", api_name="/train_stop") == "No training is running."
+    assert other.predict(owner_b, api_name="/train_status")[0] == "No training run yet."
+    assert other.predict(owner_b, api_name="/train_stop") == "No training is running."
 
-    assert me.predict("owner-a", api_name="/train_resume")[0].startswith("Started training “我的商品-x2”")
-    status, loss, psnr, figures, preview, zip_path, repo = _wait(me, "owner-a", lambda s: s.startswith("Finished"))
+    assert me.predict(owner_a, api_name="/train_resume")[0].startswith("Started training “我的商品-x2”")
+    status, loss, psnr, figures, preview, zip_path, repo = _wait(me, owner_a, lambda s: s.startswith("Finished"))
     assert len(loss["value"]["data"]) == 200 and [row[0] for row in loss["value"]["data"]][-1] == 200
     assert psnr["value"]["data"] and "Bicubic on your held-out photos" in figures and "Base model before training" in figures
     low, high = psnr["y_lim"]
@@ -62,16 +63,16 @@ def test_train_stop_resume_finish_use_and_isolation(app_url):
         assert "one of these per sample" in zf.read("README.md").decode()  # the card names the mixture's parts
 
     # the new model is in the owner's model list, and works in the Upscale tab, for the owner only
-    choices = me.predict("owner-a", api_name="/models")
+    choices = me.predict(owner_a, api_name="/models")
     run_ids = [c[1] for c in choices["choices"] if str(c[1]).startswith("run:")]
     assert len(run_ids) == 1 and any("我的商品-x2" in c[0] for c in choices["choices"])
     *_, download, figures = me.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, False,
-                                       "", "", "", "", None, "png", 90, "owner-a", "",
+                                       "", "", "", "", None, "png", 90, owner_a, "",
                                        api_name="/upscale")
     assert f"Model: {run_ids[0]}" in figures
     assert "我的商品-x2" in str(download)  # the output file is named after the model's name
     verdict, *_ = other.predict(handle_file(str(ROOT / "examples" / "jar_label_text.png")), run_ids[0], 2, False, "", "",
-                                "", "", None, "png", 90, "owner-b", "", api_name="/upscale")
+                                "", "", None, "png", 90, owner_b, "", api_name="/upscale")
     assert "not yours" in verdict  # the Upscale tab says why it failed in its verdict line
 
 
@@ -81,14 +82,15 @@ def test_too_few_photos_are_explained(app_url, tmp_path):
     from conftest import ROOT
 
     client = Client(app_url, verbose=False)
+    owner_c = client.predict("", api_name="/owner_key")
     a = ARGS
     few = client.predict([handle_file(str(ROOT / "examples" / "jar_label_text.png"))], False, a["base"], 2, "bicubic",
-                         "quick", a["lr"], a["batch"], 64, 0, "", "owner-c", api_name="/train_start")
+                         "quick", a["lr"], a["batch"], 64, 0, "", owner_c, api_name="/train_start")
     assert few[0].startswith("Not done: ") and "at least 8 are needed" in few[0]
-    none = client.predict([], False, a["base"], 2, "bicubic", "quick", a["lr"], a["batch"], 64, 0, "", "owner-c",
+    none = client.predict([], False, a["base"], 2, "bicubic", "quick", a["lr"], a["batch"], 64, 0, "", owner_c,
                           api_name="/train_start")
     assert none[0].startswith("Not done: Upload your product photos")  # the sentence, not a bare 'Error'
-    assert client.predict("owner-c", api_name="/train_status")[0] == "No training run yet."  # nothing started
+    assert client.predict(owner_c, api_name="/train_status")[0] == "No training run yet."  # nothing started
 
 
 def test_quick_preset_improves_a_real_model_on_the_example_set(tmp_path, monkeypatch):
@@ -98,7 +100,7 @@ def test_quick_preset_improves_a_real_model_on_the_example_set(tmp_path, monkeyp
 
     weights = shared_path("ref-weights", "span_ch28_x4.safetensors")
     monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
-    job = runs.start(Caller("test-owner"), [], True, runs.RunSettings(base=str(weights), scale=4, length="quick", patch=96, batch=8, lr=2e-4))
+    job = runs.start(Caller("test-owner", trusted=True), [], True, runs.RunSettings(base=str(weights), scale=4, length="quick", patch=96, batch=8, lr=2e-4))
     deadline = time.time() + 900
     while job.running and time.time() < deadline:
         time.sleep(1)

@@ -19,6 +19,7 @@ import torch
 
 from .. import metrics
 from ..arch import span
+from ..caller import LOCAL
 from ..degradations import matlab_imresize
 from ..devices import DEVICE_LOCK, pick_device
 from ..errors import SrdemoError
@@ -39,7 +40,7 @@ def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
     """
     torch.manual_seed(config.seed)
     if config.init:
-        base = load_model(config.init)
+        base = load_model(config.init, LOCAL)  # the app resolved it for its visitor before writing the config
         base_name = shown_path(config.init) if base.spec.kind == "file" else base.spec.id
         if not base.is_neural:
             raise SrdemoError(text("err_init_resampler", init=config.init))

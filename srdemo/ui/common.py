@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import images, models
 from ..auto import AUTO
-from ..caller import Caller
+from ..caller import ANONYMOUS, ANYONE, Caller, mint_key, owner_of_key
 from ..errors import SrdemoError
 from ..wording import LANGUAGES, language, model_label, pick_language, text
 
@@ -106,7 +106,7 @@ def format_choices() -> list[tuple[str, str]]:
 def model_choices(caller: Caller | None = None) -> list[tuple[str, str]]:
     """The model dropdown: Automatic first, then what this visitor may pick (their own trained models first)."""
     out = [(model_label(AUTO, ""), AUTO)]
-    for spec in models.catalogue(caller or Caller.visitor("")):
+    for spec in models.catalogue(caller or ANYONE):
         label = model_label(spec.id, spec.label)
         out.append((text("ui_common_needs_download", label=label) if models.availability(spec) != "ready" else label, spec.id))
     return out
@@ -155,28 +155,34 @@ def _decoded(path: str, mtime_ns: int, size: int) -> images.Picture:
     return images.decode(Path(path), name=Path(path).name)
 
 
-def owner_of(browser_key: str | None, request: gr.Request | None) -> str:
-    """Who a job belongs to: the signed-in user on a Space, else this browser, else this session."""
+def owner_of(key: str | None, request: gr.Request | None) -> str:
+    """Who a job belongs to: the batch an agent's batch id names; else the signed-in user on a Space;
+    else the browser whose key this server minted; else ``ANONYMOUS``, who owns nothing (a made-up
+    or mistyped key is the same as none)."""
+    batch = owner_of_key(key, "batch")
+    if batch:
+        return batch
     user = getattr(request, "username", None)
     if user:
         return f"user:{user}"
-    if browser_key:
-        return f"browser:{browser_key}"
-    return f"session:{getattr(request, 'session_hash', None) or 'local'}"
+    return owner_of_key(key, "browser") or ANONYMOUS
 
 
 def caller_of(browser_key: str | None, request: gr.Request | None, token: str | None = None, oauth_token=None) -> Caller:
-    """The visitor as a :class:`Caller`: their owner key and, for one download or push, their own token.
+    """The one place a page event, API call or agent's tool becomes a :class:`Caller`: always a visitor.
 
-    A typed token wins; otherwise the signed-in user's own (on a Space). Never the Space owner's.
+    The owner comes from :func:`owner_of`; without one, an ``anonymous`` visitor, who may use the
+    listed models but owns nothing (no runs, no jobs). A typed token wins; otherwise the signed-in
+    user's own (on a Space). Never the Space owner's.
     """
     typed = (token or "").strip()
-    return Caller.visitor(owner_of(browser_key, request), typed or (oauth_token.token if oauth_token is not None else None))
+    return Caller.visitor(owner_of(browser_key, request),
+                          typed or (oauth_token.token if oauth_token is not None else None))
 
 
 def on_load_key(key: str | None) -> str:
-    """Give a new browser its own random key (kept in its local storage)."""
-    return key or uuid.uuid4().hex
+    """A browser's owner key: the one it holds if this server minted it, else a new one (kept in its local storage)."""
+    return key if owner_of_key(key, "browser") else mint_key("browser")
 
 
 SCRATCH_SECONDS = 3600

@@ -5,6 +5,10 @@ function and described by its docstring; so these functions' names and docstring
 a model to act on. Endpoints that take tokens or act on an owner's runs (publishing, training, the
 page's own upscale with its Hub token field) are registered ``api_visibility="undocumented"``:
 still there for the page and the Python client, never offered to an agent.
+
+Every tool's caller is a visitor (``common.caller_of``), never the machine's user. An agent's batch
+belongs to the batch id its start returns, minted and signed by this server: the id is the only way
+to follow, download or cancel that batch, and a made-up id is answered as one with no batch.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ import gradio as gr
 
 from ..presets import get_preset
 from ..request import UpscaleRequest, upscale
-from .batch import on_batch_start, on_batch_status
-from .common import path_of, plain_errors, scratch_dir, upload_path
+from ..caller import mint_key
+from .batch import on_batch_cancel, on_batch_start, on_batch_status
+from .common import caller_of, path_of, plain_errors, scratch_dir, upload_path
 
 NO_PRESET = "none"
 
@@ -37,55 +42,70 @@ def upscale_product_photo(photo, preset: str = NO_PRESET, scale: float = 4, mode
         the upscaled file, and a plain summary: verdict, size, and any warnings.
     """
     job = UpscaleRequest(model=model or "", scale=float(scale),
-                         preset=None if preset in ("", NO_PRESET) else get_preset(preset))
+                         preset=None if preset in ("", NO_PRESET) else get_preset(preset), caller=caller_of("", request))
     done = upscale(upload_path(photo), job)
     return str(done.save(scratch_dir())), "\n".join(done.outcome())
 
 
 @plain_errors
-def upscale_many_photos(files, preset: str = NO_PRESET, scale: float = 4, model: str = "", key: str = "",
-                        request: gr.Request = None):
+def upscale_many_photos(photos, preset: str = NO_PRESET, scale: float = 4, model: str = "", request: gr.Request = None):
     """Start upscaling many product photos at once (a batch); it runs in the background.
 
     Args:
-        files: the photos, or one zip of photos (folders inside are kept).
+        photos: one zip of photos (folders inside are kept), or a single photo.
         preset: "amazon-main", "shopify", "web-1600", or "none" to enlarge by `scale`.
         scale: how many times bigger (1 to 8) when preset is "none".
         model: "auto" or empty (recommended: the built-in model that suits each photo), or a model id ("x4",
             "x2", "x4-product" for compressed JPEGs).
-        key: a private word you choose; give the same one to batch_progress to follow this batch.
 
     Returns:
-        the batch's status line.
+        the batch's status line, and the batch id: give it to batch_progress to follow the batch and get its results,
+        or to batch_cancel to stop it. Only this id gives access to the batch.
     """
-    paths = [path_of(f) for f in (files if isinstance(files, list) else [files]) if path_of(f)]
-    status, _, _ = on_batch_start(paths, preset or NO_PRESET, "", False, model, scale, "", 90, False, False, key, request)
-    return status
+    paths = [path_of(f) for f in (photos if isinstance(photos, list) else [photos]) if path_of(f)]
+    batch_id = mint_key("batch")
+    status, _, _ = on_batch_start(paths, preset or NO_PRESET, "", False, model, scale, "", 90, False, False, batch_id,
+                                  request)
+    return status, batch_id
 
 
 @plain_errors
-def batch_progress(key: str = "", request: gr.Request = None):
+def batch_progress(batch_id: str = "", request: gr.Request = None):
     """How a batch started with upscale_many_photos is going, and its results when it has finished.
 
     Args:
-        key: the same private word given to upscale_many_photos.
+        batch_id: the id upscale_many_photos returned.
 
     Returns:
         the status line (files done, failed, time left), and the zip of results (with report.csv) once finished.
     """
-    status, _, zip_path = on_batch_status(key, request)
+    status, _, zip_path = on_batch_status(batch_id, request)
     return status, zip_path
+
+
+@plain_errors
+def batch_cancel(batch_id: str = "", request: gr.Request = None):
+    """Stop a batch started with upscale_many_photos; the photos finished so far are kept.
+
+    Args:
+        batch_id: the id upscale_many_photos returned.
+
+    Returns:
+        whether the batch is being stopped.
+    """
+    return on_batch_cancel(batch_id, request)
 
 
 def build() -> None:
     """Hidden components that give the tools their endpoints (called inside ``gr.Blocks``)."""
     with gr.Group(visible=False):
-        photo, files = gr.File(), gr.File(file_count="multiple")
-        preset, model, key = gr.Textbox(value=NO_PRESET), gr.Textbox(), gr.Textbox()
+        photo, photos = gr.File(), gr.File()  # one file each: a list of files has no schema MCP clients can use
+        preset, model, batch_id = gr.Textbox(value=NO_PRESET), gr.Textbox(), gr.Textbox()
         scale = gr.Number(value=4)
-        out_file, out_text = gr.File(), gr.Textbox()
-        one, many, progress = gr.Button(), gr.Button(), gr.Button()
+        out_file, out_text, out_id = gr.File(), gr.Textbox(), gr.Textbox()
+        one, many, progress, cancel = gr.Button(), gr.Button(), gr.Button(), gr.Button()
     one.click(upscale_product_photo, [photo, preset, scale, model], [out_file, out_text],
               api_name="upscale_product_photo")
-    many.click(upscale_many_photos, [files, preset, scale, model, key], [out_text], api_name="upscale_many_photos")
-    progress.click(batch_progress, [key], [out_text, out_file], api_name="batch_progress")
+    many.click(upscale_many_photos, [photos, preset, scale, model], [out_text, out_id], api_name="upscale_many_photos")
+    progress.click(batch_progress, [batch_id], [out_text, out_file], api_name="batch_progress")
+    cancel.click(batch_cancel, [batch_id], [out_text], api_name="batch_cancel")

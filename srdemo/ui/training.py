@@ -12,7 +12,7 @@ from pathlib import Path
 import gradio as gr
 
 from .. import models, names, runs, workspace
-from ..caller import Caller
+from ..caller import ANYONE, Caller
 from ..errors import SrdemoError
 from ..jobs import JOBS
 from ..training import History
@@ -44,7 +44,7 @@ def _length_choices() -> list[tuple]:
 
 def _base_choices() -> list[tuple[str, str]]:
     """The starting models: the neural models of the catalogue, or none (a new SPAN)."""
-    return [(model_label(s.id, s.label), s.id) for s in models.catalogue() if s.is_neural] + [(text("ui_train_scratch"), "scratch")]
+    return [(model_label(s.id, s.label), s.id) for s in models.catalogue(ANYONE) if s.is_neural] + [(text("ui_train_scratch"), "scratch")]
 
 
 @plain_errors
@@ -57,7 +57,7 @@ def on_refresh_bases(request: gr.Request = None):
 def on_base(base_id: str, request: gr.Request = None):
     """The scale follows the starting model's own: tuning the x2 for x4 would start from a re-made output layer."""
     try:
-        native = models.resolve(base_id).native_scale
+        native = models.resolve(base_id, ANYONE).native_scale
     except SrdemoError:
         return gr.skip()  # "scratch": any scale
     return native if native in TRAIN_SCALES else gr.skip()
@@ -171,7 +171,7 @@ def on_train_stop(key, request: gr.Request):
 @plain_errors
 def on_train_resume(key, request: gr.Request):
     try:
-        job = runs.resume(_caller_for_training(key, request).owner)
+        job = runs.resume(_caller_for_training(key, request).job_owner())
     except SrdemoError as exc:
         return not_done(exc, 7)
     return text("ui_train_started", name=runs.run_name(Path(job.info["run"]))), *on_train_status(key, request)
