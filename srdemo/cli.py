@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import hub, images, models
+from . import backends, hub, images, models
 from .auto import AUTO
 from .devices import pick_device
 from .engine import EngineOptions
@@ -119,8 +119,6 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
     """Export a model for ONNX Runtime (checked against torch); the built-ins ship theirs made this way."""
-    from . import backends
-
     spec = models.resolve(args.model)
     if not spec.is_neural:
         print(text("cli_export_not_neural", model_id=spec.id))
@@ -298,7 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with backends.exports_paused():  # else the command would end inside a background export, or wait for it
+            return args.func(args)
     except SrdemoError as exc:
         print(f"srdemo: {exc}", file=sys.stderr)
         return 2

@@ -278,3 +278,41 @@ def test_the_export_command_writes_an_export_the_app_then_uses(compact_file, tmp
     assert net is not None and net.metadata()["format"] == backends.FORMAT
     assert backends.open_export(out, "0" * 64, load_descriptor(compact_file)) is None  # other weights: not used
     assert main(["export-onnx", "lanczos"]) == 0 and "no network to export" in capsys.readouterr().out
+
+
+ENDS_DURING_AN_EXPORT = """
+import sys, threading
+from srdemo import backends, models
+from srdemo.caller import LOCAL
+
+checking = threading.Event()
+check = backends._differs
+
+
+def differs(net, descriptor):  # the export is written and is being checked on ONNX Runtime
+    checking.set()
+    return check(net, descriptor)
+
+
+backends._differs = differs
+models.load(sys.argv[1], LOCAL)
+assert checking.wait(300), "the export never reached its check"
+"""
+
+
+def test_a_script_that_ends_during_a_background_export_exits_cleanly(tmp_path, compact_file):
+    """The Python API: a script that ended while the export thread ran ONNX Runtime aborted ('terminate called
+    without an active exception', exit status 134) after its work was done. Now the exit waits for that export."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    pytest.importorskip("onnxruntime")
+    env = {**os.environ, "SRDEMO_RUN_DIR": str(tmp_path / "runs"), "SRDEMO_BACKEND": "auto"}
+    proc = subprocess.run([sys.executable, "-c", ENDS_DURING_AN_EXPORT, str(compact_file)], capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    made = [p.name for p in (tmp_path / "runs" / "onnx-cache").iterdir()]
+    assert [name for name in made if name.startswith(backends.digest(compact_file))], made  # an export or its .failed note

@@ -74,3 +74,24 @@ def test_without_model_automatic_picks_the_builtin_for_the_scale(tmp_path):
     for scale, expected in (("2", "x2"), ("4", "x4"), ("3", "x4_x3")):  # srdemo ships x2 and x4; x3 is in x4's band
         assert main(["upscale", str(src), "--scale", scale, "--out", str(tmp_path)]) == 0
         assert (tmp_path / f"packaging_small_{expected}.png").exists(), sorted(p.name for p in tmp_path.iterdir())
+
+
+def test_upscale_with_a_model_not_yet_exported_ends_with_no_export_running(tmp_path, compact_file):
+    """A new model is exported in the background in the app; a one-shot command that started one ended inside it
+    (exit status 134 after the result was written) or would wait minutes for it: the command line starts none."""
+    script = (
+        "import sys, threading\n"
+        "from srdemo.cli import main\n"
+        "status = main(sys.argv[1:])\n"
+        "assert not [t for t in threading.enumerate() if t.name == 'srdemo-onnx-export'], 'an export is running'\n"
+        "sys.exit(status)\n"
+    )
+    src = ROOT / "examples" / "packaging_small.png"
+    env = {**os.environ, "SRDEMO_RUN_DIR": str(tmp_path / "runs"), "SRDEMO_BACKEND": "auto"}
+    proc = subprocess.run(
+        [sys.executable, "-c", script, "upscale", str(src), "--model", str(compact_file), "--scale", "2",
+         "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert [p.name for p in (tmp_path / "out").glob("packaging_small_*.png")]
+    assert not (tmp_path / "runs" / "onnx-cache").exists()
