@@ -2,11 +2,19 @@
 
 Files are read through the same safe reader as training (folders, zips with
 their sub-folders kept, traversal and zip bombs refused), processed one at a
-time per worker so memory stays flat, and written straight into the result zip. Each file
+time per worker so memory stays flat. Each file
 goes through the same request path as a single upscale
 (``srdemo.request.upscale``). A file that fails is a row in ``report.csv``
 with its reason, never the end of the batch. Under ``torchrun`` each process takes every n-th file and process 0
 merges the reports, so a catalogue can be spread over several machines.
+
+A batch survives its process: each result is written to the batch's folder as
+it finishes, with a line in a small record (:data:`STATE`), and the zip is
+written once at the end, under a temporary name until it is complete. A batch
+whose process died (a restart, ``kill -9``, a crash) is found again on disk
+(:func:`on_disk`, :func:`interrupted`): what it finished can be downloaded
+(:func:`finished_zip`) and the rest done (:func:`resume`) without redoing a
+finished file.
 
 Two readers, two reports: ``report.csv`` keeps stable English column names and
 status codes for programs (the merge above, spreadsheets' formulas, tests); the
@@ -18,25 +26,33 @@ A batch's words (its warnings, that copy) are in the language it was started in.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import io
+import json
 import logging
 import os
+import shutil
 import time
+import uuid
+import warnings
 import zipfile
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import images, models
-from .datasets import iter_files
+from PIL import Image
+
+from . import datasets, images, models, workspace
+from .datasets import Entry
 from .errors import Cancelled, SrdemoError
 from .presets import Preset, get_preset
 from .request import UpscaleRequest, named_model, upscale
 from .settings import get_settings
-from .wording import DEFAULT_LANGUAGE, current_language, duration, speaking, text, time_left
+from .wording import DEFAULT_LANGUAGE, current_language, duration, language, speaking, text, time_left
 
 logger = logging.getLogger(__name__)
 
@@ -73,13 +89,16 @@ class Summary:
     seconds_left: float | None = None  # at the pace so far; None before the first file and once it ended
 
 
-def summarise(rows: list[dict], total: int = 0, seconds: float | None = None, running: bool = False) -> Summary:
-    """Count a batch's rows; while ``running``, the time left is the seconds per finished file so far
-    times the files not finished. Wall time over all files, so workers and skipped files are in the pace."""
+def summarise(rows: list[dict], total: int = 0, seconds: float | None = None, running: bool = False,
+              earlier: int = 0) -> Summary:
+    """Count a batch's rows; while ``running``, the time left is the seconds per file finished so far
+    times the files not finished. Wall time over all files, so workers and skipped files are in the pace;
+    the ``earlier`` rows (kept from before a resume) took no time in this run, so they are not."""
     rows = list(rows)  # the batch thread may append while the page reads
     status = Counter(r.get("status") for r in rows)
     total = max(total, len(rows))
-    left = seconds / len(rows) * (total - len(rows)) if running and seconds is not None and 0 < len(rows) < total else None
+    now = len(rows) - earlier
+    left = seconds / now * (total - len(rows)) if running and seconds is not None and now > 0 and len(rows) < total else None
     return Summary(
         total=total, done=status["ok"], failed=status["failed"], skipped=status["skipped"],
         warned=sum(r.get("status") == "ok" and bool(r.get("warnings")) for r in rows),
@@ -96,11 +115,13 @@ class Tally:
     rows: list[dict] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     seconds: float | None = None  # set when the batch ends
+    earlier: int = 0  # rows a resumed batch kept from before: not in this run's pace
 
     def summary(self, now: float | None = None) -> Summary:
         if self.seconds is not None:
             return summarise(self.rows, self.total, self.seconds)
-        return summarise(self.rows, self.total, (time.monotonic() if now is None else now) - self.started, running=True)
+        return summarise(self.rows, self.total, (time.monotonic() if now is None else now) - self.started, running=True,
+                         earlier=self.earlier)
 
 
 @dataclass
@@ -174,6 +195,45 @@ def output_path(name: str, fmt: str, taken: set[str] = frozenset()) -> str:
     return images.unique_name(str(PurePosixPath(name).with_suffix("." + images.EXTENSIONS[fmt])), taken.__contains__)
 
 
+def _opens_as_image(path: Path) -> bool:
+    """Whether Pillow finds an image in the file, as :func:`images.decode` would (its header only: cheap)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path):
+                return True
+    except Image.DecompressionBombError:
+        return True  # an image, only too big: decoding refuses it with its own sentence
+    except Exception:  # noqa: BLE001 - anything Pillow cannot open is not an image to us
+        return False
+
+
+def batch_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
+    """Every file of a batch, read as :func:`datasets.iter_files` reads them (one budget, unique names),
+    with the kind of each input decided by its content, image first: a photo that also reads as a zip
+    (a PNG with a zip appended) is that photo, as the Upscale tab treats it, not an archive to unpack.
+
+    ``read=False`` lists the same names without reading anything: how a batch knows its total.
+    (``iter_files`` itself still tries zip first; once it decides by content too, this is ``iter_files``.)
+    """
+
+    def walk() -> Iterator[Entry]:
+        budget = datasets._Budget(get_settings().max_upload_bytes)
+        for src in map(Path, sources):
+            if src.is_dir():
+                yield from datasets._iter_folder(src, budget, read)
+            elif src.is_file() and _opens_as_image(src):
+                yield datasets._read_file(src, src.name, budget) if read else Entry(src.name)
+            elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
+                yield from datasets._iter_zip(src, "", budget, read)
+            elif src.is_file():
+                yield datasets._read_file(src, src.name, budget) if read else Entry(src.name)
+            else:
+                yield Entry(src.name, skip=text("skip_not_found"))
+
+    return datasets._unique(walk())
+
+
 def _process_entry(entry, request: UpscaleRequest, should_stop) -> tuple[dict, bytes | None]:
     """One file of the batch to its report row and result; whatever happens to it, the batch goes on."""
     if entry.skip is not None:
@@ -192,16 +252,6 @@ def _process_entry(entry, request: UpscaleRequest, should_stop) -> tuple[dict, b
     except Exception:  # a bug in one file's path: this file fails, the batch goes on
         logger.exception("unexpected error on one batch file")
         return {"file": entry.name, "status": "failed", "warnings": text("batch_unexpected_file")}, None
-
-
-def _store(entry, name: str, fmt: str, row: dict, encoded: bytes | None, zf: zipfile.ZipFile) -> dict:
-    """Write a finished file into the zip under the name reserved for it, and say so if it was renamed."""
-    if encoded is None:
-        return row
-    zf.writestr(name, encoded)
-    notes = entry.notes + ([text("note_output_renamed", name=name)] if name != output_path(entry.name, fmt) else [])
-    row["warnings"] = "; ".join(w for w in [row["warnings"], *notes] if w)
-    return row
 
 
 def _rank_world() -> tuple[int, int]:
@@ -242,6 +292,138 @@ def read_report(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
+# ---- what a batch keeps on disk, so that it outlives its process
+
+STATE = ".srdemo-batch"
+"""A batch's own record, in its output folder: ``batch.json`` (the settings it was given, its inputs, its
+language and total, running or finished), ``rows-<rank>.jsonl`` (a line per finished file: its report row,
+its name in the zip, where its result is), ``files/`` (the finished results, one file each, until they are
+in the zip) and the lock its process holds while it runs."""
+
+MANIFEST = "batch.json"
+
+KEPT_ON_RESUME = ("ok", "failed", "skipped")
+"""A file with one of these report statuses is finished: a resume keeps it. A cancelled one is done again."""
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """``data`` under ``path`` whole or not at all: written beside it under a temporary name, then renamed."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _read_manifest(state: Path) -> dict | None:
+    try:
+        return json.loads((state / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_manifest(state: Path, manifest: dict) -> None:
+    _write_atomic(state / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+@contextlib.contextmanager
+def _running(state: Path, rank: int) -> Iterator[None]:
+    """Hold the batch's lock while it runs. The kernel lets go of it when the process ends, however it
+    ends, so a batch whose record says it runs and whose lock is free was interrupted."""
+    state.mkdir(parents=True, exist_ok=True)
+    with open(state / f"running-{rank}.lock", "a") as fh:
+        for attempt in range(20):  # a status check holds it for an instant: wait that out
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if attempt == 19:
+                    raise SrdemoError(text("err_batch_running")) from None
+                time.sleep(0.05)
+        yield
+
+
+def _is_running(state: Path) -> bool:
+    """Whether a process, this one or another, is running the batch now."""
+    for lock in state.glob("running-*.lock"):
+        with open(lock, "a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    return False
+
+
+def _records(state: Path) -> list[dict]:
+    """The files the batch finished, in input order. A line cut short by a crash, or a result whose file
+    is not there, does not count: that file is done again."""
+    found: dict[str, dict] = {}
+    for log in sorted(state.glob("rows-*.jsonl")):
+        for line in log.read_bytes().splitlines():
+            try:
+                record = json.loads(line)
+                status, stored = record["row"]["status"], record["stored"]
+                kept = status in KEPT_ON_RESUME and (
+                    status != "ok" or (PurePosixPath(stored).name == stored and (state / "files" / stored).is_file()))
+            except (ValueError, KeyError, TypeError):
+                continue
+            if kept:
+                found[record["row"]["file"]] = record
+    return sorted(found.values(), key=lambda r: r["index"])
+
+
+def _restart_log(log: Path, keep: bool) -> None:
+    """Start this process's log afresh; on a resume, with its whole lines only (the next line must not
+    be glued to one a crash cut short)."""
+    lines = []
+    if keep and log.exists():
+        for line in log.read_bytes().splitlines():
+            with contextlib.suppress(ValueError):
+                json.loads(line)
+                lines.append(line + b"\n")
+    _write_atomic(log, b"".join(lines))
+
+
+def _keep(state: Path, log, index: int, entry: Entry, name: str, fmt: str, row: dict, encoded: bytes | None) -> dict:
+    """A finished file on disk: its result under ``files/`` (whole or not at all), then its line in the
+    log, in one write. A crash between the two leaves a result without a line: that file is done again."""
+    stored = None
+    if encoded is not None:
+        stored = f"{index:06d}{PurePosixPath(name).suffix}"  # not the file's own name: any name, any case, any depth
+        _write_atomic(state / "files" / stored, encoded)
+        notes = entry.notes + ([text("note_output_renamed", name=name)] if name != output_path(entry.name, fmt) else [])
+        row["warnings"] = "; ".join(w for w in [row["warnings"], *notes] if w)
+    record = {"index": index, "output": name if stored else None, "stored": stored, "row": row}
+    log.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+    return record
+
+
+def _write_zip(target: Path, records: list[dict], state: Path, made: dict[str, bytes]) -> Path:
+    """The finished results and the reports in one zip, written under a temporary name and renamed once
+    complete: a zip cut short by a crash is never under a name anyone is offered."""
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+            for record in records:
+                if record["stored"] is not None:
+                    zf.write(state / "files" / record["stored"], record["output"])
+            for name, data in made.items():
+                zf.writestr(name, data)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def _portable(source: Path, out_dir: Path) -> str:
+    """A source as the record keeps it: relative to the output folder when it is in the batch's folder
+    (its uploads), so the batch's folder can be moved whole."""
+    source, home = source.resolve(), out_dir.resolve()
+    return os.path.relpath(source, home) if source.is_relative_to(home.parent) else str(source)
+
+
 def run_batch(
     sources: list[Path],
     out_dir: Path,
@@ -250,6 +432,8 @@ def run_batch(
     should_stop: Callable[[], bool] | None = None,
     workers: int | None = None,
     tally: Tally | None = None,
+    settings: dict | None = None,
+    resume: bool = False,
 ) -> BatchResult:
     """Process every image in ``sources`` with the same request; returns the result zip and the report rows.
 
@@ -257,9 +441,14 @@ def run_batch(
     one file's decoding, checks and encoding overlap another's model pass. ``progress(i, name)`` is
     called after each file, in input order. A ``tally`` given by the caller is kept up to date as files
     finish (another thread may read it for the status line). Cancelling keeps what is done.
+
+    The batch is kept in ``out_dir`` as it goes (:data:`STATE`), with its inputs and ``settings`` (what
+    the caller needs to make the same request again, the page's form), so it outlives its process.
+    With ``resume`` (see :func:`resume`), the files an earlier run in ``out_dir`` finished are kept, not redone.
     """
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    state = out_dir / STATE
+    (state / "files").mkdir(parents=True, exist_ok=True)
     rank, world = _rank_world()
     named = named_model(request)  # a bad model fails the batch at once (Automatic chooses per file)
     if named is not None:
@@ -269,52 +458,81 @@ def run_batch(
     fmt = request.output_format
     sources = [Path(s) for s in sources]
     tally = tally if tally is not None else Tally()
-    tally.total = sum(i % world == rank for i, _ in enumerate(iter_files(sources, read=False)))  # names only: cheap
-    tally.started = time.monotonic()
-    rows = tally.rows
-    reserved: set[str] = set()
-    part = out_dir / (f"part-{rank}.zip" if world > 1 else "results.zip")
+    with _running(state, rank):
+        total = sum(1 for _ in batch_files(sources, read=False))  # names only: cheap
+        tally.total = sum(i % world == rank for i in range(total))
+        tally.started = time.monotonic()
+        earlier = {r["row"]["file"]: r for r in _records(state)} if resume else {}
+        log = state / f"rows-{rank}.jsonl"
+        _restart_log(log, keep=resume)
+        if rank == 0:
+            before = _read_manifest(state) if resume else None
+            if before is None:
+                for stale in ("results.zip", "report.csv"):
+                    (out_dir / stale).unlink(missing_ok=True)
+            for part in [*out_dir.glob(".*.part"), *(state / "files").glob(".*.part")] if world == 1 else []:
+                part.unlink(missing_ok=True)  # left by a process that died while writing
+            _write_manifest(state, {
+                "state": "running", "started": (before or {}).get("started", time.time()),
+                "runs": (before or {}).get("runs", 0) + 1, "total": total, "language": current_language(),
+                "settings": settings or {}, "sources": [_portable(s, out_dir) for s in sources],
+            })
+        rows, records, reserved = tally.rows, [], set()
 
-    def finish(job) -> None:
-        entry, name, future = job
-        rows.append(_store(entry, name, fmt, *future.result(), zf))
-        if progress is not None:
-            progress(len(rows), entry.name)
+        def finish(job) -> None:
+            index, entry, name, future, kept = job
+            if kept is not None:
+                tally.earlier += 1
+            record = kept or _keep(state, log_file, index, entry, name, fmt, *future.result())
+            records.append(record)
+            rows.append(record["row"])
+            if progress is not None:
+                progress(len(rows), entry.name)
 
-    in_batch_language = speaking(_process_entry)  # each file's words in the batch's language, on any worker
-    with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_STORED) as zf, ThreadPoolExecutor(workers) as pool:
-        running: deque = deque()
-        try:
-            for i, entry in enumerate(iter_files(sources)):
-                if i % world != rank:
-                    continue
-                name = output_path(entry.name, fmt, reserved)  # in input order, whichever file finishes first
-                reserved.add(name)
-                running.append((entry, name, pool.submit(in_batch_language, entry, request, should_stop)))
-                while len(running) >= in_flight:
+        in_batch_language = speaking(_process_entry)  # each file's words in the batch's language, on any worker
+        with open(log, "ab", buffering=0) as log_file, ThreadPoolExecutor(workers) as pool:
+            running: deque = deque()
+            try:
+                for i, entry in enumerate(batch_files(sources)):
+                    name = output_path(entry.name, fmt, reserved)  # every file's, in input order: the same names
+                    reserved.add(name)  # in every process and on a resume, whichever file finishes first
+                    if i % world != rank:
+                        continue
+                    kept = earlier.get(entry.name)
+                    future = None if kept else pool.submit(in_batch_language, entry, request, should_stop)
+                    running.append((i, entry, name, future, kept))
+                    while len(running) >= in_flight:
+                        finish(running.popleft())
+                while running:
                     finish(running.popleft())
-            while running:
-                finish(running.popleft())
-        except Exception:  # a bug must not cost the user what is done: the report and zip are still written
-            logger.exception("batch stopped by an unexpected error")
-            for job in running:
-                job[2].cancel()
-            rows.append({"file": "", "status": "failed", "warnings": text("batch_unexpected_stop")})
-    result = _finish(part, rows, out_dir) if world == 1 else _merge_ranks(part, rows, out_dir, rank, world)
+            except Exception:  # a bug must not cost the user what is done: the report and zip are still written
+                logger.exception("batch stopped by an unexpected error")
+                for job in running:
+                    if job[3] is not None:
+                        job[3].cancel()
+                rows.append({"file": "", "status": "failed", "warnings": text("batch_unexpected_stop")})
+        result = _finish(out_dir, rows, records) if world == 1 else _merge_ranks(out_dir, rows, rank, world)
     result.seconds = tally.seconds = time.monotonic() - tally.started
     return result
 
 
-def _finish(zip_path: Path, rows: list[dict], out_dir: Path) -> BatchResult:
-    with zipfile.ZipFile(zip_path, "a") as zf:
-        for name, data in reports(rows).items():
-            zf.writestr(name, data)
-            (out_dir / name).write_bytes(data)
+def _finish(out_dir: Path, rows: list[dict], records: list[dict]) -> BatchResult:
+    """The zip of everything finished with the reports, and the reports beside it; then the batch is
+    marked finished and its loose results, now in the zip, are removed."""
+    state = out_dir / STATE
+    made = reports(rows)
+    zip_path = _write_zip(out_dir / "results.zip", records, state, made)
+    for name, data in made.items():
+        (out_dir / name).write_bytes(data)
+    _write_manifest(state, {**(_read_manifest(state) or {}), "state": "finished"})
+    shutil.rmtree(state / "files", ignore_errors=True)
+    for leftover in [*state.glob("rows-*.jsonl"), *out_dir.glob("finished-*.zip")]:
+        leftover.unlink(missing_ok=True)
     return BatchResult(zip_path, sorted(rows, key=lambda r: r["file"]))
 
 
-def _merge_ranks(part: Path, rows: list[dict], out_dir: Path, rank: int, world: int) -> BatchResult:
-    """Each process wrote its share; process 0 joins them once all are done (a gloo barrier)."""
+def _merge_ranks(out_dir: Path, rows: list[dict], rank: int, world: int) -> BatchResult:
+    """Each process wrote its share into the same folder; process 0 joins them once all are done (a gloo barrier)."""
     import torch.distributed as dist
 
     write_report(rows, out_dir / f"report-{rank}.csv")
@@ -322,16 +540,112 @@ def _merge_ranks(part: Path, rows: list[dict], out_dir: Path, rank: int, world: 
         dist.init_process_group("gloo")
     dist.barrier()
     if rank != 0:
-        return BatchResult(part, rows)
-    merged: list[dict] = []
-    final = out_dir / "results.zip"
-    with zipfile.ZipFile(final, "w", compression=zipfile.ZIP_STORED) as out:
-        for r in range(world):
-            merged.extend(read_report(out_dir / f"report-{r}.csv"))
-            with zipfile.ZipFile(out_dir / f"part-{r}.zip") as zf:
-                for item in zf.namelist():
-                    out.writestr(item, zf.read(item))
-    return _finish(final, merged, out_dir)
+        return BatchResult(out_dir / "results.zip", rows)
+    merged = [row for r in range(world) for row in read_report(out_dir / f"report-{r}.csv")]
+    return _finish(out_dir, merged, _records(out_dir / STATE))
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A batch found on disk that no process is running: finished, or interrupted part-way because its
+    process died (a restart, a crash, ``kill -9``)."""
+
+    out_dir: Path
+    finished: bool
+    rows: list[dict]  # finished: its report; interrupted: the files it finished
+    total: int
+    settings: dict = field(default_factory=dict)  # what run_batch was given to keep (the page's form)
+    sources: list[Path] = field(default_factory=list)
+    language: str = DEFAULT_LANGUAGE
+    records: list[dict] = field(default_factory=list, repr=False)
+
+    @property
+    def resumable(self) -> bool:
+        """Interrupted, with its inputs still there (uploads are deleted after the retention time)."""
+        return not self.finished and bool(self.sources) and all(s.exists() for s in self.sources)
+
+    def summary(self) -> Summary:
+        return summarise(self.rows, self.total)
+
+    def line(self) -> str:
+        """Where the batch is, in one line of words."""
+        if self.finished:
+            return status_line(self.summary(), "earlier")
+        return text("batch_line_interrupted" if self.resumable else "batch_line_interrupted_expired",
+                    done=len(self.rows), total=self.total)
+
+
+def found_in(out_dir: Path) -> Stored | None:
+    """The batch in ``out_dir`` as it was left; None while a process runs it, or when there is none."""
+    state = out_dir / STATE
+    manifest = _read_manifest(state)
+    report, zip_path = out_dir / "report.csv", out_dir / "results.zip"
+    if manifest is None:  # a batch from before records were kept: only a finished one can be shown
+        return Stored(out_dir, True, read_report(report), 0) if report.exists() and zip_path.exists() else None
+    if _is_running(state):
+        return None
+    kept = dict(settings=manifest.get("settings") or {}, language=manifest.get("language", DEFAULT_LANGUAGE),
+                sources=[Path(os.path.normpath(out_dir / s)) for s in manifest.get("sources", [])])
+    if manifest.get("state") == "finished":
+        return Stored(out_dir, True, read_report(report), 0, **kept) if report.exists() and zip_path.exists() else None
+    records = _records(state)
+    return Stored(out_dir, False, [r["row"] for r in records], int(manifest.get("total", 0)), records=records, **kept)
+
+
+def _started(out_dir: Path) -> float:
+    manifest = _read_manifest(out_dir / STATE)
+    return manifest["started"] if manifest and "started" in manifest else out_dir.stat().st_mtime
+
+
+def on_disk(owner: str) -> Stored | None:
+    """The owner's newest batch on disk that no process runs, finished or interrupted: jobs live in
+    memory, batches outlive a restart."""
+    for out_dir in sorted(workspace.batches_dir(owner).glob("*/output"), key=_started, reverse=True):
+        found = found_in(out_dir)
+        if found is not None:
+            return found
+    return None
+
+
+def interrupted(owner: str) -> Stored | None:
+    """The owner's newest batch on disk, when its process died before it finished."""
+    found = on_disk(owner)
+    return found if found is not None and not found.finished else None
+
+
+def finished_zip(found: Stored) -> Path:
+    """What to download of a batch found on disk: its zip once finished; for an interrupted one, a zip of
+    the files it finished with their report, built once per count (``finished-26-of-120.zip``)."""
+    if found.finished:
+        return found.out_dir / "results.zip"
+    target = found.out_dir / f"finished-{len(found.rows)}-of-{found.total}.zip"
+    if not target.exists():
+        for old in [*found.out_dir.glob("finished-*.zip"), *found.out_dir.glob(".*.part")]:
+            if old != target:
+                old.unlink(missing_ok=True)  # an older count, or a zip its dead process left half-written
+        with language(found.language):
+            _write_zip(target, found.records, found.out_dir / STATE, reports(found.rows))
+    return target
+
+
+def resume(
+    found: Stored,
+    request: UpscaleRequest,
+    progress: Callable[[int, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    workers: int | None = None,
+    tally: Tally | None = None,
+) -> BatchResult:
+    """Go on with an interrupted batch: the files it finished stay as they are, the others are done with
+    ``request`` (the caller makes it from ``found.settings``, for whoever asks now), then the whole zip.
+    It speaks the batch's own language, so its report does not change language halfway."""
+    if found.finished:
+        raise ValueError("only an interrupted batch can be resumed")
+    if not found.resumable:
+        raise SrdemoError(text("err_batch_uploads_gone"))
+    with language(found.language):
+        return run_batch(found.sources, found.out_dir, request, progress, should_stop, workers, tally,
+                         settings=found.settings, resume=True)
 
 
 def parse_preset(preset: str | None, size: str | None = None, square: bool = False) -> Preset | None:

@@ -149,6 +149,10 @@ EN: dict[str, str] = {
         "This would take {low_minutes:.1f} to {high_minutes:.1f} min on this CPU, more than the {cap_minutes:.1f} min "
         "allowed. Choose a smaller scale, a faster model, or run it on a GPU."
     ),
+    "err_job_memory": (
+        "This would need about {need_gb:.1f} GB of memory, and this server gives one job at most {limit_gb:.1f} GB. "
+        "Choose a smaller scale or a smaller photo."
+    ),
     # ---- models
     "err_choose_model": "Please choose a model.",
     "err_unknown_model": "Unknown model '{ref}'. Choose one of: {known}; or a weights file path; or 'owner/repo:file'.",
@@ -214,6 +218,10 @@ EN: dict[str, str] = {
     "err_owner_disk": (
         "This upload ({incoming_mb:.0f} MB) would take your space here past its {limit_mb:.0f} MB "
         "(you use {used_mb:.0f} MB). Download and remove older results, or wait until uploads expire."
+    ),
+    "err_owner_disk_result": (
+        "This result (up to {incoming_mb:.0f} MB) would take your space here past its {limit_mb:.0f} MB "
+        "(you use {used_mb:.0f} MB). Download and remove older results, or wait until they expire."
     ),
     "note_exif_dropped": "EXIF left out: {size_kb:.0f} KB is more than a JPEG can hold (64 KB)",
     "note_xmp_dropped": "XMP metadata left out: more than a JPEG can hold (64 KB)",
@@ -290,6 +298,10 @@ EN: dict[str, str] = {
     "job_starting": "Starting",
     "err_no_identity": "Your session has no identity yet; reload the page.",
     "err_batch_running": "You already have a batch running. Wait for it or cancel it first.",
+    "err_batch_uploads_gone": (
+        "This batch cannot be resumed: its uploads have been deleted since. Download what it finished, "
+        "and upload the rest again in a new batch."
+    ),
     "err_training_running": "You already have a training running. Wait for it or cancel it first.",
     "err_unexpected": "Unexpected error ({error_type}); the details are in the server log.",
     # ---- runs
@@ -348,6 +360,13 @@ EN: dict[str, str] = {
     "batch_line_finished": "Finished: {counts} · took {elapsed}. Download the zip below.",
     "batch_line_cancelled": "Cancelled: {counts} · took {elapsed}. What was done is in the zip below.",
     "batch_line_earlier": "Finished earlier: {counts}. Download the zip below.",
+    "batch_line_interrupted": (
+        "Interrupted after {done} of {total} (the app stopped): download those below, or resume the rest."
+    ),
+    "batch_line_interrupted_expired": (
+        "Interrupted after {done} of {total} (the app stopped): download those below. Its uploads have been "
+        "deleted since, so the rest cannot be resumed; upload them again in a new batch."
+    ),
     "duration_seconds": "{seconds} s",
     "duration_minutes": "{minutes} min {seconds} s",
     "duration_minutes_only": "{minutes} min",
@@ -538,6 +557,7 @@ EN: dict[str, str] = {
     "ui_batch_cancelled_waiting": "Cancelled before it started.",
     "ui_batch_cancelling": "Cancelling after the current file...",
     "ui_batch_not_running": "No batch is running.",
+    "ui_batch_nothing_to_resume": "There is no interrupted batch to resume.",
     "ui_batch_intro": (
         "Upscale a whole delivery: several images or one zip (sub-folders are kept). "
         "The result is a zip with the same folders and a `report.csv`. It keeps running if you close or reload the page."
@@ -557,6 +577,7 @@ EN: dict[str, str] = {
     "ui_batch_mark_ai_info": "Writes the standard 'made with AI' note inside each file, where marketplaces look for it.",
     "ui_batch_run": "Run batch",
     "ui_batch_cancel": "Cancel batch",
+    "ui_batch_resume": "Resume interrupted batch",
     "ui_batch_zip": "Results (zip)",
     "ui_batch_report": "Report",
     "ui_batch_presets": "Presets: {presets}",

@@ -107,6 +107,10 @@ ZH: dict[str, str] = {
         "在这台 CPU 上需要 {low_minutes:.1f} 到 {high_minutes:.1f} 分钟，超过了允许的 {cap_minutes:.1f} 分钟。"
         "请选小一点的倍数、更快的模型，或在 GPU 上运行。"
     ),
+    "err_job_memory": (
+        "这项任务大约需要 {need_gb:.1f} GB 内存，而这台服务器给一项任务最多 {limit_gb:.1f} GB。"
+        "请选小一点的倍数或小一点的图片。"
+    ),
     # ---- models
     "err_choose_model": "请选择一个模型。",
     "err_unknown_model": "未知的模型“{ref}”。请从以下选择：{known}；或者填写权重文件路径；或者“owner/repo:file”。",
@@ -164,6 +168,10 @@ ZH: dict[str, str] = {
     "err_owner_disk": (
         "这次上传（{incoming_mb:.0f} MB）会让你在这里的空间超过 {limit_mb:.0f} MB 的上限（你已用 {used_mb:.0f} MB）。"
         "请下载并删除较早的结果，或等上传的内容过期。"
+    ),
+    "err_owner_disk_result": (
+        "这个结果（最多 {incoming_mb:.0f} MB）会让你在这里的空间超过 {limit_mb:.0f} MB 的上限（你已用 {used_mb:.0f} MB）。"
+        "请下载并删除较早的结果，或等它们过期。"
     ),
     "note_exif_dropped": "未保留 EXIF：{size_kb:.0f} KB 超过了 JPEG 能容纳的上限（64 KB）",
     "note_xmp_dropped": "未保留 XMP 元数据：超过了 JPEG 能容纳的上限（64 KB）",
@@ -227,6 +235,7 @@ ZH: dict[str, str] = {
     "job_starting": "正在开始",
     "err_no_identity": "你的会话还没有身份信息；请刷新页面。",
     "err_batch_running": "你已经有一个批量任务在运行。请等它完成，或先取消它。",
+    "err_batch_uploads_gone": "这个批量任务无法继续：它上传的文件已被删除。请下载已完成的结果，并在新的批量任务中重新上传其余文件。",
     "err_training_running": "你已经有一个训练在运行。请等它完成，或先取消它。",
     "err_unexpected": "意外错误（{error_type}）；详情见服务器日志。",
     # ---- runs
@@ -282,6 +291,11 @@ ZH: dict[str, str] = {
     "batch_line_finished": "已完成：{counts} · 共用时 {elapsed}。请在下方下载 zip。",
     "batch_line_cancelled": "已取消：{counts} · 共用时 {elapsed}。已完成的部分在下方的 zip 里。",
     "batch_line_earlier": "之前已完成：{counts}。请在下方下载 zip。",
+    "batch_line_interrupted": "共 {total} 个，处理完 {done} 个后中断（应用停止了）：可在下方下载这些结果，或继续处理其余文件。",
+    "batch_line_interrupted_expired": (
+        "共 {total} 个，处理完 {done} 个后中断（应用停止了）：可在下方下载这些结果。上传的文件已被删除，"
+        "其余文件无法继续处理；请在新的批量任务中重新上传。"
+    ),
     "duration_seconds": "{seconds} 秒",
     "duration_minutes": "{minutes} 分 {seconds} 秒",
     "duration_minutes_only": "{minutes} 分钟",
@@ -399,6 +413,7 @@ ZH: dict[str, str] = {
     "ui_batch_cancelled_waiting": "还没开始就已取消。",
     "ui_batch_cancelling": "当前文件处理完后取消……",
     "ui_batch_not_running": "没有正在运行的批量任务。",
+    "ui_batch_nothing_to_resume": "没有中断的批量任务可以继续。",
     "ui_batch_intro": (
         "一次放大整批图片：多张图片或一个 zip（保留子文件夹）。结果是一个文件夹结构相同的 zip，附带 `report.csv`。"
         "关闭或刷新页面后，任务仍会继续运行。"
@@ -418,6 +433,7 @@ ZH: dict[str, str] = {
     "ui_batch_mark_ai_info": "在每个文件中写入标准的“由 AI 制作”标记，电商平台会在那里读取。",
     "ui_batch_run": "开始批量处理",
     "ui_batch_cancel": "取消批量任务",
+    "ui_batch_resume": "继续中断的批量任务",
     "ui_batch_zip": "结果（zip）",
     "ui_batch_report": "报告",
     "ui_batch_presets": "预设：{presets}",

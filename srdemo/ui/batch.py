@@ -2,18 +2,20 @@
 
 The batch runs as a background job (``srdemo.jobs``), so reloading the page does not stop it; the
 job keeps the form it was started with, so a reloaded page shows the settings of the batch it finds.
+Jobs live in memory: after a restart the tab shows what ``srdemo.batch`` finds on disk instead, a
+finished batch or one the restart interrupted, with what it finished to download and a button to resume it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import gradio as gr
 
 from .. import workspace
 from ..auto import AUTO
-from ..batch import Tally, parse_preset, people_table, read_report, run_batch, status_line, summarise
+from ..batch import Tally, finished_zip, interrupted, on_disk, parse_preset, people_table, resume, run_batch, status_line
 from ..caller import Caller
 from ..jobs import JOBS
 from ..metadata import MetadataPolicy
@@ -49,14 +51,24 @@ class BatchForm:
         )
 
 
-def last_finished(owner: str) -> tuple[Path, list[dict]] | None:
-    """The owner's newest finished batch on disk: jobs live in memory, results outlive a restart."""
-    reports = sorted(workspace.batches_dir(owner).glob("*/output/report.csv"), key=lambda p: p.stat().st_mtime)
-    for report in reversed(reports):
-        zip_path = report.with_name("results.zip")
-        if zip_path.exists():
-            return zip_path, read_report(report)
-    return None
+def _form_of(settings: dict) -> BatchForm | None:
+    """The form a batch on disk was started with (kept by ``run_batch``), or None if it kept none."""
+    known = {f.name for f in fields(BatchForm)}
+    return BatchForm(**{k: v for k, v in settings.items() if k in known}) if settings else None
+
+
+def _submit(owner: str, form: BatchForm, run) -> None:
+    """Start ``run(progress, should_stop, tally)`` as the owner's batch job, keeping the form to show it again."""
+    tally = Tally()
+
+    def work(job):
+        def step(i, name):
+            job.done, job.message = i, name
+
+        return run(step, job.should_stop, tally)
+
+    JOBS.submit(owner, "batch", work, limit=get_settings().max_batches, max_waiting=get_settings().max_waiting,
+                info={"form": form, "tally": tally})
 
 
 def _table(rows: list[dict]) -> dict:
@@ -88,7 +100,7 @@ def on_preset(preset_id: str):
 def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality, keep_meta, mark_ai, key,
                    request: gr.Request):
     caller = caller_of(key, request)
-    owner = caller.owner
+    owner = caller.job_owner()
     paths = [p for p in (path_of(f) for f in (files or [])) if p]
     if not paths:
         raise gr.Error(text("ui_batch_upload_first"))
@@ -100,16 +112,23 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
     named_model(job_request)
     job_dir = workspace.new_batch_dir(owner)
     copies = workspace.copy_uploads(owner, [Path(p) for p in paths], job_dir / "uploads")  # Gradio's cache is not ours to keep
-    tally = Tally()
+    _submit(owner, form, lambda step, should_stop, tally: run_batch(
+        copies, job_dir / "output", job_request, progress=step, should_stop=should_stop, tally=tally, settings=asdict(form)))
+    return on_batch_status(key, request)
 
-    def work(job):
-        def step(i, name):
-            job.done, job.message = i, name
 
-        return run_batch(copies, job_dir / "output", job_request, progress=step, should_stop=job.should_stop, tally=tally)
-
-    JOBS.submit(owner, "batch", work, limit=get_settings().max_batches, max_waiting=get_settings().max_waiting,
-                info={"form": form, "tally": tally})
+@plain_errors
+def on_batch_resume(key, request: gr.Request):
+    """Go on with the owner's interrupted batch, with the settings it was started with; its finished files stay."""
+    caller = caller_of(key, request)
+    owner = caller.job_owner()
+    found = interrupted(owner)
+    form = _form_of(found.settings) if found is not None else None
+    if form is None:
+        return text("ui_batch_nothing_to_resume"), _table([]), None
+    job_request = form.request(caller)
+    _submit(owner, form, lambda step, should_stop, tally: resume(
+        found, job_request, progress=step, should_stop=should_stop, tally=tally))
     return on_batch_status(key, request)
 
 
@@ -118,12 +137,11 @@ def on_batch_status(key, request: gr.Request):
     """The owner's latest batch: a status line, the report so far, and the zip when finished."""
     owner = owner_of(key, request)
     job = JOBS.latest(owner, "batch")
-    if job is None:
-        earlier = last_finished(owner)
-        if earlier is None:
+    if job is None:  # none since this process started: what the owner's last batch left on disk
+        found = on_disk(owner)
+        if found is None:
             return text("ui_batch_none"), _table([]), None
-        zip_path, rows = earlier
-        return status_line(summarise(rows), "earlier"), _table(rows), served(zip_path)
+        return found.line(), _table(found.rows), served(finished_zip(found))
     if job.queued:
         return text("ui_batch_queued", ahead=JOBS.ahead(job)), _table([]), None
     tally: Tally = job.info["tally"]
@@ -139,10 +157,15 @@ def on_batch_status(key, request: gr.Request):
 
 @plain_errors
 def on_batch_form(key, request: gr.Request):
-    """On page load: the form shows the settings of this owner's latest batch, running or finished
-    (the browser keeps only the owner key, so a reload would otherwise show the defaults)."""
-    job = JOBS.latest(owner_of(key, request), "batch")
-    form: BatchForm | None = job.info.get("form") if job is not None else None
+    """On page load: the form shows the settings of this owner's latest batch, running, finished or
+    interrupted (the browser keeps only the owner key, so a reload would otherwise show the defaults)."""
+    owner = owner_of(key, request)
+    job = JOBS.latest(owner, "batch")
+    if job is not None:
+        form: BatchForm | None = job.info.get("form")
+    else:  # after a restart: the settings of the batch found on disk
+        found = on_disk(owner)
+        form = _form_of(found.settings) if found is not None else None
     if form is None:
         return [gr.update() for _ in fields(BatchForm)]
     size, square, scale = on_preset(form.preset)
@@ -199,6 +222,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                 with gr.Row():
                     run = gr.Button(w("ui_batch_run"), variant="primary", elem_id="batch-run")
                     stop = gr.Button(w("ui_batch_cancel"), elem_id="batch-cancel")
+                    again = gr.Button(w("ui_batch_resume"), elem_id="batch-resume")
             with gr.Column():
                 status = gr.Textbox(label=w("ui_common_status"), interactive=False, elem_id="batch-status")
                 zip_file = gr.File(label=w("ui_batch_zip"), elem_id="batch-zip")
@@ -212,7 +236,8 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
     run.click(on_batch_start, [files, *form, browser_key], outputs, api_name="batch_start", api_visibility="undocumented")
     preset.change(on_preset, [preset], [custom_size, custom_square, scale], api_name="batch_preset", api_visibility="undocumented",
                   show_progress="hidden")
-    stop.click(on_batch_cancel, [browser_key], [status], api_name="batch_cancel", api_visibility="undocumented")
+    stop.click(on_batch_cancel, [browser_key], [status], api_name="batch_stop", api_visibility="undocumented")
+    again.click(on_batch_resume, [browser_key], outputs, api_name="batch_resume", api_visibility="undocumented")
     poll.tick(on_batch_status, [browser_key], outputs, api_name="batch_status", api_visibility="undocumented", show_progress="hidden")
     demo.load(on_batch_status, [browser_key], outputs, api_name="batch_status_on_load", api_visibility="undocumented")
     demo.load(on_batch_form, [browser_key], form, api_name="batch_form_on_load", api_visibility="undocumented")
