@@ -123,14 +123,17 @@ def _check_safetensors_header(path: Path, name: str) -> None:
 
 
 def _zip_entries(f, size: int) -> int | None:
-    """How many entries a zip archive says it holds, from its end record alone (the last bytes of the
-    file), so an archive of 400,000 entries is refused before its directory is read; None if not a zip."""
+    """How many entries a torch zip archive says it holds, from its end record alone (the last bytes of the
+    file), so an archive of 400,000 entries is refused before its directory is read. None if it is no zip to
+    torch (which looks at the first four bytes only) or has no end record (torch cannot open it either)."""
+    if f.read(4) != b"PK\x03\x04":
+        return None
     tail_len = min(size, 22 + 65_535)  # the end record, then at most a 64 KB comment
     f.seek(size - tail_len)
     tail = f.read(tail_len)
     at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or at + 22 + int.from_bytes(tail[at + 20 : at + 22], "little") != len(tail):
-        return None  # no end record, or bytes that only look like one (its comment must end the file)
+    if at < 0 or len(tail) < at + 22:
+        return None
     entries = int.from_bytes(tail[at + 10 : at + 12], "little")
     if entries == 0xFFFF and at >= 20 and tail[at - 20 : at - 16] == b"PK\x06\x07":  # zip64: count in its own record
         f.seek(int.from_bytes(tail[at - 12 : at - 4], "little"))
@@ -152,8 +155,8 @@ def _check_archive(path: Path, name: str) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-    except zipfile.BadZipFile:
-        return  # torch.load refuses it
+    except (zipfile.BadZipFile, ValueError):  # torch may read what the checks above cannot: refused unread
+        raise SrdemoError(text("err_weights_refused", name=name)) from None
     names = [info.filename for info in infos]
     if any("/code/" in n or n.endswith("/constants.pkl") or n.startswith("code/") for n in names):
         raise SrdemoError(text("err_weights_torchscript", name=name))

@@ -189,12 +189,15 @@ def test_a_torch_archive_with_too_many_entries_or_too_large_a_pickle_is_refused_
     with zipfile.ZipFile(many, "w") as zf:  # over 65,535 entries: the count is in the zip64 record
         for i in range(70_000):
             zf.writestr(f"archive/data/{i}", b"")
+    trailing = tmp_path / "trailing.pth"  # bytes after the end record: zip readers still find it
+    trailing.write_bytes(many.read_bytes() + b"\0")
     big = tmp_path / "big.pth"
     with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as zf:  # 4 MB of pickle, a few KB on disk
         zf.writestr("archive/data.pkl", bytes(4_000_001))
     calls = _tensor_reads(monkeypatch)
-    with pytest.raises(SrdemoError, match="holds more than 10,000 tensors"):
-        weights.read_state_dict(many)
+    for path in (many, trailing):
+        with pytest.raises(SrdemoError, match="holds more than 10,000 tensors"):
+            weights.read_state_dict(path)
     with pytest.raises(SrdemoError, match="just to list its tensors"):
         weights.read_state_dict(big)
     assert calls == []
