@@ -20,6 +20,7 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .errors import SrdemoError
 from .wording import text
@@ -111,17 +112,19 @@ _RANDOM_HEX = 32  # 128 bits
 _MAC_HEX = 32
 
 
-@functools.lru_cache(maxsize=1)
 def _server_secret() -> bytes:
-    """This server's signing secret: ``SRDEMO_SECRET`` if set (several replicas share it), else a random
-    one kept in the run folder (mode 0600), so keys stay valid across restarts and a resumed batch
-    still belongs to its owner."""
-    configured = os.environ.get("SRDEMO_SECRET", "")
-    if configured:
-        return configured.encode()
+    """This server's signing secret: ``SRDEMO_SECRET`` if set (replicas of one app share it), else a
+    random one kept in the run folder (mode 0600), so keys stay valid across restarts and a resumed
+    batch still belongs to its owner."""
     from .settings import get_settings
 
-    path = get_settings().run_dir / "owner-secret"
+    return _secret(os.environ.get("SRDEMO_SECRET", ""), get_settings().run_dir / "owner-secret")
+
+
+@functools.lru_cache(maxsize=8)
+def _secret(configured: str, path: Path) -> bytes:
+    if configured:
+        return configured.encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -16,6 +16,7 @@ os.environ["HF_HOME"] = str(_TMP / "hf-home")
 os.environ["HF_HUB_CACHE"] = str(_TMP / "hf-home" / "hub")
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["SRDEMO_RUN_DIR"] = str(_TMP / "runs")  # never the developer's own runs and caches
+os.environ["SRDEMO_SECRET"] = "srdemo-tests"  # one signing secret for the tests and the apps they launch: keys minted at import stay valid
 os.environ.pop("HF_TOKEN", None)
 
 import contextlib  # noqa: E402
