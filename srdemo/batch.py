@@ -36,15 +36,12 @@ import os
 import shutil
 import time
 import uuid
-import warnings
 import zipfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-
-from PIL import Image
 
 from . import datasets, images, models, workspace
 from .datasets import Entry
@@ -193,45 +190,6 @@ def output_path(name: str, fmt: str, taken: set[str] = frozenset()) -> str:
     'a.png' and 'a.jpg' both become 'a.jpg' as JPEG: a name already ``taken`` gets ' (2)', ' (3)'...
     """
     return images.unique_name(str(PurePosixPath(name).with_suffix("." + images.EXTENSIONS[fmt])), taken.__contains__)
-
-
-def _opens_as_image(path: Path) -> bool:
-    """Whether Pillow finds an image in the file, as :func:`images.decode` would (its header only: cheap)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(path):
-                return True
-    except Image.DecompressionBombError:
-        return True  # an image, only too big: decoding refuses it with its own sentence
-    except Exception:  # noqa: BLE001 - anything Pillow cannot open is not an image to us
-        return False
-
-
-def batch_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
-    """Every file of a batch, read as :func:`datasets.iter_files` reads them (one budget, unique names),
-    with the kind of each input decided by its content, image first: a photo that also reads as a zip
-    (a PNG with a zip appended) is that photo, as the Upscale tab treats it, not an archive to unpack.
-
-    ``read=False`` lists the same names without reading anything: how a batch knows its total.
-    (``iter_files`` itself still tries zip first; once it decides by content too, this is ``iter_files``.)
-    """
-
-    def walk() -> Iterator[Entry]:
-        budget = datasets._Budget(get_settings().max_upload_bytes)
-        for src in map(Path, sources):
-            if src.is_dir():
-                yield from datasets._iter_folder(src, budget, read)
-            elif src.is_file() and _opens_as_image(src):
-                yield datasets._read_file(src, src.name, budget) if read else Entry(src.name)
-            elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
-                yield from datasets._iter_zip(src, "", budget, read)
-            elif src.is_file():
-                yield datasets._read_file(src, src.name, budget) if read else Entry(src.name)
-            else:
-                yield Entry(src.name, skip=text("skip_not_found"))
-
-    return datasets._unique(walk())
 
 
 def _process_entry(entry, request: UpscaleRequest, should_stop) -> tuple[dict, bytes | None]:
@@ -459,7 +417,7 @@ def run_batch(
     sources = [Path(s) for s in sources]
     tally = tally if tally is not None else Tally()
     with _running(state, rank):
-        total = sum(1 for _ in batch_files(sources, read=False))  # names only: cheap
+        total = sum(1 for _ in datasets.iter_files(sources, read=False))  # names only: cheap
         tally.total = sum(i % world == rank for i in range(total))
         tally.started = time.monotonic()
         earlier = {r["row"]["file"]: r for r in _records(state)} if resume else {}
@@ -493,7 +451,7 @@ def run_batch(
         with open(log, "ab", buffering=0) as log_file, ThreadPoolExecutor(workers) as pool:
             running: deque = deque()
             try:
-                for i, entry in enumerate(batch_files(sources)):
+                for i, entry in enumerate(datasets.iter_files(sources)):
                     name = output_path(entry.name, fmt, reserved)  # every file's, in input order: the same names
                     reserved.add(name)  # in every process and on a resume, whichever file finishes first
                     if i % world != rank:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import backends, hub, images, models
 from .auto import AUTO
+from .caller import LOCAL, Caller
 from .devices import pick_device
 from .engine import EngineOptions
 from .errors import SrdemoError
@@ -43,7 +44,7 @@ def _request(args: argparse.Namespace, **overrides) -> UpscaleRequest:
         preset=parse_preset(getattr(args, "preset", None), getattr(args, "size", None), getattr(args, "square", False)),
         format=args.format, quality=args.quality,
         metadata=MetadataPolicy(keep_private=args.keep_metadata, provenance=args.mark_ai),
-        reference=getattr(args, "reference", None), check=not args.no_check, engine=engine, **overrides,
+        reference=getattr(args, "reference", None), check=not args.no_check, engine=engine, caller=LOCAL, **overrides,
     )
 
 
@@ -80,11 +81,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from huggingface_hub import get_token
 
-    from .caller import Caller, secret
     from .runs import publish
 
     # Your own token, as huggingface_hub finds it on your machine (HF_TOKEN, or `hf auth login`).
-    caller = Caller(token=secret(get_token()))
+    caller = Caller.local(get_token())
     print(publish(Path(args.run_dir), args.repo, caller, private=not args.public))
     return 0
 
@@ -92,11 +92,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_models(args: argparse.Namespace) -> int:
     print(f"{AUTO:<22} {'':<4} {text('cli_model_ready'):<15} {text('model_label_auto')}")
     print(f"{'':<22} {text('cli_model_auto')}")
-    for spec in models.catalogue():
+    for spec in models.catalogue(LOCAL):
         scale = f"x{spec.native_scale}" if spec.native_scale > 1 else (text("cli_model_scale_any") if spec.kind == "resampler" else "?")
         speed = ""
         if spec.is_neural and models.availability(spec) == "ready" and args.speed:
-            model = models.load(spec)
+            model = models.load(spec, LOCAL)
             speed = "  " + text("cli_model_speed", speed=recorded_speed(model) or measure_speed(model), device=pick_device().type)
         ready = text("cli_model_ready") if models.availability(spec) == "ready" else text("cli_model_needs_download")
         print(f"{spec.id:<22} {scale:<4} {ready:<15} {spec.label}{speed}")
@@ -108,7 +108,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    spec = models.resolve(args.model)
+    spec = models.resolve(args.model, LOCAL)
     if spec.kind != "hub" or spec.hub_file is None:
         print(text("cli_needs_no_download", model_id=spec.id))
         return 0
@@ -119,11 +119,11 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
     """Export a model for ONNX Runtime (checked against torch); the built-ins ship theirs made this way."""
-    spec = models.resolve(args.model)
+    spec = models.resolve(args.model, LOCAL)
     if not spec.is_neural:
         print(text("cli_export_not_neural", model_id=spec.id))
         return 0
-    weights = models.weights_file(spec)
+    weights = models.weights_file(spec, LOCAL)
     out = Path(args.out) if args.out else weights.with_suffix(".onnx")
     try:
         backends.export(load_descriptor(weights), out, backends.digest(weights))
@@ -135,7 +135,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    model = models.load(args.model)
+    model = models.load(args.model, LOCAL)
     rows = evaluate_folder(model, Path(args.hr), args.scale, Path(args.lr) if args.lr else None)
     print(format_table(rows, model.spec.id))
     return 0

@@ -14,11 +14,14 @@ same name get distinct names.
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from PIL import Image
 
 from .errors import SrdemoError
 from .images import Picture, decode, unique_name
@@ -174,6 +177,19 @@ def _unique(entries: Iterator[Entry]) -> Iterator[Entry]:
         yield entry if name == entry.name else Entry(name, entry.data, entry.problem, entry.skip, renamed_from=entry.name)
 
 
+def _opens_as_image(path: Path) -> bool:
+    """Whether Pillow finds an image in the file, as :func:`images.decode` would (its header only: cheap)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path):
+                return True
+    except Image.DecompressionBombError:
+        return True  # an image, only too big: decoding refuses it with its own sentence
+    except Exception:  # noqa: BLE001 - anything Pillow cannot open is not an image to us
+        return False
+
+
 def iter_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
     """Every file in folders, zips and plain files, streamed one at a time, each under one unique name.
 
@@ -187,6 +203,8 @@ def iter_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
             src = Path(src)
             if src.is_dir():
                 yield from _iter_folder(src, budget, read)
+            elif src.is_file() and _opens_as_image(src):  # by content, image first: a PNG with a zip appended is a photo
+                yield _read_file(src, src.name, budget) if read else Entry(src.name)
             elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
                 yield from _iter_zip(src, "", budget, read)
             elif src.is_file():

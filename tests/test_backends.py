@@ -10,7 +10,7 @@ import torch
 from safetensors.torch import save_file
 
 from srdemo import backends, models, workspace
-from srdemo.caller import Caller
+from srdemo.caller import LOCAL, Caller
 from srdemo.engine import EngineOptions, upscale_array
 from srdemo.weights import load_descriptor
 
@@ -28,7 +28,7 @@ def _torch(descriptor, tile):
 
 @pytest.mark.parametrize("model_id", [spec.id for spec in models.builtin_specs() if spec.exports])
 def test_each_builtin_ships_an_export_of_its_own_weights_that_equals_torch(model_id):
-    model = models.load(model_id)
+    model = models.load(model_id, LOCAL)
     assert model.onnx is not None, "the built-in's .onnx is missing or was made from other weights"
     assert model.onnx.path == model.spec.path.with_suffix(".onnx")
     tile = _img(37, 53)  # odd sizes: nothing lines up by luck
@@ -41,17 +41,17 @@ def test_each_builtin_ships_an_export_of_its_own_weights_that_equals_torch(model
 def test_a_builtin_whose_json_refuses_an_export_runs_on_torch_and_never_retries_it(model_id, monkeypatch):
     """x2-best's export differs from torch by more than the tolerance, x4-best's is slower than torch (their
     json says so, with the reason): no file, no background try."""
-    spec = models.resolve(model_id)
+    spec = models.resolve(model_id, LOCAL)
     assert not spec.exports and not spec.path.with_suffix(".onnx").exists()
     assert json.loads(spec.path.with_suffix(".json").read_text())["onnx_note"]
     submitted = []
     monkeypatch.setattr(backends._EXPORTER, "submit", lambda *args: submitted.append(args))
-    model = models.load(spec)
+    model = models.load(spec, LOCAL)
     assert model.onnx is None and submitted == []
 
 
 def test_a_whole_tiled_upscale_on_onnx_runtime_equals_torch():
-    model = models.load("x4")
+    model = models.load("x4", LOCAL)
     img = _img(150, 170, seed=3)
     onnx = upscale_array(model, img, (600, 680), EngineOptions(tile=64))
     plain = upscale_array(model, img, (600, 680), EngineOptions(tile=64, backend="torch"))
@@ -65,7 +65,7 @@ def test_a_pass_leaves_no_threads_spinning_after_it():
     would take the cores from the job's own resizing and encoding (about 50 ms of CPU per pass here)."""
     import time
 
-    model = models.load("x4")
+    model = models.load("x4", LOCAL)
     idle = []
     for seed in range(3):  # the least of three: another thread of the test process may wake once
         model.onnx(_img(96, 96, seed), threads=2)
@@ -90,15 +90,16 @@ from srdemo import models
 from srdemo.engine import EngineOptions
 from srdemo.images import Picture
 from srdemo.pipeline import upscale_picture
+from srdemo.caller import LOCAL
 
 def faults(model_id, threads):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    models.load(model_id).onnx(np.random.default_rng(0).random((320, 320, 3), dtype=np.float32), threads)
+    models.load(model_id, LOCAL).onnx(np.random.default_rng(0).random((320, 320, 3), dtype=np.float32), threads)
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
 
 print(faults("x2", 2), faults("x4", 2), faults("x2", 1))
 pic = Picture(np.random.default_rng(0).integers(0, 250, (480, 480, 3), dtype=np.uint8))
-job = lambda: upscale_picture(models.load("x2"), pic, scale=2, check=False, options=EngineOptions(tile=512))
+job = lambda: upscale_picture(models.load("x2", LOCAL), pic, scale=2, check=False, options=EngineOptions(tile=512))
 print(job().pool_grown, job().pool_grown)
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
@@ -138,7 +139,7 @@ def test_the_pool_learns_each_models_need_from_passes_that_grow_it_alone(monkeyp
 
 
 def test_the_setting_forces_torch(monkeypatch):
-    model = models.load("x4")
+    model = models.load("x4", LOCAL)
     calls = []
     real = type(model.onnx).__call__
     monkeypatch.setattr(type(model.onnx), "__call__", lambda self, t, *rest: (calls.append(t.shape), real(self, t, *rest))[1])
@@ -148,23 +149,23 @@ def test_the_setting_forces_torch(monkeypatch):
     upscale_array(model, _img(40, 40), (160, 160), EngineOptions.from_settings())
     assert len(calls) == 1  # torch ran this time
     models.MODEL_CACHE.clear()
-    assert models.load("x4").onnx is None  # nor is an export opened
+    assert models.load("x4", LOCAL).onnx is None  # nor is an export opened
 
 
 def test_an_export_made_from_other_weights_is_not_used(tmp_path):
     weights = tmp_path / "compact_x2.safetensors"
     save_file(make_compact(2), str(weights))
-    shutil.copy(models.load("x4").spec.path.with_suffix(".onnx"), weights.with_suffix(".onnx"))  # x4's graph, not this
+    shutil.copy(models.load("x4", LOCAL).spec.path.with_suffix(".onnx"), weights.with_suffix(".onnx"))  # x4's graph, not this
     models.MODEL_CACHE.clear()
-    assert models.load(str(weights)).onnx is None
+    assert models.load(str(weights), LOCAL).onnx is None
 
 
 def test_a_damaged_export_is_ignored(tmp_path):
     weights = tmp_path / "compact_x2.safetensors"
     save_file(make_compact(2), str(weights))
     weights.with_suffix(".onnx").write_bytes(b"\x08\x07not an onnx file")
-    assert models.load(str(weights)).onnx is None
-    assert models.load(str(weights)).descriptor is not None  # torch runs it
+    assert models.load(str(weights), LOCAL).onnx is None
+    assert models.load(str(weights), LOCAL).descriptor is not None  # torch runs it
 
 
 @pytest.mark.exports
@@ -172,14 +173,14 @@ def test_a_new_model_is_exported_in_the_background_into_the_shared_cache(tmp_pat
     monkeypatch.setattr(backends, "speedup", lambda net, descriptor: 1.5)  # where ONNX Runtime is the faster
     weights = tmp_path / "compact_x2.safetensors"
     save_file(make_compact(2, seed=5), str(weights))
-    model = models.load(str(weights))
+    model = models.load(str(weights), LOCAL)
     backends.wait_for_exports()
     sha = backends.digest(weights)
     assert model.onnx is not None and model.onnx.path == workspace.onnx_cache_dir() / f"{sha}.onnx"
     tile = _img(45, 31)
     assert np.abs(model.onnx(tile) - _torch(model.descriptor, tile)).max() <= backends.TOLERANCE
     models.MODEL_CACHE.clear()
-    assert models.load(str(weights)).onnx.path == model.onnx.path  # found again, not exported again
+    assert models.load(str(weights), LOCAL).onnx.path == model.onnx.path  # found again, not exported again
 
 
 @pytest.mark.exports
@@ -210,7 +211,7 @@ def test_a_model_that_will_not_export_runs_on_torch_and_is_not_tried_again(tmp_p
     monkeypatch.setattr(torch.onnx, "export", broken)
     weights = tmp_path / "compact_x2.safetensors"
     save_file(make_compact(2, seed=7), str(weights))
-    model = models.load(str(weights))
+    model = models.load(str(weights), LOCAL)
     backends.wait_for_exports()
     assert model.onnx is None and tried == [1]
     note = workspace.onnx_cache_dir() / f"{backends.digest(weights)}.{backends.FORMAT}.failed"
@@ -218,7 +219,7 @@ def test_a_model_that_will_not_export_runs_on_torch_and_is_not_tried_again(tmp_p
     img = _img(30, 30)
     assert np.abs(upscale_array(model, img, (60, 60)) - _torch(model.descriptor, img)).max() < 1e-6  # torch's own
     models.MODEL_CACHE.clear()
-    models.load(str(weights))
+    models.load(str(weights), LOCAL)
     backends.wait_for_exports()
     assert tried == [1]
 
@@ -235,14 +236,14 @@ def test_an_export_slower_than_torch_here_is_dropped_and_not_tried_again(tmp_pat
     monkeypatch.setattr(backends, "speedup", slower)
     weights = tmp_path / "compact_x2.safetensors"
     save_file(make_compact(2, seed=8), str(weights))
-    model = models.load(str(weights))
+    model = models.load(str(weights), LOCAL)
     backends.wait_for_exports()
     sha = backends.digest(weights)
     assert model.onnx is None and gains == [0.6]
     assert not (workspace.onnx_cache_dir() / f"{sha}.onnx").exists()
     assert "0.60x its speed" in (workspace.onnx_cache_dir() / f"{sha}.{backends.FORMAT}.failed").read_text()
     models.MODEL_CACHE.clear()
-    assert models.load(str(weights)).onnx is None
+    assert models.load(str(weights), LOCAL).onnx is None
     backends.wait_for_exports()
     assert gains == [0.6]  # measured once
 

@@ -9,6 +9,7 @@ from PIL import Image
 
 from srdemo import workspace
 from srdemo.batch import read_report, run_batch
+from srdemo.caller import LOCAL, mint_key, owner_of_key
 from srdemo.request import UpscaleRequest
 from srdemo.synthetic import render_product
 
@@ -35,7 +36,7 @@ def delivery(tmp_path) -> Path:
 
 def test_batch_keeps_folders_reports_failures_and_refuses_traversal(delivery, tmp_path):
     out = tmp_path / "out"
-    result = run_batch([delivery], out, UpscaleRequest(model="lanczos", scale=2))
+    result = run_batch([delivery], out, UpscaleRequest(model="lanczos", scale=2, caller=LOCAL))
     with zipfile.ZipFile(result.zip_path) as zf:
         names = set(zf.namelist())
         assert Image.open(io.BytesIO(zf.read("shelf/a/jam.png"))).size == (240, 180)
@@ -74,7 +75,7 @@ def test_workers_overlap_files_and_give_the_same_zip_and_report_as_one_after_ano
                 running[0] -= 1
 
     monkeypatch.setattr(batch, "process_one", counting)
-    request = UpscaleRequest(model="x4", scale=2, format="png")
+    request = UpscaleRequest(model="x4", scale=2, format="png", caller=LOCAL)
     results, order = {}, {}
     for workers in (1, 3):
         seen = []
@@ -147,12 +148,13 @@ def test_a_finished_batch_is_shown_again_after_an_app_restart(delivery, tmp_path
     from srdemo.ui import batch as batch_tab
 
     monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
-    owner_dir = workspace.batches_dir("browser:restart-key")
-    run_batch([delivery], owner_dir / "older" / "output", UpscaleRequest(model="lanczos", scale=2))
+    key = mint_key("browser")
+    owner_dir = workspace.batches_dir(owner_of_key(key))
+    run_batch([delivery], owner_dir / "older" / "output", UpscaleRequest(model="lanczos", scale=2, caller=LOCAL))
     status, table, zip_copy = batch_tab.on_batch_status("someone-else", None)
     assert (status, table["data"], zip_copy) == ("No batch yet.", [], None)
 
-    status, table, zip_copy = batch_tab.on_batch_status("restart-key", None)
+    status, table, zip_copy = batch_tab.on_batch_status(key, None)
 
     assert status == "Finished earlier: 2 of 5 done (1 failed, 2 skipped, 0 with warnings). Download the zip below."
     assert {r[0] for r in table["data"]} >= {"tea.png", "shelf/a/jam.png", "shelf/broken.jpg"}
@@ -183,7 +185,7 @@ def test_a_running_batch_knows_its_total_before_the_first_file(delivery, tmp_pat
     from srdemo.batch import Tally
 
     tally, seen = Tally(), []
-    result = run_batch([delivery], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2), tally=tally,
+    result = run_batch([delivery], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2, caller=LOCAL), tally=tally,
                        progress=lambda i, name: seen.append((tally.summary().total, len(tally.rows))))
     assert seen == [(5, i) for i in range(1, 6)]  # two images, a broken one, one outside the zip, a text file
     done = result.summary()
@@ -194,7 +196,7 @@ def test_a_running_batch_knows_its_total_before_the_first_file(delivery, tmp_pat
 def test_the_report_for_people_leads_with_file_result_and_problem_in_plain_words(delivery, tmp_path):
     from srdemo.batch import people_table
 
-    result = run_batch([delivery], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2))
+    result = run_batch([delivery], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2, caller=LOCAL))
     headers, cells = people_table(result.rows)
     assert headers[:3] == ["File", "Result", "Problem, and what to do"]
     assert headers[3:] == ["Size before", "Size after", "Model", "Why this model", "Time (s)",
@@ -218,9 +220,9 @@ def test_report_csv_keeps_its_english_columns_and_a_copy_for_people_comes_in_the
         "err_image_unreadable": "'{name}' 已损坏（{detail}）",  # said in a worker thread: the language must reach it
     })
     with wording.language("zh"):
-        result = run_batch([delivery], tmp_path / "zh", UpscaleRequest(model="lanczos", scale=2), workers=2)
+        result = run_batch([delivery], tmp_path / "zh", UpscaleRequest(model="lanczos", scale=2, caller=LOCAL), workers=2)
         people_headers = [wording.text(key) for key, _ in PEOPLE_COLUMNS]
-    english = run_batch([delivery], tmp_path / "en", UpscaleRequest(model="lanczos", scale=2))
+    english = run_batch([delivery], tmp_path / "en", UpscaleRequest(model="lanczos", scale=2, caller=LOCAL))
 
     stable = ["file", "status", "input size", "output size", "model", "seconds", "self-check gain (dB)",
               "colour difference (dE2000)", "warnings", "model reason"]  # spelled out: programs read these names
@@ -276,17 +278,18 @@ def test_a_reloaded_page_shows_the_settings_of_its_own_batch_only(delivery, tmp_
     from srdemo.ui import batch as batch_tab
 
     monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
+    key = mint_key("browser")
     batch_tab.on_batch_start([str(delivery)], "custom", "1200x900", True, "lanczos", 3, "webp", 80, True, True,
-                             "form-owner", None)
+                             key, None)
     deadline = time.time() + 120
-    while JOBS.latest("browser:form-owner", "batch").running and time.time() < deadline:
+    while JOBS.latest(owner_of_key(key), "batch").running and time.time() < deadline:
         time.sleep(0.1)
 
-    updates = batch_tab.on_batch_form("form-owner", None)
+    updates = batch_tab.on_batch_form(key, None)
     assert [u["value"] for u in updates] == ["custom", "1200x900", True, "lanczos", 3.0, "webp", 80, True, True]
     assert [updates[i]["interactive"] for i in (1, 2, 4)] == [True, True, False]  # size, square; the scale is overridden
-    assert not any("value" in u for u in batch_tab.on_batch_form("form-stranger", None))
-    status, table, zip_copy = batch_tab.on_batch_status("form-owner", None)
+    assert not any("value" in u for u in batch_tab.on_batch_form(mint_key("browser"), None))
+    status, table, zip_copy = batch_tab.on_batch_status(key, None)
     assert status.startswith("Finished: 2 of 5 done (1 failed, 2 skipped") and "· took " in status
     assert table["headers"][:3] == ["File", "Result", "Problem, and what to do"] and zip_copy
 

@@ -17,7 +17,7 @@ from PIL import Image
 import srdemo
 from srdemo import models, workspace
 from srdemo.batch import read_report, run_batch
-from srdemo.caller import Caller, secret
+from srdemo.caller import LOCAL, Caller, secret
 from srdemo.cli import main
 from srdemo.datasets import collect, iter_files
 from srdemo.errors import SrdemoError
@@ -68,10 +68,10 @@ def test_4_exif_too_big_for_jpeg_is_left_out_with_a_warning_not_a_crash(tmp_path
     src = tmp_path / "in"
     src.mkdir()
     (src / "x.png").write_bytes(_png_with_huge_exif())
-    result = run_batch([src], tmp_path / "out", UpscaleRequest(model="lanczos", preset=srdemo.get_preset("shopify"), check=False))
+    result = run_batch([src], tmp_path / "out", UpscaleRequest(model="lanczos", preset=srdemo.get_preset("shopify"), check=False, caller=LOCAL))
     (row,) = read_report(tmp_path / "out" / "report.csv")
     assert row["status"] == "ok" and "EXIF left out" in row["warnings"] and result.failed == 0
-    png = srdemo.upscale(photo, UpscaleRequest(model="lanczos", scale=2, check=False))  # PNG holds it: kept
+    png = srdemo.upscale(photo, UpscaleRequest(model="lanczos", scale=2, check=False, caller=LOCAL))  # PNG holds it: kept
     assert not any("EXIF" in w for w in png.warnings)
 
 
@@ -139,7 +139,7 @@ def _zip_tricks(tmp_path: Path) -> dict[str, Path]:
                                          ("overlapping", "b.png"), ("lies_about_size", "big.png")])
 def test_5_a_broken_zip_entry_is_a_failed_row_and_the_batch_goes_on(tmp_path, kind, broken):
     path = _zip_tricks(tmp_path)[kind]
-    result = run_batch([path], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2, check=False))
+    result = run_batch([path], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2, check=False, caller=LOCAL))
     rows = {r["file"]: r for r in read_report(tmp_path / "out" / "report.csv")}
     assert rows["ok.png"]["status"] == "ok"
     assert rows[broken]["status"] == "failed" and rows[broken]["warnings"]
@@ -252,7 +252,7 @@ def test_9_duplicate_names_inside_a_zip_get_unique_results(tmp_path):
         with pytest.warns(UserWarning):
             zf.writestr("same.png", _png(2))
         zf.writestr("same.jpg", _png(3))  # both become same.jpg as JPEG
-    run_batch([path], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2, format="jpeg", check=False))
+    run_batch([path], tmp_path / "out", UpscaleRequest(model="lanczos", scale=2, format="jpeg", check=False, caller=LOCAL))
     with zipfile.ZipFile(tmp_path / "out" / "results.zip") as zf:
         names = [n for n in zf.namelist() if n != "report.csv"]
     assert len(names) == len(set(names)) == 3
@@ -268,7 +268,7 @@ def test_10_a_tRNS_colour_key_is_kept_as_transparency():
     img.paste((20, 40, 60), (8, 8, 24, 24))
     buf = io.BytesIO()
     img.save(buf, "PNG", transparency=(255, 255, 255))
-    done = srdemo.upscale(buf.getvalue(), UpscaleRequest(model="lanczos", scale=2, check=False), name="key.png")
+    done = srdemo.upscale(buf.getvalue(), UpscaleRequest(model="lanczos", scale=2, check=False, caller=LOCAL), name="key.png")
     out = Image.open(io.BytesIO(done.data))
     assert out.mode == "RGBA"
     alpha = np.asarray(out)[..., 3]
@@ -336,7 +336,7 @@ def test_12_a_cancelled_batch_does_not_count_unprocessed_files_as_failed(tmp_pat
         (src / f"p{i}.png").write_bytes(_png(i))
     for workers in (1, 2):
         calls = []
-        result = run_batch([src], tmp_path / f"out{workers}", UpscaleRequest(model="lanczos", scale=2, check=False),
+        result = run_batch([src], tmp_path / f"out{workers}", UpscaleRequest(model="lanczos", scale=2, check=False, caller=LOCAL),
                            progress=lambda i, name: calls.append(name), should_stop=lambda: len(calls) >= 1, workers=workers)
         statuses = [r["status"] for r in result.rows]
         assert len(statuses) == 4 and set(statuses) <= {"ok", "cancelled"} and result.failed == 0, statuses
@@ -366,7 +366,7 @@ def test_2_a_private_model_fetched_with_a_token_is_never_served_to_another_owner
             with pytest.raises(SrdemoError) as err:
                 models.load(ref, caller)
             assert "hf_alice_read" not in str(err.value)
-        assert models.availability(models.resolve(ref)) == "needs download"  # nobody is told it is here
+        assert models.availability(models.resolve(ref, LOCAL)) == "needs download"  # nobody is told it is here
         sent = [r["headers"].get("authorization") for r in server.requests]
         assert "Bearer hf_alice_read" in sent and all(a in (None, "Bearer hf_alice_read", "Bearer hf_wrong") for a in sent)
     finally:

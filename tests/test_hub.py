@@ -6,7 +6,7 @@ import pytest
 from huggingface_hub import scan_cache_dir
 
 from srdemo import hub, models
-from srdemo.caller import Caller, secret
+from srdemo.caller import LOCAL, Caller
 from srdemo.errors import SrdemoError
 
 from conftest import add_to_hf_cache
@@ -22,22 +22,22 @@ def test_cached_hub_model_loads_by_repo_and_file(hf_cache, compact_file):
     assert [r.repo_id for r in info.repos] == ["shop/product-x2"]
     assert {f.file_name for r in info.repos for rev in r.revisions for f in rev.files} == {"model.safetensors"}
 
-    model = models.load("shop/product-x2:model.safetensors")
+    model = models.load("shop/product-x2:model.safetensors", LOCAL)
     assert model.scale == 2 and model.spec.kind == "hub"
     assert models.availability(model.spec) == "ready"
 
 
 def test_catalogue_hub_entry_becomes_ready_once_cached(hf_cache, compact_file):
-    spec = models.resolve("realesrgan-x2")
+    spec = models.resolve("realesrgan-x2", LOCAL)
     assert models.availability(spec) == "needs download"
     add_to_hf_cache(hf_cache, spec.hub_file.repo_id, spec.hub_file.filename, compact_file)
     assert models.availability(spec) == "ready"
-    assert models.load(spec).scale == 2
+    assert models.load(spec, LOCAL).scale == 2
 
 
 def test_missing_model_offline_gives_a_plain_message_naming_it(hf_cache):
     with pytest.raises(SrdemoError) as err:
-        models.load("realesrgan-x4")
+        models.load("realesrgan-x4", LOCAL)
     text = str(err.value)
     assert "ai-forever/Real-ESRGAN:RealESRGAN_x4.pth" in text
     assert "cannot reach the Hugging Face Hub" in text and "Pick another model" in text
@@ -71,10 +71,10 @@ def test_no_token_is_sent_unless_the_user_gives_one(monkeypatch, hf_cache, compa
 def test_model_loaded_with_a_token_is_not_shared_with_users_without_it(hf_cache, compact_file, monkeypatch):
     add_to_hf_cache(hf_cache, "shop/private-x2", "m.safetensors", compact_file)
     spec = models.hub_spec(hub.hub_file("shop/private-x2", "m.safetensors"))
-    with_token = models.load(spec, Caller(token=secret("hf_user_token")))
+    with_token = models.load(spec, Caller.local("hf_user_token"))
     keys = list(models.MODEL_CACHE._items)
     assert all("hf_user_token" not in k for k in keys)  # the secret itself is never a key
-    assert models.load(spec) is not with_token
+    assert models.load(spec, LOCAL) is not with_token
 
 
 def test_cli_download_uses_the_cache_offline(hf_cache, compact_file, capsys):

@@ -6,13 +6,14 @@ import pytest
 from safetensors.torch import save_file
 
 from srdemo import models
+from srdemo.caller import LOCAL
 from srdemo.errors import SrdemoError
 
 from conftest import make_compact
 
 
 def test_catalogue_describes_each_model_once_with_what_users_need():
-    specs = models.catalogue()
+    specs = models.catalogue(LOCAL)
     ids = [s.id for s in specs]
     assert len(ids) == len(set(ids))
     assert {"lanczos", "bicubic"} <= set(ids)
@@ -23,9 +24,9 @@ def test_catalogue_describes_each_model_once_with_what_users_need():
 
 
 def test_hub_models_show_needs_download_when_not_cached(hf_cache):
-    spec = models.resolve("realesrgan-x4")
+    spec = models.resolve("realesrgan-x4", LOCAL)
     assert models.availability(spec) == "needs download"
-    assert models.availability(models.resolve("lanczos")) == "ready"
+    assert models.availability(models.resolve("lanczos", LOCAL)) == "ready"
 
 
 def test_default_is_lanczos_until_builtin_weights_exist(tmp_path, monkeypatch):
@@ -36,7 +37,7 @@ def test_default_is_lanczos_until_builtin_weights_exist(tmp_path, monkeypatch):
     save(make_compact(4), str(tmp_path / "x4.safetensors"))
     (tmp_path / "x4.json").write_text('{"label": "srdemo x4", "scale": 4, "good_for": "product photos"}')
     assert models.default_model(4).id == "x4" and models.default_model(2).id == "lanczos"
-    assert models.catalogue()[0].id == "x4"
+    assert models.catalogue(LOCAL)[0].id == "x4"
     # a variant for compressed photos sorts after its base ("x4-product" < "x4" as file names)
     save(make_compact(4), str(tmp_path / "x4-product.safetensors"))
     (tmp_path / "x4-product.json").write_text('{"label": "srdemo x4 product", "scale": 4, "good_for": "JPEGs"}')
@@ -50,18 +51,18 @@ def test_local_model_folder_appears_in_the_catalogue(tmp_path, monkeypatch, comp
     shutil.copy(compact_file, folder / "shop_x2.safetensors")
     (folder / "notes.txt").write_text("not weights")
     monkeypatch.setenv("SRDEMO_MODEL_DIR", str(folder))
-    ids = [s.id for s in models.catalogue()]
+    ids = [s.id for s in models.catalogue(LOCAL)]
     assert "local:shop_x2.safetensors" in ids and not any("notes" in i for i in ids)
-    assert models.load("local:shop_x2.safetensors").scale == 2
+    assert models.load("local:shop_x2.safetensors", LOCAL).scale == 2
 
 
 def test_resolve_gives_helpful_errors():
     with pytest.raises(SrdemoError, match="Unknown model 'nope'"):
-        models.resolve("nope")
+        models.resolve("nope", LOCAL)
     with pytest.raises(SrdemoError, match="not a Hugging Face repo id"):
-        models.resolve("bad repo/x y:file.pth")
+        models.resolve("bad repo/x y:file.pth", LOCAL)
     with pytest.raises(SrdemoError, match="choose a model"):
-        models.resolve("")
+        models.resolve("", LOCAL)
 
 
 def test_loaded_models_are_cached_and_bounded(tmp_path, monkeypatch):
@@ -71,12 +72,12 @@ def test_loaded_models_are_cached_and_bounded(tmp_path, monkeypatch):
         p = tmp_path / f"m{i}.safetensors"
         save_file(make_compact(2, seed=i), str(p))
         paths.append(p)
-    first = models.load(str(paths[0]))
-    assert models.load(str(paths[0])) is first
-    models.load(str(paths[1]))
-    models.load(str(paths[2]))
+    first = models.load(str(paths[0]), LOCAL)
+    assert models.load(str(paths[0]), LOCAL) is first
+    models.load(str(paths[1]), LOCAL)
+    models.load(str(paths[2]), LOCAL)
     assert len(models.MODEL_CACHE._items) == 2
-    assert models.load(str(paths[0])) is not first  # evicted, reloaded
+    assert models.load(str(paths[0]), LOCAL) is not first  # evicted, reloaded
 
 
 def test_a_slow_load_does_not_block_loading_another_model(tmp_path, monkeypatch):
@@ -98,13 +99,13 @@ def test_a_slow_load_does_not_block_loading_another_model(tmp_path, monkeypatch)
     t.start()
     time.sleep(0.1)
     start = time.perf_counter()
-    models.load(str(fast))
+    models.load(str(fast), LOCAL)
     assert time.perf_counter() - start < 1.0
     t.join()
 
 
 def test_the_best_tier_is_listed_after_the_fast_built_in_with_its_own_licence_and_source():
-    specs = {s.id: s for s in models.catalogue()}
+    specs = {s.id: s for s in models.catalogue(LOCAL)}
     for model_id, scale in (("x4-best", 4), ("x2-best", 2)):
         spec = specs[model_id]
         assert (spec.kind, spec.tier, spec.native_scale) == ("builtin", "best", scale)

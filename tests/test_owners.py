@@ -126,9 +126,9 @@ def test_an_anonymous_visitor_starts_no_job():
 
 def test_four_simultaneous_training_starts_give_one_training(tmp_path, monkeypatch):
     """The Train tab's path (``runs._submit``) under a burst, with ``SRDEMO_MAX_TRAININGS=1``: one runs, three are refused."""
-    from srdemo import runs
-
     from tiny_runs import tiny_config, tiny_photos
+
+    from srdemo import runs
 
     monkeypatch.setenv("SRDEMO_MAX_TRAININGS", "1")
     monkeypatch.setattr(runs, "JOBS", JobManager())

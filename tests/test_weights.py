@@ -58,31 +58,31 @@ def test_torchscript_archive_is_refused(tmp_path):
 def test_safetensors_is_recognised_by_content_not_extension(tmp_path):
     path = tmp_path / "weights.pth"  # wrong extension on purpose
     save_file(make_compact(2), str(path))
-    model = models.load(str(path))
+    model = models.load(str(path), LOCAL)
     assert model.scale == 2 and model.architecture.startswith("RealESRGAN")
 
 
 def test_plain_state_dict_pth_loads_through_weights_only(tmp_path):
     path = tmp_path / "compact.pth"
     torch.save({"params": make_compact(2)}, path)  # BasicSR-style wrapper, unwrapped by spandrel
-    assert models.load(str(path)).scale == 2
+    assert models.load(str(path), LOCAL).scale == 2
 
 
 def test_not_a_model_and_unknown_architecture_are_plain_errors(tmp_path):
     junk = tmp_path / "junk.safetensors"
     junk.write_bytes(b"hello world, not weights")
     with pytest.raises(SrdemoError):
-        models.load(str(junk))
+        models.load(str(junk), LOCAL)
     unknown = tmp_path / "unknown.safetensors"
     save_file({"foo.weight": torch.zeros(2, 2)}, str(unknown))
     with pytest.raises(SrdemoError, match="not an architecture spandrel recognises"):
-        models.load(str(unknown))
+        models.load(str(unknown), LOCAL)
 
 
 @pytest.mark.slow
 def test_dctlsa_pt_gives_the_same_output_as_its_safetensors():
-    pt = models.load(str(shared_path("ref-weights", "dctlsa_x4.pt")))
-    st = models.load(str(shared_path("ref-weights", "dctlsa_x4.safetensors")))
+    pt = models.load(str(shared_path("ref-weights", "dctlsa_x4.pt")), LOCAL)
+    st = models.load(str(shared_path("ref-weights", "dctlsa_x4.safetensors")), LOCAL)
     img = np.random.default_rng(0).random((24, 24, 3), dtype=np.float32)
     a = run_model(pt, img, EngineOptions())
     b = run_model(st, img, EngineOptions())
@@ -109,7 +109,7 @@ def test_weights_that_lie_or_carry_code_are_refused_with_no_side_effect(tmp_path
         with pytest.raises(SrdemoError):
             weights.read_state_dict(path)
         with pytest.raises(SrdemoError):
-            models.load(str(path))
+            models.load(str(path), LOCAL)
     assert not marker.exists()
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ..caller import mint_key
 from ..presets import get_preset
 from ..request import UpscaleRequest, upscale
-from ..caller import mint_key
 from .batch import on_batch_cancel, on_batch_start, on_batch_status
 from .common import caller_of, path_of, plain_errors, scratch_dir, upload_path
 
