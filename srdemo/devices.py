@@ -2,19 +2,27 @@
 
 One GPU (or one CPU) is shared by every user of the app and by a training job;
 ``DEVICE_LOCK`` serves them tile by tile in arrival order (on a CPU, ONNX Runtime
-passes side by side, each on its share of the cores).
+passes side by side, each on its share of the cores). The process's memory is
+shared the same way, job by job: ``MEMORY`` admits each job against
+``SRDEMO_MEMORY_MB`` and what the machine, or its container, has left
+(``available_memory``).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import os
 import platform
 import threading
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import spandrel
 import torch
 
+from .errors import Cancelled, SrdemoError
 from .settings import get_settings
 
 
@@ -116,6 +124,125 @@ class FairLock:
 
 DEVICE_LOCK = FairLock(get_settings().neural_jobs)
 """Held for each tile of inference and each training step; ONNX Runtime passes on a CPU share it (``share``)."""
+
+
+def _read_int(path: Path) -> int | None:
+    """A file's one number (a cgroup figure); None when absent, unreadable or not a number ("max")."""
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def available_memory(root: Path = Path("/")) -> int | None:
+    """Bytes this process may still take: the smaller of the machine's ``MemAvailable`` and, in a
+    container, its cgroup's limit less what the cgroup uses (v2 ``memory.max``/``memory.current``, else
+    v1 ``memory.limit_in_bytes``/``memory.usage_in_bytes``; "max" is no limit). None when nothing says.
+
+    ``MemAvailable``, not ``MemFree``: the page cache is given back on demand, and a container sees the
+    host's figures in /proc while its own limit is far lower. ``root`` is where /proc and /sys are
+    (tests lay out a fake one).
+    """
+    figures = []
+    meminfo = root / "proc" / "meminfo"
+    try:
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                figures.append(int(line.split()[1]) * 1024)  # in kB
+                break
+    except (OSError, ValueError, IndexError):
+        if root == Path("/") and not meminfo.exists():  # not Linux (macOS): free pages, what the OS says
+            with contextlib.suppress(ValueError, OSError, AttributeError):
+                figures.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    cgroup = root / "sys" / "fs" / "cgroup"
+    if (cgroup / "memory.max").exists():
+        limit, used = _read_int(cgroup / "memory.max"), _read_int(cgroup / "memory.current")
+    else:
+        limit, used = _read_int(cgroup / "memory" / "memory.limit_in_bytes"), _read_int(cgroup / "memory" / "memory.usage_in_bytes")
+    if limit is not None:
+        figures.append(max(0, limit - (used or 0)))
+    return min(figures) if figures else None
+
+
+class MemoryBudget:
+    """The memory the process's jobs share: ``SRDEMO_MEMORY_MB``, given out job by job in arrival order.
+
+    A job says how many bytes it needs (``pipeline.job_memory``: a neural upscale its share, a
+    resampler what its pixels take) and holds them while it runs. One that
+    needs more than the whole budget, or more than the machine or its container has left
+    (``available_memory``) with what running jobs hold, is refused with a plain sentence; one that does
+    not fit beside the jobs under way waits, and those behind it wait too, so a big job is not passed
+    for ever by small ones. Four Lanczos x2 jobs on a 3900 px photo took the app from 1.5 to 12.2 GB
+    when nothing counted them.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._line: collections.deque[object] = collections.deque()
+        self._in_use = 0
+
+    @property
+    def in_use(self) -> int:
+        """Bytes the jobs under way hold."""
+        with self._cond:
+            return self._in_use
+
+    @property
+    def waiting(self) -> int:
+        """Jobs in line for their memory."""
+        with self._cond:
+            return len(self._line)
+
+    def limit(self) -> int:
+        """The most one job may hold now: the budget, or less when the machine has less to give."""
+        total = get_settings().memory_bytes
+        free = available_memory()
+        return total if free is None else min(total, free + self.in_use)
+
+    @contextlib.contextmanager
+    def hold(self, need: int, waiting: Callable[[], None] | None = None,
+             should_stop: Callable[[], bool] | None = None):
+        """Hold ``need`` bytes of the budget while inside; ``waiting()`` is called once if the job must
+        wait its turn, and a job whose ``should_stop()`` turns true leaves the line (``Cancelled``)."""
+        from .wording import text
+
+        limit = self.limit()
+        if need > limit:
+            raise SrdemoError(text("err_job_memory", need_gb=need / 1e9, limit_gb=limit / 1e9))
+        me = object()
+        with self._cond:
+            self._line.append(me)
+            told = False
+            try:
+                while self._line[0] is not me or self._in_use + need > get_settings().memory_bytes:
+                    if should_stop is not None and should_stop():
+                        raise Cancelled()
+                    if not told and waiting is not None:
+                        told = True
+                        self._cond.release()  # a progress bar may take its time
+                        try:
+                            waiting()
+                        finally:
+                            self._cond.acquire()
+                        continue
+                    self._cond.wait(0.5 if should_stop is not None else None)
+            except BaseException:
+                self._line.remove(me)
+                self._cond.notify_all()
+                raise
+            self._line.popleft()
+            self._in_use += need
+            self._cond.notify_all()  # the next in line may fit beside this one
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._in_use -= need
+                self._cond.notify_all()
+
+
+MEMORY = MemoryBudget()
+"""Held by each upscale from its first pass to its encoded file (``request.upscale``)."""
 
 
 def pick_device(preferred: str | None = None) -> torch.device:

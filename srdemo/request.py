@@ -15,30 +15,23 @@ the model whitelist and the admission limits hold everywhere.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from . import advice, auto, images, metrics, models, speed
+from . import advice, auto, images, metrics, models, speed, workspace
 from .caller import LOCAL, Caller
-from .devices import DEVICE_LOCK
+from .devices import DEVICE_LOCK, MEMORY
 from .engine import EngineOptions, ProgressFn, StopFn
 from .errors import SrdemoError
 from .images import Picture
 from .metadata import MetadataPolicy
-from .pipeline import UpscaleResult, model_box, target_size, upscale_picture, with_self_check
+from .pipeline import UpscaleResult, job_memory, model_box, target_size, upscale_picture, with_self_check
 from .presets import Preset, check_against, pad_to_canvas
-from .settings import get_settings
 from .wording import gain_sentence, model_label, speaking, text
-
-NEURAL_SLOTS = threading.BoundedSemaphore(get_settings().neural_jobs)
-"""Neural jobs hold big buffers: at most two run at once in a process. They wait here, not in
-Gradio's queue, so classic resamplers (instant) never wait behind them."""
 
 
 @dataclass(frozen=True)
@@ -195,16 +188,17 @@ def estimate(source: bytes | str | Path | Picture | None, request: UpscaleReques
     return speed.estimate_sentence(models.load(spec, request.caller), pic.size, fitted, box=model_box(pic))
 
 
-@contextlib.contextmanager
-def device_slot(model: models.LoadedModel, progress: ProgressFn | None):
-    """Admission: a neural job waits for one of the process's slots; a resampler never waits."""
-    if not model.is_neural:
-        yield
-        return
-    if progress is not None:
-        progress(0.0, text("waiting_for_device"))
-    with NEURAL_SLOTS:
-        yield
+def admitted(model: models.LoadedModel, pic: Picture, fitted: tuple[int, int], canvas: tuple[int, int],
+             caller: Caller, progress: ProgressFn | None, should_stop: StopFn | None):
+    """Admission, for every kind of job: a visitor's file must fit their disk budget (it is kept below
+    their folder: ``workspace.scratch_dir``), and the job holds its memory (``pipeline.job_memory``) of
+    the process's budget (``devices.MEMORY``) from its first pass to its encoded file, waiting its
+    turn, and saying so, when the jobs under way hold too much."""
+    if not caller.trusted:
+        raw = canvas[0] * canvas[1] * pic.rgb.itemsize * (3 if pic.alpha is None else 4)  # a file is no bigger
+        workspace.check_room(caller.owner, raw, "err_owner_disk_result")
+    waiting = None if progress is None else (lambda: progress(0.0, text("waiting_for_device")))
+    return MEMORY.hold(job_memory(model, pic, fitted), waiting, should_stop)
 
 
 @DEVICE_LOCK.working()
@@ -235,32 +229,31 @@ def upscale(
     model = models.load(spec, request.caller)
     box = model_box(pic)  # white margins cost no model time: the estimates leave them out too
     speed.admit(model, pic.size, fitted, options, box)
-    with device_slot(model, progress):
+    with admitted(model, pic, fitted, canvas, request.caller, progress, should_stop):
         result = upscale_picture(model, pic, size=fitted, reference=reference, check=False, options=options,
                                  progress=progress, should_stop=should_stop)
-    speed.record_job(model, pic.size, fitted, result.seconds, result.model_seconds, options, box, result.pool_grown)
+        speed.record_job(model, pic.size, fitted, result.seconds, result.model_seconds, options, box, result.pool_grown)
 
-    # JPEG keeps no transparency; a preset that asks for pure white gets it, not a transparent canvas.
-    on_white = fmt == "jpeg" or (request.preset is not None and request.preset.white_background)
-    saved = images.on_white(result.picture) if on_white else result.picture
-    warnings = advice.input_warnings(pic, model.spec)
-    if request.preset is not None:
-        if fitted[0] <= pic.size[0] and fitted[1] <= pic.size[1]:
-            warnings.append(text("warn_large_enough"))
-        saved = pad_to_canvas(saved, canvas)
-        warnings += check_against(saved, request.preset)
-    elif saved.alpha is not None:
-        warnings.append(text("warn_transparent_kept"))
-    # The file is written (zlib and Pillow let go of the GIL) while the figures are worked out.
-    dropped: list[str] = []
-    with ThreadPoolExecutor(1) as pool:
-        # notes the encoder writes are in the visitor's language
-        encoding = pool.submit(speaking(images.encode), saved, fmt, request.quality, request.metadata, dropped)
-        if reference is None and request.check:
-            with device_slot(model, None):  # the self-check runs the model again: a slot again, not the whole time
+        # JPEG keeps no transparency; a preset that asks for pure white gets it, not a transparent canvas.
+        on_white = fmt == "jpeg" or (request.preset is not None and request.preset.white_background)
+        saved = images.on_white(result.picture) if on_white else result.picture
+        warnings = advice.input_warnings(pic, model.spec)
+        if request.preset is not None:
+            if fitted[0] <= pic.size[0] and fitted[1] <= pic.size[1]:
+                warnings.append(text("warn_large_enough"))
+            saved = pad_to_canvas(saved, canvas)
+            warnings += check_against(saved, request.preset)
+        elif saved.alpha is not None:
+            warnings.append(text("warn_transparent_kept"))
+        # The file is written (zlib and Pillow let go of the GIL) while the figures are worked out.
+        dropped: list[str] = []
+        with ThreadPoolExecutor(1) as pool:
+            # notes the encoder writes are in the visitor's language
+            encoding = pool.submit(speaking(images.encode), saved, fmt, request.quality, request.metadata, dropped)
+            if reference is None and request.check:
                 result = with_self_check(result, model, pic, options)
-        colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
-        data = encoding.result()
+            colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
+            data = encoding.result()
     warnings += advice.colour_warnings(colour) + dropped
     return Upscaled(
         data=data,

@@ -8,6 +8,7 @@ reach each other's. Everything srdemo writes for someone goes below it.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import time
 import uuid
@@ -64,6 +65,37 @@ def disk_used(owner: str) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.exists() else 0
 
 
+def check_room(owner: str, incoming: int, what: str = "err_owner_disk") -> None:
+    """Refuse, with the ``what`` sentence, ``incoming`` bytes that would take the owner past their disk
+    budget (``SRDEMO_MAX_OWNER_MB``)."""
+    limit = get_settings().max_owner_bytes
+    used = disk_used(owner)
+    if used + incoming > limit:
+        raise SrdemoError(text(what, used_mb=used / 1e6, incoming_mb=incoming / 1e6, limit_mb=limit / 1e6))
+
+
+SCRATCH_SECONDS = 3600
+"""How long a request's files (a result handed to the page, a download copy) stay in scratch.
+Gradio copies what it serves into its own cache (cleared by ``delete_cache``), so an hour is plenty."""
+
+
+def scratch_dir(owner: str, name: str | None = None) -> Path:
+    """A folder for one request's files, below the owner's own (``<owner>/scratch/<name>``, a fresh one
+    unless ``name``d), so they count against the owner's disk budget like everything else written for
+    them. Scratch folders unused for ``SCRATCH_SECONDS`` are removed first, everyone's."""
+    cutoff = time.time() - SCRATCH_SECONDS
+    for old in (get_settings().run_dir / "owners").glob("*/scratch/*"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass  # another request removed it first
+    folder = owner_dir(owner) / "scratch" / (name or uuid.uuid4().hex)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.utime(folder)  # in use again: not purged for another hour
+    return folder
+
+
 def copy_uploads(owner: str, files: list[Path], folder: Path) -> list[Path]:
     """Copy an owner's uploaded files into ``folder`` (below their own) under their own names.
 
@@ -73,11 +105,7 @@ def copy_uploads(owner: str, files: list[Path], folder: Path) -> list[Path]:
     (``SRDEMO_MAX_OWNER_MB``) is refused before anything is copied.
     """
     purge_old_uploads()
-    incoming = sum(Path(f).stat().st_size for f in files)
-    limit = get_settings().max_owner_bytes
-    used = disk_used(owner)
-    if used + incoming > limit:
-        raise SrdemoError(text("err_owner_disk", used_mb=used / 1e6, incoming_mb=incoming / 1e6, limit_mb=limit / 1e6))
+    check_room(owner, sum(Path(f).stat().st_size for f in files))
     folder.mkdir(parents=True, exist_ok=True)
     copies = []
     for src in files:

@@ -13,14 +13,15 @@ import pytest
 from PIL import Image
 
 import srdemo
-from srdemo import images, metrics, models, request
+from srdemo import devices, images, metrics, models, request
 from srdemo.batch import process_one, read_report, run_batch
-from srdemo.caller import Caller
+from srdemo.caller import LOCAL, Caller
 from srdemo.cli import main
 from srdemo.errors import SrdemoError
 from srdemo.examples import example_photos
 from srdemo.metadata import MetadataPolicy
 from srdemo.request import UpscaleRequest, upscale
+from srdemo.settings import get_settings
 from srdemo.synthetic import render_product
 
 from conftest import rgb_noise
@@ -116,36 +117,31 @@ def test_a_token_never_shows_in_a_request_a_log_or_saved_state():
     assert Caller.visitor("browser:k", "   ").token is None
 
 
-def test_classic_resamplers_never_wait_for_a_neural_slot():
-    """Admission: neural jobs share two slots per process; a Lanczos job runs even while both are taken."""
-    for _ in range(2):
-        request.NEURAL_SLOTS.acquire()
-    try:
-        done: list = []
-        worker = threading.Thread(target=lambda: done.append(
-            upscale(_png(render_product(2, 32)), UpscaleRequest(model="lanczos", scale=2, check=False), name="p.png")))
-        worker.start()
-        worker.join(30)
-        assert done and done[0].picture.size == (64, 64)
-    finally:
-        request.NEURAL_SLOTS.release()
-        request.NEURAL_SLOTS.release()
-
-
-def test_a_neural_job_waits_for_a_slot_and_says_so(compact_file):
+def test_a_neural_job_waits_for_its_share_of_memory_and_says_so(compact_file, monkeypatch):
+    """Admission: a neural job holds one SRDEMO_NEURAL_JOBS share of the memory budget (devices.MEMORY)."""
+    monkeypatch.setattr(devices, "available_memory", lambda root=None: None)
     seen: list[str] = []
-    for _ in range(2):
-        request.NEURAL_SLOTS.acquire()
-    worker = threading.Thread(target=lambda: upscale(
-        _png(render_product(2, 32)), UpscaleRequest(model=str(compact_file), scale=2, check=False), name="p.png",
-        progress=lambda f, msg: seen.append(msg)))
-    worker.start()
-    worker.join(1.0)
-    assert worker.is_alive() and seen[-1].startswith("Waiting for a free turn")
-    request.NEURAL_SLOTS.release()
+    told = threading.Event()
+
+    def progress(fraction: float, message: str) -> None:
+        seen.append(message)
+        if message.startswith("Waiting for a free turn"):
+            told.set()
+
+    settings = get_settings()
+    share = settings.memory_bytes // settings.neural_jobs
+    taken = devices.MEMORY.hold(share * settings.neural_jobs - share // 2)  # less than one share is left
+    taken.__enter__()
+    try:
+        worker = threading.Thread(target=lambda: upscale(
+            _png(render_product(2, 32)), UpscaleRequest(model=str(compact_file), scale=2, check=False, caller=LOCAL),
+            name="p.png", progress=progress))
+        worker.start()
+        assert told.wait(60) and devices.MEMORY.waiting == 1 and not any("tile" in m for m in seen)
+    finally:
+        taken.__exit__(None, None, None)
     worker.join(60)
-    request.NEURAL_SLOTS.release()
-    assert not worker.is_alive() and "tile" in seen[-1]
+    assert not worker.is_alive() and "tile" in seen[-1] and devices.MEMORY.in_use == devices.MEMORY.waiting == 0
 
 
 def test_the_cpu_time_cap_refuses_a_job_in_a_batch_as_in_a_single_upscale(tmp_path, monkeypatch, compact_file):

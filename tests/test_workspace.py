@@ -37,3 +37,16 @@ def test_batches_and_runs_of_one_owner_live_below_the_same_folder(tmp_path, monk
     run.mkdir(parents=True)
     (run / "run.json").write_text("{}")
     assert workspace.run_dirs("browser:aaa") == [run] and workspace.run_dirs("browser:bbb") == []
+
+
+def test_scratch_lives_below_the_owner_and_old_scratch_is_removed(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path))
+    old = workspace.scratch_dir("browser:aaa")
+    (old / "result.png").write_bytes(b"x" * 1000)
+    assert old.parent.parent == workspace.owner_dir("browser:aaa") and workspace.disk_used("browser:aaa") == 1000
+    assert workspace.scratch_dir("browser:bbb", "copy") == workspace.scratch_dir("browser:bbb", "copy")
+    past = time.time() - workspace.SCRATCH_SECONDS - 60
+    os.utime(old, (past, past))
+    new = workspace.scratch_dir("browser:bbb")  # anyone's request clears everyone's stale scratch
+    assert not old.exists() and new.exists() and workspace.disk_used("browser:aaa") == 0
+
