@@ -10,6 +10,8 @@ with the EMA weights of its latest checkpoint (the step is printed), so a run ca
     python training/heldout.py runs/span-ch28/x4.safetensors runs/builtin-x4-span28 x4
     python training/heldout.py runs/span-ch28/x4.safetensors runs/builtin-x4-product-span28 x4-product --jpeg
     python training/heldout.py x2 runs/builtin-x2-span28
+    python training/heldout.py runs/builtin-x4-span28 --save runs/builtin-x4-span28/ema.safetensors  # then:
+    python benchmarks/quality.py runs/builtin-x4-span28/ema.safetensors --tile 4096   # report-only figures
 
 Whole photos (not the training loop's 256 px centre crops), mod-cropped to the scale; LR made with MATLAB's
 antialiased bicubic (``srdemo.degradations.bicubic_downscale``), and with ``--jpeg`` also a Pillow JPEG-75 round
@@ -33,13 +35,13 @@ import spandrel
 import torch
 from PIL import Image
 from safetensors import safe_open
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from srdemo import metrics  # noqa: E402
-from srdemo.arch.span import fuse_reparameterised  # noqa: E402
+from srdemo.arch.span import fuse_reparameterised, fused_state  # noqa: E402
 from srdemo.degradations import bicubic_downscale, matlab_imresize  # noqa: E402
 from srdemo.evaluation import mod_crop  # noqa: E402
 
@@ -113,11 +115,16 @@ def main() -> None:
     parser.add_argument("models", nargs="+")
     parser.add_argument("--jpeg", action="store_true", help="also score JPEG-75 round trips of the LR photos")
     parser.add_argument("--scale", type=int, default=None, help="default: the first model's")
+    parser.add_argument("--save", type=Path, default=None,
+                        help="write the last model's weights (fused, float32) here, e.g. a checkpoint's EMA for quality.py")
     args = parser.parse_args()
     if not PHOTOS.is_dir():
         raise SystemExit(f"heldout.py: the store photos are not at {PHOTOS}")
     nets = [load(ref) for ref in args.models]
     scale = args.scale or nets[0][0].scale
+    if args.save is not None:
+        save_file(fused_state(nets[-1][0]), str(args.save))
+        print(f"{args.save}: the weights of {nets[-1][1]}")
     for jpeg in [False] + ([True] if args.jpeg else []):
         pairs = photos(scale, jpeg)
         bic = [metrics.score(np.clip(np.round(matlab_imresize(lr, scale)), 0, 255), hr, scale).psnr for _, lr, hr in pairs]
