@@ -11,5 +11,5 @@ S=../shared/data/train
 [ -f runs/builtin-x2-span28/model.safetensors ] || .venv/bin/python -m srdemo train \
   --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic $S/grocery_store_photos \
   --val-list data/holdout_grocery_store_photos.txt \
-  --init runs/span-ch28/x4.safetensors --loss mse --scale 2 --steps 4000 --batch 16 --patch 96 --lr 1e-4 --ema 0.999 \
+  --init runs/span-ch28/x4.safetensors --loss mse --scale 2 --steps 4000 --batch 8 --patch 96 --lr 1e-4 --ema 0.999 \
   --val-every 250 --checkpoint-every 50 --seed 44 --precision fp32 --out runs/builtin-x2-span28 "$@"
