@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import advice, auto, images, metrics, models, speed, workspace
-from .caller import LOCAL, Caller
+from .caller import Caller
 from .devices import DEVICE_LOCK, MEMORY
 from .engine import EngineOptions, ProgressFn, StopFn
 from .errors import SrdemoError
@@ -48,7 +48,7 @@ class UpscaleRequest:
     reference: bytes | str | Path | Picture | None = field(default=None, repr=False)  # the sharp original, to score against
     check: bool = True  # the round-trip self-check when there is no reference
     engine: EngineOptions | None = None  # device, tile, precision; None = from the settings
-    caller: Caller = LOCAL
+    caller: Caller = field(kw_only=True)  # who asks: required, so no adapter can forget it (``LOCAL`` for CLI/Python)
 
     @property
     def output_format(self) -> str:
@@ -157,8 +157,7 @@ def pick_model(pic: Picture, request: UpscaleRequest, out_size: tuple[int, int],
                options: EngineOptions | None = None) -> tuple[models.ModelSpec, str | None]:
     """The model this job runs: the one the request names, or Automatic's choice for this photo with its sentence."""
     if auto.is_auto(request.model):
-        choice = auto.choose(pic, out_size, (options or request.engine or EngineOptions.from_settings()).device,
-                             request.caller)
+        choice = auto.choose(pic, out_size, request.caller, (options or request.engine or EngineOptions.from_settings()).device)
         return choice.spec, choice.reason
     return models.resolve(request.model, request.caller), None
 
@@ -204,7 +203,7 @@ def admitted(model: models.LoadedModel, pic: Picture, fitted: tuple[int, int], c
 @DEVICE_LOCK.working()
 def upscale(
     source: bytes | str | Path | Picture,
-    request: UpscaleRequest = UpscaleRequest(),
+    request: UpscaleRequest,
     *,
     name: str | None = None,
     progress: ProgressFn | None = None,

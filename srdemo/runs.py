@@ -20,11 +20,13 @@ from pathlib import Path
 from . import hub, models, names, workspace
 from .caller import Caller
 from .datasets import collect
+from .devices import MEMORY
 from .errors import SrdemoError
 from .examples import training_example_set
 from .jobs import JOBS, Job
 from .settings import get_settings
 from .training import Progress, TrainConfig, check_fits, train
+from .training.config import memory_estimate
 from .wording import text, time_left
 
 LENGTHS = {"quick": 200, "standard": 2000, "long": 10000}
@@ -159,7 +161,8 @@ def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
         def on_progress(p: Progress) -> None:
             job.done, job.info["progress"], job.result = p.step, p, p.history
 
-        train(config, progress=on_progress, should_stop=should_stop)
+        with MEMORY.hold(memory_estimate(config), should_stop=should_stop):  # the budget upscales are admitted against
+            train(config, progress=on_progress, should_stop=should_stop)
         return run
 
     # one training at a time per app (by default): it shares the device with everyone's upscaling

@@ -395,23 +395,19 @@ def test_3_an_exported_model_names_no_server_path(tmp_path, compact_file):
     assert "run-0/model/model.safetensors" in (out / "config.json").read_text()  # still says which base it was
 
 
-def test_12_request_files_go_to_one_scratch_folder_that_is_purged(tmp_path, monkeypatch):
-    import tempfile
-
+def test_12_a_result_is_served_from_its_owners_scratch_once_per_version(tmp_path, monkeypatch):
+    """What the page downloads is a copy in the owner's own scratch (counted against their disk), made once per
+    version of the file however often the status is polled; purging stale scratch is ``workspace``'s (test_workspace)."""
     from srdemo.ui import common
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    first = common.scratch_dir()
-    (first / "result.png").write_bytes(b"x")
-    past = time.time() - common.SCRATCH_SECONDS - 60
-    os.utime(first, (past, past))
-    second = common.scratch_dir()
-    assert second.parent == first.parent == tmp_path / "srdemo-scratch"
-    assert not first.exists() and second.exists()
+    monkeypatch.setenv("SRDEMO_RUN_DIR", str(tmp_path / "runs"))
     src = tmp_path / "report.zip"
     src.write_bytes(b"zip")
-    assert common.served(src) == common.served(src)  # one copy per version of a file, however often polled
-    assert len(list((tmp_path / "srdemo-scratch").iterdir())) == 2
+    first = common.served(src, "browser:a")
+    assert first == common.served(src, "browser:a")
+    assert Path(first).is_relative_to(workspace.owner_dir("browser:a") / "scratch")
+    assert len(list((workspace.owner_dir("browser:a") / "scratch").iterdir())) == 1
+    assert workspace.disk_used("browser:a") >= 3 and workspace.disk_used("browser:b") == 0
 
 
 def test_an_unexpected_error_reaches_the_page_as_one_plain_sentence(caplog):
@@ -441,9 +437,9 @@ def test_7_training_settings_are_bounded_in_the_package(tmp_path, field, value):
 
 
 def test_7_a_run_that_would_not_fit_in_memory_is_refused_before_it_starts(tmp_path, monkeypatch, capsys):
-    from srdemo.training import config as training_config
+    from srdemo import devices
 
-    monkeypatch.setattr(training_config, "available_memory", lambda: 2_000_000_000)
+    monkeypatch.setattr(devices, "available_memory", lambda root=None: 2_000_000_000)  # what a container has left
     photos = tmp_path / "photos"
     photos.mkdir()
     args = ["train", "--data", str(photos), "--out", str(tmp_path / "run"), "--batch", "64", "--patch", "512"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,26 @@ def test_four_simultaneous_training_starts_give_one_training(tmp_path, monkeypat
         assert len(started) == 1 and len(refused) == 3
     finally:
         release.set()
+
+
+def test_a_training_holds_its_memory_in_the_budget_upscales_share(tmp_path, monkeypatch):
+    """While a run trains, the memory its steps need is held in ``devices.MEMORY``, and given back when it ends."""
+    from tiny_runs import tiny_config, tiny_photos
+
+    from srdemo import devices, runs
+    from srdemo.training.config import memory_estimate
+
+    monkeypatch.setattr(runs, "JOBS", JobManager())
+    held, release = [], threading.Event()
+    monkeypatch.setattr(runs, "train", lambda config, **kw: (held.append(devices.MEMORY.in_use), release.wait(30)))
+    (tmp_path / "d").mkdir()
+    config = tiny_config(tiny_photos(tmp_path / "d"), tmp_path / "r" / "model", steps=4)
+    before = devices.MEMORY.in_use
+    job = runs._submit("browser:trainer", tmp_path / "r", config)
+    deadline = time.time() + 30
+    while not held and time.time() < deadline:
+        time.sleep(0.05)
+    release.set()
+    while job.running and time.time() < deadline:
+        time.sleep(0.05)
+    assert held == [before + memory_estimate(config)] and devices.MEMORY.in_use == before

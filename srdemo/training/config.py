@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import torch
 
-from .. import metrics
+from .. import devices, metrics
 from ..degradations import degradation
 from ..errors import SrdemoError
 from ..wording import text
@@ -73,19 +73,9 @@ def memory_estimate(config: TrainConfig) -> int:
     return config.batch * (lr_pixels * (config.channels or 28) * BYTES_PER_LR_PIXEL_CHANNEL + hr_bytes)
 
 
-def available_memory() -> int | None:
-    """Free memory on this machine, where the OS says (Linux, macOS); None elsewhere."""
-    try:
-        import os
-
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def check_fits(config: TrainConfig) -> None:
     """Refuse a run whose step would not fit in this machine's free memory, before it starts."""
-    need, free = memory_estimate(config), available_memory()
+    need, free = memory_estimate(config), devices.available_memory()  # a container's limit counts
     if free is not None and need > SAFE_SHARE * free:
         raise SrdemoError(text("err_train_memory", need_gb=need / 1e9, free_gb=free / 1e9))
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import gradio as gr
 
+from .. import workspace
 from ..caller import mint_key
 from ..presets import get_preset
 from ..request import UpscaleRequest, upscale
 from .batch import on_batch_cancel, on_batch_start, on_batch_status
-from .common import caller_of, path_of, plain_errors, scratch_dir, upload_path
+from .common import caller_of, path_of, plain_errors, upload_path
 
 NO_PRESET = "none"
 
@@ -44,7 +45,7 @@ def upscale_product_photo(photo, preset: str = NO_PRESET, scale: float = 4, mode
     job = UpscaleRequest(model=model or "", scale=float(scale),
                          preset=None if preset in ("", NO_PRESET) else get_preset(preset), caller=caller_of("", request))
     done = upscale(upload_path(photo), job)
-    return str(done.save(scratch_dir())), "\n".join(done.outcome())
+    return str(done.save(workspace.scratch_dir(job.caller.owner))), "\n".join(done.outcome())
 
 
 @plain_errors
