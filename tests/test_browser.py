@@ -1,5 +1,7 @@
-"""What a person sees in headless Chromium (Debian's, driven by Playwright): layouts, words, journeys; screenshots in test-artifacts/."""
+"""What a person sees in headless Chromium (Debian's, driven by Playwright): layouts, words, journeys; screenshots in test-artifacts/
+(and, with SRDEMO_SCREENSHOTS=1, the README's docs/upscale-tab.png)."""
 
+import os
 
 import pytest
 
@@ -101,6 +103,9 @@ def test_on_a_laptop_the_choices_fit_advice_comes_first_and_the_result_is_in_vie
     assert _in_view(page, "#slider", share=0.5) and _in_view(page, "#verdict p >> nth=0")  # the verdict's first line too
     assert not page.locator("#figures textarea").is_visible()  # the numbers wait in Details
     page.screenshot(path=str(artifacts_dir / "upscale_1366x768_after.png"))  # as the run left it, before Details opens
+    if os.environ.get("SRDEMO_SCREENSHOTS") == "1":  # the README's picture, remade on request: SRDEMO_SCREENSHOTS=1 pytest -k laptop
+        (ROOT / "docs").mkdir(exist_ok=True)
+        page.screenshot(path=str(ROOT / "docs" / "upscale-tab.png"))
     page.locator("#details").get_by_text("Details").first.click()
     page.wait_for_function("() => document.querySelector('#figures textarea')?.value.includes('Sharpness check')")
     assert page.locator("#download a, #download [download]").count() >= 1
