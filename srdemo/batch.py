@@ -22,6 +22,10 @@ table for people (:func:`people_table`: what happened and what to do first,
 figures after, headers in words) is what the page shows, and it is also written as
 ``report-<lang>.csv`` when the batch was started in another language than English.
 A batch's words (its warnings, that copy) are in the language it was started in.
+
+And one page for colleagues: every zip holds ``report.html`` (:mod:`srdemo.report`), each photo
+before and after from small previews kept in the zip (``previews/``), its verdict and what to do.
+The previews are made as each file finishes and kept with its result, so a resumed batch has them too.
 """
 
 from __future__ import annotations
@@ -43,13 +47,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from . import datasets, images, models, workspace
+from . import datasets, images, models, report, workspace
 from .datasets import Entry
 from .errors import Cancelled, SrdemoError
 from .presets import Preset, get_preset
+from .report import RESULT_WORDS
 from .request import UpscaleRequest, named_model, upscale
 from .settings import get_settings
-from .wording import DEFAULT_LANGUAGE, current_language, duration, language, speaking, text, time_left
+from .wording import DEFAULT_LANGUAGE, current_language, duration, language, model_label, speaking, text, time_left
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +72,6 @@ PEOPLE_COLUMNS = [
     ("batch_col_colour", "colour difference (dE2000)"),
 ]
 """The report for people: (header key, report field), what happened and what to do first, figures after."""
-
-RESULT_WORDS = {"ok": "batch_result_done", "failed": "batch_result_failed", "skipped": "batch_result_skipped",
-                "cancelled": "batch_result_cancelled"}
-"""A report status code -> the key of its plain word."""
 
 
 @dataclass(frozen=True)
@@ -136,21 +137,27 @@ class BatchResult:
         return summarise(self.rows, seconds=self.seconds)
 
 
+def counts(summary: Summary) -> str:
+    """'118 of 120 done (2 failed, 3 with warnings)': the status line's count, and the headline of the
+    page in the zip."""
+    return text("batch_counts_skipped" if summary.skipped else "batch_counts", done=summary.done,
+                total=summary.total, failed=summary.failed, skipped=summary.skipped, warned=summary.warned)
+
+
 def status_line(summary: Summary, state: str) -> str:
     """The batch's status in one line of words. ``state``: running, finished, cancelled, or earlier
     (a finished batch found on disk, whose time is not known)."""
     if state == "running" and summary.total == 0:
         return text("batch_line_counting")
-    counts = text("batch_counts_skipped" if summary.skipped else "batch_counts", done=summary.done,
-                  total=summary.total, failed=summary.failed, skipped=summary.skipped, warned=summary.warned)
+    words = counts(summary)
     if state == "earlier" or summary.seconds is None:
-        return text("batch_line_earlier", counts=counts)
+        return text("batch_line_earlier", counts=words)
     elapsed = duration(summary.seconds)
     if state == "running":
         if summary.seconds_left is None:
-            return text("batch_line_started", counts=counts, elapsed=elapsed)
-        return text("batch_line_running", counts=counts, elapsed=elapsed, left=time_left(summary.seconds_left))
-    return text("batch_line_cancelled" if state == "cancelled" else "batch_line_finished", counts=counts, elapsed=elapsed)
+            return text("batch_line_started", counts=words, elapsed=elapsed)
+        return text("batch_line_running", counts=words, elapsed=elapsed, left=time_left(summary.seconds_left))
+    return text("batch_line_cancelled" if state == "cancelled" else "batch_line_finished", counts=words, elapsed=elapsed)
 
 
 def people_table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
@@ -169,8 +176,13 @@ def _size(s: tuple[int, int]) -> str:
     return f"{s[0]}x{s[1]}"
 
 
-def process_one(name: str, data: bytes, request: UpscaleRequest, should_stop=None) -> tuple[bytes, dict]:
-    """One file through the shared request path; its report row. Raises SrdemoError on failure."""
+def process_one(name: str, data: bytes, request: UpscaleRequest, should_stop=None,
+                previews: list[bytes] | None = None) -> tuple[bytes, dict]:
+    """One file through the shared request path; its report row. Raises SrdemoError on failure.
+
+    The row has ``report.csv``'s fields and, for the page in the zip, the verdict, the model's name
+    and the warnings one by one. Given a ``previews`` list, the page's small before and after JPEGs
+    are added to it (made here, on the worker, while the pixels are at hand)."""
     start = time.perf_counter()
     done = upscale(data, request, name=PurePosixPath(name).name, should_stop=should_stop)
     comparison = done.result.comparison
@@ -180,7 +192,14 @@ def process_one(name: str, data: bytes, request: UpscaleRequest, should_stop=Non
         "self-check gain (dB)": "" if comparison is None else f"{comparison.gain_db:+.2f}",
         "colour difference (dE2000)": f"{done.colour_difference:.2f}", "warnings": "; ".join(done.warnings + done.notes),
         "model reason": done.choice or "",
+        "verdict": done.verdict, "model label": model_label(done.model.id, done.model.label),
+        "warning list": done.warnings + done.notes,
     }
+    if previews is not None:
+        try:
+            previews += report.preview_pair(done.before, images.visible_rgb(done.result.picture))
+        except Exception:  # the page shows this file without pictures; the file itself is done
+            logger.exception("no previews for one batch file")
     return done.data, row
 
 
@@ -192,24 +211,25 @@ def output_path(name: str, fmt: str, taken: set[str] = frozenset()) -> str:
     return images.unique_name(str(PurePosixPath(name).with_suffix("." + images.EXTENSIONS[fmt])), taken.__contains__)
 
 
-def _process_entry(entry, request: UpscaleRequest, should_stop) -> tuple[dict, bytes | None]:
-    """One file of the batch to its report row and result; whatever happens to it, the batch goes on."""
+def _process_entry(entry, request: UpscaleRequest, should_stop) -> tuple[dict, bytes | None, list[bytes]]:
+    """One file of the batch to its report row, result and previews; whatever happens to it, the batch goes on."""
     if entry.skip is not None:
-        return {"file": entry.name, "status": "skipped", "warnings": entry.skip}, None
+        return {"file": entry.name, "status": "skipped", "warnings": entry.skip}, None, []
     if should_stop is not None and should_stop():
-        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_before")}, None
+        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_before")}, None, []
     if entry.problem is not None:
-        return {"file": entry.name, "status": "failed", "warnings": entry.problem}, None
+        return {"file": entry.name, "status": "failed", "warnings": entry.problem}, None, []
+    previews: list[bytes] = []
     try:
-        encoded, row = process_one(entry.name, entry.data, request, should_stop)
-        return row, encoded
+        encoded, row = process_one(entry.name, entry.data, request, should_stop, previews=previews)
+        return row, encoded, previews
     except Cancelled:
-        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_during")}, None
+        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_during")}, None, []
     except SrdemoError as exc:
-        return {"file": entry.name, "status": "failed", "warnings": str(exc)}, None
+        return {"file": entry.name, "status": "failed", "warnings": str(exc)}, None, []
     except Exception:  # a bug in one file's path: this file fails, the batch goes on
         logger.exception("unexpected error on one batch file")
-        return {"file": entry.name, "status": "failed", "warnings": text("batch_unexpected_file")}, None
+        return {"file": entry.name, "status": "failed", "warnings": text("batch_unexpected_file")}, None, []
 
 
 def _rank_world() -> tuple[int, int]:
@@ -256,7 +276,8 @@ STATE = ".srdemo-batch"
 """A batch's own record, in its output folder: ``batch.json`` (the settings it was given, its inputs, its
 language and total, running or finished), ``rows-<rank>.jsonl`` (a line per finished file: its report row,
 its name in the zip, where its result is), ``files/`` (the finished results, one file each, until they are
-in the zip) and the lock its process holds while it runs."""
+in the zip), ``previews/`` (their small before and after JPEGs, for the page in the zip) and the lock its
+process holds while it runs."""
 
 MANIFEST = "batch.json"
 
@@ -344,29 +365,73 @@ def _restart_log(log: Path, keep: bool) -> None:
     _write_atomic(log, b"".join(lines))
 
 
-def _keep(state: Path, log, index: int, entry: Entry, name: str, fmt: str, row: dict, encoded: bytes | None) -> dict:
-    """A finished file on disk: its result under ``files/`` (whole or not at all), then its line in the
-    log, in one write. A crash between the two leaves a result without a line: that file is done again."""
-    stored = None
+def _keep(state: Path, log, index: int, entry: Entry, name: str, fmt: str, row: dict, encoded: bytes | None,
+          previews: list[bytes]) -> dict:
+    """A finished file on disk: its result under ``files/`` and its previews under ``previews/`` (each whole
+    or not at all), then its line in the log, in one write. A crash before the line: that file is done again."""
+    stored, shown = None, None
     if encoded is not None:
         stored = f"{index:06d}{PurePosixPath(name).suffix}"  # not the file's own name: any name, any case, any depth
         _write_atomic(state / "files" / stored, encoded)
         notes = entry.notes + ([text("note_output_renamed", name=name)] if name != output_path(entry.name, fmt) else [])
         row["warnings"] = "; ".join(w for w in [row["warnings"], *notes] if w)
-    record = {"index": index, "output": name if stored else None, "stored": stored, "row": row}
+        row["warning list"] = [*row.get("warning list", []), *notes]
+        if previews:
+            (state / "previews").mkdir(exist_ok=True)
+            shown = [f"{index:06d}.before.jpg", f"{index:06d}.after.jpg"]
+            for file, data in zip(shown, previews):
+                _write_atomic(state / "previews" / file, data)
+    record = {"index": index, "output": name if stored else None, "stored": stored, "previews": shown, "row": row}
     log.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
     return record
 
 
+def _previews(record: dict, state: Path) -> tuple[str, str, Path, Path] | None:
+    """A finished file's previews: their names in the zip and their files, when both are there."""
+    shown = record.get("previews")
+    if record.get("output") is None or not isinstance(shown, list) or len(shown) != 2:
+        return None
+    files = [state / "previews" / PurePosixPath(str(f)).name for f in shown]
+    if not all(f.is_file() for f in files):
+        return None
+    return (*report.preview_names(record["output"]), *files)
+
+
+def _page(rows: list[dict], records: list[dict], state: Path, total: int = 0) -> bytes:
+    """``report.html``: every row, each finished file with its previews; the rows as the records keep
+    them where they can (the records hold the page's facts, which ``report.csv`` leaves out)."""
+    by_file = {r["row"]["file"]: r for r in records}
+    photos, notices = [], []
+    if total > len(rows):
+        notices.append(text("report_partial", done=len(rows), total=total))
+    for row in sorted(rows, key=lambda r: r["file"]):
+        if not row["file"]:  # the batch stopped on a bug: a line for the whole batch, not a photo
+            notices.append(report.sentence(row.get("warnings", "")))
+            continue
+        record = by_file.get(row["file"], {"row": row})
+        previews = _previews(record, state)
+        stored = record.get("stored")
+        photos.append(report.Photo(
+            record["row"], record.get("output"),
+            (state / "files" / stored).stat().st_size if stored and (state / "files" / stored).is_file() else None,
+            *(previews[:2] if previews else (None, None)),
+        ))
+    return report.page(photos, counts(summarise(rows, total)), notices).encode("utf-8")
+
+
 def _write_zip(target: Path, records: list[dict], state: Path, made: dict[str, bytes]) -> Path:
-    """The finished results and the reports in one zip, written under a temporary name and renamed once
-    complete: a zip cut short by a crash is never under a name anyone is offered."""
+    """The finished results, their previews and the reports in one zip, written under a temporary name and
+    renamed once complete: a zip cut short by a crash is never under a name anyone is offered."""
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
             for record in records:
                 if record["stored"] is not None:
                     zf.write(state / "files" / record["stored"], record["output"])
+            for record in records:
+                if (previews := _previews(record, state)) is not None:
+                    zf.write(previews[2], previews[0])
+                    zf.write(previews[3], previews[1])
             for name, data in made.items():
                 zf.writestr(name, data)
         os.replace(tmp, target)
@@ -428,7 +493,8 @@ def run_batch(
             if before is None:
                 for stale in ("results.zip", "report.csv"):
                     (out_dir / stale).unlink(missing_ok=True)
-            for part in [*out_dir.glob(".*.part"), *(state / "files").glob(".*.part")] if world == 1 else []:
+            for part in [*out_dir.glob(".*.part"), *(state / "files").glob(".*.part"),
+                         *(state / "previews").glob(".*.part")] if world == 1 else []:
                 part.unlink(missing_ok=True)  # left by a process that died while writing
             _write_manifest(state, {
                 "state": "running", "started": (before or {}).get("started", time.time()),
@@ -479,11 +545,12 @@ def _finish(out_dir: Path, rows: list[dict], records: list[dict]) -> BatchResult
     marked finished and its loose results, now in the zip, are removed."""
     state = out_dir / STATE
     made = reports(rows)
-    zip_path = _write_zip(out_dir / "results.zip", records, state, made)
+    zip_path = _write_zip(out_dir / "results.zip", records, state, {**made, "report.html": _page(rows, records, state)})
     for name, data in made.items():
         (out_dir / name).write_bytes(data)
     _write_manifest(state, {**(_read_manifest(state) or {}), "state": "finished"})
     shutil.rmtree(state / "files", ignore_errors=True)
+    shutil.rmtree(state / "previews", ignore_errors=True)
     for leftover in [*state.glob("rows-*.jsonl"), *out_dir.glob("finished-*.zip")]:
         leftover.unlink(missing_ok=True)
     return BatchResult(zip_path, sorted(rows, key=lambda r: r["file"]))
@@ -582,7 +649,9 @@ def finished_zip(found: Stored) -> Path:
             if old != target:
                 old.unlink(missing_ok=True)  # an older count, or a zip its dead process left half-written
         with language(found.language):
-            _write_zip(target, found.records, found.out_dir / STATE, reports(found.rows))
+            state = found.out_dir / STATE
+            page = _page(found.rows, found.records, state, found.total)
+            _write_zip(target, found.records, state, {**reports(found.rows), "report.html": page})
     return target
 
 

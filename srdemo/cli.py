@@ -23,7 +23,7 @@ from .metadata import MetadataPolicy
 from .request import UpscaleRequest, named_model, upscale
 from .speed import measure_speed, recorded_speed
 from .weights import load_descriptor
-from .wording import text
+from .wording import language, pick_language, text
 
 
 def _progress_printer(name: str):
@@ -172,7 +172,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     def show(i: int, name: str) -> None:
         print(f"{i}: {name}", file=sys.stderr, flush=True)
 
-    result = run_batch([Path(p) for p in args.inputs], Path(args.out), _request(args), progress=show)
+    with language(pick_language(None, args.lang)):  # the report and its warnings; these lines stay English
+        result = run_batch([Path(p) for p in args.inputs], Path(args.out), _request(args), progress=show)
     print(result.zip_path)
     done = sum(r["status"] == "ok" for r in result.rows)
     print(text("cli_batch_summary", done=done, failed=result.failed, skipped=len(result.rows) - done - result.failed))
@@ -229,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("inputs", nargs="+", help=text("cli_help_batch_inputs"))
     bt.add_argument("--model", default=AUTO, help=model_help)
     bt.add_argument("--out", required=True)
+    bt.add_argument("--lang", default="en", help=text("cli_help_lang"))
     bt.set_defaults(func=cmd_batch, quality=90)
 
     pb = sub.add_parser("publish", help=text("cli_help_publish"))

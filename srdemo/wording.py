@@ -11,7 +11,8 @@ Which language: the adapter decides once per request (the page's language
 switch, else the browser's ``Accept-Language``) and wraps its work in
 ``with language(lang):``; every ``text()`` below it, however deep, then speaks
 that language without a parameter being passed through every layer. The
-command line never sets one, so it stays English.
+command line speaks English; ``srdemo batch --lang zh-CN`` runs a batch (its
+report and warnings) in Chinese.
 """
 
 from __future__ import annotations
@@ -367,6 +368,30 @@ EN: dict[str, str] = {
         "Interrupted after {done} of {total} (the app stopped): download those below. Its uploads have been "
         "deleted since, so the rest cannot be resumed; upload them again in a new batch."
     ),
+    # ---- what a batch passes on: report.html in its zip, and the comparison picture (srdemo/report.py)
+    "report_title": "Batch results",
+    "report_intro": (
+        "Each photo before and after, what the app thinks of the result, and what to do where something needs it. "
+        "The finished files are in the same zip as this page, in the folders they were delivered in."
+    ),
+    "report_attention": "To look at first ({count})",
+    "report_attention_separator": ": ",
+    "report_partial": (
+        "This batch stopped before the end (the app was restarted): this page and its zip hold the {done} files it "
+        "had finished, of {total}."
+    ),
+    "report_before": "Before",
+    "report_after": "After ({model})",
+    "report_side": "{side}: {model}",
+    "report_slider": "Drag to compare before and after",
+    "report_model": "Model: {model}",
+    "report_problem": "{result}: {reason}",
+    "report_no_reason": "no reason was recorded",
+    "report_full_stop": ".",
+    "report_footer": (
+        "Made by srdemo. The figures of each file (time, sharpness check, colour change) are in report.csv, "
+        "beside this page."
+    ),
     "duration_seconds": "{seconds} s",
     "duration_minutes": "{minutes} min {seconds} s",
     "duration_minutes_only": "{minutes} min",
@@ -467,6 +492,7 @@ EN: dict[str, str] = {
     "cli_help_reference_both": "the sharp original at the output size, to score both against",
     "cli_help_batch": "upscale a folder or zip of photos into a zip with report.csv",
     "cli_help_batch_inputs": "folders, zips or image files",
+    "cli_help_lang": "the language of the report and its warnings: en (default) or zh-CN",
     "cli_help_publish": "publish a trained model to the Hugging Face Hub (your token: HF_TOKEN or `hf auth login`)",
     "cli_help_run_dir": "a training output folder (srdemo train --out), or a run folder of the app",
     "cli_help_repo": "you/your-model",
@@ -547,6 +573,7 @@ EN: dict[str, str] = {
     "ui_upscale_cancel": "Cancel",
     "ui_upscale_slider": "Before (plain enlargement, left) / after (model, right)",
     "ui_upscale_download": "Download the full-size result",
+    "ui_upscale_share": "Comparison picture to share",
     "ui_upscale_figures": "The figures",
     "ui_upscale_examples": "Examples (click one)",
     # ---- ui: the Batch tab
@@ -672,6 +699,7 @@ EN: dict[str, str] = {
     "ui_ab_b": "B",
     "ui_ab_zoom_a": "A, zoomed",
     "ui_ab_zoom_b": "B, zoomed",
+    "ui_ab_share": "Comparison picture to share",
 }
 
 from .wording_zh import ZH  # noqa: E402  (a table of the same keys, kept in its own file)

@@ -296,6 +296,24 @@ ZH: dict[str, str] = {
         "共 {total} 个，处理完 {done} 个后中断（应用停止了）：可在下方下载这些结果。上传的文件已被删除，"
         "其余文件无法继续处理；请在新的批量任务中重新上传。"
     ),
+    # ---- what a batch passes on: report.html in its zip, and the comparison picture (srdemo/report.py)
+    "report_title": "批量处理结果",
+    "report_intro": (
+        "每张照片处理前后的对比、应用对结果的评价，以及需要处理时该怎么做。"
+        "处理好的文件和本页面在同一个压缩包里，文件夹结构与交来时相同。"
+    ),
+    "report_attention": "请先查看（{count} 个）",
+    "report_attention_separator": "：",
+    "report_partial": "这批处理没有做完就停止了（应用被重启）：本页面和压缩包里是已完成的 {done} 个文件，共 {total} 个。",
+    "report_before": "处理前",
+    "report_after": "处理后（{model}）",
+    "report_side": "{side}：{model}",
+    "report_slider": "拖动滑块对比处理前后",
+    "report_model": "模型：{model}",
+    "report_problem": "{result}：{reason}",
+    "report_no_reason": "没有记录原因",
+    "report_full_stop": "。",
+    "report_footer": "由 srdemo 生成。每个文件的数据（耗时、清晰度自检、色差）在本页面旁边的 report.csv 里。",
     "duration_seconds": "{seconds} 秒",
     "duration_minutes": "{minutes} 分 {seconds} 秒",
     "duration_minutes_only": "{minutes} 分钟",
@@ -403,6 +421,7 @@ ZH: dict[str, str] = {
     "ui_upscale_cancel": "取消",
     "ui_upscale_slider": "放大前（普通放大，左）/ 放大后（模型，右）",
     "ui_upscale_download": "下载全尺寸结果",
+    "ui_upscale_share": "用于分享的对比图",
     "ui_upscale_figures": "各项数据",
     "ui_upscale_examples": "示例（点击选用）",
     # ---- ui: the Batch tab
@@ -520,4 +539,5 @@ ZH: dict[str, str] = {
     "ui_ab_b": "B",
     "ui_ab_zoom_a": "A 的特写",
     "ui_ab_zoom_b": "B 的特写",
+    "ui_ab_share": "用于分享的对比图",
 }

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from srdemo.caller import LOCAL
+from srdemo.report import preview_names
 
 from conftest import ROOT
 
@@ -206,7 +207,8 @@ def test_batch_through_the_api_with_a_messy_zip(client, key, tmp_path):
     assert rows["boxes/corrupt.png"][1] == "failed" and "damaged" in rows["boxes/corrupt.png"][2]
     assert rows["../outside.png"][1] == "skipped"
     with zipfile.ZipFile(zip_path) as zf:
-        assert {"boxes/small/packaging.jpg", "jar.jpg", "report.csv"} == set(zf.namelist())
+        assert {"boxes/small/packaging.jpg", "jar.jpg", "report.csv", "report.html", *preview_names("jar.jpg"),
+                *preview_names("boxes/small/packaging.jpg")} == set(zf.namelist())
     # a reloaded page shows this batch's settings, with what the preset overrides greyed out
     form = client.predict(key, api_name="/batch_form_on_load")
     assert [form[i]["value"] for i in (0, 3, 5)] == ["amazon-main", "lanczos", "preset default"]

@@ -10,6 +10,7 @@ from PIL import Image
 from srdemo import workspace
 from srdemo.batch import read_report, run_batch
 from srdemo.caller import LOCAL, mint_key, owner_of_key
+from srdemo.report import preview_names
 from srdemo.request import UpscaleRequest
 from srdemo.synthetic import render_product
 
@@ -40,7 +41,8 @@ def test_batch_keeps_folders_reports_failures_and_refuses_traversal(delivery, tm
     with zipfile.ZipFile(result.zip_path) as zf:
         names = set(zf.namelist())
         assert Image.open(io.BytesIO(zf.read("shelf/a/jam.png"))).size == (240, 180)
-    assert names == {"tea.png", "shelf/a/jam.png", "report.csv"}
+    assert names == {"tea.png", "shelf/a/jam.png", "report.csv", "report.html", *preview_names("tea.png"),
+                     *preview_names("shelf/a/jam.png")}
     rows = {r["file"]: r for r in read_report(out / "report.csv")}
     assert rows["tea.png"]["status"] == "ok" and rows["tea.png"]["output size"] == "240x240"
     assert rows["shelf/broken.jpg"]["status"] == "failed" and "damaged" in rows["shelf/broken.jpg"]["warnings"]
@@ -128,7 +130,8 @@ def test_two_torchrun_workers_process_each_file_once_and_merge_the_same_report(t
     for part in ("report-0.csv", "report-1.csv"):
         assert 0 < len(read_report(tmp_path / "two" / part)) < 8  # the work really was split
     with zipfile.ZipFile(tmp_path / "two" / "results.zip") as zf:
-        assert sorted(zf.namelist()) == sorted([r["file"] for r in b if r["status"] == "ok"] + ["report.csv"])
+        done = [r["file"] for r in b if r["status"] == "ok"]
+        assert sorted(zf.namelist()) == sorted(done + [n for f in done for n in preview_names(f)] + ["report.csv", "report.html"])
 
 
 def test_cli_batch_with_a_messy_zip(delivery, tmp_path):

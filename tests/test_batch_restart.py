@@ -19,6 +19,7 @@ from PIL import Image
 from srdemo import batch, wording
 from srdemo.caller import Caller
 from srdemo.errors import SrdemoError
+from srdemo.report import preview_names
 from srdemo.request import UpscaleRequest, upscale
 from srdemo.synthetic import render_product
 
@@ -146,7 +147,8 @@ def test_a_batch_killed_part_way_is_found_interrupted_with_its_finished_files_an
     assert not list(out.glob(".*.part"))  # the dead process's half zip is gone, never offered
     with zipfile.ZipFile(partial) as zf:
         assert zf.testzip() is None
-        assert sorted(zf.namelist()) == ["p0.png", "p1.png", "p2.png", "report.csv"]
+        assert sorted(zf.namelist()) == sorted(["p0.png", "p1.png", "p2.png", "report.csv", "report.html",
+                                                *[n for i in range(3) for n in preview_names(f"p{i}.png")]])
         assert Image.open(io.BytesIO(zf.read("p1.png"))).size == (96, 96)
         report = zf.read("report.csv").decode()
     assert report.count("\n") == 1 + FINISHED and ",ok," in report
@@ -159,7 +161,8 @@ def test_a_batch_killed_part_way_is_found_interrupted_with_its_finished_files_an
     assert sorted(calls) == ["p3.png", "p4.png", "p5.png", "p6.png", "p7.png"]  # the 3 finished ones are not redone
     assert [r["status"] for r in result.rows] == ["ok"] * PHOTOS
     with zipfile.ZipFile(result.zip_path) as zf:
-        assert sorted(zf.namelist()) == sorted([f"p{i}.png" for i in range(PHOTOS)] + ["report.csv"])
+        assert sorted(zf.namelist()) == sorted([f"p{i}.png" for i in range(PHOTOS)] + ["report.csv", "report.html"]
+                                               + [n for i in range(PHOTOS) for n in preview_names(f"p{i}.png")])
         assert all(zf.read(f"{name}.png") == data for name, data in before.items())  # the files of the first run
     assert result.zip_path == out / "results.zip" and not partial.exists()
     assert batch.interrupted(owner) is None
@@ -178,7 +181,8 @@ def test_after_a_restart_the_tab_shows_the_interrupted_batch_its_settings_and_re
     assert status == "Interrupted after 3 of 8 (the app stopped): download those below, or resume the rest."
     assert sorted(row[0] for row in table["data"]) == ["p0.png", "p1.png", "p2.png"]
     with zipfile.ZipFile(zip_copy) as zf:
-        assert sorted(zf.namelist()) == ["p0.png", "p1.png", "p2.png", "report.csv"]
+        assert sorted(n for n in zf.namelist() if not n.startswith("previews/")) == [
+            "p0.png", "p1.png", "p2.png", "report.csv", "report.html"]
     updates = batch_tab.on_batch_form(key, None)
     assert [updates[i]["value"] for i in (0, 3, 4, 5)] == ["none", "lanczos", 2.0, "png"]  # preset, model, scale, format
     stranger = on_load_key(None)
@@ -208,7 +212,7 @@ def test_an_interrupted_batch_whose_uploads_expired_offers_its_files_but_no_resu
     assert not found.resumable and found.line().startswith("Interrupted after 3 of 8 (the app stopped): download those below.")
     assert "cannot be resumed" in found.line()
     with zipfile.ZipFile(batch.finished_zip(found)) as zf:
-        assert len(zf.namelist()) == FINISHED + 1
+        assert len(zf.namelist()) == 3 * FINISHED + 2  # each with its two previews, the two reports
     with pytest.raises(SrdemoError, match="uploads have been deleted"):
         batch.resume(found, UpscaleRequest(model="lanczos", scale=2.0, caller=Caller.visitor(owner)))
 

@@ -5,6 +5,7 @@ import time
 
 import gradio as gr
 import pytest
+from PIL import Image
 
 from srdemo import wording
 from srdemo.caller import LOCAL
@@ -95,13 +96,14 @@ def test_cancel_confirms_what_was_kept_and_a_finished_run_says_where_the_file_is
     worker.join(10)
     line, *rest = outcome[0]
     assert line.startswith("Cancelled after") and "Nothing was saved" in line
-    assert rest == [gr.skip()] * 3  # slider, download, figures untouched: the earlier result stays on the page
+    assert rest == [gr.skip()] * 4  # slider, download, figures, picture to share: the earlier result stays on the page
     assert upscale.on_cancel(request=page) == wording.text("ui_upscale_nothing_to_cancel")  # it is over
 
     monkeypatch.undo()
-    line, _, download, _ = _run(page)
+    line, _, download, _, shared = _run(page)
     assert "packaging_small_lanczos_x2.png" in line and download.endswith("packaging_small_lanczos_x2.png")
     assert line.startswith("**") and "plain enlargement" in line.splitlines()[0]
+    assert shared.endswith("packaging_small_lanczos_x2_before_after.jpg") and Image.open(shared).size[0] == 1200
 
 
 def test_a_cancel_that_arrives_before_its_run_starts_stops_it(monkeypatch):
@@ -111,7 +113,7 @@ def test_a_cancel_that_arrives_before_its_run_starts_stops_it(monkeypatch):
     assert upscale.on_cancel("run-1", request=stranger) == wording.text("ui_upscale_cancelling")  # another page's
     assert upscale.on_cancel("run-1", request=page) == wording.text("ui_upscale_cancelling")
     line, *rest = _run(page, run_id="run-1")
-    assert line.startswith("Cancelled after") and rest == [gr.skip()] * 3
+    assert line.startswith("Cancelled after") and rest == [gr.skip()] * 4
     assert upscale.on_cancel("run-1", request=page) == wording.text("ui_upscale_nothing_to_cancel")  # it is over
     monkeypatch.undo()
     line, *_ = _run(stranger, run_id="run-2")  # the stranger's cancel of "run-1" did not touch its own run
@@ -149,6 +151,7 @@ def test_ab_leads_with_which_is_better_or_why_nothing_ran(tmp_path):
         str(ROOT / "examples" / "packaging_small.png"), "bicubic", "lanczos", 2, "", request=_request("ab-ok"))
     assert line.startswith("**B is ") and line.endswith("**") and ("better" in line or "as good" in line or "worse" in line)
     assert slider[0].shape == slider[1].shape == (256, 256, 3) and len(state["paths"]) == 2
+    assert Image.open(state["shared"]).size[0] == 1200  # A and B side by side, to pass on
     assert "bicubic" in fig_a and "lanczos" in fig_b  # each side's figures name its own model
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from .. import images
+from .. import images, report
 from ..auto import AUTO
 from ..compare import compare, zoom
 from ..errors import SrdemoError
@@ -17,7 +17,8 @@ from .common import WORDS, caller_of, display, model_choices, not_done, plain_er
 
 @plain_errors
 def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = None, progress=gr.Progress()):
-    """Both models on the photo; the first output is the line that says which is better, or why nothing ran."""
+    """Both models on the photo; the first output is the line that says which is better, or why nothing ran.
+    The state keeps both files for the zoom and the comparison picture to share."""
     try:
         pic = read_picture(upload_path(upload))
         job = UpscaleRequest(scale=float(scale), format="png", caller=caller_of(key, request))
@@ -30,7 +31,9 @@ def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = No
         path = out_dir / f"{tag}.png"
         path.write_bytes(res.data)
         saved.append(str(path))
-    state = {"paths": saved, "in_size": list(pic.size)}
+    shared = out_dir / "A_vs_B.jpg"
+    shared.write_bytes(report.ab_picture(result))
+    state = {"paths": saved, "in_size": list(pic.size), "shared": str(shared)}
     slider = (display(result.a.picture), display(result.b.picture))
     return f"**{result.sentence}**", slider, result.a.summary(), result.b.summary(), state, display(pic)
 
@@ -66,10 +69,12 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                 with gr.Row():
                     zoom_a = gr.Image(label=WORDS("ui_ab_zoom_a"), interactive=False, elem_id="zoom-a")
                     zoom_b = gr.Image(label=WORDS("ui_ab_zoom_b"), interactive=False, elem_id="zoom-b")
+                share = gr.File(label=WORDS("ui_ab_share"), elem_id="ab-share", height=60)
         state = gr.State(None)
 
     run.click(on_compare, [upload, model_a, model_b, scale, browser_key], [sentence, slider, fig_a, fig_b, state, photo],
-              api_name="compare", api_visibility="undocumented")
+              api_name="compare", api_visibility="undocumented").success(
+        lambda kept: (kept or {}).get("shared"), [state], [share], api_name=False, show_progress="hidden")
     photo.select(on_zoom, [state], [zoom_a, zoom_b], api_name="zoom", api_visibility="undocumented")
     gr.on([tab.select, language.change], on_refresh_models, [browser_key], [model_a, model_b], api_name=False,
           show_progress="hidden")

@@ -15,7 +15,7 @@ from collections import OrderedDict, deque
 
 import gradio as gr
 
-from .. import advice, hub
+from .. import advice, hub, report
 from ..auto import AUTO
 from ..errors import Cancelled, SrdemoError
 from ..examples import example_photos
@@ -173,7 +173,8 @@ def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request:
 def on_run(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality, key="",
            run_id="", request: gr.Request = None, progress=gr.Progress(), oauth_token=None):
     """Upscale the photo; the first output is the line that says how it went: the verdict and where the file
-    is, what a cancel kept, or why it failed (a plain sentence, never a traceback).
+    is, what a cancel kept, or why it failed (a plain sentence, never a traceback). The last is the path of
+    the comparison picture to share, kept in a ``gr.State`` (the API's outputs stay as they were).
 
     ``run_id`` is the page's name for this run (``NEW_RUN_ID``): a Cancel that arrived first has already set
     its flag, and the run stops before its first tile.
@@ -196,9 +197,9 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
         )
         done = upscale(upload_path(upload), job, progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set)
     except Cancelled:
-        return text("ui_upscale_cancelled", seconds=time.monotonic() - start), gr.skip(), gr.skip(), gr.skip()
+        return text("ui_upscale_cancelled", seconds=time.monotonic() - start), gr.skip(), gr.skip(), gr.skip(), gr.skip()
     except SrdemoError as exc:  # in the result line, the last result left as it was
-        return not_done(exc, 3)
+        return not_done(exc, 4)
     finally:
         with _flags_lock:
             _running.discard(run_key)
@@ -206,10 +207,12 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
                 _cancel_flags.pop(run_key, None)
                 _finished.append(run_key)
     out_path = done.save(scratch_dir())
+    shared = out_path.with_name(f"{out_path.stem}_before_after.jpg")
+    shared.write_bytes(report.before_after_picture(done))
     slider = (preview_array(done.before), display(done.result.picture))
     first, saved, *todo = done.outcome()
     verdict = "\n\n".join([f"**{first}**", f"{saved} {text('ui_upscale_download_below')}", *[f"- {t}" for t in todo]])
-    return verdict, slider, str(out_path), done.summary()
+    return verdict, slider, str(out_path), done.summary(), str(shared)
 
 
 @plain_errors
@@ -288,6 +291,8 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                 slider = gr.ImageSlider(label=w("ui_upscale_slider"), format="png", type="numpy", elem_id="slider",
                                         height=420)
                 download = gr.File(label=w("ui_upscale_download"), elem_id="download", height=60)
+                share = gr.File(label=w("ui_upscale_share"), elem_id="share", height=60)
+                shared = gr.State(None)
                 with gr.Accordion(w("ui_upscale_details"), open=False, elem_id="details"):
                     figures = gr.Textbox(label=w("ui_upscale_figures"), lines=8, interactive=False, elem_id="figures")
                     gr.Markdown(w("ui_upscale_glossary"))
@@ -295,6 +300,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
             gr.Examples(examples, inputs=[upload], label=w("ui_upscale_examples"))
 
     choices = [upload, model, scale, white_square, browser_key]
+    upload.change(lambda: (None, None), None, [shared, share], api_name=False, show_progress="hidden")
     upload.change(on_preview, choices, [slider, info, notes, use_compressed, pad_white, download, verdict, figures],
                   api_name="preview", api_visibility="undocumented")
     gr.on([model.change, white_square.change], on_advice, choices, [notes, use_compressed, pad_white],
@@ -308,12 +314,13 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
     run_event = run.click(
         on_run_signed_in if ON_SPACE else on_run,
         [upload, model, scale, white_square, repo, filename, revision, token, reference, fmt, quality, browser_key, run_id],
-        [verdict, slider, download, figures], js=NEW_RUN_ID,
+        [verdict, slider, download, figures, shared], js=NEW_RUN_ID,
         api_name="upscale", api_visibility="undocumented",
         concurrency_limit=None,  # neural jobs are limited by srdemo.request.NEURAL_SLOTS, classic ones never wait
     )
     run_event.success(on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name=False,
                       show_progress="hidden").then(None, js=SCROLL_TO_RESULT)
+    run_event.success(lambda path: path, [shared], [share], api_name=False, show_progress="hidden")
     run_event.failure(on_failed, None, [verdict], api_name=False)
     cancel.click(on_cancel, [run_id], [verdict], js="() => [window.srdemoRunId || '']", api_name="cancel",
                  api_visibility="undocumented", queue=False)
