@@ -5,6 +5,17 @@
 For each built-in and input size: the best of ``--repeat`` runs of the model's ONNX Runtime network
 (``LoadedModel.onnx``, every core) and of spandrel's torch descriptor, their ratio, and the largest
 difference between the two outputs (the export is used only within 1e-4 of torch). Prints the CPU.
+
+Figures behind ``srdemo/backends.py``'s choices, as measured when they were made (2-core AMD EPYC and Xeon
+cloud CPUs, late 2026): ONNX Runtime ran the built-in x4 1.4-1.9x faster than torch at 500x500, equal to
+about 6e-6, and the built-in SPAN models 1.0-2.5x faster at 128 px, but DCTLSA x4 at 0.72x (so exports slower
+than torch are dropped). One memory pool for every session: an ``x2`` and an ``x4`` pass of 700 px and a
+1-thread ``x2`` pass left 2.2 GB peak RSS with a pool each (each first pass 170,000-185,000 page faults,
+0.2-2 s of system time), 0.8 GB with one shared pool; a pass on a pool already large enough faulted 63-925
+pages (0.3-4 MB). Faulted in, ``x2`` and ``x4`` both needed about 1,500 bytes per input pixel at 700 px, where
+the torch count said 1,188 and 2,340. Memory patterns on: 40 passes of 300-520 px grew the process 23% (off:
+4%). Spinning between operators: a pass alone 10-30% faster at 128-256 px; stopping it after a pass took a
+two-worker batch from 74 to 96 images/min. Exporting DCTLSA x4 took 77 s on 2 cores.
 """
 
 from __future__ import annotations

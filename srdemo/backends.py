@@ -1,9 +1,8 @@
 """What runs a network's passes: ONNX Runtime on the CPU where the model exports, torch everywhere else.
 
-Why: on the 2-core CPU a Space gets, ONNX Runtime runs srdemo's SPAN models faster than torch
-(1.4-1.9x for the built-in x4 at 500x500 over several runs), with the same numbers to about 6e-6
-(``python benchmarks/backends.py``). torch stays the GPU path and
-the fallback for any model whose export fails, whose exported output differs from torch's by more
+Why: on the small CPUs a Space gets, ONNX Runtime runs srdemo's SPAN models faster than torch, with
+the same numbers to within ``TOLERANCE`` (``python benchmarks/backends.py`` measures both). torch stays the GPU
+path and the fallback for any model whose export fails, whose exported output differs from torch's by more
 than ``TOLERANCE`` (checked at two sizes), or whose export runs slower than torch on this machine
 (``speedup``: DCTLSA's does).
 
@@ -31,10 +30,10 @@ import resource
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import spandrel
@@ -42,9 +41,6 @@ import torch
 
 from .settings import get_settings
 from .weights import load_descriptor
-
-if TYPE_CHECKING:
-    from .models import LoadedModel
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +76,8 @@ def digest(path: Path) -> str:
 
 PAGE = resource.getpagesize()
 GROWTH = 16_000_000
-"""A pass that faults in at least this many bytes grew the pool (a pass on a pool large enough took 63-925
-page faults, 0.3-4 MB, on a 2-core AMD EPYC): it teaches what its model needs per pixel."""
+"""A pass that faults in at least this many bytes grew the pool (a pass on a pool large enough faults in a few
+MB at most): it teaches what its model needs per pixel."""
 
 
 def _faults() -> int:
@@ -93,15 +89,12 @@ class Pool:
     """The one memory pool of the process's ONNX Runtime sessions: how far it has grown, and what each
     model's passes need of it.
 
-    With a pool per session, each model, thread count and copy loaded again grew its own: in one
-    process an ``x2`` pass of 700 px, an ``x4`` pass of 700 px and a 1-thread ``x2`` pass left 2.2 GB of
-    peak RSS, and each first pass paid 170,000-185,000 page faults (0.2-2 s of system time; the same pass
-    next: none). Sharing one, the process peaked at 0.8 GB and only the very first pass faulted
-    (2-core AMD EPYC). The pool keeps what it grows to, so what a job will pay for new memory follows
-    from ``size`` (bytes faulted in during passes) and its model's need per pixel. That need is measured
-    from passes that grew the pool, not taken from ``engine.memory_per_pixel``: faulted in, the ``x2`` and
-    the ``x4`` both needed about 1,500 bytes per input pixel at 700 px, where the torch count says 1,188
-    and 2,340.
+    With a pool per session, each model, thread count and copy loaded again grew its own: the process's
+    peak memory was several times one pool's, and each first pass paid the kernel again for every new page.
+    Sharing one, only the very first pass faults (``benchmarks/memory.py``). The pool keeps what it grows to,
+    so what a job will pay for new memory follows from ``size`` (bytes faulted in during passes) and its
+    model's need per pixel. That need is measured from passes that grew the pool, not taken from
+    ``engine.memory_per_pixel``: the torch count overrates some models and underrates others.
     """
 
     def __init__(self) -> None:
@@ -202,12 +195,11 @@ class OnnxNetwork:
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3
                 # Memory patterns are planned per input shape; photos (and white-margin boxes) come in every
-                # size, and with them on, 40 passes of 300-520 px grew the process 23% (4% off), at the same speed.
+                # size, so with them on the process keeps growing, for no gain in speed.
                 options.enable_mem_pattern = False
-                # Spinning between operators makes a pass alone on the CPU 10-30% faster at 128-256 px
-                # (benchmarks/backends.py); a 1-thread session has no other threads to spin. Spinning on
-                # after a pass only takes the cores from the job's own resizing and encoding, or from the
-                # next file of a batch: stopping it there took a two-worker batch from 74 to 96 images/min.
+                # Spinning between operators makes a pass alone on the CPU faster (benchmarks/backends.py);
+                # a 1-thread session has no other threads to spin. Spinning on after a pass only takes the
+                # cores from the job's own resizing and encoding, or from the next file of a batch.
                 options.add_session_config_entry("session.force_spinning_stop", "1")
                 POOL.session_options(options)
                 self._sessions[threads] = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
@@ -252,8 +244,8 @@ def _differs(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor) -> flo
 def speedup(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor, size: int = 128) -> float:
     """Torch's time over ONNX Runtime's for one ``size`` x ``size`` pass on this machine, best of 3 after a warm-up.
 
-    Equal output is not enough: ONNX Runtime ran DCTLSA x4 at 0.72x torch's speed (128 px, 2-core Xeon)
-    while it ran the built-in SPAN models 1.0-2.5x faster. Below 1, an export would only slow the CPU path.
+    Equal output is not enough: ONNX Runtime runs DCTLSA slower than torch on a CPU, while it runs the
+    built-in SPAN models faster. Below 1, an export would only slow the CPU path.
     """
     tile = np.random.default_rng(0).random((size, size, descriptor.input_channels), dtype=np.float32)
     x = torch.from_numpy(tile.transpose(2, 0, 1).copy())[None]
@@ -341,18 +333,21 @@ def export(descriptor: spandrel.ImageModelDescriptor, dest: Path, weights_sha: s
 # ---------------------------------------------------------------- finding or scheduling one for a model
 
 
-def attach(model: LoadedModel, weights: Path, folder: Path) -> None:
-    """Give a freshly loaded model its ONNX Runtime network: the one next to its weights (the built-ins
-    ship theirs), or one exported before into ``folder``; else export it there in the background."""
-    if not model.is_neural or not available():
-        return
+def find_export(descriptor: spandrel.ImageModelDescriptor, weights: Path, folder: Path, name: str,
+                on_export: Callable[[OnnxNetwork], None]) -> OnnxNetwork | None:
+    """A freshly loaded network's ONNX Runtime network: the one next to its weights (the built-ins ship
+    theirs), or one exported before into ``folder``. Else None, and it is exported there in the background,
+    then handed to ``on_export`` (``name`` says whose it is in the log)."""
+    if not available():
+        return None
     sha = digest(weights)
     for path in (weights.with_suffix(".onnx"), folder / f"{sha}.onnx"):
-        model.onnx = open_export(path, sha, model.descriptor)
-        if model.onnx is not None:
-            return
+        net = open_export(path, sha, descriptor)
+        if net is not None:
+            return net
     if not _paused and not _failed_note(folder, sha).exists():
-        _EXPORTER.submit(model, weights, folder, sha)
+        _EXPORTER.submit(name, weights, folder, sha, on_export)
+    return None
 
 
 def _failed_note(folder: Path, sha: str) -> Path:
@@ -369,7 +364,7 @@ class _Exporter:
         self._pending: set[str] = set()
         self._lock = threading.Lock()
 
-    def submit(self, model: LoadedModel, weights: Path, folder: Path, sha: str) -> None:
+    def submit(self, name: str, weights: Path, folder: Path, sha: str, on_export: Callable[[OnnxNetwork], None]) -> None:
         with self._lock:
             if sha in self._pending:
                 return
@@ -379,11 +374,11 @@ class _Exporter:
                     atexit.register(self.finish)
                 self._thread = threading.Thread(target=self._work, name="srdemo-onnx-export", daemon=True)
                 self._thread.start()
-        self._queue.put((model, weights, folder, sha))
+        self._queue.put((name, weights, folder, sha, on_export))
 
     def _work(self) -> None:
         while True:
-            model, weights, folder, sha = self._queue.get()
+            name, weights, folder, sha, on_export = self._queue.get()
             try:
                 descriptor = load_descriptor(weights)
                 net = export(descriptor, folder / f"{sha}.onnx", sha)
@@ -391,13 +386,13 @@ class _Exporter:
                 if gain < 1:
                     net.path.unlink(missing_ok=True)
                     raise ExportFailed(f"equals torch, but ran at {gain:.2f}x its speed here")
-                model.onnx = net
+                on_export(net)
             except ExportFailed as exc:
-                log.info("%s runs on torch: its ONNX export did not work (%s)", model.spec.id, exc)
+                log.info("%s runs on torch: its ONNX export did not work (%s)", name, exc)
                 folder.mkdir(parents=True, exist_ok=True)
                 _failed_note(folder, sha).write_text(f"{exc}\n")
             except Exception:
-                log.exception("ONNX export of %s", model.spec.id)
+                log.exception("ONNX export of %s", name)
             finally:
                 with self._lock:
                     self._pending.discard(sha)
@@ -416,7 +411,7 @@ class _Exporter:
         """
         while True:
             try:
-                _, _, _, sha = self._queue.get_nowait()
+                sha = self._queue.get_nowait()[3]
             except queue.Empty:
                 break
             with self._lock:
@@ -434,7 +429,7 @@ _paused = 0
 def exports_paused() -> Iterator[None]:
     """No background export starts inside this: a model without one runs on what it has (a shipped or
     earlier export, else torch). For the command line, which would otherwise end by waiting, silently, for
-    an export it never uses (77 s for DCTLSA x4 on a 2-core CPU)."""
+    an export it never uses (a minute or more for a large network on a small CPU)."""
     global _paused
     _paused += 1
     try:
@@ -443,6 +438,12 @@ def exports_paused() -> Iterator[None]:
         _paused -= 1
 
 
-def uses_onnx(model: LoadedModel, device: torch.device, backend: str) -> bool:
+class Exported(Protocol):
+    """A loaded model as far as the runtime choice goes (``models.LoadedModel``): its export, if any."""
+
+    onnx: OnnxNetwork | None
+
+
+def uses_onnx(model: Exported, device: torch.device, backend: str) -> bool:
     """Whether a pass of ``model`` on ``device`` runs on ONNX Runtime (``backend`` 'auto') or torch."""
     return backend != "torch" and device.type == "cpu" and model.onnx is not None

@@ -20,6 +20,7 @@ from .engine import EngineOptions
 from .errors import SrdemoError
 from .evaluation import evaluate_folder, format_table
 from .metadata import MetadataPolicy
+from .presets import parse_preset
 from .request import UpscaleRequest, named_model, upscale
 from .speed import measure_speed, recorded_speed
 from .weights import load_descriptor
@@ -35,8 +36,6 @@ def _progress_printer(name: str):
 
 def _request(args: argparse.Namespace, **overrides) -> UpscaleRequest:
     """The request the options describe (the same dataclass the app fills in)."""
-    from .batch import parse_preset
-
     chosen = {"tile": getattr(args, "tile", 0), "device": getattr(args, "device", None), "backend": getattr(args, "backend", None)}
     engine = EngineOptions.from_settings(**{k: v for k, v in chosen.items() if v})
     return UpscaleRequest(
@@ -202,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument("--size", default=None, help=text("cli_help_size"))
     job.add_argument("--square", action="store_true", help=text("cli_help_square"))
     job.add_argument("--format", default=None, choices=list(images.FORMATS), help=text("cli_help_format"))
-    job.add_argument("--quality", type=int, default=92, help=text("cli_help_quality"))
+    job.add_argument("--quality", type=int, default=92, help=text("cli_help_quality", formats=images.QUALITY_FORMATS))
     job.add_argument("--keep-metadata", action="store_true", help=text("cli_help_keep_metadata"))
     job.add_argument("--mark-ai", action="store_true", help=text("cli_help_mark_ai"))
     job.add_argument("--no-check", action="store_true", help=text("cli_help_no_check"))

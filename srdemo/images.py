@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import warnings
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -29,10 +30,6 @@ from .wording import text
 # reads AVIF itself, pillow-heif adds HEIC/HEIF, after which they open like any other format.
 register_heif_opener()
 
-FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
-"""Output formats: our name -> Pillow's. Every list of formats (CLI choices, the tabs' radios) is read from here."""
-EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
-WEBP_MAX_SIDE = 16383  # libwebp's hard limit per side
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
@@ -253,62 +250,6 @@ def to_uint8_rgb(pic: Picture) -> np.ndarray:
     return pic.rgb
 
 
-JPEG_MARKER_BYTES = 65533  # one JPEG APP segment's payload; EXIF and XMP must each fit in one (ICC may span several)
-_XMP_MARKER_OVERHEAD = 29  # b"http://ns.adobe.com/xap/1.0/\x00"
-
-
-def encode(pic: Picture, fmt: str = "png", quality: int = 92, policy: MetadataPolicy = MetadataPolicy(),
-           dropped: list[str] | None = None) -> bytes:
-    """Write PNG, JPEG or WebP with the ICC profile and the metadata ``policy`` allows.
-
-    JPEG has no alpha, so transparent pixels are put on white (the product
-    photo convention). Metadata the format cannot hold (EXIF or XMP over one
-    JPEG segment) is left out rather than failing the file; each such loss is
-    said in ``dropped`` when a list is given.
-    """
-    fmt = fmt.lower().lstrip(".")
-    fmt = "jpeg" if fmt == "jpg" else fmt
-    if fmt not in FORMATS:
-        raise SrdemoError(text("err_output_format", fmt=fmt))
-    if fmt == "jpeg":
-        pic = on_white(pic)
-    img = to_pillow(pic)
-    if fmt == "webp" and max(img.size) > WEBP_MAX_SIDE:
-        raise SrdemoError(text("err_webp_too_big", max_side=WEBP_MAX_SIDE, width=img.size[0], height=img.size[1]))
-    if fmt in ("jpeg", "webp") and img.mode == "I;16":
-        img = Image.fromarray(to_uint8_rgb(pic)[..., 0])
-    if fmt == "webp" and img.mode == "LA":
-        img = img.convert("RGBA")
-    options: dict = {}
-    if pic.icc:
-        options["icc_profile"] = pic.icc
-    exif = clean_exif(pic.exif, policy)
-    if exif and fmt == "jpeg" and len(exif) > JPEG_MARKER_BYTES:
-        exif = None
-        if dropped is not None:
-            dropped.append(text("note_exif_dropped", size_kb=len(clean_exif(pic.exif, policy)) / 1000))
-    if exif:
-        options["exif"] = exif
-    xmp = xmp_packet(pic.xmp, policy)
-    if xmp and fmt == "jpeg" and len(xmp.encode("utf-8")) > JPEG_MARKER_BYTES - _XMP_MARKER_OVERHEAD:
-        xmp = None
-        if dropped is not None:
-            dropped.append(text("note_xmp_dropped"))
-    if xmp and fmt == "png":
-        info = PngInfo()
-        info.add_itxt("XML:com.adobe.xmp", xmp)
-        options["pnginfo"] = info
-    elif xmp:
-        options["xmp"] = xmp.encode("utf-8")
-    if fmt in ("jpeg", "webp"):
-        options["quality"] = int(min(100, max(1, quality)))
-    if fmt == "png":
-        options.update(png_compression(img))
-    buf = io.BytesIO()
-    img.save(buf, FORMATS[fmt], **options)
-    return buf.getvalue()
-
-
 PNG_FAST = {"compress_level": 1, "compress_type": zlib.Z_RLE}
 """Run-length coding at zlib level 1: photos (most outputs) write about 3x faster than Pillow's default
 level 6 and come out the same size or smaller, but flat graphics and text come out 35-45% larger."""
@@ -334,6 +275,93 @@ def png_compression(img: Image.Image) -> dict:
         sample.save(buf, "PNG", **setting)
         sizes.append(buf.tell())
     return PNG_FAST if sizes[0] <= PNG_FAST_ROOM * sizes[1] else PNG_SMALL
+
+
+def _png_options(img: Image.Image, quality: int, xmp: str | None) -> dict:
+    """Lossless, compressed as the image suits; XMP in PNG's own text chunk."""
+    options = dict(png_compression(img))
+    if xmp:
+        options["pnginfo"] = PngInfo()
+        options["pnginfo"].add_itxt("XML:com.adobe.xmp", xmp)
+    return options
+
+
+def _lossy_options(img: Image.Image, quality: int, xmp: str | None) -> dict:
+    return {"quality": int(min(100, max(1, quality))), **({"xmp": xmp.encode("utf-8")} if xmp else {})}
+
+
+JPEG_MARKER_BYTES = 65533  # one JPEG APP segment's payload; EXIF and XMP must each fit in one (ICC may span several)
+_XMP_MARKER_OVERHEAD = 29  # b"http://ns.adobe.com/xap/1.0/\x00"
+
+
+@dataclass(frozen=True)
+class Format:
+    """An output file type and what it can hold."""
+
+    name: str  # as people write it
+    pillow: str  # Pillow's name for it
+    extension: str
+    quality: bool  # lossy: takes a quality from 1 to 100
+    alpha: bool  # keeps transparency; without it a transparent product is put on white
+    options: Callable[[Image.Image, int, str | None], dict]  # the encoder's options for (image, quality, XMP)
+    deep: bool = False  # keeps 16-bit greyscale (else written as 8-bit)
+    max_side: int | None = None
+    segment: int | None = None  # the most bytes EXIF, and XMP, may each take
+
+
+FORMATS = {
+    "png": Format("PNG", "PNG", "png", quality=False, alpha=True, options=_png_options, deep=True),
+    "jpeg": Format("JPEG", "JPEG", "jpg", quality=True, alpha=False, options=_lossy_options, segment=JPEG_MARKER_BYTES),
+    "webp": Format("WebP", "WEBP", "webp", quality=True, alpha=True, options=_lossy_options, max_side=16383),
+}
+"""Output formats by srdemo's name for them: the CLI's choices, the tabs' radios, file names and ``encode`` read them here."""
+QUALITY_FORMATS = "/".join(f.name for f in FORMATS.values() if f.quality)
+"""What a quality setting applies to, as its label says ('JPEG/WebP')."""
+
+
+def output_format(fmt: str) -> Format:
+    """The format a name asks for (``png``, ``JPEG``, ``.jpg``...); any other is refused in one sentence."""
+    name = fmt.lower().lstrip(".")
+    for key, out in FORMATS.items():
+        if name in (key, out.extension):
+            return out
+    raise SrdemoError(text("err_format", fmt=fmt, choices=", ".join(FORMATS)))
+
+
+def encode(pic: Picture, fmt: str = "png", quality: int = 92, policy: MetadataPolicy = MetadataPolicy(),
+           dropped: list[str] | None = None) -> bytes:
+    """Write one of ``FORMATS`` with the ICC profile and the metadata ``policy`` allows.
+
+    A format without alpha gets transparent pixels put on white (the product photo convention).
+    Metadata the format cannot hold (EXIF or XMP over one JPEG segment) is left out rather than failing
+    the file; each such loss is said in ``dropped`` when a list is given.
+    """
+    out = output_format(fmt)
+    pic = pic if out.alpha else on_white(pic)
+    img = to_pillow(pic)
+    if out.max_side and max(img.size) > out.max_side:
+        raise SrdemoError(text("err_format_too_big", format=out.name, max_side=out.max_side, width=img.size[0],
+                               height=img.size[1]))
+    if img.mode == "I;16" and not out.deep:
+        img = Image.fromarray(to_uint8_rgb(pic)[..., 0])
+    exif = clean_exif(pic.exif, policy)
+    if exif and out.segment and len(exif) > out.segment:
+        exif = None
+        if dropped is not None:
+            dropped.append(text("note_exif_dropped", size_kb=len(clean_exif(pic.exif, policy)) / 1000))
+    xmp = xmp_packet(pic.xmp, policy)
+    if xmp and out.segment and len(xmp.encode("utf-8")) > out.segment - _XMP_MARKER_OVERHEAD:
+        xmp = None
+        if dropped is not None:
+            dropped.append(text("note_xmp_dropped"))
+    options = out.options(img, quality, xmp)
+    if pic.icc:
+        options["icc_profile"] = pic.icc
+    if exif:
+        options["exif"] = exif
+    buf = io.BytesIO()
+    img.save(buf, out.pillow, **options)
+    return buf.getvalue()
 
 
 def on_white(pic: Picture) -> Picture:
@@ -375,4 +403,4 @@ def output_name(input_name: str, model_slug: str, scale: float, fmt: str) -> str
     stem = Path(input_name).stem or "image"
     safe_model = "".join(c if c.isalnum() or c in "-_." else "-" for c in model_slug).strip("-") or "model"
     said = safe_model.lower().endswith(f"x{scale:g}")
-    return f"{stem}_{safe_model}{'' if said else f'_x{scale:g}'}.{EXTENSIONS[fmt.lower()]}"
+    return f"{stem}_{safe_model}{'' if said else f'_x{scale:g}'}.{output_format(fmt).extension}"

@@ -74,11 +74,11 @@ class ModelSpec:
 
 RESAMPLERS = (
     ModelSpec(
-        "lanczos", "Lanczos (classic, instant) - smooth, no invented detail", "resampler", (1,),
+        "lanczos", "Lanczos (classic, instant): smooth, adds no detail", "resampler", (1,),
         "Quick previews; images that must not gain any invented detail.", "n/a (Pillow)", "Pillow's Lanczos filter",
     ),
     ModelSpec(
-        "bicubic", "Bicubic (classic, instant) - the baseline every figure compares with", "resampler", (1,),
+        "bicubic", "Bicubic (classic, instant): the plain enlargement every figure compares with", "resampler", (1,),
         "A reference point: the plain enlargement every shop already has.", "n/a (Pillow)", "Pillow's bicubic filter",
     ),
 )
@@ -87,7 +87,7 @@ RESAMPLERS = (
 # repo and file with hf_hub_download, which shows they exist.
 HUB_MODELS = (
     ModelSpec(
-        "realesrgan-x4", "Real-ESRGAN x4 (Hub download) - bold detail for worn or soft photos", "hub", (4,),
+        "realesrgan-x4", "Real-ESRGAN x4 (Hub download): bold detail for worn or soft photos", "hub", (4,),
         "Old or soft supplier photos where a crisper look matters more than faithfulness.",
         "BSD-3-Clause (Real-ESRGAN)",
         "huggingface.co/ai-forever/Real-ESRGAN, file RealESRGAN_x4.pth; downloaded the same way by "
@@ -96,7 +96,7 @@ HUB_MODELS = (
         notes="Large RRDB network (16.7 M parameters): slow on a CPU.",
     ),
     ModelSpec(
-        "realesrgan-x2", "Real-ESRGAN x2 (Hub download) - bold detail, doubling size", "hub", (2,),
+        "realesrgan-x2", "Real-ESRGAN x2 (Hub download): bold detail, doubles the size", "hub", (2,),
         "Soft photos that need only doubling.",
         "BSD-3-Clause (Real-ESRGAN)",
         "huggingface.co/ai-forever/Real-ESRGAN, file RealESRGAN_x2.pth; downloaded the same way by "
@@ -104,7 +104,7 @@ HUB_MODELS = (
         hub_file=hub.HubFile("ai-forever/Real-ESRGAN", "RealESRGAN_x2.pth"),
     ),
     ModelSpec(
-        "nomos-span-x2-jpeg", "Nomos SPAN x2 for JPEG photos (Hub download) - cleans compression blocks", "hub", (2,),
+        "nomos-span-x2-jpeg", "Nomos SPAN x2 for JPEG photos (Hub download): cleans compression blocks", "hub", (2,),
         "Supplier photos saved as low-quality JPEG.",
         "see the model page",
         "huggingface.co/Phips/2xNomosUni_span_multijpg, file 2xNomosUni_span_multijpg.pth (listed in srdemo's "
@@ -372,7 +372,7 @@ class LoadedModel:
     scale: int = field(init=False)
     # Measured by the engine on this machine (None until then): what a tile may be.
     bytes_per_pixel: float | None = field(default=None, init=False)  # peak inference memory per input pixel
-    onnx: OnnxNetwork | None = field(default=None, init=False)  # set by backends.attach once an export is ready
+    onnx: OnnxNetwork | None = field(default=None, init=False)  # its ONNX Runtime network, once there is one
 
     def __post_init__(self) -> None:
         self.scale = self.descriptor.scale if self.descriptor is not None else 1
@@ -436,8 +436,12 @@ def load(ref: ModelSpec | str, caller: Caller) -> LoadedModel:
     def build() -> LoadedModel:
         path = weights_file(spec, caller)
         model = LoadedModel(spec, load_descriptor(path, str(spec.hub_file) if spec.hub_file is not None else None))
+
+        def exported(net: OnnxNetwork) -> None:
+            model.onnx = net  # made in the background: the next pass runs on it
+
         if spec.exports:
-            backends.attach(model, path, source.export_dir(spec, caller))
+            model.onnx = backends.find_export(model.descriptor, path, source.export_dir(spec, caller), spec.id, exported)
         return model
 
     return MODEL_CACHE.get(source.cache_key(spec, caller), build)

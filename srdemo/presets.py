@@ -1,7 +1,8 @@
 """Marketplace presets, and fitting an upscaled product photo to one.
 
 Presets are data: each names its source and the date it was checked, so a
-merchandiser can see where a rule comes from. Fitting means: the size to
+merchandiser can see where a rule comes from (labels and sources in English here,
+in other languages in their ``srdemo.wording`` tables). Fitting means: the size to
 upscale to, an optional pad to a square on pure white (or kept transparency)
 with the product centred, and plain warnings when the photo breaks a rule
 (not on white, product too small in the frame), each saying what to do.
@@ -9,13 +10,14 @@ with the product centred, and plain warnings when the photo breaks a rule
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import SrdemoError
 from .images import Picture, white_mask
-from .wording import text
+from .wording import text, translated
 
 WHITE_NOISE = 8  # levels (of 255) below white that JPEG and resampling leave on a white background: unseen
 GREY = 235  # off-white border pixels this light on average are a grey background, not a scene
@@ -94,6 +96,21 @@ def get_preset(preset_id: str) -> Preset:
         raise SrdemoError(text("err_unknown_preset", preset_id=preset_id, choices=", ".join(PRESETS))) from None
 
 
+def parse_preset(preset: str | None, size: str | None = None, square: bool = False) -> Preset | None:
+    """A preset by id, else a custom size: a longest side (``1600``) or width x height (``1200x900``); else None."""
+    if preset and preset != "custom":
+        return get_preset(preset)
+    if not size:
+        return None
+    try:
+        if "x" in size.lower():
+            w, h = (int(v) for v in size.lower().split("x"))
+            return custom_preset(exact=(w, h), square=square)
+        return custom_preset(longest_side=int(size), square=square)
+    except ValueError:
+        raise SrdemoError(text("err_size", size=size)) from None
+
+
 def _product_mask(pic: Picture) -> np.ndarray:
     """Pixels that are product: visible and not pure white."""
     mask = ~white_mask(pic.rgb, pic.max_value)
@@ -165,5 +182,6 @@ def check_against(pic: Picture, preset: Preset) -> list[str]:
         if rows.size:
             fill = max((cols[-1] - cols[0] + 1) / pic.size[0], (rows[-1] - rows[0] + 1) / pic.size[1])
             if fill < preset.min_fill:
-                warnings.append(text("warn_fill", fill=fill, preset=preset.label.split(" (")[0], min_fill=preset.min_fill))
+                name = re.split(r" ?[(（]", translated("preset_label", preset.id, preset.label))[0]  # 'Amazon main image'
+                warnings.append(text("warn_fill", fill=fill, preset=name, min_fill=preset.min_fill))
     return warnings

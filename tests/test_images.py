@@ -192,9 +192,32 @@ def test_jpeg_flattens_alpha_on_white_and_webp_keeps_it():
     assert webp.mode == "RGBA" and np.asarray(webp)[0, 0, 3] == 0
 
 
+@pytest.mark.parametrize("key", list(images.FORMATS))
+def test_each_formats_facts_are_what_its_files_hold(key):
+    """The table the CLI, the tabs and the encoder read: Pillow's format, the extension, alpha, quality."""
+    fmt = images.FORMATS[key]
+    rng = np.random.default_rng(0)
+    alpha = np.full((32, 32), 255, np.uint8)
+    alpha[:8] = 0
+    colour = images.Picture(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8), alpha)
+    grey = images.Picture(np.repeat(rng.integers(0, 256, (32, 32, 1), dtype=np.uint8), 3, axis=2), alpha, grey=True)
+    for pic in (colour, grey):
+        low, high = (images.encode(pic, key, quality) for quality in (10, 95))
+        out = Image.open(io.BytesIO(high))
+        assert out.format == fmt.pillow and ("A" in out.mode) == fmt.alpha, (key, out.mode)
+        assert (len(low) < len(high)) == fmt.quality
+    assert images.output_name("shoe.png", "x4", 4, key) == f"shoe_x4.{fmt.extension}"
+    assert images.output_format(fmt.extension.upper()) is images.output_format("." + key) is fmt
+
+
+def test_an_unknown_format_is_refused_in_one_sentence():
+    with pytest.raises(SrdemoError, match=r"^Unknown output format 'gif'. Choose one of: png, jpeg, webp.$"):
+        images.encode(images.Picture(np.zeros((4, 4, 3), np.uint8)), "gif")
+
+
 def test_webp_size_limit_is_explained():
     pic = images.Picture(np.zeros((1, 17000, 3), np.uint8))
-    with pytest.raises(SrdemoError, match="WebP cannot be larger"):
+    with pytest.raises(SrdemoError, match="WebP cannot be larger than 16383 px"):
         images.encode(pic, "webp")
 
 

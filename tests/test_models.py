@@ -82,26 +82,29 @@ def test_loaded_models_are_cached_and_bounded(tmp_path, monkeypatch):
 
 def test_a_slow_load_does_not_block_loading_another_model(tmp_path, monkeypatch):
     import threading
-    import time
 
     slow, fast = tmp_path / "slow.safetensors", tmp_path / "fast.safetensors"
     save_file(make_compact(2, seed=1), str(slow))
     save_file(make_compact(2, seed=2), str(fast))
     real = models.load_descriptor
+    loading, release = threading.Event(), threading.Event()
 
     def sometimes_slow(path, name=None):
         if path.name == "slow.safetensors":
-            time.sleep(1.5)  # a big download, say
+            loading.set()
+            assert release.wait(60)  # a big download, say: it lasts until the test ends it
         return real(path, name)
 
     monkeypatch.setattr(models, "load_descriptor", sometimes_slow)
-    t = threading.Thread(target=models.load, args=(str(slow),))
+    slow_loaded = []
+    t = threading.Thread(target=lambda: slow_loaded.append(models.load(str(slow), LOCAL)))
     t.start()
-    time.sleep(0.1)
-    start = time.perf_counter()
-    models.load(str(fast), LOCAL)
-    assert time.perf_counter() - start < 1.0
+    assert loading.wait(60)
+    assert models.load(str(fast), LOCAL).descriptor is not None
+    assert slow_loaded == [] and t.is_alive()  # the fast one loaded while the slow one was still in its download
+    release.set()
     t.join()
+    assert len(slow_loaded) == 1
 
 
 def test_the_best_tier_is_listed_after_the_fast_built_in_with_its_own_licence_and_source():

@@ -166,7 +166,7 @@ def test_figures_and_the_outcome_name_the_model_in_the_pages_language():
         verdict, saved, *_ = done.outcome()
         assert verdict == advice.verdict(done.result.comparison)
     assert verdict and verdict != done.verdict  # the verdict leads, in the page's language
-    assert first == wording.text("figure_model", "zh", model=wording.text("model_label_lanczos", "zh"), model_id="lanczos")
+    assert first == wording.text("figure_model", "zh", model=wording.MESSAGES["zh"]["model_label_lanczos"], model_id="lanczos")
     assert saved.startswith("已保存为 packaging_small_lanczos_x2.png（256x256")
     assert done.outcome()[1].startswith("Saved as packaging_small_lanczos_x2.png (256x256")
 

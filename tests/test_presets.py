@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from srdemo import images
-from srdemo.batch import parse_preset
+from srdemo import images, wording
 from srdemo.caller import LOCAL
-from srdemo.presets import PRESETS, background, check_against, get_preset, pad_to_canvas
+from srdemo.presets import PRESETS, background, check_against, get_preset, pad_to_canvas, parse_preset
 from srdemo.request import UpscaleRequest, upscale
 from srdemo.synthetic import render_product
 
@@ -59,6 +58,9 @@ def test_preset_warnings_say_what_to_do():
     assert [w for w in check_against(images.decode(_png(small_product), "s.png"), amazon) if "fills 20%" in w] == [
         "product fills 20% of the frame; Amazon main image asks for 85%: crop closer to the product"
     ]
+    with wording.language("zh"):  # the preset named in the page's language, as its list names it
+        said = [w for w in check_against(images.decode(_png(small_product), "s.png"), amazon) if "20%" in w]
+    assert said == ["商品占画面 20%；Amazon 主图 要求至少 85%：请裁剪得更贴近商品"]
     grey_bg = images.decode(_png(Image.new("RGB", (50, 50), (240, 240, 240))), "g.png")
     assert [w for w in check_against(grey_bg, amazon) if "white" in w] == [
         "background light grey, not pure white: whiten it, or use a cut-out (transparent PNG)"

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import srdemo
 from srdemo import wording
+from srdemo.caller import LOCAL
 
 PACKAGE = Path(srdemo.__file__).parent
+OWN_WORDS = ("model_label_", "preset_label_", "preset_source_")  # wording.translated's kinds
 
 
 def test_every_key_the_package_looks_up_exists():
@@ -30,6 +32,8 @@ def test_no_key_is_written_twice():
 def test_every_language_names_the_same_parameters_as_english():
     for lang, table in wording.MESSAGES.items():
         for key, template in table.items():
+            if key.startswith(OWN_WORDS) and key not in wording.EN:
+                continue  # a model's or preset's own words, whose English is theirs (the test below)
             assert key in wording.EN, (lang, key)
             assert wording.parameters(template) == wording.parameters(wording.EN[key]), (lang, key)
 
@@ -134,16 +138,22 @@ def test_chinese_says_everything_the_page_says():
     assert not [k for k in wording.MESSAGES["zh"] if k.startswith("cli_")]
 
 
-def test_the_catalogue_and_the_presets_have_words_in_every_language():
-    """Their labels are English data (the CLI lists them); the page names them through these keys."""
+def test_models_and_presets_keep_their_english_and_every_other_language_names_each_of_them():
+    """A model's label lives in its json (or models.py), a preset's label and source in presets.py; the English
+    table holds no copy, and each other language names every one of them, and nothing else."""
     from srdemo import models
     from srdemo.presets import PRESETS
 
-    keys = [f"preset_{what}_{p.replace('-', '_')}" for p in PRESETS for what in ("label", "source")]
-    keys += [f"model_label_{s.id.replace('-', '_')}" for s in (*models.builtin_specs(), *models.RESAMPLERS, *models.HUB_MODELS)]
+    own = {f"preset_{what}_{p.replace('-', '_')}" for p in PRESETS for what in ("label", "source")}
+    own |= {f"model_label_{s.id.replace('-', '_')}" for s in (*models.builtin_specs(), *models.RESAMPLERS, *models.HUB_MODELS)}
     for lang, table in wording.MESSAGES.items():
-        assert [k for k in keys if k not in table] == [], lang
-    assert [p.source for p in PRESETS.values()] == [wording.text(f"preset_source_{p.replace('-', '_')}", "en") for p in PRESETS]
+        named = {k for k in table if k.startswith(OWN_WORDS)} - {"model_label_auto"}  # Automatic is no model's
+        assert named == (set() if lang == "en" else own), lang
+    spec = models.resolve("x4-product", LOCAL)
+    assert wording.model_label(spec.id, spec.label) == spec.label
+    with wording.language("zh"):
+        assert wording.model_label(spec.id, spec.label) == wording.MESSAGES["zh"]["model_label_x4_product"]
+        assert wording.model_label("run:mine", "My model") == "My model"  # a model no table names: its own label
 
 
 def test_speaking_carries_the_language_to_another_thread_and_no_further(monkeypatch):

@@ -102,14 +102,14 @@ _DCTLSA_AUTHORS = "Kun Zeng, Hanjiang Lin, Zhiqiang Yan and Jinsheng Fang"
 REFERENCES = {
     "x4-best": Reference(
         "dctlsa_x4.safetensors", "dctlsa_x4.pt", "DCTLSA", 4,
-        "Best quality x4 (DCTLSA, built-in) - slower, finest detail",
+        "Best quality x4 (DCTLSA, built-in): slower, finest detail",
         "Clean product photos where the finest detail matters more than speed: over ten times the built-in x4's "
         "time on a CPU, a fraction of a second on a GPU (its default there).",
         "Apache-2.0", _DCTLSA_UPSTREAM, _DCTLSA_AUTHORS, DCTLSA_CITATION,
     ),
     "x2-best": Reference(
         "dctlsa_x2.safetensors", "dctlsa_x2.pt", "DCTLSA", 2,
-        "Best quality x2 (DCTLSA, built-in) - slower, finest detail, doubling size",
+        "Best quality x2 (DCTLSA, built-in): slower, finest detail, doubles the size",
         "Clean product photos that need only doubling, where the finest detail matters more than speed "
         "(the default at x2 on a GPU).",
         "Apache-2.0", _DCTLSA_UPSTREAM, _DCTLSA_AUTHORS, DCTLSA_CITATION,
@@ -118,7 +118,7 @@ REFERENCES = {
     # starting point of training/builtin_*.sh's SPAN-ch28 stages; imported into srdemo/weights only if shipped as is.
     "x4": Reference(
         "span_ch28_x4.safetensors", "team38_span_ch28_slim.pth", "SPAN", 4,
-        "srdemo x4 (SPAN, built-in) - fast, sharp and faithful, packaging text",
+        "srdemo x4 (SPAN, built-in): fast, sharp and faithful, for packaging text",
         "Product photos: packaging text, logos, flat colours. The fast default at x4 on a CPU.",
         "MIT",
         "github.com/Amazingren/NTIRE2024_ESR (NTIRE 2024 ESR model zoo, model_zoo/team38_span_ch28_slim.pth), "

@@ -22,7 +22,7 @@ from .. import images, models
 from ..auto import AUTO
 from ..caller import ANONYMOUS, ANYONE, Caller, mint_key, owner_of_key
 from ..errors import SrdemoError
-from ..wording import LANGUAGES, language, model_label, pick_language, text
+from ..wording import LANGUAGES, language, model_label, pick_language, text, translated
 
 try:  # On a ZeroGPU Space, GPU work must be declared; elsewhere this is a no-op.
     import spaces
@@ -100,7 +100,7 @@ def not_done(exc: SrdemoError, skipped: int):
 
 def format_choices() -> list[tuple[str, str]]:
     """The file types as people write them (PNG, JPEG, WebP), with srdemo's format names as values."""
-    return [({"webp": "WebP"}.get(f, f.upper()), f) for f in images.FORMATS]
+    return [(f.name, key) for key, f in images.FORMATS.items()]
 
 
 def model_choices(caller: Caller | None = None) -> list[tuple[str, str]]:
@@ -239,7 +239,7 @@ class PageWords:
 
     def __init__(self) -> None:
         self.i18n = gr.I18n(**{loc: {} for locales in GRADIO_LOCALES.values() for loc in locales})
-        self._sources: dict[str, tuple[str, dict]] = {}
+        self._sources: dict[str, Callable[[str], str]] = {}  # I18n key -> its words in a language
         for ident, key in GRADIO_GAPS.items():
             for lang, locales in GRADIO_LOCALES.items():
                 for loc in locales:
@@ -247,10 +247,17 @@ class PageWords:
 
     def __call__(self, key: str, **params):
         ident = key if not params else f"{key}:{hashlib.sha256(repr(sorted(params.items())).encode()).hexdigest()[:8]}"
-        self._sources[ident] = (key, params)
+        return self._word(ident, lambda lang: text(key, lang, **params))
+
+    def fact(self, kind: str, fact_id: str, english: str):
+        """A model's or preset's words (``wording.translated``), such as a preset's label."""
+        return self._word(f"{kind}_{fact_id}", lambda lang: translated(kind, fact_id, english, lang))
+
+    def _word(self, ident: str, say: Callable[[str], str]):
+        self._sources[ident] = say
         for lang, locales in GRADIO_LOCALES.items():
             for loc in locales:
-                self.i18n.translations[loc][ident] = text(key, lang, **params)
+                self.i18n.translations[loc][ident] = say(lang)
         return self.i18n(ident)
 
     def _words(self, value, lang: str) -> str | None:
@@ -258,9 +265,7 @@ class PageWords:
         raw = str(value) if value is not None else ""
         if not raw.startswith(_I18N_PREFIX):
             return None
-        ident = json.loads(raw[len(_I18N_PREFIX):])["key"]
-        key, params = self._sources[ident]
-        return text(key, lang, **params)
+        return self._sources[json.loads(raw[len(_I18N_PREFIX):])["key"]](lang)
 
     def switch(self, demo: gr.Blocks) -> tuple[list, Callable[[str], list]]:
         """Every block of ``demo`` that shows one of these words, and a function giving their updates

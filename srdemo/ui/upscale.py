@@ -15,7 +15,7 @@ from collections import OrderedDict, deque
 
 import gradio as gr
 
-from .. import advice, hub, report
+from .. import advice, hub, images, report
 from ..auto import AUTO
 from ..errors import Cancelled, SrdemoError
 from ..examples import example_photos
@@ -275,7 +275,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                     with gr.Row():
                         fmt = gr.Radio(format_choices(), value="png",
                                        label=w("ui_upscale_format"))
-                        quality = gr.Slider(50, 100, value=92, step=1, label=w("ui_common_quality"))
+                        quality = gr.Slider(50, 100, value=92, step=1, label=w("ui_common_quality", formats=images.QUALITY_FORMATS))
                     reference = gr.File(label=w("ui_upscale_reference"), file_count="single", height=90)
                     with gr.Accordion(w("ui_upscale_hub"), open=False):
                         repo = gr.Textbox(label=w("ui_upscale_repo"), placeholder=w("ui_upscale_repo_placeholder"))
