@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
+import hashlib
 import io
 import json
 import logging
@@ -50,6 +51,7 @@ from pathlib import Path, PurePosixPath
 from . import datasets, images, models, report, workspace
 from .datasets import Entry
 from .errors import Cancelled, SrdemoError
+from .presets import Preset, get_preset
 from .report import RESULT_WORDS
 from .request import UpscaleRequest, named_model, upscale
 from .settings import get_settings
@@ -207,7 +209,7 @@ def output_path(name: str, fmt: str, taken: set[str] = frozenset()) -> str:
 
     'a.png' and 'a.jpg' both become 'a.jpg' as JPEG: a name already ``taken`` gets ' (2)', ' (3)'...
     """
-    return images.unique_name(str(PurePosixPath(name).with_suffix("." + images.output_format(fmt).extension)), taken.__contains__)
+    return images.unique_name(str(PurePosixPath(name).with_suffix("." + images.EXTENSIONS[fmt])), taken.__contains__)
 
 
 def _process_entry(entry, request: UpscaleRequest, should_stop) -> tuple[dict, bytes | None, list[bytes]]:
@@ -547,7 +549,9 @@ def _finish(out_dir: Path, rows: list[dict], records: list[dict]) -> BatchResult
     zip_path = _write_zip(out_dir / "results.zip", records, state, {**made, "report.html": _page(rows, records, state)})
     for name, data in made.items():
         (out_dir / name).write_bytes(data)
-    _write_manifest(state, {**(_read_manifest(state) or {}), "state": "finished"})
+    gallery = {r["row"]["file"]: [*shown[:2], r["row"].get("verdict", "")]  # what the tab shows once files/ is gone
+               for r in records if (shown := _previews(r, state)) is not None}
+    _write_manifest(state, {**(_read_manifest(state) or {}), "state": "finished", "gallery": gallery})
     shutil.rmtree(state / "files", ignore_errors=True)
     shutil.rmtree(state / "previews", ignore_errors=True)
     for leftover in [*state.glob("rows-*.jsonl"), *out_dir.glob("finished-*.zip")]:
@@ -654,6 +658,86 @@ def finished_zip(found: Stored) -> Path:
     return target
 
 
+# ---- the batch as the Batch tab shows it: a picture per finished file, each problem in full
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A finished file as the tab's gallery shows it: its name and verdict, its small before and after."""
+
+    file: str
+    caption: str
+    before: Path
+    after: Path
+
+
+def _preview_sources(out_dir: Path) -> dict[str, tuple[str, Callable[[zipfile.ZipFile | None], tuple[bytes, bytes]]]]:
+    """Each finished file with previews -> (its verdict, how to read its before and after). While the batch
+    runs (or was interrupted) they are in its record; once finished, only in its zip."""
+    state = out_dir / STATE
+    manifest = _read_manifest(state) or {}
+    if manifest.get("state") == "finished":
+        return {file: (str(entry[2]), lambda zf, entry=entry: (zf.read(entry[0]), zf.read(entry[1])))
+                for file, entry in (manifest.get("gallery") or {}).items() if isinstance(entry, list) and len(entry) == 3}
+    out = {}
+    for record in _records(state):
+        if (shown := _previews(record, state)) is not None:
+            out[record["row"]["file"]] = (record["row"].get("verdict", ""),
+                                          lambda zf, shown=shown: (shown[2].read_bytes(), shown[3].read_bytes()))
+    return out
+
+
+def problem_lines(rows: list[dict]) -> list[str]:
+    """Every problem of a batch as a full sentence after the file's name ("broken.jpg: Failed: 'broken.jpg' is
+    damaged ..."): failed, skipped and cancelled files, and each warning of a done one; one line each."""
+    lines = []
+    for row in rows:
+        if not row.get("file"):  # the batch stopped on a bug: a line for the whole batch
+            lines.append(report.sentence(row.get("warnings", "")))
+        elif row.get("status") != "ok":
+            lines.append(text("batch_problem_line", file=row["file"], problem=report.problem_sentence(row)))
+        else:
+            lines += [text("batch_problem_line", file=row["file"], problem=report.sentence(w)) for w in report.warning_list(row)]
+    return lines
+
+
+def at_a_glance(out_dir: Path | None, rows: list[dict], into: Path) -> tuple[list[Shown], list[str]]:
+    """A batch, running, interrupted or finished, as the tab shows it: a gallery item per finished file with
+    previews, captioned with its name and verdict (its previews copied into ``into``, once), in the rows'
+    order; and its :func:`problem_lines`."""
+    rows = list(rows)  # the batch thread may append while the page reads
+    lines = problem_lines(rows)
+    if out_dir is None:
+        return [], lines
+    sources = _preview_sources(Path(out_dir))
+    shown: list[Shown] = []
+    archive = None
+    try:
+        for row in rows:
+            file = row.get("file")
+            if row.get("status") != "ok" or file not in sources:
+                continue
+            verdict, read = sources[file]
+            stem = hashlib.sha256(file.encode("utf-8")).hexdigest()[:20]
+            before, after = into / f"{stem}.before.jpg", into / f"{stem}.after.jpg"
+            if not (before.is_file() and after.is_file()):
+                if archive is None and (_read_manifest(Path(out_dir) / STATE) or {}).get("state") == "finished":
+                    archive = zipfile.ZipFile(Path(out_dir) / "results.zip")
+                try:
+                    pair = read(archive)
+                except (OSError, KeyError, zipfile.BadZipFile):
+                    continue  # a preview gone (the batch moved on): shown on a later look, or not at all
+                into.mkdir(parents=True, exist_ok=True)
+                _write_atomic(before, pair[0])
+                _write_atomic(after, pair[1])
+            caption = text("batch_caption", file=file, verdict=verdict) if verdict else file
+            shown.append(Shown(file, caption, before, after))
+    finally:
+        if archive is not None:
+            archive.close()
+    return shown, lines
+
+
 def resume(
     found: Stored,
     request: UpscaleRequest,
@@ -672,3 +756,20 @@ def resume(
     with language(found.language):
         return run_batch(found.sources, found.out_dir, request, progress, should_stop, workers, tally,
                          settings=found.settings, resume=True)
+
+
+def parse_preset(preset: str | None, size: str | None = None, square: bool = False) -> Preset | None:
+    """``--preset NAME`` or a custom ``--size 1600`` / ``--size 1200x900``."""
+    from .presets import custom_preset
+
+    if preset and preset != "custom":
+        return get_preset(preset)
+    if size:
+        try:
+            if "x" in size.lower():
+                w, h = (int(v) for v in size.lower().split("x"))
+                return custom_preset(exact=(w, h), square=square)
+            return custom_preset(longest_side=int(size), square=square)
+        except ValueError:
+            raise SrdemoError(text("err_size", size=size)) from None
+    return None

@@ -129,7 +129,7 @@ def short_label(label: str) -> str:
     return label.strip()
 
 
-def _warnings(row: dict) -> list[str]:
+def warning_list(row: dict) -> list[str]:
     listed = row.get("warning list")
     if isinstance(listed, list):
         return [w for w in listed if w]
@@ -137,10 +137,10 @@ def _warnings(row: dict) -> list[str]:
 
 
 def _needs_a_look(row: dict) -> bool:
-    return row.get("status") in ("failed", "cancelled") or (row.get("status") == "ok" and bool(_warnings(row)))
+    return row.get("status") in ("failed", "cancelled") or (row.get("status") == "ok" and bool(warning_list(row)))
 
 
-def _problem(row: dict) -> str:
+def problem_sentence(row: dict) -> str:
     """Why a file was not done, with what to do (the reason says it), in one sentence."""
     result = text(RESULT_WORDS.get(row.get("status"), "batch_result_failed"))
     return sentence(text("report_problem", result=result, reason=row.get("warnings") or text("report_no_reason")))
@@ -150,7 +150,7 @@ def _card(k: int, photo: Photo) -> str:
     """One photo: its name, then its before/after beside what to know (verdict, file, model, warnings)."""
     row = photo.row
     status = row.get("status", "")
-    warned = " warned" if status == "ok" and _warnings(row) else ""
+    warned = " warned" if status == "ok" and warning_list(row) else ""
     model = short_label(row.get("model label") or row.get("model") or "")
     pair, facts = "", []
     if photo.before and photo.after:
@@ -162,7 +162,7 @@ def _card(k: int, photo: Photo) -> str:
             "</div>"
         )
     if status != "ok":
-        facts.append(f'<p class="problem">{_e(_problem(row))}</p>')
+        facts.append(f'<p class="problem">{_e(problem_sentence(row))}</p>')
     else:
         if row.get("verdict"):
             facts.append(f'<p class="verdict">{_e(row["verdict"])}</p>')
@@ -172,7 +172,7 @@ def _card(k: int, photo: Photo) -> str:
             facts.append(f'<p class="output">{_e(saved)}</p>')
         if model:
             facts.append(f'<p class="model">{_e(text("report_model", model=model))}</p>')
-        if warnings := _warnings(row):
+        if warnings := warning_list(row):
             facts.append('<ul class="warnings">' + "".join(f"<li>{_e(sentence(w))}</li>" for w in warnings) + "</ul>")
     return (f'<article class="photo {_e(status)}{warned}" id="photo-{k}"><h2>{_e(row.get("file", ""))}</h2>'
             f'<div class="cols">{pair}<div class="facts">{"".join(facts)}</div></div></article>')
@@ -242,7 +242,7 @@ def page(photos: Iterable[Photo], headline: str, notices: Iterable[str] = ()) ->
     if look:
         items = "".join(
             f'<li><a href="#photo-{k}">{_e(row.get("file", ""))}</a>{_e(text("report_attention_separator"))}'
-            f"{_e(_problem(row) if row.get('status') != 'ok' else sentence(_warnings(row)[0]))}</li>"
+            f"{_e(problem_sentence(row) if row.get('status') != 'ok' else sentence(warning_list(row)[0]))}</li>"
             for k, row in look
         )
         out.append(f'<section class="attention"><h2>{_e(text("report_attention", count=len(look)))}</h2><ul>{items}</ul></section>')

@@ -138,7 +138,8 @@ ZH: dict[str, str] = {
     "err_float_pixels": "“{name}”使用浮点像素，srdemo 不支持。",
     "note_cmyk_converted": "“{name}”原为 CMYK；已按其色彩配置文件转换为 sRGB。",
     "note_cmyk_approximate": "“{name}”原为 CMYK，且没有可用的色彩配置文件；颜色是近似转换的。",
-    "err_format_too_big": "{format} 每条边不能超过 {max_side} px，而这个结果是 {width}x{height}。请选择其他格式，或调小倍数。",
+    "err_output_format": "未知的输出格式“{fmt}”。请选择 PNG、JPEG 或 WebP。",
+    "err_webp_too_big": "WebP 每条边不能超过 {max_side} px，而这个结果是 {width}x{height}。请选择 PNG 或 JPEG，或调小倍数。",
     # ---- datasets
     "datasets_images_read": "已读取 {count} 张图片",
     "datasets_skipped": "跳过 {count} 个：",
@@ -251,7 +252,7 @@ ZH: dict[str, str] = {
     "run_name_examples": "示例商品-x{scale}",
     "err_no_run_to_resume": "没有可以继续的训练。",
     "err_no_trained_model": "那里还没有训练好的模型：请先训练一个（或等当前训练完成或停止）。",
-    # ---- presets (their English is in presets.py)
+    # ---- presets
     "preset_custom_label": "自定义",
     "preset_label_amazon_main": "Amazon 主图（2000 px 正方形，纯白底，商品约占画面 85%）",
     "preset_label_shopify": "Shopify 商品图（2048 x 2048 正方形）",
@@ -334,7 +335,7 @@ ZH: dict[str, str] = {
     "model_run_good_for": "你自己的照片。",
     "model_run_licence": "归你所有",
     "model_run_source": "在本应用中训练",
-    # ---- the catalogue's own models (their English is their own label: models.py, weights/*.json)
+    # ---- the catalogue's own models, as the page's model list names them (the CLI lists the catalogue's labels)
     "model_label_auto": "自动（推荐）：为每张照片选最合适的内置模型",
     "model_label_x2": "srdemo x2（内置）：清晰且忠实于原图，尺寸放大到 2 倍",
     "model_label_x4": "srdemo x4（内置）：清晰且忠实于原图，适合包装上的文字",
@@ -378,7 +379,7 @@ ZH: dict[str, str] = {
     "ui_common_needs_download": "{label} [需下载]",
     "ui_common_model": "模型",
     "ui_common_scale": "倍数",
-    "ui_common_quality": "{formats} 质量",
+    "ui_common_quality": "JPEG/WebP 质量",
     "ui_common_status": "状态",
     "ui_common_failed": "失败：{error}",
     # ---- ui: the Upscale tab
@@ -453,7 +454,11 @@ ZH: dict[str, str] = {
     "ui_batch_cancel": "取消批量任务",
     "ui_batch_resume": "继续中断的批量任务",
     "ui_batch_zip": "结果（zip）",
-    "ui_batch_report": "报告",
+    "ui_batch_pictures": "结果（点击图片与原图对比）",
+    "ui_batch_compare": "处理前后对比",
+    "ui_batch_problems": "问题及处理办法",
+    "batch_caption": "{file}：{verdict}",
+    "batch_problem_line": "{file}：{problem}",
     "ui_batch_presets": "预设：{presets}",
     "ui_batch_preset_source": "**{label}**，来源：{source}（核对于 {checked}）",
     # ---- ui: the Train tab

@@ -154,13 +154,14 @@ def test_a_finished_batch_is_shown_again_after_an_app_restart(delivery, tmp_path
     key = mint_key("browser")
     owner_dir = workspace.batches_dir(owner_of_key(key))
     run_batch([delivery], owner_dir / "older" / "output", UpscaleRequest(model="lanczos", scale=2, caller=LOCAL))
-    status, table, zip_copy = batch_tab.on_batch_status("someone-else", None)
-    assert (status, table["data"], zip_copy) == ("No batch yet.", [], None)
+    status, gallery, problems, zip_copy, _ = batch_tab.on_batch_status("someone-else", None)
+    assert (status, gallery, problems, zip_copy) == ("No batch yet.", [], "", None)
 
-    status, table, zip_copy = batch_tab.on_batch_status(key, None)
+    status, gallery, problems, zip_copy, pairs = batch_tab.on_batch_status(key, None)
 
     assert status == "Finished earlier: 2 of 5 done (1 failed, 2 skipped, 0 with warnings). Download the zip below."
-    assert {r[0] for r in table["data"]} >= {"tea.png", "shelf/a/jam.png", "shelf/broken.jpg"}
+    assert sorted(caption.split(":")[0] for _, caption in gallery) == ["shelf/a/jam.png", "tea.png"] and len(pairs) == 2
+    assert "shelf/broken\\.jpg: Failed: " in problems and "damaged" in problems
     with zipfile.ZipFile(zip_copy) as zf:
         assert {"tea.png", "shelf/a/jam.png", "report.csv"} <= set(zf.namelist())
 
@@ -292,9 +293,9 @@ def test_a_reloaded_page_shows_the_settings_of_its_own_batch_only(delivery, tmp_
     assert [u["value"] for u in updates] == ["custom", "1200x900", True, "lanczos", 3.0, "webp", 80, True, True]
     assert [updates[i]["interactive"] for i in (1, 2, 4)] == [True, True, False]  # size, square; the scale is overridden
     assert not any("value" in u for u in batch_tab.on_batch_form(mint_key("browser"), None))
-    status, table, zip_copy = batch_tab.on_batch_status(key, None)
+    status, gallery, problems, zip_copy, _ = batch_tab.on_batch_status(key, None)
     assert status.startswith("Finished: 2 of 5 done (1 failed, 2 skipped") and "· took " in status
-    assert table["headers"][:3] == ["File", "Result", "Problem, and what to do"] and zip_copy
+    assert len(gallery) == 2 and "shelf/broken\\.jpg" in problems and zip_copy
 
 
 def test_a_batch_still_counting_its_files_says_so_rather_than_0_of_0():
@@ -302,3 +303,47 @@ def test_a_batch_still_counting_its_files_says_so_rather_than_0_of_0():
 
     assert status_line(Summary(total=0), "running") == "Starting: counting the files..."
     assert status_line(Summary(total=3, seconds=4.0), "running").startswith("Running: 0 of 3 done")
+
+
+def _five_with_one_broken(tmp_path) -> list[Path]:
+    sources = []
+    for i in range(4):
+        path = tmp_path / f"shot{i}.png"
+        render_product(10 + i, 96).save(path)
+        sources.append(path)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    return [*sources, broken]
+
+
+def test_the_tab_shows_a_picture_of_each_finished_file_and_each_problem_in_full(tmp_path):
+    """While it runs and once finished (its previews then only in the zip): a gallery item per done file,
+    captioned with its name and verdict; the broken file's reason whole, once."""
+    from srdemo.batch import at_a_glance
+
+    seen = []
+    out = tmp_path / "out"
+
+    def look(i, name):  # as the page's poll does, while the batch runs
+        seen.append(at_a_glance(out, list(tally.rows), tmp_path / "running-view"))
+
+    from srdemo.batch import Tally
+
+    tally = Tally()
+    result = run_batch(_five_with_one_broken(tmp_path), out, UpscaleRequest(model="lanczos", scale=2, caller=LOCAL),
+                       progress=look, tally=tally)
+    reason = next(r["warnings"] for r in result.rows if r["file"] == "broken.jpg")
+    assert "damaged" in reason
+    assert max(len(shown) for shown, _ in seen) >= 3  # pictures while it runs, from the batch's record
+
+    shown, lines = at_a_glance(out, result.rows, tmp_path / "view")
+
+    done = {r["file"]: r["verdict"] for r in result.rows if r["status"] == "ok"}
+    assert len(done) == 4 and sorted(s.file for s in shown) == sorted(done)
+    for item in shown:
+        assert item.caption == f"{item.file}: {done[item.file]}" and done[item.file]
+        for picture in (item.before, item.after):
+            with Image.open(picture) as img:
+                assert img.format == "JPEG" and max(img.size) <= 480
+    assert [line for line in lines if "broken.jpg" in line] == [f"broken.jpg: Failed: {reason}"]
+    assert len(lines) == 1  # the done files had nothing to warn about

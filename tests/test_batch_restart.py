@@ -176,10 +176,10 @@ def test_after_a_restart_the_tab_shows_the_interrupted_batch_its_settings_and_re
     from srdemo.ui.common import on_load_key
 
     _, key, owner = restarted
-    status, table, zip_copy = batch_tab.on_batch_status(key, None)
+    status, gallery, _, zip_copy, _ = batch_tab.on_batch_status(key, None)
 
     assert status == "Interrupted after 3 of 8 (the app stopped): download those below, or resume the rest."
-    assert sorted(row[0] for row in table["data"]) == ["p0.png", "p1.png", "p2.png"]
+    assert sorted(caption.split(":")[0] for _, caption in gallery) == ["p0.png", "p1.png", "p2.png"]
     with zipfile.ZipFile(zip_copy) as zf:
         assert sorted(n for n in zf.namelist() if not n.startswith("previews/")) == [
             "p0.png", "p1.png", "p2.png", "report.csv", "report.html"]
@@ -196,8 +196,9 @@ def test_after_a_restart_the_tab_shows_the_interrupted_batch_its_settings_and_re
         time.sleep(0.1)
 
     assert sorted(calls) == ["p3.png", "p4.png", "p5.png", "p6.png", "p7.png"]
-    status, table, zip_copy = batch_tab.on_batch_status(key, None)
+    status, gallery, _, zip_copy, _ = batch_tab.on_batch_status(key, None)
     assert status.startswith("Finished: 8 of 8 done (0 failed, "), status
+    assert len(gallery) == PHOTOS  # the three from before the restart too
     with zipfile.ZipFile(zip_copy) as zf:
         assert len([n for n in zf.namelist() if n.endswith(".png")]) == PHOTOS
 

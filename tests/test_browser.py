@@ -257,10 +257,9 @@ def test_batch_tab_survives_a_reload_and_shows_the_report(page, app_url, tmp_pat
     assert "Shopify" in page.locator("#batch-preset input").input_value()  # the form shows the batch that ran
     status = _textarea(page, "batch-status")
     assert status.startswith("Finished: 24 of 25 done (0 failed, 1 skipped, 0 with warnings)") and "took" in status
-    table = page.locator("#batch-report").inner_text()
-    assert "shelf0/p00.png" in table and "2048x2048" in table and "notes.txt" in table
-    head = page.locator("#batch-report th").all_inner_texts()[:3]
-    assert [h.strip() for h in head] == ["File", "Result", "Problem, and what to do"], head
+    page.wait_for_function("() => document.querySelectorAll('#batch-gallery img').length >= 24", timeout=30_000)
+    assert "shelf0/p00.png" in page.locator("#batch-gallery").inner_text()
+    assert "notes.txt: Skipped: " in page.locator("#batch-problems").inner_text()
     assert page.locator("#batch-zip a, #batch-zip [download]").count() >= 1
     page.screenshot(path=str(artifacts_dir / "batch_tab.png"), full_page=True)
 
@@ -322,3 +321,64 @@ def test_training_tab_keeps_running_through_a_reload(page, app_url, artifacts_di
         timeout=30_000,
     )
     page.screenshot(path=str(artifacts_dir / "train_tab.png"), full_page=True)
+
+
+SIDEWAYS = """(root) => [root, ...root.querySelectorAll('*')].filter(el => {
+    const style = getComputedStyle(el);
+    return el.getClientRects().length && el.scrollWidth > el.clientWidth + 1
+        && ['auto', 'scroll', 'hidden', 'clip'].includes(style.overflowX);
+}).map(el => `${el.tagName.toLowerCase()}#${el.id}.${el.className} ${el.scrollWidth}>${el.clientWidth}`)"""
+"""Elements in ``root`` whose content is wider than they are and that scroll it or cut it off."""
+
+
+def test_a_batch_shows_its_pictures_and_its_problem_once_in_full_with_nothing_sideways(browser, app_url, tmp_path, artifacts_dir):
+    from srdemo.synthetic import render_product
+
+    files = []
+    for i in range(4):
+        files.append(tmp_path / f"shelf_shot_{i}.png")
+        render_product(40 + i, 160).save(files[-1])
+    files.append(tmp_path / "broken.jpg")
+    files[-1].write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    page = _open(browser, app_url, 1366, 768)
+    try:
+        page.get_by_role("tab", name="Batch").click()
+        page.locator("#batch-files input[type=file]").set_input_files([str(f) for f in files])
+        page.locator("#batch-model input").click()  # a classic resampler keeps this test quick on CPU
+        page.get_by_role("option", name=model_label("lanczos", models.resolve("lanczos", LOCAL).label)).click()
+        page.wait_for_timeout(500)
+        page.locator("#batch-run").click()
+        page.wait_for_function(
+            "() => (document.querySelector('#batch-status textarea') || {}).value?.startsWith('Finished')", timeout=240_000)
+        page.wait_for_function("() => document.querySelectorAll('#batch-gallery img').length >= 4", timeout=30_000)
+        page.wait_for_timeout(2500)  # a couple of the status polls more: nothing may come twice
+        assert _textarea(page, "batch-status").startswith("Finished: 4 of 5 done (1 failed")
+
+        # a picture of each done file, named
+        captions = page.locator("#batch-gallery").inner_text()
+        assert all(f"shelf_shot_{i}.png" in captions for i in range(4)), captions
+
+        # nothing scrolls sideways, or is cut off at the side
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        tab = page.locator("#batch-status").locator("xpath=ancestor::div[@role='tabpanel']")
+        sideways = tab.evaluate(SIDEWAYS)
+        assert sideways == [], sideways
+
+        # the broken file's reason, whole, in view from left to right, and said once on the whole page
+        problems = page.locator("#batch-problems")
+        line = next(t for t in problems.locator("li").all_inner_texts() if t.startswith("broken.jpg"))
+        assert line.startswith("broken.jpg: Failed: 'broken.jpg' is damaged or incomplete and could not be read") \
+            and line.rstrip().endswith(")."), line
+        problems.scroll_into_view_if_needed()
+        assert _in_view(page, "#batch-problems", share=0.5)
+        body = page.locator("body").inner_text()
+        assert body.count("is damaged or incomplete") == 1, body
+
+        # a click on a picture: its before and after
+        page.locator("#batch-gallery button.thumbnail-item, #batch-gallery .thumbnail-item").first.click()
+        page.locator("#batch-compare img").first.wait_for(timeout=15_000)
+        assert page.locator("#batch-compare img").count() >= 2
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        page.screenshot(path=str(artifacts_dir / "batch_pictures.png"), full_page=True)
+    finally:
+        page.context.close()

@@ -26,6 +26,11 @@ CSS = """
 #header { align-items: center; }
 #header h2 { margin: 0; }
 #language { max-width: 260px; margin-left: auto; }
+/* the Batch tab's pictures: each caption (name and verdict) whole, under its picture, not cut at the side */
+#batch-gallery .thumbnail-item { aspect-ratio: auto; height: auto; overflow: visible; display: flex; flex-direction: column; }
+#batch-gallery .thumbnail-item > img { height: 170px; flex: none; }
+#batch-gallery .caption-label { position: static; max-width: none; white-space: normal; overflow: visible;
+  overflow-wrap: anywhere; text-overflow: clip; opacity: 1; border: 0; border-radius: 0; }
 @media (max-width: 640px) {  /* a phone: the title on one line */
   #header h2 { font-size: 1.3rem !important; }
 }

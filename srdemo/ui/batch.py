@@ -8,21 +8,23 @@ finished batch or one the restart interrupted, with what it finished to download
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import gradio as gr
 
-from .. import images, workspace
+from .. import workspace
 from ..auto import AUTO
-from ..batch import Tally, finished_zip, interrupted, on_disk, people_table, resume, run_batch, status_line
+from ..batch import Tally, at_a_glance, finished_zip, interrupted, on_disk, parse_preset, resume, run_batch, status_line
 from ..caller import Caller
 from ..jobs import JOBS
 from ..metadata import MetadataPolicy
-from ..presets import PRESETS, parse_preset
+from ..presets import PRESETS
 from ..request import UpscaleRequest, named_model
 from ..settings import get_settings
-from ..wording import text, translated
+from ..wording import text
 from .common import WORDS, caller_of, format_choices, model_choices, owner_of, path_of, plain_errors, served
 
 
@@ -57,8 +59,8 @@ def _form_of(settings: dict) -> BatchForm | None:
     return BatchForm(**{k: v for k, v in settings.items() if k in known}) if settings else None
 
 
-def _submit(owner: str, form: BatchForm, run) -> None:
-    """Start ``run(progress, should_stop, tally)`` as the owner's batch job, keeping the form to show it again."""
+def _submit(owner: str, form: BatchForm, out_dir: Path, run) -> None:
+    """Start ``run(progress, should_stop, tally)`` as the owner's batch job in ``out_dir``, keeping the form to show it again."""
     tally = Tally()
 
     def work(job):
@@ -68,21 +70,38 @@ def _submit(owner: str, form: BatchForm, run) -> None:
         return run(step, job.should_stop, tally)
 
     JOBS.submit(owner, "batch", work, limit=get_settings().max_batches, max_waiting=get_settings().max_waiting,
-                info={"form": form, "tally": tally})
+                info={"form": form, "tally": tally, "out_dir": out_dir})
 
 
-def _table(rows: list[dict]) -> dict:
-    """The report for the page: headers in the visitor's language, what happened first."""
-    headers, cells = people_table(rows)
-    return {"headers": headers, "data": cells}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def _markdown(line: str) -> str:
+    """A line shown as itself in Markdown (a file may be called '*new* <b>.png')."""
+    return _MARKDOWN.sub(r"\\\1", line)
+
+
+def _view(owner: str, out_dir: Path | None, rows: list[dict]) -> tuple[list, str, list]:
+    """What the tab shows of a batch: the gallery's (after, caption) items, its problems as a Markdown list,
+    and each item's (before, after) for the slider. ``srdemo.batch.at_a_glance`` does the work; the
+    pictures are copied into the owner's scratch (run folders are never exposed)."""
+    into = None
+    if out_dir is not None:
+        into = workspace.scratch_dir(owner, "batch-" + hashlib.sha256(str(out_dir).encode()).hexdigest()[:16])
+    shown, lines = at_a_glance(out_dir, rows, into)
+    problems = f"**{text('ui_batch_problems')}**\n\n" + "\n".join(f"- {_markdown(x)}" for x in lines) if lines else ""
+    return [(str(s.after), s.caption) for s in shown], problems, [(str(s.before), str(s.after)) for s in shown]
+
+
+def _nothing(status: str):
+    return status, [], "", None, []
 
 
 def preset_sources() -> str:
     """Where each preset's rules come from, in the page's language (the marketplaces' own pages, and when checked)."""
     return text("ui_batch_presets", presets="; ".join(
-        text("ui_batch_preset_source", label=translated("preset_label", p.id, p.label),
-             source=translated("preset_source", p.id, p.source), checked=p.checked)
-        for p in PRESETS.values()
+        text("ui_batch_preset_source", label=text(f"preset_label_{k}"), source=text(f"preset_source_{k}"), checked=p.checked)
+        for p, k in ((p, p.id.replace("-", "_")) for p in PRESETS.values())
     ))
 
 
@@ -113,7 +132,7 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
     named_model(job_request)
     job_dir = workspace.new_batch_dir(owner)
     copies = workspace.copy_uploads(owner, [Path(p) for p in paths], job_dir / "uploads")  # Gradio's cache is not ours to keep
-    _submit(owner, form, lambda step, should_stop, tally: run_batch(
+    _submit(owner, form, job_dir / "output", lambda step, should_stop, tally: run_batch(
         copies, job_dir / "output", job_request, progress=step, should_stop=should_stop, tally=tally, settings=asdict(form)))
     return on_batch_status(key, request)
 
@@ -126,34 +145,48 @@ def on_batch_resume(key, request: gr.Request):
     found = interrupted(owner)
     form = _form_of(found.settings) if found is not None else None
     if form is None:
-        return text("ui_batch_nothing_to_resume"), _table([]), None
+        return _nothing(text("ui_batch_nothing_to_resume"))
     job_request = form.request(caller)
-    _submit(owner, form, lambda step, should_stop, tally: resume(
+    _submit(owner, form, found.out_dir, lambda step, should_stop, tally: resume(
         found, job_request, progress=step, should_stop=should_stop, tally=tally))
     return on_batch_status(key, request)
 
 
 @plain_errors
 def on_batch_status(key, request: gr.Request):
-    """The owner's latest batch: a status line, the report so far, and the zip when finished."""
+    """The owner's latest batch: a status line, a picture of each finished file, its problems in full
+    sentences, the zip when finished; and (for the slider, not in the API) each picture's before and after."""
     owner = owner_of(key, request)
     job = JOBS.latest(owner, "batch")
     if job is None:  # none since this process started: what the owner's last batch left on disk
         found = on_disk(owner)
         if found is None:
-            return text("ui_batch_none"), _table([]), None
-        return found.line(), _table(found.rows), served(finished_zip(found))
+            return _nothing(text("ui_batch_none"))
+        gallery, problems, pairs = _view(owner, found.out_dir, found.rows)
+        return found.line(), gallery, problems, served(finished_zip(found)), pairs
     if job.queued:
-        return text("ui_batch_queued", ahead=JOBS.ahead(job)), _table([]), None
+        return _nothing(text("ui_batch_queued", ahead=JOBS.ahead(job)))
     tally: Tally = job.info["tally"]
+    out_dir = job.info.get("out_dir")
     if job.running:
-        return status_line(tally.summary(), "running"), _table(tally.rows), None
+        gallery, problems, pairs = _view(owner, out_dir, tally.rows)
+        return status_line(tally.summary(), "running"), gallery, problems, None, pairs
     if job.status == "failed":
-        return text("ui_common_failed", error=job.error), _table(tally.rows), None
+        gallery, problems, pairs = _view(owner, out_dir, tally.rows)
+        return text("ui_common_failed", error=job.error), gallery, problems, None, pairs
     result = job.result
     if result is None:  # cancelled while waiting in line
-        return text("ui_batch_cancelled_waiting"), _table([]), None
-    return status_line(result.summary(), job.status), _table(result.rows), served(result.zip_path)
+        return _nothing(text("ui_batch_cancelled_waiting"))
+    gallery, problems, pairs = _view(owner, result.zip_path.parent, result.rows)
+    return status_line(result.summary(), job.status), gallery, problems, served(result.zip_path), pairs
+
+
+def on_pick(pairs: list, evt: gr.SelectData):
+    """A click on a picture: its before and after in the slider below the gallery."""
+    index = evt.index if isinstance(evt.index, int) else None
+    if index is None or not 0 <= index < len(pairs or []):
+        return gr.update()
+    return gr.update(value=tuple(pairs[index]), visible=True)
 
 
 @plain_errors
@@ -200,7 +233,8 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
             with gr.Column():
                 files = gr.File(label=w("ui_batch_files"), file_count="multiple", elem_id="batch-files")
                 preset = gr.Dropdown(
-                    [(w("ui_batch_no_preset"), "none")] + [(w.fact("preset_label", p.id, p.label), p.id) for p in PRESETS.values()]
+                    [(w("ui_batch_no_preset"), "none")] + [(w("preset_label_" + p.id.replace("-", "_")), p.id)
+                                                             for p in PRESETS.values()]
                     + [(w("ui_batch_custom"), "custom")],
                     value=start.preset, label=w("ui_batch_preset"), elem_id="batch-preset",
                 )
@@ -215,7 +249,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                 with gr.Row():
                     fmt = gr.Radio([(w("ui_batch_preset_default"), "preset default"), *format_choices()],
                                    value=start.format, label=w("ui_batch_format"))
-                    quality = gr.Slider(50, 100, value=start.quality, step=1, label=w("ui_common_quality", formats=images.QUALITY_FORMATS))
+                    quality = gr.Slider(50, 100, value=start.quality, step=1, label=w("ui_common_quality"))
                 keep_meta = gr.Checkbox(label=w("ui_batch_keep_metadata"), info=w("ui_batch_keep_metadata_info"),
                                         value=start.keep_metadata)
                 mark_ai = gr.Checkbox(label=w("ui_batch_mark_ai"), info=w("ui_batch_mark_ai_info"), value=start.mark_ai)
@@ -225,19 +259,24 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                     again = gr.Button(w("ui_batch_resume"), elem_id="batch-resume")
             with gr.Column():
                 status = gr.Textbox(label=w("ui_common_status"), interactive=False, elem_id="batch-status")
+                problems = gr.Markdown(elem_id="batch-problems")
                 zip_file = gr.File(label=w("ui_batch_zip"), elem_id="batch-zip")
-                report = gr.Dataframe(headers=people_table([])[0], label=w("ui_batch_report"), elem_id="batch-report",
-                                      wrap=True)
+                gallery = gr.Gallery(label=w("ui_batch_pictures"), columns=3, height="auto", object_fit="contain",
+                                     allow_preview=False, interactive=False, elem_id="batch-gallery")
+                compare = gr.ImageSlider(label=w("ui_batch_compare"), type="filepath", visible=False, interactive=False,
+                                         max_height=420, elem_id="batch-compare")
+                pairs = gr.State([])  # each picture's (before, after), for the slider
         sources = gr.Markdown(preset_sources(), elem_id="batch-preset-sources")
         poll = gr.Timer(1.0)  # inside the tab: a Tabs child that is not a Tab shifts the tabs' order in the page
 
     form = [preset, custom_size, custom_square, model, scale, fmt, quality, keep_meta, mark_ai]
-    outputs = [status, report, zip_file]
+    outputs = [status, gallery, problems, zip_file, pairs]
     run.click(on_batch_start, [files, *form, browser_key], outputs, api_name="batch_start", api_visibility="undocumented")
     preset.change(on_preset, [preset], [custom_size, custom_square, scale], api_name="batch_preset", api_visibility="undocumented",
                   show_progress="hidden")
     stop.click(on_batch_cancel, [browser_key], [status], api_name="batch_stop", api_visibility="undocumented")
     again.click(on_batch_resume, [browser_key], outputs, api_name="batch_resume", api_visibility="undocumented")
+    gallery.select(on_pick, [pairs], [compare], api_name=False, show_progress="hidden")
     poll.tick(on_batch_status, [browser_key], outputs, api_name="batch_status", api_visibility="undocumented", show_progress="hidden")
     demo.load(on_batch_status, [browser_key], outputs, api_name="batch_status_on_load", api_visibility="undocumented")
     demo.load(on_batch_form, [browser_key], form, api_name="batch_form_on_load", api_visibility="undocumented")

@@ -65,8 +65,8 @@ def upscale_many_photos(photos, preset: str = NO_PRESET, scale: float = 4, model
     """
     paths = [path_of(f) for f in (photos if isinstance(photos, list) else [photos]) if path_of(f)]
     batch_id = mint_key("batch")
-    status, _, _ = on_batch_start(paths, preset or NO_PRESET, "", False, model, scale, "", 90, False, False, batch_id,
-                                  request)
+    status = on_batch_start(paths, preset or NO_PRESET, "", False, model, scale, "", 90, False, False, batch_id,
+                            request)[0]
     return status, batch_id
 
 
@@ -80,7 +80,7 @@ def batch_progress(batch_id: str = "", request: gr.Request = None):
     Returns:
         the status line (files done, failed, time left), and the zip of results (with report.csv) once finished.
     """
-    status, _, zip_path = on_batch_status(batch_id, request)
+    status, *_, zip_path, _ = on_batch_status(batch_id, request)
     return status, zip_path
 
 
