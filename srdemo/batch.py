@@ -51,7 +51,6 @@ from pathlib import Path, PurePosixPath
 from . import datasets, images, models, report, workspace
 from .datasets import Entry
 from .errors import Cancelled, SrdemoError
-from .presets import Preset, get_preset
 from .report import RESULT_WORDS
 from .request import UpscaleRequest, named_model, upscale
 from .settings import get_settings
@@ -209,7 +208,7 @@ def output_path(name: str, fmt: str, taken: set[str] = frozenset()) -> str:
 
     'a.png' and 'a.jpg' both become 'a.jpg' as JPEG: a name already ``taken`` gets ' (2)', ' (3)'...
     """
-    return images.unique_name(str(PurePosixPath(name).with_suffix("." + images.EXTENSIONS[fmt])), taken.__contains__)
+    return images.unique_name(str(PurePosixPath(name).with_suffix("." + images.output_format(fmt).extension)), taken.__contains__)
 
 
 def _process_entry(entry, request: UpscaleRequest, should_stop) -> tuple[dict, bytes | None, list[bytes]]:
@@ -756,20 +755,3 @@ def resume(
     with language(found.language):
         return run_batch(found.sources, found.out_dir, request, progress, should_stop, workers, tally,
                          settings=found.settings, resume=True)
-
-
-def parse_preset(preset: str | None, size: str | None = None, square: bool = False) -> Preset | None:
-    """``--preset NAME`` or a custom ``--size 1600`` / ``--size 1200x900``."""
-    from .presets import custom_preset
-
-    if preset and preset != "custom":
-        return get_preset(preset)
-    if size:
-        try:
-            if "x" in size.lower():
-                w, h = (int(v) for v in size.lower().split("x"))
-                return custom_preset(exact=(w, h), square=square)
-            return custom_preset(longest_side=int(size), square=square)
-        except ValueError:
-            raise SrdemoError(text("err_size", size=size)) from None
-    return None

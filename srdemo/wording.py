@@ -5,7 +5,8 @@ here, through ``text(key, **params)`` or the small functions below that choose
 between keys. A second language is a second table with the same keys
 (``MESSAGES[lang]``); a key missing there falls back to English, and a test
 checks that every key used in the package exists and that each language's
-templates name the same parameters.
+templates name the same parameters. Models and presets carry their own English
+label (and a preset its source); other languages' tables name them (``translated``).
 
 Which language: the adapter decides once per request (the page's language
 switch, else the browser's ``Accept-Language``) and wraps its work in
@@ -184,10 +185,9 @@ EN: dict[str, str] = {
     "err_float_pixels": "'{name}' holds floating-point pixels, which srdemo does not support.",
     "note_cmyk_converted": "'{name}' was CMYK; converted to sRGB with its colour profile.",
     "note_cmyk_approximate": "'{name}' was CMYK without a usable colour profile; colours were converted approximately.",
-    "err_output_format": "Unknown output format '{fmt}'. Choose PNG, JPEG or WebP.",
-    "err_webp_too_big": (
-        "WebP cannot be larger than {max_side} px on a side and this result is {width}x{height}. "
-        "Choose PNG or JPEG, or a smaller scale."
+    "err_format_too_big": (
+        "{format} cannot be larger than {max_side} px on a side and this result is {width}x{height}. "
+        "Choose another format, or a smaller scale."
     ),
     # ---- datasets
     "datasets_images_read": "{count} images read",
@@ -322,17 +322,6 @@ EN: dict[str, str] = {
     "err_no_trained_model": "There is no trained model there yet: train one first (or let the current run finish or stop).",
     # ---- presets
     "preset_custom_label": "Custom",
-    "preset_label_amazon_main": "Amazon main image (2000 px square, pure white, product ~85% of frame)",
-    "preset_label_shopify": "Shopify product image (2048 x 2048 square)",
-    "preset_label_web_1600": "Web shop, 1600 px longest side (no padding)",
-    "preset_source_amazon_main": (
-        "Amazon Seller Central, Product image requirements: main image on pure white RGB 255, product fills 85% or "
-        "more of the frame, at least 1000 px on the longest side for zoom (1600+ recommended)"
-    ),
-    "preset_source_shopify": (
-        "Shopify Help Center, Product media types and specifications: 2048 x 2048 px square recommended for product images"
-    ),
-    "preset_source_web_1600": "srdemo default for a zoomable web image",
     "err_custom_size": "A custom size needs a longest side or an exact width and height.",
     "err_unknown_preset": "Unknown preset '{preset_id}'. Choose one of: {choices}.",
     # ---- batch
@@ -413,18 +402,8 @@ EN: dict[str, str] = {
     "model_run_good_for": "Your own photos.",
     "model_run_licence": "yours",
     "model_run_source": "trained in this app",
-    # ---- the catalogue's own models, as the page's model list names them (the CLI lists the catalogue's labels)
+    # ---- Automatic, in the model lists (every other model is named by its own label: models.py, weights/*.json)
     "model_label_auto": "Automatic (recommended): the best built-in model for each photo",
-    "model_label_x2": "srdemo x2 (built-in): sharp and faithful, doubles the size",
-    "model_label_x4": "srdemo x4 (built-in): sharp and faithful, for packaging text",
-    "model_label_x4_product": "srdemo x4 for compressed photos (built-in): JPEG and soft supplier shots",
-    "model_label_x2_best": "Best quality x2 (DCTLSA, built-in): slower, finest detail, doubles the size",
-    "model_label_x4_best": "Best quality x4 (DCTLSA, built-in): slower, finest detail",
-    "model_label_lanczos": "Lanczos (classic, instant): smooth, adds no detail",
-    "model_label_bicubic": "Bicubic (classic, instant): the plain enlargement every figure compares with",
-    "model_label_realesrgan_x4": "Real-ESRGAN x4 (Hub download): bold detail for worn or soft photos",
-    "model_label_realesrgan_x2": "Real-ESRGAN x2 (Hub download): bold detail, doubles the size",
-    "model_label_nomos_span_x2_jpeg": "Nomos SPAN x2 for JPEG photos (Hub download): cleans compression blocks",
     # ---- training
     "err_precision": "Precision must be 'auto', 'bf16' or 'fp32'.",
     "err_loss": "The loss must be one of: {choices}.",
@@ -471,7 +450,7 @@ EN: dict[str, str] = {
     "cli_help_size": "custom: longest side (1600) or exact WxH (1200x900)",
     "cli_help_square": "custom: pad to a square",
     "cli_help_format": "default: the preset's, else png",
-    "cli_help_quality": "JPEG/WebP quality, 1-100",
+    "cli_help_quality": "{formats} quality, 1-100",
     "cli_help_keep_metadata": "keep GPS, serial numbers, owner names, XMP/IPTC",
     "cli_help_mark_ai": "mark outputs as AI-processed (IPTC + EXIF Software)",
     "cli_help_no_check": "skip the round-trip self-check",
@@ -529,7 +508,7 @@ EN: dict[str, str] = {
     "ui_common_needs_download": "{label} [needs download]",
     "ui_common_model": "Model",
     "ui_common_scale": "Scale",
-    "ui_common_quality": "JPEG/WebP quality",
+    "ui_common_quality": "{formats} quality",
     "ui_common_status": "Status",
     "ui_common_failed": "Failed: {error}",
     # ---- ui: the Upscale tab
@@ -706,7 +685,7 @@ EN: dict[str, str] = {
     "ui_ab_share": "Comparison picture to share",
 }
 
-from .wording_zh import ZH  # noqa: E402  (a table of the same keys, kept in its own file)
+from .wording_zh import ZH  # noqa: E402  (the same keys, and models' and presets' names: kept in its own file)
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
 """Language code -> key -> template. Add a language by adding a table with the same keys."""
@@ -788,11 +767,16 @@ def gain_sentence(kind: str, model_db: float, bicubic_db: float, scale: float = 
     return text(key, amount=abs(gain), direction=direction, model_db=model_db, bicubic_db=bicubic_db, scale=scale)
 
 
+def translated(kind: str, fact_id: str, english: str, lang: str | None = None) -> str:
+    """A model's or preset's words (``kind``: ``model_label``, ``preset_label``, ``preset_source``) in ``lang``
+    (default: the request's). Their English lives with them (``models.py``, ``weights/*.json``, ``presets.py``);
+    another language's table names them as ``<kind>_<id>`` (``model_label_x4_product``), else they stay English."""
+    return MESSAGES.get(lang or _current.get(), EN).get(f"{kind}_{fact_id.replace('-', '_')}", english)
+
+
 def model_label(model_id: str, label: str) -> str:
-    """How the page names a model: the catalogue's own models in the request's language (their
-    ``model_label_*`` keys), any other (a Hub file, a trained run) by its own ``label``."""
-    key = "model_label_" + model_id.replace("-", "_")
-    return text(key) if key in EN else label
+    """How the page names a model: by its own ``label``, in the request's language where that names it."""
+    return translated("model_label", model_id, label)
 
 
 def duration(seconds: float, rough: bool = False) -> str:

@@ -138,8 +138,7 @@ ZH: dict[str, str] = {
     "err_float_pixels": "“{name}”使用浮点像素，srdemo 不支持。",
     "note_cmyk_converted": "“{name}”原为 CMYK；已按其色彩配置文件转换为 sRGB。",
     "note_cmyk_approximate": "“{name}”原为 CMYK，且没有可用的色彩配置文件；颜色是近似转换的。",
-    "err_output_format": "未知的输出格式“{fmt}”。请选择 PNG、JPEG 或 WebP。",
-    "err_webp_too_big": "WebP 每条边不能超过 {max_side} px，而这个结果是 {width}x{height}。请选择 PNG 或 JPEG，或调小倍数。",
+    "err_format_too_big": "{format} 每条边不能超过 {max_side} px，而这个结果是 {width}x{height}。请选择其他格式，或调小倍数。",
     # ---- datasets
     "datasets_images_read": "已读取 {count} 张图片",
     "datasets_skipped": "跳过 {count} 个：",
@@ -252,7 +251,7 @@ ZH: dict[str, str] = {
     "run_name_examples": "示例商品-x{scale}",
     "err_no_run_to_resume": "没有可以继续的训练。",
     "err_no_trained_model": "那里还没有训练好的模型：请先训练一个（或等当前训练完成或停止）。",
-    # ---- presets
+    # ---- presets (their English is in presets.py)
     "preset_custom_label": "自定义",
     "preset_label_amazon_main": "Amazon 主图（2000 px 正方形，纯白底，商品约占画面 85%）",
     "preset_label_shopify": "Shopify 商品图（2048 x 2048 正方形）",
@@ -335,7 +334,7 @@ ZH: dict[str, str] = {
     "model_run_good_for": "你自己的照片。",
     "model_run_licence": "归你所有",
     "model_run_source": "在本应用中训练",
-    # ---- the catalogue's own models, as the page's model list names them (the CLI lists the catalogue's labels)
+    # ---- the catalogue's own models (their English is their own label: models.py, weights/*.json)
     "model_label_auto": "自动（推荐）：为每张照片选最合适的内置模型",
     "model_label_x2": "srdemo x2（内置）：清晰且忠实于原图，尺寸放大到 2 倍",
     "model_label_x4": "srdemo x4（内置）：清晰且忠实于原图，适合包装上的文字",
@@ -379,7 +378,7 @@ ZH: dict[str, str] = {
     "ui_common_needs_download": "{label} [需下载]",
     "ui_common_model": "模型",
     "ui_common_scale": "倍数",
-    "ui_common_quality": "JPEG/WebP 质量",
+    "ui_common_quality": "{formats} 质量",
     "ui_common_status": "状态",
     "ui_common_failed": "失败：{error}",
     # ---- ui: the Upscale tab

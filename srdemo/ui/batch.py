@@ -15,16 +15,16 @@ from pathlib import Path
 
 import gradio as gr
 
-from .. import workspace
+from .. import images, workspace
 from ..auto import AUTO
-from ..batch import Tally, at_a_glance, finished_zip, interrupted, on_disk, parse_preset, resume, run_batch, status_line
+from ..batch import Tally, at_a_glance, finished_zip, interrupted, on_disk, resume, run_batch, status_line
 from ..caller import Caller
 from ..jobs import JOBS
 from ..metadata import MetadataPolicy
-from ..presets import PRESETS
+from ..presets import PRESETS, parse_preset
 from ..request import UpscaleRequest, named_model
 from ..settings import get_settings
-from ..wording import text
+from ..wording import text, translated
 from .common import WORDS, caller_of, format_choices, model_choices, owner_of, path_of, plain_errors, served
 
 
@@ -100,8 +100,9 @@ def _nothing(status: str):
 def preset_sources() -> str:
     """Where each preset's rules come from, in the page's language (the marketplaces' own pages, and when checked)."""
     return text("ui_batch_presets", presets="; ".join(
-        text("ui_batch_preset_source", label=text(f"preset_label_{k}"), source=text(f"preset_source_{k}"), checked=p.checked)
-        for p, k in ((p, p.id.replace("-", "_")) for p in PRESETS.values())
+        text("ui_batch_preset_source", label=translated("preset_label", p.id, p.label),
+             source=translated("preset_source", p.id, p.source), checked=p.checked)
+        for p in PRESETS.values()
     ))
 
 
@@ -233,8 +234,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
             with gr.Column():
                 files = gr.File(label=w("ui_batch_files"), file_count="multiple", elem_id="batch-files")
                 preset = gr.Dropdown(
-                    [(w("ui_batch_no_preset"), "none")] + [(w("preset_label_" + p.id.replace("-", "_")), p.id)
-                                                             for p in PRESETS.values()]
+                    [(w("ui_batch_no_preset"), "none")] + [(w.fact("preset_label", p.id, p.label), p.id) for p in PRESETS.values()]
                     + [(w("ui_batch_custom"), "custom")],
                     value=start.preset, label=w("ui_batch_preset"), elem_id="batch-preset",
                 )
@@ -249,7 +249,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                 with gr.Row():
                     fmt = gr.Radio([(w("ui_batch_preset_default"), "preset default"), *format_choices()],
                                    value=start.format, label=w("ui_batch_format"))
-                    quality = gr.Slider(50, 100, value=start.quality, step=1, label=w("ui_common_quality"))
+                    quality = gr.Slider(50, 100, value=start.quality, step=1, label=w("ui_common_quality", formats=images.QUALITY_FORMATS))
                 keep_meta = gr.Checkbox(label=w("ui_batch_keep_metadata"), info=w("ui_batch_keep_metadata_info"),
                                         value=start.keep_metadata)
                 mark_ai = gr.Checkbox(label=w("ui_batch_mark_ai"), info=w("ui_batch_mark_ai_info"), value=start.mark_ai)
