@@ -382,3 +382,22 @@ def test_a_batch_shows_its_pictures_and_its_problem_once_in_full_with_nothing_si
         page.screenshot(path=str(artifacts_dir / "batch_pictures.png"), full_page=True)
     finally:
         page.context.close()
+
+
+def test_a_photo_that_cannot_be_read_is_said_once_per_action(browser, app_url, tmp_path):
+    """Under the photo when it arrives; once more, as the answer, when Upscale is pressed: never as a pop-up
+    repeating a line, nor again in the time estimate."""
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    page = _open(browser, app_url, 1366, 768)
+    try:
+        page.locator("#upload input[type=file]").set_input_files(str(broken))
+        page.locator("#file-info").get_by_text("damaged or incomplete").wait_for(timeout=30_000)
+        page.wait_for_timeout(2500)  # the estimate and any notice have come by now
+        assert page.locator("body").inner_text().count("damaged or incomplete") == 1
+        page.locator("#run").click()
+        page.get_by_text("Not done: 'broken.png' is damaged").wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        assert page.locator("body").inner_text().count("damaged or incomplete") == 2  # under the photo, and the answer
+    finally:
+        page.context.close()

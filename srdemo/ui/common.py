@@ -91,9 +91,9 @@ def plain_errors(handler):
 
 
 def not_done(exc: SrdemoError, skipped: int):
-    """A plain failure said in the line that would have confirmed the action (and as a notice), not as red
-    badges on every output; the ``skipped`` outputs after that line keep what they showed."""
-    gr.Warning(str(exc))
+    """A plain failure said once, in the line that would have confirmed the action: not as a pop-up too (the
+    same sentence twice), nor as red badges on every output; the ``skipped`` outputs after that line keep
+    what they showed."""
     line = text("ui_common_not_done", reason=str(exc))
     return (line, *[gr.skip()] * skipped) if skipped else line
 

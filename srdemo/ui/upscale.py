@@ -119,8 +119,7 @@ def on_preview(upload, model_id: str = "", scale: float = 4, white_square: bool 
         return None, _shown(""), _shown(""), hidden, hidden, *cleared
     try:
         pic, lines, compressed, transparent = _notes(upload, model_id, scale, white_square, key, request)
-    except SrdemoError as exc:  # said where the photo's details go, not as red badges on every box
-        gr.Warning(str(exc))
+    except SrdemoError as exc:  # said once, where the photo's details go: not as a pop-up too, nor red badges on every box
         return None, _shown(f"**{exc}**"), _shown(""), hidden, hidden, *cleared
     info = text("ui_upscale_file_info", name=pic.name, width=pic.size[0], height=pic.size[1], mode=pic.source_mode)
     info += "".join(f"  \n{n}" for n in pic.notes)
@@ -163,7 +162,11 @@ def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request:
         return text("estimate_hub")
     job = UpscaleRequest(model=model_id, scale=float(scale), caller=caller_of(key, request))
     try:
-        return estimate(decode_upload(upload) if path_of(upload) else None, job)
+        pic = decode_upload(upload) if path_of(upload) else None
+    except SrdemoError:
+        return ""  # a photo that cannot be read is said once, under it (on_preview), not again here
+    try:
+        return estimate(pic, job)
     except SrdemoError as exc:
         return str(exc)
 
