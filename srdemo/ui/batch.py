@@ -164,7 +164,7 @@ def on_batch_status(key, request: gr.Request):
         if found is None:
             return _nothing(text("ui_batch_none"))
         gallery, problems, pairs = _view(owner, found.out_dir, found.rows)
-        return found.line(), gallery, problems, served(finished_zip(found)), pairs
+        return found.line(), gallery, problems, served(finished_zip(found), owner), pairs
     if job.queued:
         return _nothing(text("ui_batch_queued", ahead=JOBS.ahead(job)))
     tally: Tally = job.info["tally"]
@@ -179,7 +179,7 @@ def on_batch_status(key, request: gr.Request):
     if result is None:  # cancelled while waiting in line
         return _nothing(text("ui_batch_cancelled_waiting"))
     gallery, problems, pairs = _view(owner, result.zip_path.parent, result.rows)
-    return status_line(result.summary(), job.status), gallery, problems, served(result.zip_path), pairs
+    return status_line(result.summary(), job.status), gallery, problems, served(result.zip_path, owner), pairs
 
 
 def on_pick(pairs: list, evt: gr.SelectData):

@@ -8,9 +8,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
-import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +15,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from .. import images, models
+from .. import images, models, workspace
 from ..auto import AUTO
 from ..caller import ANONYMOUS, ANYONE, Caller, mint_key, owner_of_key
 from ..errors import SrdemoError
@@ -185,37 +182,13 @@ def on_load_key(key: str | None) -> str:
     return key if owner_of_key(key, "browser") else mint_key("browser")
 
 
-SCRATCH_SECONDS = 3600
-"""How long a request's files (a result handed to the page, a download copy) stay in the temp folder.
-Gradio copies what it serves into its own cache (cleared by ``delete_cache``), so an hour is plenty."""
-
-
-def scratch_dir(name: str | None = None) -> Path:
-    """A folder for one request's files, under ``<tmp>/srdemo-scratch`` (a fresh one unless ``name``d);
-    folders unused for ``SCRATCH_SECONDS`` are removed first, so the temp folder does not grow with
-    every upscale."""
-    root = Path(tempfile.gettempdir()) / "srdemo-scratch"
-    root.mkdir(exist_ok=True)
-    cutoff = time.time() - SCRATCH_SECONDS
-    for old in root.iterdir():
-        try:
-            if old.stat().st_mtime < cutoff:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass  # another request removed it first
-    folder = root / (name or uuid.uuid4().hex)
-    folder.mkdir(exist_ok=True)
-    os.utime(folder)  # in use again: not purged for another hour
-    return folder
-
-
-def served(path: Path) -> str:
-    """A copy of a result in a scratch folder, which Gradio may serve (run folders are never exposed).
+def served(path: Path, owner: str) -> str:
+    """A copy of a result in the owner's scratch folder, which Gradio may serve (run folders are never exposed).
 
     The status polls ask every second or two; the copy is made once per version of the file.
     """
     digest = hashlib.sha256(f"{path}:{path.stat().st_mtime_ns}".encode()).hexdigest()[:16]
-    copy = scratch_dir(digest) / path.name
+    copy = workspace.scratch_dir(owner, digest) / path.name
     if not copy.exists():
         shutil.copy(path, copy)
     return str(copy)

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from .. import images, report
+from .. import images, report, workspace
 from ..auto import AUTO
 from ..compare import compare, zoom
 from ..errors import SrdemoError
 from ..request import UpscaleRequest, read_picture
 from ..wording import text
-from .common import WORDS, caller_of, display, model_choices, not_done, plain_errors, scratch_dir, upload_path
+from .common import WORDS, caller_of, display, model_choices, not_done, plain_errors, upload_path
 
 
 @plain_errors
@@ -25,7 +25,7 @@ def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = No
         result = compare(pic, job, model_a, model_b, progress=lambda f, msg: progress(f, desc=msg))
     except SrdemoError as exc:  # in the sentence's place; the last comparison stays as it was
         return not_done(exc, 5)
-    out_dir = scratch_dir()
+    out_dir = workspace.scratch_dir(job.caller.owner)
     saved = []
     for tag, res in (("A", result.a), ("B", result.b)):
         path = out_dir / f"{tag}.png"

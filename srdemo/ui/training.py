@@ -152,10 +152,10 @@ def on_train_status(key, request: gr.Request):
         figures.append(text("ui_train_figure_now", psnr=history.val[-1][1], best=max(v[1] for v in history.val)))
     preview = None
     if (model_dir / "preview_model.png").exists():
-        preview = (served(model_dir / "preview_bicubic.png"), served(model_dir / "preview_model.png"))
+        preview = (served(model_dir / "preview_bicubic.png", owner), served(model_dir / "preview_model.png", owner))
     zip_path = None
     if (job is None or not job.running) and (model_dir / "model.safetensors").exists():
-        zip_path = served(runs.model_zip(Path(run)))
+        zip_path = served(runs.model_zip(Path(run)), owner)
     state = _state_line(job, model_dir)
     if not workspace.storage_is_persistent():
         state = text("ui_train_storage_note", status=state)

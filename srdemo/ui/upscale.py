@@ -15,7 +15,7 @@ from collections import OrderedDict, deque
 
 import gradio as gr
 
-from .. import advice, hub, images, report
+from .. import advice, hub, images, report, workspace
 from ..auto import AUTO
 from ..errors import Cancelled, SrdemoError
 from ..examples import example_photos
@@ -35,7 +35,6 @@ from .common import (
     path_of,
     plain_errors,
     preview_array,
-    scratch_dir,
     upload_path,
 )
 
@@ -209,7 +208,7 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
             if run_id:
                 _cancel_flags.pop(run_key, None)
                 _finished.append(run_key)
-    out_path = done.save(scratch_dir())
+    out_path = done.save(workspace.scratch_dir(job.caller.owner))
     shared = out_path.with_name(f"{out_path.stem}_before_after.jpg")
     shared.write_bytes(report.before_after_picture(done))
     slider = (preview_array(done.before), display(done.result.picture))
