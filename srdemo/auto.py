@@ -5,8 +5,10 @@ compression, or JPEG around quality 95, 90, 75) at each scale band (x2, x4) on e
 (``cpu``: a CPU or Apple's GPU, where only the fast built-ins run; ``cuda``: an NVIDIA GPU, where the
 best-quality tier takes seconds) ranks the built-in models by their mean PSNR-Y on photos that are no
 test set, with those figures beside it. This module only reads the facts a decoded photo carries
-(estimated JPEG quality, transparency, size), the size asked for and the device, finds the row and
-takes its first model that this catalogue has.
+(estimated JPEG quality, transparency, size, and the JPEG grid its pixels show: ``srdemo.blocking``),
+the size asked for and the device, finds the row and takes its first model that this catalogue has.
+A file that says nothing (a PNG, a WebP, a JPEG saved again at high quality) whose pixels show JPEG
+blocks above the table's threshold for its kind is a compressed photo.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import models
+from .blocking import blockiness
 from .caller import Caller
 from .devices import pick_device
 from .errors import SrdemoError
@@ -42,6 +45,7 @@ class Facts:
     size: tuple[int, int]  # the photo's (width, height)
     scale: float  # output over input, the larger side's: a preset's size counts as what it is
     device: str  # "cuda" or "cpu" (a CPU, or Apple's MPS: the rows for fast models)
+    blocking: float | None = None  # the JPEG grid the pixels show (srdemo.blocking); None when too small to tell
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Choice:
     kind: str
     band: str
     reason: str
+    blocks: bool = False  # the pixels showed JPEG blocks the file did not tell of (the kind is the rules' counts_as)
 
 
 @functools.lru_cache(maxsize=4)
@@ -69,17 +74,29 @@ def device_class(device: str | None = None) -> str:
 def facts_of(pic: Picture, out_size: tuple[int, int], device: str) -> Facts:
     transparent = pic.alpha is not None and bool((pic.alpha < pic.max_value).any())
     scale = max(out_size[0] / pic.size[0], out_size[1] / pic.size[1])
-    return Facts(pic.jpeg_quality, transparent, pic.size, scale, device)
+    grid = blockiness(pic.rgb, max_value=pic.max_value)
+    return Facts(pic.jpeg_quality, transparent, pic.size, scale, device, None if grid is None else grid.score)
 
 
-def kind_of(facts: Facts, rules: dict) -> str:
-    """The input kind: the first whose quality range holds the photo's estimated JPEG quality ('clean' if none)."""
+def file_kind(facts: Facts, rules: dict) -> str:
+    """The kind the file tells: the first whose quality range holds its estimated JPEG quality ('clean' if none)."""
     if facts.jpeg_quality is not None:
         for kind in rules["kinds"]:
             low, high = kind["jpeg_quality"] or (None, None)
             if low is not None and low <= facts.jpeg_quality <= high:
                 return kind["kind"]
     return next(k["kind"] for k in rules["kinds"] if k["jpeg_quality"] is None)
+
+
+def shows_blocks(facts: Facts, rules: dict) -> bool:
+    """Whether the pixels show a JPEG grid the file's kind does not account for (its threshold in the rules)."""
+    limit = rules.get("blocking", {}).get("thresholds", {}).get(file_kind(facts, rules))
+    return limit is not None and facts.blocking is not None and facts.blocking > limit
+
+
+def kind_of(facts: Facts, rules: dict) -> str:
+    """The input kind: the file's, or a compressed photo's when its pixels show JPEG blocks."""
+    return rules["blocking"]["counts_as"] if shows_blocks(facts, rules) else file_kind(facts, rules)
 
 
 def band_of(facts: Facts, rules: dict) -> dict:
@@ -94,14 +111,14 @@ def row_for(kind: str, band: str, device: str, rules: dict) -> dict:
 def choose_for(facts: Facts, caller: Caller, rules: dict | None = None) -> Choice:
     """The row for these facts and its first model ``caller`` may use (a tier not shipped yet is skipped)."""
     rules = rules or load_rules()
-    kind, band = kind_of(facts, rules), band_of(facts, rules)
+    kind, band, blocks = kind_of(facts, rules), band_of(facts, rules), shows_blocks(facts, rules)
     row = row_for(kind, band["band"], facts.device, rules)
     for ref in row["models"]:
         try:
             spec = models.resolve(ref, caller)
         except SrdemoError:
             continue
-        return Choice(spec, facts, kind, band["band"], _reason(spec, facts, band["scale"]))
+        return Choice(spec, facts, kind, band["band"], _reason(spec, facts, band["scale"], blocks), blocks)
     raise SrdemoError(text("err_auto_no_model"))  # the catalogue lost every built-in in the row
 
 
@@ -110,8 +127,10 @@ def choose(pic: Picture, out_size: tuple[int, int], caller: Caller, device: str 
     return choose_for(facts_of(pic, out_size, device_class(device)), caller)
 
 
-def _reason(spec: models.ModelSpec, facts: Facts, band_scale: int) -> str:
-    if facts.jpeg_quality is not None:
+def _reason(spec: models.ModelSpec, facts: Facts, band_scale: int, blocks: bool) -> str:
+    if blocks:
+        said = text("auto_facts_blocks")
+    elif facts.jpeg_quality is not None:
         said = text("auto_facts_jpeg", quality=facts.jpeg_quality)
     else:
         said = text("auto_facts_cutout" if facts.transparent else "auto_facts_clean")

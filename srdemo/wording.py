@@ -79,6 +79,7 @@ EN: dict[str, str] = {
     "auto_facts_clean": "this photo has no JPEG compression",
     "auto_facts_cutout": "this photo is a cut-out (transparent background) with no JPEG compression",
     "auto_facts_jpeg": "this photo was saved as JPEG at quality about {quality}",
+    "auto_facts_blocks": "this photo shows JPEG blocks (it was compressed before, whatever its file says)",
     "err_auto_no_model": "Automatic found none of its built-in models here. Pick a model from the list.",
     # ---- advice the moment a photo is read, and the verdict after a run
     "upload_compressed": (

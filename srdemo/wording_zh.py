@@ -39,6 +39,7 @@ ZH: dict[str, str] = {
     "auto_facts_clean": "这张照片没有经过 JPEG 压缩",
     "auto_facts_cutout": "这张照片是抠图（透明背景），没有经过 JPEG 压缩",
     "auto_facts_jpeg": "这张照片是以 JPEG 保存的，质量约 {quality}",
+    "auto_facts_blocks": "这张照片能看出 JPEG 压缩留下的方块（不管文件现在是什么格式，它之前被压缩过）",
     "err_auto_no_model": "“自动”在这里找不到它的任何内置模型。请从列表中选一个模型。",
     "hint_compressed": (
         "这张照片是以 JPEG 保存的，质量约 {quality}：试试“{label}”（{model_id}），它用压缩过的照片训练，会去掉压缩色块，而不是把色块一起放大。"

@@ -3,6 +3,7 @@
 import csv
 import io
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from srdemo import auto, images, models, wording
 from srdemo.batch import run_batch
 from srdemo.caller import LOCAL
 from srdemo.cli import build_parser, main
+from srdemo.degradations import bicubic_downscale
 from srdemo.errors import SrdemoError
 from srdemo.request import UpscaleRequest, estimate
 from srdemo.synthetic import render_product
@@ -29,6 +31,34 @@ def _photo(quality: int | None = None, size: int = 48, alpha: bool = False) -> b
     buf = io.BytesIO()
     img.save(buf, "PNG") if quality is None else img.save(buf, "JPEG", quality=quality)
     return buf.getvalue()
+
+
+def _resaved(rgb: np.ndarray, quality: int, then: int | None = None) -> bytes:
+    """Pixels of a Pillow JPEG at ``quality``, saved again as PNG (or as a JPEG at ``then``): the file says nothing of it."""
+    first, again = io.BytesIO(), io.BytesIO()
+    Image.fromarray(rgb).save(first, "JPEG", quality=quality)
+    decoded = Image.open(first).convert("RGB")
+    decoded.save(again, "PNG") if then is None else decoded.save(again, "JPEG", quality=then)
+    return again.getvalue()
+
+
+def _png(rgb: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _product_or_photo(source: str) -> np.ndarray:
+    """A rendered packshot (256 px), or a held-out grocery store photo shrunk x2 (skips without ../shared)."""
+    if source == "rendered":
+        return np.asarray(render_product(2, 256).convert("RGB"))
+    root = Path(__file__).resolve().parents[1]
+    folder = root.parent / "shared" / "data" / "train" / "grocery_store_photos"
+    if not folder.exists():
+        pytest.skip("../shared/data/train/grocery_store_photos is not here")
+    name = (root / "data" / "holdout_grocery_store_photos.txt").read_text().split()[1]
+    hr = np.asarray(Image.open(folder / name).convert("RGB"))
+    return bicubic_downscale(hr[: hr.shape[0] // 2 * 2, : hr.shape[1] // 2 * 2], 2)
 
 
 def _choice(data: bytes, scale: float = 4, device: str = "cpu") -> auto.Choice:
@@ -131,6 +161,53 @@ def test_the_sentence_says_which_model_and_why_in_english_and_chinese():
     assert label != wording.model_label(spec.id, spec.label)  # the Chinese page names it in Chinese
     clean = _choice(_photo()).reason
     assert "no JPEG compression" in clean and "JPEG at quality" not in clean
+
+
+@pytest.mark.parametrize("source", ["rendered", "real"])
+def test_a_jpeg_resaved_as_png_shows_its_blocks_and_gets_the_model_for_compressed_photos(source):
+    """Issue 42: the file says nothing, the pixels do; the clean original keeps x4."""
+    pixels = _product_or_photo(source)
+    clean, resaved = _choice(_png(pixels)), _choice(_resaved(pixels, 75))
+    assert clean.facts.jpeg_quality is None and resaved.facts.jpeg_quality is None
+    assert not clean.blocks and clean.kind == "clean" and clean.spec.id == "x4"
+    assert "no JPEG compression" in clean.reason
+    assert resaved.blocks and resaved.kind == auto.load_rules()["blocking"]["counts_as"]
+    assert resaved.spec.id == "x4-product"
+    assert "this photo shows JPEG blocks" in resaved.reason and "quality about" not in resaved.reason
+    with wording.language("zh"):
+        zh = _choice(_resaved(pixels, 75)).reason
+    assert zh.startswith("自动选择了") and "JPEG 压缩留下的方块" in zh
+
+
+def test_a_jpeg_saved_again_at_high_quality_shows_the_blocks_of_its_first_save():
+    """Tables of quality 95 alone keep x2's row at x2; the blocks of an earlier JPEG-75 under them do not."""
+    pixels = _product_or_photo("rendered")
+    once = io.BytesIO()
+    Image.fromarray(pixels).save(once, "JPEG", quality=95)
+    single, twice = _choice(once.getvalue(), scale=2), _choice(_resaved(pixels, 75, then=95), scale=2)
+    assert single.facts.jpeg_quality == twice.facts.jpeg_quality == 95
+    assert not single.blocks and single.kind == "jpeg-95" and single.spec.id == _row("jpeg-95", "x2")[0] == "x2"
+    assert twice.blocks and twice.spec.id == _row(twice.kind, "x2")[0] == "x4-product"
+    assert "JPEG blocks" in twice.reason
+
+
+def test_the_blocks_rule_is_data_chosen_on_training_photos_with_its_evidence():
+    rules = auto.load_rules()
+    seen = rules["blocking"]
+    assert "holdout_grocery_store_photos" in seen["chosen_on"]
+    assert not any(name in seen["chosen_on"] for name in ("Set5", "Set14", "BSD100"))
+    assert set(seen["thresholds"]) == {"clean", "jpeg-95"} <= {k["kind"] for k in rules["kinds"]}
+    for kind, limit in seen["thresholds"].items():
+        evidence = seen["evidence"][kind]
+        assert limit > evidence["highest_never_compressed"]  # every training photo never compressed is kept
+        for group in evidence["groups"]:
+            kept = next(v for k, v in group.items() if k.startswith("never compressed"))
+            assert kept == group["count"]
+            if group["photos"].startswith("held-out"):
+                assert next(v for k, v in group.items() if k.startswith("JPEG-75")) == group["count"]
+    for row in rules["rows"]:  # "the jpeg-90 and jpeg-75 rows name the same models", as the rule says
+        if row["kind"] == "jpeg-90":
+            assert auto.row_for(seen["counts_as"], row["band"], row["device"], rules)["models"] == row["models"]
 
 
 def test_a_named_model_is_used_as_named_with_no_sentence():
