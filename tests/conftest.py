@@ -192,3 +192,29 @@ def app_url(tmp_path_factory):
     """The app every UI test shares."""
     with launched_app(tmp_path_factory) as url:
         yield url
+
+
+def png_bytes(img) -> bytes:
+    """A PIL image as PNG file bytes (what an upload or a zip entry holds)."""
+    import io
+
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+"""Debian's Chromium, headless, without the background connections this machine's closed network refuses."""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()

@@ -14,23 +14,17 @@ from srdemo.report import preview_names
 from srdemo.request import UpscaleRequest
 from srdemo.synthetic import render_product
 
-from conftest import ROOT
-
-
-def _png(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
+from conftest import ROOT, png_bytes
 
 
 @pytest.fixture()
 def delivery(tmp_path) -> Path:
     path = tmp_path / "delivery.zip"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("tea.png", _png(render_product(1, 120)))
-        zf.writestr("shelf/a/jam.png", _png(render_product(2, 90).resize((120, 90))))
+        zf.writestr("tea.png", png_bytes(render_product(1, 120)))
+        zf.writestr("shelf/a/jam.png", png_bytes(render_product(2, 90).resize((120, 90))))
         zf.writestr("shelf/broken.jpg", b"\xff\xd8\xff\xe0 truncated")
-        zf.writestr("../../evil.png", _png(render_product(3, 64)))
+        zf.writestr("../../evil.png", png_bytes(render_product(3, 64)))
         zf.writestr("readme.txt", "hello")
     return path
 
@@ -60,8 +54,8 @@ def test_workers_overlap_files_and_give_the_same_zip_and_report_as_one_after_ano
     src = tmp_path / "in"
     src.mkdir()
     for i in range(5):
-        (src / f"p{i}.png").write_bytes(_png(render_product(60 + i, 48)))
-    (src / "p0.jpg").write_bytes(_png(render_product(70, 48)))  # lands on p0.png's output name
+        (src / f"p{i}.png").write_bytes(png_bytes(render_product(60 + i, 48)))
+    (src / "p0.jpg").write_bytes(png_bytes(render_product(70, 48)))  # lands on p0.png's output name
     (src / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnope")
     at_once, running, lock = [], [0], threading.Lock()
     real = batch.process_one

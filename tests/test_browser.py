@@ -9,25 +9,9 @@ from srdemo import models, wording
 from srdemo.caller import LOCAL
 from srdemo.wording import model_label
 
-from conftest import ROOT, chromium_path
+from conftest import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=FLAGS, headless=True)
-        yield browser
-        browser.close()
-
 
 def _open(browser, app_url, width: int, height: int, locale: str = "en-US"):
     """A fresh page of the app as a person with this screen and browser language sees it."""

@@ -17,7 +17,7 @@ from srdemo.caller import LOCAL
 from srdemo.request import UpscaleRequest
 from srdemo.synthetic import render_product
 
-from conftest import ROOT
+from conftest import ROOT, png_bytes
 
 FAILED_REASON = ("'broken.jpg' is damaged or incomplete and could not be read; ask the supplier to send it again, "
                  "or export it once more from the original.")
@@ -77,10 +77,6 @@ def test_the_chinese_page_speaks_chinese():
     assert "Colours changed visibly (by 2.4; under 2 is hard to see): check it。" in page  # a Chinese full stop
 
 
-def _png(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
 
 
 @pytest.fixture()
@@ -88,9 +84,9 @@ def delivery(tmp_path) -> Path:
     """Three 600 px product photos (one under a name that needs escaping), a broken file and a note."""
     path = tmp_path / "delivery.zip"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("tea.png", _png(render_product(1, 600)))
-        zf.writestr("shelf/jam & honey #2.png", _png(render_product(2, 600)))
-        zf.writestr("shelf/茶叶.png", _png(render_product(3, 600)))
+        zf.writestr("tea.png", png_bytes(render_product(1, 600)))
+        zf.writestr("shelf/jam & honey #2.png", png_bytes(render_product(2, 600)))
+        zf.writestr("shelf/茶叶.png", png_bytes(render_product(3, 600)))
         zf.writestr("shelf/broken.jpg", b"\xff\xd8\xff\xe0 truncated")
         zf.writestr("readme.txt", "hello")
     return path

@@ -1,12 +1,10 @@
 """report.html as a colleague opens it: unzipped from a batch's zip, from disk (file://), with no network, in
 headless Chromium; at 1366x768, in English and in Chinese."""
 
-import io
 import zipfile
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from srdemo import wording
 from srdemo.batch import run_batch
@@ -14,39 +12,21 @@ from srdemo.caller import LOCAL
 from srdemo.request import UpscaleRequest
 from srdemo.synthetic import render_product
 
-from conftest import chromium_path
+from conftest import png_bytes
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
 LONG_NAME = "supplier_delivery_" + "x" * 120 + ".png"  # one word wider than the page, if it would not wrap
-
-
-def _png(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
 def delivery(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("delivery") / "delivery.zip"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("tea.png", _png(render_product(1, 300)))
-        zf.writestr("shelf/jam & honey #2.png", _png(render_product(2, 240).resize((300, 240))))
-        zf.writestr("shelf/茶叶 100%.png", _png(render_product(3, 260)))
-        zf.writestr(LONG_NAME, _png(render_product(4, 200)))
+        zf.writestr("tea.png", png_bytes(render_product(1, 300)))
+        zf.writestr("shelf/jam & honey #2.png", png_bytes(render_product(2, 240).resize((300, 240))))
+        zf.writestr("shelf/茶叶 100%.png", png_bytes(render_product(3, 260)))
+        zf.writestr(LONG_NAME, png_bytes(render_product(4, 200)))
         zf.writestr("shelf/broken.jpg", b"\xff\xd8\xff\xe0 truncated")
     return path
 
