@@ -6,11 +6,12 @@ import pytest
 import torch
 
 from srdemo import devices, models
+from srdemo.caller import LOCAL
 
 
 @pytest.fixture()
 def compact(compact_file):
-    return models.load(str(compact_file))
+    return models.load(str(compact_file), LOCAL)
 
 
 def test_half_precision_only_where_spandrel_allows_and_never_on_cpu(compact):
@@ -164,6 +165,6 @@ def test_an_upscale_counts_as_a_job_while_it_runs(monkeypatch):
     monkeypatch.setattr(engine, "_forward", lambda *a: (seen.append(devices.DEVICE_LOCK._jobs), real(*a))[1])
     photo = io.BytesIO()
     render_product(0, 48).save(photo, "PNG")
-    upscale(photo.getvalue(), UpscaleRequest(model="x4", scale=2, check=False), name="p.png")
+    upscale(photo.getvalue(), UpscaleRequest(model="x4", scale=2, check=False, caller=LOCAL), name="p.png")
     assert seen and set(seen) == {1}
     assert devices.DEVICE_LOCK._jobs == 0

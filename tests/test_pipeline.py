@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from srdemo import images, models
+from srdemo.caller import LOCAL
 from srdemo.errors import SrdemoError
 from srdemo.pipeline import bleed_transparent, forced_white, keep_pure_white, upscale_picture
 from srdemo.synthetic import render_product
@@ -16,7 +17,7 @@ from conftest import SHARED, rgb_noise
 
 def _runnable_models(tmp_path_factory):
     """Every catalogue model available offline, plus the shared SPAN x4 as a neural stand-in."""
-    ids = [s.id for s in models.catalogue() if models.availability(s) == "ready"]
+    ids = [s.id for s in models.catalogue(LOCAL) if models.availability(s) == "ready"]
     span = SHARED / "ref-weights" / "span_ch28_x4.safetensors"
     if span.exists():
         ids.append(str(span))
@@ -34,7 +35,7 @@ def _pic(img: Image.Image, name="x.png") -> images.Picture:
 
 @pytest.mark.parametrize("model_id", MODEL_IDS)
 def test_pure_white_stays_exactly_white(model_id):
-    model = models.load(model_id)
+    model = models.load(model_id, LOCAL)
     scale = 4
     src = render_product(3, 96)  # product on a pure white background
     pic = _pic(src)
@@ -51,7 +52,7 @@ def test_pure_white_stays_exactly_white(model_id):
 
 @pytest.mark.parametrize("model_id", MODEL_IDS)
 def test_alpha_stays_crisp_and_edges_have_no_dark_fringe(model_id):
-    model = models.load(model_id)
+    model = models.load(model_id, LOCAL)
     rgba = np.zeros((64, 64, 4), np.uint8)  # transparent pixels store black, as many cut-outs do
     yy, xx = np.mgrid[:64, :64]
     disc = (yy - 32) ** 2 + (xx - 32) ** 2 < 20**2
@@ -92,7 +93,7 @@ def test_keep_pure_white_does_not_touch_non_white_areas():
 @pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "RGB", "P"])
 def test_output_keeps_the_kind_of_image(mode):
     img = render_product(1, 48, transparent=mode in ("LA", "RGBA")).convert(mode)
-    out = upscale_picture(models.load("lanczos"), _pic(img), 2, check=False).picture
+    out = upscale_picture(models.load("lanczos", LOCAL), _pic(img), 2, check=False).picture
     expected = {"L": "L", "LA": "LA", "RGBA": "RGBA", "RGB": "RGB", "P": "RGB"}[mode]
     assert images.to_pillow(out).mode == expected
     assert out.size == (96, 96)
@@ -102,7 +103,7 @@ def test_16bit_input_gives_16bit_output_with_real_precision():
     grey = (np.linspace(0, 65535, 40 * 40).reshape(40, 40)).astype(np.uint16)
     buf = io.BytesIO()
     Image.fromarray(grey).save(buf, "PNG")
-    out = upscale_picture(models.load("lanczos"), images.decode(buf.getvalue(), "g.png"), 2, check=False).picture
+    out = upscale_picture(models.load("lanczos", LOCAL), images.decode(buf.getvalue(), "g.png"), 2, check=False).picture
     assert out.bits == 16
     levels = np.unique(out.rgb[..., 0])
     assert len(levels) > 256  # more levels than 8 bits could hold
@@ -111,20 +112,20 @@ def test_16bit_input_gives_16bit_output_with_real_precision():
 def test_reference_scores_and_size_check():
     hr = Image.fromarray(rgb_noise(64, 64, 1)).filter(__import__("PIL.ImageFilter").ImageFilter.GaussianBlur(2))
     lr = hr.resize((32, 32), Image.Resampling.BICUBIC)
-    res = upscale_picture(models.load("lanczos"), _pic(lr), 2, reference=_pic(hr))
+    res = upscale_picture(models.load("lanczos", LOCAL), _pic(lr), 2, reference=_pic(hr))
     assert res.comparison.kind == "reference"
     from srdemo import metrics
 
     assert res.comparison.model.psnr == pytest.approx(metrics.psnr_y(res.picture.rgb, np.asarray(hr), 2))
     with pytest.raises(SrdemoError, match="reference image is 64x64"):
-        upscale_picture(models.load("lanczos"), _pic(lr), 3, reference=_pic(hr))
+        upscale_picture(models.load("lanczos", LOCAL), _pic(lr), 3, reference=_pic(hr))
 
 
 def test_self_check_is_run_without_a_reference_and_skipped_on_a_tiny_photo():
-    res = upscale_picture(models.load("lanczos"), _pic(render_product(2, 96)), 2)
+    res = upscale_picture(models.load("lanczos", LOCAL), _pic(render_product(2, 96)), 2)
     assert res.comparison.kind == "self-check" and not res.check_skipped
     assert (res.in_size, res.out_size) == ((96, 96), (192, 192))
-    tiny = upscale_picture(models.load("lanczos"), _pic(render_product(2, 24)), 4)
+    tiny = upscale_picture(models.load("lanczos", LOCAL), _pic(render_product(2, 24)), 4)
     assert tiny.comparison is None and tiny.check_skipped
 
 
@@ -138,11 +139,11 @@ def test_a_cut_outs_hidden_pixels_are_shown_and_scored_as_white():
     for fill in (0, 200):  # the same visible picture, two different hidden colours
         rgba[hidden, :3] = fill
         pic = _pic(Image.fromarray(rgba))
-        res = upscale_picture(models.load("lanczos"), pic, 2)
+        res = upscale_picture(models.load("lanczos", LOCAL), pic, 2)
         before = Image.fromarray(rgba).resize((192, 192), Image.Resampling.BICUBIC)
         clear = np.asarray(before)[..., 3] == 0  # transparent after enlargement too
         assert clear.mean() > 0.2 and (res.bicubic[clear] == 255).all()  # white, as the result is shown
-        with_ref = upscale_picture(models.load("lanczos"), pic, reference=_pic(Image.fromarray(rgba).resize((192, 192))),
+        with_ref = upscale_picture(models.load("lanczos", LOCAL), pic, reference=_pic(Image.fromarray(rgba).resize((192, 192))),
                                    size=(192, 192), check=False)
         figures[fill] = (res.comparison.model.psnr, res.comparison.bicubic.psnr,
                          with_ref.comparison.model.psnr, with_ref.comparison.bicubic.psnr)
@@ -153,7 +154,7 @@ def test_output_limit(monkeypatch):
     pic = _pic(Image.new("RGB", (100, 100), (10, 20, 30)))
     monkeypatch.setenv("SRDEMO_MAX_OUTPUT_MP", "0.1")
     with pytest.raises(SrdemoError, match="the limit is 0 MP"):
-        upscale_picture(models.load("lanczos"), pic, 4)
+        upscale_picture(models.load("lanczos", LOCAL), pic, 4)
 
 
 @pytest.mark.parametrize("transparent", [False, True])
@@ -162,7 +163,7 @@ def test_white_margins_skipped_change_no_pixel(transparent, size, monkeypatch):
     """The model computes only the product and a margin around it; the file is the same as a whole-image run."""
     import srdemo.pipeline as pipeline
 
-    model = models.load("x4")
+    model = models.load("x4", LOCAL)
     img = render_product(0, 100, transparent=transparent)
     if size[0] > 400:  # a wide photo: the product on a wider canvas
         img = img.resize((62, 62))

@@ -40,7 +40,7 @@ def _without_time(summary: str) -> list[str]:
 def test_cli_python_api_and_batch_give_the_same_bytes_and_figures(tmp_path, capsys):
     photo = tmp_path / "jar.png"
     render_product(3, 64).save(photo)
-    req = UpscaleRequest(model="lanczos", scale=2, format="jpeg", quality=80)
+    req = UpscaleRequest(model="lanczos", scale=2, format="jpeg", quality=80, caller=LOCAL)
 
     api = srdemo.upscale(photo, req)
     assert main(["upscale", str(photo), "--model", "lanczos", "--scale", "2", "--format", "jpeg", "--quality", "80",
@@ -74,9 +74,9 @@ def test_the_metadata_policy_holds_for_a_single_upscale_too():
     exif[0x013B] = "Jane Photographer"  # Artist: a personal name
     buf = io.BytesIO()
     Image.fromarray(rgb_noise(32, 32)).save(buf, "JPEG", exif=exif.tobytes())
-    plain = upscale(buf.getvalue(), UpscaleRequest(model="lanczos", scale=2, format="jpeg"), name="shot.jpg")
+    plain = upscale(buf.getvalue(), UpscaleRequest(model="lanczos", scale=2, format="jpeg", caller=LOCAL), name="shot.jpg")
     marked = upscale(buf.getvalue(), UpscaleRequest(model="lanczos", scale=2, format="jpeg",
-                                                    metadata=MetadataPolicy(provenance=True)), name="shot.jpg")
+                                                    metadata=MetadataPolicy(provenance=True), caller=LOCAL), name="shot.jpg")
     assert 0x013B not in Image.open(io.BytesIO(plain.data)).getexif()
     assert "srdemo" in Image.open(io.BytesIO(marked.data)).getexif().get(0x0131)
 
@@ -89,7 +89,7 @@ def test_a_visitor_cannot_name_a_server_path_or_someone_elses_run(tmp_path, monk
     theirs.parent.mkdir(parents=True)
     theirs.write_bytes(compact_file.read_bytes())
 
-    assert models.resolve(str(compact_file)).kind == "file"  # the machine's own user may
+    assert models.resolve(str(compact_file), LOCAL).kind == "file"  # the machine's own user may
     for ref in (str(compact_file), str(theirs), str(tmp_path / "no-such-file.pth")):
         with pytest.raises(SrdemoError) as err:
             models.resolve(ref, Caller.visitor("browser:bob"))
@@ -149,7 +149,7 @@ def test_the_cpu_time_cap_refuses_a_job_in_a_batch_as_in_a_single_upscale(tmp_pa
     src.mkdir()
     render_product(1, 100).save(src / "a.png")
     monkeypatch.setenv("SRDEMO_MAX_CPU_SECONDS", "0.000001")
-    req = UpscaleRequest(model=str(compact_file), scale=2)
+    req = UpscaleRequest(model=str(compact_file), scale=2, caller=LOCAL)
     with pytest.raises(SrdemoError, match="would take"):
         upscale(src / "a.png", req)
     run_batch([src], tmp_path / "out", req)
@@ -162,7 +162,7 @@ def test_the_cpu_time_cap_refuses_a_job_in_a_batch_as_in_a_single_upscale(tmp_pa
 def test_a_preset_request_fits_pads_and_warns():
     small = Image.new("RGB", (100, 100), (255, 255, 255))
     small.paste((10, 10, 10), (40, 40, 60, 60))
-    done = upscale(_png(small), UpscaleRequest(model="lanczos", preset=srdemo.get_preset("amazon-main"), check=False),
+    done = upscale(_png(small), UpscaleRequest(model="lanczos", preset=srdemo.get_preset("amazon-main"), check=False, caller=LOCAL),
                    name="tiny.png")
     assert done.format == "jpeg" and done.filename == "tiny_lanczos_x20.jpg"
     assert Image.open(io.BytesIO(done.data)).size == (2000, 2000)
@@ -172,19 +172,19 @@ def test_a_preset_request_fits_pads_and_warns():
 def test_bad_requests_get_plain_messages():
     pic = _png(render_product(1, 32))
     with pytest.raises(SrdemoError, match="Unknown output format 'gif'"):
-        upscale(pic, UpscaleRequest(model="lanczos", format="gif"), name="a.png")
+        upscale(pic, UpscaleRequest(model="lanczos", format="gif", caller=LOCAL), name="a.png")
     with pytest.raises(SrdemoError, match="quality must be"):
-        upscale(pic, UpscaleRequest(model="lanczos", quality=0), name="a.png")
+        upscale(pic, UpscaleRequest(model="lanczos", quality=0, caller=LOCAL), name="a.png")
     with pytest.raises(SrdemoError, match="scale between"):
-        upscale(pic, UpscaleRequest(model="lanczos", scale=-2), name="a.png")
+        upscale(pic, UpscaleRequest(model="lanczos", scale=-2, caller=LOCAL), name="a.png")
     with pytest.raises(SrdemoError, match="reference image is 10x10"):
-        upscale(pic, UpscaleRequest(model="lanczos", scale=2, reference=_png(Image.new("RGB", (10, 10)))), name="a.png")
+        upscale(pic, UpscaleRequest(model="lanczos", scale=2, reference=_png(Image.new("RGB", (10, 10))), caller=LOCAL), name="a.png")
 
 
 @pytest.mark.parametrize("path", example_photos(), ids=lambda p: p.name)
 def test_colour_stays_within_two_de2000_on_every_example(path):
     for model_id in ("lanczos", "bicubic"):
-        done = upscale(path, UpscaleRequest(model=model_id, scale=4, check=False))
+        done = upscale(path, UpscaleRequest(model=model_id, scale=4, check=False, caller=LOCAL))
         # independently: the saved file against the photo, both as a shopper sees them
         saved = images.visible_rgb(images.decode(done.data, "out.png"))
         assert metrics.colour_difference(images.visible_rgb(images.decode(path)), saved) == pytest.approx(
@@ -202,14 +202,14 @@ def test_the_batch_zip_holds_what_a_single_upscale_gives(tmp_path):
     src = tmp_path / "in"
     (src / "sub").mkdir(parents=True)
     render_product(4, 48).save(src / "sub" / "p.png")
-    req = UpscaleRequest(model="lanczos", scale=2, format="webp", quality=70)
+    req = UpscaleRequest(model="lanczos", scale=2, format="webp", quality=70, caller=LOCAL)
     result = run_batch([src], tmp_path / "out", req)
     with zipfile.ZipFile(result.zip_path) as zf:
         assert zf.read("sub/p.webp") == upscale(Path(src / "sub" / "p.png"), req).data
 
 
 def test_a_photo_too_small_for_the_self_check_says_so_in_its_notes():
-    done = upscale(_png(render_product(2, 24)), UpscaleRequest(model="lanczos", scale=4), name="tiny.png")
+    done = upscale(_png(render_product(2, 24)), UpscaleRequest(model="lanczos", scale=4, caller=LOCAL), name="tiny.png")
     assert done.result.comparison is None
     assert "The image is too small for a self-check at this scale." in done.notes
     assert "The image is too small for a self-check at this scale." in done.summary()
@@ -217,15 +217,15 @@ def test_a_photo_too_small_for_the_self_check_says_so_in_its_notes():
 
 def test_the_estimate_before_a_run_and_after_it(tmp_path, monkeypatch, compact_file, hf_cache):
     photo = _png(render_product(3, 48))
-    neural = UpscaleRequest(model=str(compact_file), scale=2, check=False)
+    neural = UpscaleRequest(model=str(compact_file), scale=2, check=False, caller=LOCAL)
     assert request.estimate(None, neural) == ""  # no photo yet: nothing to size
     assert request.estimate(photo, neural).startswith("Speed on this CPU not measured yet")
     done = upscale(photo, neural, name="p.png")
     assert done.estimate.startswith("Takes ") and done.estimate.endswith(" on this CPU.")
     assert request.estimate(photo, neural) == done.estimate  # the same figure the tab shows after the run
-    assert request.estimate(None, UpscaleRequest(model="lanczos")) == "Instant (classic resampling)."
-    assert upscale(photo, UpscaleRequest(model="lanczos", scale=2), name="p.png").estimate is None
-    assert "needs downloading" in request.estimate(photo, UpscaleRequest(model="realesrgan-x4"))
+    assert request.estimate(None, UpscaleRequest(model="lanczos", caller=LOCAL)) == "Instant (classic resampling)."
+    assert upscale(photo, UpscaleRequest(model="lanczos", scale=2, caller=LOCAL), name="p.png").estimate is None
+    assert "needs downloading" in request.estimate(photo, UpscaleRequest(model="realesrgan-x4", caller=LOCAL))
 
 
 def test_a_flat_photo_gets_words_not_infinities():
@@ -239,7 +239,7 @@ def test_a_flat_photo_gets_words_not_infinities():
 
     buf = io.BytesIO()
     Image.new("RGB", (64, 64), (200, 30, 30)).save(buf, "PNG")
-    done = upscale(buf.getvalue(), UpscaleRequest(model="bicubic", scale=2))
+    done = upscale(buf.getvalue(), UpscaleRequest(model="bicubic", scale=2, caller=LOCAL))
     shown = "\n".join(done.outcome() + done.figures())
     assert "inf" not in shown.lower() and "nan" not in shown.lower()
     assert wording.text("scores_exact", ssim=1.0) in shown and wording.text("gain_none") in shown
