@@ -532,13 +532,14 @@ def test_2_two_owners_on_one_app_a_private_model_stays_with_the_token_holder(tmp
     try:
         with launched_app(tmp_path_factory, HF_ENDPOINT=server.url, HF_HUB_OFFLINE="0", HF_HUB_CACHE=str(shared)) as url:
             alice, bob = Client(url, verbose=False), Client(url, verbose=False)
-            _, _, download, figures = upscale(alice, "hf_alice_read", "alice-key")
+            alice_key, bob_key = alice.predict("", api_name="/owner_key"), bob.predict("", api_name="/owner_key")
+            _, _, download, figures = upscale(alice, "hf_alice_read", alice_key)
             assert "Model: hub:shop/secret-x2:m.safetensors" in figures and Image.open(download).size == (256, 256)
             for token in ("", "hf_guess"):
-                line = upscale(bob, token, "bob-key")[0]  # the result line says why, the page keeps what it had
+                line = upscale(bob, token, bob_key)[0]  # the result line says why, the page keeps what it had
                 assert "No model repo 'shop/secret-x2' was found" in line and "hf_alice_read" not in line
-            assert "No model repo" in upscale(alice, "", "alice-key")[0]  # without her token, not even Alice gets it from a cache
+            assert "No model repo" in upscale(alice, "", alice_key)[0]  # without her token, not even Alice gets it from a cache
             assert not list(shared.rglob("m.safetensors"))
-            assert "needs downloading" in bob.predict(photo, "shop/secret-x2:m.safetensors", 2, "", "bob-key", api_name="/estimate")
+            assert "needs downloading" in bob.predict(photo, "shop/secret-x2:m.safetensors", 2, "", bob_key, api_name="/estimate")
     finally:
         server.close()
