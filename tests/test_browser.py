@@ -104,6 +104,8 @@ def test_a_broken_photo_is_said_plainly_and_a_new_one_clears_it(page, tmp_path):
     page.locator("#file-info").get_by_text("damaged or incomplete").wait_for(timeout=30_000)
     _upload(page, str(ROOT / "examples" / "packaging_small.png"))
     page.locator("#file-info").get_by_text("128x128").wait_for(timeout=30_000)
+    # every event the new upload started has finished (Gradio's tracker writes "processing |" into the outputs meanwhile)
+    page.wait_for_function("() => !/queue: \\d|processing \\|/.test(document.body.innerText)", timeout=120_000)
     for box in ("#slider", "#verdict", "#download", "#file-info", "#advice"):
         assert page.locator(f"{box} .error").count() == 0, f"an old error is still shown on {box}"
     assert page.locator("#verdict").inner_text().strip() == ""

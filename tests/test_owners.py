@@ -157,6 +157,9 @@ def test_four_simultaneous_training_starts_give_one_training(tmp_path, monkeypat
         assert len(started) == 1 and len(refused) == 3
     finally:
         release.set()
+        deadline = time.time() + 30
+        while any(job.running for job in started) and time.time() < deadline:  # no thread outlives the test
+            time.sleep(0.05)
 
 
 def test_a_training_holds_its_memory_in_the_budget_upscales_share(tmp_path, monkeypatch):
@@ -167,11 +170,11 @@ def test_a_training_holds_its_memory_in_the_budget_upscales_share(tmp_path, monk
     from srdemo.training.config import memory_estimate
 
     monkeypatch.setattr(runs, "JOBS", JobManager())
+    monkeypatch.setattr(runs, "MEMORY", devices.MemoryBudget())  # not the process's: earlier tests' jobs may still hold some
     held, release = [], threading.Event()
-    monkeypatch.setattr(runs, "train", lambda config, **kw: (held.append(devices.MEMORY.in_use), release.wait(30)))
+    monkeypatch.setattr(runs, "train", lambda config, **kw: (held.append(runs.MEMORY.in_use), release.wait(30)))
     (tmp_path / "d").mkdir()
     config = tiny_config(tiny_photos(tmp_path / "d"), tmp_path / "r" / "model", steps=4)
-    before = devices.MEMORY.in_use
     job = runs._submit("browser:trainer", tmp_path / "r", config)
     deadline = time.time() + 30
     while not held and time.time() < deadline:
@@ -179,4 +182,4 @@ def test_a_training_holds_its_memory_in_the_budget_upscales_share(tmp_path, monk
     release.set()
     while job.running and time.time() < deadline:
         time.sleep(0.05)
-    assert held == [before + memory_estimate(config)] and devices.MEMORY.in_use == before
+    assert held == [memory_estimate(config)] and runs.MEMORY.in_use == 0
