@@ -4,10 +4,9 @@ app does at start (``speed.warm_up``) and one real job per model.
     python benchmarks/estimate.py [--jobs 20] [--seed 0] [--again]
 
 Jobs mix the built-in models, photo sizes (48 to 600 px) and scales (x1.5 to x8, presets'
-non-integer ones included). Each job's estimate (``speed.estimate_range``, as the request path makes it) is taken
+non-integer ones included). Each job's estimate (``speed.plan``, as admission makes it) is taken
 right before it runs through ``srdemo.upscale``; the actual is the upscale's time the result reports
-(its model passes and resizes, ``UpscaleResult.seconds``); ``pool MB`` is how far the job grew ONNX
-Runtime's memory pool (``UpscaleResult.pool_grown``), which its estimate has to foresee.
+(its model passes and resizes, ``UpscaleResult.seconds``).
 Prints a row per job, then how many actuals fell inside their range and the median error of the
 range's midpoint. Targets: every actual inside, median error within 25%. ``--again`` runs each job a
 second time right after the first and prints how far the two times of the very same job lie apart:
@@ -48,7 +47,7 @@ def main() -> None:
     speed.warm_up()  # as the app does at start
     for model_id in ids:  # and one real job per model, as after the app's first runs
         upscale(_photo(96, 1), UpscaleRequest(model=model_id, scale=4, check=False, caller=LOCAL), name="warm.png")
-    print(f"{'job':>3} {'model':<11} {'in':>9} {'scale':>6} {'low s':>7} {'high s':>7} {'actual s':>9} {'inside':>6} {'pool MB':>7}"
+    print(f"{'job':>3} {'model':<11} {'in':>9} {'scale':>6} {'low s':>7} {'high s':>7} {'actual s':>9} {'inside':>6}"
           + (f" {'again s':>8} {'spread':>6}" if args.again else ""))
     inside, errors, spreads = 0, [], []
     for k in range(args.jobs):
@@ -61,13 +60,13 @@ def main() -> None:
         photo = _photo(side, 100 + k)
         model = models.load(model_id, LOCAL)
         box = model_box(decode(photo))  # what the request path leaves out: the photo's white margins
-        low, high = speed.estimate_range(model, (side, side), (round(side * scale), round(side * scale)), box=box)
+        low, high = speed.plan(model, (side, side), (round(side * scale), round(side * scale)), box=box).seconds
         done = upscale(photo, request, name=f"job{k}.png")
         actual = done.result.seconds
         ok = low <= actual <= high
         inside += ok
         errors.append(abs((low * high) ** 0.5 - actual) / actual)
-        row = f"{k:>3} {model_id:<11} {side:>4}x{side:<4} {scale:>6g} {low:>7.3f} {high:>7.3f} {actual:>9.3f} {'yes' if ok else 'NO':>6} {done.result.pool_grown / 1e6:>7.0f}"
+        row = f"{k:>3} {model_id:<11} {side:>4}x{side:<4} {scale:>6g} {low:>7.3f} {high:>7.3f} {actual:>9.3f} {'yes' if ok else 'NO':>6}"
         if args.again:
             again = upscale(photo, request, name=f"job{k}.png").result.seconds
             spreads.append(max(actual, again) / min(actual, again))

@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--device", default=None)
     args = parser.parse_args()
     device = pick_device(args.device)
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
+    name = torch.cuda.get_device_name(str(device)) if device.type == "cuda" else device.type
     peak = _peak(name) if device.type == "cuda" else None
     print(f"device: {name}; FP16 dense peak: {f'{peak:.0f} TFLOP/s' if peak else 'unknown'}; torch {torch.__version__}")
     refs = [s.id for s in models.builtin_specs()] + [str(p) for p in sorted(REF.glob("*.safetensors"))]

@@ -45,7 +45,7 @@ def measure(refs: list[str], size: int, repeat: int) -> dict[str, tuple[float, f
     Interleaved rounds (every model once per round, round 0 a warm-up), so a slow spell on a shared
     machine hits all of them alike. Keyed by the reference as given (a file by its name).
     """
-    device = pick_device()
+    device = torch.device(str(pick_device()))
     rgb = np.random.default_rng(0).integers(0, 256, (size, size, 3), dtype=np.uint8)
     pic = Picture(rgb)
     x = torch.from_numpy(rgb.astype(np.float32).transpose(2, 0, 1) / 255)[None].to(device)

@@ -14,18 +14,35 @@ decoding and encoding (``decode``, ``encode``) and the published metrics
 (``psnr_y``, ``ssim_y``).
 """
 
-from .batch import run_batch
-from .caller import LOCAL, Caller
-from .compare import compare
-from .engine import EngineOptions
-from .errors import Cancelled, SrdemoError
-from .images import Picture, decode, encode
-from .metadata import MetadataPolicy
-from .metrics import psnr_y, ssim_y
-from .models import ModelSpec, catalogue, resolve
-from .models import load as load_model
-from .presets import PRESETS, get_preset
-from .request import Upscaled, UpscaleRequest, upscale
+import importlib
+
+_WHERE = {
+    "run_batch": "batch", "LOCAL": "caller", "Caller": "caller", "compare": "compare", "EngineOptions": "engine",
+    "Cancelled": "errors", "SrdemoError": "errors", "Picture": "images", "decode": "images", "encode": "images",
+    "MetadataPolicy": "metadata", "psnr_y": "metrics", "ssim_y": "metrics", "ModelSpec": "models",
+    "catalogue": "models", "resolve": "models", "load_model": "models", "PRESETS": "presets",
+    "get_preset": "presets", "Upscaled": "request", "UpscaleRequest": "request", "upscale": "request",
+}
+"""Where each public name lives. They are imported when first used, so ``import srdemo`` costs nothing and a
+command loads only what it runs (``srdemo --help`` no image library, a CPU upscale with a built-in no torch)."""
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), "load" if name == "load_model" else name)
+        globals()[name] = value
+        return value
+    try:  # a module of the package: srdemo.request
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__name__}.{name}":
+            raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
+
 
 __version__ = "0.1.0"
 

@@ -14,7 +14,7 @@ A failed or slower export leaves a ``.failed`` note so it is not tried again by 
 The process never ends inside one: at exit it waits for the export running (``_Exporter.finish``), and
 the command line starts none (``exports_paused``).
 
-Every session draws from one memory pool per process (``POOL``), not a pool of its own: a pool keeps what
+Every session draws from one memory pool per process (``shared_pool``), not a pool of its own: a pool keeps what
 it has grown to, and the kernel faults in and zeroes each page it grows by.
 """
 
@@ -23,24 +23,24 @@ from __future__ import annotations
 import atexit
 import hashlib
 import logging
-import math
 import os
 import queue
-import resource
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import spandrel
-import torch
 
+from .devices import Device, cpu_threads
 from .settings import get_settings
 from .weights import load_descriptor
+
+if TYPE_CHECKING:
+    import spandrel
 
 log = logging.getLogger(__name__)
 
@@ -74,92 +74,31 @@ def digest(path: Path) -> str:
 # ---------------------------------------------------------------- running an export
 
 
-PAGE = resource.getpagesize()
-GROWTH = 16_000_000
-"""A pass that faults in at least this many bytes grew the pool (a pass on a pool large enough faults in a few
-MB at most): it teaches what its model needs per pixel."""
+_pool_lock = threading.Lock()
+_pool: list[bool] = []  # [True] once ONNX Runtime has the shared pool, [False] if it cannot have one
 
 
-def _faults() -> int:
-    """Pages the process has faulted in so far (minor faults: memory touched for the first time)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-
-
-class Pool:
-    """The one memory pool of the process's ONNX Runtime sessions: how far it has grown, and what each
-    model's passes need of it.
+def shared_pool(options) -> None:
+    """Make a session being set up draw from the process's one memory pool (registered with ONNX Runtime once).
 
     With a pool per session, each model, thread count and copy loaded again grew its own: the process's
-    peak memory was several times one pool's, and each first pass paid the kernel again for every new page.
-    Sharing one, only the very first pass faults (``benchmarks/memory.py``). The pool keeps what it grows to,
-    so what a job will pay for new memory follows from ``size`` (bytes faulted in during passes) and its
-    model's need per pixel. That need is measured from passes that grew the pool, not taken from
-    ``engine.memory_per_pixel``: the torch count overrates some models and underrates others.
+    peak memory was several times one pool's, and each first pass paid the kernel again for every new
+    page. Sharing one, only the very first pass faults (``benchmarks/memory.py``), and the app's warm-up
+    (``speed.warm_up``) pays for it before the first visitor.
     """
+    import onnxruntime as ort
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._in_flight = 0
-        self._started = 0
-        self._mark = 0  # the fault count when ``size`` was last brought up to date
-        self.size = 0
-        self._per_pixel: dict[str, float] = {}  # measured: a pass grew the pool to fit it
-        self._at_most: dict[str, float] = {}  # bounds: a pass fitted the pool as it was
-        self._registered: bool | None = None
-
-    def session_options(self, options) -> None:
-        """Make a session being set up draw from the shared pool (registered with ONNX Runtime once)."""
-        import onnxruntime as ort
-
-        with self._lock:
-            if self._registered is None:
-                try:
-                    cpu = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
-                    ort.create_and_register_allocator(cpu, ort.OrtArenaCfg(0, -1, -1, -1))  # ONNX Runtime's defaults
-                    self._registered = True
-                except Exception as exc:  # an ONNX Runtime without it: a pool per session, as before
-                    log.warning("ONNX Runtime sessions keep a memory pool each: %s", exc)
-                    self._registered = False
-        if self._registered:
-            options.add_session_config_entry("session.use_env_allocators", "1")
-
-    def growth(self, model_id: str, pixels: int, guess: float) -> int:
-        """Bytes a pass of ``pixels`` input pixels would grow the pool by: the model's measured need per
-        pixel (``guess`` until one of its passes has grown the pool), beyond its ``size``."""
-        with self._lock:
-            per_pixel = min(self._per_pixel.get(model_id, guess), self._at_most.get(model_id, math.inf))
-            return max(0, int(per_pixel * pixels) - self.size)
-
-    @contextmanager
-    def running(self, model_id: str, pixels: int) -> Iterator[None]:
-        """A pass of ``pixels`` input pixels runs inside this. The pages the process faults in while any
-        pass runs grow ``size`` (each counted once, however many passes overlap). A pass alone (no other
-        pass began or ran meanwhile) that grew the pool sets its model's need per pixel; one that did not
-        grow it bounds that need (a model the torch count overrates is not charged for memory it never asks)."""
-        with self._lock:
-            if self._in_flight == 0:
-                self._mark = _faults()
-            self._in_flight += 1
-            self._started += 1
-            alone_since = (self._started, self.size) if self._in_flight == 1 else None
-        try:
-            yield
-        finally:
-            with self._lock:
-                now = _faults()
-                self.size += (now - self._mark) * PAGE
-                self._mark = now
-                self._in_flight -= 1
-                if alone_since and alone_since[0] == self._started:
-                    fits = self.size / pixels  # the pool fits this pass now
-                    if self.size - alone_since[1] >= GROWTH:  # and it grew to: that is what the pass needs
-                        self._per_pixel[model_id] = fits
-                        self._at_most.pop(model_id, None)
-                    else:  # it already fitted: the model needs no more than that
-                        self._at_most[model_id] = min(self._at_most.get(model_id, fits), fits)
-
-
-POOL = Pool()
+    with _pool_lock:
+        if not _pool:
+            try:
+                cpu = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+                ort.create_and_register_allocator(cpu, ort.OrtArenaCfg(0, -1, -1, -1))  # ONNX Runtime's defaults
+                _pool.append(True)
+            except Exception as exc:  # an ONNX Runtime without it: a pool per session
+                log.warning("ONNX Runtime sessions keep a memory pool each: %s", exc)
+                _pool.append(False)
+    if _pool[0]:
+        options.add_session_config_entry("session.use_env_allocators", "1")
 
 
 def _pad(x: np.ndarray, pad_w: int, pad_h: int) -> np.ndarray:
@@ -177,13 +116,13 @@ class OnnxNetwork:
     core, passes side by side use a share each (``devices.FairLock.share``).
     """
 
-    def __init__(self, path: Path, descriptor: spandrel.ImageModelDescriptor) -> None:
+    def __init__(self, path: Path, scale: int, requirements: spandrel.SizeRequirements | None = None) -> None:
         self.path = path
-        self.scale = descriptor.scale
-        self.requirements = descriptor.size_requirements
+        self.scale = scale
+        self.requirements = requirements  # None: any size runs as it is (the built-ins)
         self._sessions: dict[int, object] = {}
         self._lock = threading.Lock()
-        self._session(torch.get_num_threads())  # a file that does not open fails here, at once
+        self._session(cpu_threads())  # a file that does not open fails here, at once
 
     def _session(self, threads: int):
         with self._lock:
@@ -201,22 +140,22 @@ class OnnxNetwork:
                 # a 1-thread session has no other threads to spin. Spinning on after a pass only takes the
                 # cores from the job's own resizing and encoding, or from the next file of a batch.
                 options.add_session_config_entry("session.force_spinning_stop", "1")
-                POOL.session_options(options)
+                shared_pool(options)
                 self._sessions[threads] = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
             return self._sessions[threads]
 
     def metadata(self) -> dict[str, str]:
         """What the export says of itself (``export`` writes the format and the weights' digest)."""
-        return dict(self._session(torch.get_num_threads()).get_modelmeta().custom_metadata_map)
+        return dict(self._session(cpu_threads()).get_modelmeta().custom_metadata_map)
 
     def __call__(self, tile: np.ndarray, threads: int | None = None) -> np.ndarray:
         """float32 HxWxC in [0, 1] -> float32 (H*scale)x(W*scale)xC, clamped to [0, 1] as spandrel does."""
         h, w = tile.shape[:2]
         x = np.ascontiguousarray(tile.transpose(2, 0, 1)[None], dtype=np.float32)
-        pad_w, pad_h = self.requirements.get_padding(w, h)
+        pad_w, pad_h = self.requirements.get_padding(w, h) if self.requirements else (0, 0)
         if pad_w or pad_h:
             x = _pad(x, pad_w, pad_h)
-        session = self._session(threads or torch.get_num_threads())
+        session = self._session(threads or cpu_threads())
         y = session.run(None, {"x": x})[0][0, :, : h * self.scale, : w * self.scale]
         np.clip(y, 0, 1, out=y)
         return y.transpose(1, 2, 0)
@@ -231,6 +170,8 @@ def _check_sizes(descriptor: spandrel.ImageModelDescriptor) -> list[tuple[int, i
 
 def _differs(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor) -> float:
     """Largest difference between the export and torch at the check sizes."""
+    import torch
+
     rng = np.random.default_rng(7)
     worst = 0.0
     for h, w in _check_sizes(descriptor):
@@ -247,6 +188,8 @@ def speedup(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor, size: i
     Equal output is not enough: ONNX Runtime runs DCTLSA slower than torch on a CPU, while it runs the
     built-in SPAN models faster. Below 1, an export would only slow the CPU path.
     """
+    import torch
+
     tile = np.random.default_rng(0).random((size, size, descriptor.input_channels), dtype=np.float32)
     x = torch.from_numpy(tile.transpose(2, 0, 1).copy())[None]
 
@@ -262,13 +205,14 @@ def speedup(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor, size: i
         return best(lambda: descriptor(x)) / best(lambda: net(tile))
 
 
-def open_export(path: Path, weights_sha: str, descriptor: spandrel.ImageModelDescriptor) -> OnnxNetwork | None:
+def open_export(path: Path, weights_sha: str, scale: int,
+                requirements: spandrel.SizeRequirements | None = None) -> OnnxNetwork | None:
     """The export at ``path`` if it exists, opens, and was made from these very weights (its metadata,
     read from the session ONNX Runtime has just loaded: the file is parsed once); else None."""
     if not path.is_file():
         return None
     try:
-        net = OnnxNetwork(path, descriptor)
+        net = OnnxNetwork(path, scale, requirements)
     except Exception as exc:  # a damaged or foreign file: torch runs instead
         log.warning("ignoring ONNX export %s: %s", path.name, exc)
         return None
@@ -292,6 +236,7 @@ def export(descriptor: spandrel.ImageModelDescriptor, dest: Path, weights_sha: s
     Raises ``ExportFailed`` when the exporter cannot follow the network, or the result is not torch's.
     """
     import onnx
+    import torch
 
     req = descriptor.size_requirements
     m = max(1, req.multiple_of)
@@ -317,7 +262,7 @@ def export(descriptor: spandrel.ImageModelDescriptor, dest: Path, weights_sha: s
     partial = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}")
     onnx.save(proto, str(partial))
     try:
-        net = OnnxNetwork(partial, descriptor)
+        net = OnnxNetwork(partial, descriptor.scale, descriptor.size_requirements)
         gap = _differs(net, descriptor)
     except Exception as exc:
         partial.unlink(missing_ok=True)
@@ -342,7 +287,7 @@ def find_export(descriptor: spandrel.ImageModelDescriptor, weights: Path, folder
         return None
     sha = digest(weights)
     for path in (weights.with_suffix(".onnx"), folder / f"{sha}.onnx"):
-        net = open_export(path, sha, descriptor)
+        net = open_export(path, sha, descriptor.scale, descriptor.size_requirements)
         if net is not None:
             return net
     if not _paused and not _failed_note(folder, sha).exists():
@@ -444,6 +389,6 @@ class Exported(Protocol):
     onnx: OnnxNetwork | None
 
 
-def uses_onnx(model: Exported, device: torch.device, backend: str) -> bool:
+def uses_onnx(model: Exported, device: Device, backend: str) -> bool:
     """Whether a pass of ``model`` on ``device`` runs on ONNX Runtime (``backend`` 'auto') or torch."""
     return backend != "torch" and device.type == "cpu" and model.onnx is not None

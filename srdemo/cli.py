@@ -22,7 +22,7 @@ from .evaluation import evaluate_folder, format_table
 from .metadata import MetadataPolicy
 from .presets import parse_preset
 from .request import UpscaleRequest, named_model, upscale
-from .speed import measure_speed, recorded_speed
+from .speed import speed_of
 from .weights import load_descriptor
 from .wording import language, pick_language, text
 
@@ -96,7 +96,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         speed = ""
         if spec.is_neural and models.availability(spec) == "ready" and args.speed:
             model = models.load(spec, LOCAL)
-            speed = "  " + text("cli_model_speed", speed=recorded_speed(model) or measure_speed(model), device=pick_device().type)
+            speed = "  " + text("cli_model_speed", speed=speed_of(model), device=pick_device().type)
         ready = text("cli_model_ready") if models.availability(spec) == "ready" else text("cli_model_needs_download")
         print(f"{spec.id:<22} {scale:<4} {ready:<15} {spec.label}{speed}")
         print(f"{'':<22} {text('cli_model_good_for', good_for=spec.good_for, licence=spec.licence)}")

@@ -14,16 +14,18 @@ import collections
 import contextlib
 import os
 import platform
+import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
-
-import spandrel
-import torch
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import Cancelled, SrdemoError
 from .settings import get_settings
+
+if TYPE_CHECKING:
+    import spandrel
+    import torch
 
 
 class FairLock:
@@ -63,20 +65,9 @@ class FairLock:
             alone = self._in_use == need
             self._cond.notify_all()
         self._held.need = need
-        self._held.since = time.perf_counter()
         return alone
 
-    def last_hold(self) -> float:
-        """Seconds this thread held the lock the last time: a tile's work without its wait in line."""
-        return getattr(self._held, "seconds", 0.0)
-
-    def held_seconds(self) -> float:
-        """Seconds this thread has held the lock in all: the difference over a job is its model time."""
-        return getattr(self._held, "total", 0.0)
-
     def release(self) -> None:
-        self._held.seconds = time.perf_counter() - self._held.since
-        self._held.total = self.held_seconds() + self._held.seconds
         with self._cond:
             self._in_use -= self._held.need
             self._cond.notify_all()
@@ -117,7 +108,7 @@ class FairLock:
         with self._cond:
             alone = alone and self._jobs <= 1
         try:
-            yield torch.get_num_threads() if alone else max(1, torch.get_num_threads() // self.shares)
+            yield cpu_threads() if alone else max(1, cpu_threads() // self.shares)
         finally:
             self.release()
 
@@ -245,12 +236,37 @@ MEMORY = MemoryBudget()
 """Held by each upscale from its first pass to its encoded file (``request.upscale``)."""
 
 
-def pick_device(preferred: str | None = None) -> torch.device:
+class Device(NamedTuple):
+    """A device as torch names it ('cpu', 'cuda:0', 'mps:0'), known without importing torch."""
+
+    type: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+
+GPU_SIGNS = ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia", "/dev/kfd", "/dev/dxg")
+"""Files an NVIDIA (or ROCm, or WSL) GPU leaves on Linux. Asking torch means importing it (2-4 s), which a
+CPU upscale with a built-in never needs, so a Linux machine with none of these is a CPU without asking."""
+
+
+def _may_have_gpu() -> bool:
+    if "torch" in sys.modules or sys.platform != "linux":  # loaded already, or macOS (MPS) / Windows: ask torch
+        return True
+    return any(Path(sign).exists() for sign in GPU_SIGNS)
+
+
+def pick_device(preferred: str | None = None) -> Device:
     """CUDA, else Apple MPS, else CPU (or what the caller asks for).
 
     A GPU comes back with its index ('cuda' -> 'cuda:0', the current one), so it compares
     equal to the device a model's parameters report.
     """
+    if preferred == "cpu" or (not preferred and not _may_have_gpu()):
+        return Device("cpu")
+    import torch
+
     if preferred:
         device = torch.device(preferred)
     elif torch.cuda.is_available():
@@ -260,21 +276,28 @@ def pick_device(preferred: str | None = None) -> torch.device:
     else:
         device = torch.device("cpu")
     if device.index is None and device.type == "cuda" and torch.cuda.is_available():
-        return torch.device("cuda", torch.cuda.current_device())
+        return Device("cuda", torch.cuda.current_device())
     if device.index is None and device.type == "mps":
-        return torch.device("mps", 0)
-    return device
+        return Device("mps", 0)
+    return Device(device.type, device.index)
 
 
-def device_label(device: torch.device) -> str:
+def cpu_threads() -> int:
+    """Threads a pass on the whole CPU uses: the cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def device_label(device: Device) -> str:
     """The device in a person's words ('CPU (2 threads)', 'GPU (NVIDIA H200)')."""
     from .wording import text
 
     if device.type == "cuda":
-        return text("device_gpu", name=torch.cuda.get_device_name(device))
+        import torch
+
+        return text("device_gpu", name=torch.cuda.get_device_name(str(device)))
     if device.type == "mps":
         return text("device_mps")
-    return text("device_cpu", threads=torch.get_num_threads())
+    return text("device_cpu", threads=cpu_threads())
 
 
 def cpu_name() -> str:
@@ -288,8 +311,10 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def pick_dtype(descriptor: spandrel.ImageModelDescriptor, device: torch.device, precision: str) -> torch.dtype:
+def pick_dtype(descriptor: spandrel.ImageModelDescriptor, device: Device, precision: str) -> torch.dtype:
     """Half precision only on GPUs and only where spandrel says the architecture supports it."""
+    import torch
+
     if precision == "fp32" or device.type == "cpu":
         return torch.float32
     if device.type == "cuda" and descriptor.supports_bfloat16 and torch.cuda.is_bf16_supported():

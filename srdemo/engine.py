@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-import spandrel
-import torch
 
-from .backends import POOL, uses_onnx
-from .devices import DEVICE_LOCK, pick_device, pick_dtype
+from .backends import uses_onnx
+from .devices import DEVICE_LOCK, Device, pick_device, pick_dtype
 from .errors import Cancelled, SrdemoError
 from .models import LoadedModel
 from .resampling import resample
@@ -84,37 +83,54 @@ class _OutOfMemory(Exception):
     pass
 
 
-def _place(descriptor, device: torch.device, dtype: torch.dtype) -> None:
+def _place(descriptor, device: Device, dtype) -> None:
     """Move the network to ``device`` (as :func:`pick_device` names it) and ``dtype`` unless it is there already.
 
     ``Module.to`` walks every submodule even when nothing moves (about 3 ms for SPAN on a
     2-core CPU), and it runs once per tile.
     """
     p = next(descriptor.model.parameters(), None)
-    if p is None or p.dtype != dtype or p.device != device:
-        descriptor.to(device=device, dtype=dtype)
+    if p is None or p.dtype != dtype or str(p.device) != str(device):
+        descriptor.to(device=str(device), dtype=dtype)
 
 
-def _forward(model: LoadedModel, tile: np.ndarray, device: torch.device, dtype: torch.dtype, backend: str) -> np.ndarray:
-    """One forward pass under the device lock; returns float32 HxWxC on the CPU."""
+def _forward(model: LoadedModel, tile: np.ndarray, device: Device, dtype, backend: str) -> np.ndarray:
+    """One forward pass under the device lock; returns float32 HxWxC on the CPU. Its time on the device
+    (not its wait in line) teaches the model's speed (``SPEEDS``)."""
     if uses_onnx(model, device, backend):
-        with DEVICE_LOCK.share() as threads, POOL.running(model.spec.id, tile.shape[0] * tile.shape[1]):
-            # side by side with other ONNX Runtime passes, on a share of the cores
-            return model.onnx(tile, threads)
-    descriptor = model.descriptor
-    x = torch.from_numpy(np.ascontiguousarray(tile.transpose(2, 0, 1)))[None]
-    with DEVICE_LOCK:
-        try:
-            _place(descriptor, device, dtype)
-            with torch.inference_mode():
-                y = descriptor(x.to(device=device, dtype=dtype))
-            out = y[0].float().cpu().numpy().transpose(1, 2, 0)
-        except torch.OutOfMemoryError:
-            raise _OutOfMemory from None
-        finally:
-            if device.type == "cuda":
-                torch.cuda.empty_cache()
+        with DEVICE_LOCK.share() as threads:  # side by side with other ONNX Runtime passes, on a share of the cores
+            start = time.perf_counter()
+            out = model.onnx(tile, threads)
+            seconds = time.perf_counter() - start
+    else:
+        import torch
+
+        descriptor = model.descriptor
+        x = torch.from_numpy(np.ascontiguousarray(tile.transpose(2, 0, 1)))[None]
+        with DEVICE_LOCK:
+            start = time.perf_counter()
+            try:
+                _place(descriptor, device, dtype)
+                with torch.inference_mode():
+                    y = descriptor(x.to(device=str(device), dtype=dtype))
+                out = y[0].float().cpu().numpy().transpose(1, 2, 0)
+            except torch.OutOfMemoryError:
+                raise _OutOfMemory from None
+            finally:
+                if device.type == "cuda":
+                    torch.cuda.empty_cache()
+            seconds = time.perf_counter() - start
+    SPEEDS.learn(speed_key(model, device, backend), seconds, out.shape[0] * out.shape[1])
+    _passes.seconds = pass_seconds() + seconds
     return out
+
+
+_passes = threading.local()
+
+
+def pass_seconds() -> float:
+    """Seconds this thread's passes have held the device so far: over a job, its model time."""
+    return getattr(_passes, "seconds", 0.0)
 
 
 def _looks_broken(out: np.ndarray, tile: np.ndarray) -> bool:
@@ -154,14 +170,17 @@ TILE_SECONDS = 2.0
 MAX_TILE = 2048
 
 
-def memory_per_pixel(model: LoadedModel, device: torch.device | None = None) -> float:
-    """Peak inference memory per input pixel, measured once per loaded model on a 64x64 probe.
+def memory_per_pixel(model: LoadedModel, device: Device | None = None) -> float:
+    """Peak inference memory per input pixel, measured once per loaded model on a 64x64 probe (a built-in's
+    json says it: ``models.LoadedModel.bytes_per_pixel``, so ONNX Runtime runs it without torch).
 
     Forward hooks see every layer's output; with no autograd, about three of the largest are alive
     at once (a layer's input, its output, a skip connection), plus the input and the output image. The
     process grows by more than that (``HOOKS_UNDERCOUNT``), so the figure is scaled up by it.
     """
     if model.bytes_per_pixel is None:
+        import torch
+
         descriptor = model.descriptor
         largest = [0]
 
@@ -175,7 +194,7 @@ def memory_per_pixel(model: LoadedModel, device: torch.device | None = None) -> 
             device = device or pick_device()
             with DEVICE_LOCK, torch.inference_mode():
                 _place(descriptor, device, torch.float32)
-                y = descriptor(x.to(device))
+                y = descriptor(x.to(str(device)))
         finally:
             for h in handles:
                 h.remove()
@@ -185,47 +204,52 @@ def memory_per_pixel(model: LoadedModel, device: torch.device | None = None) -> 
 
 
 RATE_DECAY = 0.7
-"""Each tile's weight in a tile rate (its output pixels) shrinks by this factor per later tile."""
+"""Each measurement's weight in a speed (its pixels) shrinks by this factor per later measurement."""
 
 
-class TileRates:
-    """Time per output pixel of each model's recent tiles, per device and backend: what ``piece_area``
-    caps a piece by.
+class Speeds:
+    """Seconds per pixel measured in this process: what a piece is capped by (``piece_area``) and what the
+    estimates count with (``srdemo.speed``). Each model's passes are kept per device and runtime
+    (``speed_key``); the speed module keeps a job's other costs here under keys of its own.
 
     Kept for the process, not on the loaded model: the model cache may let a model go, and a copy
     loaded again that started from no rate ran its pieces sized by memory alone (one DCTLSA x4 piece:
-    13.6 s). Weighted by the tiles' pixels: a heavy model runs small pieces faster per pixel (DCTLSA
-    x4 took 0.77 s for 128 px and 1.53 s for 160 px, 2-core AMD EPYC), so a run of small jobs must not
-    set the size of the next big job's pieces.
+    13.6 s). Another process, with its own load, is no evidence. Weighted by the pixels: a heavy model
+    runs small pieces faster per pixel (DCTLSA x4 took 0.77 s for 128 px and 1.53 s for 160 px, 2-core
+    AMD EPYC), so a run of small jobs must not set the size of the next big job's pieces.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._rates: dict[str, tuple[float, float]] = {}  # seconds per output pixel, decayed pixel weight
+        self._rates: dict[str, tuple[float, float]] = {}  # seconds per pixel, decayed pixel weight
 
-    @staticmethod
-    def _key(model: LoadedModel, device: torch.device, backend: str) -> str:
-        runtime = "onnx" if uses_onnx(model, device, backend) else "torch"
-        return f"{device.type}|{runtime}|{model.spec.id}"
-
-    def get(self, model: LoadedModel, device: torch.device, backend: str) -> float | None:
+    def get(self, key: str) -> float | None:
         with self._lock:
-            found = self._rates.get(self._key(model, device, backend))
+            found = self._rates.get(key)
         return found[0] if found else None
 
-    def learn(self, model: LoadedModel, device: torch.device, backend: str, seconds: float, out_pixels: int) -> None:
-        key = self._key(model, device, backend)
+    def learn(self, key: str, seconds: float, pixels: int) -> None:
         with self._lock:
             rate, weight = self._rates.get(key, (0.0, 0.0))
             kept = RATE_DECAY * weight
-            self._rates[key] = ((rate * kept + seconds) / (kept + max(1, out_pixels)), kept + max(1, out_pixels))
+            self._rates[key] = ((rate * kept + seconds) / (kept + max(1, pixels)), kept + max(1, pixels))
 
-    def clear(self) -> None:
+    def forget(self, key: str | None = None) -> None:
+        """Drop one key's measurements (all of them with none)."""
         with self._lock:
-            self._rates.clear()
+            if key is None:
+                self._rates.clear()
+            else:
+                self._rates.pop(key, None)
 
 
-TILE_RATES = TileRates()
+SPEEDS = Speeds()
+
+
+def speed_key(model: LoadedModel, device: Device, backend: str) -> str:
+    """Where a model's pass speed is kept in ``SPEEDS``: per device and runtime."""
+    runtime = "onnx" if uses_onnx(model, device, backend) else "torch"
+    return f"{device.type}|{runtime}|{model.spec.id}"
 
 
 def piece_area(model: LoadedModel, options: EngineOptions) -> int | None:
@@ -237,7 +261,7 @@ def piece_area(model: LoadedModel, options: EngineOptions) -> int | None:
     settings = get_settings()
     device = pick_device(options.device)
     area = int(settings.memory_bytes / settings.neural_jobs / memory_per_pixel(model, device))
-    rate = TILE_RATES.get(model, device, options.backend)
+    rate = SPEEDS.get(speed_key(model, device, options.backend))
     if rate:
         area = min(area, int(TILE_SECONDS / rate / model.scale**2))
     return area
@@ -254,8 +278,7 @@ def tile_for(model: LoadedModel, options: EngineOptions) -> int:
     return max(options.min_tile, min(MAX_TILE, int(piece_area(model, options) ** 0.5)))
 
 
-def tile_grid(h: int, w: int, tile: int, options: EngineOptions,
-              tiling: spandrel.ModelTiling = spandrel.ModelTiling.SUPPORTED,
+def tile_grid(h: int, w: int, tile: int, options: EngineOptions, tiling: str = "supported",
               max_area: int | None = None) -> tuple[list[int], list[int]]:
     """Core boundaries along y and x for an h x w image (each tile runs with ``options.pad`` context around its core).
 
@@ -264,8 +287,8 @@ def tile_grid(h: int, w: int, tile: int, options: EngineOptions,
     on a 1 GB share, and a 397x397 one took 10.7 s in one piece of DCTLSA, against 2 s a piece.
     """
     one_piece = h <= 2 * tile and w <= 2 * tile and h * w <= min(4 * tile * tile, max_area or h * w)
-    untiled = tiling == spandrel.ModelTiling.INTERNAL or one_piece
-    if tiling == spandrel.ModelTiling.DISCOURAGED:
+    untiled = tiling == "internal" or one_piece
+    if tiling == "discouraged":
         tile *= 2
     core = max(tile - 2 * options.pad, 2 * options.blend + 1)
     return ([0, h] if untiled else _cores(h, core)), ([0, w] if untiled else _cores(w, core))
@@ -281,26 +304,19 @@ def pass_pieces(in_size: tuple[int, int], options: EngineOptions, tile: int,
     return [(extent(ys, h, i), extent(xs, w, j)) for i in range(len(ys) - 1) for j in range(len(xs) - 1)]
 
 
-def pass_work(native: int, in_size: tuple[int, int], options: EngineOptions, tile: int,
-              max_area: int | None = None) -> int:
-    """Output pixels one native pass really computes (``pass_pieces``, context included)."""
-    return sum(h * w for h, w in pass_pieces(in_size, options, tile, max_area)) * native**2
-
-
 def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np.ndarray:
-    descriptor = model.descriptor
-    assert descriptor is not None
     device = pick_device(options.device)
-    dtype = pick_dtype(descriptor, device, options.precision)
-    s = descriptor.scale
+    on_torch = not uses_onnx(model, device, options.backend)
+    dtype = pick_dtype(model.descriptor, device, options.precision) if on_torch else None
+    s = model.scale
     h, w = img.shape[:2]
     pad, blend = options.pad, options.blend
-    ys, xs = tile_grid(h, w, tile, options, descriptor.tiling, piece_area(model, options))
+    ys, xs = tile_grid(h, w, tile, options, model.tiling, piece_area(model, options))
     total = (len(ys) - 1) * (len(xs) - 1)
     if out is not None and total > 1:
         out[...] = 0  # tiles add up their weighted outputs
     elif total > 1:
-        out = np.zeros((h * s, w * s, descriptor.output_channels), dtype=np.float32)
+        out = np.zeros((h * s, w * s, img.shape[2]), dtype=np.float32)
     done = 0
     for i in range(len(ys) - 1):
         y0, y1 = max(0, ys[i] - pad), min(h, ys[i + 1] + pad)
@@ -312,9 +328,9 @@ def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np
             wx = _axis_weights(xs, j, x0, x1, s, blend)
             piece = img[y0:y1, x0:x1]
             result = _forward(model, piece, device, dtype, options.backend)
-            # the time the pass held the device, not its wait for it
-            TILE_RATES.learn(model, device, options.backend, DEVICE_LOCK.last_hold(), result.shape[0] * result.shape[1])
-            if dtype != torch.float32 and _looks_broken(result, piece):
+            if dtype is not None and dtype.itemsize < 4 and _looks_broken(result, piece):
+                import torch
+
                 dtype = torch.float32  # this model misbehaves in half precision: stay in fp32 from now on
                 result = _forward(model, piece, device, dtype, "torch")
             if total == 1 and out is not None:
@@ -388,7 +404,6 @@ class Work(NamedTuple):
 
     model_pixels: int  # output pixels its model passes really compute, tiles' context included
     other_pixels: int  # pixels resized, and every output pixel post-processed once
-    piece: int  # input pixels of its largest piece: how much memory a pass holds at once
 
 
 def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
@@ -400,7 +415,7 @@ def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int,
     """
     native, tile, area = model.scale, tile_for(model, options), piece_area(model, options)
     plan = plan_passes(native, in_size, out_size)
-    work, resized, piece, cur = 0, 0, 0, in_size
+    work, resized, cur = 0, 0, in_size
     crops = iter(pass_crops(plan, in_size, box, options.pad))
     for step in plan:
         if step.kind == "model":
@@ -408,11 +423,10 @@ def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int,
             part = cur if crop is None else (crop[2] - crop[0], crop[3] - crop[1])
             pieces = pass_pieces(part, options, tile, area) if min(part) > 0 else []
             work += sum(h * w for h, w in pieces) * native**2
-            piece = max([piece] + [h * w for h, w in pieces])
         else:
             resized += max(cur[0] * cur[1], step.size[0] * step.size[1])
         cur = step.size
-    return Work(work, resized + out_size[0] * out_size[1], piece)
+    return Work(work, resized + out_size[0] * out_size[1])
 
 
 def upscale_array(

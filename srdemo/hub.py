@@ -14,17 +14,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from huggingface_hub import hf_hub_download, try_to_load_from_cache
-from huggingface_hub.errors import (
-    EntryNotFoundError,
-    GatedRepoError,
-    HFValidationError,
-    LocalEntryNotFoundError,
-    OfflineModeIsEnabled,
-    RepositoryNotFoundError,
-    RevisionNotFoundError,
-)
-
 from . import wording
 from .errors import SrdemoError
 
@@ -108,8 +97,17 @@ def hub_file(repo_id: str, filename: str, revision: str | None = None) -> HubFil
     return HubFile(check_repo_id(repo_id), filename, check_revision(revision))
 
 
+def hf_hub_download(*args, **kwargs) -> str:
+    """huggingface_hub's, imported on the first download: its HTTP stack is 0.3 s of every command's start."""
+    from huggingface_hub import hf_hub_download as fetch
+
+    return fetch(*args, **kwargs)
+
+
 def cached_path(ref: HubFile) -> Path | None:
     """The file in the local Hugging Face cache, or None if it still needs downloading."""
+    from huggingface_hub import try_to_load_from_cache
+
     found = try_to_load_from_cache(ref.repo_id, ref.filename, revision=ref.revision)
     return Path(found) if isinstance(found, str) else None
 
@@ -123,6 +121,16 @@ def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = No
     fails (a 401 included), so a file fetched with someone's token must never
     land in a cache that others read: callers pass that person's own folder.
     """
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        GatedRepoError,
+        HFValidationError,
+        LocalEntryNotFoundError,
+        OfflineModeIsEnabled,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
     try:
         return Path(
             hf_hub_download(

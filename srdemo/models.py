@@ -22,19 +22,19 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
-
-import spandrel
-import torch
+from typing import TYPE_CHECKING, Literal
 
 from . import backends, hub, names, workspace
 from .backends import OnnxNetwork
 from .caller import Caller
-from .devices import pick_device
+from .devices import Device, pick_device
 from .errors import SrdemoError
 from .settings import get_settings
 from .weights import SUFFIXES, load_descriptor
 from .wording import text
+
+if TYPE_CHECKING:
+    import spandrel
 
 Kind = Literal["resampler", "builtin", "file", "hub", "run"]
 BUILTIN_DIR = Path(__file__).parent / "weights"
@@ -58,6 +58,8 @@ class ModelSpec:
     slug: str = ""  # a short name for output files ('RealESRGAN_x4'); the id when empty
     tier: str = ""  # 'best': the slowest and finest of its scale, the default where DEFAULT_TIER says so
     exports: bool = True  # False: its ONNX export was tried and is not torch's (the built-in's json says), so never retried
+    bytes_per_pixel: float | None = None  # a built-in's json: its memory per pixel (engine.memory_per_pixel), so
+    # ONNX Runtime runs it without reading it into torch
 
     @property
     def native_scale(self) -> int:
@@ -131,7 +133,7 @@ def builtin_specs() -> list[ModelSpec]:
                     meta_path.stem, meta["label"], "builtin", (int(meta["scale"]),), meta["good_for"],
                     meta.get("licence", "MIT"), meta.get("upstream") or text("model_builtin_source"), path=weights,
                     for_compressed=bool(meta.get("for_compressed", False)), tier=meta.get("tier", ""),
-                    exports=meta.get("onnx", True) is not False,
+                    exports=meta.get("onnx", True) is not False, bytes_per_pixel=meta.get("bytes_per_pixel"),
                 )
             )
     return specs
@@ -320,7 +322,7 @@ DEFAULT_TIER = {"cuda": "best"}
 extra cost is a fraction of a second; on a CPU it is over ten times the fast built-in's time."""
 
 
-def default_model(scale: float = 4, device: torch.device | None = None, tier: str | None = None) -> ModelSpec:
+def default_model(scale: float = 4, device: Device | None = None, tier: str | None = None) -> ModelSpec:
     """The built-in model for this scale and device (this machine's by default), else Lanczos (always available).
 
     Variants for compressed photos are suggested for JPEGs, never the default. Of the rest, ``tier``
@@ -363,28 +365,37 @@ def availability(spec: ModelSpec) -> str:
 # ---------------------------------------------------------------- loading + cache
 
 
-@dataclass
+@dataclass(eq=False)
 class LoadedModel:
-    """A spec plus, for neural models, spandrel's descriptor (which says how to run it)."""
+    """A spec plus, for a neural model, what runs it: spandrel's descriptor (read from ``weights`` the first
+    time it is asked for, torch with it) and its ONNX Runtime network, once there is one. A built-in whose
+    json says its memory per pixel runs on ONNX Runtime without ever reading its descriptor."""
 
     spec: ModelSpec
-    descriptor: spandrel.ImageModelDescriptor | None = None
-    scale: int = field(init=False)
-    # Measured by the engine on this machine (None until then): what a tile may be.
-    bytes_per_pixel: float | None = field(default=None, init=False)  # peak inference memory per input pixel
-    onnx: OnnxNetwork | None = field(default=None, init=False)  # its ONNX Runtime network, once there is one
+    weights: Path | None = None
+    scale: int = 1
+    tiling: str = "supported"  # spandrel's ModelTiling in lower case ('supported', 'discouraged', 'internal')
+    bytes_per_pixel: float | None = None  # peak inference memory per input pixel (engine.memory_per_pixel)
+    onnx: OnnxNetwork | None = None
+    _descriptor: spandrel.ImageModelDescriptor | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.scale = self.descriptor.scale if self.descriptor is not None else 1
+    @property
+    def descriptor(self) -> spandrel.ImageModelDescriptor | None:
+        with self._lock:
+            if self._descriptor is None and self.weights is not None:
+                found = load_descriptor(self.weights, str(self.spec.hub_file) if self.spec.hub_file is not None else None)
+                self._descriptor, self.scale, self.tiling = found, found.scale, found.tiling.name.lower()
+        return self._descriptor
 
     @property
     def is_neural(self) -> bool:
-        """A network that runs through the engine (a resampler has no descriptor)."""
-        return self.descriptor is not None
+        """A network that runs through the engine (not a resampler)."""
+        return self.spec.is_neural
 
     @property
     def architecture(self) -> str:
-        return self.descriptor.architecture.name if self.descriptor is not None else self.spec.id
+        return self.descriptor.architecture.name if self.is_neural else self.spec.id
 
 
 class _ModelCache:
@@ -435,13 +446,18 @@ def load(ref: ModelSpec | str, caller: Caller) -> LoadedModel:
 
     def build() -> LoadedModel:
         path = weights_file(spec, caller)
-        model = LoadedModel(spec, load_descriptor(path, str(spec.hub_file) if spec.hub_file is not None else None))
+        model = LoadedModel(spec, path, spec.native_scale, bytes_per_pixel=spec.bytes_per_pixel)
+        if spec.bytes_per_pixel and backends.available():  # its json describes it: its shipped export needs no torch
+            model.onnx = backends.open_export(path.with_suffix(".onnx"), backends.digest(path), model.scale)
+        if model.onnx is not None:
+            return model
+        descriptor = model.descriptor  # spandrel reads the network (and its scale)
 
         def exported(net: OnnxNetwork) -> None:
             model.onnx = net  # made in the background: the next pass runs on it
 
         if spec.exports:
-            model.onnx = backends.find_export(model.descriptor, path, source.export_dir(spec, caller), spec.id, exported)
+            model.onnx = backends.find_export(descriptor, path, source.export_dir(spec, caller), spec.id, exported)
         return model
 
     return MODEL_CACHE.get(source.cache_key(spec, caller), build)

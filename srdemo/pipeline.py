@@ -15,11 +15,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from . import metrics
-from .backends import POOL
-from .devices import DEVICE_LOCK, device_label, pick_device
+from .devices import device_label, pick_device
 from .engine import Box, EngineOptions, ProgressFn, StopFn, content_box, upscale_array
 from .errors import SrdemoError
 from .images import Picture, visible_rgb, white_mask
@@ -41,8 +39,6 @@ class UpscaleResult:
     comparison: metrics.Comparison | None
     scale: float
     check_skipped: bool = False  # the photo was too small for a self-check at this scale
-    model_seconds: float = 0.0  # of ``seconds``, the time model passes held the device; the rest is resizing and checks
-    pool_grown: int = 0  # bytes ONNX Runtime's memory pool grew by meanwhile (``backends.POOL``), paid in page faults
 
 
 def target_size(in_size: tuple[int, int], scale: float | None = None, size: tuple[int, int] | None = None) -> tuple[int, int]:
@@ -105,6 +101,8 @@ def bleed_transparent(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     that black into the product's edge (a dark fringe). Nearest-colour fill
     keeps edges clean without changing any visible pixel.
     """
+    from scipy import ndimage  # here: scipy's import is a quarter second of every command, ``--help`` too
+
     hidden = alpha == 0
     if not hidden.any() or hidden.all():
         return rgb
@@ -118,6 +116,8 @@ def forced_white(pic: Picture) -> np.ndarray:
     Marketplaces ask for a pure white (255) background; models leave 253-254 specks in flat white. This
     is also what the model need not compute at all (``engine.content_box``): its output there is overwritten.
     """
+    from scipy import ndimage
+
     mask = white_mask(pic.rgb, pic.max_value)
     if not mask.any():
         return mask
@@ -147,6 +147,8 @@ def upscale_alpha(alpha: np.ndarray, size: tuple[int, int], max_value: int) -> n
     """Alpha is a mask, not a photo: upscale it with Lanczos, but never beyond
     the range of the source pixels within 2 px (no ringing), and snap values
     within 1% of transparent/opaque. Flat areas stay exactly 0 or max."""
+    from scipy import ndimage
+
     src = alpha.astype(np.float32) / max_value
     a = resample(src[..., None], size, "lanczos")[..., 0]
     ys = (np.arange(size[1]) * src.shape[0]) // size[1]
@@ -238,9 +240,9 @@ def upscale_picture(
         raise SrdemoError(text("err_reference_size", ref_w=reference.size[0], ref_h=reference.size[1],
                                out_w=out_size[0], out_h=out_size[1]))
 
-    start, held, pool = time.perf_counter(), DEVICE_LOCK.held_seconds(), POOL.size
+    start = time.perf_counter()
     result_pic = upscale_pixels(model, pic, out_size, options, progress, should_stop)
-    seconds, model_seconds = time.perf_counter() - start, DEVICE_LOCK.held_seconds() - held
+    seconds = time.perf_counter() - start
 
     bicubic = _bicubic(visible_rgb(pic), out_size)
     comparison = None
@@ -253,7 +255,6 @@ def upscale_picture(
         )
     result = UpscaleResult(
         result_pic, bicubic, model.spec.id, device_label(device), seconds, pic.size, out_size, comparison, scale_used,
-        model_seconds=model_seconds, pool_grown=POOL.size - pool,
     )
     return with_self_check(result, model, pic, options) if reference is None and check else result
 

@@ -79,7 +79,6 @@ class Upscaled:
     result: UpscaleResult  # the model's output and its figures
     model: models.ModelSpec
     colour_difference: float  # mean CIEDE2000 between the photo and the result (what a shopper would see)
-    estimate: str | None = None  # what the same job will take next time (a neural model's speed is now measured)
     advice: list[str] = field(default_factory=list)  # why Automatic chose the model, or a better model for this photo
     choice: str | None = None  # Automatic's sentence: which model it chose and why (None: the model was named)
     warnings: list[str] = field(default_factory=list)  # about the output (preset rules, colour, compression)
@@ -184,7 +183,7 @@ def estimate(source: bytes | str | Path | Picture | None, request: UpscaleReques
         return ""
     pic = read_picture(source, name)
     fitted, _ = request.target(pic.size)
-    return speed.estimate_sentence(models.load(spec, request.caller), pic.size, fitted, box=model_box(pic))
+    return speed.sentence(speed.plan(models.load(spec, request.caller), pic.size, fitted, box=model_box(pic)))
 
 
 def admitted(model: models.LoadedModel, pic: Picture, fitted: tuple[int, int], canvas: tuple[int, int],
@@ -226,12 +225,11 @@ def upscale(
     options = request.engine or EngineOptions.from_settings()
     spec, choice = pick_model(pic, request, fitted, options)
     model = models.load(spec, request.caller)
-    box = model_box(pic)  # white margins cost no model time: the estimates leave them out too
-    speed.admit(model, pic.size, fitted, options, box)
+    plan = speed.admit(model, pic.size, fitted, options, model_box(pic))  # white margins cost no model time
     with admitted(model, pic, fitted, canvas, request.caller, progress, should_stop):
         result = upscale_picture(model, pic, size=fitted, reference=reference, check=False, options=options,
                                  progress=progress, should_stop=should_stop)
-        speed.record_job(model, pic.size, fitted, result.seconds, result.model_seconds, options, box, result.pool_grown)
+        speed.record(plan, result.seconds)
 
         # JPEG keeps no transparency; a preset that asks for pure white gets it, not a transparent canvas.
         on_white = fmt == "jpeg" or (request.preset is not None and request.preset.white_background)
@@ -263,7 +261,6 @@ def upscale(
         result=result,
         model=model.spec,
         colour_difference=colour,
-        estimate=speed.estimate_sentence(model, pic.size, fitted, options, box) if model.is_neural else None,
         advice=[choice] if choice else advice.model_hints(model.spec, model.scale, pic, result.scale),
         choice=choice,
         warnings=warnings,

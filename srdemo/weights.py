@@ -17,14 +17,14 @@ import json
 import math
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import spandrel
-import torch
-from safetensors.torch import load_file as load_safetensors
-
-from .arch.span import fuse_reparameterised
 from .errors import SrdemoError
 from .wording import text
+
+if TYPE_CHECKING:
+    import spandrel
+    import torch
 
 SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".bin")
 """What a weights file is usually called (for listing a folder and naming outputs; loading decides by content)."""
@@ -181,6 +181,9 @@ def read_state_dict(path: Path, name: str | None = None) -> dict[str, torch.Tens
         (_check_safetensors_header if safetensors else _check_archive)(path, name)
     except OSError as exc:
         raise SrdemoError(text("err_weights_unreadable", name=name, reason=exc.strerror or exc)) from None
+    import torch  # here, not at the top: a built-in run on ONNX Runtime never reads its weights' tensors
+    from safetensors.torch import load_file as load_safetensors
+
     if safetensors:
         try:
             return load_safetensors(str(path), device="cpu")
@@ -197,6 +200,10 @@ def read_state_dict(path: Path, name: str | None = None) -> dict[str, torch.Tens
 
 def load_descriptor(path: Path, name: str | None = None) -> spandrel.ImageModelDescriptor:
     """Read weights safely and let spandrel detect the architecture."""
+    import spandrel
+
+    from .arch.span import fuse_reparameterised
+
     state = spandrel.canonicalize_state_dict(read_state_dict(path, name))
     try:
         descriptor = spandrel.ModelLoader().load_from_state_dict(state)

@@ -61,18 +61,15 @@ def compact_file(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_model_cache():
-    """Each test starts with no model loaded and no speed or tile rate measured in this process."""
-    from srdemo.engine import TILE_RATES
+    """Each test starts with no model loaded and no speed measured in this process."""
+    from srdemo.engine import SPEEDS
     from srdemo.models import MODEL_CACHE
-    from srdemo.speed import SPEEDS
 
     MODEL_CACHE.clear()
-    SPEEDS.clear()
-    TILE_RATES.clear()
+    SPEEDS.forget()
     yield
     MODEL_CACHE.clear()
-    SPEEDS.clear()
-    TILE_RATES.clear()
+    SPEEDS.forget()
 
 
 @pytest.fixture(autouse=True)

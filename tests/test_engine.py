@@ -10,6 +10,7 @@ import torch
 
 from srdemo import backends, engine, models
 from srdemo.caller import LOCAL
+from srdemo.devices import Device
 from srdemo.engine import EngineOptions, run_model, upscale_array
 from srdemo.errors import Cancelled, SrdemoError
 from srdemo.weights import load_descriptor
@@ -28,6 +29,10 @@ def _img(h, w, seed=0):
 
 def _u8(x):
     return np.round(x * 255).astype(int)
+
+
+def _key(model, device=Device("cpu"), backend="auto"):
+    return engine.speed_key(model, device, backend)
 
 
 @contextlib.contextmanager
@@ -215,16 +220,16 @@ def test_concurrent_jobs_interleave_safely(compact):
     assert all(np.array_equal(r, expected) for r in results)
 
 
-def test_pass_work_counts_the_context_each_tile_computes(compact):
+def test_the_planned_work_counts_the_context_each_tile_computes(compact):
     opts = EngineOptions(tile=128, pad=16)
-    assert engine.pass_work(4, (100, 100), opts, 128) == 400 * 400  # one piece: no context to add
-    tiled = engine.pass_work(4, (1000, 1000), opts, 128)
+    assert engine.plan_work(compact, (100, 100), (200, 200), opts).model_pixels == 200 * 200  # one piece: no context
+    tiled = engine.plan_work(compact, (1000, 1000), (2000, 2000), opts).model_pixels
     ys, xs = engine.tile_grid(1000, 1000, 128, opts)
-    assert len(ys) > 2 and 1.5 < tiled / (4000 * 4000) < 1.8  # 96 px cores with 16 px either side: ~1.7x
+    assert len(ys) > 2 and 1.5 < tiled / (2000 * 2000) < 1.8  # 96 px cores with 16 px either side: ~1.7x
     # the same grid the engine runs: counting its forwards' inputs gives the same work
     with _forwards() as seen:
         run_model(compact, _img(300, 260), opts)
-    assert sum(i for i, _ in seen) * 4 == engine.pass_work(2, (260, 300), opts, 128)
+    assert sum(i for i, _ in seen) * 4 == engine.plan_work(compact, (260, 300), (520, 600), opts).model_pixels
 
 
 def test_the_tile_fits_the_memory_share_and_about_two_seconds(compact, monkeypatch):
@@ -236,7 +241,7 @@ def test_the_tile_fits_the_memory_share_and_about_two_seconds(compact, monkeypat
     side = engine.tile_for(compact, opts)
     assert side * side * bpp <= 20e6 < (side + 2) ** 2 * bpp  # the largest tile within this job's half
     monkeypatch.setenv("SRDEMO_MEMORY_MB", "100000")
-    engine.TILE_RATES.learn(compact, torch.device("cpu"), "auto", 1.0, 1_000_000)  # 1 MP/s: 2 s make 2 MP, 707 px at x2
+    engine.SPEEDS.learn(_key(compact), 1.0, 1_000_000)  # 1 MP/s: 2 s make 2 MP, 707 px at x2
     assert abs(engine.tile_for(compact, opts) - 707) <= 1
     assert engine.tile_for(compact, EngineOptions(tile=96)) == 96  # a forced tile is kept
     img = _img(150, 170)  # the automatic tile still gives the untiled result
@@ -255,7 +260,7 @@ def test_one_piece_fits_the_memory_share_and_the_time_cap(compact, monkeypatch):
     monkeypatch.setenv("SRDEMO_NEURAL_JOBS", "1")
     memory = int(80e6 / engine.memory_per_pixel(compact))
     assert engine.piece_area(compact, opts) == memory  # no speed measured yet: memory alone
-    engine.TILE_RATES.learn(compact, torch.device("cpu"), "auto", 2.0, int(0.35 * memory * 4))  # 2 s: 0.35x the share
+    engine.SPEEDS.learn(_key(compact), 2.0, int(0.35 * memory * 4))  # 2 s: 0.35x the share
     area = engine.piece_area(compact, opts)
     assert abs(area - 0.35 * memory) <= 1
     tile = engine.tile_for(compact, opts)
@@ -330,14 +335,18 @@ def test_a_pass_writes_into_the_buffer_it_is_given_and_nowhere_else(compact, til
     assert (full == 7).all()  # nothing outside the view was touched
 
 
-def test_the_tile_rate_weighs_tiles_by_their_pixels(compact):
+def test_a_speed_weighs_tiles_by_their_pixels_and_is_kept_per_device_and_runtime(compact):
     """Small pieces of a heavy model run faster per pixel; a run of them must not make the next tile huge."""
-    rates, cpu = engine.TileRates(), torch.device("cpu")
-    rates.learn(compact, cpu, "auto", 2.0, 1_000_000)  # a big tile: 2 us per pixel
+    speeds, key = engine.Speeds(), _key(compact)
+    speeds.learn(key, 2.0, 1_000_000)  # a big tile: 2 us per pixel
     for _ in range(10):
-        rates.learn(compact, cpu, "auto", 0.001, 1000)  # small ones at half that
-    assert rates.get(compact, cpu, "auto") == pytest.approx(2e-6, rel=0.1)
-    rates.learn(compact, cpu, "auto", 4.0, 1_000_000)  # a big slow one counts at once
-    assert rates.get(compact, cpu, "auto") > 3.5e-6
-    assert rates.get(compact, cpu, "torch") == rates.get(compact, cpu, "auto")  # it runs on torch either way
-    assert rates.get(compact, torch.device("cuda"), "auto") is None  # kept per device
+        speeds.learn(key, 0.001, 1000)  # small ones at half that
+    assert speeds.get(key) == pytest.approx(2e-6, rel=0.1)
+    speeds.learn(key, 4.0, 1_000_000)  # a big slow one counts at once
+    assert speeds.get(key) > 3.5e-6
+    assert _key(compact, backend="torch") == key  # it runs on torch either way
+    x4 = models.load("x4", LOCAL)
+    assert _key(x4) != _key(x4, backend="torch")  # ONNX Runtime and torch are two speeds
+    assert _key(compact, Device("cuda", 0)) != key  # kept per device
+    speeds.forget(key)
+    assert speeds.get(key) is None

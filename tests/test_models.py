@@ -166,3 +166,19 @@ def test_an_over_long_model_string_is_refused_naming_the_limit_before_any_file_i
     assert looked == []
     with pytest.raises(SrdemoError, match="Unknown model"):  # a path part over the filesystem's 255 bytes
         models.resolve("x" * 300, LOCAL)
+
+
+def test_a_builtin_that_runs_on_onnx_runtime_says_its_memory_in_its_json_and_loads_no_network():
+    """Its json's memory per pixel is what the engine measures of its network with torch (a built-in whose
+    weights change must say so), and it loads with its export alone: spandrel reads the network only when
+    torch is asked to run it."""
+    from srdemo import engine
+
+    described = [spec for spec in models.builtin_specs() if spec.bytes_per_pixel]
+    assert {spec.id for spec in described} == {spec.id for spec in models.builtin_specs() if spec.exports}
+    for spec in described:
+        model = models.load(spec, LOCAL)
+        assert model.onnx is not None and model._descriptor is None and model.scale == spec.native_scale
+        measured = models.LoadedModel(spec, spec.path)
+        assert engine.memory_per_pixel(measured) == pytest.approx(spec.bytes_per_pixel, rel=0.01)
+        assert measured.scale == model.scale and measured.tiling == model.tiling == "supported"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import safetensors.torch
 import torch
 from safetensors.torch import save_file
 
@@ -129,7 +130,7 @@ def _tiny_tensors(n: int) -> bytes:
 def _tensor_reads(monkeypatch) -> list[str]:
     """Every call that would make tensors, recorded instead of run: a refusal must come before any."""
     calls = []
-    monkeypatch.setattr(weights, "load_safetensors", lambda *args, **kwargs: calls.append("load_safetensors"))
+    monkeypatch.setattr(safetensors.torch, "load_file", lambda *args, **kwargs: calls.append("load_safetensors"))
     monkeypatch.setattr(torch, "load", lambda *args, **kwargs: calls.append("torch.load"))
     return calls
 

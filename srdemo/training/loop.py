@@ -166,7 +166,7 @@ def train(
     if config.batch % world:
         raise SrdemoError(text("err_batch_world", batch=config.batch, world=world))
     torch.use_deterministic_algorithms(True, warn_only=True)
-    device = pick_device(config.device)
+    device = torch.device(str(pick_device(config.device)))  # torch needs its own kind of device
     data = load_data(config)
     pairs = val_pairs(data, config)
 
