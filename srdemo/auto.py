@@ -29,6 +29,9 @@ from .wording import model_label, text
 AUTO = "auto"
 """The model reference that asks for Automatic's choice (also what an empty reference means)."""
 RULES_FILE = Path(__file__).with_name("auto_rules.json")
+LOW_JPEG, HIGH_JPEG = 83, 93
+"""Estimated JPEG qualities below which a file reads as saved at low quality, and from which at high quality
+(the rules' jpeg-75 and jpeg-95 kinds start there)."""
 
 
 def is_auto(ref: str | None) -> bool:
@@ -128,12 +131,18 @@ def choose(pic: Picture, out_size: tuple[int, int], caller: Caller, device: str 
 
 
 def _reason(spec: models.ModelSpec, facts: Facts, band_scale: int, blocks: bool) -> str:
-    if blocks:
-        said = text("auto_facts_blocks")
-    elif facts.jpeg_quality is not None:
-        said = text("auto_facts_jpeg", quality=facts.jpeg_quality)
+    """One short sentence in a merchandiser's words: which kind of model, and the one fact that chose it."""
+    if spec.for_compressed:
+        what = text("auto_what_compressed")
     else:
-        said = text("auto_facts_cutout" if facts.transparent else "auto_facts_clean")
-    key = "auto_chose_gpu" if facts.device == "cuda" else "auto_chose"
-    return text(key, label=model_label(spec.id, spec.label), model_id=spec.id, facts=said, scale=band_scale)
-
+        what = text("auto_what_best" if spec.tier == "best" else "auto_what_sharp", scale=spec.native_scale)
+    if blocks:
+        why = text("auto_why_blocks")
+    elif facts.jpeg_quality is not None:
+        level = "low" if facts.jpeg_quality < LOW_JPEG else "high" if facts.jpeg_quality >= HIGH_JPEG else "medium"
+        why = text(f"auto_why_jpeg_{level}")
+    else:
+        why = text("auto_why_cutout" if facts.transparent else "auto_why_clean")
+    if facts.device == "cuda" and spec.tier == "best":
+        why = text("auto_why_gpu", why=why)
+    return text("auto_chose", what=what, why=why)

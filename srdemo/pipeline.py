@@ -24,7 +24,7 @@ from .images import Picture, visible_rgb, white_mask
 from .models import LoadedModel
 from .resampling import resample
 from .settings import get_settings
-from .wording import text
+from .wording import current_language, progress_words, text
 
 
 @dataclass
@@ -172,6 +172,15 @@ def _to_dtype(arr: np.ndarray, max_value: int) -> np.ndarray:
     return arr.astype(dtype)
 
 
+def plain_progress(progress: ProgressFn | None, clock=time.monotonic) -> ProgressFn | None:
+    """The engine's fraction passed on with the time left at the pace so far ('about 6 s left'), in the
+    request's language: its passes and tiles ('pass 1/1, tile 2/12') are its own business, not a person's."""
+    if progress is None:
+        return None
+    start, lang = clock(), current_language()
+    return lambda fraction, _said: progress(fraction, progress_words(fraction, clock() - start, lang))
+
+
 def upscale_pixels(
     model: LoadedModel,
     pic: Picture,
@@ -185,7 +194,7 @@ def upscale_pixels(
     if pic.alpha is not None:
         rgb = bleed_transparent(rgb, pic.alpha)
     forced = forced_white(pic)
-    out = upscale_array(model, rgb, size, options, progress, should_stop, box=content_box(forced))
+    out = upscale_array(model, rgb, size, options, plain_progress(progress), should_stop, box=content_box(forced))
     if pic.grey:
         out = np.repeat(out.mean(axis=2, keepdims=True), 3, axis=2)
     out = keep_pure_white(_to_dtype(out, pic.max_value), forced)  # on integers: 4x less to touch

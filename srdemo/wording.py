@@ -68,18 +68,17 @@ EN: dict[str, str] = {
         "'{label}' ({model_id}) is made for x{scale:g}: try it at this scale (faster than an x{native} model shrunk to fit)."
     ),
     # ---- Automatic: which built-in model suits this photo, and why (srdemo/auto.py)
-    "auto_chose": (
-        "Automatic chose '{label}' ({model_id}): {facts}, and of the models that run quickly here it measured best "
-        "on such photos at about x{scale}."
-    ),
-    "auto_chose_gpu": (
-        "Automatic chose '{label}' ({model_id}): {facts}, and with a GPU here it measured best of the built-in models "
-        "on such photos at about x{scale}."
-    ),
-    "auto_facts_clean": "this photo has no JPEG compression",
-    "auto_facts_cutout": "this photo is a cut-out (transparent background) with no JPEG compression",
-    "auto_facts_jpeg": "this photo was saved as JPEG at quality about {quality}",
-    "auto_facts_blocks": "this photo shows JPEG blocks (it was compressed before, whatever its file says)",
+    "auto_chose": "Chosen for you: {what}, because {why}.",
+    "auto_what_compressed": "the model for compressed photos",
+    "auto_what_sharp": "the sharp model for x{scale}",
+    "auto_what_best": "the finest-detail model for x{scale}",
+    "auto_why_clean": "this photo has no JPEG compression",
+    "auto_why_cutout": "this is a cut-out with no JPEG compression",
+    "auto_why_jpeg_low": "this is a JPEG saved at low quality",
+    "auto_why_jpeg_medium": "this is a JPEG saved at medium quality",
+    "auto_why_jpeg_high": "this is a JPEG, even if saved at high quality",
+    "auto_why_blocks": "this photo shows JPEG blocks",
+    "auto_why_gpu": "{why}, and the GPU here runs it quickly",
     "err_auto_no_model": "Automatic found none of its built-in models here. Pick a model from the list.",
     # ---- advice the moment a photo is read, and the verdict after a run
     "upload_compressed": (
@@ -115,6 +114,8 @@ EN: dict[str, str] = {
     "estimate_needs_download": "This model needs downloading first (the machine must be online).",
     "waiting_for_device": "Waiting for a free turn: another photo is being worked on",
     "loading_model": "Loading model",
+    "progress_starting": "starting",
+    "ui_upscale_progress": "{percent}% — {words}",
     # ---- A/B
     "ab_same": "B is as good as A {where}",
     "ab_diff": "B is {direction} than A {where} (by {amount:.1f} dB)",
@@ -795,3 +796,12 @@ def duration(seconds: float, rough: bool = False) -> str:
 def time_left(seconds: float) -> str:
     """'about 4 min left': what a batch or a training run still needs, at its pace so far."""
     return text("time_left", duration=duration(seconds, rough=True))
+
+
+def progress_words(fraction: float, seconds_so_far: float, lang: str | None = None) -> str:
+    """What a run still needs at its pace so far ('about 6 s left'), or 'starting' before there is a pace
+    to go by; the percentage is said beside it by whoever shows the fraction."""
+    with language(lang or _current.get()):
+        if fraction <= 0 or seconds_so_far < 0.5:
+            return text("progress_starting")
+        return time_left(seconds_so_far * (1 - min(fraction, 1.0)) / fraction)

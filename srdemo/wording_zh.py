@@ -34,12 +34,17 @@ ZH: dict[str, str] = {
     "device_mps": "Apple GPU（MPS）",
     "device_cpu": "CPU（{threads} 个线程）",
     # ---- advice: a better model for this photo
-    "auto_chose": "自动选择了“{label}”（{model_id}）：{facts}；在本机能快速运行的模型里，它在这类照片上放大约 x{scale} 时测得效果最好。",
-    "auto_chose_gpu": "自动选择了“{label}”（{model_id}）：{facts}；本机有 GPU，它在这类照片上放大约 x{scale} 时，在所有内置模型里测得效果最好。",
-    "auto_facts_clean": "这张照片没有经过 JPEG 压缩",
-    "auto_facts_cutout": "这张照片是抠图（透明背景），没有经过 JPEG 压缩",
-    "auto_facts_jpeg": "这张照片是以 JPEG 保存的，质量约 {quality}",
-    "auto_facts_blocks": "这张照片能看出 JPEG 压缩留下的方块（不管文件现在是什么格式，它之前被压缩过）",
+    "auto_chose": "为你选择了{what}，因为{why}。",
+    "auto_what_compressed": "适合压缩照片的模型",
+    "auto_what_sharp": "x{scale} 清晰模型",
+    "auto_what_best": "x{scale} 细节最好的模型",
+    "auto_why_clean": "这张照片没有经过 JPEG 压缩",
+    "auto_why_cutout": "这是一张没有经过 JPEG 压缩的抠图",
+    "auto_why_jpeg_low": "这是一张低质量保存的 JPEG",
+    "auto_why_jpeg_medium": "这是一张中等质量保存的 JPEG",
+    "auto_why_jpeg_high": "这是一张 JPEG，即使保存质量较高",
+    "auto_why_blocks": "这张照片能看出 JPEG 压缩留下的方块",
+    "auto_why_gpu": "{why}，而且本机的 GPU 能很快运行它",
     "err_auto_no_model": "“自动”在这里找不到它的任何内置模型。请从列表中选一个模型。",
     "hint_compressed": (
         "这张照片是以 JPEG 保存的，质量约 {quality}：试试“{label}”（{model_id}），它用压缩过的照片训练，会去掉压缩色块，而不是把色块一起放大。"
@@ -78,6 +83,8 @@ ZH: dict[str, str] = {
     "estimate_needs_download": "这个模型需要先下载（这台机器必须联网）。",
     "waiting_for_device": "正在排队：另一张照片正在处理中",
     "loading_model": "正在加载模型",
+    "progress_starting": "正在开始",
+    "ui_upscale_progress": "{percent}%，{words}",
     # ---- A/B
     "ab_same": "{where}，B 和 A 一样好",
     "ab_diff": "{where}，B 比 A {direction}（相差 {amount:.1f} dB）",

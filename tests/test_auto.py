@@ -147,20 +147,18 @@ def test_a_model_missing_from_the_catalogue_is_passed_over_for_the_next_in_its_r
         auto.choose_for(facts, LOCAL, rules={**rules, "rows": nothing})
 
 
-def test_the_sentence_says_which_model_and_why_in_english_and_chinese():
-    data = _photo(85)
-    choice = _choice(data)
-    spec = choice.spec
-    assert choice.reason.startswith("Automatic chose")
-    assert wording.model_label(spec.id, spec.label) in choice.reason and spec.id in choice.reason
-    assert "JPEG at quality about 85" in choice.reason and "x4" in choice.reason
+def test_the_sentence_says_which_model_and_why_in_plain_words_in_english_and_chinese():
+    """Issue 41: one short sentence, no model ids, no quality numbers, no dB."""
+    choice = _choice(_photo(75))
+    assert choice.spec.for_compressed
+    assert choice.reason == "Chosen for you: the model for compressed photos, because this is a JPEG saved at low quality."
+    assert choice.spec.id not in choice.reason and "75" not in choice.reason
+    clean = _choice(_photo())
+    assert clean.reason == f"Chosen for you: the sharp model for x{clean.spec.native_scale}, because this photo has no JPEG compression."
+    assert _choice(_photo(), scale=2).reason == "Chosen for you: the sharp model for x2, because this photo has no JPEG compression."
     with wording.language("zh"):
-        zh = _choice(data).reason
-        label = wording.model_label(spec.id, spec.label)
-    assert zh.startswith("自动选择了") and label in zh and "质量约 85" in zh
-    assert label != wording.model_label(spec.id, spec.label)  # the Chinese page names it in Chinese
-    clean = _choice(_photo()).reason
-    assert "no JPEG compression" in clean and "JPEG at quality" not in clean
+        zh = _choice(_photo(75)).reason
+    assert zh == "为你选择了适合压缩照片的模型，因为这是一张低质量保存的 JPEG。"
 
 
 @pytest.mark.parametrize("source", ["rendered", "real"])
@@ -173,10 +171,10 @@ def test_a_jpeg_resaved_as_png_shows_its_blocks_and_gets_the_model_for_compresse
     assert "no JPEG compression" in clean.reason
     assert resaved.blocks and resaved.kind == auto.load_rules()["blocking"]["counts_as"]
     assert resaved.spec.id == "x4-product"
-    assert "this photo shows JPEG blocks" in resaved.reason and "quality about" not in resaved.reason
+    assert resaved.reason.endswith("because this photo shows JPEG blocks.")
     with wording.language("zh"):
         zh = _choice(_resaved(pixels, 75)).reason
-    assert zh.startswith("自动选择了") and "JPEG 压缩留下的方块" in zh
+    assert zh.startswith("为你选择了") and "JPEG 压缩留下的方块" in zh
 
 
 def test_a_jpeg_saved_again_at_high_quality_shows_the_blocks_of_its_first_save():
@@ -213,7 +211,7 @@ def test_the_blocks_rule_is_data_chosen_on_training_photos_with_its_evidence():
 def test_a_named_model_is_used_as_named_with_no_sentence():
     done = srdemo.upscale(_photo(75), UpscaleRequest(model="x4", scale=2, caller=LOCAL), name="shot.jpg")
     assert done.model.id == "x4" and done.choice is None
-    assert not any(line.startswith("Automatic chose") for line in done.figures())
+    assert not any(line.startswith("Chosen for you") for line in done.figures())
 
 
 def test_the_command_line_and_the_python_api_make_the_same_choice(tmp_path, capsys):
@@ -239,7 +237,7 @@ def test_batch_rows_carry_the_model_chosen_for_each_file(tmp_path):
     by_file = {r["file"]: r for r in result.rows}
     assert by_file["clean.png"]["model"] == _row("clean", "x2")[0]
     assert by_file["supplier.jpg"]["model"] == _row("jpeg-75", "x2")[0]
-    assert all(r["model reason"].startswith("自动选择了") for r in result.rows)
+    assert all(r["model reason"].startswith("为你选择了") for r in result.rows)
     with zipfile.ZipFile(result.zip_path) as zf:
         report = list(csv.DictReader(io.StringIO(zf.read("report.csv").decode())))
         people = zf.read("report-zh.csv").decode("utf-8-sig")

@@ -193,3 +193,56 @@ def test_the_train_tab_starts_from_the_fast_x4_even_on_a_gpu(monkeypatch):
     demo = build_demo()
     base = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "train-base")
     assert base.value == "x4" and "x4-best" in [value for _, value in base.choices]
+
+
+def _clean_photo(tmp_path) -> str:
+    from srdemo.synthetic import render_product
+
+    path = tmp_path / "clean_box.png"
+    render_product(3, 96).convert("RGB").save(path)
+    return str(path)
+
+
+def test_automatics_sentence_follows_the_scale_and_is_said_once(tmp_path):
+    """Issue 41: after 4 -> 2 the notes must not still speak of x4, and the result does not say it a second time."""
+    page, photo = _request("page-auto", "en"), _clean_photo(tmp_path)
+    at_4, *_ = upscale.on_advice(photo, "auto", 4, False, "", request=page)
+    at_2, *_ = upscale.on_advice(photo, "auto", 2, False, "", request=page)
+    assert "Chosen for you: the sharp model for x4, because this photo has no JPEG compression." in at_4["value"]
+    assert "Chosen for you: the sharp model for x2," in at_2["value"] and "x4" not in at_2["value"]
+    named, *_ = upscale.on_advice(photo, "lanczos", 2, False, "", request=page)
+    assert "Chosen for you" not in named["value"]  # a model picked by hand: nothing to explain
+    verdict, *_ = upscale.on_run(photo, "auto", 2, False, "", "", "", "", None, "png", 90, "", "", request=page,
+                                 progress=lambda *a, **k: None)
+    assert "clean_box_x2.png" in verdict and "Chosen for you" not in verdict  # said once: in the notes above
+
+
+def test_progress_is_a_percentage_and_the_time_left_never_passes_and_tiles(tmp_path):
+    """Issue 41: '42% — about 6 s left' under the button, 'about 6 s left' beside Gradio's own bar."""
+    from srdemo.pipeline import plain_progress
+
+    said, now = [], [100.0]
+    report = plain_progress(lambda f, words: said.append((f, words)), clock=lambda: now[0])
+    report(0.0, "pass 1/1, tile 0/12")
+    now[0] = 102.0
+    report(0.25, "pass 1/1, tile 3/12")
+    assert said == [(0.0, "starting"), (0.25, "about 5 s left")]  # 2 s for a quarter: 6 s more, said in 5 s steps
+    now[0] = 140.0
+    report(0.5, "pass 1/1, tile 6/12")
+    assert said[-1] == (0.5, "about 40 s left")
+    with wording.language("zh"):
+        chinese = plain_progress(lambda f, words: said.append((f, words)), clock=lambda: now[0])
+    now[0] = 160.0
+    chinese(0.5, "pass 1/1, tile 6/12")  # worded in the request's language, whichever thread reports
+    assert said[-1] == (0.5, "大约还剩 20 秒")
+
+    page, seen = _request("page-progress", "zh-CN"), []
+    upscale._reporter(upscale._run_key(page, "run-p"), lambda f, desc: seen.append(desc))(0.42, "大约还剩 5 秒")
+    assert upscale.on_progress("run-p", request=page) == "42%，大约还剩 5 秒" and seen == ["大约还剩 5 秒"]
+    assert upscale.on_progress("run-other", request=page) == ""  # another run of the page: nothing to say
+
+    lines = []
+    upscale.on_run(_clean_photo(tmp_path), "x2", 2, False, "", "", "", "", None, "png", 90, "", "run-q",
+                   request=page, progress=lambda f, desc=None: lines.append(desc))
+    assert lines and not any("tile" in line or "pass" in line for line in lines)
+    assert upscale.on_progress("run-q", request=page) == ""  # the run is over: its line is gone

@@ -41,6 +41,7 @@ from .common import (
 _cancel_flags: OrderedDict[str, threading.Event] = OrderedDict()
 _running: set[str] = set()
 _finished: deque[str] = deque(maxlen=1024)
+_progress: dict[str, tuple[float, str]] = {}  # a running run's latest fraction and words, for the line under the button
 _flags_lock = threading.Lock()
 MAX_FLAGS = 4096
 """Cancels of runs not started yet are kept this many at most (oldest dropped first, never a running one's):
@@ -62,6 +63,17 @@ SCROLL_TO_RESULT = """() => {
 }"""
 """After a run: when the slider's top half is out of view (a phone stacks it under the form), scroll so
 the verdict line and the slider under it are what the person sees."""
+
+BRING_INTO_VIEW = """(selector) => {
+    const box = document.querySelector(selector)?.getBoundingClientRect();
+    if (box && (box.top < 0 || box.bottom > window.innerHeight)) {
+        document.querySelector(selector).scrollIntoView({block: 'center', behavior: 'smooth'});
+    }
+}"""
+KEEP_RUN_IN_VIEW = "() => (" + BRING_INTO_VIEW + ")('#run')"
+"""After an upload: the notes under the photo push the button down; on a phone it would fall below the fold."""
+KEEP_PROGRESS_IN_VIEW = "() => (" + BRING_INTO_VIEW + ")('#progress')"
+"""When a run starts: the line under the button that says how far it is, where the person just pressed."""
 
 
 def _session(request: gr.Request | None) -> str:
@@ -197,7 +209,7 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
             quality=int(quality), reference=upload_path(reference) if path_of(reference) else None,
             caller=caller_of(key, request, token, oauth_token),
         )
-        done = upscale(upload_path(upload), job, progress=lambda f, msg: progress(f, desc=msg), should_stop=flag.is_set)
+        done = upscale(upload_path(upload), job, progress=_reporter(run_key, progress), should_stop=flag.is_set)
     except Cancelled:
         return text("ui_upscale_cancelled", seconds=time.monotonic() - start), gr.skip(), gr.skip(), gr.skip(), gr.skip()
     except SrdemoError as exc:  # in the result line, the last result left as it was
@@ -205,6 +217,7 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
     finally:
         with _flags_lock:
             _running.discard(run_key)
+            _progress.pop(run_key, None)
             if run_id:
                 _cancel_flags.pop(run_key, None)
                 _finished.append(run_key)
@@ -213,8 +226,28 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
     shared.write_bytes(report.before_after_picture(done))
     slider = (preview_array(done.before), display(done.result.picture))
     first, saved, *todo = done.outcome()
+    todo = [line for line in todo if line != done.choice]  # Automatic's sentence is said once, in the notes above
     verdict = "\n\n".join([f"**{first}**", f"{saved} {text('ui_upscale_download_below')}", *[f"- {t}" for t in todo]])
     return verdict, slider, str(out_path), done.summary(), str(shared)
+
+
+def _reporter(run_key: str, progress):
+    """Where a run's progress goes: the bar over the result (its percentage and the time left), and the line
+    under the button, read by ``on_progress``."""
+    def report(fraction: float, words: str) -> None:
+        progress(fraction, desc=words)
+        _progress[run_key] = (fraction, words)
+
+    return report
+
+
+@plain_errors
+def on_progress(run_id: str = "", request: gr.Request = None):
+    """The line under the button while this page's run works: '42% — about 6 s left'."""
+    fraction, words = _progress.get(_run_key(request, run_id), (0.0, ""))
+    if fraction <= 0:
+        return words
+    return text("ui_upscale_progress", percent=min(99, int(fraction * 100)), words=words)
 
 
 @plain_errors
@@ -272,6 +305,8 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                     run = gr.Button(w("ui_upscale_run"), variant="primary", elem_id="run", min_width=120)
                     cancel = gr.Button(w("ui_upscale_cancel"), elem_id="cancel", min_width=100)
                 run_id = gr.Textbox(value="", visible=False)  # set by NEW_RUN_ID; API callers send ""
+                progress_line = gr.Markdown(elem_id="progress")
+                ticker = gr.Timer(0.5, active=False)  # reads the run's progress while it works
                 estimate = gr.Markdown(elem_id="estimate")
                 with gr.Accordion(w("ui_upscale_more"), open=False, elem_id="more-options"):
                     with gr.Row():
@@ -304,9 +339,9 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
     choices = [upload, model, scale, white_square, browser_key]
     upload.change(lambda: (None, None), None, [shared, share], api_name=False, show_progress="hidden")
     upload.change(on_preview, choices, [slider, info, notes, use_compressed, pad_white, download, verdict, figures],
-                  api_name="preview", api_visibility="undocumented")
-    gr.on([model.change, white_square.change], on_advice, choices, [notes, use_compressed, pad_white],
-          api_name=False, show_progress="hidden")
+                  api_name="preview", api_visibility="undocumented").then(None, js=KEEP_RUN_IN_VIEW)
+    gr.on([model.change, scale.change, white_square.change], on_advice, choices, [notes, use_compressed, pad_white],
+          api_name=False, show_progress="hidden")  # Automatic's sentence follows the photo, the scale and the model
     use_compressed.click(on_use_compressed, None, [model], api_name=False)
     pad_white.click(lambda: True, None, [white_square], api_name=False)
     gr.on(
@@ -320,6 +355,12 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
         api_name="upscale", api_visibility="undocumented",
         concurrency_limit=None,  # neural jobs are limited by srdemo.request.NEURAL_SLOTS, classic ones never wait
     )
+    run.click(lambda: gr.Timer(active=True), None, [ticker], js=KEEP_PROGRESS_IN_VIEW, api_name=False, queue=False,
+              show_progress="hidden")
+    ticker.tick(on_progress, [run_id], [progress_line], js="() => [window.srdemoRunId || '']", api_name=False,
+                queue=False, show_progress="hidden")
+    run_event.then(lambda: (gr.Timer(active=False), ""), None, [ticker, progress_line], api_name=False,
+                   show_progress="hidden")
     run_event.success(on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name=False,
                       show_progress="hidden").then(None, js=SCROLL_TO_RESULT)
     run_event.success(lambda path: path, [shared], [share], api_name=False, show_progress="hidden")
