@@ -536,6 +536,7 @@ EN: dict[str, str] = {
     "ui_upscale_download_below": "Download it below.",
     "ui_upscale_cancelled": "Cancelled after {seconds:.0f} s. Nothing was saved; the earlier result, if any, is unchanged.",
     "ui_common_not_done": "Not done: {reason}",
+    "ui_popup_title": "Not done",
     "ui_upscale_nothing_to_cancel": "Nothing is running.",
     "ui_gradio_complete": "Done",
     "ui_upscale_scale": "How much bigger (x)",

@@ -410,6 +410,7 @@ ZH: dict[str, str] = {
     "ui_upscale_download_below": "请在下方下载。",
     "ui_upscale_cancelled": "已在 {seconds:.0f} 秒后取消。没有保存任何内容；之前的结果（如果有）保持不变。",
     "ui_common_not_done": "未完成：{reason}",
+    "ui_popup_title": "未完成",
     "ui_upscale_nothing_to_cancel": "当前没有正在运行的任务。",
     "ui_gradio_complete": "完成",
     "ui_upscale_scale": "放大几倍（x）",

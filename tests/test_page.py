@@ -65,6 +65,7 @@ def test_every_handler_speaks_the_pages_language_errors_included():
     with pytest.raises(gr.Error) as err:
         handler("boom", zh_page)
     assert err.value.message == wording.text("err_no_image", "zh")
+    assert err.value.title == "未完成"  # the pop-up's heading too, not Gradio's "Error" (issue 41)
     assert upscale.on_failed(zh_page) == wording.text("ui_common_not_done", "zh", reason=wording.text("err_unexpected_page", "zh"))
     assert wording.current_language() == "en"  # nothing leaks out of the handler
 
@@ -246,3 +247,14 @@ def test_progress_is_a_percentage_and_the_time_left_never_passes_and_tiles(tmp_p
                    request=page, progress=lambda f, desc=None: lines.append(desc))
     assert lines and not any("tile" in line or "pass" in line for line in lines)
     assert upscale.on_progress("run-q", request=page) == ""  # the run is over: its line is gone
+
+
+def test_a_pop_up_the_app_raises_has_its_heading_in_the_pages_language():
+    from srdemo.ui import compare
+
+    zh, en = _request("page-title-zh", "zh-CN"), _request("page-title-en", "en")
+    for request, title in ((zh, "未完成"), (en, "Not done")):
+        with pytest.raises(gr.Error) as err:
+            compare.on_zoom(None, None, request=request)  # a gr.Error raised inside a handler gets it too
+        assert err.value.title == title and err.value.message == wording.text("ui_ab_zoom_first", "zh" if request is zh else "en")
+    assert common.DEFAULT_TITLE == "Error"  # what Gradio would have shown on a Chinese page

@@ -65,10 +65,14 @@ def request_language(request: gr.Request | None) -> str:
     return pick_language(_language_choice.get(_session(request)), headers.get("accept-language"))
 
 
+DEFAULT_TITLE = gr.Error("").title
+"""The heading Gradio gives a pop-up (in English, whatever the page's language) when none is named."""
+
+
 def plain_errors(handler):
     """Every event handler in the visitor's language, and its errors as the page shows them: an
     SrdemoError's own sentence; anything else (a bug) one plain sentence, with the details in the
-    server log only, never on the page."""
+    server log only, never on the page. A pop-up's heading is in the page's language too."""
 
     @functools.wraps(handler)
     def wrapped(*args, **kwargs):
@@ -76,13 +80,15 @@ def plain_errors(handler):
         with language(request_language(request)):
             try:
                 return handler(*args, **kwargs)
-            except gr.Error:
+            except gr.Error as exc:
+                if exc.title == DEFAULT_TITLE:  # Gradio's English heading over our sentence
+                    exc.title = text("ui_popup_title")
                 raise
             except SrdemoError as exc:
-                raise gr.Error(str(exc)) from None
+                raise gr.Error(str(exc), title=text("ui_popup_title")) from None
             except Exception:
                 logger.exception("unexpected error in %s", handler.__name__)
-                raise gr.Error(text("err_unexpected_page")) from None
+                raise gr.Error(text("err_unexpected_page"), title=text("ui_popup_title")) from None
 
     return wrapped
 
