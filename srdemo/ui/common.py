@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -65,7 +66,7 @@ def request_language(request: gr.Request | None) -> str:
     return pick_language(_language_choice.get(_session(request)), headers.get("accept-language"))
 
 
-DEFAULT_TITLE = gr.Error("").title
+DEFAULT_TITLE = inspect.signature(gr.Error).parameters["title"].default
 """The heading Gradio gives a pop-up (in English, whatever the page's language) when none is named."""
 
 
