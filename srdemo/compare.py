@@ -1,7 +1,8 @@
-"""A/B: two models on the same photo, and one plain sentence about the difference.
+"""A/B: two models on the same photo, and one plain sentence: which to use for this photo, and why.
 
 Merchandisers need to show a colleague why model A beats model B; the
-sentence says it in their words, with the self-check's limits stated. Both
+sentence says it in their words, and never against itself: where the check
+cannot see what a model is for (JPEG blocks), the sentence does not lean on it. Both
 sides go through :func:`srdemo.request.upscale` with the same request but the model.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from . import advice, auto
 from .engine import ProgressFn, StopFn
 from .images import Picture, visible_rgb
 from .request import Upscaled, UpscaleRequest, read_picture, upscale
@@ -27,32 +29,58 @@ class ABResult:
     sentence: str
 
 
-def _speed_words(a_seconds: float, b_seconds: float) -> str:
-    ratio = b_seconds / max(a_seconds, 1e-6)
-    if 0.8 <= ratio <= 1.25:
-        return text("ab_about_as_fast")
-    return text("ab_slower", ratio=ratio) if ratio > 1 else text("ab_faster", ratio=1 / ratio)
+SAME_SECONDS = 0.5
+"""Times this close, or within a quarter of each other, read as 'about the same time': nobody waits for the rest."""
 
 
-def describe(a: Upscaled, b: Upscaled) -> str:
-    """'B is better than A on the sharpness check (by 0.8 dB) and 3.0x slower', plus the caveats that apply."""
+def _about_as_fast(x: float, y: float) -> bool:
+    return abs(x - y) < SAME_SECONDS or max(x, y) <= 1.25 * min(x, y)
+
+
+def _speed(winner: str, mine: float, other: float) -> str:
+    """How the chosen side's time compares, as the tail of the sentence (', and A is 3.0x faster (...)')."""
+    if _about_as_fast(mine, other):
+        return text("ab_speed_same")
+    fast, slow = min(mine, other), max(mine, other)
+    return text("ab_speed_faster" if mine <= other else "ab_speed_slower", side=winner, ratio=slow / max(fast, 1e-6),
+                fast=fast, slow=slow)
+
+
+def describe(a: Upscaled, b: Upscaled, compressed: bool = False) -> str:
+    """Which to use for this photo and why, in one sentence that never argues with itself.
+
+    A model made for compressed photos wins on a ``compressed`` photo whatever the quality check says (the
+    check shrinks the photo and rebuilds it: it sees sharpness, not the JPEG blocks that model removes);
+    otherwise the better score wins, and within ``advice.SAME_DB`` the faster one.
+    """
     ca, cb = a.result.comparison, b.result.comparison
-    if ca is not None and cb is not None:
-        diff = cb.model.psnr - ca.model.psnr
-        where = text("ab_where_reference" if ca.kind == "reference" else "ab_where_self_check")
-        if np.isnan(diff) or abs(diff) < 0.05:  # nan: both rebuilt exactly
-            quality = text("ab_same", where=where)
-        else:
-            quality = text("ab_diff", amount=abs(diff), direction=text("ab_closer" if diff > 0 else "ab_further"),
-                           where=where)
-    else:
-        quality = text("ab_no_check")
-    sentence = text("ab_sentence", quality=quality, speed=_speed_words(a.seconds, b.seconds),
-                    a_seconds=a.seconds, b_seconds=b.seconds)
-    for side, up in (("A", a), ("B", b)):
-        if up.model.for_compressed:
-            sentence += text("ab_compressed_caveat", side=side)
-    return sentence
+    made_for_it = [side for side, up in (("A", a), ("B", b)) if up.model.for_compressed]
+    seconds = {"A": a.seconds, "B": b.seconds}
+    if compressed and len(made_for_it) == 1:
+        side = made_for_it[0]
+        other = "B" if side == "A" else "A"
+        return text("ab_use", side=side, why=text("ab_why_compressed") + _speed(side, seconds[side], seconds[other]))
+    if ca is None or cb is None:
+        return text("ab_unchecked", a_seconds=a.seconds, b_seconds=b.seconds)
+    where = text("ab_where_reference" if ca.kind == "reference" else "ab_where_self_check")
+    diff = cb.model.psnr - ca.model.psnr
+    if np.isnan(diff) or abs(diff) < advice.SAME_DB:  # nan: both rebuilt exactly
+        if _about_as_fast(a.seconds, b.seconds):
+            return text("ab_either", where=where)
+        side = "A" if a.seconds <= b.seconds else "B"
+        other = "B" if side == "A" else "A"
+        return text("ab_use", side=side, why=text("ab_why_same", where=where) + _speed(side, seconds[side], seconds[other]))
+    side = "B" if diff > 0 else "A"
+    other = "B" if side == "A" else "A"
+    why = text("ab_why_better", amount=abs(diff), where=where) + _speed(side, seconds[side], seconds[other])
+    return text("ab_use", side=side, why=why)
+
+
+def is_compressed(pic: Picture) -> bool:
+    """Whether a photo carries JPEG blocks: saved as a compressed JPEG, or showing the blocks of an earlier one."""
+    if pic.jpeg_quality is not None and pic.jpeg_quality < advice.COMPRESSED_JPEG:
+        return True
+    return auto.shows_blocks(auto.facts_of(pic, pic.size, "cpu"), auto.load_rules())
 
 
 def compare(source: bytes | str | Path | Picture, request: UpscaleRequest, model_a: str, model_b: str, *,
@@ -63,7 +91,7 @@ def compare(source: bytes | str | Path | Picture, request: UpscaleRequest, model
     for k, model in enumerate((model_a, model_b)):
         sub = None if progress is None else (lambda f, msg, k=k: progress((k + f) / 2, f"{'AB'[k]}: {msg}"))
         runs.append(upscale(pic, dataclasses.replace(request, model=model), progress=sub, should_stop=should_stop))
-    return ABResult(runs[0], runs[1], describe(runs[0], runs[1]))
+    return ABResult(runs[0], runs[1], describe(runs[0], runs[1], is_compressed(pic)))
 
 
 def zoom(pic: Picture, x: float, y: float, in_size: tuple[int, int], box: int = 64, show: int = 384) -> np.ndarray:

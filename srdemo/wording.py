@@ -117,21 +117,20 @@ EN: dict[str, str] = {
     "progress_starting": "starting",
     "ui_upscale_progress": "{percent}% — {words}",
     # ---- A/B
-    "ab_same": "B is as good as A {where}",
-    "ab_diff": "B is {direction} than A {where} (by {amount:.1f} dB)",
-    "ab_closer": "better",
-    "ab_further": "worse",
+    "ab_use": "Use {side} for this photo: {why}.",
+    "ab_either": "Either will do for this photo: both come out about the same {where}, in about the same time.",
+    "ab_why_better": "it comes out {amount:.1f} dB better {where}",
+    "ab_why_same": "both come out about the same {where}",
+    "ab_why_compressed": (
+        "it is made for compressed photos like this one and removes their JPEG blocks, which the quality check "
+        "cannot see"
+    ),
+    "ab_speed_same": ", in about the same time",
+    "ab_speed_faster": ", and {side} is {ratio:.1f}x faster ({fast:.1f} s vs {slow:.1f} s)",
+    "ab_speed_slower": ", though {side} takes {ratio:.1f}x as long ({slow:.1f} s vs {fast:.1f} s)",
     "ab_where_reference": "against your sharp original",
     "ab_where_self_check": "on the sharpness check",
-    "ab_no_check": "No quality check was run",
-    "ab_sentence": "{quality} and {speed} ({b_seconds:.2f} s vs {a_seconds:.2f} s).",
-    "ab_about_as_fast": "about as fast",
-    "ab_slower": "{ratio:.1f}x slower",
-    "ab_faster": "{ratio:.1f}x faster",
-    "ab_compressed_caveat": (
-        " {side} is made for compressed (JPEG) photos; the sharpness check cannot see the blocks it removes, "
-        "so {side} is better on such photos than this says."
-    ),
+    "ab_unchecked": "No quality check was run, so compare them by eye: A took {a_seconds:.1f} s, B {b_seconds:.1f} s.",
     # ---- errors a request can meet
     "err_scale": "Please choose a scale between 1 and 16.",
     "err_output_too_big": (

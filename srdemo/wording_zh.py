@@ -86,21 +86,17 @@ ZH: dict[str, str] = {
     "progress_starting": "正在开始",
     "ui_upscale_progress": "{percent}%，{words}",
     # ---- A/B
-    "ab_same": "{where}，B 和 A 一样好",
-    "ab_diff": "{where}，B 比 A {direction}（相差 {amount:.1f} dB）",
-    "ab_closer": "好",
-    "ab_further": "差",
+    "ab_use": "这张照片建议用 {side}：{why}。",
+    "ab_either": "这张照片用哪个都行：{where}两者差不多，用时也差不多。",
+    "ab_why_better": "{where}，它的结果好 {amount:.1f} dB",
+    "ab_why_same": "{where}两者差不多",
+    "ab_why_compressed": "它专为这类压缩照片而做，能去掉 JPEG 方块，而质量检查看不出这些方块",
+    "ab_speed_same": "，用时也差不多",
+    "ab_speed_faster": "，而且 {side} 的速度是另一个的 {ratio:.1f} 倍（{fast:.1f} 秒对 {slow:.1f} 秒）",
+    "ab_speed_slower": "，不过 {side} 用时是另一个的 {ratio:.1f} 倍（{slow:.1f} 秒对 {fast:.1f} 秒）",
     "ab_where_reference": "对照你的清晰原图",
     "ab_where_self_check": "在清晰度自检中",
-    "ab_no_check": "没有做质量检查",
-    "ab_sentence": "{quality}，{speed}（B {b_seconds:.2f} 秒，A {a_seconds:.2f} 秒）。",
-    "ab_about_as_fast": "速度与 A 差不多",
-    "ab_slower": "用时是 A 的 {ratio:.1f} 倍",
-    "ab_faster": "速度是 A 的 {ratio:.1f} 倍",
-    "ab_compressed_caveat": (
-        "{side} 专为压缩过的（JPEG）照片设计；"
-        "清晰度自检看不到它去掉的压缩色块，所以在这类照片上，{side} 实际比这里显示的更好。"
-    ),
+    "ab_unchecked": "没有做质量检查，请用眼睛比较：A 用时 {a_seconds:.1f} 秒，B 用时 {b_seconds:.1f} 秒。",
     # ---- errors a request can meet
     "err_scale": "请选择 1 到 16 之间的倍数。",
     "err_output_too_big": "结果会是 {width}x{height}（{megapixels:.0f} MP），上限是 {limit:.0f} MP。请选一个小一点的倍数。",
