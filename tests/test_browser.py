@@ -300,7 +300,8 @@ def test_training_tab_keeps_running_through_a_reload(page, app_url, artifacts_di
     page.wait_for_function(
         "() => (document.querySelector('#train-status textarea') || {}).value?.startsWith('Finished')", timeout=300_000
     )
-    assert "Bicubic on your held-out photos" in _textarea(page, "train-figures")
+    assert "A plain enlargement" in _textarea(page, "train-figures")
+    page.locator("#train-message").get_by_text("model list now").wait_for(timeout=30_000)  # not "Started training" still
     assert page.locator("#train-zip a, #train-zip [download]").count() >= 1
     page.wait_for_function(
         "() => [...document.querySelectorAll('#train-preview img')].filter(i => i.naturalWidth > 0).length >= 2",

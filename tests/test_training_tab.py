@@ -41,15 +41,17 @@ def test_train_stop_resume_finish_use_and_isolation(app_url):
     assert me.predict(owner_a, api_name="/train_stop").startswith("Stopping")
     stopped = _wait(me, owner_a, lambda s: s.startswith("Stopped"))
     assert stopped[5] is not None  # the best weights so far can be downloaded
+    assert stopped[7].startswith("Kept “我的商品-x2”") and "model list now" in stopped[7]  # not "Started training" still
 
     # another owner sees nothing of it and cannot stop it
     assert other.predict(owner_b, api_name="/train_status")[0] == "No training run yet."
     assert other.predict(owner_b, api_name="/train_stop") == "No training is running."
 
     assert me.predict(owner_a, api_name="/train_resume")[0].startswith("Started training “我的商品-x2”")
-    status, loss, psnr, figures, preview, zip_path, repo = _wait(me, owner_a, lambda s: s.startswith("Finished"))
+    status, loss, psnr, figures, preview, zip_path, repo, ended = _wait(me, owner_a, lambda s: s.startswith("Finished"))
     assert len(loss["value"]["data"]) == 200 and [row[0] for row in loss["value"]["data"]][-1] == 200
-    assert psnr["value"]["data"] and "Bicubic on your held-out photos" in figures and "Base model before training" in figures
+    assert psnr["value"]["data"] and "A plain enlargement" in figures and "The starting model, before training" in figures
+    assert ended.startswith("Kept “我的商品-x2”") and ended.endswith("It is in the Upscale tab's model list now.")
     low, high = psnr["y_lim"]
     assert low < min(row[1] for row in psnr["value"]["data"]) <= max(row[1] for row in psnr["value"]["data"]) < high
     assert preview is not None and zip_path.endswith("我的商品-x2.zip")

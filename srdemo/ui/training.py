@@ -88,14 +88,23 @@ def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch,
         ))
     except SrdemoError as exc:
         return not_done(exc, 7)
-    return text("ui_train_started", name=runs.run_name(Path(job.info["run"]))), *on_train_status(key, request)
+    return text("ui_train_started", name=runs.run_name(Path(job.info["run"]))), *on_train_status(key, request)[:-1]
 
 
-def y_axis(values: list[float]) -> tuple[float, float, int]:
-    """A curve's y range, padded a tenth of its spread each way and rounded outwards to its tick step, and the
-    decimals that step needs: the line stays off the frame, and every label is written in full with the same
-    decimals (26.70, 26.75 ... for a PSNR that moves by hundredths; 0.02, 0.04 ... for a loss)."""
+QUALITY_BAND_DB = 0.5
+"""The quality chart spans at least this much: one point, or a run that has barely moved, sits in a band of
+readable labels (26.2, 26.3 ...) instead of filling a strip of hundredths."""
+
+
+def y_axis(values: list[float], least: float = 0.0) -> tuple[float, float, int]:
+    """A curve's y range, at least ``least`` wide around the data, padded a tenth of its spread each way and
+    rounded outwards to its tick step, and the decimals that step needs: the line stays off the frame, and every
+    label is written in full with the same decimals (26.70, 26.75 ... for a PSNR that moves by hundredths;
+    0.02, 0.04 ... for a loss)."""
     low, high = min(values), max(values)
+    if high - low < least:
+        middle = (low + high) / 2
+        low, high = middle - least / 2, middle + least / 2
     spread = high - low or max(abs(high) * 0.01, 1e-3)  # one point, or a flat line: a band around it
     step = 10 ** math.floor(math.log10(spread / 4))  # about five ticks
     decimals = max(0, -math.floor(math.log10(step)))
@@ -105,15 +114,64 @@ def y_axis(values: list[float]) -> tuple[float, float, int]:
     return round(low, decimals), round(high, decimals), decimals
 
 
-def _curve(points: list[tuple[int, float]]):
-    """A plot's new points, with the range and label format that fit them (``y_axis``)."""
+def _curve(points: list[tuple], least: float = 0.0):
+    """A plot's new points, with the range and label format that fit them (``y_axis``); a third item in each
+    point names its line (the quality chart's 'Your model' and 'Plain enlargement')."""
     import pandas as pd
 
-    frame = pd.DataFrame(points, columns=["step", "value"])
+    frame = pd.DataFrame(points, columns=["step", "value", "series"][: len(points[0]) if points else 2])
     if not points:
         return gr.update(value=frame)
-    low, high, decimals = y_axis([v for _, v in points])
+    low, high, decimals = y_axis([p[1] for p in points], least)
     return gr.update(value=frame, y_lim=[low, high], y_axis_format=f".{decimals}f")
+
+
+def quality_points(history: History | None) -> list[tuple[int, float, str]]:
+    """The quality chart: the model on the held-out photos from step 0 (the starting model, when there is one)
+    and a plain enlargement's level across the same steps, so that the first check already draws two lines."""
+    if history is None or not history.val:
+        return []
+    mine = text("ui_train_series_model")
+    points = [(0, history.base[0], mine)] if history.base else []
+    points += [(step, round(psnr, 2), mine) for step, psnr, _ in history.val]
+    if history.bicubic:
+        plain = text("ui_train_series_bicubic")
+        points += [(0, round(history.bicubic[0], 2), plain), (history.val[-1][0], round(history.bicubic[0], 2), plain)]
+    return points
+
+
+def _figures(history: History | None) -> str:
+    """The quality on the held-out photos in words, the model's own first, each number to a tenth of a dB."""
+    if history is None:
+        return ""
+    lines = []
+    if history.val:
+        now, best = history.val[-1][1], history.best_psnr()
+        if history.bicubic:
+            lines.append(text("ui_train_figure_now_vs_plain", psnr=now, best=best, gain=now - history.bicubic[0]))
+        else:
+            lines.append(text("ui_train_figure_now", psnr=now, best=best))
+    if history.base:
+        lines.append(text("ui_train_figure_base", psnr=history.base[0]))
+    if history.bicubic:
+        lines.append(text("ui_train_figure_bicubic", psnr=history.bicubic[0]))
+    return "\n".join(lines)
+
+
+def _ended_line(job, run: Path, history: History | None):
+    """The line under the buttons once a run has ended: what was kept, and where the model is now (while it
+    runs, the line that confirmed the start stays)."""
+    if job is None or job.running:
+        return gr.skip()
+    if job.status == "failed":
+        return text("ui_common_failed", error=job.error)
+    stopped = job.status == "cancelled"
+    if not (run / "model" / "model.safetensors").exists():
+        return text("ui_train_kept_nothing")
+    step, psnr, _ = max(history.val, key=lambda v: v[1]) if history and history.val else (None, None, None)
+    name = runs.run_name(run)
+    kept = text("ui_train_kept", name=name, step=step, psnr=psnr) if step is not None else text("ui_train_kept_unscored", name=name)
+    return kept + " " + text("ui_train_kept_stopped" if stopped else "ui_train_kept_finished")
 
 
 def _state_line(job, model_dir: Path) -> str:
@@ -131,25 +189,19 @@ def _state_line(job, model_dir: Path) -> str:
 
 @plain_errors
 def on_train_status(key, request: gr.Request):
-    """Status line, loss and PSNR curves, reference figures, preview pair, zip, and the repo name suggested for publishing."""
+    """Status line, loss and quality curves, quality in words, preview pair, zip, the repo name suggested for
+    publishing, and (last) the line under the buttons once the run has ended."""
     owner = owner_of(key, request)
     job = JOBS.latest(owner, "training")
     run = job.info.get("run") if job else runs.latest_run(owner)
     if run is None:
-        return text("ui_train_none"), _curve([]), _curve([]), "", None, None, gr.skip()
+        return text("ui_train_none"), _curve([]), _curve([]), "", None, None, gr.skip(), gr.skip()
     model_dir = Path(run) / "model"
     history = job.result if job is not None and isinstance(job.result, History) else None
     if history is None and (model_dir / "history.json").exists():
         history = History.from_json(json.loads((model_dir / "history.json").read_text()))
     loss = _curve(history.loss if history else [])
-    val = _curve([(s, p) for s, p, _ in history.val] if history else [])
-    figures = []
-    if history is not None and history.bicubic:
-        figures.append(text("ui_train_figure_bicubic", psnr=history.bicubic[0]))
-    if history is not None and history.base:
-        figures.append(text("ui_train_figure_base", psnr=history.base[0]))
-    if history is not None and history.val:
-        figures.append(text("ui_train_figure_now", psnr=history.val[-1][1], best=max(v[1] for v in history.val)))
+    val = _curve(quality_points(history), least=QUALITY_BAND_DB)
     preview = None
     if (model_dir / "preview_model.png").exists():
         preview = (served(model_dir / "preview_bicubic.png", owner), served(model_dir / "preview_model.png", owner))
@@ -159,7 +211,8 @@ def on_train_status(key, request: gr.Request):
     state = _state_line(job, model_dir)
     if not workspace.storage_is_persistent():
         state = text("ui_train_storage_note", status=state)
-    return state, loss, val, "\n".join(figures), preview, zip_path, gr.update(placeholder=runs.repo_suggestion(Path(run)))
+    return (state, loss, val, _figures(history), preview, zip_path, gr.update(placeholder=runs.repo_suggestion(Path(run))),
+            _ended_line(job, Path(run), history))
 
 
 @plain_errors
@@ -174,7 +227,7 @@ def on_train_resume(key, request: gr.Request):
         job = runs.resume(_caller_for_training(key, request).job_owner())
     except SrdemoError as exc:
         return not_done(exc, 7)
-    return text("ui_train_started", name=runs.run_name(Path(job.info["run"]))), *on_train_status(key, request)
+    return text("ui_train_started", name=runs.run_name(Path(job.info["run"]))), *on_train_status(key, request)[:-1]
 
 
 @plain_errors
@@ -234,10 +287,11 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                 status = gr.Textbox(label=WORDS("ui_common_status"), interactive=False, elem_id="train-status")
                 figures = gr.Textbox(label=WORDS("ui_train_figures"), lines=3, interactive=False,
                                      elem_id="train-figures")
+                psnr_plot = gr.LinePlot(x="step", y="value", color="series", title=WORDS("ui_train_psnr_plot"),
+                                        x_title=WORDS("ui_train_step_axis"), y_title=WORDS("ui_train_psnr_axis"),
+                                        color_title=WORDS("ui_train_series_title"), elem_id="psnr-plot")
                 loss_plot = gr.LinePlot(x="step", y="value", title=WORDS("ui_train_loss_plot"), x_title=WORDS("ui_train_step_axis"),
                                         y_title=WORDS("ui_train_loss_axis"), elem_id="loss-plot")
-                psnr_plot = gr.LinePlot(x="step", y="value", title=WORDS("ui_train_psnr_plot"), x_title=WORDS("ui_train_step_axis"),
-                                        y_title=WORDS("ui_train_psnr_axis"), elem_id="psnr-plot")
                 preview = gr.ImageSlider(label=WORDS("ui_train_preview"), type="filepath",
                                          elem_id="train-preview")
                 zip_file = gr.File(label=WORDS("ui_train_zip"), elem_id="train-zip")
@@ -264,7 +318,9 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
     stop.click(on_train_stop, [browser_key], [status], api_name="train_stop", api_visibility="undocumented")
     resume.click(on_train_resume, [browser_key], [message, *outputs], api_name="train_resume",
                  api_visibility="undocumented")
-    poll.tick(on_train_status, [browser_key], outputs, api_name="train_status", api_visibility="undocumented", show_progress="hidden")
-    demo.load(on_train_status, [browser_key], outputs, api_name="train_status_on_load", api_visibility="undocumented")
+    poll.tick(on_train_status, [browser_key], [*outputs, message], api_name="train_status", api_visibility="undocumented",
+              show_progress="hidden")
+    demo.load(on_train_status, [browser_key], [*outputs, message], api_name="train_status_on_load",
+              api_visibility="undocumented")
     publish.click(on_publish_signed_in if ON_SPACE else on_publish, [repo, private, token, browser_key], [result],
                   api_name="publish", api_visibility="undocumented")
