@@ -74,7 +74,7 @@ def free_port() -> int:
 def _get(url: str, data: bytes | None = None) -> bytes | None:
     """The body of a 200 answer, or None while the server is not up yet."""
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=60) as answer:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"}), timeout=60) as answer:
             return answer.read() if answer.status == 200 else None
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return None
@@ -138,11 +138,11 @@ def main() -> None:
     rows = list(runs["current"][0])
     median = {name: {row: statistics.median(r[row] for r in rounds) for row in rows} for name, rounds in runs.items()}
     print(f"\nmedian of {args.rounds} rounds, seconds ({sys.executable})")
-    head = f"| {'':<20} | {'current':>8} |" + (f" {'baseline':>8} | {'baseline / current':>18} |" if args.baseline else "")
+    head = f"| {'':<22} | {'current':>8} |" + (f" {'baseline':>8} | {'baseline / current':>18} |" if args.baseline else "")
     print(head)
     print("|" + "|".join("-" * (len(cell) + 0) for cell in head.split("|")[1:-1]) + "|")
     for row in rows:
-        line = f"| {row:<20} | {median['current'][row]:>8.2f} |"
+        line = f"| {row:<22} | {median['current'][row]:>8.2f} |"
         if args.baseline:
             line += f" {median['baseline'][row]:>8.2f} | {median['baseline'][row] / median['current'][row]:>17.1f}x |"
         print(line)

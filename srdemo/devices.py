@@ -37,9 +37,9 @@ class FairLock:
     per tile. A GPU pass, a torch pass and a training step take the whole
     device (``with DEVICE_LOCK``). ONNX Runtime passes on a CPU take one of
     ``shares`` each (``with DEVICE_LOCK.share()``) and run side by side on
-    their part of the cores: two 1-thread passes keep a 2-core CPU busier than
+    their part of the cores: two 1-thread passes keep a small CPU busier than
     two 2-thread passes taking turns, because each file's decoding, checks and
-    encoding fill the gaps (``benchmarks/batch.py --throughput``). A pass alone
+    encoding fill the gaps (``benchmarks/batch.py --throughput`` measures it). A pass alone
     takes every core only while it is the only job under way (``working``).
     """
 
@@ -89,8 +89,7 @@ class FairLock:
 
         While another job is, a pass keeps to its share of the cores even when it is the only pass in
         flight: the other job's decoding and encoding run on the rest, and a pass on every core beside
-        them puts three threads on two cores. In a 60-image batch with two workers (2-core AMD EPYC),
-        passes always on their share made 114-123 images/min, against 108-113 taking every core when alone.
+        them oversubscribes the cores (``benchmarks/batch.py --throughput`` compares the two).
         """
         with self._cond:
             self._jobs += 1

@@ -86,8 +86,7 @@ class _OutOfMemory(Exception):
 def _place(descriptor, device: Device, dtype) -> None:
     """Move the network to ``device`` (as :func:`pick_device` names it) and ``dtype`` unless it is there already.
 
-    ``Module.to`` walks every submodule even when nothing moves (about 3 ms for SPAN on a
-    2-core CPU), and it runs once per tile.
+    ``Module.to`` walks every submodule even when nothing moves, and this runs once per tile.
     """
     p = next(descriptor.model.parameters(), None)
     if p is None or p.dtype != dtype or str(p.device) != str(device):
@@ -163,8 +162,8 @@ def run_model(
 
 HOOKS_UNDERCOUNT = 3.0
 """What a pass really adds to the process over what the hooks count: for the built-in x4 at 1145 px, the
-hooks counted 780 bytes per input pixel, and peak RSS grew by 2271 on torch, 1286 on ONNX Runtime
-(3136 and 1425 at 512 px; 2-core Xeon). Tiles sized on the count alone used 1.6-4x their share."""
+hooks count about a third of what peak RSS grows by (``benchmarks/memory.py`` measures a pass's peak);
+tiles sized on the count alone used 1.6-4x their share."""
 TILE_SECONDS = 2.0
 """A tile should take about this long at most, so Cancel and the device lock's other users wait no longer."""
 MAX_TILE = 2048
@@ -215,8 +214,7 @@ class Speeds:
     Kept for the process, not on the loaded model: the model cache may let a model go, and a copy
     loaded again that started from no rate ran its pieces sized by memory alone (one DCTLSA x4 piece:
     13.6 s). Another process, with its own load, is no evidence. Weighted by the pixels: a heavy model
-    runs small pieces faster per pixel (DCTLSA x4 took 0.77 s for 128 px and 1.53 s for 160 px, 2-core
-    AMD EPYC), so a run of small jobs must not set the size of the next big job's pieces.
+    runs small pieces faster per pixel, so a run of small jobs must not set the size of the next big job's pieces.
     """
 
     def __init__(self) -> None:

@@ -57,8 +57,7 @@ def target_size(in_size: tuple[int, int], scale: float | None = None, size: tupl
 
 MALLOC_SLACK = 1.3
 """How much more a resampler job's resident memory grows than the arrays ``resampler_memory`` counts:
-freed blocks stay in the resize threads' malloc arenas. Lanczos x2 of RGB noise, alone: 4.06 GB at
-3900x3900 against 3.15 counted, 0.97 GB at 2000x2000 against 0.83 (2-core AMD EPYC)."""
+freed blocks stay in the resize threads' malloc arenas (measured on Lanczos x2 of RGB noise)."""
 SCORING_BYTES_PER_PIXEL = 150
 """The self-check per input pixel: the shrunk photo rebuilt in float32, and PSNR and SSIM (skimage, in
 float64) of it and of bicubic; 606 MB at 2000x2000, measured."""

@@ -32,8 +32,7 @@ SPREAD = 1.4
 """An estimate runs from mid / SPREAD to mid * SPREAD: high / low = 1.96, under 2 (benchmarks/estimate.py)."""
 PROBE = 192
 """The probe's side in input pixels. Per pixel, a heavy model runs faster on small images (they stay in
-the cache): one DCTLSA x4 pass made 0.58 output MP/s on 96 px, 0.44 on 192 px, 0.40 on 256 px and 0.28 on
-400 px (2-core Xeon), so a 96 px probe set its first estimates well short."""
+the cache), so a much smaller probe sets a heavy model's first estimates short (``benchmarks/estimate.py``)."""
 BIG_JOB_PIXELS = 1_000_000
 """A job with this many other pixels teaches their cost; a smaller one teaches the fixed cost of a job
 (reading the white margins, allocating the output, handing tiles over), which swamps its few pixels."""
@@ -162,8 +161,7 @@ def warm_up() -> None:
     here, then run one pass of it at its largest piece.
 
     The pass grows ONNX Runtime's shared memory pool (``backends``) to what any of their pieces needs
-    before a visitor's job pays for it (in one process the ``x2`` grew it by 521 MB for about 0.1 s, and
-    later by 602 MB for 1.0 s, 2-core AMD EPYC). It runs outside the engine, so its time teaches no speed.
+    before a visitor's job pays for it. It runs outside the engine, so its time teaches no speed.
     A failure here only leaves the first jobs to do it.
     """
     options = EngineOptions.from_settings()
