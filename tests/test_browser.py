@@ -148,6 +148,43 @@ def test_on_a_phone_the_page_is_one_column(browser, app_url, artifacts_dir):
         pg.context.close()
 
 
+def test_on_a_phone_the_button_stays_in_view_the_advice_follows_the_scale_and_progress_shows_by_the_button(
+        browser, app_url, tmp_path, artifacts_dir):
+    """Issue 41 at 390x844: the notes under a new photo once pushed Upscale to y=835, progress was drawn on the
+    result further down, and Automatic's sentence still said x4 after the scale went to 2."""
+    from srdemo.synthetic import render_product
+
+    render_product(7, 600).convert("RGB").save(tmp_path / "big_box.png")  # x8: many seconds of work
+    pg = _open(browser, app_url, 390, 844)
+    try:
+        _upload(pg, tmp_path / "big_box.png")
+        pg.locator("#advice").get_by_text("Chosen for you: the sharp model for x4").wait_for(timeout=60_000)
+        pg.wait_for_timeout(1000)  # the page brings the button back into view
+        assert _in_view(pg, "#run"), pg.locator("#run").bounding_box()
+        pg.locator("#scale input[type=number]").fill("2")
+        pg.locator("#scale input[type=number]").press("Enter")
+        pg.locator("#advice").get_by_text("Chosen for you: the sharp model for x2").wait_for(timeout=60_000)
+        assert "x4" not in pg.locator("#advice").inner_text()  # no stale advice
+        pg.locator("#model input").click()
+        pg.get_by_role("option", name="srdemo x4 (built-in): sharp and faithful, for packaging text").click()
+        pg.locator("#scale input[type=number]").fill("8")
+        pg.locator("#scale input[type=number]").press("Enter")
+        pg.wait_for_timeout(500)
+        pg.locator("#run").click()
+        pg.wait_for_function("() => /\\d+% — about .* left/.test(document.querySelector('#progress')?.innerText || '')",
+                             timeout=120_000)
+        pg.wait_for_timeout(800)
+        assert _in_view(pg, "#progress") and _in_view(pg, "#run")  # where the person just pressed
+        assert "tile" not in pg.locator("body").inner_text()
+        pg.screenshot(path=str(artifacts_dir / "upscale_390x844_progress.png"))
+        pg.locator("#cancel").click()
+        pg.wait_for_function("() => /Cancelled after/.test(document.querySelector('#verdict').innerText)", timeout=60_000)
+        pg.wait_for_function("() => !(document.querySelector('#progress')?.innerText || '').includes('%')",
+                             timeout=30_000)  # the line goes with the run
+    finally:
+        pg.context.close()
+
+
 # What may stay in Latin letters on a Chinese page: names, formats, units, ids.
 ALLOWED_LATIN = {
     "srdemo", "x2", "x4", "PNG", "JPEG", "JPG", "WebP", "HEIC", "TIFF", "Hub", "Hugging", "Face", "MP", "MB", "KB",

@@ -348,6 +348,11 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
         [upload.change, model.change, scale.change, repo.change],
         on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name="estimate", api_visibility="undocumented", show_progress="hidden",
     )
+    # before the run's own event: Gradio runs a trigger's events one after another
+    run.click(lambda: gr.Timer(active=True), None, [ticker], js=KEEP_PROGRESS_IN_VIEW, api_name=False,
+              show_progress="hidden")
+    ticker.tick(on_progress, [run_id], [progress_line], js="() => [window.srdemoRunId || '']", api_name=False,
+                show_progress="hidden")
     run_event = run.click(
         on_run_signed_in if ON_SPACE else on_run,
         [upload, model, scale, white_square, repo, filename, revision, token, reference, fmt, quality, browser_key, run_id],
@@ -355,10 +360,6 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
         api_name="upscale", api_visibility="undocumented",
         concurrency_limit=None,  # neural jobs are limited by srdemo.request.NEURAL_SLOTS, classic ones never wait
     )
-    run.click(lambda: gr.Timer(active=True), None, [ticker], js=KEEP_PROGRESS_IN_VIEW, api_name=False, queue=False,
-              show_progress="hidden")
-    ticker.tick(on_progress, [run_id], [progress_line], js="() => [window.srdemoRunId || '']", api_name=False,
-                queue=False, show_progress="hidden")
     run_event.then(lambda: (gr.Timer(active=False), ""), None, [ticker, progress_line], api_name=False,
                    show_progress="hidden")
     run_event.success(on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name=False,
