@@ -300,7 +300,8 @@ def test_ab_view_shows_both_results_and_zooms_where_clicked(page, app_url, artif
     page.locator("#ab-upload input[type=file]").set_input_files(str(ROOT / "examples" / "jar_label_text.png"))
     page.wait_for_timeout(500)
     page.locator("#ab-run").click()
-    page.wait_for_function("() => document.querySelector('#ab-sentence')?.innerText.trim().startsWith('B ')", timeout=120_000)
+    page.wait_for_function("() => /^(Use [AB] for this photo: |Either will do)/.test(document.querySelector('#ab-sentence')?.innerText.trim())",
+                           timeout=120_000)  # which to use, and why
     page.wait_for_function(
         "() => [...document.querySelectorAll('#ab-slider img')].filter(i => i.naturalWidth === 640).length >= 2",
         timeout=30_000,

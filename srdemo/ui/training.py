@@ -114,16 +114,18 @@ def y_axis(values: list[float], least: float = 0.0) -> tuple[float, float, int]:
     return round(low, decimals), round(high, decimals), decimals
 
 
-def _curve(points: list[tuple], least: float = 0.0):
-    """A plot's new points, with the range and label format that fit them (``y_axis``); a third item in each
-    point names its line (the quality chart's 'Your model' and 'Plain enlargement')."""
+def _curve(points: list[tuple], least: float = 0.0, lines: bool = False):
+    """A plot's new points, with the range and label format that fit them (``y_axis``); with ``lines``, a third
+    item in each point names its line (the quality chart's 'Your model' and 'Plain enlargement'), and the
+    legend's title is worded (not the column's English name)."""
     import pandas as pd
 
-    frame = pd.DataFrame(points, columns=["step", "value", "series"][: len(points[0]) if points else 2])
+    frame = pd.DataFrame(points, columns=["step", "value", "series"] if lines else ["step", "value"])
+    named = {"color_title": text("ui_train_series_title")} if lines else {}
     if not points:
-        return gr.update(value=frame)
+        return gr.update(value=frame, **named)
     low, high, decimals = y_axis([p[1] for p in points], least)
-    return gr.update(value=frame, y_lim=[low, high], y_axis_format=f".{decimals}f")
+    return gr.update(value=frame, y_lim=[low, high], y_axis_format=f".{decimals}f", **named)
 
 
 def quality_points(history: History | None) -> list[tuple[int, float, str]]:
@@ -195,13 +197,13 @@ def on_train_status(key, request: gr.Request):
     job = JOBS.latest(owner, "training")
     run = job.info.get("run") if job else runs.latest_run(owner)
     if run is None:
-        return text("ui_train_none"), _curve([]), _curve([]), "", None, None, gr.skip(), gr.skip()
+        return text("ui_train_none"), _curve([]), _curve([], lines=True), "", None, None, gr.skip(), gr.skip()
     model_dir = Path(run) / "model"
     history = job.result if job is not None and isinstance(job.result, History) else None
     if history is None and (model_dir / "history.json").exists():
         history = History.from_json(json.loads((model_dir / "history.json").read_text()))
     loss = _curve(history.loss if history else [])
-    val = _curve(quality_points(history), least=QUALITY_BAND_DB)
+    val = _curve(quality_points(history), least=QUALITY_BAND_DB, lines=True)
     preview = None
     if (model_dir / "preview_model.png").exists():
         preview = (served(model_dir / "preview_bicubic.png", owner), served(model_dir / "preview_model.png", owner))
@@ -289,7 +291,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                                      elem_id="train-figures")
                 psnr_plot = gr.LinePlot(x="step", y="value", color="series", title=WORDS("ui_train_psnr_plot"),
                                         x_title=WORDS("ui_train_step_axis"), y_title=WORDS("ui_train_psnr_axis"),
-                                        color_title=WORDS("ui_train_series_title"), elem_id="psnr-plot")
+                                        elem_id="psnr-plot")  # its legend's title comes with the points, worded
                 loss_plot = gr.LinePlot(x="step", y="value", title=WORDS("ui_train_loss_plot"), x_title=WORDS("ui_train_step_axis"),
                                         y_title=WORDS("ui_train_loss_axis"), elem_id="loss-plot")
                 preview = gr.ImageSlider(label=WORDS("ui_train_preview"), type="filepath",

@@ -47,13 +47,17 @@ MAX_FLAGS = 4096
 """Cancels of runs not started yet are kept this many at most (oldest dropped first, never a running one's):
 the cancel endpoint is public, and ids that never start would otherwise pile up."""
 
-NEW_RUN_ID = """(...args) => {
+NEW_RUN_ID = """() => {
     window.srdemoRunId = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2));
-    args[args.length - 1] = window.srdemoRunId;
+}"""
+"""Upscale names its run in the page the moment it is clicked, before the request leaves: a Cancel clicked while
+the run is still on its way to the server (or waiting for a slot) names the same run, and the run starts
+cancelled. (Gradio runs a click's events one after another: the first one names the run, at once.)"""
+RUN_ID = """(...args) => {
+    args[args.length - 1] = window.srdemoRunId || '';
     return args;
 }"""
-"""Upscale names its run in the page before the request leaves: a Cancel clicked while the run is still on
-its way to the server (or waiting for a slot) names the same run, and the run starts cancelled."""
+"""The run's own event sends the name the click gave it."""
 
 SCROLL_TO_RESULT = """() => {
     const slider = document.querySelector('#slider')?.getBoundingClientRect();
@@ -72,8 +76,8 @@ BRING_INTO_VIEW = """(selector) => {
 }"""
 KEEP_RUN_IN_VIEW = "() => (" + BRING_INTO_VIEW + ")('#run')"
 """After an upload: the notes under the photo push the button down; on a phone it would fall below the fold."""
-KEEP_PROGRESS_IN_VIEW = "() => (" + BRING_INTO_VIEW + ")('#progress')"
-"""When a run starts: the line under the button that says how far it is, where the person just pressed."""
+NAME_RUN_AND_SHOW_PROGRESS = "() => { (" + NEW_RUN_ID + ")(); (" + BRING_INTO_VIEW + ")('#progress'); }"
+"""When a run is clicked: name it, and keep the line under the button that will say how far it is in view."""
 
 
 def _session(request: gr.Request | None) -> str:
@@ -339,7 +343,8 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
     choices = [upload, model, scale, white_square, browser_key]
     upload.change(lambda: (None, None), None, [shared, share], api_name=False, show_progress="hidden")
     upload.change(on_preview, choices, [slider, info, notes, use_compressed, pad_white, download, verdict, figures],
-                  api_name="preview", api_visibility="undocumented").then(None, js=KEEP_RUN_IN_VIEW)
+                  api_name="preview", api_visibility="undocumented")
+    upload.change(None, js=KEEP_RUN_IN_VIEW)  # after the notes are in: Gradio runs a trigger's events in turn
     gr.on([model.change, scale.change, white_square.change], on_advice, choices, [notes, use_compressed, pad_white],
           api_name=False, show_progress="hidden")  # Automatic's sentence follows the photo, the scale and the model
     use_compressed.click(on_use_compressed, None, [model], api_name=False)
@@ -349,14 +354,14 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
         on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name="estimate", api_visibility="undocumented", show_progress="hidden",
     )
     # before the run's own event: Gradio runs a trigger's events one after another
-    run.click(lambda: gr.Timer(active=True), None, [ticker], js=KEEP_PROGRESS_IN_VIEW, api_name=False,
+    run.click(lambda: gr.Timer(active=True), None, [ticker], js=NAME_RUN_AND_SHOW_PROGRESS, api_name=False,
               show_progress="hidden")
     ticker.tick(on_progress, [run_id], [progress_line], js="() => [window.srdemoRunId || '']", api_name=False,
                 show_progress="hidden")
     run_event = run.click(
         on_run_signed_in if ON_SPACE else on_run,
         [upload, model, scale, white_square, repo, filename, revision, token, reference, fmt, quality, browser_key, run_id],
-        [verdict, slider, download, figures, shared], js=NEW_RUN_ID,
+        [verdict, slider, download, figures, shared], js=RUN_ID,
         api_name="upscale", api_visibility="undocumented",
         concurrency_limit=None,  # neural jobs are limited by srdemo.request.NEURAL_SLOTS, classic ones never wait
     )
