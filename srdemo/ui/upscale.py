@@ -74,8 +74,20 @@ BRING_INTO_VIEW = """(selector) => {
         document.querySelector(selector).scrollIntoView({block: 'center', behavior: 'smooth'});
     }
 }"""
-KEEP_RUN_IN_VIEW = "() => (" + BRING_INTO_VIEW + ")('#run')"
-"""After an upload: the notes under the photo push the button down; on a phone it would fall below the fold."""
+KEEP_RUN_IN_VIEW = """() => {
+    const until = Date.now() + 5000;
+    const check = () => {
+        const run = document.querySelector('#run');
+        if (run && run.getBoundingClientRect().bottom > window.innerHeight) {
+            run.scrollIntoView({block: 'center', behavior: 'smooth'});
+        } else if (Date.now() < until) {
+            setTimeout(check, 250);
+        }
+    };
+    setTimeout(check, 250);
+}"""
+"""After an upload: the lines under the photo push the button down, on a phone below the fold; for a few
+seconds, as they come in, the page brings it back into view (once, and never upwards)."""
 NAME_RUN_AND_SHOW_PROGRESS = "() => { (" + NEW_RUN_ID + ")(); (" + BRING_INTO_VIEW + ")('#progress'); }"
 """When a run is clicked: name it, and keep the line under the button that will say how far it is in view."""
 
@@ -344,7 +356,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
     upload.change(lambda: (None, None), None, [shared, share], api_name=False, show_progress="hidden")
     upload.change(on_preview, choices, [slider, info, notes, use_compressed, pad_white, download, verdict, figures],
                   api_name="preview", api_visibility="undocumented")
-    upload.change(None, js=KEEP_RUN_IN_VIEW)  # after the notes are in: Gradio runs a trigger's events in turn
+    gr.on([info.change, notes.change], None, js=KEEP_RUN_IN_VIEW)  # not one more event after each upload
     gr.on([model.change, scale.change, white_square.change], on_advice, choices, [notes, use_compressed, pad_white],
           api_name=False, show_progress="hidden")  # Automatic's sentence follows the photo, the scale and the model
     use_compressed.click(on_use_compressed, None, [model], api_name=False)
