@@ -28,7 +28,7 @@ def test_shipped_weights_are_small_plain_spandrel_and_carded(spec):
     card = ModelCard.load(spec.path.with_suffix(".md"))
     assert card.data.pipeline_tag == "image-to-image" and card.data.license == spec.licence.lower()
     assert "| jpeg75 | Set5 |" in card.text  # the benchmark tables
-    if "upstream" in json.loads(spec.path.with_suffix(".json").read_text()):  # published weights, imported as they are
+    if "source_sha256" in json.loads(spec.path.with_suffix(".json").read_text()):  # published weights, imported as they are
         assert {r.metric_type for r in card.data.eval_results} == {"psnr"}
         assert f"python training/import_reference.py {spec.id} " in card.text
         return

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Reproduces srdemo's built-in x4 model (run from the repo root; each stage resumes from its checkpoint).
+# Reproduces srdemo's x4 before December 2026, a 24-channel SPAN trained from scratch (run from the repo root; each
+# stage resumes from its checkpoint). training/builtin_x4_span28.sh makes today's x4.
 # Data: ../shared/data/train (T91, Grocery Store Dataset minus the 40 held-out photos) and srdemo's own renders.
 set -euo pipefail
 .venv/bin/python -m srdemo render --count 300 --size 384 --seed 1 --out runs/synthetic-384

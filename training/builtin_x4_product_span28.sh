@@ -14,3 +14,14 @@ C7=bicubic+compressed+compressed+compressed+compressed+compressed+compressed+com
   --val-list data/holdout_grocery_store_photos.txt \
   --init runs/span-ch28/x4.safetensors --degrade $C7 --loss luma-mse --scale 4 --steps 4000 --batch 8 --patch 192 --lr 1e-4 \
   --ema 0.999 --val-every 250 --checkpoint-every 50 --seed 43 --precision bf16 --out runs/builtin-x4-product-span28 "$@"
+# Stage 2: stage 1 scored 30.61 dB clean and 28.90 JPEG-75 on the 40 held-out photos (training/heldout.py), under the
+# shipped x4-product on both (31.15 / 28.96) and 1.0 dB under the new x4 on clean photos. Half the samples clean again,
+# float32, a lower learning rate, from stage 1's weights: the aim is the clean figure back within 0.15 dB of x4 while
+# keeping the JPEG gain. Kept only if the held-out photos say so.
+C4=bicubic+bicubic+bicubic+bicubic+compressed+compressed+compressed+compressed
+[ -f runs/builtin-x4-product-span28b/model.safetensors ] || .venv/bin/python -m srdemo train \
+  --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic $S/grocery_store_photos \
+  --val-list data/holdout_grocery_store_photos.txt \
+  --init runs/builtin-x4-product-span28/model.safetensors --degrade $C4 --loss luma-mse --scale 4 --steps 2000 --batch 8 \
+  --patch 192 --lr 5e-5 --ema 0.999 --val-every 250 --checkpoint-every 50 --seed 45 --precision fp32 \
+  --out runs/builtin-x4-product-span28b "$@"

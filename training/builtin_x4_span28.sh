@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Issue 42: the x4 fine-tuned from the NTIRE 2024 SPAN with 28 channels (MIT, ../shared/ref-weights/span_ch28_x4.safetensors)
-# instead of srdemo's own 24-channel SPAN trained from scratch. Run from the repo root; each step resumes (the import is
-# skipped once made, a stage from its runs/<name>/checkpoint.safetensors). Flags given to the script override its own.
+# Reproduces srdemo's built-in x4: the NTIRE 2024 SPAN with 28 channels (MIT, ../shared/ref-weights/span_ch28_x4.safetensors),
+# fine-tuned on srdemo's data (it replaced srdemo's own 24-channel SPAN trained from scratch, training/builtin_x4.sh).
+# Run from the repo root; each step resumes (the import is skipped once made, a stage from its
+# runs/<name>/checkpoint.safetensors). Flags given to the script override its own.
 # Whether this run or the imported network as is becomes the built-in x4 is decided on the 40 held-out store photos
 # (training/heldout.py), never on Set5/Set14/BSD100.
 set -euo pipefail

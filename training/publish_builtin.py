@@ -26,6 +26,7 @@ import spandrel
 from huggingface_hub import ModelCard
 from safetensors.torch import load_file, save_file
 
+from srdemo import engine, models
 from srdemo.arch.span import fused_state
 from srdemo.modelcard import add_benchmark_results, benchmark_section, write_model_card
 from srdemo.training import BEST, CHECKPOINT, History, TrainConfig, build_network, export, read_metadata
@@ -62,6 +63,7 @@ def main() -> None:
     parser.add_argument("--tables", default=None, help="Markdown file with benchmarks/quality.py's table")
     parser.add_argument("--note", default="", help="how this run differed from its script, for the card")
     parser.add_argument("--good-for", default="Product photos: packaging text, logos, flat colours.")
+    parser.add_argument("--upstream", default=None, help="where the base network and weights come from (the catalogue's source)")
     parser.add_argument("--tags", nargs="*", default=[], help="more Hub tags, e.g. degradations of earlier stages")
     args = parser.parse_args()
 
@@ -74,8 +76,13 @@ def main() -> None:
         save_file(half, str(WEIGHTS / f"{args.id}.safetensors"))
         meta = {"label": args.label, "scale": descriptor.scale, "good_for": args.good_for, "licence": "MIT",
                 "architecture": descriptor.architecture.name, "source": source}
+        if args.upstream:
+            meta["upstream"] = args.upstream
         if json.loads((folder / "config.json").read_text())["degradation"] != "bicubic":
             meta["for_compressed"] = True  # the app suggests it for JPEG inputs
+        (WEIGHTS / f"{args.id}.json").write_text(json.dumps(meta, indent=2) + "\n")
+        spec = next(s for s in models.builtin_specs() if s.id == args.id)
+        meta["bytes_per_pixel"] = round(engine.memory_per_pixel(models.LoadedModel(spec, spec.path)))  # the ONNX path needs no torch
         (WEIGHTS / f"{args.id}.json").write_text(json.dumps(meta, indent=2) + "\n")
 
         cfg = json.loads((folder / "config.json").read_text())
