@@ -135,7 +135,7 @@ def _reason(spec: models.ModelSpec, facts: Facts, band_scale: int, blocks: bool)
     if spec.for_compressed:
         what = text("auto_what_compressed")
     else:
-        what = text("auto_what_best" if spec.tier == "best" else "auto_what_sharp", scale=spec.native_scale)
+        what = text("auto_what_best" if spec.tier == "best" else "auto_what_sharp", scale=band_scale)
     if blocks:
         why = text("auto_why_blocks")
     elif facts.jpeg_quality is not None:
