@@ -215,7 +215,7 @@ def test_automatics_sentence_follows_the_scale_and_is_said_once(tmp_path):
     assert "Chosen for you" not in named["value"]  # a model picked by hand: nothing to explain
     verdict, *_ = upscale.on_run(photo, "auto", 2, False, "", "", "", "", None, "png", 90, "", "", request=page,
                                  progress=lambda *a, **k: None)
-    assert "clean_box_x2.png" in verdict and "Chosen for you" not in verdict  # said once: in the notes above
+    assert "x2.png (" in verdict and "Chosen for you" not in verdict  # made at x2; said once: in the notes above
 
 
 def test_progress_is_a_percentage_and_the_time_left_never_passes_and_tiles(tmp_path):

@@ -120,11 +120,11 @@ def test_a_token_never_shows_in_a_request_a_log_or_saved_state():
 def test_a_neural_job_waits_for_its_share_of_memory_and_says_so(compact_file, monkeypatch):
     """Admission: a neural job holds one SRDEMO_NEURAL_JOBS share of the memory budget (devices.MEMORY)."""
     monkeypatch.setattr(devices, "available_memory", lambda root=None: None)
-    seen: list[str] = []
+    seen: list[tuple[float, str]] = []
     told = threading.Event()
 
     def progress(fraction: float, message: str) -> None:
-        seen.append(message)
+        seen.append((fraction, message))
         if message.startswith("Waiting for a free turn"):
             told.set()
 
@@ -137,11 +137,13 @@ def test_a_neural_job_waits_for_its_share_of_memory_and_says_so(compact_file, mo
             _png(render_product(2, 32)), UpscaleRequest(model=str(compact_file), scale=2, check=False, caller=LOCAL),
             name="p.png", progress=progress))
         worker.start()
-        assert told.wait(60) and devices.MEMORY.waiting == 1 and not any("tile" in m for m in seen)
+        assert told.wait(60) and devices.MEMORY.waiting == 1 and not any(f > 0 for f, _ in seen)  # no pass yet
     finally:
         taken.__exit__(None, None, None)
     worker.join(60)
-    assert not worker.is_alive() and "tile" in seen[-1] and devices.MEMORY.in_use == devices.MEMORY.waiting == 0
+    passes = [(f, m) for f, m in seen if f > 0]  # the passes' progress, once the share was free
+    assert not worker.is_alive() and passes and passes[-1][0] == pytest.approx(1.0)
+    assert not passes[-1][1].startswith("Waiting") and devices.MEMORY.in_use == devices.MEMORY.waiting == 0
 
 
 def test_the_cpu_time_cap_refuses_a_job_in_a_batch_as_in_a_single_upscale(tmp_path, monkeypatch, compact_file):

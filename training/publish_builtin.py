@@ -80,9 +80,8 @@ def main() -> None:
             meta["upstream"] = args.upstream
         if json.loads((folder / "config.json").read_text())["degradation"] != "bicubic":
             meta["for_compressed"] = True  # the app suggests it for JPEG inputs
-        (WEIGHTS / f"{args.id}.json").write_text(json.dumps(meta, indent=2) + "\n")
-        spec = next(s for s in models.builtin_specs() if s.id == args.id)
-        meta["bytes_per_pixel"] = round(engine.memory_per_pixel(models.LoadedModel(spec, spec.path)))  # the ONNX path needs no torch
+        shipped = WEIGHTS / f"{args.id}.safetensors"  # its memory per pixel in its json: the ONNX path then needs no torch
+        meta["bytes_per_pixel"] = round(engine.memory_per_pixel(models.LoadedModel(models.file_spec(shipped), shipped)))
         (WEIGHTS / f"{args.id}.json").write_text(json.dumps(meta, indent=2) + "\n")
 
         cfg = json.loads((folder / "config.json").read_text())
