@@ -89,3 +89,17 @@ def test_an_unknown_model_on_either_side_is_a_plain_error(tmp_path, bad):
     photo = tmp_path / "p.png"
     render_product(1, 32).save(photo)
     assert main(["compare", "lanczos", bad, str(photo), "--out", str(tmp_path)]) == 2
+
+
+def test_each_sides_progress_gives_its_own_percentage_beside_its_own_time_left(tmp_path, compact_file):
+    """Issue 41: "A: about 5 s left" showed at 21% (of both runs) while A itself was at 42%."""
+    photo = tmp_path / "tea.png"
+    render_product(6, 96).save(photo)
+    seen: list[tuple[float, str]] = []
+    compare(photo, UpscaleRequest(scale=2, check=False, caller=LOCAL), str(compact_file), "x2",
+            progress=lambda f, msg: seen.append((f, msg)))
+    sides = [msg.split(":")[0] for _, msg in seen]
+    assert set(sides) == {"A", "B"} and sides == sorted(sides)  # every A report comes before B's
+    for side in "AB":
+        fractions = [f for f, msg in seen if msg.startswith(f"{side}:")]
+        assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)  # each side runs to its own 100%
