@@ -47,6 +47,19 @@ def _upload(page, path) -> None:
     page.locator("#upload input[type=file]").set_input_files(str(path))
 
 
+X4 = "srdemo x4 (built-in): sharp and faithful, for packaging text"
+
+
+def _pick(page, model: str | None = None, scale: str | None = None) -> None:
+    """Choose a model from the list by its label and/or type a scale, as a person would."""
+    if model:
+        page.locator("#model input").click()
+        page.get_by_role("option", name=model).click()
+    if scale:
+        page.locator("#scale input[type=number]").fill(scale)
+        page.locator("#scale input[type=number]").press("Enter")
+
+
 def _compressed_jpeg(tmp_path) -> str:
     from PIL import Image
 
@@ -65,8 +78,7 @@ def test_on_a_laptop_the_choices_fit_advice_comes_first_and_the_result_is_in_vie
     page.locator("#advice").get_by_text("Chosen for you").wait_for(timeout=60_000)  # before anything runs
     assert "the model for compressed photos" in page.locator("#advice").inner_text()  # it already takes it
     assert not page.locator("#use-compressed").is_visible()
-    page.locator("#model input").click()  # a fixed model that is not made for JPEG: the advice offers the switch
-    page.get_by_role("option", name="srdemo x4 (built-in): sharp and faithful, for packaging text").click()
+    _pick(page, X4)  # a fixed model that is not made for JPEG: the advice offers the switch
     page.locator("#advice").get_by_text("compressed JPEG").wait_for(timeout=60_000)
     assert _in_view(page, "#use-compressed")
     page.locator("#use-compressed").click()
@@ -117,10 +129,7 @@ def test_cancel_says_what_was_kept(page, tmp_path):
     render_product(7, 600).convert("RGB").save(tmp_path / "big_box.png")  # x8: 23 MP, many seconds of work
     _upload(page, tmp_path / "big_box.png")
     page.locator("#file-info").get_by_text("600x600").wait_for(timeout=30_000)
-    page.locator("#model input").click()
-    page.get_by_role("option", name="srdemo x4 (built-in): sharp and faithful, for packaging text").click()
-    page.locator("#scale input[type=number]").fill("8")
-    page.locator("#scale input[type=number]").press("Enter")
+    _pick(page, X4, "8")
     page.wait_for_timeout(500)
     page.locator("#run").click()
     page.locator("#cancel").click()  # at once: the run may not have reached the server yet, and still stops
@@ -157,25 +166,19 @@ def test_on_a_phone_the_button_stays_in_view_the_advice_follows_the_scale_and_pr
     render_product(7, 600).convert("RGB").save(tmp_path / "big_box.png")  # x8: many seconds of work
     pg = _open(browser, app_url, 390, 844)
     try:
-        pg.locator("#model input").click()  # a fixed model, then a compressed JPEG: a note and a button under it
-        pg.get_by_role("option", name="srdemo x4 (built-in): sharp and faithful, for packaging text").click()
+        _pick(pg, X4)  # a fixed model, then a compressed JPEG: a note and a button under it
         _upload(pg, _compressed_jpeg(tmp_path))
         pg.locator("#use-compressed").wait_for(timeout=60_000)
         pg.wait_for_timeout(1000)  # the page brings the button back into view (it was at y=842 of 844)
         assert _in_view(pg, "#run"), pg.locator("#run").bounding_box()
 
-        pg.locator("#model input").click()
-        pg.get_by_role("option", name="Automatic (recommended)").click()
+        _pick(pg, "Automatic (recommended)")
         _upload(pg, tmp_path / "big_box.png")
         pg.locator("#advice").get_by_text("Chosen for you: the sharp model for x4").wait_for(timeout=60_000)
-        pg.locator("#scale input[type=number]").fill("2")
-        pg.locator("#scale input[type=number]").press("Enter")
+        _pick(pg, scale="2")
         pg.locator("#advice").get_by_text("Chosen for you: the sharp model for x2").wait_for(timeout=60_000)
         assert "x4" not in pg.locator("#advice").inner_text()  # no stale advice
-        pg.locator("#model input").click()
-        pg.get_by_role("option", name="srdemo x4 (built-in): sharp and faithful, for packaging text").click()
-        pg.locator("#scale input[type=number]").fill("8")
-        pg.locator("#scale input[type=number]").press("Enter")
+        _pick(pg, X4, "8")
         pg.wait_for_timeout(500)
         pg.locator("#run").click()
         pg.wait_for_function("() => /\\d+% — about .* left/.test(document.querySelector('#progress')?.innerText || '')",
