@@ -1,15 +1,10 @@
 """Running a model on an image: passes, tiles, retries.
 
-``upscale_array`` is the one function that turns an RGB float image into a
-larger one with any catalogue model. Neural models run tile by tile so memory
-stays bounded; each tile is run with extra context around it (``pad``) and
-neighbouring tiles are cross-faded over a narrow band, with weights that sum
-to exactly one, so the result matches an untiled run. All model work takes
-``DEVICE_LOCK`` one tile (or one training step) at a time, so several users
-and a training job interleave instead of fighting over memory. A caller that
-overwrites part of the output anyway (the pure white margins of a product
-photo) passes a ``box``: passes compute that part only, with the same context
-a tile gets.
+``upscale_array`` turns an RGB float image into a larger one with any catalogue model. Neural models run
+tile by tile (bounded memory), each tile with ``pad`` pixels of context, cross-faded with weights that sum
+to one, so the result matches an untiled run. Every pass takes ``DEVICE_LOCK`` one tile at a time, so
+users and a training job interleave. With a ``box`` (the part of the output the caller keeps), passes
+compute that part only.
 """
 
 from __future__ import annotations
@@ -64,6 +59,11 @@ def _cores(length: int, core: int) -> list[int]:
     return [round(i * length / n) for i in range(n + 1)]
 
 
+def _spans(bounds: list[int], length: int, pad: int) -> list[tuple[int, int]]:
+    """Each core segment of ``bounds`` with ``pad`` of context either side, within [0, length)."""
+    return [(max(0, lo - pad), min(length, hi + pad)) for lo, hi in zip(bounds, bounds[1:])]
+
+
 def _axis_weights(bounds: list[int], k: int, lo: int, hi: int, scale: int, blend: int) -> np.ndarray:
     """Cross-fade weights for tile k over its output span [lo*scale, hi*scale).
 
@@ -84,10 +84,7 @@ class _OutOfMemory(Exception):
 
 
 def _place(descriptor, device: Device, dtype) -> None:
-    """Move the network to ``device`` (as :func:`pick_device` names it) and ``dtype`` unless it is there already.
-
-    ``Module.to`` walks every submodule even when nothing moves, and this runs once per tile.
-    """
+    """Move the network to ``device`` and ``dtype`` only if needed: ``Module.to`` walks every submodule, once per tile."""
     p = next(descriptor.model.parameters(), None)
     if p is None or p.dtype != dtype or str(p.device) != str(device):
         descriptor.to(device=str(device), dtype=dtype)
@@ -137,14 +134,8 @@ def _looks_broken(out: np.ndarray, tile: np.ndarray) -> bool:
     return (not np.isfinite(out).all()) or (out.max() < 1e-3 <= tile.max() - 0.05)
 
 
-def run_model(
-    model: LoadedModel,
-    img: np.ndarray,
-    options: EngineOptions = EngineOptions(),
-    progress: ProgressFn | None = None,
-    should_stop: StopFn | None = None,
-    out: np.ndarray | None = None,
-) -> np.ndarray:
+def run_model(model: LoadedModel, img: np.ndarray, options: EngineOptions = EngineOptions(), progress: ProgressFn | None = None,
+              should_stop: StopFn | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """One pass of a neural model at its native scale. ``img`` is float32 HxWx3 in [0, 1].
 
     Retries with half the tile size on out-of-memory, down to ``min_tile``. With ``out`` (a view into a
@@ -161,21 +152,18 @@ def run_model(
 
 
 HOOKS_UNDERCOUNT = 3.0
-"""What a pass really adds to the process over what the hooks count: for the built-in x4 at 1145 px, the
-hooks count about a third of what peak RSS grows by (``benchmarks/memory.py`` measures a pass's peak);
-tiles sized on the count alone used 1.6-4x their share."""
+"""How much more a pass really grows the process by than the forward hooks count (``benchmarks/memory.py``)."""
 TILE_SECONDS = 2.0
 """A tile should take about this long at most, so Cancel and the device lock's other users wait no longer."""
 MAX_TILE = 2048
 
 
 def memory_per_pixel(model: LoadedModel, device: Device | None = None) -> float:
-    """Peak inference memory per input pixel, measured once per loaded model on a 64x64 probe (a built-in's
-    json says it: ``models.LoadedModel.bytes_per_pixel``, so ONNX Runtime runs it without torch).
+    """Peak inference memory per input pixel, measured once per loaded model on a 64x64 probe (unless the
+    built-in's json says it, so ONNX Runtime runs it without torch).
 
-    Forward hooks see every layer's output; with no autograd, about three of the largest are alive
-    at once (a layer's input, its output, a skip connection), plus the input and the output image. The
-    process grows by more than that (``HOOKS_UNDERCOUNT``), so the figure is scaled up by it.
+    Forward hooks see each layer's output; about three of the largest are alive at once, plus the input and
+    output images; the process grows by ``HOOKS_UNDERCOUNT`` times that.
     """
     if model.bytes_per_pixel is None:
         import torch
@@ -207,14 +195,10 @@ RATE_DECAY = 0.7
 
 
 class Speeds:
-    """Seconds per pixel measured in this process: what a piece is capped by (``piece_area``) and what the
-    estimates count with (``srdemo.speed``). Each model's passes are kept per device and runtime
-    (``speed_key``); the speed module keeps a job's other costs here under keys of its own.
+    """Seconds per pixel measured in this process, by key (``speed_key``; ``srdemo.speed`` adds its own).
 
-    Kept for the process, not on the loaded model: the model cache may let a model go, and a copy
-    loaded again that started from no rate ran its pieces sized by memory alone (one DCTLSA x4 piece:
-    13.6 s). Another process, with its own load, is no evidence. Weighted by the pixels: a heavy model
-    runs small pieces faster per pixel, so a run of small jobs must not set the size of the next big job's pieces.
+    Kept for the process, not on the loaded model, so a model the cache let go keeps its speed. Weighted
+    by pixels: small pieces run faster per pixel and must not set the size of a big job's pieces.
     """
 
     def __init__(self) -> None:
@@ -252,8 +236,7 @@ def speed_key(model: LoadedModel, device: Device, backend: str) -> str:
 
 def piece_area(model: LoadedModel, options: EngineOptions) -> int | None:
     """The most input pixels one piece of a pass may have (None when the operator forced a tile size):
-    within this job's share of ``SRDEMO_MEMORY_MB``, and about ``TILE_SECONDS`` of work at the model's
-    measured speed, so Cancel and the device lock's other users never wait on a long piece."""
+    within this job's share of ``SRDEMO_MEMORY_MB``, and about ``TILE_SECONDS`` of work at the model's speed."""
     if options.tile:
         return None
     settings = get_settings()
@@ -266,11 +249,7 @@ def piece_area(model: LoadedModel, options: EngineOptions) -> int | None:
 
 
 def tile_for(model: LoadedModel, options: EngineOptions) -> int:
-    """The tile side (input pixels): ``options.tile`` if given, else the side of a square of ``piece_area``.
-
-    Bigger tiles compute less context (a 128 px tile with 16 px of it computes 1.78x its core); the
-    time cap keeps a long pass in pieces that Cancel and the fair lock can come between.
-    """
+    """The tile side (input pixels): ``options.tile`` if given, else the side of a square of ``piece_area``."""
     if options.tile:
         return options.tile
     return max(options.min_tile, min(MAX_TILE, int(piece_area(model, options) ** 0.5)))
@@ -280,9 +259,8 @@ def tile_grid(h: int, w: int, tile: int, options: EngineOptions, tiling: str = "
               max_area: int | None = None) -> tuple[list[int], list[int]]:
     """Core boundaries along y and x for an h x w image (each tile runs with ``options.pad`` context around its core).
 
-    Small images run in one piece (up to 4x a forced tile's area): fewer lock hand-offs when the device is
-    shared. The piece must still fit ``max_area`` (``piece_area``): a 2000x2000 photo ran whole and took 7-9 GB
-    on a 1 GB share, and a 397x397 one took 10.7 s in one piece of DCTLSA, against 2 s a piece.
+    Small images run in one piece (up to 4x a forced tile's area, and within ``max_area``, ``piece_area``):
+    fewer lock hand-offs when the device is shared.
     """
     one_piece = h <= 2 * tile and w <= 2 * tile and h * w <= min(4 * tile * tile, max_area or h * w)
     untiled = tiling == "internal" or one_piece
@@ -292,38 +270,25 @@ def tile_grid(h: int, w: int, tile: int, options: EngineOptions, tiling: str = "
     return ([0, h] if untiled else _cores(h, core)), ([0, w] if untiled else _cores(w, core))
 
 
-def pass_pieces(in_size: tuple[int, int], options: EngineOptions, tile: int,
-                max_area: int | None = None) -> list[tuple[int, int]]:
-    """Input (height, width) of each piece one pass runs on an image of ``in_size`` with ``tile`` (and
-    ``tile_grid``'s ``max_area``): its tiles with their context."""
-    w, h = in_size
-    ys, xs = tile_grid(h, w, tile, options, max_area=max_area)
-    extent = lambda b, n, k: min(n, b[k + 1] + options.pad) - max(0, b[k] - options.pad)  # noqa: E731
-    return [(extent(ys, h, i), extent(xs, w, j)) for i in range(len(ys) - 1) for j in range(len(xs) - 1)]
-
-
 def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np.ndarray:
     device = pick_device(options.device)
     on_torch = not uses_onnx(model, device, options.backend)
     dtype = pick_dtype(model.descriptor, device, options.precision) if on_torch else None
     s = model.scale
     h, w = img.shape[:2]
-    pad, blend = options.pad, options.blend
     ys, xs = tile_grid(h, w, tile, options, model.tiling, piece_area(model, options))
-    total = (len(ys) - 1) * (len(xs) - 1)
+    rows, cols = _spans(ys, h, options.pad), _spans(xs, w, options.pad)
+    total = len(rows) * len(cols)
     if out is not None and total > 1:
         out[...] = 0  # tiles add up their weighted outputs
     elif total > 1:
         out = np.zeros((h * s, w * s, img.shape[2]), dtype=np.float32)
     done = 0
-    for i in range(len(ys) - 1):
-        y0, y1 = max(0, ys[i] - pad), min(h, ys[i + 1] + pad)
-        wy = _axis_weights(ys, i, y0, y1, s, blend)
-        for j in range(len(xs) - 1):
+    for i, (y0, y1) in enumerate(rows):
+        wy = _axis_weights(ys, i, y0, y1, s, options.blend)
+        for j, (x0, x1) in enumerate(cols):
             if should_stop is not None and should_stop():
                 raise Cancelled()
-            x0, x1 = max(0, xs[j] - pad), min(w, xs[j + 1] + pad)
-            wx = _axis_weights(xs, j, x0, x1, s, blend)
             piece = img[y0:y1, x0:x1]
             result = _forward(model, piece, device, dtype, options.backend)
             if dtype is not None and dtype.itemsize < 4 and _looks_broken(result, piece):
@@ -336,6 +301,7 @@ def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np
             elif total == 1:
                 out = result  # a single tile needs no blending
             else:
+                wx = _axis_weights(xs, j, x0, x1, s, options.blend)
                 out[y0 * s : y1 * s, x0 * s : x1 * s] += result * wy[:, None, None] * wx[None, :, None]
             done += 1
             if progress is not None:
@@ -347,11 +313,10 @@ def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np
 
 
 LANCZOS_ROOM = 1.7
-"""After a model pass, what is left up to this factor is a plain Lanczos enlargement: measured to keep
-quality (benchmarks/plans.py), where another model pass would cost the whole output again."""
+"""After a model pass, what is left up to this factor is a plain Lanczos enlargement (benchmarks/plans.py)."""
 OVERSHOOT = 1.4
-"""A later model pass may compute up to this many times the target's pixels, then shrink onto it:
-a little supersampling keeps detail a pass landing exactly on the target loses (benchmarks/plans.py)."""
+"""A later model pass may compute up to this many times the target's pixels, then shrink onto it: a little
+supersampling keeps detail (benchmarks/plans.py)."""
 
 
 @dataclass(frozen=True)
@@ -365,11 +330,10 @@ class Step:
 def plan_passes(native: int, in_size: tuple[int, int], out_size: tuple[int, int]) -> list[Step]:
     """The steps from ``in_size`` to exactly ``out_size`` with a model of ``native`` scale.
 
-    Never enlarge before a model pass (that throws away what the model is for). The first step is
-    always a model pass; after it, a remainder up to ``LANCZOS_ROOM`` is a Lanczos enlargement, and a
-    larger one (up to ``native``) shrinks so that one more pass makes ``OVERSHOOT`` times the target's
-    pixels, then shrinks onto the target; no later pass computes more. A scale below ``native`` runs
-    one pass and shrinks (the advice points at a model made for that scale).
+    Never enlarge before a model pass. The first step is always a model pass; after it, a remainder up to
+    ``LANCZOS_ROOM`` is a Lanczos enlargement, and a larger one shrinks so that one more pass makes
+    ``OVERSHOOT`` times the target's pixels, then shrinks onto the target. A scale below ``native`` runs one
+    pass and shrinks.
     """
     if native <= 1:
         return [Step("resize", out_size)]
@@ -406,10 +370,9 @@ class Work(NamedTuple):
 
 def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
               options: EngineOptions, box: Box | None = None) -> Work:
-    """The work of a job (``Work``), planned as ``upscale_array`` runs it.
+    """The work of a job, counted on the plan, crops and tile grid ``upscale_array`` runs.
 
     A resize costs the larger of its two sizes: shrinking a pass's output by 2 reads every pixel of it.
-    With a ``box``, passes compute only its part (``upscale_array``).
     """
     native, tile, area = model.scale, tile_for(model, options), piece_area(model, options)
     plan = plan_passes(native, in_size, out_size)
@@ -417,29 +380,26 @@ def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int,
     crops = iter(pass_crops(plan, in_size, box, options.pad))
     for step in plan:
         if step.kind == "model":
-            crop = next(crops)
-            part = cur if crop is None else (crop[2] - crop[0], crop[3] - crop[1])
-            pieces = pass_pieces(part, options, tile, area) if min(part) > 0 else []
-            work += sum(h * w for h, w in pieces) * native**2
+            x0, y0, x1, y1 = next(crops) or (0, 0, *cur)
+            w, h = x1 - x0, y1 - y0
+            if w > 0 and h > 0:
+                ys, xs = tile_grid(h, w, tile, options, model.tiling, area)
+                rows = sum(b - a for a, b in _spans(ys, h, options.pad))
+                cols = sum(b - a for a, b in _spans(xs, w, options.pad))
+                work += rows * cols * native**2
         else:
             resized += max(cur[0] * cur[1], step.size[0] * step.size[1])
         cur = step.size
     return Work(work, resized + out_size[0] * out_size[1])
 
 
-def upscale_array(
-    model: LoadedModel,
-    img: np.ndarray,
-    size: tuple[int, int],
-    options: EngineOptions = EngineOptions(),
-    progress: ProgressFn | None = None,
-    should_stop: StopFn | None = None,
-    box: Box | None = None,
-) -> np.ndarray:
+def upscale_array(model: LoadedModel, img: np.ndarray, size: tuple[int, int], options: EngineOptions = EngineOptions(),
+                  progress: ProgressFn | None = None, should_stop: StopFn | None = None, box: Box | None = None) -> np.ndarray:
     """Upscale float32 HxWx3 [0, 1] to exactly ``size`` (width, height).
 
     Classic resamplers go straight to the size; neural models follow ``plan_passes``. With a ``box``
-    (see ``content_box``), each pass computes the box's part of its image and leaves the rest white.
+    (see ``content_box``), each pass computes the box's part of its image and leaves the rest white, writing
+    straight into the full-size output (a second array the size of the crop's output would double peak memory).
     """
     if not model.is_neural:
         out = resample(img, size, model.spec.id)
@@ -447,10 +407,9 @@ def upscale_array(
     in_size = (img.shape[1], img.shape[0])
     plan = plan_passes(model.scale, in_size, size)
     crops = iter(pass_crops(plan, in_size, box, options.pad))
-    total = model_pixels(plan)
-    current, done = img, 0
+    total, s = model_pixels(plan), model.scale
     n = sum(s.kind == "model" for s in plan)
-    k = 0
+    current, done, k = img, 0.0, 0
     for step in plan:
         if step.kind == "resize":
             current = resample(current, step.size, "lanczos")
@@ -460,7 +419,15 @@ def upscale_array(
         weight = step.size[0] * step.size[1] / total
         sub = None if progress is None else (
             lambda f, msg, k=k, base=done, w=weight: progress(base + w * f, f"pass {k}/{n}, {msg}"))
-        current = run_cropped(model, current, next(crops), options, sub, should_stop)  # output clamped to [0, 1]
+        crop = next(crops)
+        if crop is None:
+            current = run_model(model, current, options, sub, should_stop)  # output clamped to [0, 1]
+        else:
+            x0, y0, x1, y1 = crop
+            out = np.ones((current.shape[0] * s, current.shape[1] * s, 3), np.float32)
+            if x1 > x0 and y1 > y0:
+                run_model(model, current[y0:y1, x0:x1], options, sub, should_stop, out=out[y0 * s : y1 * s, x0 * s : x1 * s])
+            current = out
         done += weight
     return current
 
@@ -476,7 +443,7 @@ def content_box(blank: np.ndarray, margin: int = MARGIN) -> Box | None:
     """What a model must compute of an image whose ``blank`` pixels' output the caller overwrites anyway.
 
     The bounding box of the other pixels, ``margin`` wider; ``None`` when that is the whole image, an
-    empty box when nothing is left. A packshot on white is often half margin: half the model's work.
+    empty box when nothing is left.
     """
     h, w = blank.shape
     rows = np.flatnonzero(~blank.all(axis=1))
@@ -488,51 +455,24 @@ def content_box(blank: np.ndarray, margin: int = MARGIN) -> Box | None:
     return None if box == (0, 0, w, h) else box
 
 
-def scale_box(box: Box, src: tuple[int, int], dst: tuple[int, int]) -> Box:
-    """``box`` of an image of size ``src`` carried to the same image at size ``dst``, rounded outwards."""
-    fx, fy = dst[0] / src[0], dst[1] / src[1]
-    return (math.floor(box[0] * fx), math.floor(box[1] * fy),
-            min(dst[0], math.ceil(box[2] * fx)), min(dst[1], math.ceil(box[3] * fy)))
-
-
 def pass_crops(plan: list[Step], in_size: tuple[int, int], box: Box | None, pad: int) -> list[Box | None]:
-    """The part of its input each model pass of ``plan`` runs on: ``box`` at that pass's size, with a tile's
-    ``pad`` of context around it (None: the whole input).
+    """The part of its input each model pass of ``plan`` runs on: ``box`` at that pass's size (rounded
+    outwards), with ``pad`` of context for every pass still to come (None: the whole input).
 
-    A pass's output is exact only ``pad`` pixels inside what the pass before it computed (its context
-    beyond is filled-in white), so each pass reaches ``pad`` further for every pass still to come.
+    A pass's output is exact only ``pad`` pixels inside what the pass before it computed.
     """
-    passes = [step for step in plan if step.kind == "model"]
+    passes = sum(step.kind == "model" for step in plan)
     if box is None:
-        return [None] * len(passes)
-    crops, cur = [], in_size
+        return [None] * passes
+    crops: list[Box | None] = []
+    cur = in_size
     for step in plan:
         if step.kind == "model":
-            crops.append(_with_context(scale_box(box, in_size, cur), cur, pad * (len(passes) - len(crops))))
+            fx, fy = cur[0] / in_size[0], cur[1] / in_size[1]
+            x0, y0 = math.floor(box[0] * fx), math.floor(box[1] * fy)
+            x1, y1 = min(cur[0], math.ceil(box[2] * fx)), min(cur[1], math.ceil(box[3] * fy))
+            reach = pad * (passes - len(crops)) if x1 > x0 and y1 > y0 else 0
+            crops.append((max(0, x0 - reach), max(0, y0 - reach), min(cur[0], x1 + reach), min(cur[1], y1 + reach)))
         cur = step.size
     return crops
 
-
-def _with_context(box: Box, size: tuple[int, int], pad: int) -> Box:
-    if box[2] <= box[0] or box[3] <= box[1]:
-        return box
-    return max(0, box[0] - pad), max(0, box[1] - pad), min(size[0], box[2] + pad), min(size[1], box[3] + pad)
-
-
-def run_cropped(model: LoadedModel, img: np.ndarray, crop: Box | None, options: EngineOptions = EngineOptions(),
-                progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> np.ndarray:
-    """One pass on the ``crop`` of ``img`` only (from ``pass_crops``); the rest of the output comes out white.
-
-    The pass writes straight into the full-size output: a second array the size of the crop's output
-    would double a big job's peak memory. Inside the box the crop was made from, the output matches a
-    whole-image pass as closely as tiles match it; the ring of context around the box keeps what the
-    model made of it (less exact at the crop's edge), which no kept pixel depends on.
-    """
-    if crop is None:
-        return run_model(model, img, options, progress, should_stop)
-    s = model.scale
-    x0, y0, x1, y1 = crop
-    out = np.ones((img.shape[0] * s, img.shape[1] * s, 3), np.float32)
-    if x1 > x0 and y1 > y0:
-        run_model(model, img[y0:y1, x0:x1], options, progress, should_stop, out=out[y0 * s : y1 * s, x0 * s : x1 * s])
-    return out
