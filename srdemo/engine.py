@@ -1,10 +1,8 @@
 """Running a model on an image: passes, tiles, retries.
 
-``upscale_array`` turns an RGB float image into a larger one with any catalogue model. Neural models run
-tile by tile (bounded memory), each tile with ``pad`` pixels of context, cross-faded with weights that sum
-to one, so the result matches an untiled run. Every pass takes ``DEVICE_LOCK`` one tile at a time, so
-users and a training job interleave. With a ``box`` (the part of the output the caller keeps), passes
-compute that part only.
+``upscale_array`` turns an RGB float image into a larger one with any catalogue model. Neural models run tile
+by tile, with ``pad`` of context and cross-faded, so the result matches an untiled run; each tile takes
+``DEVICE_LOCK``, so users and a training job interleave.
 """
 
 from __future__ import annotations
@@ -65,11 +63,8 @@ def _spans(bounds: list[int], length: int, pad: int) -> list[tuple[int, int]]:
 
 
 def _axis_weights(bounds: list[int], k: int, lo: int, hi: int, scale: int, blend: int) -> np.ndarray:
-    """Cross-fade weights for tile k over its output span [lo*scale, hi*scale).
-
-    Linear ramps of width 2*blend centred on each core boundary; adjacent
-    tiles' ramps are mirror images, so weights sum to one everywhere.
-    """
+    """Cross-fade weights for tile k over its output span [lo*scale, hi*scale): linear ramps of width 2*blend
+    centred on each core boundary, mirror images in adjacent tiles, so weights sum to one everywhere."""
     p = (np.arange(lo * scale, hi * scale, dtype=np.float64) + 0.5) / scale
     w = np.ones_like(p)
     if k > 0:
@@ -136,11 +131,8 @@ def _looks_broken(out: np.ndarray, tile: np.ndarray) -> bool:
 
 def run_model(model: LoadedModel, img: np.ndarray, options: EngineOptions = EngineOptions(), progress: ProgressFn | None = None,
               should_stop: StopFn | None = None, out: np.ndarray | None = None) -> np.ndarray:
-    """One pass of a neural model at its native scale. ``img`` is float32 HxWx3 in [0, 1].
-
-    Retries with half the tile size on out-of-memory, down to ``min_tile``. With ``out`` (a view into a
-    larger picture, of the output's shape) the result is written there, and no second full-size array is made.
-    """
+    """One pass of a neural model at its native scale on float32 HxWx3 in [0, 1], halving the tile on out-of-memory
+    down to ``min_tile``. With ``out`` (a view of the output's shape) the result is written there."""
     tile = tile_for(model, options)
     while True:
         try:
@@ -159,12 +151,8 @@ MAX_TILE = 2048
 
 
 def memory_per_pixel(model: LoadedModel, device: Device | None = None) -> float:
-    """Peak inference memory per input pixel, measured once per loaded model on a 64x64 probe (unless the
-    built-in's json says it, so ONNX Runtime runs it without torch).
-
-    Forward hooks see each layer's output; about three of the largest are alive at once, plus the input and
-    output images; the process grows by ``HOOKS_UNDERCOUNT`` times that.
-    """
+    """Peak inference memory per input pixel: a built-in's json says it, else it is measured once on a 64x64 probe
+    (three of the largest layer outputs alive at once, plus input and output, times ``HOOKS_UNDERCOUNT``)."""
     if model.bytes_per_pixel is None:
         import torch
 
@@ -195,11 +183,8 @@ RATE_DECAY = 0.7
 
 
 class Speeds:
-    """Seconds per pixel measured in this process, by key (``speed_key``; ``srdemo.speed`` adds its own).
-
-    Kept for the process, not on the loaded model, so a model the cache let go keeps its speed. Weighted
-    by pixels: small pieces run faster per pixel and must not set the size of a big job's pieces.
-    """
+    """Seconds per pixel measured in this process, by key (``speed_key``; ``srdemo.speed`` adds its own), weighted
+    by pixels (small pieces run faster per pixel). Kept here, so a model the cache let go keeps its speed."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -257,11 +242,8 @@ def tile_for(model: LoadedModel, options: EngineOptions) -> int:
 
 def tile_grid(h: int, w: int, tile: int, options: EngineOptions, tiling: str = "supported",
               max_area: int | None = None) -> tuple[list[int], list[int]]:
-    """Core boundaries along y and x for an h x w image (each tile runs with ``options.pad`` context around its core).
-
-    Small images run in one piece (up to 4x a forced tile's area, and within ``max_area``, ``piece_area``):
-    fewer lock hand-offs when the device is shared.
-    """
+    """Core boundaries along y and x for an h x w image. Small images run in one piece (up to 4x a tile's area,
+    within ``max_area``): fewer lock hand-offs when the device is shared."""
     one_piece = h <= 2 * tile and w <= 2 * tile and h * w <= min(4 * tile * tile, max_area or h * w)
     untiled = tiling == "internal" or one_piece
     if tiling == "discouraged":
@@ -328,13 +310,9 @@ class Step:
 
 
 def plan_passes(native: int, in_size: tuple[int, int], out_size: tuple[int, int]) -> list[Step]:
-    """The steps from ``in_size`` to exactly ``out_size`` with a model of ``native`` scale.
-
-    Never enlarge before a model pass. The first step is always a model pass; after it, a remainder up to
-    ``LANCZOS_ROOM`` is a Lanczos enlargement, and a larger one shrinks so that one more pass makes
-    ``OVERSHOOT`` times the target's pixels, then shrinks onto the target. A scale below ``native`` runs one
-    pass and shrinks.
-    """
+    """The steps from ``in_size`` to exactly ``out_size`` with a model of ``native`` scale: a model pass first;
+    then a remainder up to ``LANCZOS_ROOM`` is Lanczos, a larger one shrinks so that one more pass makes
+    ``OVERSHOOT`` times the target's pixels, then shrinks onto it. Never enlarge before a model pass."""
     if native <= 1:
         return [Step("resize", out_size)]
     steps: list[Step] = []
@@ -370,10 +348,8 @@ class Work(NamedTuple):
 
 def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
               options: EngineOptions, box: Box | None = None) -> Work:
-    """The work of a job, counted on the plan, crops and tile grid ``upscale_array`` runs.
-
-    A resize costs the larger of its two sizes: shrinking a pass's output by 2 reads every pixel of it.
-    """
+    """The work of a job, counted on the plan, crops and tile grid ``upscale_array`` runs. A resize costs the
+    larger of its two sizes: shrinking reads every pixel."""
     native, tile, area = model.scale, tile_for(model, options), piece_area(model, options)
     plan = plan_passes(native, in_size, out_size)
     work, resized, cur = 0, 0, in_size
@@ -395,12 +371,8 @@ def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int,
 
 def upscale_array(model: LoadedModel, img: np.ndarray, size: tuple[int, int], options: EngineOptions = EngineOptions(),
                   progress: ProgressFn | None = None, should_stop: StopFn | None = None, box: Box | None = None) -> np.ndarray:
-    """Upscale float32 HxWx3 [0, 1] to exactly ``size`` (width, height).
-
-    Classic resamplers go straight to the size; neural models follow ``plan_passes``. With a ``box``
-    (see ``content_box``), each pass computes the box's part of its image and leaves the rest white, writing
-    straight into the full-size output (a second array the size of the crop's output would double peak memory).
-    """
+    """Upscale float32 HxWx3 [0, 1] to exactly ``size`` (width, height), neural models following ``plan_passes``.
+    With a ``box`` (``content_box``), each pass computes the box's part only, straight into a white full-size output."""
     if not model.is_neural:
         out = resample(img, size, model.spec.id)
         return np.clip(out, 0, 1, out=out)
@@ -440,11 +412,8 @@ pass, whose few pixels of reach must see computed output, not the white filled i
 
 
 def content_box(blank: np.ndarray, margin: int = MARGIN) -> Box | None:
-    """What a model must compute of an image whose ``blank`` pixels' output the caller overwrites anyway.
-
-    The bounding box of the other pixels, ``margin`` wider; ``None`` when that is the whole image, an
-    empty box when nothing is left.
-    """
+    """What a model must compute of an image whose ``blank`` pixels' output the caller overwrites anyway: the
+    other pixels' bounding box, ``margin`` wider; ``None`` when that is the whole image, empty when nothing is left."""
     h, w = blank.shape
     rows = np.flatnonzero(~blank.all(axis=1))
     if rows.size == 0:
@@ -456,11 +425,8 @@ def content_box(blank: np.ndarray, margin: int = MARGIN) -> Box | None:
 
 
 def pass_crops(plan: list[Step], in_size: tuple[int, int], box: Box | None, pad: int) -> list[Box | None]:
-    """The part of its input each model pass of ``plan`` runs on: ``box`` at that pass's size (rounded
-    outwards), with ``pad`` of context for every pass still to come (None: the whole input).
-
-    A pass's output is exact only ``pad`` pixels inside what the pass before it computed.
-    """
+    """The part of its input each model pass of ``plan`` runs on (None: the whole input): ``box`` at that pass's
+    size, with ``pad`` of context for every pass still to come, as a pass is exact only ``pad`` inside its input."""
     passes = sum(step.kind == "model" for step in plan)
     if box is None:
         return [None] * passes
