@@ -1,21 +1,10 @@
 """What runs a network's passes: ONNX Runtime on the CPU where the model exports, torch everywhere else.
 
-Why: on the small CPUs a Space gets, ONNX Runtime runs srdemo's SPAN models faster than torch, with
-the same numbers to within ``TOLERANCE`` (``python benchmarks/backends.py`` measures both). torch stays the GPU
-path and the fallback for any model whose export fails, whose exported output differs from torch's by more
-than ``TOLERANCE`` (checked at two sizes), or whose export runs slower than torch on this machine
-(``speedup``: DCTLSA's does).
-
-An export is named by the SHA-256 of its weights file, so a changed file is never run through a stale
-graph. The built-ins ship theirs next to their safetensors (``srdemo export-onnx``); any other model
-is exported once, in the background, into the folder its source names (the shared cache for public
-models, the owner's workspace for a private or trained one), and runs on torch until that is done.
-A failed or slower export leaves a ``.failed`` note so it is not tried again by every process.
-The process never ends inside one: at exit it waits for the export running (``_Exporter.finish``), and
-the command line starts none (``exports_paused``).
-
-Every session draws from one memory pool per process (``shared_pool``), not a pool of its own: a pool keeps what
-it has grown to, and the kernel faults in and zeroes each page it grows by.
+On small CPUs ONNX Runtime runs srdemo's SPAN models faster than torch, with the same numbers to within
+``TOLERANCE`` (``benchmarks/backends.py``). torch stays the GPU path and the fallback for any model whose
+export fails, differs from torch, or runs slower (``speedup``). An export is named by the SHA-256 of its
+weights; the built-ins ship theirs, any other model is exported once in the background into the folder its
+source names, running on torch until then, and a failed export leaves a ``.failed`` note.
 """
 
 from __future__ import annotations
@@ -31,7 +20,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -75,29 +64,25 @@ def digest(path: Path) -> str:
 
 
 _pool_lock = threading.Lock()
-_pool: list[bool] = []  # [True] once ONNX Runtime has the shared pool, [False] if it cannot have one
+_pool: bool | None = None  # whether ONNX Runtime has the shared pool; None until asked
 
 
 def shared_pool(options) -> None:
-    """Make a session being set up draw from the process's one memory pool (registered with ONNX Runtime once).
-
-    With a pool per session, each model, thread count and copy loaded again grew its own: the process's
-    peak memory was several times one pool's, and each first pass paid the kernel again for every new
-    page. Sharing one, only the very first pass faults (``benchmarks/memory.py``), and the app's warm-up
-    (``speed.warm_up``) pays for it before the first visitor.
-    """
+    """Make a session being set up draw from the process's one memory pool (registered with ONNX Runtime once):
+    a pool per session grows, and pays the kernel for new pages, again for each model and thread count."""
     import onnxruntime as ort
 
+    global _pool
     with _pool_lock:
-        if not _pool:
+        if _pool is None:
             try:
                 cpu = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
                 ort.create_and_register_allocator(cpu, ort.OrtArenaCfg(0, -1, -1, -1))  # ONNX Runtime's defaults
-                _pool.append(True)
+                _pool = True
             except Exception as exc:  # an ONNX Runtime without it: a pool per session
                 log.warning("ONNX Runtime sessions keep a memory pool each: %s", exc)
-                _pool.append(False)
-    if _pool[0]:
+                _pool = False
+    if _pool:
         options.add_session_config_entry("session.use_env_allocators", "1")
 
 
@@ -133,12 +118,8 @@ class OnnxNetwork:
                 options.intra_op_num_threads = threads
                 options.inter_op_num_threads = 1
                 options.log_severity_level = 3
-                # Memory patterns are planned per input shape; photos (and white-margin boxes) come in every
-                # size, so with them on the process keeps growing, for no gain in speed.
-                options.enable_mem_pattern = False
-                # Spinning between operators makes a pass alone on the CPU faster (benchmarks/backends.py);
-                # a 1-thread session has no other threads to spin. Spinning on after a pass only takes the
-                # cores from the job's own resizing and encoding, or from the next file of a batch.
+                options.enable_mem_pattern = False  # planned per input shape; photos come in every size
+                # spin between operators, but not on after a pass, where it takes the cores from the job's other work
                 options.add_session_config_entry("session.force_spinning_stop", "1")
                 shared_pool(options)
                 self._sessions[threads] = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
@@ -161,20 +142,14 @@ class OnnxNetwork:
         return y.transpose(1, 2, 0)
 
 
-def _check_sizes(descriptor: spandrel.ImageModelDescriptor) -> list[tuple[int, int]]:
-    """Two (height, width) probes that differ from the export's example and from each other, padding included."""
-    req = descriptor.size_requirements
-    base = max(req.minimum, 40)
-    return [(base + 3, base + 11), (base + 17, base + 2)]
-
-
 def _differs(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor) -> float:
-    """Largest difference between the export and torch at the check sizes."""
+    """Largest difference between the export and torch at two sizes unlike the export's example and each other."""
     import torch
 
     rng = np.random.default_rng(7)
     worst = 0.0
-    for h, w in _check_sizes(descriptor):
+    base = max(descriptor.size_requirements.minimum, 40)
+    for h, w in ((base + 3, base + 11), (base + 17, base + 2)):
         tile = rng.random((h, w, descriptor.input_channels), dtype=np.float32)
         with torch.inference_mode():
             want = descriptor(torch.from_numpy(tile.transpose(2, 0, 1).copy())[None])[0].numpy().transpose(1, 2, 0)
@@ -184,10 +159,7 @@ def _differs(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor) -> flo
 
 def speedup(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor, size: int = 128) -> float:
     """Torch's time over ONNX Runtime's for one ``size`` x ``size`` pass on this machine, best of 3 after a warm-up.
-
-    Equal output is not enough: ONNX Runtime runs DCTLSA slower than torch on a CPU, while it runs the
-    built-in SPAN models faster. Below 1, an export would only slow the CPU path.
-    """
+    Below 1 (DCTLSA's), an export would only slow the CPU path."""
     import torch
 
     tile = np.random.default_rng(0).random((size, size, descriptor.input_channels), dtype=np.float32)
@@ -230,9 +202,7 @@ class ExportFailed(Exception):
 def export(descriptor: spandrel.ImageModelDescriptor, dest: Path, weights_sha: str) -> OnnxNetwork:
     """Export the network with free height and width, check it against torch, then write ``dest`` atomically.
 
-    Tracing swaps the network's tensors for stand-ins while it runs, so ``descriptor`` must be one no
-    request is using: the background exporter loads its own copy from the weights file.
-
+    Tracing swaps the network's tensors for stand-ins, so ``descriptor`` must be one no request is using.
     Raises ``ExportFailed`` when the exporter cannot follow the network, or the result is not torch's.
     """
     import onnx
@@ -348,12 +318,8 @@ class _Exporter:
         self._queue.join()
 
     def finish(self) -> None:
-        """At interpreter exit: drop the exports not begun, and wait for the one running.
-
-        The thread is a daemon, so the app never waits for it, but the interpreter must not end while it is
-        inside torch's exporter or an ONNX Runtime session: the process then aborts ("terminate called without
-        an active exception", exit status 134) after its results were written.
-        """
+        """At interpreter exit: drop the exports not begun, and wait for the one running (a process ending
+        inside torch's exporter or an ONNX Runtime session aborts)."""
         while True:
             try:
                 sha = self._queue.get_nowait()[3]
@@ -372,9 +338,8 @@ _paused = 0
 
 @contextmanager
 def exports_paused() -> Iterator[None]:
-    """No background export starts inside this: a model without one runs on what it has (a shipped or
-    earlier export, else torch). For the command line, which would otherwise end by waiting, silently, for
-    an export it never uses (a minute or more for a large network on a small CPU)."""
+    """No background export starts inside this (the command line, which would otherwise wait at exit for an
+    export it never uses)."""
     global _paused
     _paused += 1
     try:
@@ -383,12 +348,6 @@ def exports_paused() -> Iterator[None]:
         _paused -= 1
 
 
-class Exported(Protocol):
-    """A loaded model as far as the runtime choice goes (``models.LoadedModel``): its export, if any."""
-
-    onnx: OnnxNetwork | None
-
-
-def uses_onnx(model: Exported, device: Device, backend: str) -> bool:
-    """Whether a pass of ``model`` on ``device`` runs on ONNX Runtime (``backend`` 'auto') or torch."""
+def uses_onnx(model, device: Device, backend: str) -> bool:
+    """Whether a pass of a loaded ``model`` on ``device`` runs on ONNX Runtime (``backend`` 'auto') or torch."""
     return backend != "torch" and device.type == "cpu" and model.onnx is not None
