@@ -1,11 +1,9 @@
 """How long a job will take here, in one sentence, and refusing a CPU job that would take too long.
 
-A job's time is the output pixels its model passes compute at the model's measured speed (``engine.SPEEDS``,
-which every pass teaches: the probe, each job's tiles), its other pixels (resizes, white and alpha checks,
-the cast to integers) at their own measured cost, and a fixed cost per job, both learnt from finished jobs.
-A job is planned once, at admission (``admit``), and the same :class:`Plan` is handed to ``record`` after
-it ran. Its range runs from mid / ``SPREAD`` to mid * ``SPREAD``; a CPU job is refused only when even the
-low end passes the operator's cap (``SRDEMO_MAX_CPU_SECONDS``), and the message gives the same numbers.
+A job's time is its model passes' output pixels at the model's measured speed (``engine.SPEEDS``), its other
+pixels at their own measured cost, and a fixed cost per job. A job is planned once, at admission (``admit``),
+and the same :class:`Plan` is handed to ``record`` after it ran; a CPU job is refused only when even the low
+end of its range passes ``SRDEMO_MAX_CPU_SECONDS``.
 """
 
 from __future__ import annotations
@@ -31,11 +29,9 @@ log = logging.getLogger(__name__)
 SPREAD = 1.4
 """An estimate runs from mid / SPREAD to mid * SPREAD: high / low = 1.96, under 2 (benchmarks/estimate.py)."""
 PROBE = 192
-"""The probe's side in input pixels. Per pixel, a heavy model runs faster on small images (they stay in
-the cache), so a much smaller probe sets a heavy model's first estimates short (``benchmarks/estimate.py``)."""
+"""The probe's side in input pixels: a heavy model runs faster per pixel on much smaller images."""
 BIG_JOB_PIXELS = 1_000_000
-"""A job with this many other pixels teaches their cost; a smaller one teaches the fixed cost of a job
-(reading the white margins, allocating the output, handing tiles over), which swamps its few pixels."""
+"""A job with this many other pixels teaches their cost; a smaller one teaches the fixed cost of a job."""
 OTHER = "cpu|numpy|other pixels"  # seconds per other pixel, in engine.SPEEDS
 FIXED = "cpu|numpy|job"  # seconds per job
 
@@ -44,7 +40,6 @@ FIXED = "cpu|numpy|job"  # seconds per job
 class Plan:
     """One neural job as admission saw it, handed to ``record`` once it has run."""
 
-    key: str  # where its model's speed is kept (``engine.speed_key``)
     device: str  # "cpu", "cuda", "mps": the sentence names it
     model_pixels: int  # output pixels its passes compute (``engine.plan_work``)
     other_pixels: int
@@ -52,31 +47,22 @@ class Plan:
     started: float = 0.0  # ``engine.pass_seconds()`` when it was planned: what its passes add is its model time
 
 
-def probe(model: LoadedModel, options: EngineOptions, first: int = 32) -> None:
-    """Seed a model's speed: one ``PROBE``-sized pass after a ``first`` one, whose time (new sessions,
-    new memory) says nothing of the speed and is forgotten."""
-    img = np.random.default_rng(0).random((PROBE, PROBE, 3), dtype=np.float32)
-    engine.run_model(model, img[:first, :first], options)
-    SPEEDS.forget(engine.speed_key(model, pick_device(options.device), options.backend))
-    engine.run_model(model, img, options)
-
-
 def speed_of(model: LoadedModel, options: EngineOptions | None = None) -> float:
-    """Output megapixels per second a pass of this model computes here (probed if not measured yet)."""
+    """Output megapixels per second a pass of this model computes here. Not measured yet, it is probed: one
+    ``PROBE``-sized pass after a small one, whose time (new sessions, new memory) is forgotten."""
     options = options or EngineOptions.from_settings()
     key = engine.speed_key(model, pick_device(options.device), options.backend)
     if SPEEDS.get(key) is None:
-        probe(model, options)
+        img = np.random.default_rng(0).random((PROBE, PROBE, 3), dtype=np.float32)
+        engine.run_model(model, img[:32, :32], options)
+        SPEEDS.forget(key)
+        engine.run_model(model, img, options)
     return 1e-6 / SPEEDS.get(key)
 
 
 def _other_rate() -> float:
-    """Seconds an output pixel costs besides the model (Lanczos resizes, white and alpha checks, the cast to
-    integers): ignoring it underestimated big x6-x8 jobs 2x.
-
-    Seeded once per process on a 512x512 image, then learnt from big jobs (``record``): the first x6.5 job
-    from a 383 px photo spent 0.59 s resizing, its fifth run 0.12 s, and the small probe sees neither.
-    """
+    """Seconds an output pixel costs besides the model (resizes, white and alpha checks, the cast to integers):
+    seeded once per process on a 512x512 image, then learnt from big jobs (``record``)."""
     known = SPEEDS.get(OTHER)
     if known is None:
         img = np.random.default_rng(1).random((512, 512, 3), dtype=np.float32)
@@ -94,23 +80,17 @@ def _other_rate() -> float:
 
 def plan(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
          options: EngineOptions | None = None, box: Box | None = None) -> Plan | None:
-    """The job's work and its range (None for a classic resampler, which is instant).
-
-    It counts the pixels every model pass of the job really computes, tiles' context included and white
-    margins left out (``engine.plan_work``), at the model's speed, plus the job's other pixels at their
-    own measured cost and the fixed cost of a job.
-    """
+    """The job's work (``engine.plan_work``) and its range (None for a classic resampler, which is instant)."""
     if not model.is_neural:
         return None
     options = options or EngineOptions.from_settings()
     device = pick_device(options.device)
-    key = engine.speed_key(model, device, options.backend)
-    rate = SPEEDS.get(key)
+    rate = SPEEDS.get(engine.speed_key(model, device, options.backend))
     if rate is None:  # before planning, which measures the model's memory
-        return Plan(key, device.type, 0, 0, None)
+        return Plan(device.type, 0, 0, None)
     work = engine.plan_work(model, in_size, out_size, options, box)
     mid = work.model_pixels * rate + work.other_pixels * _other_rate() + (SPEEDS.get(FIXED) or 0.0)
-    return Plan(key, device.type, work.model_pixels, work.other_pixels, (mid / SPREAD, mid * SPREAD),
+    return Plan(device.type, work.model_pixels, work.other_pixels, (mid / SPREAD, mid * SPREAD),
                 engine.pass_seconds())
 
 
@@ -131,10 +111,8 @@ def admit(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int
     operator's cap is refused."""
     if not model.is_neural:
         return None
+    speed_of(model, options)
     found = plan(model, in_size, out_size, options, box)
-    if found.seconds is None:
-        probe(model, options)
-        found = plan(model, in_size, out_size, options, box)
     cap = get_settings().max_cpu_seconds
     low, high = found.seconds
     if found.device == "cpu" and low > cap:
@@ -157,13 +135,8 @@ def record(done: Plan | None, seconds: float) -> None:
 
 
 def warm_up() -> None:
-    """What the app does once at start, in the background: probe each built-in that runs on ONNX Runtime
-    here, then run one pass of it at its largest piece.
-
-    The pass grows ONNX Runtime's shared memory pool (``backends``) to what any of their pieces needs
-    before a visitor's job pays for it. It runs outside the engine, so its time teaches no speed.
-    A failure here only leaves the first jobs to do it.
-    """
+    """Once at start, in the background: probe each built-in that runs on ONNX Runtime here, then run one
+    pass at its largest piece, outside the engine (teaching no speed), to grow the shared memory pool."""
     options = EngineOptions.from_settings()
     device = pick_device(options.device)
     for spec in models.builtin_specs():
