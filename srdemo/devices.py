@@ -1,11 +1,8 @@
 """Which device a model runs on, in what precision, and who may use it when.
 
-One GPU (or one CPU) is shared by every user of the app and by a training job;
-``DEVICE_LOCK`` serves them tile by tile in arrival order (on a CPU, ONNX Runtime
-passes side by side, each on its share of the cores). The process's memory is
-shared the same way, job by job: ``MEMORY`` admits each job against
-``SRDEMO_MEMORY_MB`` and what the machine, or its container, has left
-(``available_memory``).
+One GPU (or CPU) is shared by every user and a training job: ``DEVICE_LOCK`` serves them tile by tile in
+arrival order, and ``MEMORY`` admits each job against ``SRDEMO_MEMORY_MB`` and what the machine, or its
+container, has left (``available_memory``).
 """
 
 from __future__ import annotations
@@ -31,16 +28,9 @@ if TYPE_CHECKING:
 class FairLock:
     """First-come, first-served access to the device, whole or in shares.
 
-    ``threading.Lock`` lets a thread that releases and re-acquires in a tight
-    loop (a training job, step after step) starve everyone else; here waiters
-    are served in arrival order, so an upscale waits at most one training step
-    per tile. A GPU pass, a torch pass and a training step take the whole
-    device (``with DEVICE_LOCK``). ONNX Runtime passes on a CPU take one of
-    ``shares`` each (``with DEVICE_LOCK.share()``) and run side by side on
-    their part of the cores: two 1-thread passes keep a small CPU busier than
-    two 2-thread passes taking turns, because each file's decoding, checks and
-    encoding fill the gaps (``benchmarks/batch.py --throughput`` measures it). A pass alone
-    takes every core only while it is the only job under way (``working``).
+    Unlike ``threading.Lock``, a thread re-acquiring in a tight loop (a training job) cannot starve the
+    others. Torch passes and training steps take the whole device (``with DEVICE_LOCK``); ONNX Runtime
+    passes on a CPU take one of ``shares`` each (``share()``) and run side by side on part of the cores.
     """
 
     def __init__(self, shares: int = 1) -> None:
@@ -85,12 +75,8 @@ class FairLock:
 
     @contextlib.contextmanager
     def working(self):
-        """A job is under way inside this (its decoding, passes, checks and encoding); also a decorator.
-
-        While another job is, a pass keeps to its share of the cores even when it is the only pass in
-        flight: the other job's decoding and encoding run on the rest, and a pass on every core beside
-        them oversubscribes the cores (``benchmarks/batch.py --throughput`` compares the two).
-        """
+        """A job is under way inside this; also a decorator. While another job is, a pass keeps to its
+        share of the cores even when alone, leaving the rest to the other job's decoding and encoding."""
         with self._cond:
             self._jobs += 1
         try:
@@ -125,13 +111,9 @@ def _read_int(path: Path) -> int | None:
 
 
 def available_memory(root: Path = Path("/")) -> int | None:
-    """Bytes this process may still take: the smaller of the machine's ``MemAvailable`` and, in a
-    container, its cgroup's limit less what the cgroup uses (v2 ``memory.max``/``memory.current``, else
-    v1 ``memory.limit_in_bytes``/``memory.usage_in_bytes``; "max" is no limit). None when nothing says.
-
-    ``MemAvailable``, not ``MemFree``: the page cache is given back on demand, and a container sees the
-    host's figures in /proc while its own limit is far lower. ``root`` is where /proc and /sys are
-    (tests lay out a fake one).
+    """Bytes this process may still take: the smaller of the machine's ``MemAvailable`` and its cgroup's
+    limit less what the cgroup uses (v2, else v1; "max" is no limit). None when nothing says.
+    ``root`` is where /proc and /sys are (tests lay out a fake one).
     """
     figures = []
     meminfo = root / "proc" / "meminfo"
@@ -157,13 +139,8 @@ def available_memory(root: Path = Path("/")) -> int | None:
 class MemoryBudget:
     """The memory the process's jobs share: ``SRDEMO_MEMORY_MB``, given out job by job in arrival order.
 
-    A job says how many bytes it needs (``pipeline.job_memory``: a neural upscale its share, a
-    resampler what its pixels take) and holds them while it runs. One that
-    needs more than the whole budget, or more than the machine or its container has left
-    (``available_memory``) with what running jobs hold, is refused with a plain sentence; one that does
-    not fit beside the jobs under way waits, and those behind it wait too, so a big job is not passed
-    for ever by small ones. Four Lanczos x2 jobs on a 3900 px photo took the app from 1.5 to 12.2 GB
-    when nothing counted them.
+    A job that needs more than the budget, or than the machine has left, is refused; one that does not fit
+    beside the jobs under way waits, and those behind it wait too, so small jobs cannot pass a big one for ever.
     """
 
     def __init__(self) -> None:
@@ -183,12 +160,6 @@ class MemoryBudget:
         with self._cond:
             return len(self._line)
 
-    def limit(self) -> int:
-        """The most one job may hold now: the budget, or less when the machine has less to give."""
-        total = get_settings().memory_bytes
-        free = available_memory()
-        return total if free is None else min(total, free + self.in_use)
-
     @contextlib.contextmanager
     def hold(self, need: int, waiting: Callable[[], None] | None = None,
              should_stop: Callable[[], bool] | None = None):
@@ -196,7 +167,9 @@ class MemoryBudget:
         wait its turn, and a job whose ``should_stop()`` turns true leaves the line (``Cancelled``)."""
         from .wording import text
 
-        limit = self.limit()
+        limit, free = get_settings().memory_bytes, available_memory()  # the most one job may hold now
+        if free is not None:
+            limit = min(limit, free + self.in_use)
         if need > limit:
             raise SrdemoError(text("err_job_memory", need_gb=need / 1e9, limit_gb=limit / 1e9))
         me = object()
@@ -246,8 +219,7 @@ class Device(NamedTuple):
 
 
 GPU_SIGNS = ("/dev/nvidiactl", "/dev/nvidia0", "/proc/driver/nvidia", "/dev/kfd", "/dev/dxg")
-"""Files an NVIDIA (or ROCm, or WSL) GPU leaves on Linux. Asking torch means importing it (2-4 s), which a
-CPU upscale with a built-in never needs, so a Linux machine with none of these is a CPU without asking."""
+"""Files an NVIDIA (or ROCm, or WSL) GPU leaves on Linux: without them, a CPU without importing torch."""
 
 
 def _may_have_gpu() -> bool:
@@ -257,24 +229,15 @@ def _may_have_gpu() -> bool:
 
 
 def pick_device(preferred: str | None = None) -> Device:
-    """CUDA, else Apple MPS, else CPU (or what the caller asks for).
-
-    A GPU comes back with its index ('cuda' -> 'cuda:0', the current one), so it compares
-    equal to the device a model's parameters report.
-    """
+    """CUDA, else Apple MPS, else CPU (or what the caller asks for). A GPU comes back with its index
+    ('cuda' -> the current one), so it equals the device a model's parameters report."""
     if preferred == "cpu" or (not preferred and not _may_have_gpu()):
         return Device("cpu")
     import torch
 
-    if preferred:
-        device = torch.device(preferred)
-    elif torch.cuda.is_available():
-        device = torch.device("cuda")
-    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        device = torch.device("mps")
-    else:
-        device = torch.device("cpu")
-    if device.index is None and device.type == "cuda" and torch.cuda.is_available():
+    cuda = torch.cuda.is_available()
+    device = torch.device(preferred or ("cuda" if cuda else "mps" if torch.backends.mps.is_available() else "cpu"))
+    if device.index is None and device.type == "cuda" and cuda:
         return Device("cuda", torch.cuda.current_device())
     if device.index is None and device.type == "mps":
         return Device("mps", 0)
