@@ -1,15 +1,9 @@
 """Who asks: the owner a job belongs to, whether they may name server paths, and their token.
 
-Every request carries a :class:`Caller`; nothing has a default one. The app builds one per
-visitor (``Caller.visitor``: only listed models, the visitor's own runs and Hub repos); the
-command line and the Python API ask for the machine's user by name (``LOCAL``, or
-``Caller.local(token)``: local weights files too).
-
-Owners in the app are never a word the client chose. A browser, and each batch an agent starts,
-gets a key minted here (:func:`mint_key`): 128 random bits and an HMAC of them under a secret only
-this server holds, so :func:`owner_of_key` refuses any key it did not mint, and a guessed or foreign
-one is the same as none. A token is wrapped in :class:`Secret`, whose repr and str hide it and which
-refuses to be pickled, so it cannot reach a log, a saved request or a page by accident.
+Every request carries a :class:`Caller`; nothing has a default one. The app builds one per visitor
+(``Caller.visitor``); the command line and the Python API use ``LOCAL`` or ``Caller.local(token)``.
+An owner in the app is never a word the client chose: it is a key this server minted and signed
+(:func:`mint_key`, :func:`owner_of_key`). A token is wrapped in :class:`Secret`, so it cannot reach a log by accident.
 """
 
 from __future__ import annotations
@@ -50,11 +44,8 @@ class Secret:
 
 
 def secret(value: str | None) -> Secret | None:
-    """Wrap a token typed by a user; blank means none.
-
-    A token goes into an HTTP header, so it must be printable ASCII without spaces; anything else
-    is refused here with a plain message instead of failing deep inside a request.
-    """
+    """Wrap a token typed by a user; blank means none. It goes into an HTTP header, so anything but printable
+    ASCII without spaces is refused here with a plain message."""
     value = (value or "").strip()
     if not value:
         return None
@@ -113,9 +104,8 @@ _MAC_HEX = 32
 
 
 def _server_secret() -> bytes:
-    """This server's signing secret: ``SRDEMO_SECRET`` if set (replicas of one app share it), else a
-    random one kept in the run folder (mode 0600), so keys stay valid across restarts and a resumed
-    batch still belongs to its owner."""
+    """This server's signing secret: ``SRDEMO_SECRET`` if set (replicas of one app share it), else a random
+    one kept in the run folder (mode 0600), so keys stay valid across restarts."""
     from .settings import get_settings
 
     return _secret(os.environ.get("SRDEMO_SECRET", ""), get_settings().run_dir / "owner-secret")

@@ -1,10 +1,7 @@
 """Background jobs (batches and training runs) that outlive the browser tab.
 
-A job runs in a thread; the page only polls its state, so closing or
-reloading the page does not stop it, and reopening shows where it is. Jobs
-belong to an owner (the signed-in user on a Space, else a browser key kept in
-the browser's local storage): nobody sees or cancels another's jobs. A job runs
-in its submitter's language (``wording.speaking``).
+A job runs in a thread; the page only polls its state, so reloading it does not stop the job. Jobs belong to
+an owner: nobody sees or cancels another's. A job runs in its submitter's language (``wording.speaking``).
 """
 
 from __future__ import annotations
@@ -59,13 +56,9 @@ class JobManager:
                max_waiting: int | None = None, max_unfinished: int | None = None, info: dict | None = None) -> Job:
         """Start ``work(job)`` in a thread, with ``info`` kept on the job. One unfinished job of a kind per owner.
 
-        With a ``limit``, at most that many jobs of this kind run at once in the whole app; the
-        others wait in line, first come first served (``ahead`` says how many are before one), and
-        with ``max_waiting`` the line itself is bounded: beyond it a new job is refused. With
-        ``max_unfinished`` there is no line: beyond that many running jobs of the kind a new one is
-        refused. Every check and the job's entry happen under one lock, so a burst of submissions
-        cannot slip past a limit. Owners are not enough to bound the app: a client can sign in or
-        open pages as often as it likes.
+        With a ``limit``, at most that many jobs of this kind run at once; the others wait in line, first come
+        first served, and beyond ``max_waiting`` in line a new one is refused. With ``max_unfinished``, beyond
+        that many unfinished jobs of the kind a new one is refused. All checks happen under one lock.
         """
         if not owner or owner == ANONYMOUS:
             raise SrdemoError(text("err_no_identity"))
