@@ -25,46 +25,85 @@ if TYPE_CHECKING:
     import torch
 
 
-class FairLock:
-    """First-come, first-served access to the device, whole or in shares.
+class _Line:
+    """First come, first served, by weight: a waiter goes in once it is first in line and fits beside those
+    inside, so no one is passed for ever (by a thread re-taking it in a tight loop, or by small jobs)."""
 
-    Unlike ``threading.Lock``, a thread re-acquiring in a tight loop (a training job) cannot starve the
-    others. Torch passes and training steps take the whole device (``with DEVICE_LOCK``); ONNX Runtime
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._line: collections.deque[object] = collections.deque()
+        self._in_use = 0
+
+    @property
+    def in_use(self) -> int:
+        with self._cond:
+            return self._in_use
+
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._line)
+
+    def _take(self, need: int, capacity: Callable[[], int], should_stop: Callable[[], bool] | None = None,
+              waiting: Callable[[], None] | None = None) -> bool:
+        """Wait in line until ``need`` fits; True when no one else holds any. ``waiting()`` is called once if it
+        must wait, and a waiter whose ``should_stop()`` turns true leaves the line (``Cancelled``)."""
+        me = object()
+        with self._cond:
+            self._line.append(me)
+            told = False
+            try:
+                while self._line[0] is not me or self._in_use + need > capacity():
+                    if should_stop is not None and should_stop():
+                        raise Cancelled()
+                    if not told and waiting is not None:
+                        told = True
+                        self._cond.release()  # a progress bar may take its time
+                        try:
+                            waiting()
+                        finally:
+                            self._cond.acquire()
+                        continue
+                    self._cond.wait(0.5 if should_stop is not None else None)
+            except BaseException:
+                self._line.remove(me)
+                self._cond.notify_all()
+                raise
+            self._line.popleft()
+            self._in_use += need
+            self._cond.notify_all()  # the next in line may fit beside this one
+            return self._in_use == need
+
+    def _give(self, need: int) -> None:
+        with self._cond:
+            self._in_use -= need
+            self._cond.notify_all()
+
+
+class FairLock(_Line):
+    """The device, whole or in shares, in arrival order (a training job cannot starve an upscale, as with
+    ``threading.Lock``). Torch passes and training steps take it whole (``with DEVICE_LOCK``); ONNX Runtime
     passes on a CPU take one of ``shares`` each (``share()``) and run side by side on part of the cores.
     """
 
     def __init__(self, shares: int = 1) -> None:
+        super().__init__()
         self.shares = max(1, shares)
-        self._cond = threading.Condition(threading.Lock())
-        self._next_ticket = 0
-        self._serving = 0
-        self._in_use = 0
         self._jobs = 0
         self._held = threading.local()
 
     def acquire(self, shares: int | None = None) -> bool:
         """Wait for this thread's turn and ``shares`` (default: all of them). True when no one else holds any."""
         need = self.shares if shares is None else min(shares, self.shares)
-        with self._cond:
-            ticket = self._next_ticket
-            self._next_ticket += 1
-            while ticket != self._serving or self._in_use + need > self.shares:
-                self._cond.wait()
-            self._serving += 1  # the next in line may go as soon as there is room for it
-            self._in_use += need
-            alone = self._in_use == need
-            self._cond.notify_all()
+        alone = self._take(need, lambda: self.shares)
         self._held.need = need
         return alone
 
     def release(self) -> None:
-        with self._cond:
-            self._in_use -= self._held.need
-            self._cond.notify_all()
+        self._give(self._held.need)
 
     def locked(self) -> bool:
-        with self._cond:
-            return self._in_use > 0
+        return self.in_use > 0
 
     def __enter__(self) -> FairLock:
         self.acquire()
@@ -136,35 +175,14 @@ def available_memory(root: Path = Path("/")) -> int | None:
     return min(figures) if figures else None
 
 
-class MemoryBudget:
+class MemoryBudget(_Line):
     """The memory the process's jobs share: ``SRDEMO_MEMORY_MB``, given out job by job in arrival order.
-
-    A job that needs more than the budget, or than the machine has left, is refused; one that does not fit
-    beside the jobs under way waits, and those behind it wait too, so small jobs cannot pass a big one for ever.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._line: collections.deque[object] = collections.deque()
-        self._in_use = 0
-
-    @property
-    def in_use(self) -> int:
-        """Bytes the jobs under way hold."""
-        with self._cond:
-            return self._in_use
-
-    @property
-    def waiting(self) -> int:
-        """Jobs in line for their memory."""
-        with self._cond:
-            return len(self._line)
+    A job that needs more than the budget, or than the machine has left, is refused."""
 
     @contextlib.contextmanager
     def hold(self, need: int, waiting: Callable[[], None] | None = None,
              should_stop: Callable[[], bool] | None = None):
-        """Hold ``need`` bytes of the budget while inside; ``waiting()`` is called once if the job must
-        wait its turn, and a job whose ``should_stop()`` turns true leaves the line (``Cancelled``)."""
+        """Hold ``need`` bytes of the budget while inside (waiting in line for them, see ``_take``)."""
         from .wording import text
 
         limit, free = get_settings().memory_bytes, available_memory()  # the most one job may hold now
@@ -172,36 +190,11 @@ class MemoryBudget:
             limit = min(limit, free + self.in_use)
         if need > limit:
             raise SrdemoError(text("err_job_memory", need_gb=need / 1e9, limit_gb=limit / 1e9))
-        me = object()
-        with self._cond:
-            self._line.append(me)
-            told = False
-            try:
-                while self._line[0] is not me or self._in_use + need > get_settings().memory_bytes:
-                    if should_stop is not None and should_stop():
-                        raise Cancelled()
-                    if not told and waiting is not None:
-                        told = True
-                        self._cond.release()  # a progress bar may take its time
-                        try:
-                            waiting()
-                        finally:
-                            self._cond.acquire()
-                        continue
-                    self._cond.wait(0.5 if should_stop is not None else None)
-            except BaseException:
-                self._line.remove(me)
-                self._cond.notify_all()
-                raise
-            self._line.popleft()
-            self._in_use += need
-            self._cond.notify_all()  # the next in line may fit beside this one
+        self._take(need, lambda: get_settings().memory_bytes, should_stop, waiting)
         try:
             yield
         finally:
-            with self._cond:
-                self._in_use -= need
-                self._cond.notify_all()
+            self._give(need)
 
 
 MEMORY = MemoryBudget()
