@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SrdemoError
+from .settings import get_settings
 from .wording import text
 
 
@@ -72,14 +73,9 @@ class Caller:
         """The machine's own user (the command line, the Python API): may name weights files on this machine."""
         return cls(owner="local", trusted=True, token=secret(token))
 
-    @property
-    def owns_nothing(self) -> bool:
-        """A visitor the app cannot tell apart from others (no sign-in, no key it minted): no jobs, no runs."""
-        return self.owner == ANONYMOUS
-
     def job_owner(self) -> str:
         """The owner work that outlives the request (batches, training) is kept for; a plain refusal for ``ANONYMOUS``."""
-        if self.owns_nothing or not self.owner:
+        if self.owner in ("", ANONYMOUS):  # no sign-in, no key this server minted: no jobs, no runs
             raise SrdemoError(text("err_no_identity"))
         return self.owner
 
@@ -103,16 +99,10 @@ _RANDOM_HEX = 32  # 128 bits
 _MAC_HEX = 32
 
 
-def _server_secret() -> bytes:
-    """This server's signing secret: ``SRDEMO_SECRET`` if set (replicas of one app share it), else a random
-    one kept in the run folder (mode 0600), so keys stay valid across restarts."""
-    from .settings import get_settings
-
-    return _secret(os.environ.get("SRDEMO_SECRET", ""), get_settings().run_dir / "owner-secret")
-
-
 @functools.lru_cache(maxsize=8)
 def _secret(configured: str, path: Path) -> bytes:
+    """This server's signing secret: ``SRDEMO_SECRET`` if set (replicas of one app share it), else a random
+    one kept at ``path`` (mode 0600), so keys stay valid across restarts."""
     if configured:
         return configured.encode()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +117,8 @@ def _secret(configured: str, path: Path) -> bytes:
 
 
 def _mac(kind: str, random_part: str) -> str:
-    return hmac.new(_server_secret(), f"{KEY_VERSION}:{kind}:{random_part}".encode(), hashlib.sha256).hexdigest()[:_MAC_HEX]
+    key = _secret(os.environ.get("SRDEMO_SECRET", ""), get_settings().run_dir / "owner-secret")
+    return hmac.new(key, f"{KEY_VERSION}:{kind}:{random_part}".encode(), hashlib.sha256).hexdigest()[:_MAC_HEX]
 
 
 def mint_key(kind: str = "browser") -> str:
@@ -147,6 +138,4 @@ def owner_of_key(key: str | None, kind: str | None = None) -> str | None:
     _, found_kind, random_part, mac = parts
     if len(random_part) != _RANDOM_HEX or not all(c in "0123456789abcdef" for c in random_part):
         return None
-    if not hmac.compare_digest(mac, _mac(found_kind, random_part)):
-        return None
-    return f"{found_kind}:{random_part}"
+    return f"{found_kind}:{random_part}" if hmac.compare_digest(mac, _mac(found_kind, random_part)) else None
