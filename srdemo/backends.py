@@ -95,11 +95,8 @@ def _pad(x: np.ndarray, pad_w: int, pad_h: int) -> np.ndarray:
 
 
 class OnnxNetwork:
-    """An exported network for ONNX Runtime, called like spandrel's descriptor but on HxWxC arrays.
-
-    It keeps one session per thread count it has been asked for: a pass alone on the CPU uses every
-    core, passes side by side use a share each (``devices.FairLock.share``).
-    """
+    """An exported network for ONNX Runtime, called like spandrel's descriptor but on HxWxC arrays, with one
+    session per thread count (a pass alone uses every core, passes side by side a share each)."""
 
     def __init__(self, path: Path, scale: int, requirements: spandrel.SizeRequirements | None = None) -> None:
         self.path = path
@@ -179,8 +176,7 @@ def speedup(net: OnnxNetwork, descriptor: spandrel.ImageModelDescriptor, size: i
 
 def open_export(path: Path, weights_sha: str, scale: int,
                 requirements: spandrel.SizeRequirements | None = None) -> OnnxNetwork | None:
-    """The export at ``path`` if it exists, opens, and was made from these very weights (its metadata,
-    read from the session ONNX Runtime has just loaded: the file is parsed once); else None."""
+    """The export at ``path`` if it exists, opens, and was made from these very weights; else None."""
     if not path.is_file():
         return None
     try:
@@ -200,11 +196,8 @@ class ExportFailed(Exception):
 
 
 def export(descriptor: spandrel.ImageModelDescriptor, dest: Path, weights_sha: str) -> OnnxNetwork:
-    """Export the network with free height and width, check it against torch, then write ``dest`` atomically.
-
-    Tracing swaps the network's tensors for stand-ins, so ``descriptor`` must be one no request is using.
-    Raises ``ExportFailed`` when the exporter cannot follow the network, or the result is not torch's.
-    """
+    """Export the network with free height and width, check it against torch (else ``ExportFailed``), then write
+    ``dest`` atomically. Tracing swaps the network's tensors, so ``descriptor`` must be one no request is using."""
     import onnx
     import torch
 
@@ -250,9 +243,8 @@ def export(descriptor: spandrel.ImageModelDescriptor, dest: Path, weights_sha: s
 
 def find_export(descriptor: spandrel.ImageModelDescriptor, weights: Path, folder: Path, name: str,
                 on_export: Callable[[OnnxNetwork], None]) -> OnnxNetwork | None:
-    """A freshly loaded network's ONNX Runtime network: the one next to its weights (the built-ins ship
-    theirs), or one exported before into ``folder``. Else None, and it is exported there in the background,
-    then handed to ``on_export`` (``name`` says whose it is in the log)."""
+    """A loaded network's export: the one next to its weights, or one made before in ``folder``. Else None, and it
+    is exported there in the background, then handed to ``on_export`` (``name`` says whose it is in the log)."""
     if not available():
         return None
     sha = digest(weights)

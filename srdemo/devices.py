@@ -81,10 +81,8 @@ class _Line:
 
 
 class FairLock(_Line):
-    """The device, whole or in shares, in arrival order (a training job cannot starve an upscale, as with
-    ``threading.Lock``). Torch passes and training steps take it whole (``with DEVICE_LOCK``); ONNX Runtime
-    passes on a CPU take one of ``shares`` each (``share()``) and run side by side on part of the cores.
-    """
+    """The device in arrival order (a training job cannot starve an upscale, as with ``threading.Lock``): whole for
+    torch passes and training steps, one of ``shares`` each for ONNX Runtime passes on a CPU (``share()``)."""
 
     def __init__(self, shares: int = 1) -> None:
         super().__init__()
@@ -150,26 +148,20 @@ def _read_int(path: Path) -> int | None:
 
 
 def available_memory(root: Path = Path("/")) -> int | None:
-    """Bytes this process may still take: the smaller of the machine's ``MemAvailable`` and its cgroup's
-    limit less what the cgroup uses (v2, else v1; "max" is no limit). None when nothing says.
-    ``root`` is where /proc and /sys are (tests lay out a fake one).
-    """
+    """Bytes this process may still take: the smaller of the machine's ``MemAvailable`` and its cgroup's limit
+    less what it uses ("max": no limit). None when nothing says. ``root`` holds /proc and /sys (tests fake one)."""
     figures = []
     meminfo = root / "proc" / "meminfo"
     try:
-        for line in meminfo.read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                figures.append(int(line.split()[1]) * 1024)  # in kB
-                break
+        figures.append(int(meminfo.read_text().split("MemAvailable:")[1].split()[0]) * 1024)  # in kB
     except (OSError, ValueError, IndexError):
         if root == Path("/") and not meminfo.exists():  # not Linux (macOS): free pages, what the OS says
             with contextlib.suppress(ValueError, OSError, AttributeError):
                 figures.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     cgroup = root / "sys" / "fs" / "cgroup"
-    if (cgroup / "memory.max").exists():
-        limit, used = _read_int(cgroup / "memory.max"), _read_int(cgroup / "memory.current")
-    else:
-        limit, used = _read_int(cgroup / "memory" / "memory.limit_in_bytes"), _read_int(cgroup / "memory" / "memory.usage_in_bytes")
+    v1 = not (cgroup / "memory.max").exists()
+    limit = _read_int(cgroup / ("memory/memory.limit_in_bytes" if v1 else "memory.max"))
+    used = _read_int(cgroup / ("memory/memory.usage_in_bytes" if v1 else "memory.current"))
     if limit is not None:
         figures.append(max(0, limit - (used or 0)))
     return min(figures) if figures else None

@@ -124,11 +124,6 @@ def pass_seconds() -> float:
     return getattr(_passes, "seconds", 0.0)
 
 
-def _looks_broken(out: np.ndarray, tile: np.ndarray) -> bool:
-    """NaN/inf, or black output from a non-black input: the half-precision failure modes."""
-    return (not np.isfinite(out).all()) or (out.max() < 1e-3 <= tile.max() - 0.05)
-
-
 def run_model(model: LoadedModel, img: np.ndarray, options: EngineOptions = EngineOptions(), progress: ProgressFn | None = None,
               should_stop: StopFn | None = None, out: np.ndarray | None = None) -> np.ndarray:
     """One pass of a neural model at its native scale on float32 HxWx3 in [0, 1], halving the tile on out-of-memory
@@ -273,7 +268,8 @@ def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np
                 raise Cancelled()
             piece = img[y0:y1, x0:x1]
             result = _forward(model, piece, device, dtype, options.backend)
-            if dtype is not None and dtype.itemsize < 4 and _looks_broken(result, piece):
+            half = dtype is not None and dtype.itemsize < 4
+            if half and (not np.isfinite(result).all() or result.max() < 1e-3 <= piece.max() - 0.05):  # NaN/inf, or black
                 import torch
 
                 dtype = torch.float32  # this model misbehaves in half precision: stay in fp32 from now on

@@ -54,12 +54,9 @@ class JobManager:
 
     def submit(self, owner: str, kind: str, work: Callable[[Job], Any], limit: int | None = None,
                max_waiting: int | None = None, max_unfinished: int | None = None, info: dict | None = None) -> Job:
-        """Start ``work(job)`` in a thread, with ``info`` kept on the job. One unfinished job of a kind per owner.
-
-        With a ``limit``, at most that many jobs of this kind run at once; the others wait in line, first come
-        first served, and beyond ``max_waiting`` in line a new one is refused. With ``max_unfinished``, beyond
-        that many unfinished jobs of the kind a new one is refused. All checks happen under one lock.
-        """
+        """Start ``work(job)`` in a thread, with ``info`` kept on the job; one unfinished job of a kind per owner.
+        At most ``limit`` of a kind run at once, the others in line (refused beyond ``max_waiting`` waiting);
+        beyond ``max_unfinished`` a new one is refused. All checks happen under one lock."""
         if not owner or owner == ANONYMOUS:
             raise SrdemoError(text("err_no_identity"))
         with self._lock:
