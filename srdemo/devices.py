@@ -249,12 +249,10 @@ def device_label(device: Device) -> str:
 
 def cpu_name() -> str:
     """The CPU's model name, for benchmark tables (Linux names it in /proc/cpuinfo; elsewhere what Python knows)."""
-    try:
-        for line in open("/proc/cpuinfo"):
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
     return platform.processor() or platform.machine()
 
 
@@ -266,6 +264,4 @@ def pick_dtype(descriptor: spandrel.ImageModelDescriptor, device: Device, precis
         return torch.float32
     if device.type == "cuda" and descriptor.supports_bfloat16 and torch.cuda.is_bf16_supported():
         return torch.bfloat16
-    if descriptor.supports_half:
-        return torch.float16
-    return torch.float32
+    return torch.float16 if descriptor.supports_half else torch.float32

@@ -63,8 +63,7 @@ def speed_of(model: LoadedModel, options: EngineOptions | None = None) -> float:
 def _other_rate() -> float:
     """Seconds an output pixel costs besides the model (resizes, white and alpha checks, the cast to integers):
     seeded once per process on a 512x512 image, then learnt from big jobs (``record``)."""
-    known = SPEEDS.get(OTHER)
-    if known is None:
+    if SPEEDS.get(OTHER) is None:
         img = np.random.default_rng(1).random((512, 512, 3), dtype=np.float32)
         runs = []
         for _ in range(3):  # the first run also pays for warming up; the fastest is the cost
@@ -74,8 +73,7 @@ def _other_rate() -> float:
             (out * 255 + 0.5).astype(np.uint8)
             runs.append(time.perf_counter() - start)
         SPEEDS.learn(OTHER, min(runs), 600 * 600)
-        known = SPEEDS.get(OTHER)
-    return known
+    return SPEEDS.get(OTHER)
 
 
 def plan(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
