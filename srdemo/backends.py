@@ -18,7 +18,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -312,14 +312,10 @@ class _Exporter:
     def finish(self) -> None:
         """At interpreter exit: drop the exports not begun, and wait for the one running (a process ending
         inside torch's exporter or an ONNX Runtime session aborts)."""
-        while True:
-            try:
-                sha = self._queue.get_nowait()[3]
-            except queue.Empty:
-                break
-            with self._lock:
-                self._pending.discard(sha)
-            self._queue.task_done()
+        with suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
+                self._queue.task_done()
         self._queue.join()
 
 
