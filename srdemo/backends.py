@@ -326,8 +326,7 @@ _paused = 0
 
 @contextmanager
 def exports_paused() -> Iterator[None]:
-    """No background export starts inside this (the command line, which would otherwise wait at exit for an
-    export it never uses)."""
+    """No background export starts inside this (the command line: it would wait at exit for one it never uses)."""
     global _paused
     _paused += 1
     try:

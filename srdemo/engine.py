@@ -293,8 +293,7 @@ def _run_tiled(model, img, tile, options, progress, should_stop, out=None) -> np
 LANCZOS_ROOM = 1.7
 """After a model pass, what is left up to this factor is a plain Lanczos enlargement (benchmarks/plans.py)."""
 OVERSHOOT = 1.4
-"""A later model pass may compute up to this many times the target's pixels, then shrink onto it: a little
-supersampling keeps detail (benchmarks/plans.py)."""
+"""A later model pass may compute up to this many times the target's pixels, then shrink onto it (benchmarks/plans.py)."""
 
 
 @dataclass(frozen=True)
@@ -344,8 +343,7 @@ class Work(NamedTuple):
 
 def plan_work(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int],
               options: EngineOptions, box: Box | None = None) -> Work:
-    """The work of a job, counted on the plan, crops and tile grid ``upscale_array`` runs. A resize costs the
-    larger of its two sizes: shrinking reads every pixel."""
+    """The work of a job, counted on the plan, crops and tile grid ``upscale_array`` runs (a resize at its larger size)."""
     native, tile, area = model.scale, tile_for(model, options), piece_area(model, options)
     plan = plan_passes(native, in_size, out_size)
     work, resized, cur = 0, 0, in_size
@@ -403,8 +401,7 @@ def upscale_array(model: LoadedModel, img: np.ndarray, size: tuple[int, int], op
 # ---------------------------------------------------------------- white margins
 
 MARGIN = 4
-"""Input pixels a box reaches beyond the last one the caller keeps: room for the Lanczos resize after a
-pass, whose few pixels of reach must see computed output, not the white filled in around it."""
+"""Input pixels a box reaches beyond the last one kept: the Lanczos resize after a pass must see computed output."""
 
 
 def content_box(blank: np.ndarray, margin: int = MARGIN) -> Box | None:

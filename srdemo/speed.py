@@ -2,8 +2,7 @@
 
 A job's time is its model passes' output pixels at the model's measured speed (``engine.SPEEDS``), its other
 pixels at their own measured cost, and a fixed cost per job. A job is planned once, at admission (``admit``),
-and the same :class:`Plan` is handed to ``record`` after it ran; a CPU job is refused only when even the low
-end of its range passes ``SRDEMO_MAX_CPU_SECONDS``.
+and the same :class:`Plan` is handed to ``record`` after it ran.
 """
 
 from __future__ import annotations
@@ -105,8 +104,7 @@ def sentence(found: Plan) -> str:
 
 def admit(model: LoadedModel, in_size: tuple[int, int], out_size: tuple[int, int], options: EngineOptions,
           box: Box | None = None) -> Plan | None:
-    """The job's plan, its model's speed probed first if need be; a CPU job whose low end passes the
-    operator's cap is refused."""
+    """The job's plan, its model's speed probed first if need be; a CPU job whose low end passes the cap is refused."""
     if not model.is_neural:
         return None
     speed_of(model, options)
