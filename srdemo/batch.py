@@ -174,10 +174,8 @@ def process_one(name: str, data: bytes, request: UpscaleRequest, should_stop=Non
 
 
 def output_path(name: str, fmt: str, taken: set[str] = frozenset()) -> str:
-    """Where a file's result goes in the zip: the same folders and name, the format's extension.
-
-    'a.png' and 'a.jpg' both become 'a.jpg' as JPEG: a name already ``taken`` gets ' (2)', ' (3)'...
-    """
+    """Where a file's result goes in the zip: the same folders and name, the format's extension; a name
+    already ``taken`` (by 'a.png' when 'a.jpg' too becomes 'a.jpg') gets ' (2)', ' (3)'..."""
     return images.unique_name(str(PurePosixPath(name).with_suffix("." + images.output_format(fmt).extension)), taken.__contains__)
 
 
@@ -240,9 +238,6 @@ STATE = ".srdemo-batch"
 ``rows-<rank>.jsonl`` (a line per finished file), ``files/`` and ``previews/`` (its results and their small
 before and after, until they are in the zip) and the lock its process holds while it runs."""
 
-KEPT_ON_RESUME = ("ok", "failed", "skipped")
-"""A file with one of these report statuses is finished: a resume keeps it. A cancelled one is done again."""
-
 
 @contextlib.contextmanager
 def _part(path: Path) -> Iterator[Path]:
@@ -273,8 +268,7 @@ def _write_manifest(state: Path, manifest: dict) -> None:
 
 @contextlib.contextmanager
 def _running(state: Path, rank: int) -> Iterator[None]:
-    """Hold the batch's lock while it runs. The kernel lets go of it when the process ends, however it
-    ends, so a batch whose record says it runs and whose lock is free was interrupted."""
+    """Hold the batch's lock while it runs: the kernel frees it however the process ends, so a free lock means interrupted."""
     state.mkdir(parents=True, exist_ok=True)
     with open(state / f"running-{rank}.lock", "a") as fh:
         for _ in range(20):  # a status check holds it for an instant: wait that out
@@ -301,15 +295,15 @@ def _is_running(state: Path) -> bool:
 
 
 def _records(state: Path) -> list[dict]:
-    """The files the batch finished, in input order. A line cut short by a crash, or a result whose file
-    is not there, does not count: that file is done again."""
+    """The files the batch finished, in input order. A cancelled file, a line cut short by a crash, or a result
+    whose file is not there does not count: that file is done again."""
     found: dict[str, dict] = {}
     for log in sorted(state.glob("rows-*.jsonl")):
         for line in log.read_bytes().splitlines():
             try:
                 record = json.loads(line)
                 status, stored = record["row"]["status"], record["stored"]
-                kept = status in KEPT_ON_RESUME and (
+                kept = status in ("ok", "failed", "skipped") and (
                     status != "ok" or (PurePosixPath(stored).name == stored and (state / "files" / stored).is_file()))
             except (ValueError, KeyError, TypeError):
                 continue
@@ -318,23 +312,11 @@ def _records(state: Path) -> list[dict]:
     return sorted(found.values(), key=lambda r: r["index"])
 
 
-def _restart_log(log: Path, keep: bool) -> None:
-    """Start this process's log afresh; on a resume, with its whole lines only (the next line must not
-    be glued to one a crash cut short)."""
-    lines = []
-    if keep and log.exists():
-        for line in log.read_bytes().splitlines():
-            with contextlib.suppress(ValueError):
-                json.loads(line)
-                lines.append(line + b"\n")
-    _write_atomic(log, b"".join(lines))
-
-
 def _keep(state: Path, log, index: int, entry: Entry, name: str, fmt: str, encoded: bytes | None, row: dict,
           previews: list[bytes]) -> dict:
     """A finished file on disk: its result under ``files/`` and its previews under ``previews/`` (each whole
     or not at all), then its line in the log, in one write. A crash before the line: that file is done again."""
-    stored, shown = None, None
+    stored, shown = None, False
     if encoded is not None:
         stored = f"{index:06d}{PurePosixPath(name).suffix}"  # not the file's own name: any name, any case, any depth
         _write_atomic(state / "files" / stored, encoded)
@@ -343,9 +325,9 @@ def _keep(state: Path, log, index: int, entry: Entry, name: str, fmt: str, encod
         row["warning list"] = [*row.get("warning list", []), *notes]
         if previews:
             (state / "previews").mkdir(exist_ok=True)
-            shown = [f"{index:06d}.before.jpg", f"{index:06d}.after.jpg"]
-            for file, data in zip(shown, previews):
-                _write_atomic(state / "previews" / file, data)
+            for side, data in zip(("before", "after"), previews):
+                _write_atomic(state / "previews" / f"{index:06d}.{side}.jpg", data)
+            shown = True
     record = {"index": index, "output": name if stored else None, "stored": stored, "previews": shown, "row": row}
     log.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
     return record
@@ -353,18 +335,14 @@ def _keep(state: Path, log, index: int, entry: Entry, name: str, fmt: str, encod
 
 def _previews(record: dict, state: Path) -> tuple[str, str, Path, Path] | None:
     """A finished file's previews: their names in the zip and their files, when both are there."""
-    shown = record.get("previews")
-    if record.get("output") is None or not isinstance(shown, list) or len(shown) != 2:
+    if record.get("output") is None or not record.get("previews"):
         return None
-    files = [state / "previews" / PurePosixPath(str(f)).name for f in shown]
-    if not all(f.is_file() for f in files):
-        return None
-    return (*report.preview_names(record["output"]), *files)
+    files = [state / "previews" / f"{record['index']:06d}.{side}.jpg" for side in ("before", "after")]
+    return (*report.preview_names(record["output"]), *files) if all(f.is_file() for f in files) else None
 
 
 def _page(rows: list[dict], records: list[dict], state: Path, total: int = 0) -> bytes:
-    """``report.html``: every row, each finished file with its previews and the facts its record keeps
-    (which ``report.csv`` leaves out)."""
+    """``report.html``: every row, with the previews and facts (left out of ``report.csv``) its record keeps."""
     by_file = {r["row"]["file"]: r for r in records}
     photos, notices = [], []
     if total > len(rows):
@@ -385,8 +363,7 @@ def _page(rows: list[dict], records: list[dict], state: Path, total: int = 0) ->
 
 
 def _write_zip(target: Path, rows: list[dict], records: list[dict], state: Path, total: int = 0) -> dict[str, bytes]:
-    """The finished results, their previews, the reports and the page in one zip, under ``target`` once complete;
-    returns the reports."""
+    """The finished results, their previews, the reports and the page in one zip; returns the reports."""
     made = reports(rows)
     with _part(target) as tmp, zipfile.ZipFile(tmp, "w") as zf:
         for record in records:
@@ -401,8 +378,7 @@ def _write_zip(target: Path, rows: list[dict], records: list[dict], state: Path,
 
 
 def _portable(source: Path, out_dir: Path) -> str:
-    """A source as the record keeps it: relative to the output folder when it is in the batch's folder
-    (its uploads), so the batch's folder can be moved whole."""
+    """A source as the record keeps it: relative when in the batch's folder (its uploads), so the folder can move whole."""
     source, home = source.resolve(), out_dir.resolve()
     return os.path.relpath(source, home) if source.is_relative_to(home.parent) else str(source)
 
@@ -445,7 +421,6 @@ def run_batch(
         tally.started = time.monotonic()
         earlier = {r["row"]["file"]: r for r in _records(state)} if resume else {}
         log = state / f"rows-{rank}.jsonl"
-        _restart_log(log, keep=resume)
         if rank == 0:
             before = (_read_manifest(state) if resume else None) or {}
             if not before:
@@ -455,9 +430,8 @@ def run_batch(
                          *(state / "previews").glob(".*.part")] if world == 1 else []:
                 part.unlink(missing_ok=True)  # left by a process that died while writing
             _write_manifest(state, {
-                "state": "running", "started": before.get("started", time.time()), "runs": before.get("runs", 0) + 1,
-                "total": total, "language": current_language(), "settings": settings or {},
-                "sources": [_portable(s, out_dir) for s in sources],
+                "state": "running", "started": before.get("started", time.time()), "total": total,
+                "language": current_language(), "settings": settings or {}, "sources": [_portable(s, out_dir) for s in sources],
             })
         rows, records, reserved = tally.rows, [], set()
 
@@ -472,7 +446,9 @@ def run_batch(
                 progress(len(rows), entry.name)
 
         in_batch_language = speaking(_process_entry)  # each file's words in the batch's language, on any worker
-        with open(log, "ab", buffering=0) as log_file, ThreadPoolExecutor(workers) as pool:
+        with open(log, "ab" if resume else "wb", buffering=0) as log_file, ThreadPoolExecutor(workers) as pool:
+            if log_file.tell() and not log.read_bytes().endswith(b"\n"):
+                log_file.write(b"\n")  # not glued to a line a crash cut short
             running: deque = deque()
             try:
                 for i, entry in enumerate(datasets.iter_files(sources)):
@@ -499,8 +475,7 @@ def run_batch(
 
 
 def _finish(out_dir: Path, rows: list[dict], records: list[dict]) -> BatchResult:
-    """The zip of everything finished with the reports, and the reports beside it; then the batch is
-    marked finished and its loose results, now in the zip, are removed."""
+    """The zip, the reports beside it, and the batch marked finished; its loose results, now in the zip, are removed."""
     state = out_dir / STATE
     for name, data in _write_zip(out_dir / "results.zip", rows, records, state).items():
         (out_dir / name).write_bytes(data)
@@ -576,8 +551,7 @@ def _started(out_dir: Path) -> float:
 
 
 def on_disk(owner: str) -> Stored | None:
-    """The owner's newest batch on disk that no process runs, finished or interrupted: jobs live in
-    memory, batches outlive a restart."""
+    """The owner's newest batch on disk that no process runs, finished or interrupted (jobs live in memory only)."""
     for out_dir in sorted(workspace.batches_dir(owner).glob("*/output"), key=_started, reverse=True):
         if (found := found_in(out_dir)) is not None:
             return found
