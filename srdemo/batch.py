@@ -633,15 +633,14 @@ def at_a_glance(out_dir: Path | None, rows: list[dict], into: Path) -> tuple[lis
         return [], lines
     state = Path(out_dir) / STATE
     manifest = _read_manifest(state) or {}
-    if manifest.get("state") == "finished":  # the previews are in the zip: file -> (verdict, names in the zip)
-        sources = {file: (str(e[2]), e[:2]) for file, e in (manifest.get("gallery") or {}).items()
-                   if isinstance(e, list) and len(e) == 3}
+    finished = manifest.get("state") == "finished"
+    if finished:  # the previews are in the zip: file -> (verdict, their names there)
+        sources = {file: (verdict, (before, after)) for file, (before, after, verdict) in manifest.get("gallery", {}).items()}
     else:  # in the batch's record
         sources = {r["row"]["file"]: (r["row"].get("verdict", ""), shown[2:]) for r in _records(state)
                    if (shown := _previews(r, state)) is not None}
     shown: list[Shown] = []
-    with contextlib.ExitStack() as stack:
-        archive = None
+    with zipfile.ZipFile(Path(out_dir) / "results.zip") if finished else contextlib.nullcontext() as archive:
         for row in rows:
             file = row.get("file")
             if row.get("status") != "ok" or file not in sources:
@@ -651,10 +650,8 @@ def at_a_glance(out_dir: Path | None, rows: list[dict], into: Path) -> tuple[lis
             pictures = into / f"{stem}.before.jpg", into / f"{stem}.after.jpg"
             if not all(p.is_file() for p in pictures):
                 try:
-                    if archive is None and manifest.get("state") == "finished":
-                        archive = stack.enter_context(zipfile.ZipFile(Path(out_dir) / "results.zip"))
-                    pair = [archive.read(w) if isinstance(w, str) else w.read_bytes() for w in where]
-                except (OSError, KeyError, zipfile.BadZipFile):
+                    pair = [archive.read(w) if finished else w.read_bytes() for w in where]
+                except (OSError, KeyError):
                     continue  # a preview gone (the batch moved on): shown on a later look, or not at all
                 into.mkdir(parents=True, exist_ok=True)
                 for path, data in zip(pictures, pair):
