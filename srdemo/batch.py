@@ -1,31 +1,13 @@
-"""A whole supplier delivery at once: many files in, a zip of results and a report out.
+"""A whole supplier delivery at once: many files in, a zip of results with ``report.csv`` and ``report.html`` out.
 
-Files are read through the same safe reader as training (folders, zips with
-their sub-folders kept, traversal and zip bombs refused), processed one at a
-time per worker so memory stays flat. Each file
-goes through the same request path as a single upscale
-(``srdemo.request.upscale``). A file that fails is a row in ``report.csv``
-with its reason, never the end of the batch. Under ``torchrun`` each process takes every n-th file and process 0
-merges the reports, so a catalogue can be spread over several machines.
+Files are read through the same safe reader as training and each goes through the single-upscale path
+(``srdemo.request.upscale``); a file that fails is a report row with its reason, never the end of the batch.
+Under ``torchrun`` each process takes every n-th file and process 0 merges the reports.
 
-A batch survives its process: each result is written to the batch's folder as
-it finishes, with a line in a small record (:data:`STATE`), and the zip is
-written once at the end, under a temporary name until it is complete. A batch
-whose process died (a restart, ``kill -9``, a crash) is found again on disk
-(:func:`on_disk`, :func:`interrupted`): what it finished can be downloaded
-(:func:`finished_zip`) and the rest done (:func:`resume`) without redoing a
-finished file.
-
-Two readers, two reports: ``report.csv`` keeps stable English column names and
-status codes for programs (the merge above, spreadsheets' formulas, tests); the
-table for people (:func:`people_table`: what happened and what to do first,
-figures after, headers in words) is what the page shows, and it is also written as
-``report-<lang>.csv`` when the batch was started in another language than English.
-A batch's words (its warnings, that copy) are in the language it was started in.
-
-And one page for colleagues: every zip holds ``report.html`` (:mod:`srdemo.report`), each photo
-before and after from small previews kept in the zip (``previews/``), its verdict and what to do.
-The previews are made as each file finishes and kept with its result, so a resumed batch has them too.
+A batch outlives its process: each result is kept in its folder as it finishes (:data:`STATE`), so a batch
+whose process died is found again (:func:`on_disk`), what it finished can be downloaded (:func:`finished_zip`)
+and the rest done (:func:`resume`). ``report.csv`` keeps stable English columns for programs;
+:func:`people_table` is the report for people, in the language the batch was started in.
 """
 
 from __future__ import annotations
@@ -58,18 +40,15 @@ from .wording import DEFAULT_LANGUAGE, current_language, duration, language, mod
 
 logger = logging.getLogger(__name__)
 
-REPORT_FIELDS = [
-    "file", "status", "input size", "output size", "model", "seconds", "self-check gain (dB)",
-    "colour difference (dE2000)", "warnings", "model reason",
-]
+REPORT_FIELDS = ["file", "status", "input size", "output size", "model", "seconds", "self-check gain (dB)",
+                 "colour difference (dE2000)", "warnings", "model reason"]
 """``report.csv``'s columns: programs read them by name, so they never change with the wording."""
 
 PEOPLE_COLUMNS = [
     ("batch_col_file", "file"), ("batch_col_result", "status"), ("batch_col_problem", "warnings"),
     ("batch_col_input_size", "input size"), ("batch_col_output_size", "output size"), ("batch_col_model", "model"),
-    ("batch_col_model_reason", "model reason"),
-    ("batch_col_seconds", "seconds"), ("batch_col_gain", "self-check gain (dB)"),
-    ("batch_col_colour", "colour difference (dE2000)"),
+    ("batch_col_model_reason", "model reason"), ("batch_col_seconds", "seconds"),
+    ("batch_col_gain", "self-check gain (dB)"), ("batch_col_colour", "colour difference (dE2000)"),
 ]
 """The report for people: (header key, report field), what happened and what to do first, figures after."""
 
@@ -89,9 +68,8 @@ class Summary:
 
 def summarise(rows: list[dict], total: int = 0, seconds: float | None = None, running: bool = False,
               earlier: int = 0) -> Summary:
-    """Count a batch's rows; while ``running``, the time left is the seconds per file finished so far
-    times the files not finished. Wall time over all files, so workers and skipped files are in the pace;
-    the ``earlier`` rows (kept from before a resume) took no time in this run, so they are not."""
+    """Count a batch's rows; while ``running``, the time left is the wall time per file finished in this run
+    times the files not finished (the ``earlier`` rows, kept from before a resume, took none of it)."""
     rows = list(rows)  # the batch thread may append while the page reads
     status = Counter(r.get("status") for r in rows)
     total = max(total, len(rows))
@@ -106,8 +84,7 @@ def summarise(rows: list[dict], total: int = 0, seconds: float | None = None, ru
 
 @dataclass
 class Tally:
-    """A batch as it runs: its rows so far, how many files in all, its clock. ``run_batch`` keeps it up
-    to date, so another thread (the page's status poll) can say where the batch is and how long is left."""
+    """A batch as it runs, kept up to date by ``run_batch`` so another thread (the page's poll) can tell where it is."""
 
     total: int = 0
     rows: list[dict] = field(default_factory=list)
@@ -138,15 +115,13 @@ class BatchResult:
 
 
 def counts(summary: Summary) -> str:
-    """'118 of 120 done (2 failed, 3 with warnings)': the status line's count, and the headline of the
-    page in the zip."""
+    """'118 of 120 done (2 failed, 3 with warnings)': the status line's count and the headline of the page in the zip."""
     return text("batch_counts_skipped" if summary.skipped else "batch_counts", done=summary.done,
                 total=summary.total, failed=summary.failed, skipped=summary.skipped, warned=summary.warned)
 
 
 def status_line(summary: Summary, state: str) -> str:
-    """The batch's status in one line of words. ``state``: running, finished, cancelled, or earlier
-    (a finished batch found on disk, whose time is not known)."""
+    """The batch's status in words. ``state``: running, finished, cancelled, or earlier (found on disk, time not known)."""
     if state == "running" and summary.total == 0:
         return text("batch_line_counting")
     words = counts(summary)
@@ -161,9 +136,8 @@ def status_line(summary: Summary, state: str) -> str:
 
 
 def people_table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
-    """(headers, cells) of the report as people read it, in the current language: the page's table and
-    ``report-<lang>.csv``. Statuses become plain words; the problem column holds the reason a file
-    failed or was skipped, or its warnings, each saying what to do."""
+    """(headers, cells) of the report as people read it, in the current language: statuses in plain words,
+    the problem column the reason a file failed or was skipped, or its warnings."""
     headers = [text(key) for key, _ in PEOPLE_COLUMNS]
     cells = [
         [text(RESULT_WORDS[r[f]]) if f == "status" and r.get(f) in RESULT_WORDS else r.get(f, "") for _, f in PEOPLE_COLUMNS]
@@ -172,22 +146,18 @@ def people_table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
     return headers, cells
 
 
-def _size(s: tuple[int, int]) -> str:
-    return f"{s[0]}x{s[1]}"
-
-
 def process_one(name: str, data: bytes, request: UpscaleRequest, should_stop=None,
                 previews: list[bytes] | None = None) -> tuple[bytes, dict]:
     """One file through the shared request path; its report row. Raises SrdemoError on failure.
 
-    The row has ``report.csv``'s fields and, for the page in the zip, the verdict, the model's name
-    and the warnings one by one. Given a ``previews`` list, the page's small before and after JPEGs
-    are added to it (made here, on the worker, while the pixels are at hand)."""
+    The row has ``report.csv``'s fields and, for the page in the zip, the verdict, the model's name and the
+    warnings one by one. Given a ``previews`` list, the page's small before and after JPEGs are added to it."""
     start = time.perf_counter()
     done = upscale(data, request, name=PurePosixPath(name).name, should_stop=should_stop)
     comparison = done.result.comparison
+    (w, h), (ow, oh) = done.result.in_size, done.picture.size
     row = {
-        "file": name, "status": "ok", "input size": _size(done.result.in_size), "output size": _size(done.picture.size),
+        "file": name, "status": "ok", "input size": f"{w}x{h}", "output size": f"{ow}x{oh}",
         "model": done.model.id, "seconds": f"{time.perf_counter() - start:.2f}",
         "self-check gain (dB)": "" if comparison is None else f"{comparison.gain_db:+.2f}",
         "colour difference (dE2000)": f"{done.colour_difference:.2f}", "warnings": "; ".join(done.warnings + done.notes),
@@ -204,65 +174,56 @@ def process_one(name: str, data: bytes, request: UpscaleRequest, should_stop=Non
 
 
 def output_path(name: str, fmt: str, taken: set[str] = frozenset()) -> str:
-    """Where a file's result goes in the zip: the same folders and name, the format's extension.
-
-    'a.png' and 'a.jpg' both become 'a.jpg' as JPEG: a name already ``taken`` gets ' (2)', ' (3)'...
-    """
+    """Where a file's result goes in the zip: the same folders and name, the format's extension; a name
+    already ``taken`` (by 'a.png' when 'a.jpg' too becomes 'a.jpg') gets ' (2)', ' (3)'..."""
     return images.unique_name(str(PurePosixPath(name).with_suffix("." + images.output_format(fmt).extension)), taken.__contains__)
 
 
-def _process_entry(entry, request: UpscaleRequest, should_stop) -> tuple[dict, bytes | None, list[bytes]]:
-    """One file of the batch to its report row, result and previews; whatever happens to it, the batch goes on."""
+def _process_entry(entry, request: UpscaleRequest, should_stop) -> tuple[bytes | None, dict, list[bytes]]:
+    """One file of the batch to its result, report row and previews; whatever happens to it, the batch goes on."""
+
+    def unfinished(status: str, why: str) -> tuple[None, dict, list[bytes]]:
+        return None, {"file": entry.name, "status": status, "warnings": why}, []
+
     if entry.skip is not None:
-        return {"file": entry.name, "status": "skipped", "warnings": entry.skip}, None, []
+        return unfinished("skipped", entry.skip)
     if should_stop is not None and should_stop():
-        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_before")}, None, []
+        return unfinished("cancelled", text("batch_cancelled_before"))
     if entry.problem is not None:
-        return {"file": entry.name, "status": "failed", "warnings": entry.problem}, None, []
+        return unfinished("failed", entry.problem)
     previews: list[bytes] = []
     try:
-        encoded, row = process_one(entry.name, entry.data, request, should_stop, previews=previews)
-        return row, encoded, previews
+        return (*process_one(entry.name, entry.data, request, should_stop, previews=previews), previews)
     except Cancelled:
-        return {"file": entry.name, "status": "cancelled", "warnings": text("batch_cancelled_during")}, None, []
+        return unfinished("cancelled", text("batch_cancelled_during"))
     except SrdemoError as exc:
-        return {"file": entry.name, "status": "failed", "warnings": str(exc)}, None, []
+        return unfinished("failed", str(exc))
     except Exception:  # a bug in one file's path: this file fails, the batch goes on
         logger.exception("unexpected error on one batch file")
-        return {"file": entry.name, "status": "failed", "warnings": text("batch_unexpected_file")}, None, []
+        return unfinished("failed", text("batch_unexpected_file"))
 
 
-def _rank_world() -> tuple[int, int]:
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    return (int(os.environ.get("RANK", "0")), world) if world > 1 else (0, 1)
-
-
-def _csv(header: list[str], cells: list[list[str]]) -> str:
+def _csv(header: list[str], cells: list[list[str]], encoding: str = "utf-8") -> bytes:
     buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(cells)
-    return buf.getvalue()
+    csv.writer(buf).writerows([header, *cells])
+    return buf.getvalue().encode(encoding)
 
 
-def reports(rows: list[dict]) -> dict[str, bytes]:
-    """The batch's report files by name: ``report.csv`` (stable English columns, UTF-8) and, when the
-    batch speaks another language, ``report-<lang>.csv`` for people, in UTF-8 with a byte-order mark:
-    without it, spreadsheet programs read Chinese as mojibake."""
-    rows = sorted(rows, key=lambda r: r["file"])
-    out = {"report.csv": _machine_report(rows)}
-    if (lang := current_language()) != DEFAULT_LANGUAGE:
-        out[f"report-{lang}.csv"] = _csv(*people_table(rows)).encode("utf-8-sig")
-    return out
+def _by_file(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda r: r["file"])
 
 
 def _machine_report(rows: list[dict]) -> bytes:
-    return _csv(REPORT_FIELDS, [[r.get(f, "") for f in REPORT_FIELDS] for r in rows]).encode("utf-8")
+    return _csv(REPORT_FIELDS, [[r.get(f, "") for f in REPORT_FIELDS] for r in _by_file(rows)])
 
 
-def write_report(rows: list[dict], path: Path) -> None:
-    """``report.csv`` alone (a torchrun rank's part, merged by rank 0 before anything is read by people)."""
-    path.write_bytes(_machine_report(sorted(rows, key=lambda r: r["file"])))
+def reports(rows: list[dict]) -> dict[str, bytes]:
+    """The batch's report files by name: ``report.csv`` and, when the batch speaks another language than English,
+    ``report-<lang>.csv`` for people, with a byte-order mark (without it, spreadsheets read Chinese as mojibake)."""
+    out = {"report.csv": _machine_report(rows)}
+    if (lang := current_language()) != DEFAULT_LANGUAGE:
+        out[f"report-{lang}.csv"] = _csv(*people_table(_by_file(rows)), encoding="utf-8-sig")
+    return out
 
 
 def read_report(path: Path) -> list[dict]:
@@ -273,53 +234,51 @@ def read_report(path: Path) -> list[dict]:
 # ---- what a batch keeps on disk, so that it outlives its process
 
 STATE = ".srdemo-batch"
-"""A batch's own record, in its output folder: ``batch.json`` (the settings it was given, its inputs, its
-language and total, running or finished), ``rows-<rank>.jsonl`` (a line per finished file: its report row,
-its name in the zip, where its result is), ``files/`` (the finished results, one file each, until they are
-in the zip), ``previews/`` (their small before and after JPEGs, for the page in the zip) and the lock its
-process holds while it runs."""
-
-MANIFEST = "batch.json"
-
-KEPT_ON_RESUME = ("ok", "failed", "skipped")
-"""A file with one of these report statuses is finished: a resume keeps it. A cancelled one is done again."""
+"""A batch's own record, in its output folder: ``batch.json`` (its settings, inputs, language, total and state),
+``rows-<rank>.jsonl`` (a line per finished file), ``files/`` and ``previews/`` (its results and their small
+before and after, until they are in the zip) and the lock its process holds while it runs."""
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """``data`` under ``path`` whole or not at all: written beside it under a temporary name, then renamed."""
+@contextlib.contextmanager
+def _part(path: Path) -> Iterator[Path]:
+    """A temporary name beside ``path``, renamed to it once written: a file cut short by a crash is never under its name."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
-        tmp.write_bytes(data)
+        yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
+def _write_atomic(path: Path, data: bytes) -> None:
+    with _part(path) as tmp:
+        tmp.write_bytes(data)
+
+
 def _read_manifest(state: Path) -> dict | None:
     try:
-        return json.loads((state / MANIFEST).read_text(encoding="utf-8"))
+        return json.loads((state / "batch.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
 def _write_manifest(state: Path, manifest: dict) -> None:
-    _write_atomic(state / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+    _write_atomic(state / "batch.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 @contextlib.contextmanager
 def _running(state: Path, rank: int) -> Iterator[None]:
-    """Hold the batch's lock while it runs. The kernel lets go of it when the process ends, however it
-    ends, so a batch whose record says it runs and whose lock is free was interrupted."""
+    """Hold the batch's lock while it runs: the kernel frees it however the process ends, so a free lock means interrupted."""
     state.mkdir(parents=True, exist_ok=True)
     with open(state / f"running-{rank}.lock", "a") as fh:
-        for attempt in range(20):  # a status check holds it for an instant: wait that out
+        for _ in range(20):  # a status check holds it for an instant: wait that out
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if attempt == 19:
-                    raise SrdemoError(text("err_batch_running")) from None
                 time.sleep(0.05)
+        else:
+            raise SrdemoError(text("err_batch_running"))
         yield
 
 
@@ -336,15 +295,15 @@ def _is_running(state: Path) -> bool:
 
 
 def _records(state: Path) -> list[dict]:
-    """The files the batch finished, in input order. A line cut short by a crash, or a result whose file
-    is not there, does not count: that file is done again."""
+    """The files the batch finished, in input order. A cancelled file, a line cut short by a crash, or a result
+    whose file is not there does not count: that file is done again."""
     found: dict[str, dict] = {}
     for log in sorted(state.glob("rows-*.jsonl")):
         for line in log.read_bytes().splitlines():
             try:
                 record = json.loads(line)
                 status, stored = record["row"]["status"], record["stored"]
-                kept = status in KEPT_ON_RESUME and (
+                kept = status in ("ok", "failed", "skipped") and (
                     status != "ok" or (PurePosixPath(stored).name == stored and (state / "files" / stored).is_file()))
             except (ValueError, KeyError, TypeError):
                 continue
@@ -353,23 +312,11 @@ def _records(state: Path) -> list[dict]:
     return sorted(found.values(), key=lambda r: r["index"])
 
 
-def _restart_log(log: Path, keep: bool) -> None:
-    """Start this process's log afresh; on a resume, with its whole lines only (the next line must not
-    be glued to one a crash cut short)."""
-    lines = []
-    if keep and log.exists():
-        for line in log.read_bytes().splitlines():
-            with contextlib.suppress(ValueError):
-                json.loads(line)
-                lines.append(line + b"\n")
-    _write_atomic(log, b"".join(lines))
-
-
-def _keep(state: Path, log, index: int, entry: Entry, name: str, fmt: str, row: dict, encoded: bytes | None,
+def _keep(state: Path, log, index: int, entry: Entry, name: str, fmt: str, encoded: bytes | None, row: dict,
           previews: list[bytes]) -> dict:
     """A finished file on disk: its result under ``files/`` and its previews under ``previews/`` (each whole
     or not at all), then its line in the log, in one write. A crash before the line: that file is done again."""
-    stored, shown = None, None
+    stored, shown = None, False
     if encoded is not None:
         stored = f"{index:06d}{PurePosixPath(name).suffix}"  # not the file's own name: any name, any case, any depth
         _write_atomic(state / "files" / stored, encoded)
@@ -378,9 +325,9 @@ def _keep(state: Path, log, index: int, entry: Entry, name: str, fmt: str, row: 
         row["warning list"] = [*row.get("warning list", []), *notes]
         if previews:
             (state / "previews").mkdir(exist_ok=True)
-            shown = [f"{index:06d}.before.jpg", f"{index:06d}.after.jpg"]
-            for file, data in zip(shown, previews):
-                _write_atomic(state / "previews" / file, data)
+            for side, data in zip(("before", "after"), previews):
+                _write_atomic(state / "previews" / f"{index:06d}.{side}.jpg", data)
+            shown = True
     record = {"index": index, "output": name if stored else None, "stored": stored, "previews": shown, "row": row}
     log.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
     return record
@@ -388,23 +335,19 @@ def _keep(state: Path, log, index: int, entry: Entry, name: str, fmt: str, row: 
 
 def _previews(record: dict, state: Path) -> tuple[str, str, Path, Path] | None:
     """A finished file's previews: their names in the zip and their files, when both are there."""
-    shown = record.get("previews")
-    if record.get("output") is None or not isinstance(shown, list) or len(shown) != 2:
+    if record.get("output") is None or not record.get("previews"):
         return None
-    files = [state / "previews" / PurePosixPath(str(f)).name for f in shown]
-    if not all(f.is_file() for f in files):
-        return None
-    return (*report.preview_names(record["output"]), *files)
+    files = [state / "previews" / f"{record['index']:06d}.{side}.jpg" for side in ("before", "after")]
+    return (*report.preview_names(record["output"]), *files) if all(f.is_file() for f in files) else None
 
 
 def _page(rows: list[dict], records: list[dict], state: Path, total: int = 0) -> bytes:
-    """``report.html``: every row, each finished file with its previews; the rows as the records keep
-    them where they can (the records hold the page's facts, which ``report.csv`` leaves out)."""
+    """``report.html``: every row, with the previews and facts (left out of ``report.csv``) its record keeps."""
     by_file = {r["row"]["file"]: r for r in records}
     photos, notices = [], []
     if total > len(rows):
         notices.append(text("report_partial", done=len(rows), total=total))
-    for row in sorted(rows, key=lambda r: r["file"]):
+    for row in _by_file(rows):
         if not row["file"]:  # the batch stopped on a bug: a line for the whole batch, not a photo
             notices.append(report.sentence(row.get("warnings", "")))
             continue
@@ -419,30 +362,23 @@ def _page(rows: list[dict], records: list[dict], state: Path, total: int = 0) ->
     return report.page(photos, counts(summarise(rows, total)), notices).encode("utf-8")
 
 
-def _write_zip(target: Path, records: list[dict], state: Path, made: dict[str, bytes]) -> Path:
-    """The finished results, their previews and the reports in one zip, written under a temporary name and
-    renamed once complete: a zip cut short by a crash is never under a name anyone is offered."""
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
-            for record in records:
-                if record["stored"] is not None:
-                    zf.write(state / "files" / record["stored"], record["output"])
-            for record in records:
-                if (previews := _previews(record, state)) is not None:
-                    zf.write(previews[2], previews[0])
-                    zf.write(previews[3], previews[1])
-            for name, data in made.items():
-                zf.writestr(name, data)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+def _write_zip(target: Path, rows: list[dict], records: list[dict], state: Path, total: int = 0) -> dict[str, bytes]:
+    """The finished results, their previews, the reports and the page in one zip; returns the reports."""
+    made = reports(rows)
+    with _part(target) as tmp, zipfile.ZipFile(tmp, "w") as zf:
+        for record in records:
+            if record["stored"] is not None:
+                zf.write(state / "files" / record["stored"], record["output"])
+            if (previews := _previews(record, state)) is not None:
+                zf.write(previews[2], previews[0])
+                zf.write(previews[3], previews[1])
+        for name, data in {**made, "report.html": _page(rows, records, state, total)}.items():
+            zf.writestr(name, data)
+    return made
 
 
 def _portable(source: Path, out_dir: Path) -> str:
-    """A source as the record keeps it: relative to the output folder when it is in the batch's folder
-    (its uploads), so the batch's folder can be moved whole."""
+    """A source as the record keeps it: relative when in the batch's folder (its uploads), so the folder can move whole."""
     source, home = source.resolve(), out_dir.resolve()
     return os.path.relpath(source, home) if source.is_relative_to(home.parent) else str(source)
 
@@ -460,19 +396,17 @@ def run_batch(
 ) -> BatchResult:
     """Process every image in ``sources`` with the same request; returns the result zip and the report rows.
 
-    ``workers`` files are in progress at once (``SRDEMO_BATCH_WORKERS``; 1 = one after another), so
-    one file's decoding, checks and encoding overlap another's model pass. ``progress(i, name)`` is
-    called after each file, in input order. A ``tally`` given by the caller is kept up to date as files
-    finish (another thread may read it for the status line). Cancelling keeps what is done.
-
-    The batch is kept in ``out_dir`` as it goes (:data:`STATE`), with its inputs and ``settings`` (what
-    the caller needs to make the same request again, the page's form), so it outlives its process.
-    With ``resume`` (see :func:`resume`), the files an earlier run in ``out_dir`` finished are kept, not redone.
+    ``workers`` files are in progress at once (``SRDEMO_BATCH_WORKERS``), so one file's decoding and encoding
+    overlap another's model pass; ``progress(i, name)`` is called after each file, in input order, and a
+    ``tally`` is kept up to date as files finish. Cancelling keeps what is done. The batch is kept in
+    ``out_dir`` as it goes, with its inputs and ``settings`` (the page's form), so it outlives its process;
+    with ``resume``, the files an earlier run there finished are kept, not redone.
     """
     out_dir = Path(out_dir)
     state = out_dir / STATE
     (state / "files").mkdir(parents=True, exist_ok=True)
-    rank, world = _rank_world()
+    world = max(1, int(os.environ.get("WORLD_SIZE", "1")))
+    rank = int(os.environ.get("RANK", "0")) if world > 1 else 0
     named = named_model(request)  # a bad model fails the batch at once (Automatic chooses per file)
     if named is not None:
         models.load(named, request.caller)
@@ -487,19 +421,17 @@ def run_batch(
         tally.started = time.monotonic()
         earlier = {r["row"]["file"]: r for r in _records(state)} if resume else {}
         log = state / f"rows-{rank}.jsonl"
-        _restart_log(log, keep=resume)
         if rank == 0:
-            before = _read_manifest(state) if resume else None
-            if before is None:
+            before = (_read_manifest(state) if resume else None) or {}
+            if not before:
                 for stale in ("results.zip", "report.csv"):
                     (out_dir / stale).unlink(missing_ok=True)
             for part in [*out_dir.glob(".*.part"), *(state / "files").glob(".*.part"),
                          *(state / "previews").glob(".*.part")] if world == 1 else []:
                 part.unlink(missing_ok=True)  # left by a process that died while writing
             _write_manifest(state, {
-                "state": "running", "started": (before or {}).get("started", time.time()),
-                "runs": (before or {}).get("runs", 0) + 1, "total": total, "language": current_language(),
-                "settings": settings or {}, "sources": [_portable(s, out_dir) for s in sources],
+                "state": "running", "started": before.get("started", time.time()), "total": total,
+                "language": current_language(), "settings": settings or {}, "sources": [_portable(s, out_dir) for s in sources],
             })
         rows, records, reserved = tally.rows, [], set()
 
@@ -514,7 +446,9 @@ def run_batch(
                 progress(len(rows), entry.name)
 
         in_batch_language = speaking(_process_entry)  # each file's words in the batch's language, on any worker
-        with open(log, "ab", buffering=0) as log_file, ThreadPoolExecutor(workers) as pool:
+        with open(log, "ab" if resume else "wb", buffering=0) as log_file, ThreadPoolExecutor(workers) as pool:
+            if log_file.tell() and not log.read_bytes().endswith(b"\n"):
+                log_file.write(b"\n")  # not glued to a line a crash cut short
             running: deque = deque()
             try:
                 for i, entry in enumerate(datasets.iter_files(sources)):
@@ -541,12 +475,9 @@ def run_batch(
 
 
 def _finish(out_dir: Path, rows: list[dict], records: list[dict]) -> BatchResult:
-    """The zip of everything finished with the reports, and the reports beside it; then the batch is
-    marked finished and its loose results, now in the zip, are removed."""
+    """The zip, the reports beside it, and the batch marked finished; its loose results, now in the zip, are removed."""
     state = out_dir / STATE
-    made = reports(rows)
-    zip_path = _write_zip(out_dir / "results.zip", records, state, {**made, "report.html": _page(rows, records, state)})
-    for name, data in made.items():
+    for name, data in _write_zip(out_dir / "results.zip", rows, records, state).items():
         (out_dir / name).write_bytes(data)
     gallery = {r["row"]["file"]: [*shown[:2], r["row"].get("verdict", "")]  # what the tab shows once files/ is gone
                for r in records if (shown := _previews(r, state)) is not None}
@@ -555,14 +486,14 @@ def _finish(out_dir: Path, rows: list[dict], records: list[dict]) -> BatchResult
     shutil.rmtree(state / "previews", ignore_errors=True)
     for leftover in [*state.glob("rows-*.jsonl"), *out_dir.glob("finished-*.zip")]:
         leftover.unlink(missing_ok=True)
-    return BatchResult(zip_path, sorted(rows, key=lambda r: r["file"]))
+    return BatchResult(out_dir / "results.zip", _by_file(rows))
 
 
 def _merge_ranks(out_dir: Path, rows: list[dict], rank: int, world: int) -> BatchResult:
     """Each process wrote its share into the same folder; process 0 joins them once all are done (a gloo barrier)."""
     import torch.distributed as dist
 
-    write_report(rows, out_dir / f"report-{rank}.csv")
+    (out_dir / f"report-{rank}.csv").write_bytes(_machine_report(rows))
     if not dist.is_initialized():
         dist.init_process_group("gloo")
     dist.barrier()
@@ -574,8 +505,7 @@ def _merge_ranks(out_dir: Path, rows: list[dict], rank: int, world: int) -> Batc
 
 @dataclass(frozen=True)
 class Stored:
-    """A batch found on disk that no process is running: finished, or interrupted part-way because its
-    process died (a restart, a crash, ``kill -9``)."""
+    """A batch found on disk that no process is running: finished, or interrupted because its process died."""
 
     out_dir: Path
     finished: bool
@@ -591,13 +521,10 @@ class Stored:
         """Interrupted, with its inputs still there (uploads are deleted after the retention time)."""
         return not self.finished and bool(self.sources) and all(s.exists() for s in self.sources)
 
-    def summary(self) -> Summary:
-        return summarise(self.rows, self.total)
-
     def line(self) -> str:
         """Where the batch is, in one line of words."""
         if self.finished:
-            return status_line(self.summary(), "earlier")
+            return status_line(summarise(self.rows, self.total), "earlier")
         return text("batch_line_interrupted" if self.resumable else "batch_line_interrupted_expired",
                     done=len(self.rows), total=self.total)
 
@@ -605,16 +532,15 @@ class Stored:
 def found_in(out_dir: Path) -> Stored | None:
     """The batch in ``out_dir`` as it was left; None while a process runs it, or when there is none."""
     state = out_dir / STATE
-    manifest = _read_manifest(state)
-    report, zip_path = out_dir / "report.csv", out_dir / "results.zip"
-    if manifest is None:  # a batch from before records were kept: only a finished one can be shown
-        return Stored(out_dir, True, read_report(report), 0) if report.exists() and zip_path.exists() else None
     if _is_running(state):
         return None
+    manifest = _read_manifest(state) or {"state": "finished"}  # a batch from before records were kept: finished or none
     kept = dict(settings=manifest.get("settings") or {}, language=manifest.get("language", DEFAULT_LANGUAGE),
                 sources=[Path(os.path.normpath(out_dir / s)) for s in manifest.get("sources", [])])
     if manifest.get("state") == "finished":
-        return Stored(out_dir, True, read_report(report), 0, **kept) if report.exists() and zip_path.exists() else None
+        report_csv = out_dir / "report.csv"
+        done = report_csv.exists() and (out_dir / "results.zip").exists()
+        return Stored(out_dir, True, read_report(report_csv), 0, **kept) if done else None
     records = _records(state)
     return Stored(out_dir, False, [r["row"] for r in records], int(manifest.get("total", 0)), records=records, **kept)
 
@@ -625,11 +551,9 @@ def _started(out_dir: Path) -> float:
 
 
 def on_disk(owner: str) -> Stored | None:
-    """The owner's newest batch on disk that no process runs, finished or interrupted: jobs live in
-    memory, batches outlive a restart."""
+    """The owner's newest batch on disk that no process runs, finished or interrupted (jobs live in memory only)."""
     for out_dir in sorted(workspace.batches_dir(owner).glob("*/output"), key=_started, reverse=True):
-        found = found_in(out_dir)
-        if found is not None:
+        if (found := found_in(out_dir)) is not None:
             return found
     return None
 
@@ -648,13 +572,29 @@ def finished_zip(found: Stored) -> Path:
     target = found.out_dir / f"finished-{len(found.rows)}-of-{found.total}.zip"
     if not target.exists():
         for old in [*found.out_dir.glob("finished-*.zip"), *found.out_dir.glob(".*.part")]:
-            if old != target:
-                old.unlink(missing_ok=True)  # an older count, or a zip its dead process left half-written
+            old.unlink(missing_ok=True)  # an older count, or a zip its dead process left half-written
         with language(found.language):
-            state = found.out_dir / STATE
-            page = _page(found.rows, found.records, state, found.total)
-            _write_zip(target, found.records, state, {**reports(found.rows), "report.html": page})
+            _write_zip(target, found.rows, found.records, found.out_dir / STATE, found.total)
     return target
+
+
+def resume(
+    found: Stored,
+    request: UpscaleRequest,
+    progress: Callable[[int, str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    workers: int | None = None,
+    tally: Tally | None = None,
+) -> BatchResult:
+    """Go on with an interrupted batch: the files it finished stay, the others are done with ``request`` (made
+    from ``found.settings`` for whoever asks now), in the batch's own language."""
+    if found.finished:
+        raise ValueError("only an interrupted batch can be resumed")
+    if not found.resumable:
+        raise SrdemoError(text("err_batch_uploads_gone"))
+    with language(found.language):
+        return run_batch(found.sources, found.out_dir, request, progress, should_stop, workers, tally,
+                         settings=found.settings, resume=True)
 
 
 # ---- the batch as the Batch tab shows it: a picture per finished file, each problem in full
@@ -670,25 +610,9 @@ class Shown:
     after: Path
 
 
-def _preview_sources(out_dir: Path) -> dict[str, tuple[str, Callable[[zipfile.ZipFile | None], tuple[bytes, bytes]]]]:
-    """Each finished file with previews -> (its verdict, how to read its before and after). While the batch
-    runs (or was interrupted) they are in its record; once finished, only in its zip."""
-    state = out_dir / STATE
-    manifest = _read_manifest(state) or {}
-    if manifest.get("state") == "finished":
-        return {file: (str(entry[2]), lambda zf, entry=entry: (zf.read(entry[0]), zf.read(entry[1])))
-                for file, entry in (manifest.get("gallery") or {}).items() if isinstance(entry, list) and len(entry) == 3}
-    out = {}
-    for record in _records(state):
-        if (shown := _previews(record, state)) is not None:
-            out[record["row"]["file"]] = (record["row"].get("verdict", ""),
-                                          lambda zf, shown=shown: (shown[2].read_bytes(), shown[3].read_bytes()))
-    return out
-
-
 def problem_lines(rows: list[dict]) -> list[str]:
-    """Every problem of a batch as a full sentence after the file's name ("broken.jpg: Failed: 'broken.jpg' is
-    damaged ..."): failed, skipped and cancelled files, and each warning of a done one; one line each."""
+    """Every problem of a batch as a full sentence after the file's name: failed, skipped and cancelled files,
+    and each warning of a done one; one line each."""
     lines = []
     for row in rows:
         if not row.get("file"):  # the batch stopped on a bug: a line for the whole batch
@@ -702,56 +626,36 @@ def problem_lines(rows: list[dict]) -> list[str]:
 
 def at_a_glance(out_dir: Path | None, rows: list[dict], into: Path) -> tuple[list[Shown], list[str]]:
     """A batch, running, interrupted or finished, as the tab shows it: a gallery item per finished file with
-    previews, captioned with its name and verdict (its previews copied into ``into``, once), in the rows'
-    order; and its :func:`problem_lines`."""
+    previews (copied into ``into`` once), in the rows' order; and its :func:`problem_lines`."""
     rows = list(rows)  # the batch thread may append while the page reads
     lines = problem_lines(rows)
     if out_dir is None:
         return [], lines
-    sources = _preview_sources(Path(out_dir))
+    state = Path(out_dir) / STATE
+    manifest = _read_manifest(state) or {}
+    finished = manifest.get("state") == "finished"
+    if finished:  # the previews are in the zip: file -> (verdict, their names there)
+        sources = {file: (verdict, (before, after)) for file, (before, after, verdict) in manifest.get("gallery", {}).items()}
+    else:  # in the batch's record
+        sources = {r["row"]["file"]: (r["row"].get("verdict", ""), shown[2:]) for r in _records(state)
+                   if (shown := _previews(r, state)) is not None}
     shown: list[Shown] = []
-    archive = None
-    try:
+    with zipfile.ZipFile(Path(out_dir) / "results.zip") if finished else contextlib.nullcontext() as archive:
         for row in rows:
             file = row.get("file")
             if row.get("status") != "ok" or file not in sources:
                 continue
-            verdict, read = sources[file]
+            verdict, where = sources[file]
             stem = hashlib.sha256(file.encode("utf-8")).hexdigest()[:20]
-            before, after = into / f"{stem}.before.jpg", into / f"{stem}.after.jpg"
-            if not (before.is_file() and after.is_file()):
-                if archive is None and (_read_manifest(Path(out_dir) / STATE) or {}).get("state") == "finished":
-                    archive = zipfile.ZipFile(Path(out_dir) / "results.zip")
+            pictures = into / f"{stem}.before.jpg", into / f"{stem}.after.jpg"
+            if not all(p.is_file() for p in pictures):
                 try:
-                    pair = read(archive)
-                except (OSError, KeyError, zipfile.BadZipFile):
+                    pair = [archive.read(w) if finished else w.read_bytes() for w in where]
+                except (OSError, KeyError):
                     continue  # a preview gone (the batch moved on): shown on a later look, or not at all
                 into.mkdir(parents=True, exist_ok=True)
-                _write_atomic(before, pair[0])
-                _write_atomic(after, pair[1])
+                for path, data in zip(pictures, pair):
+                    _write_atomic(path, data)
             caption = text("batch_caption", file=file, verdict=verdict) if verdict else file
-            shown.append(Shown(file, caption, before, after))
-    finally:
-        if archive is not None:
-            archive.close()
+            shown.append(Shown(file, caption, *pictures))
     return shown, lines
-
-
-def resume(
-    found: Stored,
-    request: UpscaleRequest,
-    progress: Callable[[int, str], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-    workers: int | None = None,
-    tally: Tally | None = None,
-) -> BatchResult:
-    """Go on with an interrupted batch: the files it finished stay as they are, the others are done with
-    ``request`` (the caller makes it from ``found.settings``, for whoever asks now), then the whole zip.
-    It speaks the batch's own language, so its report does not change language halfway."""
-    if found.finished:
-        raise ValueError("only an interrupted batch can be resumed")
-    if not found.resumable:
-        raise SrdemoError(text("err_batch_uploads_gone"))
-    with language(found.language):
-        return run_batch(found.sources, found.out_dir, request, progress, should_stop, workers, tally,
-                         settings=found.settings, resume=True)

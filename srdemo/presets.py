@@ -1,12 +1,5 @@
-"""Marketplace presets, and fitting an upscaled product photo to one.
-
-Presets are data: each names its source and the date it was checked, so a
-merchandiser can see where a rule comes from (labels and sources in English here,
-in other languages in their ``srdemo.wording`` tables). Fitting means: the size to
-upscale to, an optional pad to a square on pure white (or kept transparency)
-with the product centred, and plain warnings when the photo breaks a rule
-(not on white, product too small in the frame), each saying what to do.
-"""
+"""Marketplace presets, and fitting an upscaled product photo to one: its size, a pad to a square on white,
+and plain warnings where it breaks a rule. Each preset names its source and when it was checked."""
 
 from __future__ import annotations
 
@@ -53,30 +46,17 @@ class Preset:
         return fitted, canvas
 
 
-PRESETS = {
-    p.id: p
-    for p in (
-        Preset(
-            "amazon-main", "Amazon main image (2000 px square, pure white, product ~85% of frame)",
-            longest_side=2000, square=True, white_background=True, min_fill=0.85, format="jpeg",
-            source="Amazon Seller Central, Product image requirements: main image on pure white RGB 255, "
-                   "product fills 85% or more of the frame, at least 1000 px on the longest side for zoom "
-                   "(1600+ recommended)",
-            checked="2026-11-26",
-        ),
-        Preset(
-            "shopify", "Shopify product image (2048 x 2048 square)",
-            exact=(2048, 2048), square=True, format="jpeg",
-            source="Shopify Help Center, Product media types and specifications: 2048 x 2048 px square "
-                   "recommended for product images",
-            checked="2026-11-26",
-        ),
-        Preset(
-            "web-1600", "Web shop, 1600 px longest side (no padding)",
-            longest_side=1600, format="webp", source="srdemo default for a zoomable web image", checked="2026-11-26",
-        ),
-    )
-}
+PRESETS = {p.id: p for p in (
+    Preset("amazon-main", "Amazon main image (2000 px square, pure white, product ~85% of frame)",
+           longest_side=2000, square=True, white_background=True, min_fill=0.85, checked="2026-11-26",
+           source="Amazon Seller Central, Product image requirements: main image on pure white RGB 255, product fills "
+                  "85% or more of the frame, at least 1000 px on the longest side for zoom (1600+ recommended)"),
+    Preset("shopify", "Shopify product image (2048 x 2048 square)", exact=(2048, 2048), square=True, checked="2026-11-26",
+           source="Shopify Help Center, Product media types and specifications: 2048 x 2048 px square "
+                  "recommended for product images"),
+    Preset("web-1600", "Web shop, 1600 px longest side (no padding)", longest_side=1600, format="webp",
+           source="srdemo default for a zoomable web image", checked="2026-11-26"),
+)}
 
 
 def custom_preset(longest_side: int | None = None, exact: tuple[int, int] | None = None, square: bool = False,
@@ -90,10 +70,10 @@ def custom_preset(longest_side: int | None = None, exact: tuple[int, int] | None
 
 
 def get_preset(preset_id: str) -> Preset:
-    try:
-        return PRESETS[preset_id]
-    except KeyError:
-        raise SrdemoError(text("err_unknown_preset", preset_id=preset_id, choices=", ".join(PRESETS))) from None
+    """A marketplace preset by id, or a plain refusal listing the ids."""
+    if preset_id not in PRESETS:
+        raise SrdemoError(text("err_unknown_preset", preset_id=preset_id, choices=", ".join(PRESETS)))
+    return PRESETS[preset_id]
 
 
 def parse_preset(preset: str | None, size: str | None = None, square: bool = False) -> Preset | None:
@@ -111,54 +91,29 @@ def parse_preset(preset: str | None, size: str | None = None, square: bool = Fal
         raise SrdemoError(text("err_size", size=size)) from None
 
 
-def _product_mask(pic: Picture) -> np.ndarray:
-    """Pixels that are product: visible and not pure white."""
-    mask = ~white_mask(pic.rgb, pic.max_value)
-    if pic.alpha is not None:
-        mask &= pic.alpha > 0
-    return mask
-
-
 def pad_to_canvas(pic: Picture, canvas: tuple[int, int]) -> Picture:
     """Centre the picture on a canvas: pure white, or transparent when it has alpha."""
-    cw, ch = canvas
-    w, h = pic.size
+    (cw, ch), (w, h) = canvas, pic.size
     if (w, h) == (cw, ch):
         return pic
     x0, y0 = (cw - w) // 2, (ch - h) // 2
-    rgb = np.full((ch, cw, 3), pic.max_value, dtype=pic.rgb.dtype)
-    rgb[y0 : y0 + h, x0 : x0 + w] = pic.rgb
-    alpha = None
-    if pic.alpha is not None:
-        alpha = np.zeros((ch, cw), dtype=pic.alpha.dtype)
-        alpha[y0 : y0 + h, x0 : x0 + w] = pic.alpha
-    return pic.with_pixels(rgb, alpha)
-
-
-def _sides(pic: Picture) -> list[np.ndarray]:
-    """The picture's four edges as a shopper sees them: 8-bit scale, transparency on white."""
-    edges = []
-    for cut in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
-        rgb = pic.rgb[cut].astype(np.float32) * (255 / pic.max_value)
-        if pic.alpha is not None:
-            opacity = pic.alpha[cut].astype(np.float32)[:, None] / pic.max_value
-            rgb = rgb * opacity + 255 * (1 - opacity)
-        edges.append(rgb)
-    return edges
+    pad = ((y0, ch - h - y0), (x0, cw - w - x0))
+    rgb = np.pad(pic.rgb, (*pad, (0, 0)), constant_values=pic.max_value)
+    return pic.with_pixels(rgb, None if pic.alpha is None else np.pad(pic.alpha, pad))
 
 
 def background(pic: Picture) -> str:
-    """What surrounds the product: "white", "grey" (light but not white: a studio backdrop) or "scene"
-    (a shelf, a room).
+    """What surrounds the product: "white", "grey" (a light studio backdrop) or "scene" (a shelf, a room).
 
-    Judged edge by edge: a background that is not white covers at least half of an edge, while a
-    product touching the frame covers less, and a white backdrop keeps only the few levels of noise
-    JPEG and resampling leave (unseen). The earlier rule, every border pixel exactly 255, failed
-    nearly every real catalogue photo on white, so its warning told a merchandiser nothing.
-    (A scene photo wider than 2:1 padded to a square covers under half of its edges and is missed.)
+    Judged edge by edge, as a shopper sees it: a background that is not white covers at least half of an
+    edge, a product touching the frame less, and a white backdrop keeps only unseen JPEG noise.
     """
     covered = []
-    for edge in _sides(pic):
+    for cut in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
+        edge = pic.rgb[cut].astype(np.float32) * (255 / pic.max_value)
+        if pic.alpha is not None:  # transparency on white
+            opacity = pic.alpha[cut].astype(np.float32)[:, None] / pic.max_value
+            edge = edge * opacity + 255 * (1 - opacity)
         off = (edge < 255 - WHITE_NOISE).any(axis=1)
         if off.mean() >= EDGE_SHARE:
             covered.append(edge[off])
@@ -177,7 +132,9 @@ def check_against(pic: Picture, preset: Preset) -> list[str]:
         if kind != "white":
             warnings.append(text("warn_off_white" if kind == "grey" else "warn_not_on_white"))
     if preset.min_fill > 0:
-        mask = _product_mask(pic)
+        mask = ~white_mask(pic.rgb, pic.max_value)  # the product: visible and not pure white
+        if pic.alpha is not None:
+            mask &= pic.alpha > 0
         rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))  # the product's bounding box
         if rows.size:
             fill = max((cols[-1] - cols[0] + 1) / pic.size[0], (rows[-1] - rows[0] + 1) / pic.size[1])

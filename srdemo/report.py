@@ -1,19 +1,16 @@
 """What a merchandiser passes on to a colleague: a batch's page, and one before/after picture.
 
-``report.html`` travels in every batch zip, next to ``report.csv``: one page that needs no server and no
-internet (its style and its few lines of script are inline; its pictures are small JPEGs stored beside it
-in the zip, under ``previews/``, and referenced by relative path), so it opens from a shared drive or an
-unzipped e-mail attachment in any browser. The comparison picture is one JPEG about 1200 px wide, the
-size a chat or an e-mail shows whole.
-
-Pure functions: report rows, preview names and pixels in; an HTML string or JPEG bytes out. Words come
-from :mod:`srdemo.wording` in the language being spoken (a batch's own), and every text is escaped.
+``report.html`` travels in every batch zip and needs no server or internet (style and script inline, pictures
+as small JPEGs beside it under ``previews/``), so it opens from a shared drive or an e-mail attachment.
+The comparison picture is one JPEG about 1200 px wide, the size a chat or an e-mail shows whole.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -51,17 +48,10 @@ STOPS = ".!?。！？"
 
 
 def preview_names(output: str) -> tuple[str, str]:
-    """Where a result's before and after previews go in the zip: ``previews/<folders>/<stem>.before.jpg``.
-    A batch's outputs share one extension, so their stems are as unique as their names."""
+    """Where a result's before and after previews go in the zip (a batch's outputs share one extension,
+    so their stems are as unique as their names)."""
     stem = PurePosixPath(output).with_suffix("")
     return f"previews/{stem}.before.jpg", f"previews/{stem}.after.jpg"
-
-
-def _fit(img: Image.Image, box: tuple[int, int]) -> Image.Image:
-    """``img`` shrunk (never enlarged) to fit ``box``, proportions kept."""
-    f = min(1.0, box[0] / img.width, box[1] / img.height)
-    size = (max(1, round(img.width * f)), max(1, round(img.height * f)))
-    return img if size == img.size else img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def _jpeg(img: Image.Image, quality: int) -> bytes:
@@ -70,15 +60,14 @@ def _jpeg(img: Image.Image, quality: int) -> bytes:
     return buf.getvalue()
 
 
-def preview_pair(before: np.ndarray, after: np.ndarray, side: int = PREVIEW_SIDE,
-                 quality: int = PREVIEW_QUALITY) -> tuple[bytes, bytes]:
-    """The page's before and after (uint8 RGB, HWC) as small JPEGs of one size, ``side`` px at most on
+def preview_pair(before: np.ndarray, after: np.ndarray) -> tuple[bytes, bytes]:
+    """The page's before and after (uint8 RGB, HWC) as small JPEGs of one size, ``PREVIEW_SIDE`` px at most on
     the longest side, so the slider lays one exactly over the other."""
-    after_img = _fit(Image.fromarray(np.ascontiguousarray(after)), (side, side))
-    before_img = Image.fromarray(np.ascontiguousarray(before))
-    if before_img.size != after_img.size:
-        before_img = before_img.resize(after_img.size, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return _jpeg(before_img, quality), _jpeg(after_img, quality)
+    pics = [Image.fromarray(np.ascontiguousarray(a)) for a in (before, after)]
+    f = min(1.0, PREVIEW_SIDE / max(pics[1].size))  # shrunk, never enlarged
+    size = (max(1, round(pics[1].width * f)), max(1, round(pics[1].height * f)))
+    return tuple(_jpeg(p if p.size == size else p.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0), PREVIEW_QUALITY)
+                 for p in pics)
 
 
 # ---- the page
@@ -86,15 +75,8 @@ def preview_pair(before: np.ndarray, after: np.ndarray, side: int = PREVIEW_SIDE
 
 @dataclass(frozen=True)
 class Photo:
-    """One row of a batch's report as the page shows it.
-
-    ``row`` has ``report.csv``'s fields (``file``, ``status``, ``output size``, ``model``, ``warnings``) and,
-    from files processed since the page exists, ``verdict`` (the app's one line), ``model label`` (the
-    model as the app names it) and ``warning list`` (the warnings one by one; ``warnings`` joins them
-    with '; ', which some sentences contain).
-    ``output`` is the result's name in the zip and ``output_bytes`` its size; ``before``/``after`` are its
-    previews' names in the zip, None when there are none (a failed file, a result from before previews).
-    """
+    """One row of a batch's report as the page shows it: ``report.csv``'s fields, and where the batch kept them
+    ``verdict``, ``model label`` and ``warning list``; its result's name and size and its previews' names in the zip."""
 
     row: dict
     output: str | None = None
@@ -122,22 +104,16 @@ def sentence(words: str) -> str:
 
 
 def short_label(label: str) -> str:
-    """A model's name without its description ("Lanczos (classic, instant): smooth, adds no detail" ->
-    "Lanczos (classic, instant)"): what fits a caption."""
-    for colon in (": ", "："):
-        label = label.split(colon, 1)[0]
-    return label.strip()
+    """A model's name without its description ("Lanczos (classic, instant): smooth..."): what fits a caption."""
+    return re.split(r": |：", label, maxsplit=1)[0].strip()
 
 
 def warning_list(row: dict) -> list[str]:
+    """A row's warnings one by one (``warnings`` joins them with '; ', which some sentences contain)."""
     listed = row.get("warning list")
     if isinstance(listed, list):
         return [w for w in listed if w]
     return [row["warnings"]] if row.get("warnings") else []  # one line from report.csv: kept whole
-
-
-def _needs_a_look(row: dict) -> bool:
-    return row.get("status") in ("failed", "cancelled") or (row.get("status") == "ok" and bool(warning_list(row)))
 
 
 def problem_sentence(row: dict) -> str:
@@ -229,7 +205,8 @@ def page(photos: Iterable[Photo], headline: str, notices: Iterable[str] = ()) ->
     (2 failed, 3 with warnings)"); ``notices`` are batch-wide lines (it stopped early, it was interrupted)."""
     photos = list(photos)
     title = text("report_title")
-    look = [(k, p.row) for k, p in enumerate(photos, 1) if _needs_a_look(p.row)]
+    look = [(k, p.row) for k, p in enumerate(photos, 1)  # failed, cancelled, or done with warnings
+            if p.row.get("status") in ("failed", "cancelled") or (p.row.get("status") == "ok" and warning_list(p.row))]
     out = [
         "<!DOCTYPE html>",
         f'<html lang="{_e(current_language())}"><head><meta charset="utf-8">',
@@ -257,11 +234,8 @@ def page(photos: Iterable[Photo], headline: str, notices: Iterable[str] = ()) ->
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     for path in CJK_FONTS:
-        if path.exists():
-            try:
-                return ImageFont.truetype(str(path), size, index=CJK_FACE)
-            except OSError:
-                continue
+        with contextlib.suppress(OSError):  # not installed, or not readable
+            return ImageFont.truetype(str(path), size, index=CJK_FACE)
     return ImageFont.load_default(size=size)
 
 
@@ -274,11 +248,10 @@ def _fitted_label(draw: ImageDraw.ImageDraw, label: str, font, width: float) -> 
     return label.rstrip() + "…"
 
 
-def comparison_picture(before: np.ndarray, after: np.ndarray, labels: tuple[str, str], width: int = SHARE_WIDTH,
-                       quality: int = SHARE_QUALITY) -> bytes:
-    """``before`` and ``after`` (uint8 RGB, HWC) side by side on white, each under its label, as one JPEG
-    ``width`` px wide: a picture to drop into a chat or an e-mail. Both are shown at one scale, so the
-    same detail is the same size on both sides."""
+def comparison_picture(before: np.ndarray, after: np.ndarray, labels: tuple[str, str]) -> bytes:
+    """``before`` and ``after`` (uint8 RGB, HWC) side by side on white under their labels, one JPEG ``SHARE_WIDTH`` px
+    wide, both at one scale so the same detail is the same size on both sides."""
+    width = SHARE_WIDTH
     pad = max(8, width // 75)
     half = (width - 3 * pad) // 2
     pics = [Image.fromarray(np.ascontiguousarray(a)) for a in (before, after)]
@@ -294,12 +267,11 @@ def comparison_picture(before: np.ndarray, after: np.ndarray, labels: tuple[str,
         shown = _fitted_label(draw, label, font, half)
         draw.text((left + half / 2, pad + band / 2), shown, fill=(29, 35, 48), font=font, anchor="mm")
         canvas.paste(pic, (left + (half - pic.width) // 2, pad + band))
-    return _jpeg(canvas, quality)
+    return _jpeg(canvas, SHARE_QUALITY)
 
 
 def before_after_picture(done: Upscaled) -> bytes:
-    """The Upscale tab's picture to share: the plain enlargement (the slider's left side) and the model's
-    result, labelled in the page's language ("Before" / "After (model)")."""
+    """The Upscale tab's picture to share: the plain enlargement and the model's result, labelled in the page's language."""
     model = short_label(model_label(done.model.id, done.model.label))
     return comparison_picture(done.before, images.visible_rgb(done.result.picture),
                               (text("report_before"), text("report_after", model=model)))

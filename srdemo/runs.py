@@ -1,17 +1,17 @@
 """Training runs started from the app: how they start, stop, resume and get published.
 
-The Training tab calls exactly the same ``srdemo.training.train`` as the CLI;
-this module only adds what a shared web app needs: runs in the owner's
-workspace (``srdemo.workspace``), uploads copied in (and deleted after the
-retention time), named length presets, one run at a time, the name its owner
-gives the model (``srdemo.names``), progress with the time left, and publishing
-a finished model with the owner's own token.
+The Training tab calls the same ``srdemo.training.train`` as the CLI; this module adds what a shared app needs:
+runs in the owner's workspace, uploads copied in, named lengths, one run at a time, the model's name, progress
+with the time left, and publishing with the owner's own token.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import threading
 import time
 import zipfile
 from dataclasses import dataclass
@@ -50,11 +50,7 @@ class RunSettings:
 
 
 def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSettings) -> Job:
-    """Copy the photos in, check them, and start training as a background job.
-
-    The starting model is resolved for ``caller`` like any other model reference, so a
-    visitor can start only from a model they may use.
-    """
+    """Copy the photos in, check them, and start training as a background job, from a model ``caller`` may use."""
     owner = caller.job_owner()
     base = None
     if settings.base:
@@ -74,18 +70,16 @@ def start(caller: Caller, files: list[Path], use_examples: bool, settings: RunSe
     found = collect([data], min_side=settings.patch)
     if len(found.pictures) < MIN_IMAGES:
         detail = "\n" + found.report() if found.skipped else ""
-        raise SrdemoError(
-            text("err_train_too_few_images", count=len(found.pictures), min_images=MIN_IMAGES, patch=settings.patch,
-                 detail=detail)
-        )
+        raise SrdemoError(text("err_train_too_few_images", count=len(found.pictures), min_images=MIN_IMAGES,
+                               patch=settings.patch, detail=detail))
+    steps = LENGTHS[settings.length]
     config = TrainConfig(
-        data=(str(data),), out=str(run / "model"), scale=settings.scale, steps=LENGTHS[settings.length],
-        init=base, channels=None if base else settings.channels, degrade=settings.degrade, batch=settings.batch,
-        patch=settings.patch, lr=settings.lr, seed=settings.seed, val_every=max(10, LENGTHS[settings.length] // 10),
-        checkpoint_every=max(10, LENGTHS[settings.length] // 20), val_count=min(8, max(2, len(found.pictures) // 5)),
-        name=name,
+        data=(str(data),), out=str(run / "model"), scale=settings.scale, steps=steps, init=base,
+        channels=None if base else settings.channels, degrade=settings.degrade, batch=settings.batch, patch=settings.patch,
+        lr=settings.lr, seed=settings.seed, val_every=max(10, steps // 10), checkpoint_every=max(10, steps // 20),
+        val_count=min(8, max(2, len(found.pictures) // 5)), name=name,
     )
-    (run / "run.json").parent.mkdir(parents=True, exist_ok=True)
+    run.mkdir(parents=True, exist_ok=True)
     (run / "run.json").write_text(json.dumps({"config": config.to_json(), "skipped": found.skipped}))
     try:
         return _submit(owner, run, config)
@@ -113,34 +107,19 @@ def run_name(run: Path) -> str:
 
 
 def progress_line(p: Progress) -> str:
-    """A running run's status: the step, the time left at the pace since it (re)started, the loss.
-
-    Said when the page asks, not when the step ends: the training thread has no page, so no language.
-    """
+    """A running run's status: the step and the time left at the pace since it (re)started, in the asking page's language."""
     if p.step - p.first_step < ESTIMATE_AFTER:
-        return text("training_progress", step=p.step, steps=p.steps, loss=p.loss)
-    return text("training_progress_left", step=p.step, steps=p.steps, time_left=time_left(p.eta_seconds), loss=p.loss)
+        return text("training_progress", step=p.step, steps=p.steps)
+    return text("training_progress_left", step=p.step, steps=p.steps, time_left=time_left(p.eta_seconds))
 
 
 def _check_free(owner: str) -> None:
-    """A quick early refusal, before any photo is copied. Only ``_submit``'s admission, under the job
-    manager's lock, is binding: two starts at once can both pass this."""
+    """A quick refusal before any photo is copied; only ``_submit``'s admission, under the job manager's lock, binds."""
     mine = JOBS.latest(owner, "training")
     if mine is not None and mine.running:
         raise SrdemoError(text("err_training_running_yours"))
     if JOBS.count_running("training") >= get_settings().max_trainings:
         raise SrdemoError(text("err_training_running_other"))
-
-
-def _yield_to_interactive_work() -> None:
-    """Lower this (training) thread's CPU priority so upscaling stays quick meanwhile (Linux; elsewhere a no-op)."""
-    import os
-    import threading
-
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):
-        pass
 
 
 def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
@@ -149,7 +128,8 @@ def _submit(owner: str, run: Path, config: TrainConfig) -> Job:
 
     def work(job: Job):
         job.info["run"] = run
-        _yield_to_interactive_work()
+        with contextlib.suppress(AttributeError, OSError):  # a lower CPU priority keeps upscaling quick (Linux only)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
         started = time.monotonic()
 
         def should_stop() -> bool:
@@ -176,14 +156,13 @@ def resume(owner: str) -> Job:
     if run is None:
         raise SrdemoError(text("err_no_run_to_resume"))
     cfg = json.loads((run / "run.json").read_text())["config"]
-    if cfg.get("init"):  # the tab never widens a base; runs saved before 2026-11 recorded a width anyway
+    if cfg.get("init"):  # the tab never widens a base, whatever width the run recorded
         cfg["channels"] = None
     return _submit(owner, run, TrainConfig.from_json(cfg))
 
 
 def latest_run(owner: str) -> Path | None:
-    found = workspace.run_dirs(owner)
-    return found[-1] if found else None
+    return next(reversed(workspace.run_dirs(owner)), None)
 
 
 def model_folder(run_dir: Path) -> Path:
@@ -200,10 +179,8 @@ def repo_suggestion(run_dir: Path) -> str:
 
 
 def publish(run_dir: Path, repo_id: str, caller: Caller, private: bool = True) -> str:
-    """Push a trained model (weights, config, card) to the Hub with the caller's own token; returns its URL.
-
-    No repo id: ``repo_suggestion``, in the token's own account.
-    """
+    """Push a trained model (weights, config, card) to the Hub with the caller's own token, as ``repo_suggestion``
+    when no repo id is given; returns its URL."""
     repo_id = (repo_id or "").strip() or repo_suggestion(run_dir)
     return hub.publish(model_folder(run_dir), repo_id, caller.token_value, private=private)
 

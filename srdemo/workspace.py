@@ -1,17 +1,18 @@
 """Per-owner folders on the server: batches, training runs, their uploads, and how long uploads are kept.
 
-Each owner (a signed-in user, a browser, a session) gets one folder under the
-run directory, named by a digest of the owner key so owners cannot guess or
-reach each other's. Everything srdemo writes for someone goes below it.
+Each owner (a signed-in user, a browser, a session) gets one folder under the run directory, named by a
+digest of the owner key so owners cannot guess or reach each other's. Everything written for someone goes below it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import SrdemoError
@@ -19,10 +20,18 @@ from .images import unique_name
 from .settings import get_settings
 from .wording import text
 
+SCRATCH_SECONDS = 3600
+"""How long a request's files stay in scratch; Gradio copies what it serves into its own cache, so an hour is plenty."""
+
 
 def owner_dir(owner: str) -> Path:
     """The owner's folder: ``<run dir>/owners/<digest>``."""
     return get_settings().run_dir / "owners" / hashlib.sha256(owner.encode()).hexdigest()[:20]
+
+
+def shared_dir(name: str) -> Path:
+    """A folder every owner reads (the rendered example set, exports of public models), never written with anyone's data."""
+    return get_settings().run_dir / name
 
 
 def new_run_dir(owner: str) -> Path:
@@ -46,8 +55,7 @@ def hub_cache_dir(owner: str) -> Path:
 
 
 def onnx_cache_dir(owner: str | None = None) -> Path:
-    """ONNX exports of models: an owner's private or trained ones in their folder (purged with uploads),
-    public ones in a shared folder."""
+    """ONNX exports: an owner's private or trained models' in their folder (purged with uploads), public ones shared."""
     return owner_dir(owner) / "onnx-cache" if owner is not None else shared_dir("onnx-cache")
 
 
@@ -61,35 +69,20 @@ def new_batch_dir(owner: str) -> Path:
 
 def disk_used(owner: str) -> int:
     """Bytes below the owner's folder."""
-    root = owner_dir(owner)
-    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) if root.exists() else 0
+    return sum(p.stat().st_size for p in owner_dir(owner).rglob("*") if p.is_file())
 
 
 def check_room(owner: str, incoming: int, what: str = "err_owner_disk") -> None:
-    """Refuse, with the ``what`` sentence, ``incoming`` bytes that would take the owner past their disk
-    budget (``SRDEMO_MAX_OWNER_MB``)."""
-    limit = get_settings().max_owner_bytes
-    used = disk_used(owner)
+    """Refuse, with the ``what`` sentence, ``incoming`` bytes that would take the owner past ``SRDEMO_MAX_OWNER_MB``."""
+    limit, used = get_settings().max_owner_bytes, disk_used(owner)
     if used + incoming > limit:
         raise SrdemoError(text(what, used_mb=used / 1e6, incoming_mb=incoming / 1e6, limit_mb=limit / 1e6))
 
 
-SCRATCH_SECONDS = 3600
-"""How long a request's files (a result handed to the page, a download copy) stay in scratch.
-Gradio copies what it serves into its own cache (cleared by ``delete_cache``), so an hour is plenty."""
-
-
 def scratch_dir(owner: str, name: str | None = None) -> Path:
-    """A folder for one request's files, below the owner's own (``<owner>/scratch/<name>``, a fresh one
-    unless ``name``d), so they count against the owner's disk budget like everything else written for
-    them. Scratch folders unused for ``SCRATCH_SECONDS`` are removed first, everyone's."""
-    cutoff = time.time() - SCRATCH_SECONDS
-    for old in (get_settings().run_dir / "owners").glob("*/scratch/*"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass  # another request removed it first
+    """A folder for one request's files below the owner's own (a fresh one unless ``name``d), so they count
+    against the owner's disk budget; everyone's scratch folders unused for ``SCRATCH_SECONDS`` go first."""
+    _remove_older((get_settings().run_dir / "owners").glob("*/scratch/*"), SCRATCH_SECONDS)
     folder = owner_dir(owner) / "scratch" / (name or uuid.uuid4().hex)
     folder.mkdir(parents=True, exist_ok=True)
     os.utime(folder)  # in use again: not purged for another hour
@@ -97,44 +90,34 @@ def scratch_dir(owner: str, name: str | None = None) -> Path:
 
 
 def copy_uploads(owner: str, files: list[Path], folder: Path) -> list[Path]:
-    """Copy an owner's uploaded files into ``folder`` (below their own) under their own names.
-
-    A repeated name gets ' (2)', ' (3)'...: two uploads called 'same.png' must both reach the
-    job, not the second over the first. New uploads arriving is also when expired ones leave
-    (``purge_old_uploads``), and an upload that would take the owner past their disk budget
-    (``SRDEMO_MAX_OWNER_MB``) is refused before anything is copied.
-    """
+    """Copy an owner's uploads into ``folder`` under their own names, a repeated one as ' (2)'...; expired uploads
+    leave first, and uploads past the owner's disk budget are refused."""
     purge_old_uploads()
     check_room(owner, sum(Path(f).stat().st_size for f in files))
     folder.mkdir(parents=True, exist_ok=True)
     copies = []
     for src in files:
-        dest = folder / unique_name(Path(src).name, lambda n: (folder / n).exists())
-        shutil.copy(src, dest)
-        copies.append(dest)
+        copies.append(Path(shutil.copy(src, folder / unique_name(Path(src).name, lambda n: (folder / n).exists()))))
     return copies
 
 
-def shared_dir(name: str) -> Path:
-    """A folder every owner reads (the rendered example set, exports of public models), never written with anyone's data."""
-    return get_settings().run_dir / name
-
-
 def purge_old_uploads(hours: float | None = None) -> int:
-    """Delete uploads (training photos, batch inputs) older than the retention time; runs, models and results are kept.
-
-    Returns how many upload folders were removed.
-    """
-    hours = get_settings().upload_retention_hours if hours is None else hours
-    cutoff = time.time() - hours * 3600
-    removed = 0
+    """Delete uploads (training photos, batch inputs, owners' hub and ONNX caches) older than the retention time;
+    runs, models and results are kept. Returns how many folders were removed."""
     root = get_settings().run_dir / "owners"
-    found = [*root.glob("*/*/uploads"), *root.glob("*/batches/*/uploads"), *root.glob("*/batches/*/input"),
-             *root.glob("*/hub-cache"), *root.glob("*/onnx-cache")] if root.exists() else []
-    for uploads in found:
-        if uploads.stat().st_mtime < cutoff:
-            shutil.rmtree(uploads, ignore_errors=True)
-            removed += 1
+    found = [p for pattern in ("*/*/uploads", "*/batches/*/uploads", "*/batches/*/input", "*/hub-cache", "*/onnx-cache")
+             for p in root.glob(pattern)]
+    return _remove_older(found, 3600 * (get_settings().upload_retention_hours if hours is None else hours))
+
+
+def _remove_older(folders: Iterable[Path], seconds: float) -> int:
+    """Remove the ``folders`` unchanged for ``seconds``; returns how many."""
+    cutoff, removed = time.time() - seconds, 0
+    for folder in folders:
+        with contextlib.suppress(OSError):  # another request removed it first
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
     return removed
 
 
