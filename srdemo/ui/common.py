@@ -112,18 +112,14 @@ def on_refresh_models(key, request: gr.Request):
     return gr.update(choices=model_choices(caller_of(key, request)))
 
 
-def preview_array(arr: np.ndarray) -> np.ndarray:
-    """Downscaled for display only (never for scoring or download)."""
+def display(image: images.Picture | np.ndarray) -> np.ndarray:
+    """RGB for the screen (transparency on white, 16-bit as 8-bit), downscaled to ~4 MP: never for scoring or download."""
+    arr = image if isinstance(image, np.ndarray) else images.visible_rgb(image)
     h, w = arr.shape[:2]
     f = (PREVIEW_PIXELS / (h * w)) ** 0.5
     if f >= 1:
         return arr
     return np.asarray(Image.fromarray(arr).resize((max(1, int(w * f)), max(1, int(h * f))), Image.Resampling.LANCZOS))
-
-
-def display(pic: images.Picture) -> np.ndarray:
-    """RGB for the screen: transparency shown on white, 16-bit shown as 8-bit."""
-    return preview_array(images.visible_rgb(pic))
 
 
 def path_of(upload) -> str | None:

@@ -140,10 +140,8 @@ def _figures(history: History | None) -> str:
     lines = []
     if history.val:
         now, best = history.val[-1][1], history.best_psnr()
-        if history.bicubic:
-            lines.append(text("ui_train_figure_now_vs_plain", psnr=now, best=best, gain=now - history.bicubic[0]))
-        else:
-            lines.append(text("ui_train_figure_now", psnr=now, best=best))
+        gain = {"gain": now - history.bicubic[0]} if history.bicubic else {}
+        lines.append(text("ui_train_figure_now_vs_plain" if gain else "ui_train_figure_now", psnr=now, best=best, **gain))
     if history.base:
         lines.append(text("ui_train_figure_base", psnr=history.base[0]))
     if history.bicubic:

@@ -33,7 +33,6 @@ from .common import (
     on_refresh_models,
     path_of,
     plain_errors,
-    preview_array,
     session_of,
     upload_path,
 )
@@ -47,21 +46,16 @@ _flags_lock = threading.Lock()
 # A click names its run in the page before the request leaves, so a Cancel clicked while the run is on its way (or
 # waiting for a slot) names the same run, and it starts cancelled; the line that will say how far it is is kept in view.
 NAME_RUN = """() => {
-    window.srdemoRunId = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2));
-    const box = document.querySelector('#progress')?.getBoundingClientRect();
-    if (box && (box.top < 0 || box.bottom > window.innerHeight)) {
-        document.querySelector('#progress').scrollIntoView({block: 'center', behavior: 'smooth'});
-    }
+    window.srdemoRunId = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
+    const line = document.querySelector('#progress'), box = line?.getBoundingClientRect();
+    if (box && (box.top < 0 || box.bottom > window.innerHeight)) line.scrollIntoView({block: 'center', behavior: 'smooth'});
 }"""
 RUN_ID = "() => [window.srdemoRunId || '']"
-WITH_RUN_ID = """(...args) => {
-    args[args.length - 1] = window.srdemoRunId || '';
-    return args;
-}"""
+WITH_RUN_ID = "(...args) => [...args.slice(0, -1), window.srdemoRunId || '']"
 # After a run: when the slider's top half is out of view (a phone stacks it under the form), show the verdict and it.
 SCROLL_TO_RESULT = """() => {
-    const slider = document.querySelector('#slider')?.getBoundingClientRect();
-    if (slider && (slider.top < 0 || slider.top + slider.height / 2 > window.innerHeight)) {
+    const box = document.querySelector('#slider')?.getBoundingClientRect();
+    if (box && (box.top < 0 || box.top + box.height / 2 > window.innerHeight)) {
         document.querySelector('#verdict')?.scrollIntoView({block: 'start', behavior: 'smooth'});
     }
 }"""
@@ -71,11 +65,8 @@ KEEP_RUN_IN_VIEW = """() => {
     const until = Date.now() + 5000;
     const check = () => {
         const run = document.querySelector('#run');
-        if (run && run.getBoundingClientRect().bottom > window.innerHeight) {
-            run.scrollIntoView({block: 'center', behavior: 'smooth'});
-        } else if (Date.now() < until) {
-            setTimeout(check, 250);
-        }
+        if (run?.getBoundingClientRect().bottom > window.innerHeight) run.scrollIntoView({block: 'center', behavior: 'smooth'});
+        else if (Date.now() < until) setTimeout(check, 250);
     };
     setTimeout(check, 250);
 }"""
@@ -86,17 +77,13 @@ def _run_key(request: gr.Request | None, run_id: str) -> str:
     return f"{session_of(request)}/{str(run_id or '')[:64]}"
 
 
-def model_ref(model_id: str, repo: str, filename: str, revision: str) -> str:
-    """The dropdown's id, or the Hub fields as one ``owner/repo:file@revision`` reference when a repo is given."""
-    return str(hub.hub_file(repo, filename, revision)) if (repo or "").strip() else model_id
-
-
 def _shown(markdown: str):
     """A line of the form that takes no room while it has nothing to say (an empty box leaves a gap)."""
     return gr.update(value=markdown, visible=bool(markdown))
 
 
-NO_ADVICE = (_shown(""), gr.update(visible=False), gr.update(visible=False))
+def _no_advice():
+    return _shown(""), gr.update(visible=False), gr.update(visible=False)
 
 
 def _advice(upload, model_id: str, scale: float, white_square: bool, key: str, request: gr.Request | None):
@@ -120,11 +107,11 @@ def on_preview(upload, model_id: str = "", scale: float = 4, white_square: bool 
     """Show the photo where the result will be, say what is worth knowing about it, clear the last result."""
     cleared = (None, "", "")  # download, verdict, figures: a new photo starts clean (old errors too)
     if path_of(upload) is None:
-        return None, _shown(""), *NO_ADVICE, *cleared
+        return None, _shown(""), *_no_advice(), *cleared
     try:
         pic, notes = _advice(upload, model_id, scale, white_square, key, request)
     except SrdemoError as exc:  # said once, where the photo's details go: not as a pop-up too, nor red badges
-        return None, _shown(f"**{exc}**"), *NO_ADVICE, *cleared
+        return None, _shown(f"**{exc}**"), *_no_advice(), *cleared
     info = text("ui_upscale_file_info", name=pic.name, width=pic.size[0], height=pic.size[1], mode=pic.source_mode)
     shown = display(pic)
     return (shown, shown), _shown(info + "".join(f"  \n{n}" for n in pic.notes)), *notes, *cleared
@@ -133,7 +120,7 @@ def on_preview(upload, model_id: str = "", scale: float = 4, white_square: bool 
 @plain_errors
 def on_advice(upload, model_id: str, scale: float, white_square: bool, key: str = "", request: gr.Request = None):
     """The advice again after a choice changed (picking the suggested model or the white square settles it)."""
-    return _advice(upload, model_id, scale, white_square, key, request)[1] if path_of(upload) else NO_ADVICE
+    return _advice(upload, model_id, scale, white_square, key, request)[1] if path_of(upload) else _no_advice()
 
 
 @plain_errors
@@ -177,8 +164,10 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
         if flag.is_set():
             raise Cancelled()  # cancelled on its way here
         preset = custom_preset(scale=float(scale), square=True, white=True, fmt=fmt) if white_square else None
+        if (repo or "").strip():  # the Hub fields, as one ``owner/repo:file@revision`` reference
+            model_id = str(hub.hub_file(repo, filename, revision))
         job = UpscaleRequest(
-            model=model_ref(model_id, repo, filename, revision), scale=float(scale), preset=preset, format=fmt,
+            model=model_id, scale=float(scale), preset=preset, format=fmt,
             quality=int(quality), reference=upload_path(reference) if path_of(reference) else None,
             caller=caller_of(key, request, token, oauth_token),
         )
@@ -199,7 +188,7 @@ def on_run(upload, model_id, scale, white_square, repo, filename, revision, toke
     first, saved, *todo = done.outcome()
     todo = [line for line in todo if line != done.choice]  # Automatic's sentence is said once, in the notes above
     verdict = "\n\n".join([f"**{first}**", f"{saved} {text('ui_upscale_download_below')}", *[f"- {t}" for t in todo]])
-    return verdict, (preview_array(done.before), display(done.result.picture)), str(out_path), done.summary(), str(shared)
+    return verdict, (display(done.before), display(done.result.picture)), str(out_path), done.summary(), str(shared)
 
 
 def _reporter(run_key: str, progress):
@@ -215,9 +204,7 @@ def _reporter(run_key: str, progress):
 def on_progress(run_id: str = "", request: gr.Request = None):
     """The line under the button while this page's run works: '42% — about 6 s left'."""
     fraction, words = _progress.get(_run_key(request, run_id), (0.0, ""))
-    if fraction <= 0:
-        return words
-    return text("ui_upscale_progress", percent=min(99, int(fraction * 100)), words=words)
+    return text("ui_upscale_progress", percent=min(99, int(fraction * 100)), words=words) if fraction > 0 else words
 
 
 @plain_errors
@@ -261,13 +248,12 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                 info = gr.Markdown(elem_id="file-info", visible=False)
                 notes = gr.Markdown(elem_id="advice", visible=False)
                 with gr.Row():
-                    use_compressed = gr.Button(w("ui_upscale_use_compressed"), visible=False, size="sm",
-                                               elem_id="use-compressed")
+                    use_compressed = gr.Button(w("ui_upscale_use_compressed"), visible=False, size="sm", elem_id="use-compressed")
                     pad_white = gr.Button(w("ui_upscale_pad_white"), visible=False, size="sm", elem_id="pad-white")
                 with gr.Row():
                     scale = gr.Slider(1, 8, value=4, step=0.5, label=w("ui_upscale_scale"), elem_id="scale", min_width=180)
-                    model = gr.Dropdown(model_choices(), value=AUTO, label=w("ui_common_model"),
-                                        elem_id="model", allow_custom_value=True, min_width=180)
+                    model = gr.Dropdown(model_choices(), value=AUTO, label=w("ui_common_model"), elem_id="model",
+                                        allow_custom_value=True, min_width=180)
                 white_square = gr.Checkbox(label=w("ui_upscale_white_square"), info=w("ui_upscale_white_square_info"),
                                            elem_id="white-square")
                 with gr.Row():
