@@ -240,77 +240,69 @@ def on_publish_signed_in(repo_id, private, token, key, request: gr.Request, oaut
 
 def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> None:
     """The tab's components and events (called inside ``gr.Blocks``); ``language`` is the page's switch."""
-    with gr.Tab(WORDS("ui_train_tab"), id="train"):
-        gr.Markdown(WORDS("ui_train_intro"))
+    w = WORDS
+    with gr.Tab(w("ui_train_tab"), id="train"):
+        gr.Markdown(w("ui_train_intro"))
         if not workspace.storage_is_persistent():
-            gr.Markdown(WORDS("ui_train_intro_storage_temporary"))
+            gr.Markdown(w("ui_train_intro_storage_temporary"))
         if ZERO_GPU:
-            gr.Markdown(WORDS("ui_train_zero_gpu"))
+            gr.Markdown(w("ui_train_zero_gpu"))
         with gr.Row():
             with gr.Column():
-                files = gr.File(label=WORDS("ui_train_files"), file_count="multiple", elem_id="train-files")
-                use_examples = gr.Checkbox(label=WORDS("ui_train_examples"), value=False,
-                                           elem_id="train-examples")
+                files = gr.File(label=w("ui_train_files"), file_count="multiple", elem_id="train-files")
+                use_examples = gr.Checkbox(label=w("ui_train_examples"), value=False, elem_id="train-examples")
                 # the fast built-in x4 on every device: a run steps it thousands of times; its model stays quick on a CPU
                 x4 = models.default_model(4, tier="")
-                base = gr.Dropdown(_base_choices(), value=x4.id if x4.is_neural else "scratch",
-                                   label=WORDS("ui_train_base"), elem_id="train-base")
-                scale = gr.Radio(list(TRAIN_SCALES), value=4, label=WORDS("ui_common_scale"), elem_id="train-scale")
-                degrade = gr.Radio([(WORDS(key), kind) for key, kind in INPUT_KINDS], value="bicubic", label=WORDS("ui_train_inputs"),
+                base = gr.Dropdown(_base_choices(), value=x4.id if x4.is_neural else "scratch", label=w("ui_train_base"),
+                                   elem_id="train-base")
+                scale = gr.Radio(list(TRAIN_SCALES), value=4, label=w("ui_common_scale"), elem_id="train-scale")
+                degrade = gr.Radio([(w(key), kind) for key, kind in INPUT_KINDS], value="bicubic", label=w("ui_train_inputs"),
                                    elem_id="train-degrade")
-                lengths = [(WORDS(f"ui_train_length_{k}", steps=v), k) for k, v in runs.LENGTHS.items()]
-                length = gr.Radio(lengths, value="quick", label=WORDS("ui_train_length"), elem_id="train-length")
-                with gr.Accordion(WORDS("ui_train_advanced"), open=False):
-                    lr = gr.Number(2e-4, label=WORDS("ui_train_lr"))
-                    batch = gr.Number(8, label=WORDS("ui_train_batch"), precision=0)
-                    patch = gr.Number(96, label=WORDS("ui_train_patch"), precision=0, elem_id="train-patch")
-                    seed = gr.Number(0, label=WORDS("ui_train_seed"), precision=0)
-                name = gr.Textbox(label=WORDS("ui_train_name"), info=WORDS("ui_train_name_info"),
-                                  placeholder=runs.default_name([], False, 4), max_length=names.NAME_LIMIT,
-                                  elem_id="train-name")
+                lengths = [(w(f"ui_train_length_{k}", steps=v), k) for k, v in runs.LENGTHS.items()]
+                length = gr.Radio(lengths, value="quick", label=w("ui_train_length"), elem_id="train-length")
+                with gr.Accordion(w("ui_train_advanced"), open=False):
+                    lr = gr.Number(2e-4, label=w("ui_train_lr"))
+                    batch = gr.Number(8, label=w("ui_train_batch"), precision=0)
+                    patch = gr.Number(96, label=w("ui_train_patch"), precision=0, elem_id="train-patch")
+                    seed = gr.Number(0, label=w("ui_train_seed"), precision=0)
+                name = gr.Textbox(label=w("ui_train_name"), info=w("ui_train_name_info"), max_length=names.NAME_LIMIT,
+                                  placeholder=runs.default_name([], False, 4), elem_id="train-name")
                 with gr.Row():
-                    go = gr.Button(WORDS("ui_train_start"), variant="primary", elem_id="train-start", interactive=not ZERO_GPU)
-                    stop = gr.Button(WORDS("ui_train_stop"), elem_id="train-stop")
-                    resume = gr.Button(WORDS("ui_train_resume"), elem_id="train-resume")
+                    go = gr.Button(w("ui_train_start"), variant="primary", elem_id="train-start", interactive=not ZERO_GPU)
+                    stop = gr.Button(w("ui_train_stop"), elem_id="train-stop")
+                    resume = gr.Button(w("ui_train_resume"), elem_id="train-resume")
                 message = gr.Markdown(elem_id="train-message")
             with gr.Column():
-                status = gr.Textbox(label=WORDS("ui_common_status"), interactive=False, elem_id="train-status")
-                figures = gr.Textbox(label=WORDS("ui_train_figures"), lines=3, interactive=False,
-                                     elem_id="train-figures")
-                psnr_plot = gr.LinePlot(x="step", y="value", color="series", title=WORDS("ui_train_psnr_plot"),
-                                        x_title=WORDS("ui_train_step_axis"), y_title=WORDS("ui_train_psnr_axis"),
+                status = gr.Textbox(label=w("ui_common_status"), interactive=False, elem_id="train-status")
+                figures = gr.Textbox(label=w("ui_train_figures"), lines=3, interactive=False, elem_id="train-figures")
+                psnr_plot = gr.LinePlot(x="step", y="value", color="series", title=w("ui_train_psnr_plot"),
+                                        x_title=w("ui_train_step_axis"), y_title=w("ui_train_psnr_axis"),
                                         elem_id="psnr-plot")  # its legend's title comes with the points, worded
-                loss_plot = gr.LinePlot(x="step", y="value", title=WORDS("ui_train_loss_plot"), x_title=WORDS("ui_train_step_axis"),
-                                        y_title=WORDS("ui_train_loss_axis"), elem_id="loss-plot")
-                preview = gr.ImageSlider(label=WORDS("ui_train_preview"), type="filepath",
-                                         elem_id="train-preview")
-                zip_file = gr.File(label=WORDS("ui_train_zip"), elem_id="train-zip")
-                with gr.Accordion(WORDS("ui_train_publish_section"), open=False):
-                    repo = gr.Textbox(label=WORDS("ui_train_repo"), info=WORDS("ui_train_repo_info"), elem_id="pub-repo")
-                    private = gr.Checkbox(label=WORDS("ui_train_private"), value=True)
-                    token = gr.Textbox(label=WORDS("ui_train_token"), type="password")
+                loss_plot = gr.LinePlot(x="step", y="value", title=w("ui_train_loss_plot"), x_title=w("ui_train_step_axis"),
+                                        y_title=w("ui_train_loss_axis"), elem_id="loss-plot")
+                preview = gr.ImageSlider(label=w("ui_train_preview"), type="filepath", elem_id="train-preview")
+                zip_file = gr.File(label=w("ui_train_zip"), elem_id="train-zip")
+                with gr.Accordion(w("ui_train_publish_section"), open=False):
+                    repo = gr.Textbox(label=w("ui_train_repo"), info=w("ui_train_repo_info"), elem_id="pub-repo")
+                    private = gr.Checkbox(label=w("ui_train_private"), value=True)
+                    token = gr.Textbox(label=w("ui_train_token"), type="password")
                     if ON_SPACE:
-                        gr.LoginButton(WORDS("ui_train_sign_in"))
-                    publish = gr.Button(WORDS("ui_train_publish"), elem_id="pub-go")
-                    result = gr.Textbox(label=WORDS("ui_train_result"), interactive=False, elem_id="pub-result")
+                        gr.LoginButton(w("ui_train_sign_in"))
+                    publish = gr.Button(w("ui_train_publish"), elem_id="pub-go")
+                    result = gr.Textbox(label=w("ui_train_result"), interactive=False, elem_id="pub-result")
         poll = gr.Timer(2.0)  # inside the tab: a Tabs child that is not a Tab shifts the tabs' order in the page
 
     outputs = [status, loss_plot, psnr_plot, figures, preview, zip_file, repo]
-    go.click(
-        on_train_start,
-        [files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, name, browser_key],
-        [message, *outputs], api_name="train_start", api_visibility="undocumented",
-    )
+    go.click(on_train_start, [files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, name, browser_key],
+             [message, *outputs], api_name="train_start", api_visibility="undocumented")
     gr.on([demo.load, files.change, use_examples.change, scale.change], on_default_name, [files, use_examples, scale],
           [name], api_name="train_default_name", api_visibility="undocumented", show_progress="hidden")
     base.change(on_base, [base], [scale], api_name="train_base_scale", api_visibility="undocumented", show_progress="hidden")
     language.change(on_refresh_bases, None, [base], api_name=False, show_progress="hidden")
     stop.click(on_train_stop, [browser_key], [status], api_name="train_stop", api_visibility="undocumented")
-    resume.click(on_train_resume, [browser_key], [message, *outputs], api_name="train_resume",
-                 api_visibility="undocumented")
+    resume.click(on_train_resume, [browser_key], [message, *outputs], api_name="train_resume", api_visibility="undocumented")
     poll.tick(on_train_status, [browser_key], [*outputs, message], api_name="train_status", api_visibility="undocumented",
               show_progress="hidden")
-    demo.load(on_train_status, [browser_key], [*outputs, message], api_name="train_status_on_load",
-              api_visibility="undocumented")
+    demo.load(on_train_status, [browser_key], [*outputs, message], api_name="train_status_on_load", api_visibility="undocumented")
     publish.click(on_publish_signed_in if ON_SPACE else on_publish, [repo, private, token, browser_key], [result],
                   api_name="publish", api_visibility="undocumented")
