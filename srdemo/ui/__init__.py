@@ -42,8 +42,8 @@ def build_demo() -> gr.Blocks:
             with gr.Column(scale=4, min_width=300):
                 gr.Markdown(WORDS("ui_page_intro"))
             with gr.Column(scale=1, min_width=220):
-                lang = gr.Radio([(name, code) for code, name in LANGUAGES.items()], show_label=False,
-                                container=False, elem_id="language")
+                lang = gr.Radio([(name, code) for code, name in LANGUAGES.items()], show_label=False, container=False,
+                                elem_id="language")
         # Owner key for background jobs: kept in the browser, so a reload finds its batch or training again.
         browser_key = gr.BrowserState("", storage_key="srdemo-owner")
         lang_choice = gr.BrowserState("", storage_key="srdemo-language")
@@ -54,10 +54,8 @@ def build_demo() -> gr.Blocks:
             training.build(demo, browser_key, lang)
             compare.build(browser_key, lang)
         tools.build()
-        gr.Markdown(
-            WORDS("ui_page_limits", input_mp=settings.max_input_pixels / 1e6, output_mp=settings.max_output_pixels / 1e6,
-                  file_mb=settings.max_file_bytes / 1e6)
-        )
+        gr.Markdown(WORDS("ui_page_limits", input_mp=settings.max_input_pixels / 1e6, output_mp=settings.max_output_pixels / 1e6,
+                          file_mb=settings.max_file_bytes / 1e6))
         worded, relabel = WORDS.switch(demo)
 
         def on_language(choice: str, request: gr.Request):
@@ -66,7 +64,6 @@ def build_demo() -> gr.Blocks:
             return spoken, choice, *relabel(spoken)
 
         outputs = [lang, lang_choice, *worded]
-
         demo.load(on_language, [lang_choice], outputs, api_visibility="undocumented", show_progress="hidden")
         lang.input(on_language, [lang], outputs, api_visibility="undocumented", show_progress="hidden")
     demo.queue(max_size=32, default_concurrency_limit=2)

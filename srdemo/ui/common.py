@@ -23,9 +23,7 @@ from ..errors import SrdemoError
 from ..wording import LANGUAGES, language, model_label, pick_language, text, translated
 
 try:  # On a ZeroGPU Space, GPU work must be declared; elsewhere this is a no-op.
-    import spaces
-
-    gpu = spaces.GPU
+    from spaces import GPU as gpu
 except ImportError:  # pragma: no cover - depends on the platform
     def gpu(fn):
         return fn
