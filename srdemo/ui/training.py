@@ -221,7 +221,8 @@ def on_train_resume(key, request: gr.Request):
 
 
 @plain_errors
-def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token=None):
+def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token: gr.OAuthToken | None = None):
+    """Publish the owner's latest model with the typed token, else the visitor's own when signed in on a Space."""
     caller = caller_of(key, request, token, oauth_token)
     try:
         run = runs.latest_run(caller.owner)
@@ -231,11 +232,6 @@ def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token=No
     except SrdemoError as exc:  # said in the result box, where the link would have been
         return not_done(exc, 0)
     return text("ui_train_published", url=url, repo_id=getattr(url, "repo_id", repo_id))
-
-
-@plain_errors
-def on_publish_signed_in(repo_id, private, token, key, request: gr.Request, oauth_token: gr.OAuthToken | None):
-    return on_publish(repo_id, private, token, key, request, oauth_token)
 
 
 def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> None:
@@ -304,5 +300,4 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
     poll.tick(on_train_status, [browser_key], [*outputs, message], api_name="train_status", api_visibility="undocumented",
               show_progress="hidden")
     demo.load(on_train_status, [browser_key], [*outputs, message], api_name="train_status_on_load", api_visibility="undocumented")
-    publish.click(on_publish_signed_in if ON_SPACE else on_publish, [repo, private, token, browser_key], [result],
-                  api_name="publish", api_visibility="undocumented")
+    publish.click(on_publish, [repo, private, token, browser_key], [result], api_name="publish", api_visibility="undocumented")

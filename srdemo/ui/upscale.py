@@ -149,10 +149,11 @@ def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request:
 @gpu
 @plain_errors
 def on_run(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality, key="",
-           run_id="", request: gr.Request = None, progress=gr.Progress(), oauth_token=None):
+           run_id="", request: gr.Request = None, progress=gr.Progress(), oauth_token: gr.OAuthToken | None = None):
     """Upscale the photo; the first output is the line that says how it went (the verdict and where the file is,
     what a cancel kept, or why it failed), the last the comparison picture to share (kept in a ``gr.State``).
-    ``run_id`` is the page's name for the run (``NAME_RUN``): a Cancel that came first stops it before its first tile."""
+    ``run_id`` is the page's name for the run (``NAME_RUN``): a Cancel that came first stops it before its first tile.
+    ``oauth_token`` is the visitor's own when signed in on a Space (Gradio passes it by its annotation)."""
     run_key = _run_key(request, run_id)
     start = time.monotonic()
     flag = threading.Event()
@@ -205,14 +206,6 @@ def on_progress(run_id: str = "", request: gr.Request = None):
     """The line under the button while this page's run works: '42% — about 6 s left'."""
     fraction, words = _progress.get(_run_key(request, run_id), (0.0, ""))
     return text("ui_upscale_progress", percent=min(99, int(fraction * 100)), words=words) if fraction > 0 else words
-
-
-@plain_errors
-def on_run_signed_in(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality,
-                     key, run_id, request: gr.Request, oauth_token: gr.OAuthToken | None, progress=gr.Progress()):
-    """``on_run`` with the visitor's sign-in token (Spaces only)."""
-    return on_run(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality, key,
-                  run_id, request, progress, oauth_token)
 
 
 @plain_errors
@@ -304,7 +297,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
     run.click(lambda: gr.Timer(active=True), None, [ticker], js=NAME_RUN, **quiet)
     ticker.tick(on_progress, [run_id], [progress_line], js=RUN_ID, **quiet)
     run_event = run.click(
-        on_run_signed_in if ON_SPACE else on_run,
+        on_run,
         [upload, model, scale, white_square, repo, filename, revision, token, reference, fmt, quality, browser_key, run_id],
         [verdict, slider, download, figures, shared], js=WITH_RUN_ID, api_name="upscale", api_visibility="undocumented",
         concurrency_limit=None,  # neural jobs are limited by srdemo.request.NEURAL_SLOTS, classic ones never wait
