@@ -1,10 +1,7 @@
-"""The Gradio app: a thin adapter between the browser and ``srdemo``.
+"""The Gradio app: a thin adapter between the browser and ``srdemo`` (no image or model logic lives here).
 
-One module per tab (``upscale``, ``batch``, ``training``, ``compare``), each
-with its event handlers and a ``build`` function; ``common`` holds what they
-share (owners, uploads, the page's words and language) and ``tools`` what AI
-agents may call over MCP. Handlers turn UI values into calls to the package and
-its results into components; no image or model logic lives here.
+One module per tab, each with its event handlers and a ``build`` function; ``common`` holds what they share
+and ``tools`` what AI agents may call over MCP.
 """
 
 from __future__ import annotations
@@ -39,14 +36,14 @@ CSS = """
 
 def build_demo() -> gr.Blocks:
     settings = get_settings()
-    # delete_cache: Gradio's own copies of uploads and results are removed hourly once an hour old.
+    # Gradio's own copies of uploads and results are removed hourly once an hour old
     with gr.Blocks(title=WORDS("ui_page_title"), analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         with gr.Row(elem_id="header", equal_height=True):
             with gr.Column(scale=4, min_width=300):
                 gr.Markdown(WORDS("ui_page_intro"))
             with gr.Column(scale=1, min_width=220):
-                lang = gr.Radio([(name, code) for code, name in LANGUAGES.items()], show_label=False,
-                                container=False, elem_id="language")
+                lang = gr.Radio([(name, code) for code, name in LANGUAGES.items()], show_label=False, container=False,
+                                elem_id="language")
         # Owner key for background jobs: kept in the browser, so a reload finds its batch or training again.
         browser_key = gr.BrowserState("", storage_key="srdemo-owner")
         lang_choice = gr.BrowserState("", storage_key="srdemo-language")
@@ -57,10 +54,8 @@ def build_demo() -> gr.Blocks:
             training.build(demo, browser_key, lang)
             compare.build(browser_key, lang)
         tools.build()
-        gr.Markdown(
-            WORDS("ui_page_limits", input_mp=settings.max_input_pixels / 1e6, output_mp=settings.max_output_pixels / 1e6,
-                  file_mb=settings.max_file_bytes / 1e6)
-        )
+        gr.Markdown(WORDS("ui_page_limits", input_mp=settings.max_input_pixels / 1e6, output_mp=settings.max_output_pixels / 1e6,
+                          file_mb=settings.max_file_bytes / 1e6))
         worded, relabel = WORDS.switch(demo)
 
         def on_language(choice: str, request: gr.Request):
@@ -68,30 +63,19 @@ def build_demo() -> gr.Blocks:
             spoken = choose_language(choice, request)
             return spoken, choice, *relabel(spoken)
 
-        demo.load(on_language, [lang_choice], [lang, lang_choice, *worded], api_visibility="undocumented",
-                  show_progress="hidden")
-        lang.input(on_language, [lang], [lang, lang_choice, *worded], api_visibility="undocumented",
-                   show_progress="hidden")
+        outputs = [lang, lang_choice, *worded]
+        demo.load(on_language, [lang_choice], outputs, api_visibility="undocumented", show_progress="hidden")
+        lang.input(on_language, [lang], outputs, api_visibility="undocumented", show_progress="hidden")
     demo.queue(max_size=32, default_concurrency_limit=2)
     return demo
 
 
 def launch(host: str | None = None, port: int | None = None, **kwargs) -> None:
-    """Serve the app. Host and port default to Gradio's env variables, then 127.0.0.1:7860.
-
-    The upscale and batch tools are also served to AI agents over MCP (``/gradio_api/mcp/``) unless
-    ``SRDEMO_MCP=0`` or ``mcp_server=False`` is passed.
-    """
+    """Serve the app (host and port default to Gradio's env variables, then 127.0.0.1:7860), with its tools over MCP
+    (``/gradio_api/mcp/``) unless ``SRDEMO_MCP=0`` or ``mcp_server=False`` is passed."""
     demo = build_demo()
     kwargs.setdefault("mcp_server", get_settings().mcp_server)
     # measured speeds and a grown memory pool before the first visitor, not in their first job
     threading.Thread(target=speed.warm_up, name="srdemo-warm-up", daemon=True).start()
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        max_file_size=get_settings().max_file_bytes,
-        show_error=True,
-        i18n=WORDS.i18n,
-        css=CSS,
-        **kwargs,
-    )
+    demo.launch(server_name=host, server_port=port, max_file_size=get_settings().max_file_bytes, show_error=True,
+                i18n=WORDS.i18n, css=CSS, **kwargs)

@@ -1,9 +1,7 @@
 """The Batch tab: a whole supplier delivery in, a zip with the same folders and a report out.
 
-The batch runs as a background job (``srdemo.jobs``), so reloading the page does not stop it; the
-job keeps the form it was started with, so a reloaded page shows the settings of the batch it finds.
-Jobs live in memory: after a restart the tab shows what ``srdemo.batch`` finds on disk instead, a
-finished batch or one the restart interrupted, with what it finished to download and a button to resume it.
+The batch runs as a background job (``srdemo.jobs``) that keeps its form, so a reloaded page finds both. Jobs live
+in memory: after a restart the tab shows the batch ``srdemo.batch`` finds on disk, finished or interrupted (to resume).
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from ..presets import PRESETS, parse_preset
 from ..request import UpscaleRequest, named_model
 from ..settings import get_settings
 from ..wording import text, translated
-from .common import WORDS, caller_of, format_choices, model_choices, owner_of, path_of, plain_errors, served
+from .common import WORDS, caller_of, format_choices, model_choices, on_refresh_models, owner_of, path_of, plain_errors, served
 
 
 @dataclass(frozen=True)
@@ -59,56 +57,47 @@ def _form_of(settings: dict) -> BatchForm | None:
     return BatchForm(**{k: v for k, v in settings.items() if k in known}) if settings else None
 
 
-def _submit(owner: str, form: BatchForm, out_dir: Path, run) -> None:
-    """Start ``run(progress, should_stop, tally)`` as the owner's batch job in ``out_dir``, keeping the form to show it again."""
+def _submit(owner: str, form: BatchForm, out_dir: Path, run, *args, **kwargs) -> None:
+    """Start ``run(*args, **kwargs)`` (``run_batch`` or ``resume``) as the owner's batch job, with its form to show."""
     tally = Tally()
 
     def work(job):
         def step(i, name):
             job.done, job.message = i, name
 
-        return run(step, job.should_stop, tally)
+        return run(*args, progress=step, should_stop=job.should_stop, tally=tally, **kwargs)
 
-    JOBS.submit(owner, "batch", work, limit=get_settings().max_batches, max_waiting=get_settings().max_waiting,
+    limits = get_settings()
+    JOBS.submit(owner, "batch", work, limit=limits.max_batches, max_waiting=limits.max_waiting,
                 info={"form": form, "tally": tally, "out_dir": out_dir})
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
 
 
-def _markdown(line: str) -> str:
-    """A line shown as itself in Markdown (a file may be called '*new* <b>.png')."""
-    return _MARKDOWN.sub(r"\\\1", line)
-
-
-def _view(owner: str, out_dir: Path | None, rows: list[dict]) -> tuple[list, str, list]:
-    """What the tab shows of a batch: the gallery's (after, caption) items, its problems as a Markdown list,
-    and each item's (before, after) for the slider. ``srdemo.batch.at_a_glance`` does the work; the
-    pictures are copied into the owner's scratch (run folders are never exposed)."""
-    into = None
-    if out_dir is not None:
-        into = workspace.scratch_dir(owner, "batch-" + hashlib.sha256(str(out_dir).encode()).hexdigest()[:16])
+def _view(owner: str, out_dir: Path, rows: list[dict], zip_path: Path | None = None) -> tuple[list, str, str | None, list]:
+    """A batch as the tab shows it (``srdemo.batch.at_a_glance``): the gallery's (after, caption) items, its problems
+    in Markdown, the zip, and each item's (before, after) for the slider; all served from the owner's scratch."""
+    into = workspace.scratch_dir(owner, "batch-" + hashlib.sha256(str(out_dir).encode()).hexdigest()[:16])
     shown, lines = at_a_glance(out_dir, rows, into)
-    problems = f"**{text('ui_batch_problems')}**\n\n" + "\n".join(f"- {_markdown(x)}" for x in lines) if lines else ""
-    return [(str(s.after), s.caption) for s in shown], problems, [(str(s.before), str(s.after)) for s in shown]
+    escaped = [_MARKDOWN.sub(r"\\\1", line) for line in lines]  # shown as itself: a file may be called '*new* <b>.png'
+    problems = f"**{text('ui_batch_problems')}**\n\n" + "\n".join(f"- {x}" for x in escaped) if lines else ""
+    zip_copy = served(zip_path, owner) if zip_path else None
+    return [(str(s.after), s.caption) for s in shown], problems, zip_copy, [(str(s.before), str(s.after)) for s in shown]
 
 
 def _nothing(status: str):
     return status, [], "", None, []
 
 
-def preset_sources() -> str:
+@plain_errors
+def on_preset_sources(request: gr.Request = None) -> str:
     """Where each preset's rules come from, in the page's language (the marketplaces' own pages, and when checked)."""
     return text("ui_batch_presets", presets="; ".join(
         text("ui_batch_preset_source", label=translated("preset_label", p.id, p.label),
              source=translated("preset_source", p.id, p.source), checked=p.checked)
         for p in PRESETS.values()
     ))
-
-
-@plain_errors
-def on_preset_sources(request: gr.Request = None) -> str:
-    return preset_sources()
 
 
 def on_preset(preset_id: str):
@@ -133,8 +122,7 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
     named_model(job_request)
     job_dir = workspace.new_batch_dir(owner)
     copies = workspace.copy_uploads(owner, [Path(p) for p in paths], job_dir / "uploads")  # Gradio's cache is not ours to keep
-    _submit(owner, form, job_dir / "output", lambda step, should_stop, tally: run_batch(
-        copies, job_dir / "output", job_request, progress=step, should_stop=should_stop, tally=tally, settings=asdict(form)))
+    _submit(owner, form, job_dir / "output", run_batch, copies, job_dir / "output", job_request, settings=asdict(form))
     return on_batch_status(key, request)
 
 
@@ -142,14 +130,11 @@ def on_batch_start(files, preset_id, size, square, model_id, scale, fmt, quality
 def on_batch_resume(key, request: gr.Request):
     """Go on with the owner's interrupted batch, with the settings it was started with; its finished files stay."""
     caller = caller_of(key, request)
-    owner = caller.job_owner()
-    found = interrupted(owner)
+    found = interrupted(caller.job_owner())
     form = _form_of(found.settings) if found is not None else None
     if form is None:
         return _nothing(text("ui_batch_nothing_to_resume"))
-    job_request = form.request(caller)
-    _submit(owner, form, found.out_dir, lambda step, should_stop, tally: resume(
-        found, job_request, progress=step, should_stop=should_stop, tally=tally))
+    _submit(caller.job_owner(), form, found.out_dir, resume, found, form.request(caller))
     return on_batch_status(key, request)
 
 
@@ -163,31 +148,24 @@ def on_batch_status(key, request: gr.Request):
         found = on_disk(owner)
         if found is None:
             return _nothing(text("ui_batch_none"))
-        gallery, problems, pairs = _view(owner, found.out_dir, found.rows)
-        return found.line(), gallery, problems, served(finished_zip(found), owner), pairs
+        return found.line(), *_view(owner, found.out_dir, found.rows, finished_zip(found))
     if job.queued:
         return _nothing(text("ui_batch_queued", ahead=JOBS.ahead(job)))
-    tally: Tally = job.info["tally"]
-    out_dir = job.info.get("out_dir")
-    if job.running:
-        gallery, problems, pairs = _view(owner, out_dir, tally.rows)
-        return status_line(tally.summary(), "running"), gallery, problems, None, pairs
-    if job.status == "failed":
-        gallery, problems, pairs = _view(owner, out_dir, tally.rows)
-        return text("ui_common_failed", error=job.error), gallery, problems, None, pairs
-    result = job.result
-    if result is None:  # cancelled while waiting in line
+    if job.running or job.status == "failed":
+        tally: Tally = job.info["tally"]
+        line = status_line(tally.summary(), "running") if job.running else text("ui_common_failed", error=job.error)
+        return line, *_view(owner, job.info["out_dir"], tally.rows)
+    if job.result is None:  # cancelled while waiting in line
         return _nothing(text("ui_batch_cancelled_waiting"))
-    gallery, problems, pairs = _view(owner, result.zip_path.parent, result.rows)
-    return status_line(result.summary(), job.status), gallery, problems, served(result.zip_path, owner), pairs
+    zip_path = job.result.zip_path
+    return status_line(job.result.summary(), job.status), *_view(owner, zip_path.parent, job.result.rows, zip_path)
 
 
 def on_pick(pairs: list, evt: gr.SelectData):
     """A click on a picture: its before and after in the slider below the gallery."""
-    index = evt.index if isinstance(evt.index, int) else None
-    if index is None or not 0 <= index < len(pairs or []):
+    if not isinstance(evt.index, int) or not 0 <= evt.index < len(pairs or []):
         return gr.update()
-    return gr.update(value=tuple(pairs[index]), visible=True)
+    return gr.update(value=tuple(pairs[evt.index]), visible=True)
 
 
 @plain_errors
@@ -196,11 +174,8 @@ def on_batch_form(key, request: gr.Request):
     interrupted (the browser keeps only the owner key, so a reload would otherwise show the defaults)."""
     owner = owner_of(key, request)
     job = JOBS.latest(owner, "batch")
-    if job is not None:
-        form: BatchForm | None = job.info.get("form")
-    else:  # after a restart: the settings of the batch found on disk
-        found = on_disk(owner)
-        form = _form_of(found.settings) if found is not None else None
+    found = on_disk(owner) if job is None else None  # after a restart: the settings of the batch found on disk
+    form = job.info.get("form") if job is not None else _form_of(found.settings) if found is not None else None
     if form is None:
         return [gr.update() for _ in fields(BatchForm)]
     size, square, scale = on_preset(form.preset)
@@ -210,12 +185,6 @@ def on_batch_form(key, request: gr.Request):
         gr.update(value=form.format), gr.update(value=form.quality), gr.update(value=form.keep_metadata),
         gr.update(value=form.mark_ai),
     ]
-
-
-@plain_errors
-def on_refresh_models(key, request: gr.Request):
-    """The model list in the page's language, with this owner's trained models."""
-    return gr.update(choices=model_choices(caller_of(key, request)))
 
 
 @plain_errors
@@ -266,7 +235,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                 compare = gr.ImageSlider(label=w("ui_batch_compare"), type="filepath", visible=False, interactive=False,
                                          max_height=420, elem_id="batch-compare")
                 pairs = gr.State([])  # each picture's (before, after), for the slider
-        sources = gr.Markdown(preset_sources(), elem_id="batch-preset-sources")
+        sources = gr.Markdown(on_preset_sources(), elem_id="batch-preset-sources")
         poll = gr.Timer(1.0)  # inside the tab: a Tabs child that is not a Tab shifts the tabs' order in the page
 
     form = [preset, custom_size, custom_square, model, scale, fmt, quality, keep_meta, mark_ai]

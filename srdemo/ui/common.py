@@ -9,12 +9,12 @@ import json
 import logging
 import os
 import shutil
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
+from PIL import Image
 
 from .. import images, models, workspace
 from ..auto import AUTO
@@ -23,57 +23,46 @@ from ..errors import SrdemoError
 from ..wording import LANGUAGES, language, model_label, pick_language, text, translated
 
 try:  # On a ZeroGPU Space, GPU work must be declared; elsewhere this is a no-op.
-    import spaces
-
-    gpu = spaces.GPU
+    from spaces import GPU as gpu
 except ImportError:  # pragma: no cover - depends on the platform
     def gpu(fn):
         return fn
 
 ZERO_GPU = bool(os.environ.get("SPACES_ZERO_GPU"))
-ON_SPACE = bool(os.environ.get("SPACE_ID"))
-"""On a Hugging Face Space, users may sign in; locally there is no sign-in (Gradio would need your own login)."""
+ON_SPACE = bool(os.environ.get("SPACE_ID"))  # visitors may sign in on a Hugging Face Space, not locally
 
 logger = logging.getLogger(__name__)
 PREVIEW_PIXELS = 4_000_000  # the slider shows at most ~4 MP; the download is full size
+_language_choice: dict[str, str] = {}  # page session -> the language picked on its switch (the newest 10,000 pages)
 
 
-_CHOICES_KEPT = 10_000
-_language_choice: OrderedDict[str, str] = OrderedDict()  # session -> the language picked on the page's switch
-
-
-def _remember(table: OrderedDict[str, str], session: str, value: str) -> None:
-    table[session] = value
-    table.move_to_end(session)
-    while len(table) > _CHOICES_KEPT:  # one entry per open page; the oldest pages have long gone
-        table.popitem(last=False)
-
-
-def _session(request: gr.Request | None) -> str:
+def session_of(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "local"
 
 
 def choose_language(choice: str | None, request: gr.Request | None) -> str:
     """Record the page's language switch for this page's later events; return the language it speaks."""
     if choice in LANGUAGES:
-        _remember(_language_choice, _session(request), choice)
+        session = session_of(request)
+        _language_choice.pop(session, None)
+        _language_choice[session] = choice
+        if len(_language_choice) > 10_000:
+            del _language_choice[next(iter(_language_choice))]
     return request_language(request)
 
 
 def request_language(request: gr.Request | None) -> str:
     """The page's switch if it was used, else the browser's Accept-Language, else English."""
     headers = getattr(request, "headers", None) or {}
-    return pick_language(_language_choice.get(_session(request)), headers.get("accept-language"))
+    return pick_language(_language_choice.get(session_of(request)), headers.get("accept-language"))
 
 
-DEFAULT_TITLE = inspect.signature(gr.Error).parameters["title"].default
-"""The heading Gradio gives a pop-up (in English, whatever the page's language) when none is named."""
+DEFAULT_TITLE = inspect.signature(gr.Error).parameters["title"].default  # Gradio's English pop-up heading
 
 
 def plain_errors(handler):
-    """Every event handler in the visitor's language, and its errors as the page shows them: an
-    SrdemoError's own sentence; anything else (a bug) one plain sentence, with the details in the
-    server log only, never on the page. A pop-up's heading is in the page's language too."""
+    """Run an event handler in the visitor's language; its errors shown as a plain sentence under a heading in
+    that language (a bug's details go to the server log only, never to the page)."""
 
     @functools.wraps(handler)
     def wrapped(*args, **kwargs):
@@ -82,7 +71,7 @@ def plain_errors(handler):
             try:
                 return handler(*args, **kwargs)
             except gr.Error as exc:
-                if exc.title == DEFAULT_TITLE:  # Gradio's English heading over our sentence
+                if exc.title == DEFAULT_TITLE:
                     exc.title = text("ui_popup_title")
                 raise
             except SrdemoError as exc:
@@ -95,9 +84,8 @@ def plain_errors(handler):
 
 
 def not_done(exc: SrdemoError, skipped: int):
-    """A plain failure said once, in the line that would have confirmed the action: not as a pop-up too (the
-    same sentence twice), nor as red badges on every output; the ``skipped`` outputs after that line keep
-    what they showed."""
+    """A plain failure said once, in the line that would have confirmed the action (not as a pop-up or red badges);
+    the ``skipped`` outputs after it keep what they showed."""
     line = text("ui_common_not_done", reason=str(exc))
     return (line, *[gr.skip()] * skipped) if skipped else line
 
@@ -116,20 +104,20 @@ def model_choices(caller: Caller | None = None) -> list[tuple[str, str]]:
     return out
 
 
-def preview_array(arr: np.ndarray, max_pixels: int = PREVIEW_PIXELS) -> np.ndarray:
-    """Downscale for display only (never for scoring or download)."""
+@plain_errors
+def on_refresh_models(key, request: gr.Request):
+    """The model list in the page's language, with this owner's trained models (nobody else's)."""
+    return gr.update(choices=model_choices(caller_of(key, request)))
+
+
+def display(image: images.Picture | np.ndarray) -> np.ndarray:
+    """RGB for the screen (transparency on white, 16-bit as 8-bit), downscaled to ~4 MP: never for scoring or download."""
+    arr = image if isinstance(image, np.ndarray) else images.visible_rgb(image)
     h, w = arr.shape[:2]
-    if h * w <= max_pixels:
+    f = (PREVIEW_PIXELS / (h * w)) ** 0.5
+    if f >= 1:
         return arr
-    from PIL import Image
-
-    f = (max_pixels / (h * w)) ** 0.5
     return np.asarray(Image.fromarray(arr).resize((max(1, int(w * f)), max(1, int(h * f))), Image.Resampling.LANCZOS))
-
-
-def display(pic: images.Picture) -> np.ndarray:
-    """RGB for the screen: transparency shown on white, 16-bit shown as 8-bit."""
-    return preview_array(images.visible_rgb(pic))
 
 
 def path_of(upload) -> str | None:
@@ -147,8 +135,7 @@ def upload_path(upload) -> Path:
 
 
 def decode_upload(upload) -> images.Picture:
-    """The uploaded photo, decoded once however many handlers read it (preview, advice and estimate all
-    fire on an upload or a changed choice). Keyed by Gradio's upload path, which is unique per upload."""
+    """The uploaded photo, decoded once however many handlers read it (Gradio's upload path is unique per upload)."""
     path = upload_path(upload)
     stat = path.stat()
     return _decoded(str(path), stat.st_mtime_ns, stat.st_size)
@@ -160,28 +147,17 @@ def _decoded(path: str, mtime_ns: int, size: int) -> images.Picture:
 
 
 def owner_of(key: str | None, request: gr.Request | None) -> str:
-    """Who a job belongs to: the batch an agent's batch id names; else the signed-in user on a Space;
-    else the browser whose key this server minted; else ``ANONYMOUS``, who owns nothing (a made-up
-    or mistyped key is the same as none)."""
-    batch = owner_of_key(key, "batch")
-    if batch:
-        return batch
+    """Who a job belongs to: the batch a batch id names; else the signed-in user on a Space; else the browser
+    whose key this server minted; else ``ANONYMOUS``, who owns nothing (a made-up key is the same as none)."""
     user = getattr(request, "username", None)
-    if user:
-        return f"user:{user}"
-    return owner_of_key(key, "browser") or ANONYMOUS
+    return owner_of_key(key, "batch") or (f"user:{user}" if user else None) or owner_of_key(key, "browser") or ANONYMOUS
 
 
 def caller_of(browser_key: str | None, request: gr.Request | None, token: str | None = None, oauth_token=None) -> Caller:
-    """The one place a page event, API call or agent's tool becomes a :class:`Caller`: always a visitor.
-
-    The owner comes from :func:`owner_of`; without one, an ``anonymous`` visitor, who may use the
-    listed models but owns nothing (no runs, no jobs). A typed token wins; otherwise the signed-in
-    user's own (on a Space). Never the Space owner's.
-    """
+    """The one place a page event, API call or agent's tool becomes a :class:`Caller`: always a visitor, with
+    the typed token, else the signed-in user's own (never the Space owner's)."""
     typed = (token or "").strip()
-    return Caller.visitor(owner_of(browser_key, request),
-                          typed or (oauth_token.token if oauth_token is not None else None))
+    return Caller.visitor(owner_of(browser_key, request), typed or (oauth_token.token if oauth_token is not None else None))
 
 
 def on_load_key(key: str | None) -> str:
@@ -190,10 +166,8 @@ def on_load_key(key: str | None) -> str:
 
 
 def served(path: Path, owner: str) -> str:
-    """A copy of a result in the owner's scratch folder, which Gradio may serve (run folders are never exposed).
-
-    The status polls ask every second or two; the copy is made once per version of the file.
-    """
+    """A copy of a result in the owner's scratch folder, which Gradio may serve (run folders are never exposed);
+    made once per version of the file, however often the status is polled."""
     digest = hashlib.sha256(f"{path}:{path.stat().st_mtime_ns}".encode()).hexdigest()[:16]
     copy = workspace.scratch_dir(owner, digest) / path.name
     if not copy.exists():
@@ -201,29 +175,21 @@ def served(path: Path, owner: str) -> str:
     return str(copy)
 
 
-GRADIO_LOCALES = {"en": ("en",), "zh": ("zh-CN", "zh")}
-"""Our language codes -> the browser locales Gradio's front end matches them with."""
-GRADIO_GAPS = {"common.complete": "ui_gradio_complete"}
-"""Gradio's own front-end words its zh-CN table lacks (shown raw, 'common.complete', after a finished event)."""
+GRADIO_LOCALES = {"en": ("en",), "zh": ("zh-CN", "zh")}  # our language codes -> the browser locales Gradio matches
+GRADIO_GAPS = {"common.complete": "ui_gradio_complete"}  # Gradio's own front-end words its zh-CN table lacks
 _I18N_PREFIX = "__i18n__"
 _WORDED_PROPS = ("label", "info", "placeholder", "value", "title", "x_title", "y_title")
 
 
 class PageWords:
-    """The page's fixed words (labels, info lines, placeholders, headings, buttons, choices).
-
-    Each is a ``gr.I18n`` key, so the first render is already in the browser's language with no
-    round trip; ``gr.I18n`` follows the browser only, so ``relabel`` also turns every such word into
-    the language picked on the page's switch. Both come from ``srdemo.wording``: one catalogue.
-    """
+    """The page's fixed words, each a ``gr.I18n`` key: the first render is in the browser's language with no round
+    trip, and ``switch`` turns them all into the language picked on the page. Both from ``srdemo.wording``."""
 
     def __init__(self) -> None:
         self.i18n = gr.I18n(**{loc: {} for locales in GRADIO_LOCALES.values() for loc in locales})
         self._sources: dict[str, Callable[[str], str]] = {}  # I18n key -> its words in a language
         for ident, key in GRADIO_GAPS.items():
-            for lang, locales in GRADIO_LOCALES.items():
-                for loc in locales:
-                    self.i18n.translations[loc][ident] = text(key, lang)
+            self._word(ident, functools.partial(text, key))
 
     def __call__(self, key: str, **params):
         ident = key if not params else f"{key}:{hashlib.sha256(repr(sorted(params.items())).encode()).hexdigest()[:8]}"
@@ -241,38 +207,31 @@ class PageWords:
         return self.i18n(ident)
 
     def _words(self, value, lang: str) -> str | None:
-        """The text of an I18n key held by a component (as the object or as Gradio's string form)."""
+        """The text of an I18n key held by a component (as the object or as Gradio's string form), else None."""
         raw = str(value) if value is not None else ""
         if not raw.startswith(_I18N_PREFIX):
             return None
         return self._sources[json.loads(raw[len(_I18N_PREFIX):])["key"]](lang)
 
     def switch(self, demo: gr.Blocks) -> tuple[list, Callable[[str], list]]:
-        """Every block of ``demo`` that shows one of these words, and a function giving their updates
-        (every word in a language): the outputs and the body of the language switch."""
+        """The blocks of ``demo`` that show these words, and ``relabel(lang)``, their updates to that language."""
         worded = []
         for block in demo.blocks.values():
             props = [p for p in _WORDED_PROPS if self._words(getattr(block, p, None), "en") is not None]
-            choices = getattr(block, "choices", None) or []
-            if any(isinstance(c, tuple) and self._words(c[0], "en") is not None for c in choices):
+            if any(isinstance(c, tuple) and self._words(c[0], "en") is not None for c in getattr(block, "choices", None) or []):
                 props.append("choices")
             if props:
                 worded.append((block, props))
 
+        def say(block, prop: str, lang: str):
+            if prop == "choices":
+                return [(self._words(label, lang) or label, value) for label, value in block.choices]
+            return self._words(getattr(block, prop), lang)
+
         def relabel(lang: str) -> list:
-            updates = []
-            for block, props in worded:
-                change = {}
-                for prop in props:
-                    if prop == "choices":
-                        change["choices"] = [(self._words(label, lang) or label, value) for label, value in block.choices]
-                    else:
-                        change[prop] = self._words(getattr(block, prop), lang)
-                updates.append(gr.update(**change))
-            return updates
+            return [gr.update(**{prop: say(block, prop, lang) for prop in props}) for block, props in worded]
 
         return [block for block, _ in worded], relabel
 
 
-WORDS = PageWords()
-"""The app's one catalogue of page words (tabs call ``WORDS("ui_...")`` for a label)."""
+WORDS = PageWords()  # the app's one catalogue of page words (tabs call ``WORDS("ui_...")`` for a label)

@@ -12,7 +12,7 @@ from ..compare import compare, zoom
 from ..errors import SrdemoError
 from ..request import UpscaleRequest, read_picture
 from ..wording import text
-from .common import WORDS, caller_of, display, model_choices, not_done, plain_errors, upload_path
+from .common import WORDS, caller_of, display, model_choices, not_done, on_refresh_models, plain_errors, upload_path
 
 
 @plain_errors
@@ -26,14 +26,10 @@ def on_compare(upload, model_a, model_b, scale, key="", request: gr.Request = No
     except SrdemoError as exc:  # in the sentence's place; the last comparison stays as it was
         return not_done(exc, 5)
     out_dir = workspace.scratch_dir(job.caller.owner)
-    saved = []
-    for tag, res in (("A", result.a), ("B", result.b)):
-        path = out_dir / f"{tag}.png"
-        path.write_bytes(res.data)
-        saved.append(str(path))
-    shared = out_dir / "A_vs_B.jpg"
-    shared.write_bytes(report.ab_picture(result))
-    state = {"paths": saved, "in_size": list(pic.size), "shared": str(shared)}
+    a, b, shared = (out_dir / name for name in ("A.png", "B.png", "A_vs_B.jpg"))
+    for path, data in ((a, result.a.data), (b, result.b.data), (shared, report.ab_picture(result))):
+        path.write_bytes(data)
+    state = {"paths": [str(a), str(b)], "in_size": list(pic.size), "shared": str(shared)}
     slider = (display(result.a.picture), display(result.b.picture))
     return f"**{result.sentence}**", slider, result.a.summary(), result.b.summary(), state, display(pic)
 
@@ -43,8 +39,7 @@ def on_zoom(state, evt: gr.SelectData, request: gr.Request = None):
     if not state:
         raise gr.Error(text("ui_ab_zoom_first"))
     x, y = evt.index
-    crops = [zoom(images.decode(Path(p)), x, y, tuple(state["in_size"])) for p in state["paths"]]
-    return crops[0], crops[1]
+    return tuple(zoom(images.decode(Path(p)), x, y, tuple(state["in_size"])) for p in state["paths"])
 
 
 def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
@@ -76,12 +71,6 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
               api_name="compare", api_visibility="undocumented").success(
         lambda kept: (kept or {}).get("shared"), [state], [share], api_name=False, show_progress="hidden")
     photo.select(on_zoom, [state], [zoom_a, zoom_b], api_name="zoom", api_visibility="undocumented")
-    gr.on([tab.select, language.change], on_refresh_models, [browser_key], [model_a, model_b], api_name=False,
-          show_progress="hidden")
+    for dropdown in (model_a, model_b):
+        gr.on([tab.select, language.change], on_refresh_models, [browser_key], [dropdown], api_name=False, show_progress="hidden")
 
-
-@plain_errors
-def on_refresh_models(key, request: gr.Request):
-    """Both model lists in the page's language, with this owner's trained models."""
-    choices = model_choices(caller_of(key, request))
-    return gr.update(choices=choices), gr.update(choices=choices)

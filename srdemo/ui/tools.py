@@ -1,14 +1,8 @@
-"""What an AI agent may call: the app's upscale and batch, served as MCP tools.
+"""What an AI agent may call over MCP: every documented endpoint, named after its function and described by its
+docstring, written for a model to act on (the page's own endpoints are undocumented, never offered to an agent).
 
-Gradio serves every documented endpoint as a tool (``launch(mcp_server=True)``), named after its
-function and described by its docstring; so these functions' names and docstrings are written for
-a model to act on. Endpoints that take tokens or act on an owner's runs (publishing, training, the
-page's own upscale with its Hub token field) are registered ``api_visibility="undocumented"``:
-still there for the page and the Python client, never offered to an agent.
-
-Every tool's caller is a visitor (``common.caller_of``), never the machine's user. An agent's batch
-belongs to the batch id its start returns, minted and signed by this server: the id is the only way
-to follow, download or cancel that batch, and a made-up id is answered as one with no batch.
+Every tool's caller is a visitor, never the machine's user; an agent's batch belongs to the batch id its start
+returns, minted and signed by this server: the only way to follow, download or cancel that batch.
 """
 
 from __future__ import annotations
@@ -20,7 +14,7 @@ from ..caller import mint_key
 from ..presets import get_preset
 from ..request import UpscaleRequest, upscale
 from .batch import on_batch_cancel, on_batch_start, on_batch_status
-from .common import caller_of, path_of, plain_errors, upload_path
+from .common import caller_of, plain_errors, upload_path
 
 NO_PRESET = "none"
 
@@ -63,10 +57,8 @@ def upscale_many_photos(photos, preset: str = NO_PRESET, scale: float = 4, model
         the batch's status line, and the batch id: give it to batch_progress to follow the batch and get its results,
         or to batch_cancel to stop it. Only this id gives access to the batch.
     """
-    paths = [path_of(f) for f in (photos if isinstance(photos, list) else [photos]) if path_of(f)]
-    batch_id = mint_key("batch")
-    status = on_batch_start(paths, preset or NO_PRESET, "", False, model, scale, "", 90, False, False, batch_id,
-                            request)[0]
+    files, batch_id = photos if isinstance(photos, list) else [photos], mint_key("batch")
+    status = on_batch_start(files, preset or NO_PRESET, "", False, model, scale, "", 90, False, False, batch_id, request)[0]
     return status, batch_id
 
 
@@ -105,8 +97,7 @@ def build() -> None:
         scale = gr.Number(value=4)
         out_file, out_text, out_id = gr.File(), gr.Textbox(), gr.Textbox()
         one, many, progress, cancel = gr.Button(), gr.Button(), gr.Button(), gr.Button()
-    one.click(upscale_product_photo, [photo, preset, scale, model], [out_file, out_text],
-              api_name="upscale_product_photo")
+    one.click(upscale_product_photo, [photo, preset, scale, model], [out_file, out_text], api_name="upscale_product_photo")
     many.click(upscale_many_photos, [photos, preset, scale, model], [out_text, out_id], api_name="upscale_many_photos")
     progress.click(batch_progress, [batch_id], [out_text, out_file], api_name="batch_progress")
     cancel.click(batch_cancel, [batch_id], [out_text], api_name="batch_cancel")

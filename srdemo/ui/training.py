@@ -1,6 +1,6 @@
 """The Train tab: fine-tune on your own catalogue, watch it learn, download or publish the model.
 
-Training runs as a background job (``srdemo.runs``); this tab only starts, polls, stops and resumes it.
+Training runs as a background job (``srdemo.runs``); this tab starts, polls, stops and resumes it.
 """
 
 from __future__ import annotations
@@ -19,27 +19,20 @@ from ..training import History
 from ..wording import model_label, text
 from .common import ON_SPACE, WORDS, ZERO_GPU, caller_of, not_done, owner_of, path_of, plain_errors, served
 
+# What the model will be given (the wording key of its words in the tab) and the degradation name each trains with.
 INPUT_KINDS = (
     ("ui_train_input_clean", "bicubic"),
     ("ui_train_input_supplier", "product"),
     ("ui_train_input_catalogue", "compressed"),
     ("ui_train_input_mix", "bicubic+product+compressed"),
 )
-"""What the model will be given (the wording key of its words in the tab) and the degradation name each trains with."""
+TRAIN_SCALES = (2, 4)  # what the tab offers
 
 
 def _caller_for_training(key, request) -> Caller:
     if ON_SPACE and not getattr(request, "username", None):
         raise SrdemoError(text("ui_train_sign_in_first"))
     return caller_of(key, request)
-
-
-TRAIN_SCALES = (2, 4)  # what the tab offers
-
-
-def _length_choices() -> list[tuple]:
-    """The Length radio: each of ``runs.LENGTHS`` in the tab's words, with its number of steps."""
-    return [(WORDS(f"ui_train_length_{k}", steps=v), k) for k, v in runs.LENGTHS.items()]
 
 
 def _base_choices() -> list[tuple[str, str]]:
@@ -76,8 +69,7 @@ def on_default_name(files, use_examples, scale, request: gr.Request = None):
 @plain_errors
 def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, name, key,
                    request: gr.Request):
-    """Start a run; the first output is the line that confirms it, or says in one sentence why it did not start
-    (kept beside the buttons: the status box below is rewritten every two seconds)."""
+    """Start a run; the first output is the line beside the buttons that confirms it or says why it did not start."""
     try:
         if ZERO_GPU:
             raise SrdemoError(text("ui_train_zero_gpu"))
@@ -88,19 +80,19 @@ def on_train_start(files, use_examples, base, scale, degrade, length, lr, batch,
         ))
     except SrdemoError as exc:
         return not_done(exc, 7)
+    return _started(job, key, request)
+
+
+def _started(job, key, request):
     return text("ui_train_started", name=runs.run_name(Path(job.info["run"]))), *on_train_status(key, request)[:-1]
 
 
-QUALITY_BAND_DB = 0.5
-"""The quality chart spans at least this much: one point, or a run that has barely moved, sits in a band of
-readable labels (26.2, 26.3 ...) instead of filling a strip of hundredths."""
+QUALITY_BAND_DB = 0.5  # the quality chart's least span: a barely moving run reads 26.2, 26.3 ..., not hundredths
 
 
 def y_axis(values: list[float], least: float = 0.0) -> tuple[float, float, int]:
-    """A curve's y range, at least ``least`` wide around the data, padded a tenth of its spread each way and
-    rounded outwards to its tick step, and the decimals that step needs: the line stays off the frame, and every
-    label is written in full with the same decimals (26.70, 26.75 ... for a PSNR that moves by hundredths;
-    0.02, 0.04 ... for a loss)."""
+    """A curve's y range (at least ``least`` wide, padded a tenth of its spread each way, rounded out to its tick
+    step) and the decimals that step needs: the line stays off the frame, and every label has the same decimals."""
     low, high = min(values), max(values)
     if high - low < least:
         middle = (low + high) / 2
@@ -115,9 +107,8 @@ def y_axis(values: list[float], least: float = 0.0) -> tuple[float, float, int]:
 
 
 def _curve(points: list[tuple], least: float = 0.0, lines: bool = False):
-    """A plot's new points, with the range and label format that fit them (``y_axis``); with ``lines``, a third
-    item in each point names its line (the quality chart's 'Your model' and 'Plain enlargement'), and the
-    legend's title is worded (not the column's English name)."""
+    """A plot's new points with the range and label format that fit them; with ``lines``, a third item in each
+    point names its line, and the legend's title is worded."""
     import pandas as pd
 
     frame = pd.DataFrame(points, columns=["step", "value", "series"] if lines else ["step", "value"])
@@ -129,8 +120,8 @@ def _curve(points: list[tuple], least: float = 0.0, lines: bool = False):
 
 
 def quality_points(history: History | None) -> list[tuple[int, float, str]]:
-    """The quality chart: the model on the held-out photos from step 0 (the starting model, when there is one)
-    and a plain enlargement's level across the same steps, so that the first check already draws two lines."""
+    """The quality chart: the model on the held-out photos from step 0 (the starting model, if any), and a plain
+    enlargement's level across the same steps, so the first check already draws two lines."""
     if history is None or not history.val:
         return []
     mine = text("ui_train_series_model")
@@ -149,10 +140,8 @@ def _figures(history: History | None) -> str:
     lines = []
     if history.val:
         now, best = history.val[-1][1], history.best_psnr()
-        if history.bicubic:
-            lines.append(text("ui_train_figure_now_vs_plain", psnr=now, best=best, gain=now - history.bicubic[0]))
-        else:
-            lines.append(text("ui_train_figure_now", psnr=now, best=best))
+        gain = {"gain": now - history.bicubic[0]} if history.bicubic else {}
+        lines.append(text("ui_train_figure_now_vs_plain" if gain else "ui_train_figure_now", psnr=now, best=best, **gain))
     if history.base:
         lines.append(text("ui_train_figure_base", psnr=history.base[0]))
     if history.bicubic:
@@ -161,19 +150,17 @@ def _figures(history: History | None) -> str:
 
 
 def _ended_line(job, run: Path, history: History | None):
-    """The line under the buttons once a run has ended: what was kept, and where the model is now (while it
-    runs, the line that confirmed the start stays)."""
+    """The line under the buttons once a run has ended: what was kept, and where the model is now."""
     if job is None or job.running:
         return gr.skip()
     if job.status == "failed":
         return text("ui_common_failed", error=job.error)
-    stopped = job.status == "cancelled"
     if not (run / "model" / "model.safetensors").exists():
         return text("ui_train_kept_nothing")
     step, psnr, _ = max(history.val, key=lambda v: v[1]) if history and history.val else (None, None, None)
     name = runs.run_name(run)
     kept = text("ui_train_kept", name=name, step=step, psnr=psnr) if step is not None else text("ui_train_kept_unscored", name=name)
-    return kept + " " + text("ui_train_kept_stopped" if stopped else "ui_train_kept_finished")
+    return kept + " " + text("ui_train_kept_stopped" if job.status == "cancelled" else "ui_train_kept_finished")
 
 
 def _state_line(job, model_dir: Path) -> str:
@@ -192,13 +179,14 @@ def _state_line(job, model_dir: Path) -> str:
 @plain_errors
 def on_train_status(key, request: gr.Request):
     """Status line, loss and quality curves, quality in words, preview pair, zip, the repo name suggested for
-    publishing, and (last) the line under the buttons once the run has ended."""
+    publishing, and the line under the buttons once the run has ended."""
     owner = owner_of(key, request)
     job = JOBS.latest(owner, "training")
     run = job.info.get("run") if job else runs.latest_run(owner)
     if run is None:
         return text("ui_train_none"), _curve([]), _curve([], lines=True), "", None, None, gr.skip(), gr.skip()
-    model_dir = Path(run) / "model"
+    run = Path(run)
+    model_dir = run / "model"
     history = job.result if job is not None and isinstance(job.result, History) else None
     if history is None and (model_dir / "history.json").exists():
         history = History.from_json(json.loads((model_dir / "history.json").read_text()))
@@ -209,12 +197,12 @@ def on_train_status(key, request: gr.Request):
         preview = (served(model_dir / "preview_bicubic.png", owner), served(model_dir / "preview_model.png", owner))
     zip_path = None
     if (job is None or not job.running) and (model_dir / "model.safetensors").exists():
-        zip_path = served(runs.model_zip(Path(run)), owner)
+        zip_path = served(runs.model_zip(run), owner)
     state = _state_line(job, model_dir)
     if not workspace.storage_is_persistent():
         state = text("ui_train_storage_note", status=state)
-    return (state, loss, val, _figures(history), preview, zip_path, gr.update(placeholder=runs.repo_suggestion(Path(run))),
-            _ended_line(job, Path(run), history))
+    return (state, loss, val, _figures(history), preview, zip_path, gr.update(placeholder=runs.repo_suggestion(run)),
+            _ended_line(job, run, history))
 
 
 @plain_errors
@@ -229,11 +217,12 @@ def on_train_resume(key, request: gr.Request):
         job = runs.resume(_caller_for_training(key, request).job_owner())
     except SrdemoError as exc:
         return not_done(exc, 7)
-    return text("ui_train_started", name=runs.run_name(Path(job.info["run"]))), *on_train_status(key, request)[:-1]
+    return _started(job, key, request)
 
 
 @plain_errors
-def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token=None):
+def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token: gr.OAuthToken | None = None):
+    """Publish the owner's latest model with the typed token, else the visitor's own when signed in on a Space."""
     caller = caller_of(key, request, token, oauth_token)
     try:
         run = runs.latest_run(caller.owner)
@@ -245,84 +234,70 @@ def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token=No
     return text("ui_train_published", url=url, repo_id=getattr(url, "repo_id", repo_id))
 
 
-@plain_errors
-def on_publish_signed_in(repo_id, private, token, key, request: gr.Request, oauth_token: gr.OAuthToken | None):
-    return on_publish(repo_id, private, token, key, request, oauth_token)
-
-
 def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> None:
     """The tab's components and events (called inside ``gr.Blocks``); ``language`` is the page's switch."""
-    with gr.Tab(WORDS("ui_train_tab"), id="train"):
-        gr.Markdown(WORDS("ui_train_intro"))
+    w = WORDS
+    with gr.Tab(w("ui_train_tab"), id="train"):
+        gr.Markdown(w("ui_train_intro"))
         if not workspace.storage_is_persistent():
-            gr.Markdown(WORDS("ui_train_intro_storage_temporary"))
+            gr.Markdown(w("ui_train_intro_storage_temporary"))
         if ZERO_GPU:
-            gr.Markdown(WORDS("ui_train_zero_gpu"))
+            gr.Markdown(w("ui_train_zero_gpu"))
         with gr.Row():
             with gr.Column():
-                files = gr.File(label=WORDS("ui_train_files"), file_count="multiple", elem_id="train-files")
-                use_examples = gr.Checkbox(label=WORDS("ui_train_examples"), value=False,
-                                           elem_id="train-examples")
-                # The fast built-in x4 on every device, to match the scale of 4 the tab opens on: a run steps
-                # it thousands of times, and a model trained from it stays quick on a CPU.
+                files = gr.File(label=w("ui_train_files"), file_count="multiple", elem_id="train-files")
+                use_examples = gr.Checkbox(label=w("ui_train_examples"), value=False, elem_id="train-examples")
+                # the fast built-in x4 on every device: a run steps it thousands of times; its model stays quick on a CPU
                 x4 = models.default_model(4, tier="")
-                base = gr.Dropdown(_base_choices(), value=x4.id if x4.is_neural else "scratch",
-                                   label=WORDS("ui_train_base"), elem_id="train-base")
-                scale = gr.Radio(list(TRAIN_SCALES), value=4, label=WORDS("ui_common_scale"), elem_id="train-scale")
-                degrade = gr.Radio([(WORDS(key), kind) for key, kind in INPUT_KINDS], value="bicubic", label=WORDS("ui_train_inputs"),
+                base = gr.Dropdown(_base_choices(), value=x4.id if x4.is_neural else "scratch", label=w("ui_train_base"),
+                                   elem_id="train-base")
+                scale = gr.Radio(list(TRAIN_SCALES), value=4, label=w("ui_common_scale"), elem_id="train-scale")
+                degrade = gr.Radio([(w(key), kind) for key, kind in INPUT_KINDS], value="bicubic", label=w("ui_train_inputs"),
                                    elem_id="train-degrade")
-                length = gr.Radio(_length_choices(), value="quick", label=WORDS("ui_train_length"), elem_id="train-length")
-                with gr.Accordion(WORDS("ui_train_advanced"), open=False):
-                    lr = gr.Number(2e-4, label=WORDS("ui_train_lr"))
-                    batch = gr.Number(8, label=WORDS("ui_train_batch"), precision=0)
-                    patch = gr.Number(96, label=WORDS("ui_train_patch"), precision=0, elem_id="train-patch")
-                    seed = gr.Number(0, label=WORDS("ui_train_seed"), precision=0)
-                name = gr.Textbox(label=WORDS("ui_train_name"), info=WORDS("ui_train_name_info"),
-                                  placeholder=runs.default_name([], False, 4), max_length=names.NAME_LIMIT,
-                                  elem_id="train-name")
+                lengths = [(w(f"ui_train_length_{k}", steps=v), k) for k, v in runs.LENGTHS.items()]
+                length = gr.Radio(lengths, value="quick", label=w("ui_train_length"), elem_id="train-length")
+                with gr.Accordion(w("ui_train_advanced"), open=False):
+                    lr = gr.Number(2e-4, label=w("ui_train_lr"))
+                    batch = gr.Number(8, label=w("ui_train_batch"), precision=0)
+                    patch = gr.Number(96, label=w("ui_train_patch"), precision=0, elem_id="train-patch")
+                    seed = gr.Number(0, label=w("ui_train_seed"), precision=0)
+                name = gr.Textbox(label=w("ui_train_name"), info=w("ui_train_name_info"), max_length=names.NAME_LIMIT,
+                                  placeholder=runs.default_name([], False, 4), elem_id="train-name")
                 with gr.Row():
-                    go = gr.Button(WORDS("ui_train_start"), variant="primary", elem_id="train-start", interactive=not ZERO_GPU)
-                    stop = gr.Button(WORDS("ui_train_stop"), elem_id="train-stop")
-                    resume = gr.Button(WORDS("ui_train_resume"), elem_id="train-resume")
+                    go = gr.Button(w("ui_train_start"), variant="primary", elem_id="train-start", interactive=not ZERO_GPU)
+                    stop = gr.Button(w("ui_train_stop"), elem_id="train-stop")
+                    resume = gr.Button(w("ui_train_resume"), elem_id="train-resume")
                 message = gr.Markdown(elem_id="train-message")
             with gr.Column():
-                status = gr.Textbox(label=WORDS("ui_common_status"), interactive=False, elem_id="train-status")
-                figures = gr.Textbox(label=WORDS("ui_train_figures"), lines=3, interactive=False,
-                                     elem_id="train-figures")
-                psnr_plot = gr.LinePlot(x="step", y="value", color="series", title=WORDS("ui_train_psnr_plot"),
-                                        x_title=WORDS("ui_train_step_axis"), y_title=WORDS("ui_train_psnr_axis"),
+                status = gr.Textbox(label=w("ui_common_status"), interactive=False, elem_id="train-status")
+                figures = gr.Textbox(label=w("ui_train_figures"), lines=3, interactive=False, elem_id="train-figures")
+                psnr_plot = gr.LinePlot(x="step", y="value", color="series", title=w("ui_train_psnr_plot"),
+                                        x_title=w("ui_train_step_axis"), y_title=w("ui_train_psnr_axis"),
                                         elem_id="psnr-plot")  # its legend's title comes with the points, worded
-                loss_plot = gr.LinePlot(x="step", y="value", title=WORDS("ui_train_loss_plot"), x_title=WORDS("ui_train_step_axis"),
-                                        y_title=WORDS("ui_train_loss_axis"), elem_id="loss-plot")
-                preview = gr.ImageSlider(label=WORDS("ui_train_preview"), type="filepath",
-                                         elem_id="train-preview")
-                zip_file = gr.File(label=WORDS("ui_train_zip"), elem_id="train-zip")
-                with gr.Accordion(WORDS("ui_train_publish_section"), open=False):
-                    repo = gr.Textbox(label=WORDS("ui_train_repo"), info=WORDS("ui_train_repo_info"), elem_id="pub-repo")
-                    private = gr.Checkbox(label=WORDS("ui_train_private"), value=True)
-                    token = gr.Textbox(label=WORDS("ui_train_token"), type="password")
+                loss_plot = gr.LinePlot(x="step", y="value", title=w("ui_train_loss_plot"), x_title=w("ui_train_step_axis"),
+                                        y_title=w("ui_train_loss_axis"), elem_id="loss-plot")
+                preview = gr.ImageSlider(label=w("ui_train_preview"), type="filepath", elem_id="train-preview")
+                zip_file = gr.File(label=w("ui_train_zip"), elem_id="train-zip")
+                with gr.Accordion(w("ui_train_publish_section"), open=False):
+                    repo = gr.Textbox(label=w("ui_train_repo"), info=w("ui_train_repo_info"), elem_id="pub-repo")
+                    private = gr.Checkbox(label=w("ui_train_private"), value=True)
+                    token = gr.Textbox(label=w("ui_train_token"), type="password")
                     if ON_SPACE:
-                        gr.LoginButton(WORDS("ui_train_sign_in"))
-                    publish = gr.Button(WORDS("ui_train_publish"), elem_id="pub-go")
-                    result = gr.Textbox(label=WORDS("ui_train_result"), interactive=False, elem_id="pub-result")
+                        gr.LoginButton(w("ui_train_sign_in"))
+                    publish = gr.Button(w("ui_train_publish"), elem_id="pub-go")
+                    result = gr.Textbox(label=w("ui_train_result"), interactive=False, elem_id="pub-result")
         poll = gr.Timer(2.0)  # inside the tab: a Tabs child that is not a Tab shifts the tabs' order in the page
 
     outputs = [status, loss_plot, psnr_plot, figures, preview, zip_file, repo]
-    go.click(
-        on_train_start,
-        [files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, name, browser_key],
-        [message, *outputs], api_name="train_start", api_visibility="undocumented",
-    )
+    go.click(on_train_start, [files, use_examples, base, scale, degrade, length, lr, batch, patch, seed, name, browser_key],
+             [message, *outputs], api_name="train_start", api_visibility="undocumented")
     gr.on([demo.load, files.change, use_examples.change, scale.change], on_default_name, [files, use_examples, scale],
           [name], api_name="train_default_name", api_visibility="undocumented", show_progress="hidden")
     base.change(on_base, [base], [scale], api_name="train_base_scale", api_visibility="undocumented", show_progress="hidden")
     language.change(on_refresh_bases, None, [base], api_name=False, show_progress="hidden")
     stop.click(on_train_stop, [browser_key], [status], api_name="train_stop", api_visibility="undocumented")
-    resume.click(on_train_resume, [browser_key], [message, *outputs], api_name="train_resume",
-                 api_visibility="undocumented")
+    resume.click(on_train_resume, [browser_key], [message, *outputs], api_name="train_resume", api_visibility="undocumented")
     poll.tick(on_train_status, [browser_key], [*outputs, message], api_name="train_status", api_visibility="undocumented",
               show_progress="hidden")
-    demo.load(on_train_status, [browser_key], [*outputs, message], api_name="train_status_on_load",
-              api_visibility="undocumented")
-    publish.click(on_publish_signed_in if ON_SPACE else on_publish, [repo, private, token, browser_key], [result],
-                  api_name="publish", api_visibility="undocumented")
+    demo.load(on_train_status, [browser_key], [*outputs, message], api_name="train_status_on_load", api_visibility="undocumented")
+    publish.click(on_publish, [repo, private, token, browser_key], [result], api_name="publish", api_visibility="undocumented")

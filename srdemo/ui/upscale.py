@@ -1,17 +1,15 @@
 """The Upscale tab: one photo, one model, a verdict, a before/after slider and the figures behind it.
 
-Laid out for a laptop: the photo, the two choices that matter (how much bigger, which model) and the
-run button fit above the fold at 1366x768; the rest waits in *More options*. The result column
-leads with one plain line (the verdict, or what was cancelled or why it failed), then the slider.
-Uploads arrive as files (``gr.File``) rather than ``gr.Image`` so that srdemo's own decoder, with
-its plain messages, sees every file first, including broken ones.
+Laid out for a laptop: the photo, the scale, the model and the run button fit above the fold at 1366x768; the
+rest waits in *More options*. Uploads arrive as files (``gr.File``), so srdemo's own decoder, with its plain
+messages, sees every file first, broken ones included.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 
 import gradio as gr
 
@@ -32,126 +30,51 @@ from .common import (
     gpu,
     model_choices,
     not_done,
+    on_refresh_models,
     path_of,
     plain_errors,
-    preview_array,
+    session_of,
     upload_path,
 )
 
-_cancel_flags: OrderedDict[str, threading.Event] = OrderedDict()
-_running: set[str] = set()
+_running: dict[str, threading.Event] = {}  # a running run's cancel flag
+_early: dict[str, bool] = {}  # cancels of runs not started yet, oldest first (the endpoint is public: 4096 kept)
 _finished: deque[str] = deque(maxlen=1024)
 _progress: dict[str, tuple[float, str]] = {}  # a running run's latest fraction and words, for the line under the button
 _flags_lock = threading.Lock()
-MAX_FLAGS = 4096
-"""Cancels of runs not started yet are kept this many at most (oldest dropped first, never a running one's):
-the cancel endpoint is public, and ids that never start would otherwise pile up."""
 
-NEW_RUN_ID = """() => {
-    window.srdemoRunId = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2));
+# A click names its run in the page before the request leaves, so a Cancel clicked while the run is on its way (or
+# waiting for a slot) names the same run, and it starts cancelled; the line that will say how far it is is kept in view.
+NAME_RUN = """() => {
+    window.srdemoRunId = crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2);
+    const line = document.querySelector('#progress'), box = line?.getBoundingClientRect();
+    if (box && (box.top < 0 || box.bottom > window.innerHeight)) line.scrollIntoView({block: 'center', behavior: 'smooth'});
 }"""
-"""Upscale names its run in the page the moment it is clicked, before the request leaves: a Cancel clicked while
-the run is still on its way to the server (or waiting for a slot) names the same run, and the run starts
-cancelled. (Gradio runs a click's events one after another: the first one names the run, at once.)"""
-RUN_ID = """(...args) => {
-    args[args.length - 1] = window.srdemoRunId || '';
-    return args;
-}"""
-"""The run's own event sends the name the click gave it."""
-
+RUN_ID = "() => [window.srdemoRunId || '']"
+WITH_RUN_ID = "(...args) => [...args.slice(0, -1), window.srdemoRunId || '']"
+# After a run: when the slider's top half is out of view (a phone stacks it under the form), show the verdict and it.
 SCROLL_TO_RESULT = """() => {
-    const slider = document.querySelector('#slider')?.getBoundingClientRect();
-    if (slider && (slider.top < 0 || slider.top + slider.height / 2 > window.innerHeight)) {
+    const box = document.querySelector('#slider')?.getBoundingClientRect();
+    if (box && (box.top < 0 || box.top + box.height / 2 > window.innerHeight)) {
         document.querySelector('#verdict')?.scrollIntoView({block: 'start', behavior: 'smooth'});
     }
 }"""
-"""After a run: when the slider's top half is out of view (a phone stacks it under the form), scroll so
-the verdict line and the slider under it are what the person sees."""
-
-BRING_INTO_VIEW = """(selector) => {
-    const box = document.querySelector(selector)?.getBoundingClientRect();
-    if (box && (box.top < 0 || box.bottom > window.innerHeight)) {
-        document.querySelector(selector).scrollIntoView({block: 'center', behavior: 'smooth'});
-    }
-}"""
+# After an upload, the lines under the photo push the button down (on a phone below the fold): for a few seconds
+# the page brings it back into view, never upwards.
 KEEP_RUN_IN_VIEW = """() => {
     const until = Date.now() + 5000;
     const check = () => {
         const run = document.querySelector('#run');
-        if (run && run.getBoundingClientRect().bottom > window.innerHeight) {
-            run.scrollIntoView({block: 'center', behavior: 'smooth'});
-        } else if (Date.now() < until) {
-            setTimeout(check, 250);
-        }
+        if (run?.getBoundingClientRect().bottom > window.innerHeight) run.scrollIntoView({block: 'center', behavior: 'smooth'});
+        else if (Date.now() < until) setTimeout(check, 250);
     };
     setTimeout(check, 250);
 }"""
-"""After an upload: the lines under the photo push the button down, on a phone below the fold; for a few
-seconds, as they come in, the page brings it back into view (once, and never upwards)."""
-NAME_RUN_AND_SHOW_PROGRESS = "() => { (" + NEW_RUN_ID + ")(); (" + BRING_INTO_VIEW + ")('#progress'); }"
-"""When a run is clicked: name it, and keep the line under the button that will say how far it is in view."""
-
-
-def _session(request: gr.Request | None) -> str:
-    return getattr(request, "session_hash", None) or "local"
 
 
 def _run_key(request: gr.Request | None, run_id: str) -> str:
     """Whose run: the browser session, and the page's name for the run (API callers send none)."""
-    return f"{_session(request)}/{str(run_id or '')[:64]}"
-
-
-def _cancel_flag(key: str) -> threading.Event:
-    """The run's cancel flag; the caller holds ``_flags_lock``."""
-    flag = _cancel_flags.setdefault(key, threading.Event())
-    _cancel_flags.move_to_end(key)
-    while len(_cancel_flags) > MAX_FLAGS:
-        old = next((k for k in _cancel_flags if k not in _running), None)
-        if old is None:
-            break
-        del _cancel_flags[old]
-    return flag
-
-
-def model_ref(model_id: str, repo: str, filename: str, revision: str) -> str:
-    """The dropdown's id, or the Hub fields as one ``owner/repo:file@revision`` reference when a repo is given."""
-    if (repo or "").strip():
-        return str(hub.hub_file(repo, filename, revision))
-    return model_id
-
-
-def _notes(upload, model_id: str, scale: float, white_square: bool, key: str, request: gr.Request | None):
-    """The advice lines for the uploaded photo, and which one-click actions apply."""
-    pic = decode_upload(upload)
-    job = UpscaleRequest(model=model_id, scale=float(scale), caller=caller_of(key, request))
-    try:
-        spec, choice = pick_model(pic, job, job.target(pic.size)[0])
-    except SrdemoError:
-        spec, choice = None, None  # a model the visitor is still typing: advice about the photo only
-    notes = ([advice.UploadNote(choice)] if choice else []) + advice.upload_notes(pic, spec, float(scale))
-    if white_square:
-        notes = [n for n in notes if n.action != "white_square"]
-    compressed = next((n for n in notes if n.action == "compressed_model"), None)
-    lines = "\n".join(f"- {n.sentence}" for n in notes)
-    return pic, lines, compressed, any(n.action == "white_square" for n in notes)
-
-
-@plain_errors
-def on_preview(upload, model_id: str = "", scale: float = 4, white_square: bool = False, key: str = "",
-               request: gr.Request = None):
-    """Show the photo where the result will be, say what is worth knowing about it, clear the last result."""
-    cleared = (None, "", "")  # download, verdict, figures: a new photo starts clean (old errors too)
-    hidden = gr.update(visible=False)
-    if path_of(upload) is None:
-        return None, _shown(""), _shown(""), hidden, hidden, *cleared
-    try:
-        pic, lines, compressed, transparent = _notes(upload, model_id, scale, white_square, key, request)
-    except SrdemoError as exc:  # said once, where the photo's details go: not as a pop-up too, nor red badges on every box
-        return None, _shown(f"**{exc}**"), _shown(""), hidden, hidden, *cleared
-    info = text("ui_upscale_file_info", name=pic.name, width=pic.size[0], height=pic.size[1], mode=pic.source_mode)
-    info += "".join(f"  \n{n}" for n in pic.notes)
-    shown = display(pic)
-    return ((shown, shown), _shown(info), _shown(lines), _action(compressed), gr.update(visible=transparent), *cleared)
+    return f"{session_of(request)}/{str(run_id or '')[:64]}"
 
 
 def _shown(markdown: str):
@@ -159,20 +82,45 @@ def _shown(markdown: str):
     return gr.update(value=markdown, visible=bool(markdown))
 
 
-def _action(note: advice.UploadNote | None):
-    """The one-click switch to the model for compressed photos, when the advice calls for it."""
-    if note is None:
-        return gr.update(visible=False)
-    return gr.update(visible=True, value=text("ui_upscale_use_compressed"))
+def _no_advice():
+    return _shown(""), gr.update(visible=False), gr.update(visible=False)
+
+
+def _advice(upload, model_id: str, scale: float, white_square: bool, key: str, request: gr.Request | None):
+    """The photo, and its advice lines with the one-click buttons that apply (the compressed model, a white square)."""
+    pic = decode_upload(upload)
+    job = UpscaleRequest(model=model_id, scale=float(scale), caller=caller_of(key, request))
+    try:
+        spec, choice = pick_model(pic, job, job.target(pic.size)[0])
+    except SrdemoError:
+        spec, choice = None, None  # a model the visitor is still typing: advice about the photo only
+    notes = ([advice.UploadNote(choice)] if choice else []) + advice.upload_notes(pic, spec, float(scale))
+    notes = [n for n in notes if not (white_square and n.action == "white_square")]
+    actions = {n.action for n in notes}
+    lines = "\n".join(f"- {n.sentence}" for n in notes)
+    return pic, (_shown(lines), gr.update(visible="compressed_model" in actions), gr.update(visible="white_square" in actions))
+
+
+@plain_errors
+def on_preview(upload, model_id: str = "", scale: float = 4, white_square: bool = False, key: str = "",
+               request: gr.Request = None):
+    """Show the photo where the result will be, say what is worth knowing about it, clear the last result."""
+    cleared = (None, "", "")  # download, verdict, figures: a new photo starts clean (old errors too)
+    if path_of(upload) is None:
+        return None, _shown(""), *_no_advice(), *cleared
+    try:
+        pic, notes = _advice(upload, model_id, scale, white_square, key, request)
+    except SrdemoError as exc:  # said once, where the photo's details go: not as a pop-up too, nor red badges
+        return None, _shown(f"**{exc}**"), *_no_advice(), *cleared
+    info = text("ui_upscale_file_info", name=pic.name, width=pic.size[0], height=pic.size[1], mode=pic.source_mode)
+    shown = display(pic)
+    return (shown, shown), _shown(info + "".join(f"  \n{n}" for n in pic.notes)), *notes, *cleared
 
 
 @plain_errors
 def on_advice(upload, model_id: str, scale: float, white_square: bool, key: str = "", request: gr.Request = None):
     """The advice again after a choice changed (picking the suggested model or the white square settles it)."""
-    if path_of(upload) is None:
-        return _shown(""), gr.update(visible=False), gr.update(visible=False)
-    _, lines, compressed, transparent = _notes(upload, model_id, scale, white_square, key, request)
-    return _shown(lines), _action(compressed), gr.update(visible=transparent)
+    return _advice(upload, model_id, scale, white_square, key, request)[1] if path_of(upload) else _no_advice()
 
 
 @plain_errors
@@ -191,7 +139,7 @@ def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request:
     try:
         pic = decode_upload(upload) if path_of(upload) else None
     except SrdemoError:
-        return ""  # a photo that cannot be read is said once, under it (on_preview), not again here
+        return ""  # a photo that cannot be read is said once, under it (on_preview)
     try:
         return estimate(pic, job)
     except SrdemoError as exc:
@@ -201,55 +149,51 @@ def on_estimate(upload, model_id: str, scale: float, repo: str, key="", request:
 @gpu
 @plain_errors
 def on_run(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality, key="",
-           run_id="", request: gr.Request = None, progress=gr.Progress(), oauth_token=None):
-    """Upscale the photo; the first output is the line that says how it went: the verdict and where the file
-    is, what a cancel kept, or why it failed (a plain sentence, never a traceback). The last is the path of
-    the comparison picture to share, kept in a ``gr.State`` (the API's outputs stay as they were).
-
-    ``run_id`` is the page's name for this run (``NEW_RUN_ID``): a Cancel that arrived first has already set
-    its flag, and the run stops before its first tile.
-    """
+           run_id="", request: gr.Request = None, progress=gr.Progress(), oauth_token: gr.OAuthToken | None = None):
+    """Upscale the photo; the first output is the line that says how it went (the verdict and where the file is,
+    what a cancel kept, or why it failed), the last the comparison picture to share (kept in a ``gr.State``).
+    ``run_id`` is the page's name for the run (``NAME_RUN``): a Cancel that came first stops it before its first tile.
+    ``oauth_token`` is the visitor's own when signed in on a Space (Gradio passes it by its annotation)."""
     run_key = _run_key(request, run_id)
     start = time.monotonic()
+    flag = threading.Event()
     with _flags_lock:
-        flag = _cancel_flag(run_key)
-        if not run_id:
-            flag.clear()  # an API caller's earlier cancel is not for this run
-        _running.add(run_key)
+        if _early.pop(run_key, False):
+            flag.set()
+        _running[run_key] = flag
     try:
         if flag.is_set():
             raise Cancelled()  # cancelled on its way here
         preset = custom_preset(scale=float(scale), square=True, white=True, fmt=fmt) if white_square else None
+        if (repo or "").strip():  # the Hub fields, as one ``owner/repo:file@revision`` reference
+            model_id = str(hub.hub_file(repo, filename, revision))
         job = UpscaleRequest(
-            model=model_ref(model_id, repo, filename, revision), scale=float(scale), preset=preset, format=fmt,
+            model=model_id, scale=float(scale), preset=preset, format=fmt,
             quality=int(quality), reference=upload_path(reference) if path_of(reference) else None,
             caller=caller_of(key, request, token, oauth_token),
         )
         done = upscale(upload_path(upload), job, progress=_reporter(run_key, progress), should_stop=flag.is_set)
     except Cancelled:
-        return text("ui_upscale_cancelled", seconds=time.monotonic() - start), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return text("ui_upscale_cancelled", seconds=time.monotonic() - start), *[gr.skip()] * 4
     except SrdemoError as exc:  # in the result line, the last result left as it was
         return not_done(exc, 4)
     finally:
         with _flags_lock:
-            _running.discard(run_key)
+            _running.pop(run_key, None)
             _progress.pop(run_key, None)
             if run_id:
-                _cancel_flags.pop(run_key, None)
                 _finished.append(run_key)
     out_path = done.save(workspace.scratch_dir(job.caller.owner))
     shared = out_path.with_name(f"{out_path.stem}_before_after.jpg")
     shared.write_bytes(report.before_after_picture(done))
-    slider = (preview_array(done.before), display(done.result.picture))
     first, saved, *todo = done.outcome()
     todo = [line for line in todo if line != done.choice]  # Automatic's sentence is said once, in the notes above
     verdict = "\n\n".join([f"**{first}**", f"{saved} {text('ui_upscale_download_below')}", *[f"- {t}" for t in todo]])
-    return verdict, slider, str(out_path), done.summary(), str(shared)
+    return verdict, (display(done.before), display(done.result.picture)), str(out_path), done.summary(), str(shared)
 
 
 def _reporter(run_key: str, progress):
-    """Where a run's progress goes: the bar over the result (its percentage and the time left), and the line
-    under the button, read by ``on_progress``."""
+    """A run's progress to the bar over the result and to the line under the button (read by ``on_progress``)."""
     def report(fraction: float, words: str) -> None:
         progress(fraction, desc=words)
         _progress[run_key] = (fraction, words)
@@ -261,17 +205,7 @@ def _reporter(run_key: str, progress):
 def on_progress(run_id: str = "", request: gr.Request = None):
     """The line under the button while this page's run works: '42% — about 6 s left'."""
     fraction, words = _progress.get(_run_key(request, run_id), (0.0, ""))
-    if fraction <= 0:
-        return words
-    return text("ui_upscale_progress", percent=min(99, int(fraction * 100)), words=words)
-
-
-@plain_errors
-def on_run_signed_in(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality,
-                     key, run_id, request: gr.Request, oauth_token: gr.OAuthToken | None, progress=gr.Progress()):
-    """``on_run`` with the visitor's sign-in token (Spaces only)."""
-    return on_run(upload, model_id, scale, white_square, repo, filename, revision, token, reference, fmt, quality, key,
-                  run_id, request, progress, oauth_token)
+    return text("ui_upscale_progress", percent=min(99, int(fraction * 100)), words=words) if fraction > 0 else words
 
 
 @plain_errors
@@ -282,19 +216,18 @@ def on_failed(request: gr.Request = None):
 
 @plain_errors
 def on_cancel(run_id: str = "", request: gr.Request = None):
-    """Stop this page's upscale between two tiles, or before it starts; the run itself then confirms what was kept."""
+    """Stop this page's upscale between two tiles, or before it starts; the run itself then says what was kept."""
     run_key = _run_key(request, run_id)
     with _flags_lock:
         if run_key in _finished or not (run_id or run_key in _running):
             return text("ui_upscale_nothing_to_cancel")
-        _cancel_flag(run_key).set()
+        if run_key in _running:
+            _running[run_key].set()
+        else:
+            _early[run_key] = True
+            if len(_early) > 4096:
+                del _early[next(iter(_early))]
     return text("ui_upscale_cancelling")
-
-
-@plain_errors
-def on_refresh_models(key, request: gr.Request):
-    """The catalogue plus the models this owner trained (nobody else's)."""
-    return gr.update(choices=model_choices(caller_of(key, request)))
 
 
 def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
@@ -308,41 +241,36 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                 info = gr.Markdown(elem_id="file-info", visible=False)
                 notes = gr.Markdown(elem_id="advice", visible=False)
                 with gr.Row():
-                    use_compressed = gr.Button(w("ui_upscale_use_compressed"), visible=False, size="sm",
-                                               elem_id="use-compressed")
+                    use_compressed = gr.Button(w("ui_upscale_use_compressed"), visible=False, size="sm", elem_id="use-compressed")
                     pad_white = gr.Button(w("ui_upscale_pad_white"), visible=False, size="sm", elem_id="pad-white")
                 with gr.Row():
                     scale = gr.Slider(1, 8, value=4, step=0.5, label=w("ui_upscale_scale"), elem_id="scale", min_width=180)
-                    model = gr.Dropdown(model_choices(), value=AUTO, label=w("ui_common_model"),
-                                        elem_id="model", allow_custom_value=True, min_width=180)
+                    model = gr.Dropdown(model_choices(), value=AUTO, label=w("ui_common_model"), elem_id="model",
+                                        allow_custom_value=True, min_width=180)
                 white_square = gr.Checkbox(label=w("ui_upscale_white_square"), info=w("ui_upscale_white_square_info"),
                                            elem_id="white-square")
                 with gr.Row():
                     run = gr.Button(w("ui_upscale_run"), variant="primary", elem_id="run", min_width=120)
                     cancel = gr.Button(w("ui_upscale_cancel"), elem_id="cancel", min_width=100)
-                run_id = gr.Textbox(value="", visible=False)  # set by NEW_RUN_ID; API callers send ""
+                run_id = gr.Textbox(value="", visible=False)  # set by NAME_RUN; API callers send ""
                 progress_line = gr.Markdown(elem_id="progress")
                 ticker = gr.Timer(0.5, active=False)  # reads the run's progress while it works
                 estimate = gr.Markdown(elem_id="estimate")
                 with gr.Accordion(w("ui_upscale_more"), open=False, elem_id="more-options"):
                     with gr.Row():
-                        fmt = gr.Radio(format_choices(), value="png",
-                                       label=w("ui_upscale_format"))
+                        fmt = gr.Radio(format_choices(), value="png", label=w("ui_upscale_format"))
                         quality = gr.Slider(50, 100, value=92, step=1, label=w("ui_common_quality", formats=images.QUALITY_FORMATS))
                     reference = gr.File(label=w("ui_upscale_reference"), file_count="single", height=90)
                     with gr.Accordion(w("ui_upscale_hub"), open=False):
                         repo = gr.Textbox(label=w("ui_upscale_repo"), placeholder=w("ui_upscale_repo_placeholder"))
-                        filename = gr.Textbox(label=w("ui_upscale_filename"),
-                                              placeholder=w("ui_upscale_filename_placeholder"))
-                        revision = gr.Textbox(label=w("ui_upscale_revision"),
-                                              placeholder=w("ui_upscale_revision_placeholder"))
+                        filename = gr.Textbox(label=w("ui_upscale_filename"), placeholder=w("ui_upscale_filename_placeholder"))
+                        revision = gr.Textbox(label=w("ui_upscale_revision"), placeholder=w("ui_upscale_revision_placeholder"))
                         token = gr.Textbox(label=w("ui_upscale_token"), type="password")
                         if ON_SPACE:
                             gr.LoginButton(w("ui_upscale_sign_in"))
             with gr.Column(scale=7, min_width=300):
                 verdict = gr.Markdown(elem_id="verdict")
-                slider = gr.ImageSlider(label=w("ui_upscale_slider"), format="png", type="numpy", elem_id="slider",
-                                        height=420)
+                slider = gr.ImageSlider(label=w("ui_upscale_slider"), format="png", type="numpy", elem_id="slider", height=420)
                 download = gr.File(label=w("ui_upscale_download"), elem_id="download", height=60)
                 share = gr.File(label=w("ui_upscale_share"), elem_id="share", height=60)
                 shared = gr.State(None)
@@ -353,37 +281,31 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
             gr.Examples(examples, inputs=[upload], label=w("ui_upscale_examples"))
 
     choices = [upload, model, scale, white_square, browser_key]
-    upload.change(lambda: (None, None), None, [shared, share], api_name=False, show_progress="hidden")
+    quiet = {"api_name": False, "show_progress": "hidden"}
+    upload.change(lambda: (None, None), None, [shared, share], **quiet)
     upload.change(on_preview, choices, [slider, info, notes, use_compressed, pad_white, download, verdict, figures],
                   api_name="preview", api_visibility="undocumented")
     gr.on([info.change, notes.change], None, js=KEEP_RUN_IN_VIEW)  # not one more event after each upload
     gr.on([model.change, scale.change, white_square.change], on_advice, choices, [notes, use_compressed, pad_white],
-          api_name=False, show_progress="hidden")  # Automatic's sentence follows the photo, the scale and the model
+          **quiet)  # Automatic's sentence follows the photo, the scale and the model
     use_compressed.click(on_use_compressed, None, [model], api_name=False)
     pad_white.click(lambda: True, None, [white_square], api_name=False)
-    gr.on(
-        [upload.change, model.change, scale.change, repo.change],
-        on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name="estimate", api_visibility="undocumented", show_progress="hidden",
-    )
+    estimate_inputs = [upload, model, scale, repo, browser_key]
+    gr.on([upload.change, model.change, scale.change, repo.change], on_estimate, estimate_inputs, [estimate],
+          api_name="estimate", api_visibility="undocumented", show_progress="hidden")
     # before the run's own event: Gradio runs a trigger's events one after another
-    run.click(lambda: gr.Timer(active=True), None, [ticker], js=NAME_RUN_AND_SHOW_PROGRESS, api_name=False,
-              show_progress="hidden")
-    ticker.tick(on_progress, [run_id], [progress_line], js="() => [window.srdemoRunId || '']", api_name=False,
-                show_progress="hidden")
+    run.click(lambda: gr.Timer(active=True), None, [ticker], js=NAME_RUN, **quiet)
+    ticker.tick(on_progress, [run_id], [progress_line], js=RUN_ID, **quiet)
     run_event = run.click(
-        on_run_signed_in if ON_SPACE else on_run,
+        on_run,
         [upload, model, scale, white_square, repo, filename, revision, token, reference, fmt, quality, browser_key, run_id],
-        [verdict, slider, download, figures, shared], js=RUN_ID,
-        api_name="upscale", api_visibility="undocumented",
+        [verdict, slider, download, figures, shared], js=WITH_RUN_ID, api_name="upscale", api_visibility="undocumented",
         concurrency_limit=None,  # neural jobs are limited by srdemo.request.NEURAL_SLOTS, classic ones never wait
     )
-    run_event.then(lambda: (gr.Timer(active=False), ""), None, [ticker, progress_line], api_name=False,
-                   show_progress="hidden")
-    run_event.success(on_estimate, [upload, model, scale, repo, browser_key], [estimate], api_name=False,
-                      show_progress="hidden").then(None, js=SCROLL_TO_RESULT)
-    run_event.success(lambda path: path, [shared], [share], api_name=False, show_progress="hidden")
+    run_event.then(lambda: (gr.Timer(active=False), ""), None, [ticker, progress_line], **quiet)
+    run_event.success(on_estimate, estimate_inputs, [estimate], **quiet).then(None, js=SCROLL_TO_RESULT)
+    run_event.success(lambda path: path, [shared], [share], **quiet)
     run_event.failure(on_failed, None, [verdict], api_name=False)
-    cancel.click(on_cancel, [run_id], [verdict], js="() => [window.srdemoRunId || '']", api_name="cancel",
-                 api_visibility="undocumented", queue=False)
+    cancel.click(on_cancel, [run_id], [verdict], js=RUN_ID, api_name="cancel", api_visibility="undocumented", queue=False)
     gr.on([tab.select, language.change], on_refresh_models, [browser_key], [model], api_name="models",
           api_visibility="undocumented", show_progress="hidden")
