@@ -1,10 +1,7 @@
-"""Talking to the Hugging Face Hub: fetching weights and publishing trained models.
+"""Talking to the Hugging Face Hub (all of srdemo's network access): fetching weights, publishing trained models.
 
-All network access of srdemo goes through here and through huggingface_hub,
-so ``HF_HUB_OFFLINE=1`` and the usual cache variables work as documented by
-huggingface_hub. Tokens are never read from the environment: a Space owner's
-``HF_TOKEN`` must not be used on behalf of visitors, so the default is
-``token=False`` and a user's own token is passed in for one call only.
+Tokens are never read from the environment (a Space owner's ``HF_TOKEN`` must not serve visitors):
+the default is ``token=False``, and a user's own token is passed in for one call only.
 """
 
 from __future__ import annotations
@@ -22,13 +19,9 @@ _NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}"
 _REPO_RE = re.compile(rf"^{_NAME}/{_NAME}$")
 _NAME_RE = re.compile(rf"^{_NAME}$")
 
-MAX_REF_CHARS = 1_000
-"""Longest model reference read (an id, a path, or 'owner/repo:file@revision', whose repo id is at most
-193 characters and revision 200): a longer one is refused before it reaches a path, a URL or a message."""
+MAX_REF_CHARS = 1_000  # longest model reference read (a repo id is at most 193 characters, a revision 200)
 MAX_REVISION_CHARS = 200
-# What git refuses in a branch or tag name (git check-ref-format), and a leading '-' (read as an option):
-# control characters, space, ~^:?*[\, '..', '//', '@{', a leading '/', '-' or '.', a component that starts
-# with '.' or ends with '.lock', a trailing '/' or '.'. A 40-hex commit id passes these rules too.
+# What git refuses in a branch or tag name (git check-ref-format), and a leading '-' (read as an option).
 _BAD_REVISION = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|//|@\{|^[/.-]|/\.|\.lock(?:/|$)|[/.]$")
 
 
@@ -57,11 +50,8 @@ def check_length(ref: str) -> str:
 
 
 def check_revision(revision: str | None) -> str | None:
-    """``revision`` trimmed (None when empty) if it is a branch or tag name by git's rules, or a commit id.
-
-    huggingface_hub uses it as a path in its cache (``refs/<revision>``) and in URLs as given:
-    ``../../../x`` made it write outside the cache, so nothing else may pass.
-    """
+    """``revision`` trimmed (None when empty) if it is a branch, tag or commit by git's rules: huggingface_hub
+    uses it as a path in its cache (``refs/<revision>``), where ``../../x`` would write outside the cache."""
     revision = (revision or "").strip()
     if not revision:
         return None
@@ -98,7 +88,7 @@ def hub_file(repo_id: str, filename: str, revision: str | None = None) -> HubFil
 
 
 def hf_hub_download(*args, **kwargs) -> str:
-    """huggingface_hub's, imported on the first download: its HTTP stack is 0.3 s of every command's start."""
+    """huggingface_hub's, imported on the first download: its HTTP stack slows every command's start."""
     from huggingface_hub import hf_hub_download as fetch
 
     return fetch(*args, **kwargs)
@@ -115,11 +105,8 @@ def cached_path(ref: HubFile) -> Path | None:
 def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = None) -> Path:
     """Fetch (or find in the cache) one file; every failure becomes a plain SrdemoError.
 
-    ``token`` is the user's own, used for this call only; without one no token
-    is sent at all. ``cache_dir`` is where the file is kept (default: the shared
-    Hugging Face cache). huggingface_hub falls back to its cache when a request
-    fails (a 401 included), so a file fetched with someone's token must never
-    land in a cache that others read: callers pass that person's own folder.
+    ``token`` is the user's own, for this call only. huggingface_hub falls back to its cache when a request
+    fails (a 401 included), so a file fetched with a token must go to that person's own ``cache_dir``.
     """
     from huggingface_hub.errors import (
         EntryNotFoundError,
@@ -134,13 +121,9 @@ def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = No
     try:
         return Path(
             hf_hub_download(
-                ref.repo_id,
-                ref.filename,
-                revision=ref.revision,
-                token=token if token else False,
+                ref.repo_id, ref.filename, revision=ref.revision, token=token or False,
                 cache_dir=str(cache_dir) if cache_dir is not None else None,
-                endpoint=os.environ.get("HF_ENDPOINT") or None,
-                library_name="srdemo",
+                endpoint=os.environ.get("HF_ENDPOINT") or None, library_name="srdemo",
             )
         )
     except (LocalEntryNotFoundError, OfflineModeIsEnabled):
@@ -161,15 +144,10 @@ def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = No
 
 def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
             commit_message: str = "Upload model trained with srdemo") -> str:
-    """Create the repo if needed and upload ``folder``; returns the repo's URL (a ``RepoUrl``: a str whose
-    ``repo_id`` says where it went).
+    """Create the repo if needed and upload ``folder``; returns its URL (a ``RepoUrl``, whose ``repo_id`` says where).
 
-    A name without an owner ('shop-x4') goes to the token's own account, as on the Hub's own pages.
-    The token is the user's own, passed for these requests only; it is never stored, logged or
-    echoed. Failures leave ``folder`` untouched, so the push can be retried.
+    A name without an owner goes to the token's own account. The token is never stored, logged or echoed.
     """
-    import os
-
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
