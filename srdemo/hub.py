@@ -34,8 +34,7 @@ class HubFile:
     revision: str | None = None
 
     def __str__(self) -> str:
-        rev = f"@{self.revision}" if self.revision else ""
-        return f"{self.repo_id}:{self.filename}{rev}"
+        return f"{self.repo_id}:{self.filename}" + (f"@{self.revision}" if self.revision else "")
 
     @property
     def url(self) -> str:
@@ -108,15 +107,7 @@ def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = No
     ``token`` is the user's own, for this call only. huggingface_hub falls back to its cache when a request
     fails (a 401 included), so a file fetched with a token must go to that person's own ``cache_dir``.
     """
-    from huggingface_hub.errors import (
-        EntryNotFoundError,
-        GatedRepoError,
-        HFValidationError,
-        LocalEntryNotFoundError,
-        OfflineModeIsEnabled,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
+    from huggingface_hub import errors as hf
 
     try:
         return Path(
@@ -126,17 +117,17 @@ def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = No
                 endpoint=os.environ.get("HF_ENDPOINT") or None, library_name="srdemo",
             )
         )
-    except (LocalEntryNotFoundError, OfflineModeIsEnabled):
+    except (hf.LocalEntryNotFoundError, hf.OfflineModeIsEnabled):
         raise SrdemoError(wording.text("err_hub_offline", ref=ref)) from None
-    except GatedRepoError:
+    except hf.GatedRepoError:
         raise SrdemoError(wording.text("err_hub_gated", repo_id=ref.repo_id)) from None
-    except RepositoryNotFoundError:
+    except hf.RepositoryNotFoundError:
         raise SrdemoError(wording.text("err_hub_repo_not_found", repo_id=ref.repo_id)) from None
-    except RevisionNotFoundError:
+    except hf.RevisionNotFoundError:
         raise SrdemoError(wording.text("err_hub_revision", repo_id=ref.repo_id, revision=ref.revision)) from None
-    except EntryNotFoundError:
+    except hf.EntryNotFoundError:
         raise SrdemoError(wording.text("err_hub_file_not_found", repo_id=ref.repo_id, filename=ref.filename)) from None
-    except HFValidationError:
+    except hf.HFValidationError:
         raise SrdemoError(wording.text("err_hub_invalid_repo_id", repo_id=ref.repo_id)) from None
     except OSError as exc:  # network down, disk full, HTTP errors (HfHubHTTPError is an OSError)
         raise SrdemoError(wording.text("err_hub_download", ref=ref, error=type(exc).__name__)) from None

@@ -115,12 +115,12 @@ def with_benchmark_section(text: str, tables: str) -> str:
 def add_benchmark_results(card: ModelCard, column: str) -> ModelCard:
     """Copy ``column``'s figures from the card's own benchmark table into ``model-index`` (the Hub's evaluation
     results), so the metadata cannot drift from the body."""
-    lines = [line for line in card.text.splitlines() if line.startswith("| ")]
-    header = next((cells for cells in map(_cells, lines) if cells[:3] == ["input", "set", "scale"]), None)
+    table = [[c.strip() for c in line.strip().strip("|").split("|")] for line in card.text.splitlines() if line.startswith("| ")]
+    header = next((cells for cells in table if cells[:3] == ["input", "set", "scale"]), None)
     if header is None or column not in header:
         raise ValueError(f"the card has no benchmark table with a {column!r} column")
     kept = [r for r in card.data.eval_results or [] if r.dataset_type == "custom"]  # the held-out photos
-    for cells in map(_cells, lines):
+    for cells in table:
         if len(cells) != len(header) or cells[:3] == header[:3]:
             continue
         row = dict(zip(header, cells))
@@ -138,7 +138,3 @@ def add_benchmark_results(card: ModelCard, column: str) -> ModelCard:
         )
     card.data.eval_results = kept
     return card
-
-
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]

@@ -79,8 +79,7 @@ RESAMPLERS = (
 HUB_MODELS = (
     ModelSpec(
         "realesrgan-x4", "Real-ESRGAN x4 (Hub download): bold detail for worn or soft photos", "hub", (4,),
-        "Old or soft supplier photos where a crisper look matters more than faithfulness.",
-        "BSD-3-Clause (Real-ESRGAN)",
+        "Old or soft supplier photos where a crisper look matters more than faithfulness.", "BSD-3-Clause (Real-ESRGAN)",
         "huggingface.co/ai-forever/Real-ESRGAN, file RealESRGAN_x4.pth; downloaded the same way by "
         "github.com/ai-forever/Real-ESRGAN (RealESRGAN/model.py)",
         hub_file=hub.HubFile("ai-forever/Real-ESRGAN", "RealESRGAN_x4.pth"),
@@ -88,20 +87,17 @@ HUB_MODELS = (
     ),
     ModelSpec(
         "realesrgan-x2", "Real-ESRGAN x2 (Hub download): bold detail, doubles the size", "hub", (2,),
-        "Soft photos that need only doubling.",
-        "BSD-3-Clause (Real-ESRGAN)",
+        "Soft photos that need only doubling.", "BSD-3-Clause (Real-ESRGAN)",
         "huggingface.co/ai-forever/Real-ESRGAN, file RealESRGAN_x2.pth; downloaded the same way by "
         "github.com/ai-forever/Real-ESRGAN (RealESRGAN/model.py)",
         hub_file=hub.HubFile("ai-forever/Real-ESRGAN", "RealESRGAN_x2.pth"),
     ),
     ModelSpec(
         "nomos-span-x2-jpeg", "Nomos SPAN x2 for JPEG photos (Hub download): cleans compression blocks", "hub", (2,),
-        "Supplier photos saved as low-quality JPEG.",
-        "see the model page",
+        "Supplier photos saved as low-quality JPEG.", "see the model page",
         "huggingface.co/Phips/2xNomosUni_span_multijpg, file 2xNomosUni_span_multijpg.pth (listed in srdemo's "
         "shared data README)",
-        hub_file=hub.HubFile("Phips/2xNomosUni_span_multijpg", "2xNomosUni_span_multijpg.pth"),
-        for_compressed=True,
+        hub_file=hub.HubFile("Phips/2xNomosUni_span_multijpg", "2xNomosUni_span_multijpg.pth"), for_compressed=True,
     ),
 )
 

@@ -41,19 +41,15 @@ def _is_safetensors(head: bytes) -> bool:
     return len(head) >= 9 and 0 < int.from_bytes(head[:8], "little") < 100_000_000 and head[8:9] == b"{"
 
 
-class _TooManyTensors(Exception):
-    pass
-
-
-def _parse_header(raw: bytes) -> dict:
+def _parse_header(raw: bytes, name: str) -> dict:
     """The header's JSON, stopped soon after ``MAX_TENSORS`` objects, so many tiny tensors never become that many."""
     objects = 0
 
     def count(pairs: list) -> dict:
         nonlocal objects
         objects += 1
-        if objects > MAX_TENSORS + 2:
-            raise _TooManyTensors
+        if objects > MAX_TENSORS + 2:  # one per tensor, one for __metadata__, one around them
+            raise SrdemoError(text("err_weights_too_many_tensors", name=name, limit=MAX_TENSORS))
         return dict(pairs)
 
     return json.loads(raw, object_pairs_hook=count)
@@ -73,9 +69,7 @@ def _check_safetensors_header(path: Path, name: str) -> None:
     if len(raw) < length:
         raise damaged
     try:
-        header = _parse_header(raw)
-    except _TooManyTensors:
-        raise SrdemoError(text("err_weights_too_many_tensors", name=name, limit=MAX_TENSORS)) from None
+        header = _parse_header(raw, name)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep
         raise damaged from None
     if not isinstance(header, dict):

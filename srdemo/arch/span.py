@@ -66,9 +66,8 @@ def widened(state: dict[str, torch.Tensor], channels: int) -> dict[str, torch.Te
             new[:rows] = 0
             if key == "conv_cat.weight":  # reads four C-wide feature maps side by side
                 groups = cols // old_width
-                new[:rows].view(rows, groups, channels, *new.shape[2:])[:, :, :old_width] = old.view(
-                    rows, groups, old_width, *old.shape[2:]
-                )
+                grouped = new[:rows].view(rows, groups, channels, *new.shape[2:])
+                grouped[:, :, :old_width] = old.view(rows, groups, old_width, *old.shape[2:])
             else:
                 new[:rows, :cols] = old
         out[key] = new

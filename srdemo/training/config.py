@@ -1,7 +1,5 @@
-"""What defines a run: its settings (``TrainConfig``), the pixel losses, and what it has measured (``History``).
-
-Both go to and from JSON here only (checkpoints, the app's ``run.json``, ``config.json``, ``history.json``).
-"""
+"""What defines a run: its settings (``TrainConfig``), the pixel losses, and what it has measured (``History``);
+both go to and from JSON here only (checkpoints, the app's ``run.json``, ``config.json``, ``history.json``)."""
 
 from __future__ import annotations
 
@@ -49,17 +47,14 @@ def bounds(config: TrainConfig) -> list[tuple[str, float, float, float]]:
     ]
 
 
-# Training memory per LR pixel of a batch, per feature channel: SPAN's activations kept for the backward pass,
-# with room for the optimiser and the float copies.
-BYTES_PER_LR_PIXEL_CHANNEL = 800
+BYTES_PER_LR_PIXEL_CHANNEL = 800  # training memory: SPAN's saved activations, the optimiser, the float copies
 SAFE_SHARE = 0.6  # of the memory the machine has free when the run starts
 
 
 def memory_estimate(config: TrainConfig) -> int:
     """Bytes a training step of this run needs, roughly (a SPAN of ``channels`` width; 28 when unknown)."""
-    lr_pixels = (config.patch // config.scale) ** 2
     hr_bytes = config.patch**2 * 3 * 4 * 4  # HR patch, LR patch, output and gradient, float32
-    return config.batch * (lr_pixels * (config.channels or 28) * BYTES_PER_LR_PIXEL_CHANNEL + hr_bytes)
+    return config.batch * ((config.patch // config.scale) ** 2 * (config.channels or 28) * BYTES_PER_LR_PIXEL_CHANNEL + hr_bytes)
 
 
 def check_fits(config: TrainConfig) -> None:

@@ -37,12 +37,9 @@ def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
         base_name = shown_path(config.init) if base.spec.kind == "file" else base.spec.id
         if not base.is_neural:
             raise SrdemoError(text("err_init_resampler", init=config.init))
-        is_span = base.descriptor.architecture.id == "SPAN"
-        if not is_span and (base.scale != config.scale or config.channels is not None):
-            raise SrdemoError(
-                text("err_init_fixed_architecture", init=config.init, scale=base.scale,
-                     architecture=base.descriptor.architecture.name)
-            )
+        arch = base.descriptor.architecture
+        if arch.id != "SPAN" and (base.scale != config.scale or config.channels is not None):
+            raise SrdemoError(text("err_init_fixed_architecture", init=config.init, scale=base.scale, architecture=arch.name))
         # A private copy: the loaded model stays untouched for users of the Upscale tab.
         state = {k: v.clone() for k, v in base.descriptor.model.state_dict().items()}
         if base.scale != config.scale:
@@ -140,9 +137,7 @@ def train(config: TrainConfig, progress: Callable[[Progress], None] | None = Non
     opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=config.lr, betas=(0.9, 0.99), weight_decay=0.0)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps, eta_min=config.lr * 0.01)
     ema = {k: v.detach().clone() for k, v in net.state_dict().items()} if config.ema > 0 else None
-    history = History()
-    step = 0
-
+    step, history = 0, History()
     ckpt = out / CHECKPOINT
     if ckpt.exists():
         step, history, ema = load_state(ckpt, config, net, ema, opt, sched, device)
