@@ -102,11 +102,8 @@ def cached_path(ref: HubFile) -> Path | None:
 
 
 def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = None) -> Path:
-    """Fetch (or find in the cache) one file; every failure becomes a plain SrdemoError.
-
-    ``token`` is the user's own, for this call only. huggingface_hub falls back to its cache when a request
-    fails (a 401 included), so a file fetched with a token must go to that person's own ``cache_dir``.
-    """
+    """Fetch (or find in the cache) one file; every failure becomes a plain SrdemoError. huggingface_hub falls
+    back to its cache when a request fails (a 401 too), so a file fetched with a token goes to its owner's ``cache_dir``."""
     from huggingface_hub import errors as hf
 
     try:
@@ -136,9 +133,7 @@ def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = No
 def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
             commit_message: str = "Upload model trained with srdemo") -> str:
     """Create the repo if needed and upload ``folder``; returns its URL (a ``RepoUrl``, whose ``repo_id`` says where).
-
-    A name without an owner goes to the token's own account. The token is never stored, logged or echoed.
-    """
+    A name without an owner goes to the token's own account. The token is never stored, logged or echoed."""
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 

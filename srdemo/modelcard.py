@@ -87,15 +87,15 @@ name: runs validated on the same photos with the same degradation score the same
     return path
 
 
+# The one run whose tables every built-in card carries: each model beside the others, with what it costs.
 BUILTIN_BENCHMARK = "python benchmarks/quality.py x2 x2-best x4 x4-best x4-product --jpeg --tile 4096 --speed"
-"""The one run whose tables every built-in card carries: each model beside the others, with what it costs."""
 
 
-def benchmark_section(tables: str, command: str = BUILTIN_BENCHMARK) -> str:
+def benchmark_section(tables: str) -> str:
     """A card's ``## Benchmarks`` section: what the figures are, the command that printed them, its tables."""
     return (
         "\n## Benchmarks\n\nPSNR-Y (dB) on the standard sets with the given MATLAB-bicubic LR images, one pass per "
-        f"image (`{command}`); `jpeg75` = those LR images after a Pillow JPEG quality-75 round trip. The speed table "
+        f"image (`{BUILTIN_BENCHMARK}`); `jpeg75` = those LR images after a Pillow JPEG quality-75 round trip. The speed table "
         "is output megapixels per second through srdemo's own path, on the machine it names.\n\n" + tables.strip() + "\n"
     )
 

@@ -1,8 +1,7 @@
 """The model catalogue: each model described once (:class:`ModelSpec`), who may use which, and loading them.
 
-:func:`resolve` is the one place a reference becomes a model, and it decides what a
-:class:`~srdemo.caller.Caller` may use: a visitor of the app never gets a server path they typed,
-nor another owner's run. Neural models are loaded by spandrel (``srdemo.weights``).
+:func:`resolve` is the one place a reference becomes a model and decides what a caller may use: a visitor
+of the app never gets a server path they typed, nor another owner's run.
 """
 
 from __future__ import annotations
@@ -103,10 +102,7 @@ HUB_MODELS = (
 
 
 def builtin_specs() -> list[ModelSpec]:
-    """srdemo's own weights: ``weights/<id>.safetensors`` with a ``<id>.json`` description.
-
-    Each base model comes before its variants (``x4`` before ``x4-best``): the first of a scale is its default.
-    """
+    """srdemo's own weights (``weights/<id>.safetensors`` and ``<id>.json``), each base model before its variants."""
     specs = []
     for meta_path in sorted(BUILTIN_DIR.glob("*.json"), key=lambda p: (p.stem.split("-")[0], p.stem)):
         meta = json.loads(meta_path.read_text())
@@ -176,11 +172,8 @@ DEFAULT_TIER = {"cuda": "best"}
 
 
 def default_model(scale: float = 4, device: Device | None = None, tier: str | None = None) -> ModelSpec:
-    """The built-in model for this scale and device (this machine's by default), else Lanczos (always available).
-
-    Variants for compressed photos are never the default. Of the rest, ``tier`` comes first (by default
-    the one ``DEFAULT_TIER`` names for the device), then the first listed.
-    """
+    """The built-in model for this scale and device (this machine's by default), else Lanczos: of those not made
+    for compressed photos, ``tier`` first (by default the one ``DEFAULT_TIER`` names), then the first listed."""
     fits = [spec for spec in builtin_specs() if spec.native_scale == scale and not spec.for_compressed]
     if tier is None:
         tier = DEFAULT_TIER.get((device or pick_device()).type, "")
@@ -188,11 +181,8 @@ def default_model(scale: float = 4, device: Device | None = None, tier: str | No
 
 
 def resolve(ref: str, caller: Caller) -> ModelSpec:
-    """The model a reference names, if ``caller`` may use it.
-
-    A reference is a listed id (``x4``, ``lanczos``, ``local:<file>``, ``run:<run>``), a Hub file
-    (``owner/repo:file[@revision]``, optionally prefixed ``hub:``), or, for a trusted caller only, a weights file's path.
-    """
+    """The model a reference names, if ``caller`` may use it: a listed id (``x4``, ``local:<file>``, ``run:<run>``),
+    a Hub file (``[hub:]owner/repo:file[@revision]``), or, for a trusted caller only, a weights file's path."""
     ref = hub.check_length((ref or "").strip())  # before it becomes a path, a URL or a message
     if not ref:
         raise SrdemoError(text("err_choose_model"))

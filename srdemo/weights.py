@@ -1,10 +1,9 @@
 """Reading a weights file safely, and letting spandrel say what network it holds.
 
-Weights are judged by their content, never by their extension: safetensors files are plain tensors;
-anything else is refused if it is a TorchScript archive (which carries code), and otherwise opened with
-``torch.load(weights_only=True)``, which refuses pickles that would run code. A stranger's file is judged
-on what it says of itself (its size, its header, a zip's entry count and pickle size) before any tensor
-is made, so a file of 400,000 tiny tensors costs milliseconds, not seconds and hundreds of megabytes.
+Weights are judged by their content, never by their extension: safetensors files are plain tensors; anything
+else is refused if it is a TorchScript archive (which carries code), and otherwise opened with
+``torch.load(weights_only=True)``, which refuses pickles that would run code. A stranger's file is judged on
+what it says of itself (size, header, a zip's entry count and pickle size) before any tensor is made.
 """
 
 from __future__ import annotations

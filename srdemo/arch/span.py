@@ -45,11 +45,8 @@ def at_scale(state: dict[str, torch.Tensor], old: int, new: int) -> dict[str, to
 
 
 def widened(state: dict[str, torch.Tensor], channels: int) -> dict[str, torch.Tensor]:
-    """Weights of a SPAN ``channels`` wide that computes exactly what the narrower trained one did.
-
-    Old channels keep their weights and read nothing from the new ones (those weights start at zero); SPAN's
-    activations and attention act per channel, so the output is unchanged. New channels start small and random.
-    """
+    """Weights of a SPAN ``channels`` wide that computes exactly what the narrower trained one did: old channels
+    read nothing from the new ones (those weights start at zero), and SPAN's activations act per channel."""
     old_width, scale = width(state), math.isqrt(state["upsampler.0.bias"].numel() // 3)
     if channels < old_width:
         raise SrdemoError(text("err_span_narrower", width=old_width, channels=channels))
@@ -81,11 +78,8 @@ def reparameterised_layers(module: torch.nn.Module) -> list[torch.nn.Module]:
 
 
 def fuse_reparameterised(module: torch.nn.Module) -> int:
-    """Fuse re-parameterised convolutions once, not on every eval forward as spandrel's SPAN does.
-
-    Each layer fuses again when its weights change (their version counters say), so fine-tuning stays
-    correct. Returns how many layers it patched.
-    """
+    """Fuse re-parameterised convolutions once, not on every eval forward as spandrel's SPAN does, and again when
+    their weights change (their version counters say), so fine-tuning stays correct. Returns how many it patched."""
     patched = 0
     for layer in reparameterised_layers(module):
         if not hasattr(layer, "has_relu"):

@@ -1,8 +1,7 @@
 """Training and fine-tuning super-resolution models (the CLI and the Train tab run the same loop).
 
-From scratch with srdemo's SPAN, or fine-tuning any model spandrel loads. Data for step k depends only on
-(seed, k) and checkpoints hold everything else, so a run killed at any moment and resumed ends bit-identical
-to one that never stopped. Launched with ``torchrun``, each process takes its share of the same global batch.
+Data for step k depends only on (seed, k) and checkpoints hold everything else, so a run killed at any moment
+and resumed ends bit-identical to one that never stopped. Under ``torchrun`` each process takes its share of a batch.
 """
 
 from .checkpoints import BEST, CHECKPOINT, read_metadata

@@ -1,8 +1,5 @@
-"""Training data: the photos, split into training and held-out validation images, and the batches drawn from them.
-
-A batch is a pure function of (seed, step) and a validation pair of (file name, degradation), so a resumed run,
-every process of a distributed one, and another run on the same held-out photos see exactly the same pixels.
-"""
+"""Training data: the photos, split into training and held-out validation images, and the batches drawn from them
+(a pure function of (seed, step); a validation pair, of (file name, degradation))."""
 
 from __future__ import annotations
 
