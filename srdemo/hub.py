@@ -14,10 +14,9 @@ from pathlib import Path
 from . import wording
 from .errors import SrdemoError
 
-# owner/name, as the Hub accepts them: letters, digits, '-', '_', '.'; no '--' or '..'.
+# [owner/]name, as the Hub accepts them: letters, digits, '-', '_', '.'; no '--' or '..'.
 _NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}"
-_REPO_RE = re.compile(rf"^{_NAME}/{_NAME}$")
-_NAME_RE = re.compile(rf"^{_NAME}$")
+_REPO_RE = re.compile(rf"^(?:{_NAME}/)?{_NAME}$")
 
 MAX_REF_CHARS = 1_000  # longest model reference read (a repo id is at most 193 characters, a revision 200)
 MAX_REVISION_CHARS = 200
@@ -62,8 +61,7 @@ def check_revision(revision: str | None) -> str | None:
 def check_repo_id(repo_id: str, owner_optional: bool = False) -> str:
     """``repo_id`` trimmed, or a plain error; with ``owner_optional`` a name alone passes too (publishing)."""
     repo_id = check_length((repo_id or "").strip())
-    pattern = _NAME_RE if owner_optional and "/" not in repo_id else _REPO_RE
-    if not pattern.match(repo_id) or "--" in repo_id or ".." in repo_id:
+    if not _REPO_RE.match(repo_id) or ("/" not in repo_id and not owner_optional) or "--" in repo_id or ".." in repo_id:
         raise SrdemoError(wording.text("err_repo_id", repo_id=repo_id))
     return repo_id
 
@@ -130,8 +128,7 @@ def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = No
         raise SrdemoError(wording.text("err_hub_download", ref=ref, error=type(exc).__name__)) from None
 
 
-def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
-            commit_message: str = "Upload model trained with srdemo") -> str:
+def publish(folder: Path, repo_id: str, token: str | None, private: bool = True) -> str:
     """Create the repo if needed and upload ``folder``; returns its URL (a ``RepoUrl``, whose ``repo_id`` says where).
     A name without an owner goes to the token's own account. The token is never stored, logged or echoed."""
     from huggingface_hub import HfApi
@@ -146,7 +143,7 @@ def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
             repo_id = f"{api.whoami()['name']}/{repo_id}"
         url = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
         api.upload_folder(
-            folder_path=str(folder), repo_id=repo_id, repo_type="model", commit_message=commit_message,
+            folder_path=str(folder), repo_id=repo_id, repo_type="model", commit_message="Upload model trained with srdemo",
             allow_patterns=["model.safetensors", "config.json", "README.md"],
         )
     except HfHubHTTPError as exc:

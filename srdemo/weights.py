@@ -21,8 +21,7 @@ if TYPE_CHECKING:
     import spandrel
     import torch
 
-SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".bin")
-"""What a weights file is usually called (for listing a folder and naming outputs; loading decides by content)."""
+SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".bin")  # for listing a folder and naming outputs, not for loading
 
 MAX_WEIGHTS_BYTES = 1_000_000_000  # HAT-L, among the largest upscalers spandrel loads, is 205 MB
 MAX_TENSORS = 10_000  # HAT-L has 1,710

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from ..errors import SrdemoError
@@ -33,8 +34,6 @@ def atomic_save(tensors: dict[str, torch.Tensor], metadata: dict, path: Path) ->
 
 def read_metadata(path: Path) -> dict:
     """A checkpoint's (or best weights') JSON metadata, without reading its tensors."""
-    from safetensors import safe_open
-
     with safe_open(str(path), "pt") as fh:
         return json.loads(fh.metadata()["srdemo"])
 

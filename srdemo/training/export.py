@@ -31,9 +31,8 @@ def export(out: Path, config: TrainConfig, history: History, base_id: str | None
     """Write ``model.safetensors`` (original key layout), ``config.json``, ``history.json`` and a model card."""
     from ..modelcard import write_model_card
 
-    state = span.fused_state(net)
-    if (out / BEST).exists() and history.val:
-        state = load_file(str(out / BEST))  # the best validation weights, not merely the last
+    best = (out / BEST).exists() and history.val  # the best validation weights, not merely the last
+    state = load_file(str(out / BEST)) if best else span.fused_state(net)
     save_file(state, str(out / "model.safetensors"))
     descriptor = spandrel.ModelLoader().load_from_file(str(out / "model.safetensors"))
     cfg = {
