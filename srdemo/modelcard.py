@@ -81,10 +81,8 @@ name: runs validated on the same photos with the same degradation score the same
 
 {table}
 {extra}"""
-    card = ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body)
-    path = out / "README.md"
-    card.save(path)
-    return path
+    ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body).save(out / "README.md")
+    return out / "README.md"
 
 
 # The one run whose tables every built-in card carries: each model beside the others, with what it costs.

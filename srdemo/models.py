@@ -167,8 +167,7 @@ def catalogue(caller: Caller) -> list[ModelSpec]:
     ]
 
 
-DEFAULT_TIER = {"cuda": "best"}
-"""The built-in tier each device type starts on (others: ""); on a CPU the best tier costs over ten times as much."""
+DEFAULT_TIER = {"cuda": "best"}  # the built-in tier each device type starts on (others: ""): on a CPU "best" is slow
 
 
 def default_model(scale: float = 4, device: Device | None = None, tier: str | None = None) -> ModelSpec:

@@ -13,6 +13,7 @@ import torch
 from ..datasets import collect
 from ..degradations import degradation
 from ..errors import SrdemoError
+from ..images import to_uint8_rgb
 from ..wording import text
 from .config import TrainConfig
 
@@ -36,8 +37,6 @@ def load_data(config: TrainConfig) -> Data:
         order = np.random.default_rng(config.seed).permutation(len(names))
         n_val = min(config.val_count, max(1, len(names) // 5))
         val_names = {names[i] for i in order[:n_val]}
-    from ..images import to_uint8_rgb
-
     train = [to_uint8_rgb(p) for n, p in found.pictures if n not in val_names]
     val = [(n, to_uint8_rgb(p)) for n, p in found.pictures if n in val_names]
     if len(train) < 2:
