@@ -51,11 +51,9 @@ def check_revision(revision: str | None) -> str | None:
     """``revision`` trimmed (None when empty) if it is a branch, tag or commit by git's rules: huggingface_hub
     uses it as a path in its cache (``refs/<revision>``), where ``../../x`` would write outside the cache."""
     revision = (revision or "").strip()
-    if not revision:
-        return None
-    if len(revision) > MAX_REVISION_CHARS or revision == "@" or _BAD_REVISION.search(revision):
+    if revision and (len(revision) > MAX_REVISION_CHARS or revision == "@" or _BAD_REVISION.search(revision)):
         raise SrdemoError(wording.text("err_hub_bad_revision", revision=revision[:40], limit=MAX_REVISION_CHARS))
-    return revision
+    return revision or None
 
 
 def check_repo_id(repo_id: str, owner_optional: bool = False) -> str:

@@ -279,13 +279,11 @@ class _ModelCache:
 
     def get(self, key: str, build) -> LoadedModel:
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
             key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:
+        with key_lock:  # held only while this key builds
             with self._lock:
                 if key in self._items:
+                    self._items.move_to_end(key)
                     return self._items[key]
             model = build()
             with self._lock:
