@@ -313,9 +313,9 @@ def load(ref: ModelSpec | str, caller: Caller) -> LoadedModel:
             model.onnx = backends.open_export(path.with_suffix(".onnx"), backends.digest(path), model.scale)
         if model.onnx is None:
             descriptor = model.descriptor  # spandrel reads the network (and its scale)
-            private = spec.kind == "run" or (spec.kind == "hub" and caller.token is not None)
-            export_dir = workspace.onnx_cache_dir(caller.owner if private else None)  # a private model's export is its owner's
             if spec.exports:  # an export made in the background is set on the model: the next pass runs on it
+                private = spec.kind == "run" or (spec.kind == "hub" and caller.token is not None)
+                export_dir = workspace.onnx_cache_dir(caller.owner if private else None)  # a private model's: its owner's
                 model.onnx = backends.find_export(descriptor, path, export_dir, spec.id, lambda net: setattr(model, "onnx", net))
         return model
 
