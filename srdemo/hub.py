@@ -1,10 +1,7 @@
-"""Talking to the Hugging Face Hub: fetching weights and publishing trained models.
+"""Talking to the Hugging Face Hub (all of srdemo's network access): fetching weights, publishing trained models.
 
-All network access of srdemo goes through here and through huggingface_hub,
-so ``HF_HUB_OFFLINE=1`` and the usual cache variables work as documented by
-huggingface_hub. Tokens are never read from the environment: a Space owner's
-``HF_TOKEN`` must not be used on behalf of visitors, so the default is
-``token=False`` and a user's own token is passed in for one call only.
+Tokens are never read from the environment (a Space owner's ``HF_TOKEN`` must not serve visitors):
+the default is ``token=False``, and a user's own token is passed in for one call only.
 """
 
 from __future__ import annotations
@@ -17,18 +14,13 @@ from pathlib import Path
 from . import wording
 from .errors import SrdemoError
 
-# owner/name, as the Hub accepts them: letters, digits, '-', '_', '.'; no '--' or '..'.
+# [owner/]name, as the Hub accepts them: letters, digits, '-', '_', '.'; no '--' or '..'.
 _NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}"
-_REPO_RE = re.compile(rf"^{_NAME}/{_NAME}$")
-_NAME_RE = re.compile(rf"^{_NAME}$")
+_REPO_RE = re.compile(rf"^(?:{_NAME}/)?{_NAME}$")
 
-MAX_REF_CHARS = 1_000
-"""Longest model reference read (an id, a path, or 'owner/repo:file@revision', whose repo id is at most
-193 characters and revision 200): a longer one is refused before it reaches a path, a URL or a message."""
+MAX_REF_CHARS = 1_000  # longest model reference read (a repo id is at most 193 characters, a revision 200)
 MAX_REVISION_CHARS = 200
-# What git refuses in a branch or tag name (git check-ref-format), and a leading '-' (read as an option):
-# control characters, space, ~^:?*[\, '..', '//', '@{', a leading '/', '-' or '.', a component that starts
-# with '.' or ends with '.lock', a trailing '/' or '.'. A 40-hex commit id passes these rules too.
+# What git refuses in a branch or tag name (git check-ref-format), and a leading '-' (read as an option).
 _BAD_REVISION = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|//|@\{|^[/.-]|/\.|\.lock(?:/|$)|[/.]$")
 
 
@@ -41,8 +33,7 @@ class HubFile:
     revision: str | None = None
 
     def __str__(self) -> str:
-        rev = f"@{self.revision}" if self.revision else ""
-        return f"{self.repo_id}:{self.filename}{rev}"
+        return f"{self.repo_id}:{self.filename}" + (f"@{self.revision}" if self.revision else "")
 
     @property
     def url(self) -> str:
@@ -57,24 +48,18 @@ def check_length(ref: str) -> str:
 
 
 def check_revision(revision: str | None) -> str | None:
-    """``revision`` trimmed (None when empty) if it is a branch or tag name by git's rules, or a commit id.
-
-    huggingface_hub uses it as a path in its cache (``refs/<revision>``) and in URLs as given:
-    ``../../../x`` made it write outside the cache, so nothing else may pass.
-    """
+    """``revision`` trimmed (None when empty) if it is a branch, tag or commit by git's rules: huggingface_hub
+    uses it as a path in its cache (``refs/<revision>``), where ``../../x`` would write outside the cache."""
     revision = (revision or "").strip()
-    if not revision:
-        return None
-    if len(revision) > MAX_REVISION_CHARS or revision == "@" or _BAD_REVISION.search(revision):
+    if revision and (len(revision) > MAX_REVISION_CHARS or revision == "@" or _BAD_REVISION.search(revision)):
         raise SrdemoError(wording.text("err_hub_bad_revision", revision=revision[:40], limit=MAX_REVISION_CHARS))
-    return revision
+    return revision or None
 
 
 def check_repo_id(repo_id: str, owner_optional: bool = False) -> str:
     """``repo_id`` trimmed, or a plain error; with ``owner_optional`` a name alone passes too (publishing)."""
     repo_id = check_length((repo_id or "").strip())
-    pattern = _NAME_RE if owner_optional and "/" not in repo_id else _REPO_RE
-    if not pattern.match(repo_id) or "--" in repo_id or ".." in repo_id:
+    if not _REPO_RE.match(repo_id) or ("/" not in repo_id and not owner_optional) or "--" in repo_id or ".." in repo_id:
         raise SrdemoError(wording.text("err_repo_id", repo_id=repo_id))
     return repo_id
 
@@ -98,7 +83,7 @@ def hub_file(repo_id: str, filename: str, revision: str | None = None) -> HubFil
 
 
 def hf_hub_download(*args, **kwargs) -> str:
-    """huggingface_hub's, imported on the first download: its HTTP stack is 0.3 s of every command's start."""
+    """huggingface_hub's, imported on the first download: its HTTP stack slows every command's start."""
     from huggingface_hub import hf_hub_download as fetch
 
     return fetch(*args, **kwargs)
@@ -113,63 +98,37 @@ def cached_path(ref: HubFile) -> Path | None:
 
 
 def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = None) -> Path:
-    """Fetch (or find in the cache) one file; every failure becomes a plain SrdemoError.
-
-    ``token`` is the user's own, used for this call only; without one no token
-    is sent at all. ``cache_dir`` is where the file is kept (default: the shared
-    Hugging Face cache). huggingface_hub falls back to its cache when a request
-    fails (a 401 included), so a file fetched with someone's token must never
-    land in a cache that others read: callers pass that person's own folder.
-    """
-    from huggingface_hub.errors import (
-        EntryNotFoundError,
-        GatedRepoError,
-        HFValidationError,
-        LocalEntryNotFoundError,
-        OfflineModeIsEnabled,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
+    """Fetch (or find in the cache) one file; every failure becomes a plain SrdemoError. huggingface_hub falls
+    back to its cache when a request fails (a 401 too), so a file fetched with a token goes to its owner's ``cache_dir``."""
+    from huggingface_hub import errors as hf
 
     try:
         return Path(
             hf_hub_download(
-                ref.repo_id,
-                ref.filename,
-                revision=ref.revision,
-                token=token if token else False,
+                ref.repo_id, ref.filename, revision=ref.revision, token=token or False,
                 cache_dir=str(cache_dir) if cache_dir is not None else None,
-                endpoint=os.environ.get("HF_ENDPOINT") or None,
-                library_name="srdemo",
+                endpoint=os.environ.get("HF_ENDPOINT") or None, library_name="srdemo",
             )
         )
-    except (LocalEntryNotFoundError, OfflineModeIsEnabled):
+    except (hf.LocalEntryNotFoundError, hf.OfflineModeIsEnabled):
         raise SrdemoError(wording.text("err_hub_offline", ref=ref)) from None
-    except GatedRepoError:
+    except hf.GatedRepoError:
         raise SrdemoError(wording.text("err_hub_gated", repo_id=ref.repo_id)) from None
-    except RepositoryNotFoundError:
+    except hf.RepositoryNotFoundError:
         raise SrdemoError(wording.text("err_hub_repo_not_found", repo_id=ref.repo_id)) from None
-    except RevisionNotFoundError:
+    except hf.RevisionNotFoundError:
         raise SrdemoError(wording.text("err_hub_revision", repo_id=ref.repo_id, revision=ref.revision)) from None
-    except EntryNotFoundError:
+    except hf.EntryNotFoundError:
         raise SrdemoError(wording.text("err_hub_file_not_found", repo_id=ref.repo_id, filename=ref.filename)) from None
-    except HFValidationError:
+    except hf.HFValidationError:
         raise SrdemoError(wording.text("err_hub_invalid_repo_id", repo_id=ref.repo_id)) from None
     except OSError as exc:  # network down, disk full, HTTP errors (HfHubHTTPError is an OSError)
         raise SrdemoError(wording.text("err_hub_download", ref=ref, error=type(exc).__name__)) from None
 
 
-def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
-            commit_message: str = "Upload model trained with srdemo") -> str:
-    """Create the repo if needed and upload ``folder``; returns the repo's URL (a ``RepoUrl``: a str whose
-    ``repo_id`` says where it went).
-
-    A name without an owner ('shop-x4') goes to the token's own account, as on the Hub's own pages.
-    The token is the user's own, passed for these requests only; it is never stored, logged or
-    echoed. Failures leave ``folder`` untouched, so the push can be retried.
-    """
-    import os
-
+def publish(folder: Path, repo_id: str, token: str | None, private: bool = True) -> str:
+    """Create the repo if needed and upload ``folder``; returns its URL (a ``RepoUrl``, whose ``repo_id`` says where).
+    A name without an owner goes to the token's own account. The token is never stored, logged or echoed."""
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -182,7 +141,7 @@ def publish(folder: Path, repo_id: str, token: str | None, private: bool = True,
             repo_id = f"{api.whoami()['name']}/{repo_id}"
         url = api.create_repo(repo_id, private=private, exist_ok=True, repo_type="model")
         api.upload_folder(
-            folder_path=str(folder), repo_id=repo_id, repo_type="model", commit_message=commit_message,
+            folder_path=str(folder), repo_id=repo_id, repo_type="model", commit_message="Upload model trained with srdemo",
             allow_patterns=["model.safetensors", "config.json", "README.md"],
         )
     except HfHubHTTPError as exc:

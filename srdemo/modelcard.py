@@ -1,9 +1,5 @@
-"""The model card (README.md) that goes with every model srdemo trains.
-
-Built with huggingface_hub's ``ModelCard``: the YAML metadata (licence,
-pipeline tag, base model, ``model-index`` evaluation results) is what the Hub
-reads; the body says in plain words what the model is for and how it was made.
-"""
+"""The model card (README.md) of every model srdemo trains: metadata the Hub reads (licence, base model,
+``model-index`` results), and a body that says in plain words what the model is for and how it was made."""
 
 from __future__ import annotations
 
@@ -38,45 +34,29 @@ def degradation_text(name: str) -> str:
     )
 
 
-def _base_model_id(base: str | None) -> str | None:
-    """Hub repo id of the base model, when it came from the Hub (metadata wants a repo id)."""
-    if base and base.startswith("hub:"):
-        return base[4:].split(":", 1)[0]
-    return None
-
-
 def write_model_card(
     out: Path, cfg: dict, history, eval_name: str = "held-out images", license: str = "mit", extra: str = ""
 ) -> Path:
     """Write ``out/README.md``; ``extra`` is Markdown appended to the body (benchmarks, how to reproduce)."""
-    results = []
-    if history.val:
-        _, psnr, ssim = max(history.val, key=lambda v: v[1])
-        for metric, value in (("psnr", psnr), ("ssim", ssim)):
-            results.append(
-                EvalResult(
-                    task_type="image-to-image", task_name="Image Super-Resolution", dataset_type="custom",
-                    dataset_name=eval_name, metric_type=metric, metric_name=f"{metric.upper()}-Y (x{cfg['scale']})",
-                    metric_value=round(value, 4 if metric == "ssim" else 2),
-                )
-            )
+    best = max(history.val, key=lambda v: v[1]) if history.val else None
+    results = [
+        EvalResult(
+            task_type="image-to-image", task_name="Image Super-Resolution", dataset_type="custom", dataset_name=eval_name,
+            metric_type=metric, metric_name=f"{metric.upper()}-Y (x{cfg['scale']})", metric_value=round(value, digits),
+        )
+        for metric, value, digits in (("psnr", best[1], 2), ("ssim", best[2], 4))
+    ] if best else []
+    base = cfg.get("base_model")
     data = ModelCardData(
-        license=license,
-        pipeline_tag="image-to-image",
-        library_name="spandrel",
+        license=license, pipeline_tag="image-to-image", library_name="spandrel",
         tags=["super-resolution", "srdemo", cfg["architecture"].lower(), f"x{cfg['scale']}", *mixture_parts(cfg["degradation"])],
-        base_model=_base_model_id(cfg.get("base_model")),
-        model_name=cfg.get("name") or out.name,
-        eval_results=results or None,
+        base_model=base[4:].split(":", 1)[0] if base and base.startswith("hub:") else None,  # metadata wants a Hub repo id
+        model_name=cfg.get("name") or out.name, eval_results=results or None,
     )
-    rows = []
-    if history.bicubic:
-        rows.append(f"| bicubic | {history.bicubic[0]:.2f} | {history.bicubic[1]:.4f} |")
-    if history.base:
-        rows.append(f"| base model ({cfg.get('base_model')}) | {history.base[0]:.2f} | {history.base[1]:.4f} |")
-    if history.val:
-        step, psnr, ssim = max(history.val, key=lambda v: v[1])
-        rows.append(f"| this model (step {step}) | {psnr:.2f} | {ssim:.4f} |")
+    scored = [("bicubic", history.bicubic), (f"base model ({base})", history.base)]
+    if best:
+        scored.append((f"this model (step {best[0]})", best[1:]))
+    rows = [f"| {who} | {v[0]:.2f} | {v[1]:.4f} |" for who, v in scored if v]
     table = "| model | PSNR-Y (dB) | SSIM-Y |\n|---|---|---|\n" + "\n".join(rows) if rows else "No validation images."
     body = f"""
 # {cfg.get("name") or out.name}
@@ -101,21 +81,19 @@ name: runs validated on the same photos with the same degradation score the same
 
 {table}
 {extra}"""
-    card = ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body)
-    path = out / "README.md"
-    card.save(path)
-    return path
+    ModelCard.from_template(data, template_str="---\n{{ card_data }}\n---\n" + body).save(out / "README.md")
+    return out / "README.md"
 
 
+# The one run whose tables every built-in card carries: each model beside the others, with what it costs.
 BUILTIN_BENCHMARK = "python benchmarks/quality.py x2 x2-best x4 x4-best x4-product --jpeg --tile 4096 --speed"
-"""The one run whose tables every built-in card carries: each model beside the others, with what it costs."""
 
 
-def benchmark_section(tables: str, command: str = BUILTIN_BENCHMARK) -> str:
+def benchmark_section(tables: str) -> str:
     """A card's ``## Benchmarks`` section: what the figures are, the command that printed them, its tables."""
     return (
         "\n## Benchmarks\n\nPSNR-Y (dB) on the standard sets with the given MATLAB-bicubic LR images, one pass per "
-        f"image (`{command}`); `jpeg75` = those LR images after a Pillow JPEG quality-75 round trip. The speed table "
+        f"image (`{BUILTIN_BENCHMARK}`); `jpeg75` = those LR images after a Pillow JPEG quality-75 round trip. The speed table "
         "is output megapixels per second through srdemo's own path, on the machine it names.\n\n" + tables.strip() + "\n"
     )
 
@@ -133,17 +111,14 @@ def with_benchmark_section(text: str, tables: str) -> str:
 
 
 def add_benchmark_results(card: ModelCard, column: str) -> ModelCard:
-    """Copy ``column``'s figures from the card's own benchmark table (``benchmarks/quality.py``'s) into ``model-index``.
-
-    The Hub shows ``model-index`` as the model's evaluation results, and readers compare SR models by their
-    Set5/Set14/BSD100 PSNR; the body table is the one source, so the metadata can't drift from it.
-    """
-    lines = [line for line in card.text.splitlines() if line.startswith("| ")]
-    header = next((cells for cells in map(_cells, lines) if cells[:3] == ["input", "set", "scale"]), None)
+    """Copy ``column``'s figures from the card's own benchmark table into ``model-index`` (the Hub's evaluation
+    results), so the metadata cannot drift from the body."""
+    table = [[c.strip() for c in line.strip().strip("|").split("|")] for line in card.text.splitlines() if line.startswith("| ")]
+    header = next((cells for cells in table if cells[:3] == ["input", "set", "scale"]), None)
     if header is None or column not in header:
         raise ValueError(f"the card has no benchmark table with a {column!r} column")
     kept = [r for r in card.data.eval_results or [] if r.dataset_type == "custom"]  # the held-out photos
-    for cells in map(_cells, lines):
+    for cells in table:
         if len(cells) != len(header) or cells[:3] == header[:3]:
             continue
         row = dict(zip(header, cells))
@@ -161,7 +136,3 @@ def add_benchmark_results(card: ModelCard, column: str) -> ModelCard:
         )
     card.data.eval_results = kept
     return card
-
-
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]

@@ -1,17 +1,7 @@
-"""The model catalogue: where models come from, who may use which, and loading them.
+"""The model catalogue: each model described once (:class:`ModelSpec`), who may use which, and loading them.
 
-Each model is described once, by a :class:`ModelSpec`; labels, the CLI listing,
-the README and the Space metadata are read from these descriptions. Each
-*source* of models (srdemo's built-ins, the classic resamplers, a folder of
-weights files, the Hugging Face Hub, the runs trained in the app) is one
-:class:`Source` in ``SOURCES``: it lists what it offers to a caller, parses the
-references it understands, says whether a model is ready, and fetches its
-weights. :func:`resolve` is the one place a reference becomes a model, and it
-decides what a given :class:`~srdemo.caller.Caller` may use: a visitor of the
-app never gets a server path they typed, nor another owner's run.
-
-Neural models are loaded by spandrel (``srdemo.weights``), which detects the
-architecture from the weights, so any file spandrel knows works.
+:func:`resolve` is the one place a reference becomes a model and decides what a caller may use: a visitor
+of the app never gets a server path they typed, nor another owner's run.
 """
 
 from __future__ import annotations
@@ -57,9 +47,8 @@ class ModelSpec:
     for_compressed: bool = False  # trained to undo JPEG damage: a clean self-check understates it
     slug: str = ""  # a short name for output files ('RealESRGAN_x4'); the id when empty
     tier: str = ""  # 'best': the slowest and finest of its scale, the default where DEFAULT_TIER says so
-    exports: bool = True  # False: its ONNX export was tried and is not torch's (the built-in's json says), so never retried
-    bytes_per_pixel: float | None = None  # a built-in's json: its memory per pixel (engine.memory_per_pixel), so
-    # ONNX Runtime runs it without reading it into torch
+    exports: bool = True  # False: its ONNX export was tried and is not torch's (the built-in's json says)
+    bytes_per_pixel: float | None = None  # a built-in's json: lets ONNX Runtime run it without torch
 
     @property
     def native_scale(self) -> int:
@@ -85,13 +74,11 @@ RESAMPLERS = (
     ),
 )
 
-# Public Hub weights. Each 'source' cites public code that downloads the same
-# repo and file with hf_hub_download, which shows they exist.
+# Public Hub weights; each 'source' cites public code that downloads the same file, which shows it exists.
 HUB_MODELS = (
     ModelSpec(
         "realesrgan-x4", "Real-ESRGAN x4 (Hub download): bold detail for worn or soft photos", "hub", (4,),
-        "Old or soft supplier photos where a crisper look matters more than faithfulness.",
-        "BSD-3-Clause (Real-ESRGAN)",
+        "Old or soft supplier photos where a crisper look matters more than faithfulness.", "BSD-3-Clause (Real-ESRGAN)",
         "huggingface.co/ai-forever/Real-ESRGAN, file RealESRGAN_x4.pth; downloaded the same way by "
         "github.com/ai-forever/Real-ESRGAN (RealESRGAN/model.py)",
         hub_file=hub.HubFile("ai-forever/Real-ESRGAN", "RealESRGAN_x4.pth"),
@@ -99,30 +86,23 @@ HUB_MODELS = (
     ),
     ModelSpec(
         "realesrgan-x2", "Real-ESRGAN x2 (Hub download): bold detail, doubles the size", "hub", (2,),
-        "Soft photos that need only doubling.",
-        "BSD-3-Clause (Real-ESRGAN)",
+        "Soft photos that need only doubling.", "BSD-3-Clause (Real-ESRGAN)",
         "huggingface.co/ai-forever/Real-ESRGAN, file RealESRGAN_x2.pth; downloaded the same way by "
         "github.com/ai-forever/Real-ESRGAN (RealESRGAN/model.py)",
         hub_file=hub.HubFile("ai-forever/Real-ESRGAN", "RealESRGAN_x2.pth"),
     ),
     ModelSpec(
         "nomos-span-x2-jpeg", "Nomos SPAN x2 for JPEG photos (Hub download): cleans compression blocks", "hub", (2,),
-        "Supplier photos saved as low-quality JPEG.",
-        "see the model page",
+        "Supplier photos saved as low-quality JPEG.", "see the model page",
         "huggingface.co/Phips/2xNomosUni_span_multijpg, file 2xNomosUni_span_multijpg.pth (listed in srdemo's "
         "shared data README)",
-        hub_file=hub.HubFile("Phips/2xNomosUni_span_multijpg", "2xNomosUni_span_multijpg.pth"),
-        for_compressed=True,
+        hub_file=hub.HubFile("Phips/2xNomosUni_span_multijpg", "2xNomosUni_span_multijpg.pth"), for_compressed=True,
     ),
 )
 
 
 def builtin_specs() -> list[ModelSpec]:
-    """srdemo's own weights: ``weights/<id>.safetensors`` with a ``<id>.json`` description.
-
-    Each base model comes before its variants (``x4`` before ``x4-best`` and ``x4-product``): the
-    first of a scale is that scale's default unless the device's tier (``DEFAULT_TIER``) has one.
-    """
+    """srdemo's own weights (``weights/<id>.safetensors`` and ``<id>.json``), each base model before its variants."""
     specs = []
     for meta_path in sorted(BUILTIN_DIR.glob("*.json"), key=lambda p: (p.stem.split("-")[0], p.stem)):
         meta = json.loads(meta_path.read_text())
@@ -162,8 +142,7 @@ def hub_spec(ref: hub.HubFile) -> ModelSpec:
 
 
 def run_spec(weights: Path) -> ModelSpec:
-    """A model trained in the app: ``<run>/model/model.safetensors``, by the name its owner gave it (its
-    ``config.json`` says), or by its run's folder when it has none (models trained before runs had names)."""
+    """A model trained in the app (``<run>/model/model.safetensors``), by the name in its ``config.json``, else its run's."""
     run = weights.parent.parent.name
     try:
         name = json.loads((weights.parent / "config.json").read_text()).get("name")
@@ -175,160 +154,25 @@ def run_spec(weights: Path) -> ModelSpec:
     )
 
 
-# ---------------------------------------------------------------- sources
-
-
-class Source:
-    """One place models come from. Subclasses override what applies to them."""
-
-    kind: str = ""
-
-    def listed(self, caller: Caller) -> list[ModelSpec]:
-        """What this source offers ``caller`` by id (the lists in the app and ``srdemo models``)."""
-        return []
-
-    def parse(self, ref: str, caller: Caller) -> ModelSpec | None:
-        """A model for a reference that is not a listed id, if this source understands it and ``caller`` may use it."""
-        return None
-
-    def available(self, spec: ModelSpec) -> bool:
-        """Whether it can be loaded without a download."""
-        return True
-
-    def weights(self, spec: ModelSpec, caller: Caller) -> Path:
-        """The weights file on this machine (downloading it if need be)."""
-        assert spec.path is not None
-        if not spec.path.is_file():
-            raise SrdemoError(text("err_weights_missing", model_id=spec.id))
-        return spec.path
-
-    def cache_key(self, spec: ModelSpec, caller: Caller) -> str:
-        """Loaded models are shared between callers with the same key; a changed file is a new key."""
-        stat = spec.path.stat() if spec.path is not None and spec.path.is_file() else None
-        return f"{self.kind}:{spec.path}:{stat.st_mtime_ns if stat else 0}:{stat.st_size if stat else 0}"
-
-    def export_dir(self, spec: ModelSpec, caller: Caller) -> Path:
-        """Where this model's ONNX export is kept: shared, unless the model is the caller's alone."""
-        return workspace.onnx_cache_dir()
-
-
-class Builtins(Source):
-    kind = "builtin"
-
-    def listed(self, caller: Caller) -> list[ModelSpec]:
-        return builtin_specs()
-
-
-class Resamplers(Source):
-    kind = "resampler"
-
-    def listed(self, caller: Caller) -> list[ModelSpec]:
-        return list(RESAMPLERS)
-
-
-class LocalFiles(Source):
-    """The operator's folder (``SRDEMO_MODEL_DIR``, listed to everyone); any path for a trusted caller."""
-
-    kind = "file"
-
-    def listed(self, caller: Caller) -> list[ModelSpec]:
-        folder = get_settings().model_dir
-        if folder is None or not folder.is_dir():
-            return []
-        return [file_spec(p) for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in SUFFIXES]
-
-    def parse(self, ref: str, caller: Caller) -> ModelSpec | None:
-        if not caller.trusted:
-            return None  # the app never opens a server path a visitor typed
-        path = Path(ref).expanduser()
-        try:
-            return file_spec(path) if path.is_file() else None
-        except OSError:  # a name the filesystem refuses (over 255 bytes a component) is no file here
-            return None
-
-
-class HubModels(Source):
-    kind = "hub"
-
-    def listed(self, caller: Caller) -> list[ModelSpec]:
-        return list(HUB_MODELS)
-
-    def parse(self, ref: str, caller: Caller) -> ModelSpec | None:
-        if ref.startswith("hub:"):
-            return hub_spec(hub.parse_hub_ref(ref[4:]))
-        head = ref.split(":", 1)[0]
-        if ":" in ref and "/" in head and not Path(head).is_absolute():
-            return hub_spec(hub.parse_hub_ref(ref))
-        return None
-
-    def available(self, spec: ModelSpec) -> bool:
-        """In the shared cache, which holds only what was fetched without a token."""
-        return spec.hub_file is not None and hub.cached_path(spec.hub_file) is not None
-
-    def weights(self, spec: ModelSpec, caller: Caller) -> Path:
-        """Without a token: the shared cache. With one: the caller's own cache, which nobody else reads."""
-        assert spec.hub_file is not None
-        if caller.token is None:
-            return hub.download(spec.hub_file)
-        try:
-            return hub.download(spec.hub_file, token=caller.token_value, cache_dir=workspace.hub_cache_dir(caller.owner))
-        except SrdemoError:
-            public = hub.cached_path(spec.hub_file)  # the shared cache holds only what anyone may read
-            if public is None:
-                raise
-            return public
-
-    def cache_key(self, spec: ModelSpec, caller: Caller) -> str:
-        # A model loaded with a token may be private: key it by a digest of that
-        # token so other users (without it) never get it from the cache.
-        key = f"hub:{spec.hub_file}"
-        if caller.token is not None:
-            key += ":" + hashlib.sha256(caller.token_value.encode()).hexdigest()[:16]
-        return key
-
-    def export_dir(self, spec: ModelSpec, caller: Caller) -> Path:
-        return workspace.onnx_cache_dir(caller.owner if caller.token is not None else None)
-
-
-class TrainedRuns(Source):
-    """Models trained in the app: each owner sees and uses only their own."""
-
-    kind = "run"
-
-    def listed(self, caller: Caller) -> list[ModelSpec]:
-        return [run_spec(w) for w in workspace.trained_weights(caller.owner)]
-
-    def parse(self, ref: str, caller: Caller) -> ModelSpec | None:
-        if ref.startswith("run:"):
-            raise SrdemoError(text("err_not_your_run"))  # listed ids were matched before parsing
-        return None
-
-    def export_dir(self, spec: ModelSpec, caller: Caller) -> Path:
-        return workspace.onnx_cache_dir(caller.owner)
-
-
-SOURCES: tuple[Source, ...] = (TrainedRuns(), Builtins(), Resamplers(), LocalFiles(), HubModels())
-"""In the order the lists show them: your own models, srdemo's, classic, the operator's files, the Hub."""
-_BY_KIND = {source.kind: source for source in SOURCES}
-
-
 def catalogue(caller: Caller) -> list[ModelSpec]:
-    """Every model ``caller`` may pick from a list, best default first."""
-    return [spec for source in SOURCES for spec in source.listed(caller)]
+    """Every model ``caller`` may pick from a list: their own runs, srdemo's, classic, the operator's folder, the Hub."""
+    folder = get_settings().model_dir  # SRDEMO_MODEL_DIR, listed to everyone
+    files = sorted(folder.iterdir()) if folder is not None and folder.is_dir() else []
+    return [
+        *(run_spec(w) for w in workspace.trained_weights(caller.owner)),  # each owner sees only their own
+        *builtin_specs(),
+        *RESAMPLERS,
+        *(file_spec(p) for p in files if p.is_file() and p.suffix.lower() in SUFFIXES),
+        *HUB_MODELS,
+    ]
 
 
-DEFAULT_TIER = {"cuda": "best"}
-"""The built-in tier each device type starts on; others get the plain tier (""). On a GPU the best tier's
-extra cost is a fraction of a second; on a CPU it is over ten times the fast built-in's time."""
+DEFAULT_TIER = {"cuda": "best"}  # the built-in tier each device type starts on (others: ""): on a CPU "best" is slow
 
 
 def default_model(scale: float = 4, device: Device | None = None, tier: str | None = None) -> ModelSpec:
-    """The built-in model for this scale and device (this machine's by default), else Lanczos (always available).
-
-    Variants for compressed photos are suggested for JPEGs, never the default. Of the rest, ``tier``
-    comes first (by default the one ``DEFAULT_TIER`` names for the device), then the first listed.
-    x4 is the app's and the command line's starting scale.
-    """
+    """The built-in model for this scale and device (this machine's by default), else Lanczos: of those not made
+    for compressed photos, ``tier`` first (by default the one ``DEFAULT_TIER`` names), then the first listed."""
     fits = [spec for spec in builtin_specs() if spec.native_scale == scale and not spec.for_compressed]
     if tier is None:
         tier = DEFAULT_TIER.get((device or pick_device()).type, "")
@@ -336,40 +180,68 @@ def default_model(scale: float = 4, device: Device | None = None, tier: str | No
 
 
 def resolve(ref: str, caller: Caller) -> ModelSpec:
-    """The model a reference names, if ``caller`` may use it.
-
-    A reference is a listed id (``x4``, ``lanczos``, ``local:<file>``, ``run:<run>``), a Hub file
-    (``owner/repo:file[@revision]``, optionally prefixed ``hub:``), or, for a trusted caller
-    only, a path to a weights file.
-    """
+    """The model a reference names, if ``caller`` may use it: a listed id (``x4``, ``local:<file>``, ``run:<run>``),
+    a Hub file (``[hub:]owner/repo:file[@revision]``), or, for a trusted caller only, a weights file's path."""
     ref = hub.check_length((ref or "").strip())  # before it becomes a path, a URL or a message
     if not ref:
         raise SrdemoError(text("err_choose_model"))
     for spec in catalogue(caller):
         if spec.id == ref:
             return spec
-    for source in SOURCES:
-        spec = source.parse(ref, caller)
-        if spec is not None:
-            return spec
+    if ref.startswith("run:"):
+        raise SrdemoError(text("err_not_your_run"))  # the caller's own runs were matched above
+    if caller.trusted:  # the app never opens a server path a visitor typed
+        path = Path(ref).expanduser()
+        try:
+            if path.is_file():
+                return file_spec(path)
+        except OSError:  # a name the filesystem refuses (over 255 bytes a component) is no file here
+            pass
+    head = ref.split(":", 1)[0]
+    if ref.startswith("hub:") or (":" in ref and "/" in head and not Path(head).is_absolute()):
+        return hub_spec(hub.parse_hub_ref(ref.removeprefix("hub:")))
     if not caller.trusted:
         raise SrdemoError(text("err_unknown_model_app", ref=ref[:80]))
     raise SrdemoError(text("err_unknown_model", ref=ref, known=", ".join(s.id for s in catalogue(caller))))
 
 
 def availability(spec: ModelSpec) -> str:
-    """'ready' or 'needs download' (Hub files not yet in the local cache)."""
-    return "ready" if _BY_KIND[spec.kind].available(spec) else "needs download"
+    """'ready', or 'needs download' for a Hub file not in the shared cache (which holds only what was fetched without a token)."""
+    return "needs download" if spec.kind == "hub" and hub.cached_path(spec.hub_file) is None else "ready"
 
 
-# ---------------------------------------------------------------- loading + cache
+def weights_file(spec: ModelSpec, caller: Caller) -> Path:
+    """The weights file of a neural model on this machine. A Hub file with the caller's token goes to
+    their own cache, which nobody else reads; without one, to the shared cache."""
+    if spec.kind != "hub":
+        if spec.path is None or not spec.path.is_file():
+            raise SrdemoError(text("err_weights_missing", model_id=spec.id))
+        return spec.path
+    if caller.token is None:
+        return hub.download(spec.hub_file)
+    try:
+        return hub.download(spec.hub_file, token=caller.token_value, cache_dir=workspace.hub_cache_dir(caller.owner))
+    except SrdemoError:
+        public = hub.cached_path(spec.hub_file)  # the shared cache holds only what anyone may read
+        if public is None:
+            raise
+        return public
+
+
+def _cache_key(spec: ModelSpec, caller: Caller) -> str:
+    """Loaded models are shared between callers with the same key; a changed file is a new key. A Hub model
+    loaded with a token may be private: its key has a digest of that token, so nobody without it gets it."""
+    if spec.kind == "hub":
+        token = caller.token_value
+        return f"hub:{spec.hub_file}" + (":" + hashlib.sha256(token.encode()).hexdigest()[:16] if token is not None else "")
+    stat = spec.path.stat() if spec.path is not None and spec.path.is_file() else None
+    return f"{spec.kind}:{spec.path}:{stat.st_mtime_ns if stat else 0}:{stat.st_size if stat else 0}"
 
 
 @dataclass(eq=False)
 class LoadedModel:
-    """A spec plus, for a neural model, what runs it: spandrel's descriptor (read from ``weights`` the first
-    time it is asked for, torch with it) and its ONNX Runtime network, once there is one. A built-in whose
-    json says its memory per pixel runs on ONNX Runtime without ever reading its descriptor."""
+    """A spec plus, for a neural model, what runs it: spandrel's descriptor (read from ``weights`` when first
+    asked for) and its ONNX Runtime network, once there is one."""
 
     spec: ModelSpec
     weights: Path | None = None
@@ -390,7 +262,6 @@ class LoadedModel:
 
     @property
     def is_neural(self) -> bool:
-        """A network that runs through the engine (not a resampler)."""
         return self.spec.is_neural
 
     @property
@@ -399,8 +270,7 @@ class LoadedModel:
 
 
 class _ModelCache:
-    """A small LRU of loaded models. Loads of different models run in parallel:
-    each key has its own lock, so a slow Hub download never blocks other users."""
+    """A small LRU of loaded models. Each key has its own lock, so a slow Hub download never blocks other models."""
 
     def __init__(self) -> None:
         self._items: OrderedDict[str, LoadedModel] = OrderedDict()
@@ -409,13 +279,11 @@ class _ModelCache:
 
     def get(self, key: str, build) -> LoadedModel:
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
             key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:
+        with key_lock:  # held only while this key builds
             with self._lock:
                 if key in self._items:
+                    self._items.move_to_end(key)
                     return self._items[key]
             model = build()
             with self._lock:
@@ -432,32 +300,23 @@ class _ModelCache:
 MODEL_CACHE = _ModelCache()
 
 
-def weights_file(spec: ModelSpec, caller: Caller) -> Path:
-    """The weights file of a neural model on this machine (downloaded if need be)."""
-    return _BY_KIND[spec.kind].weights(spec, caller)
-
-
 def load(ref: ModelSpec | str, caller: Caller) -> LoadedModel:
     """Load (or take from the cache) a model that ``caller`` may use; a token is used for its download only."""
     spec = ref if isinstance(ref, ModelSpec) else resolve(ref, caller)
     if not spec.is_neural:
         return LoadedModel(spec)
-    source = _BY_KIND[spec.kind]
 
     def build() -> LoadedModel:
         path = weights_file(spec, caller)
         model = LoadedModel(spec, path, spec.native_scale, bytes_per_pixel=spec.bytes_per_pixel)
         if spec.bytes_per_pixel and backends.available():  # its json describes it: its shipped export needs no torch
             model.onnx = backends.open_export(path.with_suffix(".onnx"), backends.digest(path), model.scale)
-        if model.onnx is not None:
-            return model
-        descriptor = model.descriptor  # spandrel reads the network (and its scale)
-
-        def exported(net: OnnxNetwork) -> None:
-            model.onnx = net  # made in the background: the next pass runs on it
-
-        if spec.exports:
-            model.onnx = backends.find_export(descriptor, path, source.export_dir(spec, caller), spec.id, exported)
+        if model.onnx is None:
+            descriptor = model.descriptor  # spandrel reads the network (and its scale)
+            if spec.exports:  # an export made in the background is set on the model: the next pass runs on it
+                private = spec.kind == "run" or (spec.kind == "hub" and caller.token is not None)
+                export_dir = workspace.onnx_cache_dir(caller.owner if private else None)  # a private model's: its owner's
+                model.onnx = backends.find_export(descriptor, path, export_dir, spec.id, lambda net: setattr(model, "onnx", net))
         return model
 
-    return MODEL_CACHE.get(source.cache_key(spec, caller), build)
+    return MODEL_CACHE.get(_cache_key(spec, caller), build)

@@ -1,14 +1,9 @@
 """Reading a weights file safely, and letting spandrel say what network it holds.
 
-Safety: weights are judged by their content, never by their extension.
-safetensors files are plain tensors and always safe. Anything else is refused
-if it is a TorchScript archive (which carries code), and otherwise opened with
-``torch.load(weights_only=True)``, which refuses pickles that would run code.
-
-Cost: a file from a stranger is judged on what it says of itself (its size, the
-safetensors header, a zip archive's entry count and pickle size) before any tensor
-is made. Reading 400,000 tiny tensors cost 14 s and 550 MB of memory before spandrel
-could say it was no model; refused on its header, it costs a few milliseconds.
+Weights are judged by their content, never by their extension: safetensors files are plain tensors; anything
+else is refused if it is a TorchScript archive (which carries code), and otherwise opened with
+``torch.load(weights_only=True)``, which refuses pickles that would run code. A stranger's file is judged on
+what it says of itself (size, header, a zip's entry count and pickle size) before any tensor is made.
 """
 
 from __future__ import annotations
@@ -26,57 +21,41 @@ if TYPE_CHECKING:
     import spandrel
     import torch
 
-SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".bin")
-"""What a weights file is usually called (for listing a folder and naming outputs; loading decides by content)."""
+SUFFIXES = (".safetensors", ".pth", ".pt", ".ckpt", ".bin")  # for listing a folder and naming outputs, not for loading
 
-MAX_WEIGHTS_BYTES = 1_000_000_000
-"""Largest weights file read (HAT-L, among the largest upscalers spandrel loads, is 205 MB in float32)."""
-MAX_TENSORS = 10_000
-"""Most tensors a weights file may hold (HAT-L has 1,710, DCTLSA 546, SPAN 204)."""
-MAX_HEADER_BYTES = 4_000_000
-"""Largest description of the tensors read: a safetensors header, or the pickle in a torch zip archive
-(HAT-L's safetensors header is about 220 KB; CRAFT's pickle, 844 tensors, 184 KB)."""
-_ZIP_OVERHEAD = 16
-"""Entries of a torch zip archive besides one per tensor storage (data.pkl, version, byteorder, ...)."""
+MAX_WEIGHTS_BYTES = 1_000_000_000  # HAT-L, among the largest upscalers spandrel loads, is 205 MB
+MAX_TENSORS = 10_000  # HAT-L has 1,710
+MAX_HEADER_BYTES = 4_000_000  # a safetensors header or a torch zip's pickle (HAT-L's header is about 220 KB)
+_ZIP_OVERHEAD = 16  # entries of a torch zip besides one per tensor storage (data.pkl, version, byteorder, ...)
 
 _DTYPE_BITS = {
     "BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "I16": 16, "U16": 16, "F16": 16, "BF16": 16,
     "I32": 32, "U32": 32, "F32": 32, "I64": 64, "U64": 64, "F64": 64,
 }
-"""Bits per element of the safetensors dtypes torch reads."""
 
 
 def _is_safetensors(head: bytes) -> bool:
-    # 8-byte little-endian header length, then a JSON object.
-    if len(head) < 9:
-        return False
-    n = int.from_bytes(head[:8], "little")
-    return 0 < n < 100_000_000 and head[8:9] == b"{"
+    """An 8-byte little-endian header length, then a JSON object."""
+    return len(head) >= 9 and 0 < int.from_bytes(head[:8], "little") < 100_000_000 and head[8:9] == b"{"
 
 
-class _TooManyTensors(Exception):
-    pass
-
-
-def _parse_header(raw: bytes) -> dict:
-    """The header's JSON, stopped soon after ``MAX_TENSORS`` objects (one per tensor, one for
-    ``__metadata__``, one around them): a header of many tiny tensors never becomes that many Python objects."""
+def _parse_header(raw: bytes, name: str) -> dict:
+    """The header's JSON, stopped soon after ``MAX_TENSORS`` objects, so many tiny tensors never become that many."""
     objects = 0
 
     def count(pairs: list) -> dict:
         nonlocal objects
         objects += 1
-        if objects > MAX_TENSORS + 2:
-            raise _TooManyTensors
+        if objects > MAX_TENSORS + 2:  # one per tensor, one for __metadata__, one around them
+            raise SrdemoError(text("err_weights_too_many_tensors", name=name, limit=MAX_TENSORS))
         return dict(pairs)
 
     return json.loads(raw, object_pairs_hook=count)
 
 
 def _check_safetensors_header(path: Path, name: str) -> None:
-    """Refuse a safetensors file whose header is too large, lists too many tensors, or does not match
-    the file (each tensor's dtype x shape must fill its byte range, the ranges must not overlap and
-    must lie inside the file). Reads the header only, so a hostile file costs what its header costs."""
+    """Refuse a safetensors file whose header is too large, lists too many tensors, or does not match the
+    file (each dtype x shape must fill its byte range; ranges inside the file, not overlapping)."""
     size = path.stat().st_size
     with open(path, "rb") as f:
         length = int.from_bytes(f.read(8), "little")
@@ -88,9 +67,7 @@ def _check_safetensors_header(path: Path, name: str) -> None:
     if len(raw) < length:
         raise damaged
     try:
-        header = _parse_header(raw)
-    except _TooManyTensors:
-        raise SrdemoError(text("err_weights_too_many_tensors", name=name, limit=MAX_TENSORS)) from None
+        header = _parse_header(raw, name)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep
         raise damaged from None
     if not isinstance(header, dict):
@@ -123,9 +100,8 @@ def _check_safetensors_header(path: Path, name: str) -> None:
 
 
 def _zip_entries(f, size: int) -> int | None:
-    """How many entries a torch zip archive says it holds, from its end record alone (the last bytes of the
-    file), so an archive of 400,000 entries is refused before its directory is read. None if it is no zip to
-    torch (which looks at the first four bytes only) or has no end record (torch cannot open it either)."""
+    """How many entries a torch zip archive says it holds, from its end record alone (before its directory
+    is read). None if it is no zip to torch (which reads the first four bytes) or has no end record."""
     if f.read(4) != b"PK\x03\x04":
         return None
     tail_len = min(size, 22 + 65_535)  # the end record, then at most a 64 KB comment
@@ -167,9 +143,8 @@ def _check_archive(path: Path, name: str) -> None:
 
 
 def read_state_dict(path: Path, name: str | None = None) -> dict[str, torch.Tensor]:
-    """Tensors from a weights file, decided by content. Never runs code from the file, and makes no
-    tensor until what the file says of itself is within the limits above (every route to a model,
-    a local file, a Hub download or a trained run, reads its weights here)."""
+    """Tensors from a weights file, decided by content: never runs its code, and makes no tensor until what
+    it says of itself is within the limits above. Every route to a model reads its weights here."""
     name = name or path.name
     try:
         with open(path, "rb") as f:
@@ -181,7 +156,7 @@ def read_state_dict(path: Path, name: str | None = None) -> dict[str, torch.Tens
         (_check_safetensors_header if safetensors else _check_archive)(path, name)
     except OSError as exc:
         raise SrdemoError(text("err_weights_unreadable", name=name, reason=exc.strerror or exc)) from None
-    import torch  # here, not at the top: a built-in run on ONNX Runtime never reads its weights' tensors
+    import torch  # not at the top: a built-in run on ONNX Runtime never reads its tensors
     from safetensors.torch import load_file as load_safetensors
 
     if safetensors:
@@ -204,16 +179,15 @@ def load_descriptor(path: Path, name: str | None = None) -> spandrel.ImageModelD
 
     from .arch.span import fuse_reparameterised
 
+    name = name or path.name
     state = spandrel.canonicalize_state_dict(read_state_dict(path, name))
     try:
         descriptor = spandrel.ModelLoader().load_from_state_dict(state)
     except spandrel.UnsupportedModelError:
-        raise SrdemoError(text("err_weights_unknown_arch", name=name or path.name)) from None
+        raise SrdemoError(text("err_weights_unknown_arch", name=name)) from None
     except Exception as exc:
-        raise SrdemoError(
-            text("err_weights_load_failed", name=name or path.name, error_type=type(exc).__name__, detail=exc)
-        ) from None
+        raise SrdemoError(text("err_weights_load_failed", name=name, error_type=type(exc).__name__, detail=exc)) from None
     if not isinstance(descriptor, spandrel.ImageModelDescriptor) or descriptor.purpose not in ("SR", "Restoration"):
-        raise SrdemoError(text("err_weights_not_upscaler", name=name or path.name))
+        raise SrdemoError(text("err_weights_not_upscaler", name=name))
     fuse_reparameterised(descriptor.model)
     return descriptor.eval()

@@ -1,9 +1,6 @@
-"""SPAN (Swift Parameter-free Attention Network): everything srdemo does that depends on its internals.
-
-srdemo trains SPAN from scratch, changes a trained SPAN's scale or width when fine-tuning, and runs its
-re-parameterised convolutions (``Conv3XC``: several branches while training, one fused 3x3 conv at
-inference) efficiently. All of that reads SPAN's layers or weight keys (``conv_1.sk.weight``,
-``upsampler.0.*``, ``conv_cat.weight``), so it lives here: a change in spandrel's SPAN touches one module.
+"""SPAN (Swift Parameter-free Attention Network): everything srdemo does that reads its layers or weight keys,
+so a change in spandrel's SPAN touches one module: new networks, a new scale or width for fine-tuning, and its
+re-parameterised convolutions (``Conv3XC``: several branches while training, one fused 3x3 conv at inference).
 """
 
 from __future__ import annotations
@@ -17,11 +14,8 @@ from ..wording import text
 
 
 def new_span(channels: int, scale: int) -> torch.nn.Module:
-    """A freshly initialised SPAN, ``channels`` wide, whose output starts close to zero.
-
-    SPAN scales its input by 255 but not its output back, so a default-initialised
-    network starts ~13 off in L1; a near-zero last layer starts it at ~0.7 instead.
-    """
+    """A freshly initialised SPAN whose output starts close to zero (SPAN scales its input by 255 but not its
+    output back, so a default-initialised one starts far off)."""
     from spandrel.architectures.SPAN import SPAN
 
     net = SPAN(num_in_ch=3, num_out_ch=3, feature_channels=channels, upscale=scale)
@@ -37,13 +31,8 @@ def width(state: dict[str, torch.Tensor]) -> int:
 
 
 def at_scale(state: dict[str, torch.Tensor], old: int, new: int) -> dict[str, torch.Tensor]:
-    """Weights of a SPAN for scale ``new`` that starts from a trained SPAN at scale ``old``.
-
-    The feature body carries over unchanged (it does not depend on the scale). When
-    ``new`` divides ``old`` (x4 -> x2), each new sub-pixel output averages the old
-    sub-pixels it covers, so the network starts as "the old model, box-downscaled":
-    already far better than bicubic, instead of a blank last layer.
-    """
+    """Weights of a SPAN for scale ``new`` from a trained one at scale ``old``: the feature body carries over.
+    When ``new`` divides ``old``, each new sub-pixel averages the old ones it covers ("the old model, box-downscaled")."""
     out = new_span(width(state), new).state_dict()
     out.update({k: v for k, v in state.items() if not k.startswith("upsampler.")})
     if old % new == 0:
@@ -56,13 +45,8 @@ def at_scale(state: dict[str, torch.Tensor], old: int, new: int) -> dict[str, to
 
 
 def widened(state: dict[str, torch.Tensor], channels: int) -> dict[str, torch.Tensor]:
-    """Weights of a SPAN ``channels`` wide that computes exactly what the narrower trained one did.
-
-    Growing capacity for a harder task (JPEG-damaged input, say) without starting over: every
-    old channel keeps its weights and reads nothing from the new ones (those weights start at
-    zero), and SPAN's activations and attention act per channel, so the output is unchanged.
-    The new channels start small and random; the zero weights from them get gradients at once.
-    """
+    """Weights of a SPAN ``channels`` wide that computes exactly what the narrower trained one did: old channels
+    read nothing from the new ones (those weights start at zero), and SPAN's activations act per channel."""
     old_width, scale = width(state), math.isqrt(state["upsampler.0.bias"].numel() // 3)
     if channels < old_width:
         raise SrdemoError(text("err_span_narrower", width=old_width, channels=channels))
@@ -79,35 +63,23 @@ def widened(state: dict[str, torch.Tensor], channels: int) -> dict[str, torch.Te
             new[:rows] = 0
             if key == "conv_cat.weight":  # reads four C-wide feature maps side by side
                 groups = cols // old_width
-                new[:rows].view(rows, groups, channels, *new.shape[2:])[:, :, :old_width] = old.view(
-                    rows, groups, old_width, *old.shape[2:]
-                )
+                grouped = new[:rows].view(rows, groups, channels, *new.shape[2:])
+                grouped[:, :, :old_width] = old.view(rows, groups, old_width, *old.shape[2:])
             else:
                 new[:rows, :cols] = old
         out[key] = new
     return out
 
 
-# ---------------------------------------------------------------- re-parameterised convolutions
-
-
 def reparameterised_layers(module: torch.nn.Module) -> list[torch.nn.Module]:
-    """Layers that train as several branches and run as one fused conv (SPAN's ``Conv3XC``).
-
-    Recognised by what they do (``update_params`` rebuilds ``eval_conv`` from the branches), not by
-    class, so any spandrel network built from such layers is handled too.
-    """
+    """Layers that train as several branches and run as one fused conv (SPAN's ``Conv3XC``), recognised by what
+    they do (``update_params`` rebuilds ``eval_conv``), not by class."""
     return [m for m in module.modules() if hasattr(m, "update_params") and hasattr(m, "eval_conv")]
 
 
 def fuse_reparameterised(module: torch.nn.Module) -> int:
-    """Fuse re-parameterised convolutions (SPAN's ``Conv3XC``) once, not on every call.
-
-    spandrel's SPAN rebuilds its fused 3x3 kernel from the training branches on
-    every eval forward. Here each such layer fuses when its weights change
-    (tracked by the tensors' version counters, so fine-tuning stays correct)
-    and otherwise runs the fused conv directly. Returns how many layers it patched.
-    """
+    """Fuse re-parameterised convolutions once, not on every eval forward as spandrel's SPAN does, and again when
+    their weights change (their version counters say), so fine-tuning stays correct. Returns how many it patched."""
     patched = 0
     for layer in reparameterised_layers(module):
         if not hasattr(layer, "has_relu"):
@@ -131,21 +103,15 @@ def fuse_reparameterised(module: torch.nn.Module) -> int:
 
 
 def fused_state(net: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """Weights in the architecture's own key layout, with re-parameterised convs fused first.
-
-    A file holds both the training branches and the fused ``eval_conv``; plain spandrel runs
-    the fused kernel as stored, so it must match the branches (the branches are what trained).
-    """
+    """Weights in the architecture's own key layout, re-parameterised convs fused first: plain spandrel runs the
+    stored ``eval_conv``, so it must match the branches that trained."""
     for layer in reparameterised_layers(net):
         layer.update_params()
     return {k: v.detach().cpu().contiguous().clone() for k, v in net.state_dict().items()}
 
 
 def inference_parameters(net: torch.nn.Module) -> int:
-    """Parameters the network runs with: a re-parameterised layer counts its fused kernel, not its branches.
-
-    What a model card should state: the branches exist only while training.
-    """
+    """Parameters the network runs with (a model card's figure): a re-parameterised layer counts its fused kernel."""
     total = sum(p.numel() for p in net.parameters())
     for layer in reparameterised_layers(net):
         total -= sum(p.numel() for p in layer.parameters())

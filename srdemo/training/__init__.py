@@ -1,18 +1,7 @@
 """Training and fine-tuning super-resolution models (the CLI and the Train tab run the same loop).
 
-One loop for every case: from scratch with srdemo's chosen architecture, or
-fine-tuning any model spandrel can load. Data for step k depends only on
-(seed, k), and checkpoints hold everything else (weights, EMA, optimiser,
-schedule, history) in one safetensors file written atomically; so a run killed
-at any moment and resumed ends bit-identical to one that never stopped.
-
-Several GPUs or machines: launch the same command with ``torchrun``; each
-process takes its share of the same global batch and torch.distributed's
-DistributedDataParallel averages the gradients.
-
-Modules: ``config`` (settings, losses, history), ``sampling`` (data and batches),
-``checkpoints``, ``loop`` (``train``) and ``export``; SPAN's internals are in
-``srdemo.arch.span``.
+Data for step k depends only on (seed, k) and checkpoints hold everything else, so a run killed at any moment
+and resumed ends bit-identical to one that never stopped. Under ``torchrun`` each process takes its share of a batch.
 """
 
 from .checkpoints import BEST, CHECKPOINT, read_metadata
@@ -21,6 +10,6 @@ from .export import export
 from .loop import Progress, build_network, train
 
 __all__ = [
-    "check_fits",
-    "BEST", "CHECKPOINT", "LOSSES", "History", "Progress", "TrainConfig", "build_network", "export", "read_metadata", "train",
+    "BEST", "CHECKPOINT", "LOSSES", "History", "Progress", "TrainConfig", "build_network", "check_fits", "export",
+    "read_metadata", "train",
 ]

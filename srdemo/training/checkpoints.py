@@ -1,10 +1,8 @@
 """Checkpoints: the whole training state in one safetensors file, written atomically.
 
-Layout (old checkpoints resume, so it does not change): tensors ``model.<key>`` (the weights),
-``ema.<key>`` (their moving average, when the run keeps one) and ``optim.<index>.<name>`` (the
-optimiser's per-parameter state); the JSON metadata under ``"srdemo"`` holds ``step``, ``config``
-(the run key: ``TrainConfig.run_key``), ``optimizer`` (its param groups), ``scheduler``, ``history``
-and ``base`` (the fine-tuned model's name, or null).
+Layout (old checkpoints resume, so it does not change): tensors ``model.<key>``, ``ema.<key>`` and
+``optim.<index>.<name>``; JSON metadata under ``"srdemo"``: ``step``, ``config`` (``TrainConfig.run_key``),
+``optimizer`` (its param groups), ``scheduler``, ``history`` and ``base`` (the fine-tuned model, or null).
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ import os
 from pathlib import Path
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
 from ..errors import SrdemoError
@@ -34,72 +33,33 @@ def atomic_save(tensors: dict[str, torch.Tensor], metadata: dict, path: Path) ->
 
 
 def read_metadata(path: Path) -> dict:
-    from safetensors import safe_open
-
+    """A checkpoint's (or best weights') JSON metadata, without reading its tensors."""
     with safe_open(str(path), "pt") as fh:
         return json.loads(fh.metadata()["srdemo"])
 
 
-def flatten_optimizer(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
-    """The optimiser's state as flat tensors (safetensors holds no nesting) plus its JSON-able param groups."""
-    sd = opt.state_dict()
-    tensors = {}
-    for idx, state in sd["state"].items():
-        for key, value in state.items():
-            tensors[f"optim.{idx}.{key}"] = value.detach().cpu().contiguous() if torch.is_tensor(value) else torch.tensor(value)
-    return tensors, {"param_groups": sd["param_groups"]}
-
-
-def unflatten_optimizer(tensors: dict[str, torch.Tensor], meta: dict) -> dict:
-    """The inverse of ``flatten_optimizer``: a state dict for ``Optimizer.load_state_dict``."""
-    state: dict[int, dict] = {}
-    for key, value in tensors.items():
-        if key.startswith("optim."):
-            _, idx, name = key.split(".", 2)
-            state.setdefault(int(idx), {})[name] = value
-    return {"state": state, "param_groups": meta["param_groups"]}
-
-
-def save_state(
-    path: Path,
-    *,
-    step: int,
-    config: TrainConfig,
-    net: torch.nn.Module,
-    ema: dict[str, torch.Tensor] | None,
-    opt: torch.optim.Optimizer,
-    sched: torch.optim.lr_scheduler.LRScheduler,
-    history: History,
-    base: str | None,
-) -> None:
+def save_state(path: Path, *, step: int, config: TrainConfig, net: torch.nn.Module, ema: dict[str, torch.Tensor] | None,
+               opt: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LRScheduler, history: History, base: str | None) -> None:
     """Everything a resume needs besides the data, which is a function of (seed, step)."""
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
     if ema is not None:
         tensors.update({f"ema.{k}": v.detach().cpu().contiguous() for k, v in ema.items()})
-    opt_tensors, opt_meta = flatten_optimizer(opt)
-    tensors.update(opt_tensors)
+    optim = opt.state_dict()  # flat tensors: safetensors holds no nesting
+    for idx, state in optim["state"].items():
+        for key, value in state.items():
+            tensors[f"optim.{idx}.{key}"] = value.detach().cpu().contiguous() if torch.is_tensor(value) else torch.tensor(value)
     meta = {
-        "step": step, "config": config.run_key(), "optimizer": opt_meta, "scheduler": sched.state_dict(),
-        "history": history.to_json(), "base": base,
+        "step": step, "config": config.run_key(), "optimizer": {"param_groups": optim["param_groups"]},
+        "scheduler": sched.state_dict(), "history": history.to_json(), "base": base,
     }
     atomic_save(tensors, meta, path)
 
 
-def load_state(
-    path: Path,
-    config: TrainConfig,
-    net: torch.nn.Module,
-    ema: dict[str, torch.Tensor] | None,
-    opt: torch.optim.Optimizer,
-    sched: torch.optim.lr_scheduler.LRScheduler,
-    device: torch.device,
-) -> tuple[int, History, dict[str, torch.Tensor] | None]:
-    """Restore ``save_state``'s file into the network, optimiser and scheduler; returns (step, history, EMA).
-
-    Refuses a checkpoint of another run (another run key): resuming it would mix two runs. A
-    damaged checkpoint (a disk that filled up, a copy cut short) is refused with a plain message
-    that says how to start over; it is never half-loaded.
-    """
+def load_state(path: Path, config: TrainConfig, net: torch.nn.Module, ema: dict[str, torch.Tensor] | None,
+               opt: torch.optim.Optimizer, sched: torch.optim.lr_scheduler.LRScheduler,
+               device: torch.device) -> tuple[int, History, dict[str, torch.Tensor] | None]:
+    """Restore ``save_state``'s file; returns (step, history, EMA). A checkpoint of another run (another run
+    key) or a damaged one is refused with a plain message, never half-loaded."""
     try:
         meta = read_metadata(path)
         if meta["config"] != config.run_key():
@@ -108,7 +68,12 @@ def load_state(
         net.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
         if ema is not None:
             ema = {k[4:]: v.to(device) for k, v in tensors.items() if k.startswith("ema.")}
-        opt.load_state_dict(unflatten_optimizer(tensors, meta["optimizer"]))
+        state: dict[int, dict] = {}
+        for key, value in tensors.items():
+            if key.startswith("optim."):
+                _, idx, name = key.split(".", 2)
+                state.setdefault(int(idx), {})[name] = value
+        opt.load_state_dict({"state": state, "param_groups": meta["optimizer"]["param_groups"]})
         sched.load_state_dict(meta["scheduler"])
         return meta["step"], History.from_json(meta["history"]), ema
     except SrdemoError:

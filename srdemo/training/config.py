@@ -1,8 +1,5 @@
-"""What defines a run: its settings (``TrainConfig``), the pixel losses, and what it has measured (``History``).
-
-Both go to and from JSON here and only here: checkpoints, the app's ``run.json``, the
-exported ``config.json`` and ``history.json`` all use these methods.
-"""
+"""What defines a run: its settings (``TrainConfig``), the pixel losses, and what it has measured (``History``);
+both go to and from JSON here only (checkpoints, the app's ``run.json``, ``config.json``, ``history.json``)."""
 
 from __future__ import annotations
 
@@ -19,19 +16,14 @@ from ..wording import text
 
 
 def luma_mse(diff: torch.Tensor) -> torch.Tensor:
-    """MSE that spends most of a small network's capacity on luma, where the eye (and PSNR-Y) looks.
-
-    Four fifths: the squared error of the BT.601 luma difference (the Y of ``metrics.rgb_to_y``),
-    scaled so a grey error counts as in RGB; one fifth: the plain RGB MSE, which keeps colours right.
-    JPEG keeps chroma at half resolution, so on compressed inputs detail lives in luma.
-    """
+    """MSE that spends most of a small network's capacity on luma, where the eye (and PSNR-Y) looks: four fifths
+    the BT.601 luma error (scaled so a grey error counts as in RGB), one fifth the RGB MSE, which keeps colours right."""
     weights = torch.as_tensor(metrics.Y_WEIGHTS, dtype=diff.dtype, device=diff.device)
     luma = torch.einsum("nchw,c->nhw", diff, weights / weights.sum())
     return 0.8 * (luma * luma).mean() + 0.2 * (diff * diff).mean()
 
 
-# Pixel losses on (SR - HR). L1 trains best from scratch; a short MSE tail at a low learning rate then
-# aims straight at PSNR (the common recipe of efficient-SR entries such as SPAN's).
+# Pixel losses on (SR - HR). L1 trains best from scratch; a short MSE tail then aims straight at PSNR.
 LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "l1": lambda d: d.abs().mean(),
     "charbonnier": lambda d: torch.sqrt(d * d + 1e-6).mean(),
@@ -39,17 +31,13 @@ LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "luma-mse": luma_mse,
 }
 
-# Where or how precisely a run is computed, how often it reports and what it is called: not what it
-# computes. A run may resume with other values of these (a float32 run can finish in bf16, say).
+# Where or how precisely a run is computed, how often it reports, what it is called: a run may resume with others.
 _NOT_IN_RUN_KEY = ("out", "device", "precision", "val_every", "checkpoint_every", "name")
 
 
 def bounds(config: TrainConfig) -> list[tuple[str, float, float, float]]:
     """What a run's numbers may be, in the app and on the command line alike: (name, value, lowest, highest).
-
-    A stranger's API call chooses every field; these keep one run from taking the machine
-    (memory is checked separately, against what this machine has: ``check_fits``).
-    """
+    A stranger's API call chooses every field; these keep one run from taking the machine."""
     return [
         ("scale", config.scale, 1, 8), ("steps", config.steps, 1, 1_000_000), ("batch", config.batch, 1, 256),
         ("patch", config.patch, 8, 1024), ("lr", config.lr, 1e-8, 0.1), ("seed", config.seed, 0, 2**32 - 1),
@@ -59,18 +47,14 @@ def bounds(config: TrainConfig) -> list[tuple[str, float, float, float]]:
     ]
 
 
-# Training memory per low-resolution pixel of a batch, per feature channel: activations kept for the
-# backward pass in SPAN's six blocks (about 19 KB per LR pixel at 28 channels, measured as ~11 MB per
-# sample at patch 96, x4, in the 'Safe to host' probe), with room for the optimiser and the float copies.
-BYTES_PER_LR_PIXEL_CHANNEL = 800
+BYTES_PER_LR_PIXEL_CHANNEL = 800  # training memory: SPAN's saved activations, the optimiser, the float copies
 SAFE_SHARE = 0.6  # of the memory the machine has free when the run starts
 
 
 def memory_estimate(config: TrainConfig) -> int:
     """Bytes a training step of this run needs, roughly (a SPAN of ``channels`` width; 28 when unknown)."""
-    lr_pixels = (config.patch // config.scale) ** 2
     hr_bytes = config.patch**2 * 3 * 4 * 4  # HR patch, LR patch, output and gradient, float32
-    return config.batch * (lr_pixels * (config.channels or 28) * BYTES_PER_LR_PIXEL_CHANNEL + hr_bytes)
+    return config.batch * ((config.patch // config.scale) ** 2 * (config.channels or 28) * BYTES_PER_LR_PIXEL_CHANNEL + hr_bytes)
 
 
 def check_fits(config: TrainConfig) -> None:
@@ -104,9 +88,7 @@ class TrainConfig:
     checkpoint_every: int = 100
     seed: int = 0
     device: str | None = None
-    # bfloat16 autocast for the forward pass (weights, loss and optimiser stay float32). "auto" uses it on
-    # CUDA only; "bf16" also on CPUs with native bf16 (AVX512-BF16, AMX), where a step is ~1.8x faster.
-    precision: str = "auto"
+    precision: str = "auto"  # bfloat16 autocast for the forward pass: "auto" on CUDA only, "bf16" also on CPUs
     name: str | None = None  # what its owner calls the model (its card's title); None: the output folder's name
 
     def __post_init__(self) -> None:
@@ -125,32 +107,22 @@ class TrainConfig:
 
     def to_json(self) -> dict:
         """Every field, in field order, with the tuples as lists (what ``json.dumps`` writes anyway)."""
-        d = asdict(self)
-        d["data"], d["val_files"] = list(d["data"]), list(d["val_files"])
-        return d
+        return {**asdict(self), "data": list(self.data), "val_files": list(self.val_files)}
 
     @classmethod
     def from_json(cls, d: dict) -> TrainConfig:
         """The inverse of ``to_json`` (and of ``run_key``, whose missing fields take their defaults)."""
-        fields = dict(d)
-        for name in ("data", "val_files"):
-            if name in fields:
-                fields[name] = tuple(fields[name])
-        return cls(**fields)
+        return cls(**{k: tuple(v) if k in ("data", "val_files") else v for k, v in d.items()})
 
     def run_key(self) -> dict:
-        """The settings that define the run's numbers (not where or how precisely it runs, nor where it is written).
-
-        A checkpoint records it, and resumes only into a config with the same key.
-        """
-        d = self.to_json()
-        for k in _NOT_IN_RUN_KEY:
-            d.pop(k)
-        return d
+        """The settings that define the run's numbers; a checkpoint resumes only into a config with the same key."""
+        return {k: v for k, v in self.to_json().items() if k not in _NOT_IN_RUN_KEY}
 
 
 @dataclass
 class History:
+    """What a run has measured: training loss by step, validation scores, and what it was compared with."""
+
     loss: list[tuple[int, float]] = field(default_factory=list)
     val: list[tuple[int, float, float]] = field(default_factory=list)  # step, psnr, ssim
     bicubic: tuple[float, float] | None = None  # on the same validation images
@@ -166,10 +138,6 @@ class History:
     @classmethod
     def from_json(cls, d: dict) -> History:
         """The inverse of ``to_json``: JSON's lists back to the tuples of each entry."""
-        pair = lambda v: tuple(v) if v else v  # noqa: E731
-        return cls(
-            loss=[tuple(x) for x in d.get("loss", [])],
-            val=[tuple(x) for x in d.get("val", [])],
-            bicubic=pair(d.get("bicubic")),
-            base=pair(d.get("base")),
-        )
+        bicubic, base = d.get("bicubic"), d.get("base")
+        return cls([tuple(x) for x in d.get("loss", [])], [tuple(x) for x in d.get("val", [])],
+                   tuple(bicubic) if bicubic else bicubic, tuple(base) if base else base)

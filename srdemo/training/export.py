@@ -1,9 +1,5 @@
-"""A finished (or stopped) run as a model anyone can use: weights, settings, history and model card.
-
-``model.safetensors`` is in the architecture's own key layout, so plain spandrel loads it;
-``config.json`` and ``history.json`` say how it was trained and what it scored; ``README.md``
-is its Hugging Face model card.
-"""
+"""A finished (or stopped) run as a model anyone can use: weights plain spandrel loads, ``config.json``,
+``history.json`` and its Hugging Face model card (``README.md``)."""
 
 from __future__ import annotations
 
@@ -20,10 +16,8 @@ from .config import History, TrainConfig
 
 
 def shown_path(path: str) -> str:
-    """A path as it may appear in a model card or config.json: relative paths as given; of an absolute
-    one, only what follows the owner's folder (an app run: 'run-.../model/model.safetensors') or else
-    its folder and file name. Cards and configs are downloaded and published: they never carry
-    where the server keeps its files."""
+    """A path as a published card or config.json may show it, never where the server keeps its files: relative
+    paths as given; of an absolute one, what follows the owner's folder, or else its folder and file name."""
     p = Path(path)
     if not p.is_absolute():
         return path
@@ -37,27 +31,15 @@ def export(out: Path, config: TrainConfig, history: History, base_id: str | None
     """Write ``model.safetensors`` (original key layout), ``config.json``, ``history.json`` and a model card."""
     from ..modelcard import write_model_card
 
-    state = span.fused_state(net)
-    if (out / BEST).exists() and history.val:
-        state = load_file(str(out / BEST))  # the best validation weights, not merely the last
+    best = (out / BEST).exists() and history.val  # the best validation weights, not merely the last
+    state = load_file(str(out / BEST)) if best else span.fused_state(net)
     save_file(state, str(out / "model.safetensors"))
     descriptor = spandrel.ModelLoader().load_from_file(str(out / "model.safetensors"))
-    settings = config.to_json()
     cfg = {
-        "name": config.name,
-        "scale": settings["scale"],
-        "architecture": descriptor.architecture.name,
-        "degradation": settings["degrade"],
-        "data": [shown_path(d) for d in settings["data"]],
-        "steps": settings["steps"],
-        "seed": settings["seed"],
-        "base_model": base_id,
-        "batch": settings["batch"],
-        "patch": settings["patch"],
-        "lr": settings["lr"],
-        "loss": settings["loss"],
-        "ema": settings["ema"],
-        "parameters": span.inference_parameters(descriptor.model),
+        "name": config.name, "scale": config.scale, "architecture": descriptor.architecture.name,
+        "degradation": config.degrade, "data": [shown_path(d) for d in config.data], "steps": config.steps,
+        "seed": config.seed, "base_model": base_id, "batch": config.batch, "patch": config.patch, "lr": config.lr,
+        "loss": config.loss, "ema": config.ema, "parameters": span.inference_parameters(descriptor.model),
     }
     (out / "config.json").write_text(json.dumps(cfg, indent=2))
     (out / "history.json").write_text(json.dumps(history.to_json()))

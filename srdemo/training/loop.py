@@ -1,8 +1,4 @@
-"""The training loop: the network to train, the steps, validation, and progress reports.
-
-Data for step k depends only on (seed, k), and checkpoints hold everything else, so a run
-killed at any moment and resumed ends bit-identical to one that never stopped.
-"""
+"""The training loop: the network to train, the steps, validation, and progress reports."""
 
 from __future__ import annotations
 
@@ -16,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import spandrel
 import torch
+from PIL import Image
 
 from .. import metrics
 from ..arch import span
@@ -32,24 +29,17 @@ from .sampling import load_data, make_batch, val_pairs
 
 
 def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
-    """The network to train and, when fine-tuning, the base model's name for the model card.
-
-    A weights file is named by the path it was given as (its catalogue id would be only its
-    file name, and several runs' files are all called model.safetensors), without the part of
-    an absolute path that says where the server keeps it (see ``shown_path``).
-    """
+    """The network to train and, when fine-tuning, the base model's name for the model card (a weights file's
+    by its path, as ``shown_path`` shows it: several runs' files are all called model.safetensors)."""
     torch.manual_seed(config.seed)
     if config.init:
         base = load_model(config.init, LOCAL)  # the app resolved it for its visitor before writing the config
         base_name = shown_path(config.init) if base.spec.kind == "file" else base.spec.id
         if not base.is_neural:
             raise SrdemoError(text("err_init_resampler", init=config.init))
-        is_span = base.descriptor.architecture.id == "SPAN"
-        if not is_span and (base.scale != config.scale or config.channels is not None):
-            raise SrdemoError(
-                text("err_init_fixed_architecture", init=config.init, scale=base.scale,
-                     architecture=base.descriptor.architecture.name)
-            )
+        arch = base.descriptor.architecture
+        if arch.id != "SPAN" and (base.scale != config.scale or config.channels is not None):
+            raise SrdemoError(text("err_init_fixed_architecture", init=config.init, scale=base.scale, architecture=arch.name))
         # A private copy: the loaded model stays untouched for users of the Upscale tab.
         state = {k: v.clone() for k, v in base.descriptor.model.state_dict().items()}
         if base.scale != config.scale:
@@ -62,45 +52,25 @@ def build_network(config: TrainConfig) -> tuple[torch.nn.Module, str | None]:
     return span.new_span(config.channels or 28, config.scale), None
 
 
-# ---------------------------------------------------------------- validation
-
-
-def evaluate(net: torch.nn.Module, pairs, scale: int, device: torch.device) -> tuple[float, float]:
-    """Mean PSNR/SSIM-Y (border = scale) of the network on validation pairs."""
+def evaluate(net: torch.nn.Module, pairs, scale: int, device: torch.device, preview: Path | None = None) -> tuple[float, float]:
+    """Mean PSNR/SSIM-Y (border = scale) of the network on validation pairs. With ``preview``, the first pair is
+    written there as bicubic and as the network sees it now (the Train tab's before/after view)."""
     was_training = net.training
     net.eval()
-    psnrs, ssims = [], []
+    scores, first = [], None
     with torch.inference_mode(), DEVICE_LOCK:
         for lr, hr in pairs:
             x = torch.from_numpy(lr.transpose(2, 0, 1).copy())[None].to(device)
-            sr = net(x).clamp(0, 1)[0].float().cpu().numpy().transpose(1, 2, 0) * 255
-            s = metrics.score(sr, hr, scale)
-            psnrs.append(s.psnr)
-            ssims.append(s.ssim)
+            sr = net(x).clamp(0, 1)[0].float().cpu().numpy().transpose(1, 2, 0)
+            first = sr if first is None else first
+            scores.append(metrics.score(sr * 255, hr, scale))
     net.train(was_training)
-    return float(np.mean(psnrs)), float(np.mean(ssims))
-
-
-def save_preview(net: torch.nn.Module, pair, scale: int, device: torch.device, out: Path) -> None:
-    """The first validation image as bicubic and as the model sees it now (for a before/after view)."""
-    from PIL import Image
-
-    lr, _ = pair
-    was_training = net.training
-    net.eval()
-    with torch.inference_mode(), DEVICE_LOCK:
-        sr = net(torch.from_numpy(lr.transpose(2, 0, 1).copy())[None].to(device)).clamp(0, 1)[0].float().cpu().numpy()
-    net.train(was_training)
-    to8 = lambda a: (np.clip(a, 0, 1) * 255 + 0.5).astype(np.uint8)  # noqa: E731
-
-    def write(pixels: np.ndarray, name: str) -> None:  # atomically: the Train tab may be reading it
-        tmp = out / f".{name}.tmp"
-        Image.fromarray(to8(pixels)).save(tmp, "PNG")
-        os.replace(tmp, out / name)
-
-    # bicubic first: the page shows the pair once the model's image exists
-    write(np.clip(matlab_imresize(lr, scale), 0, 1), "preview_bicubic.png")
-    write(sr.transpose(1, 2, 0), "preview_model.png")
+    if preview is not None:  # bicubic first: the page shows the pair once the model's image exists
+        for name, pixels in (("preview_bicubic.png", matlab_imresize(pairs[0][0], scale)), ("preview_model.png", first)):
+            tmp = preview / f".{name}.tmp"  # then renamed: the page may be reading the last one
+            Image.fromarray((np.clip(pixels, 0, 1) * 255 + 0.5).astype(np.uint8)).save(tmp, "PNG")
+            os.replace(tmp, preview / name)
+    return float(np.mean([s.psnr for s in scores])), float(np.mean([s.ssim for s in scores]))
 
 
 def bicubic_scores(pairs, scale: int) -> tuple[float, float]:
@@ -108,11 +78,10 @@ def bicubic_scores(pairs, scale: int) -> tuple[float, float]:
     return float(np.mean([s.psnr for s in scores])), float(np.mean([s.ssim for s in scores]))
 
 
-# ---------------------------------------------------------------- the loop
-
-
 @dataclass
 class Progress:
+    """One report to the CLI or the Train tab, after each step."""
+
     step: int
     steps: int
     loss: float
@@ -137,28 +106,17 @@ def _distributed() -> tuple[int, int]:
 
 
 def cpu_has_native_bf16() -> bool:
-    """Whether oneDNN runs bfloat16 natively on this CPU.
-
-    Without it (AVX2-only CPUs) autocast still works but is emulated: a training step in bf16 then takes
-    many times as long as in float32.
-    """
+    """Whether oneDNN runs bfloat16 natively on this CPU (elsewhere bf16 is emulated, many times slower)."""
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):  # a build without oneDNN: assume the user knows their CPU
         return True
 
 
-def train(
-    config: TrainConfig,
-    progress: Callable[[Progress], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> Path:
-    """Train (or resume) the run in ``config.out``; returns the exported folder.
-
-    Resumes automatically from ``checkpoint.safetensors`` when present and the
-    config matches. ``should_stop`` ends the run early after writing a
-    checkpoint; the best weights so far are exported.
-    """
+def train(config: TrainConfig, progress: Callable[[Progress], None] | None = None,
+          should_stop: Callable[[], bool] | None = None) -> Path:
+    """Train (or resume, from its checkpoint) the run in ``config.out``; returns the exported folder.
+    ``should_stop`` ends the run early after writing a checkpoint; the best weights so far are exported."""
     check_fits(config)  # refused before anything is written, with the reason
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -171,7 +129,7 @@ def train(
     pairs = val_pairs(data, config)
 
     net, base_id = build_network(config)
-    # channels-last convolutions train ~20% faster on CPU (oneDNN) and suit CUDA tensor cores.
+    # channels-last convolutions are faster with oneDNN on a CPU and with CUDA tensor cores
     net.to(device, memory_format=torch.channels_last).train()
     span.fuse_reparameterised(net)
     for layer in span.reparameterised_layers(net):  # fused kernels are derived from the training branches, never trained
@@ -179,9 +137,7 @@ def train(
     opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=config.lr, betas=(0.9, 0.99), weight_decay=0.0)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps, eta_min=config.lr * 0.01)
     ema = {k: v.detach().clone() for k, v in net.state_dict().items()} if config.ema > 0 else None
-    history = History()
-    step = 0
-
+    step, history = 0, History()
     ckpt = out / CHECKPOINT
     if ckpt.exists():
         step, history, ema = load_state(ckpt, config, net, ema, opt, sched, device)
@@ -190,9 +146,7 @@ def train(
         if base_id is not None and pairs:
             history.base = evaluate(net, pairs, config.scale, device)
 
-    model = net
-    if world > 1:
-        model = torch.nn.parallel.DistributedDataParallel(net)
+    model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
 
     def save_checkpoint() -> None:
         if rank == 0:
@@ -215,14 +169,12 @@ def train(
         if should_stop is not None and should_stop():
             save_checkpoint()
             break
-        lr_img, hr_img = make_batch(data.train, config, step)
-        lr_img = lr_img[rank * local : (rank + 1) * local].to(device, memory_format=torch.channels_last)
-        hr_img = hr_img[rank * local : (rank + 1) * local].to(device, memory_format=torch.channels_last)
+        lr_img, hr_img = (t[rank * local : (rank + 1) * local].to(device, memory_format=torch.channels_last)
+                          for t in make_batch(data.train, config, step))
         with DEVICE_LOCK:
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 sr = model(lr_img)
-            diff = sr.float() - hr_img
-            loss = LOSSES[config.loss](diff)
+            loss = LOSSES[config.loss](sr.float() - hr_img)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -240,8 +192,7 @@ def train(
         history.loss.append((step, loss_value))
         if pairs and rank == 0 and (step % config.val_every == 0 or step == config.steps):
             scored = eval_net()
-            psnr, ssim = evaluate(scored, pairs, config.scale, device)
-            save_preview(scored, pairs[0], config.scale, device, out)
+            psnr, ssim = evaluate(scored, pairs, config.scale, device, preview=out)
             if psnr > history.best_psnr():
                 atomic_save(span.fused_state(scored), {"step": step, "psnr": psnr}, out / BEST)
             history.val.append((step, psnr, ssim))
@@ -249,6 +200,4 @@ def train(
             save_checkpoint()
         if progress is not None and rank == 0:
             progress(Progress(step, config.steps, loss_value, history, time.perf_counter() - start, first_step))
-    if rank != 0:
-        return out
-    return export(out, config, history, base_id, eval_net())
+    return export(out, config, history, base_id, eval_net()) if rank == 0 else out

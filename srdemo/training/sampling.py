@@ -1,9 +1,5 @@
-"""Training data: the photos, split into training and held-out validation images, and the batches drawn from them.
-
-A batch is a pure function of (seed, step) and a validation pair of (file name, degradation),
-so a resumed run, every process of a distributed one, and another run on the same held-out
-photos all see exactly the same pixels.
-"""
+"""Training data: the photos, split into training and held-out validation images, and the batches drawn from them
+(a pure function of (seed, step); a validation pair, of (file name, degradation))."""
 
 from __future__ import annotations
 
@@ -17,6 +13,7 @@ import torch
 from ..datasets import collect
 from ..degradations import degradation
 from ..errors import SrdemoError
+from ..images import to_uint8_rgb
 from ..wording import text
 from .config import TrainConfig
 
@@ -29,6 +26,7 @@ class Data:
 
 
 def load_data(config: TrainConfig) -> Data:
+    """The run's photos as uint8 RGB, split: ``val_files`` or ``val_count`` chosen by seed are held out."""
     found = collect([Path(p) for p in config.data], min_side=config.patch)
     if not found.pictures:
         raise SrdemoError(text("err_no_training_images", detail="\n" + found.report() if found.skipped else ""))
@@ -39,13 +37,10 @@ def load_data(config: TrainConfig) -> Data:
         order = np.random.default_rng(config.seed).permutation(len(names))
         n_val = min(config.val_count, max(1, len(names) // 5))
         val_names = {names[i] for i in order[:n_val]}
-    from ..images import to_uint8_rgb
-
     train = [to_uint8_rgb(p) for n, p in found.pictures if n not in val_names]
     val = [(n, to_uint8_rgb(p)) for n, p in found.pictures if n in val_names]
-    need = 2
-    if len(train) < need:
-        raise SrdemoError(text("err_too_few_training_images", train=len(train), val=len(val), need=need))
+    if len(train) < 2:
+        raise SrdemoError(text("err_too_few_training_images", train=len(train), val=len(val), need=2))
     return Data(train, val, found.skipped)
 
 
@@ -70,12 +65,8 @@ def make_batch(data: list[np.ndarray], config: TrainConfig, step: int) -> tuple[
 
 
 def val_pairs(data: Data, config: TrainConfig) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Fixed (LR, HR) validation pairs: centre crops, each degraded with a seed taken from its name.
-
-    The seed comes from the file name, not the run's seed, so two runs validated on the same
-    held-out photos with the same degradation score the very same LR images, and their
-    figures can be compared.
-    """
+    """Fixed (LR, HR) validation pairs: centre crops, each degraded with a seed from its file name (not the
+    run's seed), so runs validated on the same photos with the same degradation can be compared."""
     pairs = []
     degrade = degradation(config.degrade)
     for name, img in data.val:
