@@ -79,10 +79,8 @@ def decode(data: bytes | str | Path, name: str | None = None) -> Picture:
             img = Image.open(io.BytesIO(data))
             width, height = img.size
             if width * height > settings.max_input_pixels:
-                raise SrdemoError(
-                    text("err_too_many_pixels", name=name, width=width, height=height, megapixels=width * height / 1e6,
-                         limit_mp=settings.max_input_pixels / 1e6)
-                )
+                raise SrdemoError(text("err_too_many_pixels", name=name, width=width, height=height,
+                                       megapixels=width * height / 1e6, limit_mp=settings.max_input_pixels / 1e6))
             if getattr(img, "n_frames", 1) > 1:
                 notes.append(text("note_animated", name=name, frames=img.n_frames))
                 img.seek(0)
@@ -144,23 +142,21 @@ def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
         img = img.convert("L")
     meta.update(icc=icc, notes=tuple(notes))
 
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        grey16 = np.asarray(img).astype(np.int64)
-        if grey16.min() < 0 or grey16.max() > 65535:
-            raise SrdemoError(text("err_int32_pixels", name=name))
-        return Picture(np.repeat(grey16.astype(np.uint16)[..., None], 3, axis=2), None, True, **meta)
     if img.mode == "F":
         raise SrdemoError(text("err_float_pixels", name=name))
-    if img.mode in ("L", "LA"):
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit grey (or 32-bit holding 16-bit values)
+        arr = np.asarray(img).astype(np.int64)
+        if arr.min() < 0 or arr.max() > 65535:
+            raise SrdemoError(text("err_int32_pixels", name=name))
+        arr = arr.astype(np.uint16)
+    else:
+        if img.mode not in ("L", "LA", "RGB", "RGBA"):
+            img = img.convert("RGBA" if "A" in img.mode else "RGB")
         arr = np.asarray(img)
-        grey = arr if arr.ndim == 2 else arr[..., 0]
-        alpha = arr[..., 1].copy() if img.mode == "LA" else None
-        return Picture(np.repeat(grey[..., None], 3, axis=2), alpha, True, **meta)
-    if img.mode not in ("RGB", "RGBA"):
-        img = img.convert("RGBA" if "A" in img.mode else "RGB")
-    arr = np.asarray(img)
-    alpha = arr[..., 3].copy() if img.mode == "RGBA" else None
-    return Picture(np.ascontiguousarray(arr[..., :3]), alpha, False, **meta)
+    arr = arr.reshape(arr.shape[0], arr.shape[1], -1)  # HxWx1 grey, 2 grey+alpha, 3 RGB, 4 RGBA
+    grey, alpha = arr.shape[2] < 3, arr[..., -1].copy() if arr.shape[2] in (2, 4) else None
+    colour = np.repeat(arr[..., :1], 3, axis=2) if grey else np.ascontiguousarray(arr[..., :3])
+    return Picture(colour, alpha, grey, **meta)
 
 
 def _cmyk_to_srgb(img: Image.Image, icc: bytes | None, name: str, notes: list[str]) -> Image.Image:
@@ -207,12 +203,9 @@ PNG_FAST_ROOM = 1.08
 
 def png_compression(img: Image.Image) -> dict:
     """Try both settings on four bands of the image (an eighth of its rows); fast unless the sample says the file would grow."""
-    w, h = img.size
+    arr, h = np.asarray(img), img.size[1]
     band = max(1, h // 32)
-    sample = Image.new(img.mode, (w, 4 * band))
-    for k in range(4):
-        top = min(h - band, (2 * k + 1) * h // 8)
-        sample.paste(img.crop((0, top, w, top + band)), (0, k * band))
+    sample = Image.fromarray(np.concatenate([arr[min(h - band, (2 * k + 1) * h // 8):][:band] for k in range(4)]))
     sizes = []
     for setting in (PNG_FAST, PNG_SMALL):
         buf = io.BytesIO()

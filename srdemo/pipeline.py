@@ -44,9 +44,8 @@ def target_size(in_size: tuple[int, int], scale: float | None = None, size: tupl
         size = (max(1, round(in_size[0] * scale)), max(1, round(in_size[1] * scale)))
     limit = get_settings().max_output_pixels
     if size[0] * size[1] > limit:
-        raise SrdemoError(
-            text("err_output_too_big", width=size[0], height=size[1], megapixels=size[0] * size[1] / 1e6, limit=limit / 1e6)
-        )
+        raise SrdemoError(text("err_output_too_big", width=size[0], height=size[1], megapixels=size[0] * size[1] / 1e6,
+                               limit=limit / 1e6))
     return size
 
 
@@ -149,14 +148,8 @@ def plain_progress(progress: ProgressFn | None, clock=time.monotonic) -> Progres
     return lambda fraction, _said: progress(fraction, progress_words(fraction, clock() - start, lang))
 
 
-def upscale_pixels(
-    model: LoadedModel,
-    pic: Picture,
-    size: tuple[int, int],
-    options: EngineOptions = EngineOptions(),
-    progress: ProgressFn | None = None,
-    should_stop: StopFn | None = None,
-) -> Picture:
+def upscale_pixels(model: LoadedModel, pic: Picture, size: tuple[int, int], options: EngineOptions = EngineOptions(),
+                   progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> Picture:
     """The model's output as a Picture of the same kind (grey, alpha, bit depth) as the input."""
     rgb = pic.rgb.astype(np.float32) / pic.max_value
     if pic.alpha is not None:
@@ -175,18 +168,9 @@ def _bicubic(pic_rgb8: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(Image.fromarray(pic_rgb8).resize(size, Image.Resampling.BICUBIC))
 
 
-def upscale_picture(
-    model: LoadedModel,
-    pic: Picture,
-    scale: float | None = None,
-    size: tuple[int, int] | None = None,
-    *,
-    reference: Picture | None = None,
-    check: bool = True,
-    options: EngineOptions | None = None,
-    progress: ProgressFn | None = None,
-    should_stop: StopFn | None = None,
-) -> UpscaleResult:
+def upscale_picture(model: LoadedModel, pic: Picture, scale: float | None = None, size: tuple[int, int] | None = None, *,
+                    reference: Picture | None = None, check: bool = True, options: EngineOptions | None = None,
+                    progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> UpscaleResult:
     """Upscale one picture and measure it: against ``reference`` (the sharp original) if given, else by the
     self-check if ``check``."""
     options = options or EngineOptions.from_settings()
@@ -205,14 +189,11 @@ def upscale_picture(
     comparison = None
     if reference is not None:
         border = math.ceil(scale_used)
-        comparison = metrics.Comparison(
-            "reference",
-            metrics.score(visible_rgb(result_pic), visible_rgb(reference), border),
-            metrics.score(bicubic, visible_rgb(reference), border),
-        )
-    result = UpscaleResult(
-        result_pic, bicubic, model.spec.id, device_label(device), seconds, pic.size, out_size, comparison, scale_used,
-    )
+        sharp = visible_rgb(reference)
+        comparison = metrics.Comparison("reference", metrics.score(visible_rgb(result_pic), sharp, border),
+                                        metrics.score(bicubic, sharp, border))
+    result = UpscaleResult(result_pic, bicubic, model.spec.id, device_label(device), seconds, pic.size, out_size, comparison,
+                           scale_used)
     return with_self_check(result, model, pic, options) if reference is None and check else result
 
 

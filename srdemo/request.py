@@ -151,8 +151,7 @@ def estimate(source: bytes | str | Path | Picture | None, request: UpscaleReques
         if source is None:
             return ""
         pic = read_picture(source, name)
-        fitted, _ = request.target(pic.size)
-        spec, _ = pick_model(pic, request, fitted)
+        spec, _ = pick_model(pic, request, request.target(pic.size)[0])
         return estimate(pic, replace(request, model=spec.id))
     spec = models.resolve(request.model, request.caller)
     if not spec.is_neural:
@@ -178,14 +177,8 @@ def admitted(model: models.LoadedModel, pic: Picture, fitted: tuple[int, int], c
 
 
 @DEVICE_LOCK.working()
-def upscale(
-    source: bytes | str | Path | Picture,
-    request: UpscaleRequest,
-    *,
-    name: str | None = None,
-    progress: ProgressFn | None = None,
-    should_stop: StopFn | None = None,
-) -> Upscaled:
+def upscale(source: bytes | str | Path | Picture, request: UpscaleRequest, *, name: str | None = None,
+            progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> Upscaled:
     """Decode ``source`` (``name`` names bytes, and so the output), upscale it as ``request`` says, encode the file.
     ``progress(fraction, message)`` and ``should_stop()`` come from the adapter; cancelling raises ``Cancelled``."""
     pic = read_picture(source, name)
