@@ -1,9 +1,5 @@
-"""Settings read from the environment, in one place.
-
-Every knob an operator may turn (folders, size limits, time caps) is an
-environment variable listed in ``ENV_VARS``; the README's table is generated
-from the same list, so the two cannot drift apart.
-"""
+"""Every knob an operator may turn (folders, size limits, time caps), read from the environment variables in
+``ENV_VARS``, the list the README's table is written from."""
 
 from __future__ import annotations
 
@@ -11,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-# name, default, meaning. The README table is written from this list.
+# name, default, meaning
 ENV_VARS: list[tuple[str, str, str]] = [
     ("SRDEMO_MODEL_DIR", "(unset)", "Folder of extra weights files (.safetensors, .pth, .pt); each appears in the model list."),
     ("SRDEMO_RUN_DIR", "/data/srdemo-runs if /data exists, else ~/.cache/srdemo/runs", "Where training runs and results are written."),
