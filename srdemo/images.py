@@ -181,9 +181,7 @@ def to_pillow(pic: Picture) -> Image.Image:
 
 def white_mask(rgb: np.ndarray, max_value: int) -> np.ndarray:
     """Pixels whose every channel is at ``max_value`` (pure white): an AND of the channels, white being every bit set."""
-    both = np.bitwise_and(rgb[..., 0], rgb[..., 1])
-    np.bitwise_and(both, rgb[..., 2], out=both)
-    return both == max_value
+    return (rgb[..., 0] & rgb[..., 1] & rgb[..., 2]) == max_value
 
 
 def to_uint8_rgb(pic: Picture) -> np.ndarray:

@@ -219,17 +219,7 @@ def upscale(source: bytes | str | Path | Picture, request: UpscaleRequest, *, na
             colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
             data = encoding.result()
     warnings += advice.colour_warnings(colour) + dropped
-    return Upscaled(
-        data=data,
-        filename=images.output_name(pic.name, model.spec.file_slug, result.scale, fmt),
-        format=fmt,
-        picture=saved,
-        before=result.bicubic,
-        result=result,
-        model=model.spec,
-        colour_difference=colour,
-        advice=[choice] if choice else advice.model_hints(model.spec, model.scale, pic, result.scale),
-        choice=choice,
-        warnings=warnings,
-        notes=[*pic.notes, *([text("err_self_check_small")] if result.check_skipped else [])],
-    )
+    return Upscaled(data, images.output_name(pic.name, model.spec.file_slug, result.scale, fmt), fmt, saved, result.bicubic,
+                    result, model.spec, colour, choice=choice, warnings=warnings,
+                    advice=[choice] if choice else advice.model_hints(model.spec, model.scale, pic, result.scale),
+                    notes=[*pic.notes, *([text("err_self_check_small")] if result.check_skipped else [])])
