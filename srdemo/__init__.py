@@ -1,7 +1,6 @@
 """srdemo: super-resolution for e-commerce product photos.
 
-The public API is one request and one function, the same ones the app and the
-command line call:
+The public API is the request and the function the app and the command line call:
 
     >>> import srdemo
     >>> done = srdemo.upscale("shot.jpg", srdemo.UpscaleRequest(model="x4", scale=4, caller=srdemo.LOCAL))

@@ -85,8 +85,6 @@ def decode(data: bytes | str | Path, name: str | None = None) -> Picture:
                 notes.append(text("note_animated", name=name, frames=img.n_frames))
                 img.seek(0)
             img.load()
-    except SrdemoError:
-        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise SrdemoError(text("err_decompression_bomb", name=name)) from None
     except UnidentifiedImageError:

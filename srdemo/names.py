@@ -27,12 +27,10 @@ def unique(name: str, taken: set[str]) -> str:
     if name.casefold() not in folded:
         return name
     numbered = _NUMBERED.match(name)
-    stem, k = (numbered.group(1), int(numbered.group(2))) if numbered else (name, 1)
-    while True:
+    stem, k = (numbered.group(1), int(numbered.group(2)) + 1) if numbered else (name, 2)
+    while f"{stem} ({k})".casefold() in folded:
         k += 1
-        candidate = f"{stem} ({k})"
-        if candidate.casefold() not in folded:
-            return candidate
+    return f"{stem} ({k})"
 
 
 def file_name(name: str) -> str:
