@@ -133,7 +133,13 @@ def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
     meta = {"exif": exif.tobytes() if len(exif) else None, "xmp": img.info.get("xmp"), "name": name, "source_mode": source_mode}
 
     if img.mode == "CMYK":  # print colours: screens and marketplaces want sRGB, through the file's profile if it has one
-        img, icc = _cmyk_to_srgb(img, icc, name, notes), None
+        try:
+            profile = ImageCms.ImageCmsProfile(io.BytesIO(icc)) if icc else None
+            srgb = ImageCms.profileToProfile(img, profile, _SRGB, outputMode="RGB") if icc else None
+        except (ImageCms.PyCMSError, OSError):
+            srgb = None
+        notes.append(text("note_cmyk_approximate" if srgb is None else "note_cmyk_converted", name=name))
+        img, icc = img.convert("RGB") if srgb is None else srgb, None
     if "transparency" in img.info and img.mode in ("P", "RGB", "L"):  # a palette's or a PNG colour key's transparency
         img = img.convert("LA" if img.mode == "L" else "RGBA")
     if img.mode == "1":
@@ -155,18 +161,6 @@ def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
     grey, alpha = arr.shape[2] < 3, arr[..., -1].copy() if arr.shape[2] in (2, 4) else None
     colour = np.repeat(arr[..., :1], 3, axis=2) if grey else np.ascontiguousarray(arr[..., :3])
     return Picture(colour, alpha, grey, **meta)
-
-
-def _cmyk_to_srgb(img: Image.Image, icc: bytes | None, name: str, notes: list[str]) -> Image.Image:
-    if icc:
-        try:
-            rgb = ImageCms.profileToProfile(img, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB, outputMode="RGB")
-            notes.append(text("note_cmyk_converted", name=name))
-            return rgb
-        except (ImageCms.PyCMSError, OSError):
-            pass
-    notes.append(text("note_cmyk_approximate", name=name))
-    return img.convert("RGB")
 
 
 def to_pillow(pic: Picture) -> Image.Image:
@@ -193,8 +187,7 @@ PNG_FAST = {"compress_level": 1, "compress_type": zlib.Z_RLE}
 """Run-length coding at zlib level 1: photos write fast and no larger than at the default level; flat graphics grow."""
 PNG_SMALL = {"compress_level": 4, "compress_type": zlib.Z_FILTERED}
 """For flat graphics and text: close to the default level's size in less time (``benchmarks/png.py``)."""
-PNG_FAST_ROOM = 1.08
-"""The fast setting is kept when a sample of the image comes out at most this much larger with it."""
+PNG_FAST_ROOM = 1.08  # the fast setting is kept when a sample of the image is at most this much larger with it
 
 
 def png_compression(img: Image.Image) -> dict:
@@ -229,8 +222,7 @@ FORMATS = {
     "webp": Format("WebP", "WEBP", "webp", quality=True, alpha=True, max_side=16383),
 }
 """Output formats by srdemo's name for them: the CLI's choices, the tabs' radios, file names and ``encode`` read them here."""
-QUALITY_FORMATS = "/".join(f.name for f in FORMATS.values() if f.quality)
-"""What a quality setting applies to, as its label says ('JPEG/WebP')."""
+QUALITY_FORMATS = "/".join(f.name for f in FORMATS.values() if f.quality)  # what a quality applies to: 'JPEG/WebP'
 _XMP_HEADER = len(b"http://ns.adobe.com/xap/1.0/\x00")  # XMP's share of its JPEG segment
 
 
