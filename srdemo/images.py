@@ -126,11 +126,10 @@ def _looks_like_image(data: bytes) -> bool:
 
 
 def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
-    source_mode = img.mode
     icc = img.info.get("icc_profile")
     img = ImageOps.exif_transpose(img)  # also resets the Orientation tag
     exif = img.getexif()
-    meta = {"exif": exif.tobytes() if len(exif) else None, "xmp": img.info.get("xmp"), "name": name, "source_mode": source_mode}
+    meta = {"exif": exif.tobytes() if len(exif) else None, "xmp": img.info.get("xmp"), "name": name, "source_mode": img.mode}
 
     if img.mode == "CMYK":  # print colours: screens and marketplaces want sRGB, through the file's profile if it has one
         try:
@@ -142,8 +141,6 @@ def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
         img, icc = img.convert("RGB") if srgb is None else srgb, None
     if "transparency" in img.info and img.mode in ("P", "RGB", "L"):  # a palette's or a PNG colour key's transparency
         img = img.convert("LA" if img.mode == "L" else "RGBA")
-    if img.mode == "1":
-        img = img.convert("L")
     meta.update(icc=icc, notes=tuple(notes))
 
     if img.mode == "F":
@@ -154,8 +151,8 @@ def _from_pillow(img: Image.Image, name: str, notes: list[str]) -> Picture:
             raise SrdemoError(text("err_int32_pixels", name=name))
         arr = arr.astype(np.uint16)
     else:
-        if img.mode not in ("L", "LA", "RGB", "RGBA"):
-            img = img.convert("RGBA" if "A" in img.mode else "RGB")
+        if img.mode not in ("L", "LA", "RGB", "RGBA"):  # bilevel to grey, the rest to colour
+            img = img.convert("L" if img.mode == "1" else "RGBA" if "A" in img.mode else "RGB")
         arr = np.asarray(img)
     arr = arr.reshape(arr.shape[0], arr.shape[1], -1)  # HxWx1 grey, 2 grey+alpha, 3 RGB, 4 RGBA
     grey, alpha = arr.shape[2] < 3, arr[..., -1].copy() if arr.shape[2] in (2, 4) else None
@@ -178,9 +175,7 @@ def white_mask(rgb: np.ndarray, max_value: int) -> np.ndarray:
 
 def to_uint8_rgb(pic: Picture) -> np.ndarray:
     """Colour as 8-bit RGB: what metrics and previews use."""
-    if pic.bits == 16:
-        return np.round(pic.rgb.astype(np.float32) / 257.0).astype(np.uint8)
-    return pic.rgb
+    return np.round(pic.rgb.astype(np.float32) / 257.0).astype(np.uint8) if pic.bits == 16 else pic.rgb
 
 
 PNG_FAST = {"compress_level": 1, "compress_type": zlib.Z_RLE}
@@ -237,11 +232,8 @@ def output_format(fmt: str) -> Format:
 
 def encode(pic: Picture, fmt: str = "png", quality: int = 92, policy: MetadataPolicy = MetadataPolicy(),
            dropped: list[str] | None = None) -> bytes:
-    """Write one of ``FORMATS`` with the ICC profile and the metadata ``policy`` allows.
-
-    A format without alpha gets transparent pixels put on white. EXIF or XMP too big for a JPEG segment is
-    left out rather than failing the file, and said in ``dropped`` when a list is given.
-    """
+    """Write one of ``FORMATS`` with the ICC profile and the metadata ``policy`` allows; transparency on white where the
+    format has none. EXIF or XMP too big for a JPEG segment is left out (and said in ``dropped``), not a failure."""
     out = output_format(fmt)
     pic = pic if out.alpha else on_white(pic)
     img = to_pillow(pic)

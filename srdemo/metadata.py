@@ -1,9 +1,6 @@
-"""What metadata leaves srdemo with an image, and what does not.
-
-Product photos often carry a supplier's GPS position, camera serial numbers and owner names: none of that belongs
-on a marketplace. By default the useful EXIF (camera, date, copyright) is kept, private fields and any XMP/IPTC
-packet (where location lives) dropped, Orientation reset; on request the file is marked as AI-processed.
-"""
+"""What metadata leaves srdemo with an image. A supplier's GPS position, serial numbers and names do not belong on a
+marketplace: by default the useful EXIF (camera, date, copyright) is kept, private fields and XMP/IPTC (where
+location lives) dropped, Orientation reset; on request the file is marked as AI-processed."""
 
 from __future__ import annotations
 

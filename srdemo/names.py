@@ -7,15 +7,13 @@ import hashlib
 import re
 import unicodedata
 
-NAME_LIMIT = 60
-"""Characters of a name as typed (a ' (2)' added to keep it unique may go past it)."""
+NAME_LIMIT = 60  # characters of a name as typed (a ' (2)' added to keep it unique may go past it)
 
 _NUMBERED = re.compile(r"^(.*) \((\d+)\)$")
 
 
 def clean(name: str | None) -> str:
-    """The name as typed, tidied for a list: control characters and runs of spaces become one space,
-    ends trimmed, at most ``NAME_LIMIT`` characters; '' when nothing is left (the caller's default then)."""
+    """The name as typed, tidied: control characters and runs of spaces made one space, trimmed, ``NAME_LIMIT`` long at most."""
     spaced = "".join(" " if unicodedata.category(c).startswith("C") else c for c in name or "")
     return " ".join(spaced.split())[:NAME_LIMIT].strip()
 

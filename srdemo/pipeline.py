@@ -1,6 +1,5 @@
-"""From a decoded picture to an upscaled one with figures: image modes around the engine (alpha, grey, 16-bit),
-the product-photo guarantees (pure white stays white, alpha crisp without a dark fringe) and the quality figures.
-Adapters reach it through ``srdemo.request.upscale``."""
+"""From a decoded picture to an upscaled one with its figures: image modes around the engine (alpha, grey, 16-bit)
+and the product-photo guarantees (pure white stays white, crisp alpha, no dark fringe). Adapters use ``request.upscale``."""
 
 from __future__ import annotations
 
@@ -49,10 +48,8 @@ def target_size(in_size: tuple[int, int], scale: float | None = None, size: tupl
     return size
 
 
-MALLOC_SLACK = 1.3
-"""How much more a resampler job's resident memory grows than the arrays counted (freed blocks stay in malloc arenas)."""
-SCORING_BYTES_PER_PIXEL = 150
-"""The self-check per input pixel: the shrunk photo rebuilt in float32, and PSNR and SSIM of it and of bicubic."""
+MALLOC_SLACK = 1.3  # resident memory grows this much more than the arrays counted: freed blocks stay in malloc arenas
+SCORING_BYTES_PER_PIXEL = 150  # the self-check per input pixel: the rebuild in float32, PSNR and SSIM of it and of bicubic
 
 
 def resampler_memory(pic: Picture, size: tuple[int, int]) -> int:
@@ -71,15 +68,12 @@ def resampler_memory(pic: Picture, size: tuple[int, int]) -> int:
 def job_memory(model: LoadedModel, pic: Picture, size: tuple[int, int]) -> int:
     """Bytes a job holds of the process's budget (``devices.MEMORY``): a neural job its share of
     ``SRDEMO_MEMORY_MB`` (its pieces are sized to fill it), a resampler what its pixels take."""
-    if model.is_neural:
-        settings = get_settings()
-        return settings.memory_bytes // settings.neural_jobs
-    return resampler_memory(pic, size)
+    settings = get_settings()
+    return settings.memory_bytes // settings.neural_jobs if model.is_neural else resampler_memory(pic, size)
 
 
 def bleed_transparent(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Give fully transparent pixels the colour of the nearest visible one, so the black many cut-outs store
-    there is not blended into the product's edge (a dark fringe)."""
+    """Fully transparent pixels take the nearest visible colour: the black cut-outs often store there would fringe the edge."""
     from scipy import ndimage  # here: scipy's import would slow every command, ``--help`` too
 
     hidden = alpha == 0
@@ -140,8 +134,7 @@ def _to_dtype(arr: np.ndarray, max_value: int) -> np.ndarray:
 
 
 def plain_progress(progress: ProgressFn | None, clock=time.monotonic) -> ProgressFn | None:
-    """The engine's fraction passed on with the time left at the pace so far ('about 6 s left') in the
-    request's language, instead of its passes and tiles."""
+    """The engine's fraction passed on with the time left at its pace ('about 6 s left') in the request's language."""
     if progress is None:
         return None
     start, lang = clock(), current_language()
@@ -171,8 +164,7 @@ def _bicubic(pic_rgb8: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 def upscale_picture(model: LoadedModel, pic: Picture, scale: float | None = None, size: tuple[int, int] | None = None, *,
                     reference: Picture | None = None, check: bool = True, options: EngineOptions | None = None,
                     progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> UpscaleResult:
-    """Upscale one picture and measure it: against ``reference`` (the sharp original) if given, else by the
-    self-check if ``check``."""
+    """Upscale one picture and measure it: against ``reference`` (the sharp original) if given, else self-check if ``check``."""
     options = options or EngineOptions.from_settings()
     out_size = target_size(pic.size, scale, size)
     scale_used = max(out_size[0] / pic.size[0], out_size[1] / pic.size[1])

@@ -209,10 +209,9 @@ def upscale(source: bytes | str | Path | Picture, request: UpscaleRequest, *, na
             warnings += check_against(saved, request.preset)
         elif saved.alpha is not None:
             warnings.append(text("warn_transparent_kept"))
-        # The file is written (zlib and Pillow let go of the GIL) while the figures are worked out.
+        # The file is written (Pillow lets go of the GIL) while the figures are worked out; its notes in the visitor's language.
         dropped: list[str] = []
         with ThreadPoolExecutor(1) as pool:
-            # notes the encoder writes are in the visitor's language
             encoding = pool.submit(speaking(images.encode), saved, fmt, request.quality, request.metadata, dropped)
             if reference is None and request.check:
                 result = with_self_check(result, model, pic, options)

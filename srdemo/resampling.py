@@ -22,9 +22,6 @@ def resample(img: np.ndarray, size: tuple[int, int], method: str = "lanczos") ->
     def channel(c: int) -> None:
         out[..., c] = Image.fromarray(np.ascontiguousarray(img[..., c], dtype=np.float32)).resize(size, filt)
 
-    if img.shape[2] == 1 or img.size < 1 << 18:  # small: threads would cost more than they save
-        for c in range(img.shape[2]):
-            channel(c)
-    else:
-        list(_POOL.map(channel, range(img.shape[2])))
+    small = img.shape[2] == 1 or img.size < 1 << 18  # threads would cost more than they save
+    list((map if small else _POOL.map)(channel, range(img.shape[2])))
     return out

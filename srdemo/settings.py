@@ -37,18 +37,15 @@ ENV_VARS: list[tuple[str, str, str]] = [
 
 
 def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
     try:
-        return float(raw) if raw else default
-    except ValueError:
+        return float(os.environ[name])  # spaces around the number are allowed
+    except (KeyError, ValueError):
         return default
 
 
 def _default_run_dir() -> Path:
     data = Path("/data")
-    if data.is_dir() and os.access(data, os.W_OK):
-        return data / "srdemo-runs"
-    return Path.home() / ".cache" / "srdemo" / "runs"
+    return data / "srdemo-runs" if data.is_dir() and os.access(data, os.W_OK) else Path.home() / ".cache" / "srdemo" / "runs"
 
 
 def _env(read) -> Any:
