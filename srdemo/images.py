@@ -61,7 +61,7 @@ def decode(data: bytes | str | Path, name: str | None = None) -> Picture:
     """A file (bytes or path) as a :class:`Picture`, upright and in sRGB, or SrdemoError saying what is wrong."""
     settings = get_settings()
     is_path = isinstance(data, (str, Path))
-    name = name or (Path(data).name if is_path else "image")
+    name = name or (Path(data).name if is_path else "") or "image"
     try:
         size = Path(data).stat().st_size if is_path else len(data)
         if size > settings.max_file_bytes:

@@ -59,9 +59,9 @@ def resampler_memory(pic: Picture, size: tuple[int, int]) -> int:
     n, m, h = pic.size[0] * pic.size[1], size[0] * size[1], pic.size[1]
     decoded = pic.rgb.nbytes + (0 if pic.alpha is None else pic.alpha.nbytes)
     result = m * pic.rgb.itemsize * (3 if pic.alpha is None else 4)
-    resize = 36 * n + 12 * size[0] * h + 36 * m
+    resize = 36 * n + 12 * size[0] * h + 36 * m  # float32 photo and its copies for Pillow; Pillow's first pass; result, read-out
     composite = 40 * m if pic.alpha is not None or pic.rgb.itemsize > 1 else 0
-    finish = 2 * result + 7 * m + max(SCORING_BYTES_PER_PIXEL * n, composite)
+    finish = 2 * result + 7 * m + max(SCORING_BYTES_PER_PIXEL * n, composite)  # 7: bicubic 'before' 3 B, encoder's copy 4
     return int(MALLOC_SLACK * (decoded + max(resize, finish)))
 
 
