@@ -1,17 +1,13 @@
 """srdemo: super-resolution for e-commerce product photos.
 
-The public API is one request and one function, the same ones the app and the
-command line call:
+The public API is the request and the function the app and the command line call:
 
     >>> import srdemo
     >>> done = srdemo.upscale("shot.jpg", srdemo.UpscaleRequest(model="x4", scale=4, caller=srdemo.LOCAL))
     >>> done.save("out")            # out/shot_x4.png
     >>> print(done.summary())       # model, device, time, sizes, quality check, advice
 
-Also here: two models side by side (``compare``), a whole folder or zip
-(``run_batch``), the model catalogue (``catalogue``, ``resolve``, ``load_model``),
-decoding and encoding (``decode``, ``encode``) and the published metrics
-(``psnr_y``, ``ssim_y``).
+Also here: ``compare``, ``run_batch``, the model catalogue, ``decode``/``encode`` and the published metrics.
 """
 
 import importlib
@@ -23,8 +19,7 @@ _WHERE = {
     "catalogue": "models", "resolve": "models", "load_model": "models", "PRESETS": "presets",
     "get_preset": "presets", "Upscaled": "request", "UpscaleRequest": "request", "upscale": "request",
 }
-"""Where each public name lives. They are imported when first used, so ``import srdemo`` costs nothing and a
-command loads only what it runs (``srdemo --help`` no image library, a CPU upscale with a built-in no torch)."""
+"""Where each public name lives: imported when first used, so a command loads only what it runs (no torch for a CPU built-in)."""
 
 
 def __getattr__(name: str):
@@ -46,27 +41,4 @@ def __dir__() -> list[str]:
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "LOCAL",
-    "PRESETS",
-    "Caller",
-    "Cancelled",
-    "EngineOptions",
-    "MetadataPolicy",
-    "ModelSpec",
-    "Picture",
-    "SrdemoError",
-    "UpscaleRequest",
-    "Upscaled",
-    "catalogue",
-    "compare",
-    "decode",
-    "encode",
-    "get_preset",
-    "load_model",
-    "psnr_y",
-    "resolve",
-    "run_batch",
-    "ssim_y",
-    "upscale",
-]
+__all__ = sorted(_WHERE)

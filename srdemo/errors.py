@@ -1,9 +1,5 @@
-"""The one error srdemo raises on purpose.
-
-Its message is written for the person using the app, not for a developer: the
-UI shows it as ``gr.Error`` and the CLI prints it on one line with exit status 2.
-Anything else that escapes is a bug.
-"""
+"""The one error srdemo raises on purpose, worded for the person using the app (the UI shows it, the CLI prints
+it and exits with status 2); anything else that escapes is a bug."""
 
 from __future__ import annotations
 

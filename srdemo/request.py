@@ -1,17 +1,6 @@
-"""One upscale, described once and run by one function: the path every adapter takes.
-
-An :class:`UpscaleRequest` says everything about one job: which model, how big
-(a scale, an exact size or a marketplace preset), the file to write (format,
-quality, metadata policy), an optional sharp reference to score against, whether
-to run the self-check, how to run (device, tile, precision), and who asks
-(:class:`~srdemo.caller.Caller`, which decides which models they may use).
-:func:`upscale` turns image bytes (or a path) and a request into an
-:class:`Upscaled`: the encoded file, its name, the figures, advice and notes.
-
-The Upscale tab, the A/B tab, each file of a batch, the command line and the
-Python API all call :func:`upscale`; so reference scoring, the metadata policy,
-the model whitelist and the admission limits hold everywhere.
-"""
+"""One upscale, described once (:class:`UpscaleRequest`) and run by one function (:func:`upscale`): the path
+every adapter takes (tabs, batch, command line, Python API), so reference scoring, the metadata policy, the
+model whitelist and the admission limits hold everywhere."""
 
 from __future__ import annotations
 
@@ -138,17 +127,11 @@ def _scores(s: metrics.Scores) -> str:
 
 def read_picture(source: bytes | str | Path | Picture, name: str | None = None) -> Picture:
     """A decoded picture from bytes, a path or a Picture (passed through)."""
-    if isinstance(source, Picture):
-        return source
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        return images.decode(path, name=name or path.name)
-    return images.decode(source, name)
+    return source if isinstance(source, Picture) else images.decode(source, name)
 
 
 def named_model(request: UpscaleRequest) -> models.ModelSpec | None:
-    """The model the request names, for its caller (a bad reference fails here, once, before any photo);
-    None when Automatic chooses per photo."""
+    """The model the request names, for its caller (a bad one fails here, once); None when Automatic chooses per photo."""
     return None if auto.is_auto(request.model) else models.resolve(request.model, request.caller)
 
 
@@ -162,17 +145,13 @@ def pick_model(pic: Picture, request: UpscaleRequest, out_size: tuple[int, int],
 
 
 def estimate(source: bytes | str | Path | Picture | None, request: UpscaleRequest, name: str | None = None) -> str:
-    """What this job would take here, in a sentence, before it runs (nothing is run or downloaded).
-
-    Without a photo yet, only what needs none is said ("" for a neural model, and for Automatic, which
-    chooses from the photo).
-    """
+    """What this job would take here, in a sentence, before it runs (nothing is run or downloaded); without a
+    photo, only what needs none ("" for a neural model and for Automatic, which chooses from the photo)."""
     if auto.is_auto(request.model):
         if source is None:
             return ""
         pic = read_picture(source, name)
-        fitted, _ = request.target(pic.size)
-        spec, _ = pick_model(pic, request, fitted)
+        spec, _ = pick_model(pic, request, request.target(pic.size)[0])
         return estimate(pic, replace(request, model=spec.id))
     spec = models.resolve(request.model, request.caller)
     if not spec.is_neural:
@@ -188,10 +167,8 @@ def estimate(source: bytes | str | Path | Picture | None, request: UpscaleReques
 
 def admitted(model: models.LoadedModel, pic: Picture, fitted: tuple[int, int], canvas: tuple[int, int],
              caller: Caller, progress: ProgressFn | None, should_stop: StopFn | None):
-    """Admission, for every kind of job: a visitor's file must fit their disk budget (it is kept below
-    their folder: ``workspace.scratch_dir``), and the job holds its memory (``pipeline.job_memory``) of
-    the process's budget (``devices.MEMORY``) from its first pass to its encoded file, waiting its
-    turn, and saying so, when the jobs under way hold too much."""
+    """Admission for every kind of job: a visitor's file must fit their disk budget, and the job holds its memory
+    (``pipeline.job_memory``) of ``devices.MEMORY`` until its file is encoded, waiting its turn (and saying so)."""
     if not caller.trusted:
         raw = canvas[0] * canvas[1] * pic.rgb.itemsize * (3 if pic.alpha is None else 4)  # a file is no bigger
         workspace.check_room(caller.owner, raw, "err_owner_disk_result")
@@ -200,20 +177,10 @@ def admitted(model: models.LoadedModel, pic: Picture, fitted: tuple[int, int], c
 
 
 @DEVICE_LOCK.working()
-def upscale(
-    source: bytes | str | Path | Picture,
-    request: UpscaleRequest,
-    *,
-    name: str | None = None,
-    progress: ProgressFn | None = None,
-    should_stop: StopFn | None = None,
-) -> Upscaled:
-    """Decode ``source``, upscale it as ``request`` says, and encode the file.
-
-    ``name`` is the photo's file name when ``source`` is bytes (it names the output).
-    ``progress(fraction, message)`` and ``should_stop()`` come from the adapter (a
-    progress bar, a Cancel button); cancelling raises :class:`~srdemo.errors.Cancelled`.
-    """
+def upscale(source: bytes | str | Path | Picture, request: UpscaleRequest, *, name: str | None = None,
+            progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> Upscaled:
+    """Decode ``source`` (``name`` names bytes, and so the output), upscale it as ``request`` says, encode the file.
+    ``progress(fraction, message)`` and ``should_stop()`` come from the adapter; cancelling raises ``Cancelled``."""
     pic = read_picture(source, name)
     fmt = request.output_format
     if not isinstance(request.quality, int) or not 1 <= request.quality <= 100:
@@ -242,27 +209,16 @@ def upscale(
             warnings += check_against(saved, request.preset)
         elif saved.alpha is not None:
             warnings.append(text("warn_transparent_kept"))
-        # The file is written (zlib and Pillow let go of the GIL) while the figures are worked out.
+        # The file is written (Pillow lets go of the GIL) while the figures are worked out; its notes in the visitor's language.
         dropped: list[str] = []
         with ThreadPoolExecutor(1) as pool:
-            # notes the encoder writes are in the visitor's language
             encoding = pool.submit(speaking(images.encode), saved, fmt, request.quality, request.metadata, dropped)
             if reference is None and request.check:
                 result = with_self_check(result, model, pic, options)
             colour = metrics.colour_difference(images.visible_rgb(pic), images.visible_rgb(result.picture))
             data = encoding.result()
     warnings += advice.colour_warnings(colour) + dropped
-    return Upscaled(
-        data=data,
-        filename=images.output_name(pic.name, model.spec.file_slug, result.scale, fmt),
-        format=fmt,
-        picture=saved,
-        before=result.bicubic,
-        result=result,
-        model=model.spec,
-        colour_difference=colour,
-        advice=[choice] if choice else advice.model_hints(model.spec, model.scale, pic, result.scale),
-        choice=choice,
-        warnings=warnings,
-        notes=[*pic.notes, *([text("err_self_check_small")] if result.check_skipped else [])],
-    )
+    return Upscaled(data, images.output_name(pic.name, model.spec.file_slug, result.scale, fmt), fmt, saved, result.bicubic,
+                    result, model.spec, colour, choice=choice, warnings=warnings,
+                    advice=[choice] if choice else advice.model_hints(model.spec, model.scale, pic, result.scale),
+                    notes=[*pic.notes, *([text("err_self_check_small")] if result.check_skipped else [])])

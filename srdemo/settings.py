@@ -1,17 +1,14 @@
-"""Settings read from the environment, in one place.
-
-Every knob an operator may turn (folders, size limits, time caps) is an
-environment variable listed in ``ENV_VARS``; the README's table is generated
-from the same list, so the two cannot drift apart.
-"""
+"""Every knob an operator may turn (folders, size limits, time caps), read from the environment variables in
+``ENV_VARS``, the list the README's table is written from."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-# name, default, meaning. The README table is written from this list.
+# name, default, meaning
 ENV_VARS: list[tuple[str, str, str]] = [
     ("SRDEMO_MODEL_DIR", "(unset)", "Folder of extra weights files (.safetensors, .pth, .pt); each appears in the model list."),
     ("SRDEMO_RUN_DIR", "/data/srdemo-runs if /data exists, else ~/.cache/srdemo/runs", "Where training runs and results are written."),
@@ -40,66 +37,47 @@ ENV_VARS: list[tuple[str, str, str]] = [
 
 
 def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
     try:
-        return float(raw) if raw else default
-    except ValueError:
+        return float(os.environ[name])  # spaces around the number are allowed
+    except (KeyError, ValueError):
         return default
 
 
 def _default_run_dir() -> Path:
     data = Path("/data")
-    if data.is_dir() and os.access(data, os.W_OK):
-        return data / "srdemo-runs"
-    return Path.home() / ".cache" / "srdemo" / "runs"
+    return data / "srdemo-runs" if data.is_dir() and os.access(data, os.W_OK) else Path.home() / ".cache" / "srdemo" / "runs"
+
+
+def _env(read) -> Any:
+    """A setting read from the environment each time a :class:`Settings` is made."""
+    return field(default_factory=read)
 
 
 @dataclass(frozen=True)
 class Settings:
-    model_dir: Path | None
-    run_dir: Path
-    max_input_pixels: int
-    max_output_pixels: int
-    max_file_bytes: int
-    max_upload_bytes: int
-    max_cpu_seconds: float
-    tile: int | None
-    memory_bytes: int
-    neural_jobs: int
-    backend: str
-    model_cache_size: int
-    upload_retention_hours: float
-    max_batches: int
-    batch_workers: int
-    max_trainings: int
-    max_waiting: int
-    max_train_minutes: float
-    max_owner_bytes: int
-    mcp_server: bool
+    model_dir: Path | None = _env(lambda: Path(os.environ["SRDEMO_MODEL_DIR"].strip()).expanduser()
+                                  if os.environ.get("SRDEMO_MODEL_DIR", "").strip() else None)
+    run_dir: Path = _env(lambda: Path(os.environ.get("SRDEMO_RUN_DIR", "") or _default_run_dir()).expanduser())
+    max_input_pixels: int = _env(lambda: int(_float("SRDEMO_MAX_INPUT_MP", 16) * 1e6))
+    max_output_pixels: int = _env(lambda: int(_float("SRDEMO_MAX_OUTPUT_MP", 64) * 1e6))
+    max_file_bytes: int = _env(lambda: int(_float("SRDEMO_MAX_FILE_MB", 50) * 1e6))
+    max_upload_bytes: int = _env(lambda: int(_float("SRDEMO_MAX_UPLOAD_MB", 2000) * 1e6))
+    max_cpu_seconds: float = _env(lambda: _float("SRDEMO_MAX_CPU_SECONDS", 600))
+    tile: int | None = _env(lambda: max(32, int(_float("SRDEMO_TILE", 0))) if _float("SRDEMO_TILE", 0) else None)
+    memory_bytes: int = _env(lambda: int(_float("SRDEMO_MEMORY_MB", 2048) * 1e6))
+    neural_jobs: int = _env(lambda: max(1, int(_float("SRDEMO_NEURAL_JOBS", 2))))
+    backend: str = _env(lambda: "torch" if os.environ.get("SRDEMO_BACKEND", "").strip().lower() == "torch" else "auto")
+    model_cache_size: int = _env(lambda: max(1, int(_float("SRDEMO_MODEL_CACHE", 3))))
+    upload_retention_hours: float = _env(lambda: _float("SRDEMO_UPLOAD_RETENTION_HOURS", 24))
+    max_batches: int = _env(lambda: max(1, int(_float("SRDEMO_MAX_BATCHES", 2))))
+    batch_workers: int = _env(lambda: max(1, int(_float("SRDEMO_BATCH_WORKERS", 2))))
+    max_trainings: int = _env(lambda: max(1, int(_float("SRDEMO_MAX_TRAININGS", 1))))
+    max_waiting: int = _env(lambda: max(0, int(_float("SRDEMO_MAX_WAITING", 20))))
+    max_train_minutes: float = _env(lambda: _float("SRDEMO_MAX_TRAIN_MINUTES", 120))
+    max_owner_bytes: int = _env(lambda: int(_float("SRDEMO_MAX_OWNER_MB", 5000) * 1e6))
+    mcp_server: bool = _env(lambda: os.environ.get("SRDEMO_MCP", "1").strip() != "0")
 
 
 def get_settings() -> Settings:
     """Read the environment now (tests change it, so this is not cached)."""
-    model_dir = os.environ.get("SRDEMO_MODEL_DIR", "").strip()
-    return Settings(
-        model_dir=Path(model_dir).expanduser() if model_dir else None,
-        run_dir=Path(os.environ.get("SRDEMO_RUN_DIR", "") or _default_run_dir()).expanduser(),
-        max_input_pixels=int(_float("SRDEMO_MAX_INPUT_MP", 16) * 1e6),
-        max_output_pixels=int(_float("SRDEMO_MAX_OUTPUT_MP", 64) * 1e6),
-        max_file_bytes=int(_float("SRDEMO_MAX_FILE_MB", 50) * 1e6),
-        max_upload_bytes=int(_float("SRDEMO_MAX_UPLOAD_MB", 2000) * 1e6),
-        max_cpu_seconds=_float("SRDEMO_MAX_CPU_SECONDS", 600),
-        tile=max(32, int(_float("SRDEMO_TILE", 0))) if _float("SRDEMO_TILE", 0) else None,
-        memory_bytes=int(_float("SRDEMO_MEMORY_MB", 2048) * 1e6),
-        neural_jobs=max(1, int(_float("SRDEMO_NEURAL_JOBS", 2))),
-        backend="torch" if os.environ.get("SRDEMO_BACKEND", "").strip().lower() == "torch" else "auto",
-        model_cache_size=max(1, int(_float("SRDEMO_MODEL_CACHE", 3))),
-        upload_retention_hours=_float("SRDEMO_UPLOAD_RETENTION_HOURS", 24),
-        max_batches=max(1, int(_float("SRDEMO_MAX_BATCHES", 2))),
-        batch_workers=max(1, int(_float("SRDEMO_BATCH_WORKERS", 2))),
-        max_trainings=max(1, int(_float("SRDEMO_MAX_TRAININGS", 1))),
-        max_waiting=max(0, int(_float("SRDEMO_MAX_WAITING", 20))),
-        max_train_minutes=_float("SRDEMO_MAX_TRAIN_MINUTES", 120),
-        max_owner_bytes=int(_float("SRDEMO_MAX_OWNER_MB", 5000) * 1e6),
-        mcp_server=os.environ.get("SRDEMO_MCP", "1").strip() != "0",
-    )
+    return Settings()
