@@ -1,15 +1,8 @@
-"""Reading a folder or a zip of photos safely, for training and batches.
+"""The one safe reader for every place that takes many files from a user (folders, zips: training and batches).
 
-One reader for every place that takes many files from a user. Zips are read
-without extracting them to disk, and streamed: an entry is refused as soon as
-its unpacked bytes pass the per-file limit, and an upload as a whole has a
-budget of unpacked bytes, so a small zip that would expand to gigabytes costs
-at most one file's worth of memory. Entries with absolute paths or ``..`` are
-refused. A damaged, encrypted, oversized or otherwise unreadable entry (or a
-whole zip that cannot be opened) becomes an :class:`Entry` with its problem,
-never an exception that ends a batch; files that are not images are skipped
-and listed with the reason, so nothing is silently lost. Two files with the
-same name get distinct names.
+Zips are streamed, never extracted: an entry stops at the per-file limit and an upload has a budget of unpacked
+bytes, so a zip bomb costs at most one file's memory; paths that would escape are refused. Whatever cannot be read
+becomes an :class:`Entry` with its problem, never an exception that ends a batch, and names are made unique.
 """
 
 from __future__ import annotations
@@ -32,8 +25,7 @@ MAX_ZIP_RATIO = 200  # uncompressed / compressed, per entry; images barely compr
 MAX_ZIP_ENTRIES = 100_000
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".avif", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
 CHUNK = 1 << 20
-# What a broken zip entry raises while it is read: bad CRC or headers, encryption, an unsupported
-# compression method, a truncated or corrupt stream.
+# What a broken zip entry raises: bad CRC or headers, encryption, an unknown compression method, a truncated stream.
 _ENTRY_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error,
                  OSError, ValueError)
 
@@ -44,9 +36,9 @@ class Entry:
 
     name: str  # relative path, unique among the entries of one read
     data: bytes | None = None
-    problem: str | None = None  # meant to be read and could not be (damaged, too big...): a failure
+    problem: str | None = None  # could not be read (damaged, too big...): a failure
     skip: str | None = None  # not for us (not an image, outside the archive): listed, not a failure
-    renamed_from: str | None = None  # another file already had this name
+    renamed_from: str | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -61,7 +53,7 @@ class Collection:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def report(self, most: int = 20) -> str:
-        """The count, then the first ``most`` problems and how many more (a huge upload gives a short message)."""
+        """The count, then the first ``most`` problems and how many more."""
         lines = [text("datasets_images_read", count=len(self.pictures))]
         if self.skipped:
             lines.append(text("datasets_skipped", count=len(self.skipped)))
@@ -82,22 +74,27 @@ def safe_member_name(name: str) -> str | None:
 
 
 class _Budget:
-    """Unpacked bytes left for one upload (all its zips together)."""
+    """Unpacked bytes left for one upload (all its files and zips together)."""
 
-    def __init__(self, total: int) -> None:
-        self.left = total
+    def __init__(self) -> None:
+        self.left = get_settings().max_upload_bytes
 
-    def spend(self, n: int) -> bool:
+    def spend(self, n: int) -> str | None:
+        """Why ``n`` more bytes are refused, or None."""
         self.left -= n
-        return self.left >= 0
+        return None if self.left >= 0 else text("skip_upload_budget", limit_mb=get_settings().max_upload_bytes / 1e6)
+
+
+def _too_big(size: int, limit: int) -> str | None:
+    return text("skip_zip_entry_too_big", size_mb=size / 1e6, limit_mb=limit / 1e6) if size > limit else None
 
 
 def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: _Budget) -> tuple[bytes | None, str | None]:
     """The entry's bytes, read in chunks and stopped at the first limit it passes; or its problem."""
     if info.flag_bits & 0x1:
         return None, text("skip_zip_encrypted")
-    if info.file_size > limit:
-        return None, text("skip_zip_entry_too_big", size_mb=info.file_size / 1e6, limit_mb=limit / 1e6)
+    if problem := _too_big(info.file_size, limit):
+        return None, problem
     if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
         return None, text("skip_zip_bomb", ratio=info.file_size // max(1, info.compress_size))
     chunks, size = [], 0
@@ -107,8 +104,8 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: 
                 size += len(chunk)
                 if size > info.file_size:
                     return None, text("skip_zip_lies")
-                if not budget.spend(len(chunk)):
-                    return None, text("skip_upload_budget", limit_mb=get_settings().max_upload_bytes / 1e6)
+                if problem := budget.spend(len(chunk)):
+                    return None, problem
                 chunks.append(chunk)
     except _ENTRY_ERRORS:
         return None, text("skip_zip_damaged")
@@ -155,17 +152,15 @@ def _iter_folder(root: Path, budget: _Budget, read: bool = True) -> Iterator[Ent
         elif path.suffix.lower() not in IMAGE_SUFFIXES:
             yield Entry(rel, skip=text("skip_not_image"))
         else:
-            yield _read_file(path, rel, budget) if read else Entry(rel)
+            yield _read_file(path, rel, budget, read)
 
 
-def _read_file(path: Path, name: str, budget: _Budget) -> Entry:
-    limit = get_settings().max_file_bytes
+def _read_file(path: Path, name: str, budget: _Budget, read: bool = True) -> Entry:
+    if not read:
+        return Entry(name)
     size = path.stat().st_size
-    if size > limit:
-        return Entry(name, problem=text("skip_zip_entry_too_big", size_mb=size / 1e6, limit_mb=limit / 1e6))
-    if not budget.spend(size):
-        return Entry(name, problem=text("skip_upload_budget", limit_mb=get_settings().max_upload_bytes / 1e6))
-    return Entry(name, path.read_bytes())
+    problem = _too_big(size, get_settings().max_file_bytes) or budget.spend(size)
+    return Entry(name, problem=problem) if problem else Entry(name, path.read_bytes())
 
 
 def _unique(entries: Iterator[Entry]) -> Iterator[Entry]:
@@ -193,22 +188,20 @@ def _opens_as_image(path: Path) -> bool:
 def iter_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
     """Every file in folders, zips and plain files, streamed one at a time, each under one unique name.
 
-    ``read=False`` lists the same entries without reading or unpacking any (no data, no problems
-    found in the bytes): how a batch knows its total before it starts.
+    ``read=False`` lists the same entries without reading or unpacking any: how a batch knows its total first.
     """
 
     def walk() -> Iterator[Entry]:
-        budget = _Budget(get_settings().max_upload_bytes)
-        for src in sources:
-            src = Path(src)
+        budget = _Budget()
+        for src in map(Path, sources):
             if src.is_dir():
                 yield from _iter_folder(src, budget, read)
             elif src.is_file() and _opens_as_image(src):  # by content, image first: a PNG with a zip appended is a photo
-                yield _read_file(src, src.name, budget) if read else Entry(src.name)
+                yield _read_file(src, src.name, budget, read)
             elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
                 yield from _iter_zip(src, "", budget, read)
             elif src.is_file():
-                yield _read_file(src, src.name, budget) if read else Entry(src.name)
+                yield _read_file(src, src.name, budget, read)
             else:
                 yield Entry(src.name, skip=text("skip_not_found"))
 
