@@ -1,24 +1,15 @@
 """Whether a decoded photo shows JPEG's 8x8 block grid: what the pixels say when the file says nothing.
 
-A JPEG rounds most of each 8x8 block's high-frequency DCT coefficients to zero, and decoding and
-saving losslessly (or at high quality) keeps them near zero on the photo's own 8-pixel grid only.
-This is the forensic test of Fan and de Queiroz (IEEE TIP 12(2), 2003), Luo, Huang and Qiu (IEEE
-TIFS 5(3), 2010) and Bianchi and Piva (IEEE TIFS 7(2), 2012), in a separable 1-D form that stays a
-few milliseconds at any size. Along rows (then columns), every run of 8 luma pixels gets an 8-point
-DCT-II and its AC coefficients above ``TAU`` grey levels are counted:
-
-- ``ratio``: the share above ``TAU`` at the second-sparsest of the 8 grid positions over the sparsest
-  (about 1 for a clean photo; the *second* lowest keeps patterns repeating every 4, 6, 12... px out);
-- ``agreement``: the share of runs on that position sparser than the runs half a block either side,
-  less the share denser: a JPEG's grid wins nearly everywhere, a flat graphic's few edges do not.
-
-A direction scores ``(ratio - 1) * max(agreement, 0)``, the photo the lower of its two directions
-(a JPEG grid runs both ways, stripes one way only). docs/models-and-benchmarks.md has the evidence.
+A JPEG rounds most of each block's high-frequency DCT coefficients to zero, and a lossless (or high-quality)
+re-save keeps them near zero on the photo's own 8-pixel grid only: the forensic test of Fan and de Queiroz
+(IEEE TIP 12(2), 2003), Luo, Huang and Qiu (IEEE TIFS 5(3), 2010) and Bianchi and Piva (IEEE TIFS 7(2), 2012),
+here in a separable 1-D form that stays a few milliseconds at any size. Along rows, then columns, each run of 8
+luma pixels gets an 8-point DCT-II; ``Along`` says what its AC coefficients above ``TAU`` show. A JPEG grid runs
+both ways, stripes one way only, so the photo scores the lower direction. docs/models-and-benchmarks.md has the evidence.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,10 +23,10 @@ BUDGET = 1 << 16  # about this many pixels are read each way, in whole evenly sp
 
 @dataclass(frozen=True)
 class Along:
-    """What one direction shows: how much sparser the grid position is, how widely, and where it starts."""
+    """One direction: how much sparser the sparsest of the 8 grid positions is, how widely, and where it starts."""
 
-    ratio: float
-    agreement: float  # -1..1
+    ratio: float  # the second-sparsest position's share above TAU over the sparsest's (the second: not patterns of 4, 6...)
+    agreement: float  # -1..1: runs on the grid sparser than those half a block off, less those denser (JPEGs: near 1)
     start: int  # where a block starts, modulo BLOCK
 
     @property
@@ -61,11 +52,9 @@ class Blocking:
         return self.rows.start, self.columns.start
 
 
-@functools.cache
-def _dct_ac() -> np.ndarray:
-    """The orthonormal DCT-II's AC basis as columns (BLOCK, BLOCK - 1): JPEG's transform (T.81, A.3.3) on one axis."""
-    k, x = np.arange(1, BLOCK)[None, :], np.arange(BLOCK)[:, None]
-    return (np.sqrt(2 / BLOCK) * np.cos(np.pi * (2 * x + 1) * k / (2 * BLOCK))).astype(np.float32)
+# The orthonormal DCT-II's AC basis as columns (BLOCK, BLOCK - 1): JPEG's transform (T.81, A.3.3) along one axis
+_K, _X = np.arange(1, BLOCK)[None, :], np.arange(BLOCK)[:, None]
+_DCT_AC = (np.sqrt(2 / BLOCK) * np.cos(np.pi * (2 * _X + 1) * _K / (2 * BLOCK))).astype(np.float32)
 
 
 def _luma(pixels: np.ndarray, max_value: int) -> np.ndarray:
@@ -87,7 +76,7 @@ def _along(lines: np.ndarray) -> Along:
     shares = np.empty(BLOCK)
     for start in range(BLOCK):
         runs = (length - start) // BLOCK
-        coefficients = lines[:, start : start + runs * BLOCK].reshape(-1, BLOCK) @ _dct_ac()
+        coefficients = lines[:, start : start + runs * BLOCK].reshape(-1, BLOCK) @ _DCT_AC
         per_run = np.count_nonzero((np.abs(coefficients) > TAU).reshape(count, runs, BLOCK - 1), axis=(0, 2))
         above[start::BLOCK] = per_run
         shares[start] = per_run.sum() / (runs * count * (BLOCK - 1))
