@@ -70,19 +70,17 @@ def facts_of(pic: Picture, out_size: tuple[int, int], device: str) -> Facts:
     return Facts(pic.jpeg_quality, transparent, pic.size, scale, device, None if grid is None else grid.score)
 
 
-def _file_kind(facts: Facts, rules: dict) -> str:
-    """The kind the file tells: the first whose quality range holds its estimated JPEG quality ('clean' if none)."""
-    for kind in rules["kinds"]:
-        low, high = kind["jpeg_quality"] or (None, None)
-        if facts.jpeg_quality is not None and low is not None and low <= facts.jpeg_quality <= high:
-            return kind["kind"]
-    return next(k["kind"] for k in rules["kinds"] if k["jpeg_quality"] is None)
-
-
-def shows_blocks(facts: Facts, rules: dict) -> bool:
-    """Whether the pixels show a JPEG grid the file's kind does not account for (its threshold in the rules)."""
-    limit = rules.get("blocking", {}).get("thresholds", {}).get(_file_kind(facts, rules))
-    return limit is not None and facts.blocking is not None and facts.blocking > limit
+def kind_of(facts: Facts, rules: dict) -> tuple[str, bool]:
+    """The input kind, and whether the pixels made it: the file's kind (the first whose quality range holds its
+    estimated JPEG quality; 'clean' if none), or ``counts_as`` where they show JPEG blocks above its threshold."""
+    q = facts.jpeg_quality
+    told = [k["kind"] for k in rules["kinds"] if q is not None and k["jpeg_quality"]
+            and k["jpeg_quality"][0] <= q <= k["jpeg_quality"][1]]
+    kind = (told or [k["kind"] for k in rules["kinds"] if k["jpeg_quality"] is None])[0]
+    limit = rules.get("blocking", {}).get("thresholds", {}).get(kind)
+    if limit is not None and facts.blocking is not None and facts.blocking > limit:
+        return rules["blocking"]["counts_as"], True
+    return kind, False
 
 
 def row_for(kind: str, band: str, device: str, rules: dict) -> dict:
@@ -92,8 +90,7 @@ def row_for(kind: str, band: str, device: str, rules: dict) -> dict:
 def choose_for(facts: Facts, caller: Caller, rules: dict | None = None) -> Choice:
     """The row for these facts and its first model ``caller`` may use (a tier not shipped yet is skipped)."""
     rules = rules or load_rules()
-    blocks = shows_blocks(facts, rules)
-    kind = rules["blocking"]["counts_as"] if blocks else _file_kind(facts, rules)
+    kind, blocks = kind_of(facts, rules)
     band = next(b for b in rules["bands"] if b["up_to"] is None or facts.scale <= b["up_to"] + 1e-9)
     for ref in row_for(kind, band["band"], facts.device, rules)["models"]:
         try:

@@ -57,17 +57,14 @@ _K, _X = np.arange(1, BLOCK)[None, :], np.arange(BLOCK)[:, None]
 _DCT_AC = (np.sqrt(2 / BLOCK) * np.cos(np.pi * (2 * _X + 1) * _K / (2 * BLOCK))).astype(np.float32)
 
 
-def _luma(pixels: np.ndarray, max_value: int) -> np.ndarray:
-    """JFIF luma in 8-bit grey levels (float32) of HxWx3(+) or HxW pixels of range 0..``max_value``."""
-    if pixels.ndim == 3:
-        pixels = pixels[..., :3].astype(np.float32) @ LUMA
-    return pixels.astype(np.float32) * np.float32(255 / max_value)
-
-
-def _lines(n: int, length: int) -> np.ndarray:
-    """Evenly spread indices of ``BUDGET // length`` lines (at least 8, at most all ``n``)."""
+def _luma_rows(pixels: np.ndarray, max_value: int) -> np.ndarray:
+    """JFIF luma in 8-bit grey levels (float32) of ``BUDGET // width`` rows (at least 8, at most all), evenly spread."""
+    n, length = pixels.shape[:2]
     count = min(n, max(8, BUDGET // max(1, length)))
-    return np.unique(np.linspace(0, n - 1, count).round().astype(int))
+    rows = pixels[np.unique(np.linspace(0, n - 1, count).round().astype(int))]
+    if rows.ndim == 3:
+        rows = rows[..., :3].astype(np.float32) @ LUMA
+    return np.ascontiguousarray(rows.astype(np.float32) * np.float32(255 / max_value))
 
 
 def _along(lines: np.ndarray) -> Along:
@@ -92,9 +89,6 @@ def _along(lines: np.ndarray) -> Along:
 def blockiness(pixels: np.ndarray, *, max_value: int = 255) -> Blocking | None:
     """The JPEG grid ``pixels`` (HxWx3 or HxW, 0..``max_value``) shows; None under 4 blocks a side (too few to tell)."""
     arr = np.asarray(pixels)
-    h, w = arr.shape[:2]
-    if min(h, w) < 4 * BLOCK:
+    if min(arr.shape[:2]) < 4 * BLOCK:
         return None
-    rows = _luma(arr[_lines(h, w)], max_value)
-    columns = np.ascontiguousarray(_luma(arr[:, _lines(w, h)], max_value).T)
-    return Blocking(_along(rows), _along(columns))
+    return Blocking(_along(_luma_rows(arr, max_value)), _along(_luma_rows(arr.swapaxes(0, 1), max_value)))

@@ -69,7 +69,7 @@ def describe(a: Upscaled, b: Upscaled, compressed: bool = False) -> str:
 def is_compressed(pic: Picture) -> bool:
     """Whether a photo carries JPEG blocks: saved as a compressed JPEG, or showing the blocks of an earlier one."""
     low_quality = pic.jpeg_quality is not None and pic.jpeg_quality < advice.COMPRESSED_JPEG
-    return low_quality or auto.shows_blocks(auto.facts_of(pic, pic.size, "cpu"), auto.load_rules())
+    return low_quality or auto.kind_of(auto.facts_of(pic, pic.size, "cpu"), auto.load_rules())[1]
 
 
 def compare(source: bytes | str | Path | Picture, request: UpscaleRequest, model_a: str, model_b: str, *,
