@@ -27,10 +27,6 @@ class EvalRow:
     bicubic: metrics.Scores
 
 
-def _rgb(path: Path) -> np.ndarray:
-    return np.asarray(Image.open(path).convert("RGB"))
-
-
 def mod_crop(img: np.ndarray, scale: int) -> np.ndarray:
     """``img`` cropped to a multiple of ``scale`` on each side, as the benchmark sets' HR images are."""
     h, w = img.shape[:2]
@@ -46,12 +42,12 @@ def evaluate_folder(model: LoadedModel, hr_dir: Path, scale: int, lr_dir: Path |
         raise SrdemoError(text("err_eval_no_images", folder=hr_dir))
     rows = []
     for hr_path in hr_paths:
-        hr = mod_crop(_rgb(hr_path), scale)
+        hr = mod_crop(np.asarray(Image.open(hr_path).convert("RGB")), scale)
         if lr_dir is not None:
             lr_path = Path(lr_dir) / hr_path.name
             if not lr_path.exists():
                 raise SrdemoError(text("err_eval_no_lr", lr_path=lr_path, name=hr_path.name))
-            lr = _rgb(lr_path)
+            lr = np.asarray(Image.open(lr_path).convert("RGB"))
         else:
             lr = bicubic_downscale(hr, scale)
         if degrade is not None:
