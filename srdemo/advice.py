@@ -96,10 +96,9 @@ def input_warnings(pic: Picture, spec: ModelSpec | None = None) -> list[str]:
     """Heavy compression, and what to do about it: the model for compressed photos, or with it already, a better original."""
     if pic.jpeg_quality is None or pic.jpeg_quality >= HEAVY_JPEG:
         return []
-    other = compressed_model()
-    if other is None or (spec is not None and spec.for_compressed):
-        return [text("warn_heavy_jpeg_left", quality=pic.jpeg_quality)]
-    return [text("warn_heavy_jpeg", quality=pic.jpeg_quality, model_id=other.id)]
+    if other := _better_for_jpeg(pic, spec):  # heavy is compressed: None when that model is missing or already chosen
+        return [text("warn_heavy_jpeg", quality=pic.jpeg_quality, model_id=other.id)]
+    return [text("warn_heavy_jpeg_left", quality=pic.jpeg_quality)]
 
 
 def colour_warnings(delta_e: float) -> list[str]:

@@ -65,10 +65,8 @@ class Collection:
 
 def safe_member_name(name: str) -> str | None:
     """The entry's relative path, or None if it would escape the destination."""
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return None
     parts = PurePosixPath(name.replace("\\", "/")).parts
-    if any(p == ".." for p in parts) or not parts:
+    if name.startswith(("/", "\\")) or name[1:2] == ":" or ".." in parts or not parts:
         return None
     return "/".join(parts)
 
