@@ -22,8 +22,7 @@ from .errors import SrdemoError
 from .images import Picture
 from .wording import text
 
-AUTO = "auto"
-"""The model reference that asks for Automatic's choice (also what an empty reference means)."""
+AUTO = "auto"  # the model reference that asks for Automatic's choice (as does an empty one)
 RULES_FILE = Path(__file__).with_name("auto_rules.json")
 LOW_JPEG, HIGH_JPEG = 83, 93  # below LOW reads as low quality, from HIGH as high: where the jpeg-90 and jpeg-95 kinds start
 

@@ -72,26 +72,26 @@ def safe_member_name(name: str) -> str | None:
 
 
 class _Budget:
-    """Unpacked bytes left for one upload (all its files and zips together)."""
+    """One upload's limits: bytes per file, and the unpacked bytes all its files and zips may still take."""
 
     def __init__(self) -> None:
-        self.left = get_settings().max_upload_bytes
+        self.per_file, self.total = get_settings().max_file_bytes, get_settings().max_upload_bytes
+        self.left = self.total
+
+    def too_big(self, size: int) -> str | None:
+        return text("skip_zip_entry_too_big", size_mb=size / 1e6, limit_mb=self.per_file / 1e6) if size > self.per_file else None
 
     def spend(self, n: int) -> str | None:
         """Why ``n`` more bytes are refused, or None."""
         self.left -= n
-        return None if self.left >= 0 else text("skip_upload_budget", limit_mb=get_settings().max_upload_bytes / 1e6)
+        return None if self.left >= 0 else text("skip_upload_budget", limit_mb=self.total / 1e6)
 
 
-def _too_big(size: int, limit: int) -> str | None:
-    return text("skip_zip_entry_too_big", size_mb=size / 1e6, limit_mb=limit / 1e6) if size > limit else None
-
-
-def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: _Budget) -> tuple[bytes | None, str | None]:
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> tuple[bytes | None, str | None]:
     """The entry's bytes, read in chunks and stopped at the first limit it passes; or its problem."""
     if info.flag_bits & 0x1:
         return None, text("skip_zip_encrypted")
-    if problem := _too_big(info.file_size, limit):
+    if problem := budget.too_big(info.file_size):
         return None, problem
     if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
         return None, text("skip_zip_bomb", ratio=info.file_size // max(1, info.compress_size))
@@ -119,7 +119,6 @@ def _iter_zip(path: Path, prefix: str, budget: _Budget, read: bool = True) -> It
     except (*_ENTRY_ERRORS, SrdemoError):
         yield Entry(prefix + path.name, problem=text("err_zip_unreadable", name=path.name))
         return
-    limit = get_settings().max_file_bytes
     with zf:
         if len(infos) > MAX_ZIP_ENTRIES:
             yield Entry(prefix + path.name, problem=text("err_zip_too_many_files", name=path.name, count=len(infos),
@@ -135,7 +134,7 @@ def _iter_zip(path: Path, prefix: str, budget: _Budget, read: bool = True) -> It
             if PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
                 yield Entry(prefix + name, skip=text("skip_not_image"))
                 continue
-            data, problem = _read_entry(zf, info, limit, budget) if read else (None, None)
+            data, problem = _read_entry(zf, info, budget) if read else (None, None)
             yield Entry(prefix + name, data, problem)
 
 
@@ -157,17 +156,8 @@ def _read_file(path: Path, name: str, budget: _Budget, read: bool = True) -> Ent
     if not read:
         return Entry(name)
     size = path.stat().st_size
-    problem = _too_big(size, get_settings().max_file_bytes) or budget.spend(size)
+    problem = budget.too_big(size) or budget.spend(size)
     return Entry(name, problem=problem) if problem else Entry(name, path.read_bytes())
-
-
-def _unique(entries: Iterator[Entry]) -> Iterator[Entry]:
-    """Give a repeated name a suffix ('same.png', then 'same (2).png'), so no result overwrites another."""
-    seen: set[str] = set()
-    for entry in entries:
-        name = unique_name(entry.name, seen.__contains__)
-        seen.add(name)
-        yield entry if name == entry.name else Entry(name, entry.data, entry.problem, entry.skip, renamed_from=entry.name)
 
 
 def _opens_as_image(path: Path) -> bool:
@@ -183,27 +173,31 @@ def _opens_as_image(path: Path) -> bool:
         return False
 
 
+def _iter_source(src: Path, budget: _Budget, read: bool) -> Iterator[Entry]:
+    if src.is_dir():
+        yield from _iter_folder(src, budget, read)
+    elif src.is_file() and _opens_as_image(src):  # by content, image first: a PNG with a zip appended is a photo
+        yield _read_file(src, src.name, budget, read)
+    elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
+        yield from _iter_zip(src, "", budget, read)
+    elif src.is_file():
+        yield _read_file(src, src.name, budget, read)
+    else:
+        yield Entry(src.name, skip=text("skip_not_found"))
+
+
 def iter_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
-    """Every file in folders, zips and plain files, streamed one at a time, each under one unique name.
+    """Every file in folders, zips and plain files, streamed one at a time, each under one unique name (a repeated
+    one becomes 'same (2).png', so no result overwrites another).
 
     ``read=False`` lists the same entries without reading or unpacking any: how a batch knows its total first.
     """
-
-    def walk() -> Iterator[Entry]:
-        budget = _Budget()
-        for src in map(Path, sources):
-            if src.is_dir():
-                yield from _iter_folder(src, budget, read)
-            elif src.is_file() and _opens_as_image(src):  # by content, image first: a PNG with a zip appended is a photo
-                yield _read_file(src, src.name, budget, read)
-            elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
-                yield from _iter_zip(src, "", budget, read)
-            elif src.is_file():
-                yield _read_file(src, src.name, budget, read)
-            else:
-                yield Entry(src.name, skip=text("skip_not_found"))
-
-    return _unique(walk())
+    budget, seen = _Budget(), set()
+    for src in sources:
+        for entry in _iter_source(Path(src), budget, read):
+            name = unique_name(entry.name, seen.__contains__)
+            seen.add(name)
+            yield entry if name == entry.name else Entry(name, entry.data, entry.problem, entry.skip, renamed_from=entry.name)
 
 
 def collect(sources: list[Path] | Path, min_side: int = 0) -> Collection:

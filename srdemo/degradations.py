@@ -105,8 +105,7 @@ def compressed(hr: np.ndarray, scale: int, rng: np.random.Generator) -> np.ndarr
     return _jpeg(bicubic(hr, scale, rng), rng.integers(50, 96))
 
 
-DEGRADATIONS = {"bicubic": bicubic, "product": product, "compressed": compressed}
-"""By name: what ``srdemo train --degrade NAME`` and the Training tab use."""
+DEGRADATIONS = {"bicubic": bicubic, "product": product, "compressed": compressed}  # srdemo train --degrade, the Training tab
 
 
 def mixture_parts(name: str) -> list[str]:
