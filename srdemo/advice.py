@@ -1,7 +1,4 @@
-"""Which model suits this photo, and what to say about a finished output, in ``srdemo.wording``'s sentences.
-
-Nothing here runs a model.
-"""
+"""Which model suits this photo, and what to say about a finished output, in ``srdemo.wording``'s sentences."""
 
 from __future__ import annotations
 
@@ -25,13 +22,10 @@ SAME_DB = 0.3  # gains within this of zero read as "about the same" (the spread 
 
 @dataclass(frozen=True)
 class UploadNote:
-    """One thing worth knowing about a photo before it is run, and the page's one-click fix if there is one.
-
-    ``action``: ``"compressed_model"`` (switch to ``model_id``), ``"white_square"`` (pad to a white square) or None.
-    """
+    """One thing worth knowing about a photo before it is run, and the page's one-click fix if there is one."""
 
     sentence: str
-    action: str | None = None
+    action: str | None = None  # "compressed_model" (switch to model_id), "white_square" (pad to a white square)
     model_id: str | None = None
 
 

@@ -85,10 +85,8 @@ def compare(source: bytes | str | Path | Picture, request: UpscaleRequest, model
 
 
 def zoom(pic: Picture, x: float, y: float, in_size: tuple[int, int], box: int = 64, show: int = 384) -> np.ndarray:
-    """Crop ``box`` output pixels around the input point (x, y), enlarged to ``show`` px pixel for pixel.
-
-    A and B are cropped at the same place and magnification, so packaging text compares letter by letter.
-    """
+    """``box`` output pixels around the input point (x, y), enlarged to ``show`` px pixel for pixel: A and B at the same
+    place and magnification, so packaging text compares letter by letter."""
     rgb = visible_rgb(pic)
     h, w = rgb.shape[:2]
     cx, cy = x * w / in_size[0], y * h / in_size[1]

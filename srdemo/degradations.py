@@ -42,10 +42,8 @@ def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float) -> np.n
 
 
 def matlab_imresize(img: np.ndarray, scale: float, *, uint8_between: bool = False) -> np.ndarray:
-    """Resize like MATLAB's ``imresize(img, scale, 'bicubic')``, in float64, HW or HWC of any range; the caller rounds.
-
-    Height first, then width (MATLAB's order); ``uint8_between`` rounds and clips between, as MATLAB does for uint8.
-    """
+    """MATLAB's ``imresize(img, scale, 'bicubic')`` of HW or HWC of any range, in float64 (the caller rounds): height
+    first, then width; ``uint8_between`` rounds and clips between, as MATLAB does for uint8."""
     img = np.asarray(img, dtype=np.float64)
     out_h, out_w = int(np.ceil(img.shape[0] * scale)), int(np.ceil(img.shape[1] * scale))
     img = _resize_axis(img, 0, out_h, scale)

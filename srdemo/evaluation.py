@@ -1,7 +1,4 @@
-"""Scoring a model on a folder of sharp images with the published SR protocol (``srdemo eval``, the benchmarks).
-
-LR inputs are given (the benchmark sets' MATLAB-made ones) or made with :func:`srdemo.degradations.bicubic_downscale`.
-"""
+"""Scoring a model on a folder of sharp images with the published SR protocol (``srdemo eval``, the benchmarks)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""Example photos: the ones shipped beside the package (reached only through ``example_photos()``, so the
-folder can move in one place), and the rendered training set.
-"""
+"""Example photos: those shipped beside the package (reached only through ``example_photos()``), and the training set."""
 
 from __future__ import annotations
 

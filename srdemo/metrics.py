@@ -72,10 +72,7 @@ class Comparison:
 
 
 def colour_difference(reference: np.ndarray, result: np.ndarray) -> float:
-    """Mean CIEDE2000 between two uint8 RGB images, both area-averaged to ``reference``'s size within COLOUR_SIDE px.
-
-    Under 2 is hard to see.
-    """
+    """Mean CIEDE2000 (under 2 is hard to see) of two uint8 RGB images, averaged to ``reference``'s size within COLOUR_SIDE."""
     from PIL import Image
     from skimage.color import deltaE_ciede2000, rgb2lab
 
