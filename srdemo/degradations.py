@@ -19,15 +19,14 @@ from .wording import text
 def _cubic(x: np.ndarray) -> np.ndarray:
     """Keys' cubic convolution kernel with a = -0.5, as MATLAB's ``cubic``."""
     ax = np.abs(x)
-    return (1.5 * ax**3 - 2.5 * ax**2 + 1) * (ax <= 1) + (-0.5 * ax**3 + 2.5 * ax**2 - 4 * ax + 2) * ((ax > 1) & (ax <= 2))
+    near = (1.5 * ax**3 - 2.5 * ax**2 + 1) * (ax <= 1)
+    return near + (-0.5 * ax**3 + 2.5 * ax**2 - 4 * ax + 2) * ((ax > 1) & (ax <= 2))
 
 
 def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float) -> np.ndarray:
-    """MATLAB's ``imresize`` along one axis (``scale`` = out/in).
+    """MATLAB's ``imresize`` along one axis (``scale`` = out/in); shrinking stretches the kernel by 1/scale (antialiasing).
 
-    Shrinking stretches the kernel by 1/scale (MATLAB's antialiasing). Borders repeat the edge pixel: mirrored
-    ones put the given Set5/Set14 LR images up to 11 levels off along the edges, repeated ones at most 1.
-    """
+    Borders repeat the edge pixel: mirrored ones put the given Set5/Set14 LR images up to 11 levels off along the edges."""
     width = 4.0 / min(scale, 1.0)
     x = np.arange(1, out_len + 1, dtype=np.float64)
     u = x / scale + 0.5 * (1 - 1 / scale)
@@ -35,9 +34,9 @@ def _resize_axis(img: np.ndarray, axis: int, out_len: int, scale: float) -> np.n
     weights = scale * _cubic(scale * (u[:, None] - idx)) if scale < 1 else _cubic(u[:, None] - idx)
     weights /= weights.sum(axis=1, keepdims=True)
     keep = np.any(weights != 0, axis=0)
-    idx, weights = np.clip(idx.astype(np.int64) - 1, 0, img.shape[axis] - 1)[:, keep], weights[:, keep]
+    idx = np.clip(idx.astype(np.int64) - 1, 0, img.shape[axis] - 1)[:, keep]
     moved = np.moveaxis(img, axis, 0)
-    w = weights.reshape(weights.shape + (1,) * (moved.ndim - 1))
+    w = weights[:, keep].reshape(idx.shape + (1,) * (moved.ndim - 1))
     return np.moveaxis((moved[idx] * w).sum(axis=1), 0, axis)
 
 
