@@ -71,95 +71,6 @@ def safe_member_name(name: str) -> str | None:
     return "/".join(parts)
 
 
-class _Budget:
-    """One upload's limits: bytes per file, and the unpacked bytes all its files and zips may still take."""
-
-    def __init__(self) -> None:
-        self.per_file, self.total = get_settings().max_file_bytes, get_settings().max_upload_bytes
-        self.left = self.total
-
-    def too_big(self, size: int) -> str | None:
-        return text("skip_zip_entry_too_big", size_mb=size / 1e6, limit_mb=self.per_file / 1e6) if size > self.per_file else None
-
-    def spend(self, n: int) -> str | None:
-        """Why ``n`` more bytes are refused, or None."""
-        self.left -= n
-        return None if self.left >= 0 else text("skip_upload_budget", limit_mb=self.total / 1e6)
-
-
-def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> tuple[bytes | None, str | None]:
-    """The entry's bytes, read in chunks and stopped at the first limit it passes; or its problem."""
-    if info.flag_bits & 0x1:
-        return None, text("skip_zip_encrypted")
-    if problem := budget.too_big(info.file_size):
-        return None, problem
-    if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
-        return None, text("skip_zip_bomb", ratio=info.file_size // max(1, info.compress_size))
-    chunks, size = [], 0
-    try:
-        with zf.open(info) as fh:
-            while chunk := fh.read(CHUNK):
-                size += len(chunk)
-                if size > info.file_size:
-                    return None, text("skip_zip_lies")
-                if problem := budget.spend(len(chunk)):
-                    return None, problem
-                chunks.append(chunk)
-    except _ENTRY_ERRORS:
-        return None, text("skip_zip_damaged")
-    if size != info.file_size:
-        return None, text("skip_zip_damaged")
-    return b"".join(chunks), None
-
-
-def _iter_zip(path: Path, prefix: str, budget: _Budget, read: bool = True) -> Iterator[Entry]:
-    try:
-        zf = zipfile.ZipFile(path)
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-    except (*_ENTRY_ERRORS, SrdemoError):
-        yield Entry(prefix + path.name, problem=text("err_zip_unreadable", name=path.name))
-        return
-    with zf:
-        if len(infos) > MAX_ZIP_ENTRIES:
-            yield Entry(prefix + path.name, problem=text("err_zip_too_many_files", name=path.name, count=len(infos),
-                                                         limit=MAX_ZIP_ENTRIES))
-            return
-        for info in sorted(infos, key=lambda i: i.filename):
-            name = safe_member_name(info.filename)
-            if name is None:
-                yield Entry(info.filename, skip=text("skip_outside_archive"))
-                continue
-            if name.split("/")[-1].startswith(".") or name.startswith("__MACOSX/"):
-                continue  # system clutter, not the user's files
-            if PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
-                yield Entry(prefix + name, skip=text("skip_not_image"))
-                continue
-            data, problem = _read_entry(zf, info, budget) if read else (None, None)
-            yield Entry(prefix + name, data, problem)
-
-
-def _iter_folder(root: Path, budget: _Budget, read: bool = True) -> Iterator[Entry]:
-    """Every file below ``root``; a zip inside the folder is read as a sub-folder of its own name."""
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
-            continue
-        if path.suffix.lower() == ".zip":
-            yield from _iter_zip(path, rel[: -len(path.name)], budget, read)
-        elif path.suffix.lower() not in IMAGE_SUFFIXES:
-            yield Entry(rel, skip=text("skip_not_image"))
-        else:
-            yield _read_file(path, rel, budget, read)
-
-
-def _read_file(path: Path, name: str, budget: _Budget, read: bool = True) -> Entry:
-    if not read:
-        return Entry(name)
-    size = path.stat().st_size
-    problem = budget.too_big(size) or budget.spend(size)
-    return Entry(name, problem=problem) if problem else Entry(name, path.read_bytes())
-
-
 def _opens_as_image(path: Path) -> bool:
     """Whether Pillow finds an image in the file, as :func:`images.decode` would (its header only: cheap)."""
     try:
@@ -173,17 +84,99 @@ def _opens_as_image(path: Path) -> bool:
         return False
 
 
-def _iter_source(src: Path, budget: _Budget, read: bool) -> Iterator[Entry]:
-    if src.is_dir():
-        yield from _iter_folder(src, budget, read)
-    elif src.is_file() and _opens_as_image(src):  # by content, image first: a PNG with a zip appended is a photo
-        yield _read_file(src, src.name, budget, read)
-    elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
-        yield from _iter_zip(src, "", budget, read)
-    elif src.is_file():
-        yield _read_file(src, src.name, budget, read)
-    else:
-        yield Entry(src.name, skip=text("skip_not_found"))
+class _Walk:
+    """One upload's walk: whether to read bytes at all, the per-file limit, and the unpacked bytes all its files may take."""
+
+    def __init__(self, read: bool) -> None:
+        self.read, self.per_file, self.total = read, get_settings().max_file_bytes, get_settings().max_upload_bytes
+        self.left = self.total
+
+    def too_big(self, size: int) -> str | None:
+        return text("skip_zip_entry_too_big", size_mb=size / 1e6, limit_mb=self.per_file / 1e6) if size > self.per_file else None
+
+    def spend(self, n: int) -> str | None:
+        """Why ``n`` more bytes are refused, or None."""
+        self.left -= n
+        return None if self.left >= 0 else text("skip_upload_budget", limit_mb=self.total / 1e6)
+
+    def source(self, src: Path) -> Iterator[Entry]:
+        if src.is_dir():
+            yield from self.folder(src)
+        elif src.is_file() and _opens_as_image(src):  # by content, image first: a PNG with a zip appended is a photo
+            yield self.file(src, src.name)
+        elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
+            yield from self.zip(src, "")
+        elif src.is_file():
+            yield self.file(src, src.name)
+        else:
+            yield Entry(src.name, skip=text("skip_not_found"))
+
+    def folder(self, root: Path) -> Iterator[Entry]:
+        """Every file below ``root``; a zip inside the folder is read as a sub-folder of its own name."""
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            rel = path.relative_to(root).as_posix()
+            if any(part.startswith(".") for part in path.relative_to(root).parts):
+                continue
+            if path.suffix.lower() == ".zip":
+                yield from self.zip(path, rel[: -len(path.name)])
+            elif path.suffix.lower() not in IMAGE_SUFFIXES:
+                yield Entry(rel, skip=text("skip_not_image"))
+            else:
+                yield self.file(path, rel)
+
+    def file(self, path: Path, name: str) -> Entry:
+        if not self.read:
+            return Entry(name)
+        size = path.stat().st_size
+        problem = self.too_big(size) or self.spend(size)
+        return Entry(name, problem=problem) if problem else Entry(name, path.read_bytes())
+
+    def zip(self, path: Path, prefix: str) -> Iterator[Entry]:
+        try:
+            zf = zipfile.ZipFile(path)
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+        except (*_ENTRY_ERRORS, SrdemoError):
+            yield Entry(prefix + path.name, problem=text("err_zip_unreadable", name=path.name))
+            return
+        with zf:
+            if len(infos) > MAX_ZIP_ENTRIES:
+                yield Entry(prefix + path.name, problem=text("err_zip_too_many_files", name=path.name, count=len(infos),
+                                                             limit=MAX_ZIP_ENTRIES))
+                return
+            for info in sorted(infos, key=lambda i: i.filename):
+                name = safe_member_name(info.filename)
+                if name is None:
+                    yield Entry(info.filename, skip=text("skip_outside_archive"))
+                elif name.split("/")[-1].startswith(".") or name.startswith("__MACOSX/"):
+                    continue  # system clutter, not the user's files
+                elif PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
+                    yield Entry(prefix + name, skip=text("skip_not_image"))
+                else:
+                    yield Entry(prefix + name, *self.zip_entry(zf, info)) if self.read else Entry(prefix + name)
+
+    def zip_entry(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes | None, str | None]:
+        """The entry's bytes, read in chunks and stopped at the first limit it passes; or its problem."""
+        if info.flag_bits & 0x1:
+            return None, text("skip_zip_encrypted")
+        if problem := self.too_big(info.file_size):
+            return None, problem
+        if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+            return None, text("skip_zip_bomb", ratio=info.file_size // max(1, info.compress_size))
+        chunks, size = [], 0
+        try:
+            with zf.open(info) as fh:
+                while chunk := fh.read(CHUNK):
+                    size += len(chunk)
+                    if size > info.file_size:
+                        return None, text("skip_zip_lies")
+                    if problem := self.spend(len(chunk)):
+                        return None, problem
+                    chunks.append(chunk)
+        except _ENTRY_ERRORS:
+            return None, text("skip_zip_damaged")
+        if size != info.file_size:
+            return None, text("skip_zip_damaged")
+        return b"".join(chunks), None
 
 
 def iter_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
@@ -192,9 +185,9 @@ def iter_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
 
     ``read=False`` lists the same entries without reading or unpacking any: how a batch knows its total first.
     """
-    budget, seen = _Budget(), set()
+    walk, seen = _Walk(read), set()
     for src in sources:
-        for entry in _iter_source(Path(src), budget, read):
+        for entry in walk.source(Path(src)):
             name = unique_name(entry.name, seen.__contains__)
             seen.add(name)
             yield entry if name == entry.name else Entry(name, entry.data, entry.problem, entry.skip, renamed_from=entry.name)
