@@ -108,10 +108,8 @@ def choose(pic: Picture, out_size: tuple[int, int], caller: Caller, device: str 
 
 def _reason(spec: models.ModelSpec, facts: Facts, band_scale: int, blocks: bool) -> str:
     """One short sentence in a merchandiser's words: which kind of model, and the one fact that chose it."""
-    if spec.for_compressed:
-        what = text("auto_what_compressed")
-    else:
-        what = text("auto_what_best" if spec.tier == "best" else "auto_what_sharp", scale=band_scale)
+    what = (text("auto_what_compressed") if spec.for_compressed
+            else text("auto_what_best" if spec.tier == "best" else "auto_what_sharp", scale=band_scale))
     if blocks:
         why = text("auto_why_blocks")
     elif facts.jpeg_quality is not None:
