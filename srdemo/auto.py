@@ -1,10 +1,8 @@
 """Automatic: the built-in model that measured best for this kind of photo, and why, in one sentence.
 
-The rule table (``auto_rules.json``, written by ``benchmarks/auto.py``) ranks the built-ins by mean PSNR-Y
-for each input kind (clean, or JPEG around quality 95, 90, 75), scale band (x2, x4) and device (``cuda``;
-``cpu`` for a CPU or Apple's GPU). This module reads the facts a decoded photo carries, finds its row and
-takes the row's first model the catalogue has. A file that says nothing whose pixels show JPEG blocks
-(``srdemo.blocking``) above its kind's threshold counts as a compressed photo.
+The rule table (``auto_rules.json``, written by ``benchmarks/auto.py``) ranks the built-ins by mean PSNR-Y per input
+kind (clean, or JPEG around quality 95, 90, 75), scale band and device; this module finds a photo's row from the facts
+it carries and takes the row's first model the catalogue has.
 """
 
 from __future__ import annotations

@@ -180,11 +180,8 @@ class _Walk:
 
 
 def iter_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
-    """Every file in folders, zips and plain files, streamed one at a time, each under one unique name (a repeated
-    one becomes 'same (2).png', so no result overwrites another).
-
-    ``read=False`` lists the same entries without reading or unpacking any: how a batch knows its total first.
-    """
+    """Every file in folders, zips and plain files, streamed one at a time, each under one unique name ('same (2).png':
+    no result overwrites another); ``read=False`` lists them without reading or unpacking any (a batch's total)."""
     walk, seen = _Walk(read), set()
     for src in sources:
         for entry in walk.source(Path(src)):
