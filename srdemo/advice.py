@@ -1,9 +1,4 @@
-"""Which model suits this photo, and what to say about a finished output.
-
-Facts come in (the photo's estimated JPEG quality, transparency, size, the
-scale asked, the preset's rules); plain sentences go out, worded by
-``srdemo.wording``. Nothing here runs a model.
-"""
+"""Which model suits this photo, and what to say about a finished output, in ``srdemo.wording``'s sentences."""
 
 from __future__ import annotations
 
@@ -27,15 +22,10 @@ SAME_DB = 0.3  # gains within this of zero read as "about the same" (the spread 
 
 @dataclass(frozen=True)
 class UploadNote:
-    """One thing worth knowing about a photo before it is run, and the one-click fix if there is one.
-
-    ``action`` is a stable name the page maps to a button: ``"compressed_model"`` (switch to
-    ``model_id``, the built-in model for compressed photos) or ``"white_square"`` (pad the result
-    to a square on white); ``None`` when there is nothing to click.
-    """
+    """One thing worth knowing about a photo before it is run, and the page's one-click fix if there is one."""
 
     sentence: str
-    action: str | None = None
+    action: str | None = None  # "compressed_model" (switch to model_id), "white_square" (pad to a white square)
     model_id: str | None = None
 
 
@@ -44,12 +34,17 @@ def compressed_model() -> ModelSpec | None:
     return next((s for s in builtin_specs() if s.for_compressed), None)
 
 
+def _better_for_jpeg(pic: Picture, spec: ModelSpec | None) -> ModelSpec | None:
+    """The model for compressed photos when ``pic`` is a compressed JPEG and ``spec`` is not already that model."""
+    other = compressed_model()
+    compressed = pic.jpeg_quality is not None and pic.jpeg_quality < COMPRESSED_JPEG
+    return other if compressed and other is not None and not (spec and spec.for_compressed) else None
+
+
 def upload_notes(pic: Picture, spec: ModelSpec | None = None, scale: float = 4) -> list[UploadNote]:
     """What to tell a merchandiser the moment a photo is read, before anything runs."""
     notes = []
-    other = compressed_model()
-    compressed = pic.jpeg_quality is not None and pic.jpeg_quality < COMPRESSED_JPEG
-    if compressed and other is not None and not (spec and spec.for_compressed):
+    if other := _better_for_jpeg(pic, spec):
         notes.append(UploadNote(text("upload_compressed", quality=pic.jpeg_quality, label=model_label(other.id, other.label)),
                                 "compressed_model", other.id))
     if pic.alpha is not None and (pic.alpha < pic.max_value).any():
@@ -77,34 +72,27 @@ def verdict(comparison: Comparison | None) -> str:
 
 
 def model_hints(spec: ModelSpec, native_scale: int, pic: Picture, scale: float) -> list[str]:
-    """Point at a built-in model that suits this photo better than ``spec``, if there is one.
-
-    Named by its label (what the app's list shows) and its id (what ``--model`` takes).
-    ``native_scale`` is the loaded model's own scale (a local file's is known only once loaded).
-    """
+    """Point at a built-in model that suits this photo better than ``spec`` (``native_scale``: the loaded model's own)."""
     hints = []
-    other = compressed_model()
-    compressed = pic.jpeg_quality is not None and pic.jpeg_quality < COMPRESSED_JPEG
-    if compressed and other is not None and not spec.for_compressed and round(scale) in other.scales:
+    other = _better_for_jpeg(pic, spec)
+    if other and round(scale) in other.scales:
         hints.append(text("hint_compressed", quality=pic.jpeg_quality, label=model_label(other.id, other.label),
                           model_id=other.id))
     if spec.is_neural and native_scale != scale:  # e.g. an x4 model shrunk to x2: slower, and not what it learnt
         made_for_it = default_model(scale)
         if made_for_it.kind == "builtin":
-            hints.append(text("hint_native_scale", label=model_label(made_for_it.id, made_for_it.label), model_id=made_for_it.id, scale=scale,
-                              native=native_scale))
+            hints.append(text("hint_native_scale", label=model_label(made_for_it.id, made_for_it.label),
+                              model_id=made_for_it.id, scale=scale, native=native_scale))
     return hints
 
 
 def input_warnings(pic: Picture, spec: ModelSpec | None = None) -> list[str]:
-    """What the photo itself brings (heavy compression), and what to do about it: the built-in model for
-    compressed photos, or, when that is the model already (``spec``), a better original."""
+    """Heavy compression, and what to do about it: the model for compressed photos, or with it already, a better original."""
     if pic.jpeg_quality is None or pic.jpeg_quality >= HEAVY_JPEG:
         return []
-    other = compressed_model()
-    if other is None or (spec is not None and spec.for_compressed):
-        return [text("warn_heavy_jpeg_left", quality=pic.jpeg_quality)]
-    return [text("warn_heavy_jpeg", quality=pic.jpeg_quality, model_id=other.id)]
+    if other := _better_for_jpeg(pic, spec):  # heavy is compressed: None when that model is missing or already chosen
+        return [text("warn_heavy_jpeg", quality=pic.jpeg_quality, model_id=other.id)]
+    return [text("warn_heavy_jpeg_left", quality=pic.jpeg_quality)]
 
 
 def colour_warnings(delta_e: float) -> list[str]:

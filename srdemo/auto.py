@@ -1,14 +1,8 @@
 """Automatic: the built-in model that measured best for this kind of photo, and why, in one sentence.
 
-The rule is data (``auto_rules.json``, written by ``benchmarks/auto.py``): each input kind (no JPEG
-compression, or JPEG around quality 95, 90, 75) at each scale band (x2, x4) on each kind of device
-(``cpu``: a CPU or Apple's GPU, where only the fast built-ins run; ``cuda``: an NVIDIA GPU, where the
-best-quality tier takes seconds) ranks the built-in models by their mean PSNR-Y on photos that are no
-test set, with those figures beside it. This module only reads the facts a decoded photo carries
-(estimated JPEG quality, transparency, size, and the JPEG grid its pixels show: ``srdemo.blocking``),
-the size asked for and the device, finds the row and takes its first model that this catalogue has.
-A file that says nothing (a PNG, a WebP, a JPEG saved again at high quality) whose pixels show JPEG
-blocks above the table's threshold for its kind is a compressed photo.
+The rule table (``auto_rules.json``, written by ``benchmarks/auto.py``) ranks the built-ins by mean PSNR-Y per input
+kind (clean, or JPEG around quality 95, 90, 75), scale band and device; this module finds a photo's row from the facts
+it carries and takes the row's first model the catalogue has.
 """
 
 from __future__ import annotations
@@ -24,14 +18,11 @@ from .caller import Caller
 from .devices import pick_device
 from .errors import SrdemoError
 from .images import Picture
-from .wording import model_label, text
+from .wording import text
 
-AUTO = "auto"
-"""The model reference that asks for Automatic's choice (also what an empty reference means)."""
+AUTO = "auto"  # the model reference that asks for Automatic's choice (as does an empty one)
 RULES_FILE = Path(__file__).with_name("auto_rules.json")
-LOW_JPEG, HIGH_JPEG = 83, 93
-"""Estimated JPEG qualities below which a file reads as saved at low quality, and from which at high quality
-(the rules' jpeg-75 and jpeg-95 kinds start there)."""
+LOW_JPEG, HIGH_JPEG = 83, 93  # below LOW reads as low quality, from HIGH as high: where the jpeg-90 and jpeg-95 kinds start
 
 
 def is_auto(ref: str | None) -> bool:
@@ -44,10 +35,10 @@ class Facts:
     """What Automatic looks at, all read when the photo is decoded or the job is set."""
 
     jpeg_quality: int | None  # estimated from the quantisation tables; None when not a JPEG
-    transparent: bool  # some pixel is (partly) transparent
-    size: tuple[int, int]  # the photo's (width, height)
-    scale: float  # output over input, the larger side's: a preset's size counts as what it is
-    device: str  # "cuda" or "cpu" (a CPU, or Apple's MPS: the rows for fast models)
+    transparent: bool
+    size: tuple[int, int]
+    scale: float  # output over input, the larger side's
+    device: str  # "cuda" or "cpu" (the table's device column)
     blocking: float | None = None  # the JPEG grid the pixels show (srdemo.blocking); None when too small to tell
 
 
@@ -69,11 +60,6 @@ def load_rules(path: Path = RULES_FILE) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def device_class(device: str | None = None) -> str:
-    """The table's device column for the device a job runs on ('cuda' only for an NVIDIA GPU)."""
-    return "cuda" if pick_device(device).type == "cuda" else "cpu"
-
-
 def facts_of(pic: Picture, out_size: tuple[int, int], device: str) -> Facts:
     transparent = pic.alpha is not None and bool((pic.alpha < pic.max_value).any())
     scale = max(out_size[0] / pic.size[0], out_size[1] / pic.size[1])
@@ -81,30 +67,17 @@ def facts_of(pic: Picture, out_size: tuple[int, int], device: str) -> Facts:
     return Facts(pic.jpeg_quality, transparent, pic.size, scale, device, None if grid is None else grid.score)
 
 
-def file_kind(facts: Facts, rules: dict) -> str:
-    """The kind the file tells: the first whose quality range holds its estimated JPEG quality ('clean' if none)."""
-    if facts.jpeg_quality is not None:
-        for kind in rules["kinds"]:
-            low, high = kind["jpeg_quality"] or (None, None)
-            if low is not None and low <= facts.jpeg_quality <= high:
-                return kind["kind"]
-    return next(k["kind"] for k in rules["kinds"] if k["jpeg_quality"] is None)
-
-
-def shows_blocks(facts: Facts, rules: dict) -> bool:
-    """Whether the pixels show a JPEG grid the file's kind does not account for (its threshold in the rules)."""
-    limit = rules.get("blocking", {}).get("thresholds", {}).get(file_kind(facts, rules))
-    return limit is not None and facts.blocking is not None and facts.blocking > limit
-
-
-def kind_of(facts: Facts, rules: dict) -> str:
-    """The input kind: the file's, or a compressed photo's when its pixels show JPEG blocks."""
-    return rules["blocking"]["counts_as"] if shows_blocks(facts, rules) else file_kind(facts, rules)
-
-
-def band_of(facts: Facts, rules: dict) -> dict:
-    """The scale band: the first whose ``up_to`` is at or above the scale (the last one has none)."""
-    return next(b for b in rules["bands"] if b["up_to"] is None or facts.scale <= b["up_to"] + 1e-9)
+def kind_of(facts: Facts, rules: dict) -> tuple[str, bool]:
+    """The input kind, and whether the pixels made it: the file's kind (the first whose quality range holds its
+    estimated JPEG quality; 'clean' if none), or ``counts_as`` where they show JPEG blocks above its threshold."""
+    q = facts.jpeg_quality
+    told = [k["kind"] for k in rules["kinds"] if q is not None and k["jpeg_quality"]
+            and k["jpeg_quality"][0] <= q <= k["jpeg_quality"][1]]
+    kind = (told or [k["kind"] for k in rules["kinds"] if k["jpeg_quality"] is None])[0]
+    limit = rules.get("blocking", {}).get("thresholds", {}).get(kind)
+    if limit is not None and facts.blocking is not None and facts.blocking > limit:
+        return rules["blocking"]["counts_as"], True
+    return kind, False
 
 
 def row_for(kind: str, band: str, device: str, rules: dict) -> dict:
@@ -114,9 +87,9 @@ def row_for(kind: str, band: str, device: str, rules: dict) -> dict:
 def choose_for(facts: Facts, caller: Caller, rules: dict | None = None) -> Choice:
     """The row for these facts and its first model ``caller`` may use (a tier not shipped yet is skipped)."""
     rules = rules or load_rules()
-    kind, band, blocks = kind_of(facts, rules), band_of(facts, rules), shows_blocks(facts, rules)
-    row = row_for(kind, band["band"], facts.device, rules)
-    for ref in row["models"]:
+    kind, blocks = kind_of(facts, rules)
+    band = next(b for b in rules["bands"] if b["up_to"] is None or facts.scale <= b["up_to"] + 1e-9)
+    for ref in row_for(kind, band["band"], facts.device, rules)["models"]:
         try:
             spec = models.resolve(ref, caller)
         except SrdemoError:
@@ -127,15 +100,14 @@ def choose_for(facts: Facts, caller: Caller, rules: dict | None = None) -> Choic
 
 def choose(pic: Picture, out_size: tuple[int, int], caller: Caller, device: str | None = None) -> Choice:
     """Automatic's choice for ``pic`` made at ``out_size`` on ``device`` (as EngineOptions names it; None = this machine's)."""
-    return choose_for(facts_of(pic, out_size, device_class(device)), caller)
+    device_class = "cuda" if pick_device(device).type == "cuda" else "cpu"
+    return choose_for(facts_of(pic, out_size, device_class), caller)
 
 
 def _reason(spec: models.ModelSpec, facts: Facts, band_scale: int, blocks: bool) -> str:
     """One short sentence in a merchandiser's words: which kind of model, and the one fact that chose it."""
-    if spec.for_compressed:
-        what = text("auto_what_compressed")
-    else:
-        what = text("auto_what_best" if spec.tier == "best" else "auto_what_sharp", scale=band_scale)
+    what = (text("auto_what_compressed") if spec.for_compressed
+            else text("auto_what_best" if spec.tier == "best" else "auto_what_sharp", scale=band_scale))
     if blocks:
         why = text("auto_why_blocks")
     elif facts.jpeg_quality is not None:

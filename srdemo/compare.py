@@ -1,9 +1,5 @@
-"""A/B: two models on the same photo, and one plain sentence: which to use for this photo, and why.
-
-Merchandisers need to show a colleague why model A beats model B; the
-sentence says it in their words, and never against itself: where the check
-cannot see what a model is for (JPEG blocks), the sentence does not lean on it. Both
-sides go through :func:`srdemo.request.upscale` with the same request but the model.
+"""A/B: two models on the same photo (the same request through :func:`srdemo.request.upscale` but the model),
+and one plain sentence a merchandiser can show a colleague: which to use for this photo, and why.
 """
 
 from __future__ import annotations
@@ -29,58 +25,51 @@ class ABResult:
     sentence: str
 
 
-SAME_SECONDS = 0.5
-"""Times this close, or within a quarter of each other, read as 'about the same time': nobody waits for the rest."""
+SAME_SECONDS = 0.5  # times this close, or within a quarter of each other, read as 'about the same time'
 
 
 def _about_as_fast(x: float, y: float) -> bool:
     return abs(x - y) < SAME_SECONDS or max(x, y) <= 1.25 * min(x, y)
 
 
-def _speed(winner: str, mine: float, other: float) -> str:
+def _speed(side: str, mine: float, other: float) -> str:
     """How the chosen side's time compares, as the tail of the sentence (', and A is 3.0x faster (...)')."""
     if _about_as_fast(mine, other):
         return text("ab_speed_same")
     fast, slow = min(mine, other), max(mine, other)
-    return text("ab_speed_faster" if mine <= other else "ab_speed_slower", side=winner, ratio=slow / max(fast, 1e-6),
+    return text("ab_speed_faster" if mine <= other else "ab_speed_slower", side=side, ratio=slow / max(fast, 1e-6),
                 fast=fast, slow=slow)
 
 
 def describe(a: Upscaled, b: Upscaled, compressed: bool = False) -> str:
     """Which to use for this photo and why, in one sentence that never argues with itself.
 
-    A model made for compressed photos wins on a ``compressed`` photo whatever the quality check says (the
-    check shrinks the photo and rebuilds it: it sees sharpness, not the JPEG blocks that model removes);
-    otherwise the better score wins, and within ``advice.SAME_DB`` the faster one.
+    On a ``compressed`` photo a model made for compressed photos wins whatever the quality check says (the check
+    sees sharpness, not the JPEG blocks it removes); otherwise the better score, and within ``advice.SAME_DB`` the faster.
     """
     ca, cb = a.result.comparison, b.result.comparison
     made_for_it = [side for side, up in (("A", a), ("B", b)) if up.model.for_compressed]
-    seconds = {"A": a.seconds, "B": b.seconds}
     if compressed and len(made_for_it) == 1:
-        side = made_for_it[0]
-        other = "B" if side == "A" else "A"
-        return text("ab_use", side=side, why=text("ab_why_compressed") + _speed(side, seconds[side], seconds[other]))
-    if ca is None or cb is None:
+        side, why = made_for_it[0], text("ab_why_compressed")
+    elif ca is None or cb is None:
         return text("ab_unchecked", a_seconds=a.seconds, b_seconds=b.seconds)
-    where = text("ab_where_reference" if ca.kind == "reference" else "ab_where_self_check")
-    diff = cb.model.psnr - ca.model.psnr
-    if np.isnan(diff) or abs(diff) < advice.SAME_DB:  # nan: both rebuilt exactly
-        if _about_as_fast(a.seconds, b.seconds):
-            return text("ab_either", where=where)
-        side = "A" if a.seconds <= b.seconds else "B"
-        other = "B" if side == "A" else "A"
-        return text("ab_use", side=side, why=text("ab_why_same", where=where) + _speed(side, seconds[side], seconds[other]))
-    side = "B" if diff > 0 else "A"
-    other = "B" if side == "A" else "A"
-    why = text("ab_why_better", amount=abs(diff), where=where) + _speed(side, seconds[side], seconds[other])
-    return text("ab_use", side=side, why=why)
+    else:
+        where = text("ab_where_reference" if ca.kind == "reference" else "ab_where_self_check")
+        diff = cb.model.psnr - ca.model.psnr
+        if np.isnan(diff) or abs(diff) < advice.SAME_DB:  # nan: both rebuilt exactly
+            if _about_as_fast(a.seconds, b.seconds):
+                return text("ab_either", where=where)
+            side, why = "A" if a.seconds <= b.seconds else "B", text("ab_why_same", where=where)
+        else:
+            side, why = "B" if diff > 0 else "A", text("ab_why_better", amount=abs(diff), where=where)
+    mine, other = (a.seconds, b.seconds) if side == "A" else (b.seconds, a.seconds)
+    return text("ab_use", side=side, why=why + _speed(side, mine, other))
 
 
 def is_compressed(pic: Picture) -> bool:
     """Whether a photo carries JPEG blocks: saved as a compressed JPEG, or showing the blocks of an earlier one."""
-    if pic.jpeg_quality is not None and pic.jpeg_quality < advice.COMPRESSED_JPEG:
-        return True
-    return auto.shows_blocks(auto.facts_of(pic, pic.size, "cpu"), auto.load_rules())
+    low_quality = pic.jpeg_quality is not None and pic.jpeg_quality < advice.COMPRESSED_JPEG
+    return low_quality or auto.kind_of(auto.facts_of(pic, pic.size, "cpu"), auto.load_rules())[1]
 
 
 def compare(source: bytes | str | Path | Picture, request: UpscaleRequest, model_a: str, model_b: str, *,
@@ -96,11 +85,8 @@ def compare(source: bytes | str | Path | Picture, request: UpscaleRequest, model
 
 
 def zoom(pic: Picture, x: float, y: float, in_size: tuple[int, int], box: int = 64, show: int = 384) -> np.ndarray:
-    """Crop ``box`` output pixels around the input point (x, y) and enlarge it to ``show`` px, pixel for pixel.
-
-    Both A and B are cropped at the same place and magnification, so packaging
-    text can be compared letter by letter.
-    """
+    """``box`` output pixels around the input point (x, y), enlarged to ``show`` px pixel for pixel: A and B at the same
+    place and magnification, so packaging text compares letter by letter."""
     rgb = visible_rgb(pic)
     h, w = rgb.shape[:2]
     cx, cy = x * w / in_size[0], y * h / in_size[1]

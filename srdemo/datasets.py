@@ -1,15 +1,8 @@
-"""Reading a folder or a zip of photos safely, for training and batches.
+"""The one safe reader for every place that takes many files from a user (folders, zips: training and batches).
 
-One reader for every place that takes many files from a user. Zips are read
-without extracting them to disk, and streamed: an entry is refused as soon as
-its unpacked bytes pass the per-file limit, and an upload as a whole has a
-budget of unpacked bytes, so a small zip that would expand to gigabytes costs
-at most one file's worth of memory. Entries with absolute paths or ``..`` are
-refused. A damaged, encrypted, oversized or otherwise unreadable entry (or a
-whole zip that cannot be opened) becomes an :class:`Entry` with its problem,
-never an exception that ends a batch; files that are not images are skipped
-and listed with the reason, so nothing is silently lost. Two files with the
-same name get distinct names.
+Zips are streamed, never extracted: an entry stops at the per-file limit and an upload has a budget of unpacked
+bytes, so a zip bomb costs at most one file's memory; paths that would escape are refused. Whatever cannot be read
+becomes an :class:`Entry` with its problem, never an exception that ends a batch, and names are made unique.
 """
 
 from __future__ import annotations
@@ -32,8 +25,7 @@ MAX_ZIP_RATIO = 200  # uncompressed / compressed, per entry; images barely compr
 MAX_ZIP_ENTRIES = 100_000
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".avif", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
 CHUNK = 1 << 20
-# What a broken zip entry raises while it is read: bad CRC or headers, encryption, an unsupported
-# compression method, a truncated or corrupt stream.
+# What a broken zip entry raises: bad CRC or headers, encryption, an unknown compression method, a truncated stream.
 _ENTRY_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error,
                  OSError, ValueError)
 
@@ -44,9 +36,9 @@ class Entry:
 
     name: str  # relative path, unique among the entries of one read
     data: bytes | None = None
-    problem: str | None = None  # meant to be read and could not be (damaged, too big...): a failure
+    problem: str | None = None  # could not be read (damaged, too big...): a failure
     skip: str | None = None  # not for us (not an image, outside the archive): listed, not a failure
-    renamed_from: str | None = None  # another file already had this name
+    renamed_from: str | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -61,7 +53,7 @@ class Collection:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def report(self, most: int = 20) -> str:
-        """The count, then the first ``most`` problems and how many more (a huge upload gives a short message)."""
+        """The count, then the first ``most`` problems and how many more."""
         lines = [text("datasets_images_read", count=len(self.pictures))]
         if self.skipped:
             lines.append(text("datasets_skipped", count=len(self.skipped)))
@@ -73,108 +65,10 @@ class Collection:
 
 def safe_member_name(name: str) -> str | None:
     """The entry's relative path, or None if it would escape the destination."""
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return None
     parts = PurePosixPath(name.replace("\\", "/")).parts
-    if any(p == ".." for p in parts) or not parts:
+    if name.startswith(("/", "\\")) or name[1:2] == ":" or ".." in parts or not parts:
         return None
     return "/".join(parts)
-
-
-class _Budget:
-    """Unpacked bytes left for one upload (all its zips together)."""
-
-    def __init__(self, total: int) -> None:
-        self.left = total
-
-    def spend(self, n: int) -> bool:
-        self.left -= n
-        return self.left >= 0
-
-
-def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, budget: _Budget) -> tuple[bytes | None, str | None]:
-    """The entry's bytes, read in chunks and stopped at the first limit it passes; or its problem."""
-    if info.flag_bits & 0x1:
-        return None, text("skip_zip_encrypted")
-    if info.file_size > limit:
-        return None, text("skip_zip_entry_too_big", size_mb=info.file_size / 1e6, limit_mb=limit / 1e6)
-    if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
-        return None, text("skip_zip_bomb", ratio=info.file_size // max(1, info.compress_size))
-    chunks, size = [], 0
-    try:
-        with zf.open(info) as fh:
-            while chunk := fh.read(CHUNK):
-                size += len(chunk)
-                if size > info.file_size:
-                    return None, text("skip_zip_lies")
-                if not budget.spend(len(chunk)):
-                    return None, text("skip_upload_budget", limit_mb=get_settings().max_upload_bytes / 1e6)
-                chunks.append(chunk)
-    except _ENTRY_ERRORS:
-        return None, text("skip_zip_damaged")
-    if size != info.file_size:
-        return None, text("skip_zip_damaged")
-    return b"".join(chunks), None
-
-
-def _iter_zip(path: Path, prefix: str, budget: _Budget, read: bool = True) -> Iterator[Entry]:
-    try:
-        zf = zipfile.ZipFile(path)
-        infos = [i for i in zf.infolist() if not i.is_dir()]
-    except (*_ENTRY_ERRORS, SrdemoError):
-        yield Entry(prefix + path.name, problem=text("err_zip_unreadable", name=path.name))
-        return
-    limit = get_settings().max_file_bytes
-    with zf:
-        if len(infos) > MAX_ZIP_ENTRIES:
-            yield Entry(prefix + path.name, problem=text("err_zip_too_many_files", name=path.name, count=len(infos),
-                                                         limit=MAX_ZIP_ENTRIES))
-            return
-        for info in sorted(infos, key=lambda i: i.filename):
-            name = safe_member_name(info.filename)
-            if name is None:
-                yield Entry(info.filename, skip=text("skip_outside_archive"))
-                continue
-            if name.split("/")[-1].startswith(".") or name.startswith("__MACOSX/"):
-                continue  # system clutter, not the user's files
-            if PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
-                yield Entry(prefix + name, skip=text("skip_not_image"))
-                continue
-            data, problem = _read_entry(zf, info, limit, budget) if read else (None, None)
-            yield Entry(prefix + name, data, problem)
-
-
-def _iter_folder(root: Path, budget: _Budget, read: bool = True) -> Iterator[Entry]:
-    """Every file below ``root``; a zip inside the folder is read as a sub-folder of its own name."""
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
-            continue
-        if path.suffix.lower() == ".zip":
-            yield from _iter_zip(path, rel[: -len(path.name)], budget, read)
-        elif path.suffix.lower() not in IMAGE_SUFFIXES:
-            yield Entry(rel, skip=text("skip_not_image"))
-        else:
-            yield _read_file(path, rel, budget) if read else Entry(rel)
-
-
-def _read_file(path: Path, name: str, budget: _Budget) -> Entry:
-    limit = get_settings().max_file_bytes
-    size = path.stat().st_size
-    if size > limit:
-        return Entry(name, problem=text("skip_zip_entry_too_big", size_mb=size / 1e6, limit_mb=limit / 1e6))
-    if not budget.spend(size):
-        return Entry(name, problem=text("skip_upload_budget", limit_mb=get_settings().max_upload_bytes / 1e6))
-    return Entry(name, path.read_bytes())
-
-
-def _unique(entries: Iterator[Entry]) -> Iterator[Entry]:
-    """Give a repeated name a suffix ('same.png', then 'same (2).png'), so no result overwrites another."""
-    seen: set[str] = set()
-    for entry in entries:
-        name = unique_name(entry.name, seen.__contains__)
-        seen.add(name)
-        yield entry if name == entry.name else Entry(name, entry.data, entry.problem, entry.skip, renamed_from=entry.name)
 
 
 def _opens_as_image(path: Path) -> bool:
@@ -190,29 +84,110 @@ def _opens_as_image(path: Path) -> bool:
         return False
 
 
-def iter_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
-    """Every file in folders, zips and plain files, streamed one at a time, each under one unique name.
+class _Walk:
+    """One upload's walk: whether to read bytes at all, the per-file limit, and the unpacked bytes all its files may take."""
 
-    ``read=False`` lists the same entries without reading or unpacking any (no data, no problems
-    found in the bytes): how a batch knows its total before it starts.
-    """
+    def __init__(self, read: bool) -> None:
+        self.read, self.per_file, self.total = read, get_settings().max_file_bytes, get_settings().max_upload_bytes
+        self.left = self.total
 
-    def walk() -> Iterator[Entry]:
-        budget = _Budget(get_settings().max_upload_bytes)
-        for src in sources:
-            src = Path(src)
-            if src.is_dir():
-                yield from _iter_folder(src, budget, read)
-            elif src.is_file() and _opens_as_image(src):  # by content, image first: a PNG with a zip appended is a photo
-                yield _read_file(src, src.name, budget) if read else Entry(src.name)
-            elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
-                yield from _iter_zip(src, "", budget, read)
-            elif src.is_file():
-                yield _read_file(src, src.name, budget) if read else Entry(src.name)
+    def too_big(self, size: int) -> str | None:
+        return text("skip_zip_entry_too_big", size_mb=size / 1e6, limit_mb=self.per_file / 1e6) if size > self.per_file else None
+
+    def spend(self, n: int) -> str | None:
+        """Why ``n`` more bytes are refused, or None."""
+        self.left -= n
+        return None if self.left >= 0 else text("skip_upload_budget", limit_mb=self.total / 1e6)
+
+    def source(self, src: Path) -> Iterator[Entry]:
+        if src.is_dir():
+            yield from self.folder(src)
+        elif src.is_file() and _opens_as_image(src):  # by content, image first: a PNG with a zip appended is a photo
+            yield self.file(src, src.name)
+        elif src.suffix.lower() == ".zip" or (src.is_file() and zipfile.is_zipfile(src)):
+            yield from self.zip(src, "")
+        elif src.is_file():
+            yield self.file(src, src.name)
+        else:
+            yield Entry(src.name, skip=text("skip_not_found"))
+
+    def folder(self, root: Path) -> Iterator[Entry]:
+        """Every file below ``root``; a zip inside the folder is read as a sub-folder of its own name."""
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            rel = path.relative_to(root).as_posix()
+            if any(part.startswith(".") for part in path.relative_to(root).parts):
+                continue
+            if path.suffix.lower() == ".zip":
+                yield from self.zip(path, rel[: -len(path.name)])
+            elif path.suffix.lower() not in IMAGE_SUFFIXES:
+                yield Entry(rel, skip=text("skip_not_image"))
             else:
-                yield Entry(src.name, skip=text("skip_not_found"))
+                yield self.file(path, rel)
 
-    return _unique(walk())
+    def file(self, path: Path, name: str) -> Entry:
+        if not self.read:
+            return Entry(name)
+        size = path.stat().st_size
+        problem = self.too_big(size) or self.spend(size)
+        return Entry(name, problem=problem) if problem else Entry(name, path.read_bytes())
+
+    def zip(self, path: Path, prefix: str) -> Iterator[Entry]:
+        try:
+            zf = zipfile.ZipFile(path)
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+        except (*_ENTRY_ERRORS, SrdemoError):
+            yield Entry(prefix + path.name, problem=text("err_zip_unreadable", name=path.name))
+            return
+        with zf:
+            if len(infos) > MAX_ZIP_ENTRIES:
+                yield Entry(prefix + path.name, problem=text("err_zip_too_many_files", name=path.name, count=len(infos),
+                                                             limit=MAX_ZIP_ENTRIES))
+                return
+            for info in sorted(infos, key=lambda i: i.filename):
+                name = safe_member_name(info.filename)
+                if name is None:
+                    yield Entry(info.filename, skip=text("skip_outside_archive"))
+                elif name.split("/")[-1].startswith(".") or name.startswith("__MACOSX/"):
+                    continue  # system clutter, not the user's files
+                elif PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
+                    yield Entry(prefix + name, skip=text("skip_not_image"))
+                else:
+                    yield Entry(prefix + name, *self.zip_entry(zf, info)) if self.read else Entry(prefix + name)
+
+    def zip_entry(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes | None, str | None]:
+        """The entry's bytes, read in chunks and stopped at the first limit it passes; or its problem."""
+        if info.flag_bits & 0x1:
+            return None, text("skip_zip_encrypted")
+        if problem := self.too_big(info.file_size):
+            return None, problem
+        if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+            return None, text("skip_zip_bomb", ratio=info.file_size // max(1, info.compress_size))
+        chunks, size = [], 0
+        try:
+            with zf.open(info) as fh:
+                while chunk := fh.read(CHUNK):
+                    size += len(chunk)
+                    if size > info.file_size:
+                        return None, text("skip_zip_lies")
+                    if problem := self.spend(len(chunk)):
+                        return None, problem
+                    chunks.append(chunk)
+        except _ENTRY_ERRORS:
+            return None, text("skip_zip_damaged")
+        if size != info.file_size:
+            return None, text("skip_zip_damaged")
+        return b"".join(chunks), None
+
+
+def iter_files(sources: list[Path], read: bool = True) -> Iterator[Entry]:
+    """Every file in folders, zips and plain files, streamed one at a time, each under one unique name ('same (2).png':
+    no result overwrites another); ``read=False`` lists them without reading or unpacking any (a batch's total)."""
+    walk, seen = _Walk(read), set()
+    for src in sources:
+        for entry in walk.source(Path(src)):
+            name = unique_name(entry.name, seen.__contains__)
+            seen.add(name)
+            yield entry if name == entry.name else Entry(name, entry.data, entry.problem, entry.skip, renamed_from=entry.name)
 
 
 def collect(sources: list[Path] | Path, min_side: int = 0) -> Collection:

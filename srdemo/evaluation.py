@@ -1,9 +1,4 @@
-"""Scoring a model on a folder of sharp images, with the published SR protocol.
-
-Used by ``srdemo eval`` and ``benchmarks/quality.py``. LR inputs are either
-given (the MATLAB-made LR images of the benchmark sets) or made here with the
-MATLAB-faithful bicubic of :mod:`srdemo.degradations`.
-"""
+"""Scoring a model on a folder of sharp images with the published SR protocol (``srdemo eval``, the benchmarks)."""
 
 from __future__ import annotations
 
@@ -29,53 +24,33 @@ class EvalRow:
     bicubic: metrics.Scores
 
 
-def _rgb(path: Path) -> np.ndarray:
-    arr = np.asarray(Image.open(path).convert("RGB"))
-    return arr
-
-
 def mod_crop(img: np.ndarray, scale: int) -> np.ndarray:
+    """``img`` cropped to a multiple of ``scale`` on each side, as the benchmark sets' HR images are."""
     h, w = img.shape[:2]
     return img[: h - h % scale, : w - w % scale]
 
 
-def sr_image(model: LoadedModel, lr: np.ndarray, scale: int, options: EngineOptions = EngineOptions()) -> np.ndarray:
-    """Model output for a uint8 LR image at exactly ``scale`` times its size, as uint8."""
-    size = (lr.shape[1] * scale, lr.shape[0] * scale)
-    out = upscale_array(model, lr.astype(np.float32) / 255, size, options)
-    return np.clip(np.round(out * 255), 0, 255).astype(np.uint8)
-
-
-def evaluate_folder(
-    model: LoadedModel,
-    hr_dir: Path,
-    scale: int,
-    lr_dir: Path | None = None,
-    degrade=None,
-    options: EngineOptions = EngineOptions(),
-) -> list[EvalRow]:
-    """PSNR/SSIM-Y (border = scale) of the model and of MATLAB bicubic, per image.
-
-    ``degrade`` optionally alters each LR image (e.g. JPEG compression) before
-    both methods see it.
-    """
+def evaluate_folder(model: LoadedModel, hr_dir: Path, scale: int, lr_dir: Path | None = None, degrade=None,
+                    options: EngineOptions = EngineOptions()) -> list[EvalRow]:
+    """PSNR/SSIM-Y (border = scale) of the model and of MATLAB bicubic, per image; ``degrade`` alters each LR image
+    (e.g. JPEG compression) before both see it."""
     hr_paths = sorted(p for p in Path(hr_dir).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not hr_paths:
         raise SrdemoError(text("err_eval_no_images", folder=hr_dir))
     rows = []
     for hr_path in hr_paths:
-        hr = mod_crop(_rgb(hr_path), scale)
+        hr = mod_crop(np.asarray(Image.open(hr_path).convert("RGB")), scale)
         if lr_dir is not None:
             lr_path = Path(lr_dir) / hr_path.name
             if not lr_path.exists():
                 raise SrdemoError(text("err_eval_no_lr", lr_path=lr_path, name=hr_path.name))
-            lr = _rgb(lr_path)
+            lr = np.asarray(Image.open(lr_path).convert("RGB"))
         else:
             lr = bicubic_downscale(hr, scale)
         if degrade is not None:
             lr = degrade(lr)
-        sr = sr_image(model, lr, scale, options)
-        bic = np.clip(np.round(matlab_imresize(lr, scale)), 0, 255).astype(np.uint8)
+        sr = upscale_array(model, lr.astype(np.float32) / 255, (lr.shape[1] * scale, lr.shape[0] * scale), options) * 255
+        bic = matlab_imresize(lr, scale)  # both rounded to 8-bit levels by the metrics, as the protocol asks
         rows.append(EvalRow(hr_path.stem, metrics.score(sr, hr, scale), metrics.score(bic, hr, scale)))
     return rows
 
@@ -90,8 +65,6 @@ def format_table(rows: list[EvalRow], model_name: str) -> str:
     """A plain-text table: one line per image, then the mean."""
     cell = lambda s: f"{s.psnr:.2f} dB / SSIM {s.ssim:.4f}"  # noqa: E731
     lines = [f"{'image':<16} {model_name[:22]:>22} {'bicubic':>22}"]
-    for r in rows:
+    for r in [*rows, EvalRow("mean", *mean_scores(rows))]:
         lines.append(f"{r.name:<16} {cell(r.model):>22} {cell(r.bicubic):>22}")
-    m, b = mean_scores(rows)
-    lines.append(f"{'mean':<16} {cell(m):>22} {cell(b):>22}")
     return "\n".join(lines)

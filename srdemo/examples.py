@@ -1,8 +1,4 @@
-"""Example photos: the ones shipped beside the package, and the rendered training set.
-
-The app, the README and the tests reach ``examples/`` only through
-``example_photos()``, so the folder can move (or become package data) in one place.
-"""
+"""Example photos: those shipped beside the package (reached only through ``example_photos()``), and the training set."""
 
 from __future__ import annotations
 
@@ -15,9 +11,7 @@ TRAINING_EXAMPLE_COUNT = 48
 
 def example_photos() -> list[Path]:
     """The shipped example photos, sorted by name (empty when the package is installed without them)."""
-    if not EXAMPLES_DIR.is_dir():
-        return []
-    return sorted(p for p in EXAMPLES_DIR.iterdir() if p.suffix.lower() in EXAMPLE_SUFFIXES)
+    return sorted(p for p in EXAMPLES_DIR.glob("*") if p.suffix.lower() in EXAMPLE_SUFFIXES)
 
 
 def training_example_set(folder: Path) -> Path:

@@ -1,11 +1,8 @@
-"""PSNR and SSIM the way published super-resolution tables compute them.
+"""PSNR and SSIM the way published super-resolution tables compute them (see ../shared/README.md).
 
-Protocol (the one behind every SR paper's table, see ../shared/README.md):
-Y channel of MATLAB's ``rgb2ycbcr`` (``16 + 65.481 R + 128.553 G + 24.966 B``
-with RGB in [0, 1]), ``border = scale`` pixels cropped from every side, SR
-output rounded to uint8 first, SSIM with a Gaussian window (sigma 1.5) and
-population covariance, ``data_range=255``. scikit-image computes SSIM; PSNR is its formula here
-(scikit-image's module for it imports all of ``scipy.stats``: 3 s of every command's start).
+Y channel of MATLAB's ``rgb2ycbcr``, ``border = scale`` pixels cropped from every side, SR output rounded to
+uint8 first, SSIM with a Gaussian window (sigma 1.5) and population covariance, ``data_range=255``.
+scikit-image computes SSIM; PSNR is written out (scikit-image's module for it imports all of ``scipy.stats``).
 """
 
 from __future__ import annotations
@@ -15,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 Y_WEIGHTS = np.array([65.481, 128.553, 24.966]) / 255.0
+COLOUR_SIDE = 256  # px both sides are shrunk to before colours are compared: shifts are broad
 
 
 def rgb_to_y(img: np.ndarray) -> np.ndarray:
@@ -25,15 +23,12 @@ def rgb_to_y(img: np.ndarray) -> np.ndarray:
     return 16.0 + img[..., :3] @ Y_WEIGHTS
 
 
-def _crop(y: np.ndarray, border: int) -> np.ndarray:
-    return y[border:-border, border:-border] if border > 0 else y
-
-
 def _prepare(sr: np.ndarray, hr: np.ndarray, border: int) -> tuple[np.ndarray, np.ndarray]:
+    """Both images' Y, ``sr`` rounded to uint8 levels first, ``border`` px cropped from every side."""
     if sr.shape[:2] != hr.shape[:2]:
         raise ValueError(f"sizes differ: {sr.shape[:2]} vs {hr.shape[:2]}")
-    sr8 = np.clip(np.round(np.asarray(sr, dtype=np.float64)), 0, 255)
-    return _crop(rgb_to_y(sr8), border), _crop(rgb_to_y(hr), border)
+    inner = (slice(border, -border), slice(border, -border)) if border > 0 else ...
+    return rgb_to_y(np.clip(np.round(np.asarray(sr, dtype=np.float64)), 0, 255))[inner], rgb_to_y(hr)[inner]
 
 
 def psnr_y(sr: np.ndarray, hr: np.ndarray, border: int) -> float:
@@ -49,11 +44,7 @@ def ssim_y(sr: np.ndarray, hr: np.ndarray, border: int) -> float:
     from skimage.metrics import structural_similarity  # with scipy: a quarter second no command needs to start
 
     a, b = _prepare(sr, hr, border)
-    return float(
-        structural_similarity(
-            b, a, data_range=255, gaussian_weights=True, sigma=1.5, use_sample_covariance=False
-        )
-    )
+    return float(structural_similarity(b, a, data_range=255, gaussian_weights=True, sigma=1.5, use_sample_covariance=False))
 
 
 @dataclass(frozen=True)
@@ -68,11 +59,8 @@ def score(sr: np.ndarray, hr: np.ndarray, border: int) -> Scores:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The model's scores next to bicubic's on the same target.
-
-    ``kind`` is ``"reference"`` (scored against a sharp original the user gave)
-    or ``"self-check"`` (the input shrunk and rebuilt, scored against itself).
-    """
+    """The model's scores next to bicubic's on the same target: a sharp ``"reference"`` the user gave,
+    or the input shrunk and rebuilt (``"self-check"``)."""
 
     kind: str
     model: Scores
@@ -83,19 +71,13 @@ class Comparison:
         return self.model.psnr - self.bicubic.psnr
 
 
-def colour_difference(reference: np.ndarray, result: np.ndarray, max_side: int = 256) -> float:
-    """Mean CIEDE2000 between two uint8 RGB images, ``result`` resized to ``reference``'s size.
-
-    Both are first shrunk to at most ``max_side`` px by area averaging (colour shifts are broad,
-    and averaging adds no ringing of its own), which keeps it cheap enough for every upscale:
-    0.36 s for a 2000x2000 result at 512 px with Lanczos, about a third of that now. Under 2 is
-    hard to see.
-    """
+def colour_difference(reference: np.ndarray, result: np.ndarray) -> float:
+    """Mean CIEDE2000 (under 2 is hard to see) of two uint8 RGB images, averaged to ``reference``'s size within COLOUR_SIDE."""
     from PIL import Image
     from skimage.color import deltaE_ciede2000, rgb2lab
 
     ref = Image.fromarray(reference)
-    f = min(1.0, max_side / max(ref.size))
+    f = min(1.0, COLOUR_SIDE / max(ref.size))
     size = (max(1, round(ref.size[0] * f)), max(1, round(ref.size[1] * f)))
     a = np.asarray(ref.resize(size, Image.Resampling.BOX)) if f < 1 else reference
     b = np.asarray(Image.fromarray(result).resize(size, Image.Resampling.BOX))

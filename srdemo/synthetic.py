@@ -1,9 +1,6 @@
-"""Product-like images rendered by our own code.
-
-Packaging with printed text, a logo, flat colours on a pure white background,
-and transparent cut-outs: the things supplier photos are made of and that
-public SR datasets lack. Deterministic for a given seed, so examples, tests
-and training sets are reproducible and free of licence questions.
+"""Product-like images rendered by our own code: packaging with printed text, a logo, flat colours on pure white,
+transparent cut-outs (what supplier photos are made of and public SR datasets lack). Deterministic for a seed, so
+examples, tests and training sets are reproducible and free of licence questions.
 """
 
 from __future__ import annotations
@@ -21,16 +18,10 @@ _PALETTE = [
 ]
 
 
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
-
-
 def render_product(seed: int, size: int = 384, transparent: bool = False) -> Image.Image:
     """One packaged product, centred on white (or on transparency), about 80% of the frame."""
     rng = np.random.default_rng(seed)
-    mode = "RGBA" if transparent else "RGB"
-    bg = (0, 0, 0, 0) if transparent else (255, 255, 255)
-    img = Image.new(mode, (size, size), bg)
+    img = Image.new("RGBA" if transparent else "RGB", (size, size), (0, 0, 0, 0) if transparent else (255, 255, 255))
     draw = ImageDraw.Draw(img)
     colour = _PALETTE[rng.integers(len(_PALETTE))]
     accent = _PALETTE[rng.integers(len(_PALETTE))]
@@ -55,18 +46,19 @@ def render_product(seed: int, size: int = 384, transparent: bool = False) -> Ima
     ink = (20, 20, 20) if label_bg == (255, 255, 255) else (250, 250, 250)
     words = [_WORDS[i] for i in rng.choice(len(_WORDS), 3, replace=False)]
     title = max(10, (lx1 - lx0) // max(4, len(words[0])))
-    draw.text((lx0 + 4, ly0 + 4), words[0], fill=full(ink), font=_font(title))
-    draw.text((lx0 + 4, ly0 + 8 + title), words[1], fill=full(accent), font=_font(max(8, title * 2 // 3)))
+    draw.text((lx0 + 4, ly0 + 4), words[0], fill=full(ink), font=ImageFont.load_default(title))
+    draw.text((lx0 + 4, ly0 + 8 + title), words[1], fill=full(accent), font=ImageFont.load_default(max(8, title * 2 // 3)))
     small = max(7, title // 3)
     for k in range(3):
         y = ly0 + 14 + title + title * 2 // 3 + k * (small + 3)
         if y + small < ly1:
-            draw.text((lx0 + 4, y), f"{words[2].title()} {rng.integers(100, 999)} g  No.{rng.integers(1000, 9999)}", fill=full(ink), font=_font(small))
+            line = f"{words[2].title()} {rng.integers(100, 999)} g  No.{rng.integers(1000, 9999)}"
+            draw.text((lx0 + 4, y), line, fill=full(ink), font=ImageFont.load_default(small))
     # logo: a circle with an initial
     r = max(6, box_w // 9)
     cx, cy = x0 + box_w // 2, y0 + box_h // 5 + (box_h // 12 if shape == 2 else 0)
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=full(accent), outline=full(label_bg), width=max(1, r // 6))
-    draw.text((cx, cy), words[0][0], fill=full(label_bg), font=_font(int(r * 1.2)), anchor="mm")
+    draw.text((cx, cy), words[0][0], fill=full(label_bg), font=ImageFont.load_default(int(r * 1.2)), anchor="mm")
     # barcode
     bx, by = x1 - box_w // 3, y1 - box_h // 9
     for k in range(18):
@@ -77,10 +69,5 @@ def render_product(seed: int, size: int = 384, transparent: bool = False) -> Ima
 
 def render_set(count: int, size: int = 384, seed: int = 0) -> list[Image.Image]:
     """``count`` different products; a light blur on some mimics a soft photo."""
-    out = []
-    for i in range(count):
-        img = render_product(seed * 10_000 + i, size)
-        if i % 3 == 2:
-            img = img.filter(ImageFilter.GaussianBlur(0.6))
-        out.append(img)
-    return out
+    images = [render_product(seed * 10_000 + i, size) for i in range(count)]
+    return [img.filter(ImageFilter.GaussianBlur(0.6)) if i % 3 == 2 else img for i, img in enumerate(images)]
