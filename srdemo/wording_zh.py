@@ -112,8 +112,7 @@ ZH: dict[str, str] = {
         "请选小一点的倍数、更快的模型，或在 GPU 上运行。"
     ),
     "err_job_memory": (
-        "这项任务大约需要 {need_gb:.1f} GB 内存，而这台服务器给一项任务最多 {limit_gb:.1f} GB。"
-        "请选小一点的倍数或小一点的图片。"
+        "这项任务大约需要 {need_gb:.1f} GB 内存，而这台服务器给一项任务最多 {limit_gb:.1f} GB。请选小一点的倍数或小一点的图片。"
     ),
     # ---- models
     "err_choose_model": "请选择一个模型。",
@@ -164,8 +163,7 @@ ZH: dict[str, str] = {
     "err_unexpected_page": "我们这边出了点问题，详情已记录在服务器日志中。请再试一次。",
     "err_train_bound": "训练设置“{name}”必须在 {lo:g} 到 {hi:g} 之间（当前为 {value}）。",
     "err_train_memory": (
-        "按这些设置，每个训练步骤大约需要 {need_gb:.1f} GB 内存，而这台机器只有 {free_gb:.1f} GB 可用。"
-        "请调小批量大小或图块大小。"
+        "按这些设置，每个训练步骤大约需要 {need_gb:.1f} GB 内存，而这台机器只有 {free_gb:.1f} GB 可用。请调小批量大小或图块大小。"
     ),
     "err_app_busy": "应用现在很忙：已经有太多批量任务在排队。请过几分钟再试。",
     "err_owner_disk": (
@@ -190,9 +188,7 @@ ZH: dict[str, str] = {
     "err_repo_id": "“{repo_id}”不是 Hugging Face 仓库 ID。格式应类似“owner/model-name”。",
     "err_hub_ref": "“{ref}”不是 Hub 模型引用。请写成“owner/repo:file.safetensors”（末尾可以加上“@revision”）。",
     "err_hub_filename": "请填写仓库中的权重文件名，例如“model.safetensors”。",
-    "err_hub_offline": (
-        "模型“{ref}”还没有下载，而这个应用无法连接 Hugging Face Hub。请选择其他模型，或请负责这个应用的人下载它。"
-    ),
+    "err_hub_offline": "模型“{ref}”还没有下载，而这个应用无法连接 Hugging Face Hub。请选择其他模型，或请负责这个应用的人下载它。",
     "err_hub_gated": "{repo_id} 需要申请访问：请先在 huggingface.co 上同意其条款，再提供有读取权限的访问令牌。",
     "err_hub_repo_not_found": "在 Hub 上找不到模型仓库“{repo_id}”。请检查拼写；如果是私有仓库，请提供能读取它的访问令牌。",
     "err_hub_revision": "{repo_id} 没有版本“{revision}”。",
