@@ -142,6 +142,7 @@ EN: dict[str, str] = {
         "This would need about {need_gb:.1f} GB of memory, and this server gives one job at most {limit_gb:.1f} GB. "
         "Choose a smaller scale or a smaller photo."
     ),
+    "cancelled": "Cancelled. Nothing was saved.",
     # ---- models
     "err_choose_model": "Please choose a model.",
     "err_unknown_model": "Unknown model '{ref}'. Choose one of: {known}; or a weights file path; or 'owner/repo:file'.",
@@ -152,8 +153,6 @@ EN: dict[str, str] = {
     ),
     "err_not_your_run": "That trained model is not yours or no longer exists.",
     "err_weights_missing": "The weights file for '{model_id}' is missing.",
-    # ---- errors
-    "cancelled": "Cancelled. Nothing was saved.",
     # ---- images
     "err_file_unreadable": "Could not read '{name}': {reason}.",
     "err_file_empty": "'{name}' is empty (0 bytes). Please upload the image again.",
@@ -367,12 +366,12 @@ EN: dict[str, str] = {
     "duration_minutes": "{minutes} min {seconds} s",
     "duration_minutes_only": "{minutes} min",
     "duration_hours": "{hours} h {minutes} min",
-    # ---- evaluation
+    # ---- evaluation and degradations
     "err_eval_no_images": "No images found in {folder}.",
     "err_eval_no_lr": "No LR image {lr_path} for {name}.",
-    # ---- degradations
     "err_unknown_degradation": "Unknown degradation '{name}'. Choose one of {choices}, or join several with '+'.",
-    # ---- models: what srdemo says about models it did not describe itself
+    # ---- models: what srdemo says about models it did not describe itself, and Automatic (every other model is named by
+    # its own label: models.py, weights/*.json)
     "model_builtin_source": "srdemo's own weights (see its model card)",
     "model_file_label": "{file} (local file)",
     "model_file_good_for": "Your own weights file.",
@@ -384,7 +383,6 @@ EN: dict[str, str] = {
     "model_run_good_for": "Your own photos.",
     "model_run_licence": "yours",
     "model_run_source": "trained in this app",
-    # ---- Automatic, in the model lists (every other model is named by its own label: models.py, weights/*.json)
     "model_label_auto": "Automatic (recommended): the best built-in model for each photo",
     # ---- training
     "err_precision": "Precision must be 'auto', 'bf16' or 'fp32'.",
