@@ -1,19 +1,9 @@
-"""Every sentence srdemo says to a person, looked up by key with named parameters.
+"""Every sentence srdemo says to a person, looked up by key with named parameters: ``text(key, **params)``.
 
-Computation modules return numbers and facts; they turn them into words only
-here, through ``text(key, **params)`` or the small functions below that choose
-between keys. A second language is a second table with the same keys
-(``MESSAGES[lang]``); a key missing there falls back to English, and a test
-checks that every key used in the package exists and that each language's
-templates name the same parameters. Models and presets carry their own English
-label (and a preset its source); other languages' tables name them (``translated``).
-
-Which language: the adapter decides once per request (the page's language
-switch, else the browser's ``Accept-Language``) and wraps its work in
-``with language(lang):``; every ``text()`` below it, however deep, then speaks
-that language without a parameter being passed through every layer. The
-command line speaks English; ``srdemo batch --lang zh-CN`` runs a batch (its
-report and warnings) in Chinese.
+Computation modules return facts and turn them into words only here. Each language is a table with the same keys
+(``MESSAGES``); a key missing there falls back to English. The adapter picks the language once per request and wraps
+its work in ``with language(lang):``, so every ``text()`` below it speaks that language without a parameter passed
+through every layer. The command line speaks English; ``srdemo batch --lang zh-CN`` writes a batch's report in Chinese.
 """
 
 from __future__ import annotations
@@ -122,8 +112,7 @@ EN: dict[str, str] = {
     "ab_why_better": "it comes out {amount:.1f} dB better {where}",
     "ab_why_same": "both come out about the same {where}",
     "ab_why_compressed": (
-        "it is made for compressed photos like this one and removes their JPEG blocks, which the quality check "
-        "cannot see"
+        "it is made for compressed photos like this one and removes their JPEG blocks, which the quality check cannot see"
     ),
     "ab_speed_same": ", in about the same time",
     "ab_speed_faster": ", and {side} is {ratio:.1f}x faster ({fast:.1f} s vs {slow:.1f} s)",
@@ -137,16 +126,13 @@ EN: dict[str, str] = {
         "The result would be {width}x{height} ({megapixels:.0f} MP); the limit is {limit:.0f} MP. Choose a smaller scale."
     ),
     "err_reference_size": (
-        "The reference image is {ref_w}x{ref_h} but the result is {out_w}x{out_h}. Give the sharp original at the "
-        "output size."
+        "The reference image is {ref_w}x{ref_h} but the result is {out_w}x{out_h}. Give the sharp original at the output size."
     ),
     "err_self_check_small": "The image is too small for a self-check at this scale.",
     "err_format": "Unknown output format '{fmt}'. Choose one of: {choices}.",
     "err_quality": "The quality must be a whole number from 1 to 100.",
     "err_no_image": "Please upload an image first.",
-    "err_out_of_memory": (
-        "The device ran out of memory even with small tiles. Try a smaller image or scale, or a lighter model."
-    ),
+    "err_out_of_memory": "The device ran out of memory even with small tiles. Try a smaller image or scale, or a lighter model.",
     "err_span_narrower": "The base model is {width} channels wide; it can be widened, not narrowed to {channels}.",
     "too_slow_on_cpu": (
         "This would take {low_minutes:.1f} to {high_minutes:.1f} min on this CPU, more than the {cap_minutes:.1f} min "
@@ -156,6 +142,7 @@ EN: dict[str, str] = {
         "This would need about {need_gb:.1f} GB of memory, and this server gives one job at most {limit_gb:.1f} GB. "
         "Choose a smaller scale or a smaller photo."
     ),
+    "cancelled": "Cancelled. Nothing was saved.",
     # ---- models
     "err_choose_model": "Please choose a model.",
     "err_unknown_model": "Unknown model '{ref}'. Choose one of: {known}; or a weights file path; or 'owner/repo:file'.",
@@ -166,8 +153,6 @@ EN: dict[str, str] = {
     ),
     "err_not_your_run": "That trained model is not yours or no longer exists.",
     "err_weights_missing": "The weights file for '{model_id}' is missing.",
-    # ---- errors
-    "cancelled": "Cancelled. Nothing was saved.",
     # ---- images
     "err_file_unreadable": "Could not read '{name}': {reason}.",
     "err_file_empty": "'{name}' is empty (0 bytes). Please upload the image again.",
@@ -238,8 +223,7 @@ EN: dict[str, str] = {
     # ---- hub
     "err_repo_id": "'{repo_id}' is not a Hugging Face repo id. It should look like 'owner/model-name'.",
     "err_hub_ref": (
-        "'{ref}' is not a Hub model reference. Write it as 'owner/repo:file.safetensors' "
-        "(optionally '@revision' at the end)."
+        "'{ref}' is not a Hub model reference. Write it as 'owner/repo:file.safetensors' (optionally '@revision' at the end)."
     ),
     "err_hub_filename": "Please give the weights file name inside the repo, e.g. 'model.safetensors'.",
     "err_hub_offline": (
@@ -248,8 +232,7 @@ EN: dict[str, str] = {
     ),
     "err_hub_gated": "{repo_id} is gated: accept its terms on huggingface.co and give a token with read access.",
     "err_hub_repo_not_found": (
-        "No model repo '{repo_id}' was found on the Hub. Check the spelling; if it is private, "
-        "give a token that can read it."
+        "No model repo '{repo_id}' was found on the Hub. Check the spelling; if it is private, give a token that can read it."
     ),
     "err_hub_revision": "{repo_id} has no revision '{revision}'.",
     "err_hub_bad_revision": (
@@ -351,9 +334,7 @@ EN: dict[str, str] = {
     "batch_line_finished": "Finished: {counts} · took {elapsed}. Download the zip below.",
     "batch_line_cancelled": "Cancelled: {counts} · took {elapsed}. What was done is in the zip below.",
     "batch_line_earlier": "Finished earlier: {counts}. Download the zip below.",
-    "batch_line_interrupted": (
-        "Interrupted after {done} of {total} (the app stopped): download those below, or resume the rest."
-    ),
+    "batch_line_interrupted": "Interrupted after {done} of {total} (the app stopped): download those below, or resume the rest.",
     "batch_line_interrupted_expired": (
         "Interrupted after {done} of {total} (the app stopped): download those below. Its uploads have been "
         "deleted since, so the rest cannot be resumed; upload them again in a new batch."
@@ -379,19 +360,18 @@ EN: dict[str, str] = {
     "report_no_reason": "no reason was recorded",
     "report_full_stop": ".",
     "report_footer": (
-        "Made by srdemo. The figures of each file (time, sharpness check, colour change) are in report.csv, "
-        "beside this page."
+        "Made by srdemo. The figures of each file (time, sharpness check, colour change) are in report.csv, beside this page."
     ),
     "duration_seconds": "{seconds} s",
     "duration_minutes": "{minutes} min {seconds} s",
     "duration_minutes_only": "{minutes} min",
     "duration_hours": "{hours} h {minutes} min",
-    # ---- evaluation
+    # ---- evaluation and degradations
     "err_eval_no_images": "No images found in {folder}.",
     "err_eval_no_lr": "No LR image {lr_path} for {name}.",
-    # ---- degradations
     "err_unknown_degradation": "Unknown degradation '{name}'. Choose one of {choices}, or join several with '+'.",
-    # ---- models: what srdemo says about models it did not describe itself
+    # ---- models: what srdemo says about models it did not describe itself, and Automatic (every other model is named by
+    # its own label: models.py, weights/*.json)
     "model_builtin_source": "srdemo's own weights (see its model card)",
     "model_file_label": "{file} (local file)",
     "model_file_good_for": "Your own weights file.",
@@ -403,7 +383,6 @@ EN: dict[str, str] = {
     "model_run_good_for": "Your own photos.",
     "model_run_licence": "yours",
     "model_run_source": "trained in this app",
-    # ---- Automatic, in the model lists (every other model is named by its own label: models.py, weights/*.json)
     "model_label_auto": "Automatic (recommended): the best built-in model for each photo",
     # ---- training
     "err_precision": "Precision must be 'auto', 'bf16' or 'fp32'.",
@@ -427,74 +406,6 @@ EN: dict[str, str] = {
         "Only {train} training image(s) left after holding out {val} for validation; "
         "at least {need} are needed (a few hundred is better)."
     ),
-    # ---- cli
-    "cli_reference_one_input": "--reference scores one photo: give one input with it.",
-    "cli_model_scale_any": "any",
-    "cli_model_ready": "ready",
-    "cli_model_auto": (
-        "per photo, from its JPEG quality, transparency, the scale and the device; the table and its benchmark "
-        "figures: srdemo/auto_rules.json (made by benchmarks/auto.py)"
-    ),
-    "cli_model_needs_download": "needs download",
-    "cli_model_speed": "{speed:.2f} output MP/s on this {device}",
-    "cli_model_good_for": "good for: {good_for}  licence: {licence}",
-    "cli_model_source": "source: {source}",
-    "cli_model_note": "note: {note}",
-    "cli_needs_no_download": "{model_id} needs no download.",
-    "cli_train_val": "val {psnr:.2f} dB",
-    "cli_train_progress": "step {step}/{steps}  loss {loss:.4f}{val}  eta {eta_minutes:.1f} min",
-    "cli_batch_summary": "{done} done, {failed} failed, {skipped} skipped (see report.csv)",
-    "cli_render_done": "{count} images in {folder}",
-    "cli_interrupted": "interrupted",
-    "cli_description": "Super-resolution for product photos.",
-    "cli_help_preset": "marketplace preset: amazon-main, shopify, web-1600, custom",
-    "cli_help_size": "custom: longest side (1600) or exact WxH (1200x900)",
-    "cli_help_square": "custom: pad to a square",
-    "cli_help_format": "default: the preset's, else png",
-    "cli_help_quality": "{formats} quality, 1-100",
-    "cli_help_keep_metadata": "keep GPS, serial numbers, owner names, XMP/IPTC",
-    "cli_help_mark_ai": "mark outputs as AI-processed (IPTC + EXIF Software)",
-    "cli_help_no_check": "skip the round-trip self-check",
-    "cli_help_tile": "tile size in input pixels (default: SRDEMO_TILE)",
-    "cli_help_device": "cpu, cuda, mps (default: best available)",
-    "cli_help_backend": "auto: ONNX Runtime on a CPU where the model has an export, else torch; torch: always torch (default: SRDEMO_BACKEND)",
-    "cli_help_export_onnx": "export a model for ONNX Runtime, checked against torch",
-    "cli_help_export_out": "where to write the .onnx file (default: next to the weights)",
-    "cli_export_not_neural": "{model_id} is a classic resampler: it has no network to export.",
-    "cli_export_failed": "{model_id} cannot run on ONNX Runtime; it runs on torch. ({reason})",
-    "cli_help_model": (
-        "auto (the default: per photo, the built-in model that measured best for such input), a catalogue id, "
-        "a weights file, or owner/repo:file"
-    ),
-    "cli_help_upscale": "upscale image files",
-    "cli_help_reference": "the sharp original at the output size, to score against",
-    "cli_help_compare": "two models on one photo, with one sentence on the difference",
-    "cli_help_reference_both": "the sharp original at the output size, to score both against",
-    "cli_help_batch": "upscale a folder or zip of photos into a zip with report.csv",
-    "cli_help_batch_inputs": "folders, zips or image files",
-    "cli_help_lang": "the language of the report and its warnings: en (default) or zh-CN",
-    "cli_help_publish": "publish a trained model to the Hugging Face Hub (your token: HF_TOKEN or `hf auth login`)",
-    "cli_help_run_dir": "a training output folder (srdemo train --out), or a run folder of the app",
-    "cli_help_repo": "you/your-model",
-    "cli_help_public": "make the repo public (default: private)",
-    "cli_help_models": "list the model catalogue",
-    "cli_help_speed": "show measured speed on this device",
-    "cli_help_download": "fill the Hugging Face cache with a Hub model",
-    "cli_help_eval": "PSNR/SSIM table on a folder of sharp images",
-    "cli_help_lr_folder": "folder of LR images with the same names (default: MATLAB bicubic)",
-    "cli_help_train": "train or fine-tune a model (resumes if --out holds a checkpoint)",
-    "cli_help_data": "folders or zips of sharp images",
-    "cli_help_init": "model to fine-tune (default: train from scratch)",
-    "cli_help_channels": "SPAN width: 28 from scratch; with --init, widen the base SPAN (it starts computing the same)",
-    "cli_help_degrade": "bicubic, product or compressed; join with + for a mixture (bicubic+product+compressed)",
-    "cli_help_patch": "HR patch side in pixels",
-    "cli_help_loss": (
-        "pixel loss: l1, charbonnier, mse or luma-mse (the MSEs suit a short final stage; "
-        "luma-mse weights brightness detail over colour, which suits JPEG inputs)"
-    ),
-    "cli_help_val_list": "file listing held-out image names (relative paths)",
-    "cli_help_precision": "bf16 autocast: auto = on CUDA only; bf16 also on CPUs with native bf16 (faster)",
-    "cli_help_render": "render synthetic product photos (for training or trying the app)",
     # ---- ui: the page
     "ui_page_title": "srdemo - sharper product photos",
     "ui_page_intro": (
@@ -605,9 +516,7 @@ EN: dict[str, str] = {
     "ui_train_input_supplier": "Supplier photos (blur, noise, JPEG)",
     "ui_train_input_catalogue": "Catalogue exports (resized, then saved as JPEG)",
     "ui_train_input_mix": "A mix of all three (as the built-in x4 for compressed photos)",
-    "ui_train_sign_in_first": (
-        "On this shared Space, please sign in with Hugging Face to train: your runs and models stay yours."
-    ),
+    "ui_train_sign_in_first": "On this shared Space, please sign in with Hugging Face to train: your runs and models stay yours.",
     "ui_train_stopped_earlier": "Stopped earlier; press Resume to continue.",
     "ui_train_done": "Finished.",
     "ui_train_running": "Training: {progress}",
@@ -638,13 +547,10 @@ EN: dict[str, str] = {
     "ui_train_not_running": "No training is running.",
     "ui_train_started": "Started training “{name}”: the status below follows it; you may close this page and come back later.",
     "ui_train_nothing_to_publish": "Train a model first (or let the current run finish or stop).",
-    "ui_train_published": (
-        "Published: {url} (load it back in the Upscale tab with repo '{repo_id}' and file 'model.safetensors')"
-    ),
+    "ui_train_published": "Published: {url} (load it back in the Upscale tab with repo '{repo_id}' and file 'model.safetensors')",
     "ui_train_intro": (
-        "Teach a model your own packaging, fonts and backgrounds. Upload sharp product photos (a few hundred is "
-        "best), pick a starting model and a length, and start. Training runs in the background: you can close "
-        "or reload the page."
+        "Teach a model your own packaging, fonts and backgrounds. Upload sharp product photos (a few hundred is best), pick a "
+        "starting model and a length, and start. Training runs in the background: you can close or reload the page."
     ),
     "ui_train_intro_storage_temporary": "**This machine's storage is temporary**: download your model when it is done.",
     "ui_train_files": "Sharp product photos (files or one zip)",
@@ -699,7 +605,7 @@ EN: dict[str, str] = {
     "ui_ab_share": "Comparison picture to share",
 }
 
-from .wording_zh import ZH  # noqa: E402  (the same keys, and models' and presets' names: kept in its own file)
+from .wording_zh import ZH  # noqa: E402
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
 """Language code -> key -> template. Add a language by adding a table with the same keys."""
@@ -721,11 +627,8 @@ def language(lang: str | None) -> Iterator[str]:
 
 
 def speaking(fn: Callable[..., T]) -> Callable[..., T]:
-    """``fn`` to run on another thread in this request's language (a new thread starts in English).
-
-    Only the language is carried, not the rest of the caller's context (a web framework's request state
-    has no business in a background job).
-    """
+    """``fn``, to run on another thread in this request's language (a new thread starts in English); only the
+    language is carried, not the rest of the caller's context."""
     lang = _current.get()
 
     def run(*args, **kwargs) -> T:
@@ -736,30 +639,21 @@ def speaking(fn: Callable[..., T]) -> Callable[..., T]:
 
 
 def pick_language(choice: str | None = None, accept_language: str | None = None) -> str:
-    """The visitor's language: their explicit choice if it is one we speak, else the first language of
-    their browser's ``Accept-Language`` (``zh-CN,zh;q=0.9,en;q=0.8``) that we speak, else English."""
+    """The visitor's explicit choice if we speak it, else the weightiest language of their browser's
+    ``Accept-Language`` (``zh-CN,zh;q=0.9,en;q=0.8``) that we speak, else English."""
     if choice in LANGUAGES:
         return choice
     ranked = []
-    for i, part in enumerate((accept_language or "").split(",")):
+    for part in (accept_language or "").split(","):
         tag, _, q = part.strip().partition(";q=")
-        try:
-            weight = float(q) if q else 1.0
-        except ValueError:
-            continue
-        ranked.append((-weight, i, tag.split("-")[0].lower()))
-    for _, _, code in sorted(ranked):
-        if code in LANGUAGES:
-            return code
-    return DEFAULT_LANGUAGE
+        with contextlib.suppress(ValueError):
+            ranked.append((-float(q or 1), tag.split("-")[0].lower()))
+    return next((code for _, code in sorted(ranked, key=lambda r: r[0]) if code in LANGUAGES), DEFAULT_LANGUAGE)
 
 
 def text(key: str, lang: str | None = None, **params) -> str:
-    """The sentence for ``key`` in ``lang`` (default: the request's language; English when a key is
-    missing there), filled with ``params``."""
-    table = MESSAGES.get(lang or _current.get(), EN)
-    template = table.get(key, EN[key])
-    return template.format(**params)
+    """The sentence for ``key`` in ``lang`` (default: the request's; English where that table lacks it), filled in."""
+    return MESSAGES.get(lang or _current.get(), EN).get(key, EN[key]).format(**params)
 
 
 def parameters(template: str) -> set[str]:
@@ -768,11 +662,8 @@ def parameters(template: str) -> set[str]:
 
 
 def gain_sentence(kind: str, model_db: float, bicubic_db: float, scale: float = 1.0) -> str | None:
-    """How much closer the model came than bicubic, in plain words; None when the gain has no meaning.
-
-    Identical images score an infinite PSNR (a flat single-colour photo rebuilt exactly), and
-    'inf dB further' helps nobody; such a comparison gets no sentence.
-    """
+    """How much closer the model came than bicubic, in plain words; None when an exact (infinite PSNR) side
+    leaves the gain meaningless."""
     gain = model_db - bicubic_db
     if not math.isfinite(gain):
         return None
@@ -782,9 +673,8 @@ def gain_sentence(kind: str, model_db: float, bicubic_db: float, scale: float = 
 
 
 def translated(kind: str, fact_id: str, english: str, lang: str | None = None) -> str:
-    """A model's or preset's words (``kind``: ``model_label``, ``preset_label``, ``preset_source``) in ``lang``
-    (default: the request's). Their English lives with them (``models.py``, ``weights/*.json``, ``presets.py``);
-    another language's table names them as ``<kind>_<id>`` (``model_label_x4_product``), else they stay English."""
+    """A model's or preset's own words (``kind``: ``model_label``, ``preset_label``, ``preset_source``) in ``lang``:
+    other languages' tables name them ``<kind>_<id>`` (``model_label_x4_product``); else their own English."""
     return MESSAGES.get(lang or _current.get(), EN).get(f"{kind}_{fact_id.replace('-', '_')}", english)
 
 
@@ -811,8 +701,7 @@ def time_left(seconds: float) -> str:
 
 
 def progress_words(fraction: float, seconds_so_far: float, lang: str | None = None) -> str:
-    """What a run still needs at its pace so far ('about 6 s left'), or 'starting' before there is a pace
-    to go by; the percentage is said beside it by whoever shows the fraction."""
+    """'about 6 s left' at the pace so far, or 'starting' before there is a pace to go by."""
     with language(lang or _current.get()):
         if fraction <= 0 or seconds_so_far < 0.5:
             return text("progress_starting")

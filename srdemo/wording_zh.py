@@ -1,12 +1,12 @@
-"""Simplified Chinese wording: the same keys and named parameters as ``wording.EN``, for the web app.
+"""Simplified Chinese for the web app: the keys and named parameters of ``wording.EN``, in its order (its comments group them).
 
-The command line stays English, so the ``cli_*`` keys are absent on purpose (a missing key falls back to English).
+Besides, ``model_label_*`` and ``preset_label_*``/``preset_source_*`` name the catalogue's models and the presets, whose
+English lives with them (``models.py``, ``weights/*.json``, ``presets.py``).
 """
 
 from __future__ import annotations
 
 ZH: dict[str, str] = {
-    # ---- the figures of one upscale
     "figure_model": "模型：{model_id}（{model}）",
     "outcome_saved": "已保存为 {name}（{width}x{height}，{size_mb:.1f} MB）。",
     "figure_device": "运行设备：{device}",
@@ -33,7 +33,6 @@ ZH: dict[str, str] = {
     "device_gpu": "GPU（{name}）",
     "device_mps": "Apple GPU（MPS）",
     "device_cpu": "CPU（{threads} 个线程）",
-    # ---- advice: a better model for this photo
     "auto_chose": "为你选择了{what}，因为{why}。",
     "auto_what_compressed": "适合压缩照片的模型",
     "auto_what_sharp": "x{scale} 清晰模型",
@@ -52,7 +51,6 @@ ZH: dict[str, str] = {
     "hint_native_scale": (
         "“{label}”（{model_id}）专为 x{scale:g} 设计：在这个倍数下试试它（比用 x{native} 模型放大后再缩小更快）。"
     ),
-    # ---- advice the moment a photo is read, and the verdict after a run
     "upload_compressed": "这是压缩过的 JPEG（质量约 {quality}）：“{label}”会去掉压缩色块，而不是把它们一起放大。",
     "upload_transparent": "透明背景：可以保持原样，也可以把商品放到白底正方形上，方便上架电商平台。",
     "upload_not_white": "背景看起来是白色，但不是纯白；电商平台可能会把它显示成浅灰色。",
@@ -63,7 +61,6 @@ ZH: dict[str, str] = {
     "verdict_same": "和普通放大差不多：这张照片本来就很清晰。",
     "verdict_worse": "比普通放大还差：换个模型试试。",
     "verdict_unchecked": "已完成。没有做质量检查。",
-    # ---- warnings about one output (batch report, figures)
     "warn_heavy_jpeg": "JPEG 压缩色块明显（保存质量约 {quality}）：试试适合压缩照片的模型（{model_id}）",
     "warn_heavy_jpeg_left": "JPEG 压缩色块明显（保存质量约 {quality}）：如果结果里还能看到，请向供应商要一张更好的原图",
     "warn_large_enough": "尺寸已经够大：只缩放到合适尺寸，没有放大",
@@ -74,7 +71,6 @@ ZH: dict[str, str] = {
     ),
     "warn_fill": "商品占画面 {fill:.0%}；{preset} 要求至少 {min_fill:.0%}：请裁剪得更贴近商品",
     "warn_colour_shift": "颜色明显变了（色差 {delta_e:.1f}；低于 2 肉眼很难看出）：请检查一下，或换个模型试试",
-    # ---- time
     "estimate": "在这台 {device} 上大约需要 {low:.1f} 到 {high:.1f} 秒。",
     "estimate_under_a_second": "在这台 {device} 上不到一秒。",
     "estimate_unmeasured": "还没测过这台 {device} 的速度；第一次运行前会先测一下。",
@@ -85,7 +81,6 @@ ZH: dict[str, str] = {
     "loading_model": "正在加载模型",
     "progress_starting": "正在开始",
     "ui_upscale_progress": "{percent}%，{words}",
-    # ---- A/B
     "ab_use": "这张照片建议用 {side}：{why}。",
     "ab_either": "这张照片用哪个都行：{where}两者差不多，用时也差不多。",
     "ab_why_better": "{where}，它的结果好 {amount:.1f} dB",
@@ -97,7 +92,6 @@ ZH: dict[str, str] = {
     "ab_where_reference": "对照你的清晰原图",
     "ab_where_self_check": "在清晰度自检中",
     "ab_unchecked": "没有做质量检查，请用眼睛比较：A 用时 {a_seconds:.1f} 秒，B 用时 {b_seconds:.1f} 秒。",
-    # ---- errors a request can meet
     "err_scale": "请选择 1 到 16 之间的倍数。",
     "err_output_too_big": "结果会是 {width}x{height}（{megapixels:.0f} MP），上限是 {limit:.0f} MP。请选一个小一点的倍数。",
     "err_reference_size": "参考图是 {ref_w}x{ref_h}，但结果是 {out_w}x{out_h}。请提供与输出尺寸相同的清晰原图。",
@@ -112,19 +106,15 @@ ZH: dict[str, str] = {
         "请选小一点的倍数、更快的模型，或在 GPU 上运行。"
     ),
     "err_job_memory": (
-        "这项任务大约需要 {need_gb:.1f} GB 内存，而这台服务器给一项任务最多 {limit_gb:.1f} GB。"
-        "请选小一点的倍数或小一点的图片。"
+        "这项任务大约需要 {need_gb:.1f} GB 内存，而这台服务器给一项任务最多 {limit_gb:.1f} GB。请选小一点的倍数或小一点的图片。"
     ),
-    # ---- models
     "err_choose_model": "请选择一个模型。",
     "err_unknown_model": "未知的模型“{ref}”。请从以下选择：{known}；或者填写权重文件路径；或者“owner/repo:file”。",
     "err_unknown_model_app": "未知的模型“{ref}”。请从列表中选一个，或使用 Hub 相关输入框。",
     "err_ref_too_long": "“{start}…”长达 {length:,} 个字符；srdemo 读取的模型名、Hub 仓库 ID、文件名和版本最多 {limit:,} 个字符。",
     "err_not_your_run": "这个训练好的模型不属于你，或已不存在。",
     "err_weights_missing": "找不到“{model_id}”的权重文件。",
-    # ---- errors
     "cancelled": "已取消，没有保存任何内容。",
-    # ---- images
     "err_file_unreadable": "无法读取“{name}”：{reason}。",
     "err_file_empty": "“{name}”是空文件（0 字节）。请重新上传图片。",
     "err_file_too_big": "“{name}”有 {size_mb:.1f} MB；单个文件最大只能 {limit_mb:.0f} MB。",
@@ -143,7 +133,6 @@ ZH: dict[str, str] = {
     "note_cmyk_converted": "“{name}”原为 CMYK；已按其色彩配置文件转换为 sRGB。",
     "note_cmyk_approximate": "“{name}”原为 CMYK，且没有可用的色彩配置文件；颜色是近似转换的。",
     "err_format_too_big": "{format} 每条边不能超过 {max_side} px，而这个结果是 {width}x{height}。请选择其他格式，或调小倍数。",
-    # ---- datasets
     "datasets_images_read": "已读取 {count} 张图片",
     "datasets_skipped": "跳过 {count} 个：",
     "datasets_skipped_item": "  {name}：{reason}",
@@ -164,8 +153,7 @@ ZH: dict[str, str] = {
     "err_unexpected_page": "我们这边出了点问题，详情已记录在服务器日志中。请再试一次。",
     "err_train_bound": "训练设置“{name}”必须在 {lo:g} 到 {hi:g} 之间（当前为 {value}）。",
     "err_train_memory": (
-        "按这些设置，每个训练步骤大约需要 {need_gb:.1f} GB 内存，而这台机器只有 {free_gb:.1f} GB 可用。"
-        "请调小批量大小或图块大小。"
+        "按这些设置，每个训练步骤大约需要 {need_gb:.1f} GB 内存，而这台机器只有 {free_gb:.1f} GB 可用。请调小批量大小或图块大小。"
     ),
     "err_app_busy": "应用现在很忙：已经有太多批量任务在排队。请过几分钟再试。",
     "err_owner_disk": (
@@ -186,13 +174,10 @@ ZH: dict[str, str] = {
     "skip_not_image": "不是图片文件",
     "skip_not_found": "找不到",
     "skip_too_small": "太小（{width}x{height}；每条边至少需要 {min_side} px）",
-    # ---- hub
     "err_repo_id": "“{repo_id}”不是 Hugging Face 仓库 ID。格式应类似“owner/model-name”。",
     "err_hub_ref": "“{ref}”不是 Hub 模型引用。请写成“owner/repo:file.safetensors”（末尾可以加上“@revision”）。",
     "err_hub_filename": "请填写仓库中的权重文件名，例如“model.safetensors”。",
-    "err_hub_offline": (
-        "模型“{ref}”还没有下载，而这个应用无法连接 Hugging Face Hub。请选择其他模型，或请负责这个应用的人下载它。"
-    ),
+    "err_hub_offline": "模型“{ref}”还没有下载，而这个应用无法连接 Hugging Face Hub。请选择其他模型，或请负责这个应用的人下载它。",
     "err_hub_gated": "{repo_id} 需要申请访问：请先在 huggingface.co 上同意其条款，再提供有读取权限的访问令牌。",
     "err_hub_repo_not_found": "在 Hub 上找不到模型仓库“{repo_id}”。请检查拼写；如果是私有仓库，请提供能读取它的访问令牌。",
     "err_hub_revision": "{repo_id} 没有版本“{revision}”。",
@@ -208,7 +193,6 @@ ZH: dict[str, str] = {
     "err_publish_forbidden": "这个访问令牌无法写入“{repo_id}”（可能是只读的）。请使用有写入权限的令牌。",
     "err_publish_failed": "发布到“{repo_id}”失败（HTTP {status}）。你的模型没有受影响，请再试一次。",
     "err_publish_unreachable": "无法连接 Hub（{error}）。你的模型没有受影响，请稍后再试。",
-    # ---- weights
     "err_weights_unreadable": "无法读取权重文件“{name}”：{reason}。",
     "err_weights_damaged_safetensors": "“{name}”看起来是 safetensors 文件，但已损坏（{detail}）。",
     "err_weights_too_big": "“{name}”有 {size_mb:,.0f} MB；srdemo 只读取不超过 {limit_mb:,.0f} MB 的权重文件。",
@@ -234,14 +218,12 @@ ZH: dict[str, str] = {
     "err_weights_unknown_arch": "“{name}”的架构 spandrel 无法识别，所以 srdemo 运行不了它。",
     "err_weights_load_failed": "“{name}”无法作为模型加载（{error_type}：{detail}）。",
     "err_weights_not_upscaler": "“{name}”不是图片放大模型。",
-    # ---- jobs
     "job_starting": "正在开始",
     "err_no_identity": "你的会话还没有身份信息；请刷新页面。",
     "err_batch_running": "你已经有一个批量任务在运行。请等它完成，或先取消它。",
     "err_batch_uploads_gone": "这个批量任务无法继续：它上传的文件已被删除。请下载已完成的结果，并在新的批量任务中重新上传其余文件。",
     "err_training_running": "你已经有一个训练在运行。请等它完成，或先取消它。",
     "err_unexpected": "意外错误（{error_type}）；详情见服务器日志。",
-    # ---- runs
     "err_train_no_photos": "请上传你的商品照片（多个文件或一个 zip），或使用示例图集。",
     "err_train_too_few_images": (
         "可用图片 {count} 张；至少需要 {min_images} 张，每张的宽和高都至少 {patch} px（几百张更好）。{detail}"
@@ -255,7 +237,6 @@ ZH: dict[str, str] = {
     "run_name_examples": "示例商品-x{scale}",
     "err_no_run_to_resume": "没有可以继续的训练。",
     "err_no_trained_model": "那里还没有训练好的模型：请先训练一个（或等当前训练完成或停止）。",
-    # ---- presets (their English is in presets.py)
     "preset_custom_label": "自定义",
     "preset_label_amazon_main": "Amazon 主图（2000 px 正方形，纯白底，商品约占画面 85%）",
     "preset_label_shopify": "Shopify 商品图（2048 x 2048 正方形）",
@@ -268,7 +249,6 @@ ZH: dict[str, str] = {
     "preset_source_web_1600": "srdemo 的默认设置，适合可放大查看的网页图片",
     "err_custom_size": "自定义尺寸需要填写最长边，或者精确的宽和高。",
     "err_unknown_preset": "未知的预设“{preset_id}”。请从以下选择：{choices}。",
-    # ---- batch
     "err_size": "“{size}”不是有效的尺寸。请填写最长边（1600）或 宽x高（1200x900）。",
     "batch_cancelled_before": "批量任务在处理这个文件之前已取消",
     "batch_cancelled_during": "批量任务在处理这个文件时被取消",
@@ -299,7 +279,6 @@ ZH: dict[str, str] = {
         "共 {total} 个，处理完 {done} 个后中断（应用停止了）：可在下方下载这些结果。上传的文件已被删除，"
         "其余文件无法继续处理；请在新的批量任务中重新上传。"
     ),
-    # ---- what a batch passes on: report.html in its zip, and the comparison picture (srdemo/report.py)
     "report_title": "批量处理结果",
     "report_intro": (
         "每张照片处理前后的对比、应用对结果的评价，以及需要处理时该怎么做。"
@@ -321,12 +300,9 @@ ZH: dict[str, str] = {
     "duration_minutes": "{minutes} 分 {seconds} 秒",
     "duration_minutes_only": "{minutes} 分钟",
     "duration_hours": "{hours} 小时 {minutes} 分钟",
-    # ---- evaluation
     "err_eval_no_images": "在 {folder} 中找不到图片。",
     "err_eval_no_lr": "找不到 {name} 对应的低分辨率（LR）图片 {lr_path}。",
-    # ---- degradations
     "err_unknown_degradation": "未知的画质退化类型“{name}”。请从 {choices} 中选择，或用“+”连接多个。",
-    # ---- models: what srdemo says about models it did not describe itself
     "model_builtin_source": "srdemo 自带的权重（见其模型卡）",
     "model_file_label": "{file}（本地文件）",
     "model_file_good_for": "你自己的权重文件。",
@@ -338,7 +314,6 @@ ZH: dict[str, str] = {
     "model_run_good_for": "你自己的照片。",
     "model_run_licence": "归你所有",
     "model_run_source": "在本应用中训练",
-    # ---- the catalogue's own models (their English is their own label: models.py, weights/*.json)
     "model_label_auto": "自动（推荐）：为每张照片选最合适的内置模型",
     "model_label_x2": "srdemo x2（内置）：清晰且忠实于原图，尺寸放大到 2 倍",
     "model_label_x4": "srdemo x4（内置）：清晰且忠实于原图，适合包装上的文字",
@@ -350,7 +325,6 @@ ZH: dict[str, str] = {
     "model_label_realesrgan_x4": "Real-ESRGAN x4（需从 Hub 下载）：补出鲜明的细节，适合旧损或偏模糊的照片",
     "model_label_realesrgan_x2": "Real-ESRGAN x2（需从 Hub 下载）：补出鲜明的细节，尺寸放大到 2 倍",
     "model_label_nomos_span_x2_jpeg": "Nomos SPAN x2 JPEG 照片专用（需从 Hub 下载）：清除压缩色块",
-    # ---- training
     "err_precision": "精度必须是“auto”、“bf16”或“fp32”。",
     "err_loss": "损失函数必须是以下之一：{choices}。",
     "err_patch_multiple": "图块大小（{patch}）必须是倍数（{scale}）的整数倍。",
@@ -368,7 +342,6 @@ ZH: dict[str, str] = {
     ),
     "err_no_training_images": "没有找到可用的训练图片。{detail}",
     "err_too_few_training_images": "留出 {val} 张用于验证后，只剩 {train} 张训练图片；至少需要 {need} 张（几百张更好）。",
-    # ---- ui: the page
     "ui_page_title": "srdemo - 让商品照片更清晰",
     "ui_page_intro": (
         "## srdemo - 让商品照片更清晰\n"
@@ -378,14 +351,12 @@ ZH: dict[str, str] = {
         "限制：输入最大 {input_mp:.0f} MP，输出最大 {output_mp:.0f} MP，每个文件最大 {file_mb:.0f} MB。"
         "质量数据是怎么算的：见结果下方的*详细说明*。"
     ),
-    # ---- ui: what the tabs share
     "ui_common_needs_download": "{label} [需下载]",
     "ui_common_model": "模型",
     "ui_common_scale": "倍数",
     "ui_common_quality": "{formats} 质量",
     "ui_common_status": "状态",
     "ui_common_failed": "失败：{error}",
-    # ---- ui: the Upscale tab
     "ui_upscale_tab": "放大",
     "ui_upscale_file_info": "{name}：{width}x{height}，{mode}",
     "ui_upscale_cancelling": "正在取消：当前这部分处理完就停止……",
@@ -428,7 +399,6 @@ ZH: dict[str, str] = {
     "ui_upscale_share": "用于分享的对比图",
     "ui_upscale_figures": "各项数据",
     "ui_upscale_examples": "示例（点击选用）",
-    # ---- ui: the Batch tab
     "ui_batch_tab": "批量",
     "ui_batch_upload_first": "请先上传图片或 zip。",
     "ui_batch_none": "还没有批量任务。",
@@ -465,7 +435,6 @@ ZH: dict[str, str] = {
     "batch_problem_line": "{file}：{problem}",
     "ui_batch_presets": "预设：{presets}",
     "ui_batch_preset_source": "**{label}**，来源：{source}（核对于 {checked}）",
-    # ---- ui: the Train tab
     "ui_train_tab": "训练",
     "ui_train_zero_gpu": (
         "ZeroGPU Space 上不提供训练：它的 GPU 每次请求只借用几秒钟，而一次训练要占用几分钟到几小时。"
@@ -542,7 +511,6 @@ ZH: dict[str, str] = {
     "ui_train_sign_in": "或用 Hugging Face 登录",
     "ui_train_publish": "发布",
     "ui_train_result": "结果",
-    # ---- ui: the Compare A/B tab
     "ui_ab_tab": "A/B 对比",
     "ui_ab_zoom_first": "请先运行对比，再点击照片。",
     "ui_ab_intro": "用两个模型处理同一张照片。点击照片上的某个位置，即可同时查看两个结果在那里的特写。",
