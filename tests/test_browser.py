@@ -217,8 +217,10 @@ def test_a_chinese_browser_gets_a_chinese_page_and_the_switch_brings_english_bac
         def stray_latin() -> list[str]:
             # Gradio's status tracker says "queue: 1/2 |" and "processing |" in English on every page while
             # an event waits or runs (its own words, not ours): read the page once every event has finished.
-            pg.wait_for_function("() => !/queue: \\d|processing \\|/.test(document.body.innerText)", timeout=120_000)
-            words = set(re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", pg.locator("body").inner_text()))
+            # One read of the page's text, taken when no event is waiting or running (another may start any time).
+            text = pg.wait_for_function("() => { const t = document.body.innerText; "
+                                        "return /queue: \\d|processing/.test(t) ? null : t; }", timeout=120_000).json_value()
+            words = set(re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", text))
             names = tuple(file_names)  # and the result's file name, made from the photo's
             return sorted(w for w in words - ALLOWED_LATIN if not re.fullmatch(r"x\d+", w) and not w.startswith(names))
 
