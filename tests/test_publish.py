@@ -96,7 +96,7 @@ def test_shipping_a_run_as_a_builtin_writes_half_weights_its_entry_and_a_complet
     table = tmp_path / "quality.md"
     table.write_text("| input | set | scale | bicubic | shop |\n|---|---|---|---|---|\n"
                      "| clean | Set5 | x2 | 33.68 | 34.10 |\n| jpeg75 | Set5 | x2 | 31.89 | 32.00 |\n")
-    monkeypatch.setattr(sys, "argv", ["publish_builtin.py", str(trained), "shop", "Shop x2", "--script", "training/builtin_x2.sh",
+    monkeypatch.setattr(sys, "argv", ["publish_builtin.py", str(trained), "shop", "Shop x2", "--script", "training/builtin_x2_span28.sh",
                                       "--tables", str(table), "--tags", "product", "bicubic"])
     script.main()
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Reproduces srdemo's built-in x2 model (run from the repo root, after stage 1 of training/builtin_x4.sh: that
+# Reproduces srdemo's x2 before December 2026, its own SPAN widened to 28 channels (run from the repo root, after stage 1 of training/builtin_x4.sh: that
 # model's body and its box-averaged x4 output layer are the starting point, see srdemo.arch.span.at_scale).
 # The shipped x2 started from the float16 copy of those weights (srdemo/weights/x4.safetensors at commit 74fd7f3);
-# the difference is rounding. Each stage resumes from its checkpoint.
+# the difference is rounding. Each stage resumes from its checkpoint. training/builtin_x2_span28.sh makes today's x2.
 set -euo pipefail
 .venv/bin/python -m srdemo render --count 300 --size 384 --seed 1 --out runs/synthetic-384
 # Stage 1: photos and renders, from the x4.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Issue 42: an x2 from the body of the NTIRE 2024 SPAN with 28 channels: the x4's body kept, its output layer
-# box-averaged to x2 (srdemo.arch.span.at_scale, as training/builtin_x2.sh starts from the x4), then fine-tuned.
-# It replaces the shipped x2 only if it beats it on the 40 held-out store photos (training/heldout.py). Run from the
-# repo root; each step resumes.
+# Reproduces srdemo's built-in x2: the body of the NTIRE 2024 SPAN with 28 channels (MIT), its x4 output layer
+# box-averaged to x2 (srdemo.arch.span.at_scale, as training/builtin_x2.sh started from srdemo's own x4), then
+# fine-tuned. It replaced the x2 of training/builtin_x2.sh (srdemo's own SPAN, widened from 24 to 28 channels) because it beat it on the 40 held-out store
+# photos (training/heldout.py), never judged on Set5/Set14/BSD100. Run from the repo root; each step resumes.
 set -euo pipefail
 [ -f runs/span-ch28/x4.safetensors ] || .venv/bin/python training/import_reference.py x4 --dtype float32 --out runs/span-ch28
 S=../shared/data/train
