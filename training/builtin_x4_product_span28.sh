@@ -35,3 +35,14 @@ C5=bicubic+bicubic+bicubic+compressed+compressed+compressed+compressed+compresse
   --init runs/builtin-x4-product-span28b/model.safetensors --channels 32 --degrade $C5 --loss luma-mse --scale 4 --steps 6000 \
   --batch 8 --patch 192 --lr 1e-4 --ema 0.999 --val-every 500 --checkpoint-every 50 --seed 46 --precision fp32 \
   --out runs/builtin-x4-product-span28c "$@"
+# Stage 4: stage 3 scored 31.315 clean / 28.884 JPEG-75 on the held-out photos: clean now 0.16 dB above the shipped
+# x4-product, JPEG 0.08 dB under it. From stage 3's weights (or their float16 copy in training/checkpoints), six in eight
+# samples compressed again at a lower learning rate, to win the JPEG figure back while the clean one holds.
+C6=bicubic+bicubic+compressed+compressed+compressed+compressed+compressed+compressed
+INIT4=runs/builtin-x4-product-span28c/model.safetensors
+[ -f $INIT4 ] || INIT4=training/checkpoints/builtin-x4-product-span28c-weights-fp16.safetensors
+[ -f runs/builtin-x4-product-span28d/model.safetensors ] || .venv/bin/python -m srdemo train \
+  --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic $S/grocery_store_photos \
+  --val-list data/holdout_grocery_store_photos.txt \
+  --init $INIT4 --degrade $C6 --loss luma-mse --scale 4 --steps 3000 --batch 8 --patch 192 --lr 3e-5 --ema 0.999 \
+  --val-every 500 --checkpoint-every 50 --seed 47 --precision fp32 --out runs/builtin-x4-product-span28d "$@"
