@@ -133,7 +133,12 @@ def test_cancel_says_what_was_kept(page, tmp_path):
     page.wait_for_timeout(500)
     page.locator("#run").click()
     page.locator("#cancel").click()  # at once: the run may not have reached the server yet, and still stops
-    page.wait_for_function("() => /Cancelled after|Not done|download it below/i.test(document.querySelector('#verdict').innerText)", timeout=60_000)
+    try:
+        page.wait_for_function("() => /Cancelled after|Not done|download it below/i.test(document.querySelector('#verdict').innerText)",
+                               timeout=60_000)
+    except Exception as exc:  # say what the page showed instead
+        raise AssertionError(f"verdict {page.locator('#verdict').inner_text()!r}, "
+                             f"under the button {page.locator('#progress').inner_text()!r}") from exc
     assert "Cancelled after" in page.locator("#verdict").inner_text(), page.locator("#verdict").inner_text()
     assert "Nothing was saved" in page.locator("#verdict").inner_text()
 

@@ -80,12 +80,13 @@ def test_cancel_confirms_what_was_kept_and_a_finished_run_says_where_the_file_is
     page = _request("page-cancel", "en")
     assert upscale.on_cancel(request=page) == wording.text("ui_upscale_nothing_to_cancel")
 
-    started = threading.Event()
+    started, stopped = threading.Event(), threading.Event()
 
     def slow_upscale(source, job, progress=None, should_stop=None):
         started.set()
         while not should_stop():
             time.sleep(0.01)
+        assert stopped.wait(10)
         raise Cancelled()
 
     monkeypatch.setattr(upscale, "upscale", slow_upscale)
@@ -94,6 +95,9 @@ def test_cancel_confirms_what_was_kept_and_a_finished_run_says_where_the_file_is
     worker.start()
     assert started.wait(10)
     assert upscale.on_cancel(request=page) == wording.text("ui_upscale_cancelling")
+    # until the run stops, the line under the button (which the page reads twice a second) says so too
+    assert upscale.on_progress(request=page) == wording.text("ui_upscale_cancelling")
+    stopped.set()
     worker.join(10)
     line, *rest = outcome[0]
     assert line.startswith("Cancelled after") and "Nothing was saved" in line

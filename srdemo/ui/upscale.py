@@ -203,8 +203,11 @@ def _reporter(run_key: str, progress):
 
 @plain_errors
 def on_progress(run_id: str = "", request: gr.Request = None):
-    """The line under the button while this page's run works: '42% — about 6 s left'."""
-    fraction, words = _progress.get(_run_key(request, run_id), (0.0, ""))
+    """The line under the button while this page's run works: '42% — about 6 s left', or that it is stopping."""
+    run_key = _run_key(request, run_id)
+    if run_key in _running and _running[run_key].is_set():
+        return text("ui_upscale_cancelling")
+    fraction, words = _progress.get(run_key, (0.0, ""))
     return text("ui_upscale_progress", percent=min(99, int(fraction * 100)), words=words) if fraction > 0 else words
 
 
@@ -216,7 +219,9 @@ def on_failed(request: gr.Request = None):
 
 @plain_errors
 def on_cancel(run_id: str = "", request: gr.Request = None):
-    """Stop this page's upscale between two tiles, or before it starts; the run itself then says what was kept."""
+    """Stop this page's upscale between two tiles, or before it starts; the run itself then says what was kept, in
+    the result line. This answer goes to the line under the button: it may arrive after the run's own (the run can
+    stop the moment the flag is set), and must not replace what the run said."""
     run_key = _run_key(request, run_id)
     with _flags_lock:
         if run_key in _finished or not (run_id or run_key in _running):
@@ -294,7 +299,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
     gr.on([upload.change, model.change, scale.change, repo.change], on_estimate, estimate_inputs, [estimate],
           api_name="estimate", api_visibility="undocumented", show_progress="hidden")
     # before the run's own event: Gradio runs a trigger's events one after another
-    run.click(lambda: gr.Timer(active=True), None, [ticker], js=NAME_RUN, **quiet)
+    run.click(lambda: gr.Timer(active=True), None, [ticker], js=NAME_RUN, queue=False, **quiet)
     ticker.tick(on_progress, [run_id], [progress_line], js=RUN_ID, **quiet)
     run_event = run.click(
         on_run,
@@ -306,6 +311,6 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
     run_event.success(on_estimate, estimate_inputs, [estimate], **quiet).then(None, js=SCROLL_TO_RESULT)
     run_event.success(lambda path: path, [shared], [share], **quiet)
     run_event.failure(on_failed, None, [verdict], api_name=False)
-    cancel.click(on_cancel, [run_id], [verdict], js=RUN_ID, api_name="cancel", api_visibility="undocumented", queue=False)
+    cancel.click(on_cancel, [run_id], [progress_line], js=RUN_ID, api_name="cancel", api_visibility="undocumented", queue=False)
     gr.on([tab.select, language.change], on_refresh_models, [browser_key], [model], api_name="models",
           api_visibility="undocumented", show_progress="hidden")
