@@ -123,7 +123,28 @@ def test_a_broken_photo_is_said_plainly_and_a_new_one_clears_it(page, tmp_path):
     assert page.locator("#verdict").inner_text().strip() == ""
 
 
-def test_cancel_says_what_was_kept(page, tmp_path):
+def _hold_replies(page, app_url: str, api_name: str) -> list:
+    """Let the server answer the page's direct (unqueued) calls of one event, but keep the answers from the page until
+    the test hands them on (``route.fulfill(response=...)``): a slow network, made certain. Returns the held pairs."""
+    import json
+    import urllib.request
+
+    config = json.load(urllib.request.urlopen(f"{app_url}/config"))
+    fn = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+    held = []
+
+    def hold(route):
+        if json.loads(route.request.post_data or "{}").get("fn_index") != fn:
+            return route.continue_()
+        held.append((route, route.fetch()))
+
+    page.route("**/gradio_api/run/**", hold)
+    return held
+
+
+def test_cancel_says_what_was_kept_even_when_its_own_answer_comes_last(page, app_url, tmp_path):
+    """The run stops the moment Cancel reaches the server, so the run's 'Cancelled after' can reach the page before
+    Cancel's answer does (CI once saw it): that answer must not replace it."""
     from srdemo.synthetic import render_product
 
     render_product(7, 600).convert("RGB").save(tmp_path / "big_box.png")  # x8: 23 MP, many seconds of work
@@ -131,16 +152,26 @@ def test_cancel_says_what_was_kept(page, tmp_path):
     page.locator("#file-info").get_by_text("600x600").wait_for(timeout=30_000)
     _pick(page, X4, "8")
     page.wait_for_timeout(500)
-    page.locator("#run").click()
-    page.locator("#cancel").click()  # at once: the run may not have reached the server yet, and still stops
+    held = _hold_replies(page, app_url, "cancel")
     try:
-        page.wait_for_function("() => /Cancelled after|Not done|download it below/i.test(document.querySelector('#verdict').innerText)",
-                               timeout=60_000)
-    except Exception as exc:  # say what the page showed instead
-        raise AssertionError(f"verdict {page.locator('#verdict').inner_text()!r}, "
-                             f"under the button {page.locator('#progress').inner_text()!r}") from exc
-    assert "Cancelled after" in page.locator("#verdict").inner_text(), page.locator("#verdict").inner_text()
-    assert "Nothing was saved" in page.locator("#verdict").inner_text()
+        page.locator("#run").click()
+        page.locator("#cancel").click()  # at once: the run may not have reached the server yet, and still stops
+        verdict = "() => /Cancelled after|Not done|download it below/i.test(document.querySelector('#verdict').innerText)"
+        try:
+            page.wait_for_function(verdict, timeout=60_000)
+        except Exception as exc:  # say what the page showed instead
+            raise AssertionError(f"verdict {page.locator('#verdict').inner_text()!r}, "
+                                 f"under the button {page.locator('#progress').inner_text()!r}") from exc
+        assert "Cancelled after" in page.locator("#verdict").inner_text(), page.locator("#verdict").inner_text()
+        assert len(held) == 1  # Cancel's answer, not yet on the page
+        route, answer = held[0]
+        assert "Cancelling" in answer.text()
+        route.fulfill(response=answer)
+        page.locator("#progress").get_by_text("Cancelling").wait_for(timeout=10_000)  # said under the button...
+        text = page.locator("#verdict").inner_text()
+        assert "Cancelled after" in text and "Nothing was saved" in text, text  # ...and the result line is kept
+    finally:
+        page.unroute("**/gradio_api/run/**")
 
 
 def test_on_a_phone_the_page_is_one_column(browser, app_url, artifacts_dir):
