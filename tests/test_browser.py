@@ -167,9 +167,9 @@ def test_cancel_says_what_was_kept_even_when_its_own_answer_comes_last(page, app
         route, answer = held[0]
         assert "Cancelling" in answer.text()
         route.fulfill(response=answer)
-        page.locator("#progress").get_by_text("Cancelling").wait_for(timeout=10_000)  # said under the button...
+        page.locator("#progress").get_by_text("Cancelling").wait_for(timeout=10_000)  # the late answer is on the page
         text = page.locator("#verdict").inner_text()
-        assert "Cancelled after" in text and "Nothing was saved" in text, text  # ...and the result line is kept
+        assert "Cancelled after" in text and "Nothing was saved" in text, text  # and the result line is kept
     finally:
         page.unroute("**/gradio_api/run/**")
 
