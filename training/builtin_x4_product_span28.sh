@@ -57,9 +57,11 @@ INIT4=runs/builtin-x4-product-span28c/model.safetensors
 # Stage 6: stages 3-5 at 32 channels moved along one line (clean 31.315 / 31.266 / 31.172, JPEG-75 28.884 / 28.914 /
 # 28.948 on the held-out photos): trading one figure for the other around the shipped x4-product's point, never closer
 # to x4's clean 31.642. The next lever is room: from stage 5, widened to 48 channels, three in eight samples clean.
+INIT6=runs/builtin-x4-product-span28e/model.safetensors
+[ -f $INIT6 ] || INIT6=training/checkpoints/builtin-x4-product-span28e-weights-fp16.safetensors
 [ -f runs/builtin-x4-product-span28f/model.safetensors ] || .venv/bin/python -m srdemo train \
   --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic $S/grocery_store_photos \
   --val-list data/holdout_grocery_store_photos.txt \
-  --init runs/builtin-x4-product-span28e/model.safetensors --channels 48 --degrade $C5 --loss luma-mse --scale 4 --steps 4000 \
+  --init $INIT6 --channels 48 --degrade $C5 --loss luma-mse --scale 4 --steps 4000 \
   --batch 8 --patch 192 --lr 1e-4 --ema 0.999 --val-every 500 --checkpoint-every 50 --seed 49 --precision fp32 \
   --out runs/builtin-x4-product-span28f "$@"
