@@ -117,6 +117,7 @@ def test_a_cancel_that_arrives_before_its_run_starts_stops_it(monkeypatch):
     monkeypatch.setattr(upscale, "upscale", lambda *a, **k: pytest.fail("a cancelled run went ahead"))
     assert upscale.on_cancel("run-1", request=stranger) == wording.text("ui_upscale_cancelling")  # another page's
     assert upscale.on_cancel("run-1", request=page) == wording.text("ui_upscale_cancelling")
+    assert upscale.on_progress("run-1", request=page) == wording.text("ui_upscale_cancelling")  # the ticker agrees
     line, *rest = _run(page, run_id="run-1")
     assert line.startswith("Cancelled after") and rest == [gr.skip()] * 4
     assert upscale.on_cancel("run-1", request=page) == wording.text("ui_upscale_nothing_to_cancel")  # it is over

@@ -205,7 +205,7 @@ def _reporter(run_key: str, progress):
 def on_progress(run_id: str = "", request: gr.Request = None):
     """The line under the button while this page's run works: '42% — about 6 s left', or that it is stopping."""
     run_key = _run_key(request, run_id)
-    if run_key in _running and _running[run_key].is_set():
+    if _early.get(run_key) or (run_key in _running and _running[run_key].is_set()):  # on its way, or between tiles
         return text("ui_upscale_cancelling")
     fraction, words = _progress.get(run_key, (0.0, ""))
     return text("ui_upscale_progress", percent=min(99, int(fraction * 100)), words=words) if fraction > 0 else words
