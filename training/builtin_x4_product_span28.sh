@@ -6,62 +6,49 @@
 set -euo pipefail
 [ -f runs/span-ch28/x4.safetensors ] || .venv/bin/python training/import_reference.py x4 --dtype float32 --out runs/span-ch28
 S=../shared/data/train
+# One stage: its run folder, then what sets it apart; every stage shares the data, the held-out list, the loss and the
+# patch. A finished stage is skipped; an unfinished one resumes from its checkpoint.
+stage() {
+  local out=runs/$1; shift
+  [ -f $out/model.safetensors ] || .venv/bin/python -m srdemo train \
+    --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic $S/grocery_store_photos \
+    --val-list data/holdout_grocery_store_photos.txt --loss luma-mse --scale 4 --batch 8 --patch 192 --ema 0.999 \
+    --checkpoint-every 50 --out $out "$@"
+}
 C7=bicubic+compressed+compressed+compressed+compressed+compressed+compressed+compressed
 # Stage 1: the base has never seen JPEG: lr 1e-4 (twice the x4's), bfloat16 as the shipped x4-product trained (its gains
 # on compressed inputs are tenths of a dB, far above bfloat16's rounding).
-[ -f runs/builtin-x4-product-span28/model.safetensors ] || .venv/bin/python -m srdemo train \
-  --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic $S/grocery_store_photos \
-  --val-list data/holdout_grocery_store_photos.txt \
-  --init runs/span-ch28/x4.safetensors --degrade $C7 --loss luma-mse --scale 4 --steps 4000 --batch 8 --patch 192 --lr 1e-4 \
-  --ema 0.999 --val-every 250 --checkpoint-every 50 --seed 43 --precision bf16 --out runs/builtin-x4-product-span28 "$@"
+stage builtin-x4-product-span28 --init runs/span-ch28/x4.safetensors --degrade $C7 \
+  --steps 4000 --lr 1e-4 --val-every 250 --seed 43 --precision bf16 "$@"
 # Stage 2: stage 1 scored 30.61 dB clean and 28.90 JPEG-75 on the 40 held-out photos (training/heldout.py), under the
 # shipped x4-product on both (31.15 / 28.96) and 1.0 dB under the new x4 on clean photos. Half the samples clean again,
 # float32, a lower learning rate, from stage 1's weights: the aim is the clean figure back within 0.15 dB of x4 while
 # keeping the JPEG gain. Kept only if the held-out photos say so.
 C4=bicubic+bicubic+bicubic+bicubic+compressed+compressed+compressed+compressed
-[ -f runs/builtin-x4-product-span28b/model.safetensors ] || .venv/bin/python -m srdemo train \
-  --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic $S/grocery_store_photos \
-  --val-list data/holdout_grocery_store_photos.txt \
-  --init runs/builtin-x4-product-span28/model.safetensors --degrade $C4 --loss luma-mse --scale 4 --steps 2000 --batch 8 \
-  --patch 192 --lr 5e-5 --ema 0.999 --val-every 250 --checkpoint-every 50 --seed 45 --precision fp32 \
-  --out runs/builtin-x4-product-span28b "$@"
+stage builtin-x4-product-span28b --init runs/builtin-x4-product-span28/model.safetensors --degrade $C4 \
+  --steps 2000 --lr 5e-5 --val-every 250 --seed 45 --precision fp32 "$@"
 # Stage 3: stage 2 scored 31.155 clean / 28.760 JPEG-75 on the held-out photos: the clean figure came back, the JPEG one
 # fell. The 28-channel network seems to trade one for the other, so this stage gives it room: widened to 32 channels
 # (the new channels start silent, so it starts where stage 2 ended), three in eight samples clean, lr 1e-4, 6000 steps.
 C5=bicubic+bicubic+bicubic+compressed+compressed+compressed+compressed+compressed
-[ -f runs/builtin-x4-product-span28c/model.safetensors ] || .venv/bin/python -m srdemo train \
-  --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic $S/grocery_store_photos \
-  --val-list data/holdout_grocery_store_photos.txt \
-  --init runs/builtin-x4-product-span28b/model.safetensors --channels 32 --degrade $C5 --loss luma-mse --scale 4 --steps 6000 \
-  --batch 8 --patch 192 --lr 1e-4 --ema 0.999 --val-every 500 --checkpoint-every 50 --seed 46 --precision fp32 \
-  --out runs/builtin-x4-product-span28c "$@"
+stage builtin-x4-product-span28c --init runs/builtin-x4-product-span28b/model.safetensors --channels 32 --degrade $C5 \
+  --steps 6000 --lr 1e-4 --val-every 500 --seed 46 --precision fp32 "$@"
 # Stage 4: stage 3 scored 31.315 clean / 28.884 JPEG-75 on the held-out photos: clean now 0.16 dB above the shipped
 # x4-product, JPEG 0.08 dB under it. From stage 3's weights (or their float16 copy in training/checkpoints), six in eight
 # samples compressed again at a lower learning rate, to win the JPEG figure back while the clean one holds.
 C6=bicubic+bicubic+compressed+compressed+compressed+compressed+compressed+compressed
 INIT4=runs/builtin-x4-product-span28c/model.safetensors
 [ -f $INIT4 ] || INIT4=training/checkpoints/builtin-x4-product-span28c-weights-fp16.safetensors
-[ -f runs/builtin-x4-product-span28d/model.safetensors ] || .venv/bin/python -m srdemo train \
-  --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic $S/grocery_store_photos \
-  --val-list data/holdout_grocery_store_photos.txt \
-  --init $INIT4 --degrade $C6 --loss luma-mse --scale 4 --steps 3000 --batch 8 --patch 192 --lr 3e-5 --ema 0.999 \
-  --val-every 500 --checkpoint-every 50 --seed 47 --precision fp32 --out runs/builtin-x4-product-span28d "$@"
+stage builtin-x4-product-span28d --init $INIT4 --degrade $C6 \
+  --steps 3000 --lr 3e-5 --val-every 500 --seed 47 --precision fp32 "$@"
 # Stage 5: stage 4 scored 31.266 clean / 28.914 JPEG-75 on the held-out photos: JPEG up 0.03 dB on stage 3, still
 # 0.05 under the shipped x4-product. From stage 4, seven in eight samples compressed (the shipped recipe's mix), lr 5e-5.
-[ -f runs/builtin-x4-product-span28e/model.safetensors ] || .venv/bin/python -m srdemo train \
-  --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic $S/grocery_store_photos \
-  --val-list data/holdout_grocery_store_photos.txt \
-  --init runs/builtin-x4-product-span28d/model.safetensors --degrade $C7 --loss luma-mse --scale 4 --steps 3000 --batch 8 \
-  --patch 192 --lr 5e-5 --ema 0.999 --val-every 500 --checkpoint-every 50 --seed 48 --precision fp32 \
-  --out runs/builtin-x4-product-span28e "$@"
+stage builtin-x4-product-span28e --init runs/builtin-x4-product-span28d/model.safetensors --degrade $C7 \
+  --steps 3000 --lr 5e-5 --val-every 500 --seed 48 --precision fp32 "$@"
 # Stage 6: stages 3-5 at 32 channels moved along one line (clean 31.315 / 31.266 / 31.172, JPEG-75 28.884 / 28.914 /
 # 28.948 on the held-out photos): trading one figure for the other around the shipped x4-product's point, never closer
 # to x4's clean 31.642. The next lever is room: from stage 5, widened to 48 channels, three in eight samples clean.
 INIT6=runs/builtin-x4-product-span28e/model.safetensors
 [ -f $INIT6 ] || INIT6=training/checkpoints/builtin-x4-product-span28e-weights-fp16.safetensors
-[ -f runs/builtin-x4-product-span28f/model.safetensors ] || .venv/bin/python -m srdemo train \
-  --data $S/T91 $S/T91 $S/T91 $S/T91 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/sun_hays80 $S/grocery_iconic $S/grocery_store_photos \
-  --val-list data/holdout_grocery_store_photos.txt \
-  --init $INIT6 --channels 48 --degrade $C5 --loss luma-mse --scale 4 --steps 4000 \
-  --batch 8 --patch 192 --lr 1e-4 --ema 0.999 --val-every 500 --checkpoint-every 50 --seed 49 --precision fp32 \
-  --out runs/builtin-x4-product-span28f "$@"
+stage builtin-x4-product-span28f --init $INIT6 --channels 48 --degrade $C5 \
+  --steps 4000 --lr 1e-4 --val-every 500 --seed 49 --precision fp32 "$@"

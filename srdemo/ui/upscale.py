@@ -219,9 +219,8 @@ def on_failed(request: gr.Request = None):
 
 @plain_errors
 def on_cancel(run_id: str = "", request: gr.Request = None):
-    """Stop this page's upscale between two tiles, or before it starts; the run itself then says what was kept, in
-    the result line. This answer goes to the line under the button: it may arrive after the run's own (the run can
-    stop the moment the flag is set), and must not replace what the run said."""
+    """Stop this page's upscale between two tiles, or before it starts. The run says what was kept, in the result line;
+    this answer goes under the button, as it may arrive after the run's own (which it must not replace)."""
     run_key = _run_key(request, run_id)
     with _flags_lock:
         if run_key in _finished or not (run_id or run_key in _running):
