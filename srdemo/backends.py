@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import importlib.util
 import logging
 import os
 import queue
@@ -43,13 +44,7 @@ OPSET = 18
 
 def available() -> bool:
     """ONNX Runtime is installed and the operator has not forced torch (``SRDEMO_BACKEND=torch``)."""
-    if get_settings().backend == "torch":
-        return False
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return get_settings().backend != "torch" and importlib.util.find_spec("onnxruntime") is not None
 
 
 def digest(path: Path) -> str:
@@ -228,22 +223,18 @@ def export(descriptor: spandrel.ImageModelDescriptor, dest: Path, weights_sha: s
     network = descriptor.model.eval()
     with torch.no_grad():  # not inference_mode (spandrel's __call__ uses it): such tensors cannot be traced
         network(example)  # SPAN fuses its re-parameterised kernels on the first call: trace the fused network
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            program = torch.onnx.export(
+            proto = torch.onnx.export(
                 network, (example,), input_names=["x"], output_names=["y"], dynamo=True, verbose=False,
                 dynamic_shapes=({2: free, 3: free},), opset_version=OPSET, external_data=False,
-            )
-        proto = program.model_proto
-    except Exception as exc:
-        raise ExportFailed(f"{type(exc).__name__}: {str(exc)[:300]}") from None
-    for key, value in (("format", FORMAT), ("weights_sha256", weights_sha)):
-        proto.metadata_props.add(key=key, value=value)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}")
-    onnx.save(proto, str(partial))
-    try:
+            ).model_proto
+        for key, value in (("format", FORMAT), ("weights_sha256", weights_sha)):
+            proto.metadata_props.add(key=key, value=value)
+        onnx.save(proto, str(partial))
         net = OnnxNetwork(partial, descriptor.scale, descriptor.size_requirements)
         error, allowed = _differs(net, descriptor)
     except Exception as exc:
@@ -324,10 +315,6 @@ class _Exporter:
                     self._pending.discard(sha)
                 self._queue.task_done()
 
-    def wait(self) -> None:
-        """Block until every submitted export has finished (tests and benchmarks)."""
-        self._queue.join()
-
     def finish(self) -> None:
         """At interpreter exit: drop the exports not begun, and wait for the one running (a process ending
         inside torch's exporter or an ONNX Runtime session aborts)."""
@@ -339,7 +326,7 @@ class _Exporter:
 
 
 _EXPORTER = _Exporter()
-wait_for_exports = _EXPORTER.wait
+wait_for_exports = _EXPORTER._queue.join  # until every submitted export has finished (tests and benchmarks)
 _paused = 0
 
 

@@ -1,13 +1,8 @@
 """A whole supplier delivery at once: many files in, a zip of results with ``report.csv`` and ``report.html`` out.
 
-Files are read through the same safe reader as training and each goes through the single-upscale path
-(``srdemo.request.upscale``); a file that fails is a report row with its reason, never the end of the batch.
-Under ``torchrun`` each process takes every n-th file and process 0 merges the reports.
-
-A batch outlives its process: each result is kept in its folder as it finishes (:data:`STATE`), so a batch
-whose process died is found again (:func:`on_disk`), what it finished can be downloaded (:func:`finished_zip`)
-and the rest done (:func:`resume`). ``report.csv`` keeps stable English columns for programs;
-:func:`people_table` is the report for people, in the language the batch was started in.
+Each file goes through the single-upscale path; one that fails is a report row with its reason, never the end of
+the batch. Under ``torchrun`` each process takes every n-th file. A batch outlives its process: each result is kept
+as it finishes (:data:`STATE`), so an interrupted batch is found (:func:`on_disk`), downloaded and resumed.
 """
 
 from __future__ import annotations
@@ -148,10 +143,8 @@ def people_table(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
 
 def process_one(name: str, data: bytes, request: UpscaleRequest, should_stop=None,
                 previews: list[bytes] | None = None) -> tuple[bytes, dict]:
-    """One file through the shared request path; its report row. Raises SrdemoError on failure.
-
-    The row has ``report.csv``'s fields and, for the page in the zip, the verdict, the model's name and the
-    warnings one by one. Given a ``previews`` list, the page's small before and after JPEGs are added to it."""
+    """One file through the shared request path: its result and report row (``report.csv``'s fields, and the page's
+    verdict, model name and warning list); the page's before and after JPEGs are added to ``previews``."""
     start = time.perf_counter()
     done = upscale(data, request, name=PurePosixPath(name).name, should_stop=should_stop)
     comparison = done.result.comparison
@@ -394,14 +387,9 @@ def run_batch(
     settings: dict | None = None,
     resume: bool = False,
 ) -> BatchResult:
-    """Process every image in ``sources`` with the same request; returns the result zip and the report rows.
-
-    ``workers`` files are in progress at once (``SRDEMO_BATCH_WORKERS``), so one file's decoding and encoding
-    overlap another's model pass; ``progress(i, name)`` is called after each file, in input order, and a
-    ``tally`` is kept up to date as files finish. Cancelling keeps what is done. The batch is kept in
-    ``out_dir`` as it goes, with its inputs and ``settings`` (the page's form), so it outlives its process;
-    with ``resume``, the files an earlier run there finished are kept, not redone.
-    """
+    """Every image in ``sources`` through ``request``, ``workers`` at once (one file's decoding overlaps another's
+    model pass); ``progress(i, name)`` after each, in input order. Cancelling keeps what is done. Kept in ``out_dir``
+    as it goes, with ``settings`` (the page's form); ``resume`` keeps what an earlier run there finished."""
     out_dir = Path(out_dir)
     state = out_dir / STATE
     (state / "files").mkdir(parents=True, exist_ok=True)
@@ -618,9 +606,9 @@ def problem_lines(rows: list[dict]) -> list[str]:
         if not row.get("file"):  # the batch stopped on a bug: a line for the whole batch
             lines.append(report.sentence(row.get("warnings", "")))
         elif row.get("status") != "ok":
-            lines.append(text("batch_problem_line", file=row["file"], problem=report.problem_sentence(row)))
+            lines.append(text("labelled", label=row["file"], words=report.problem_sentence(row)))
         else:
-            lines += [text("batch_problem_line", file=row["file"], problem=report.sentence(w)) for w in report.warning_list(row)]
+            lines += [text("labelled", label=row["file"], words=report.sentence(w)) for w in report.warning_list(row)]
     return lines
 
 
@@ -656,6 +644,6 @@ def at_a_glance(out_dir: Path | None, rows: list[dict], into: Path) -> tuple[lis
                 into.mkdir(parents=True, exist_ok=True)
                 for path, data in zip(pictures, pair):
                     _write_atomic(path, data)
-            caption = text("batch_caption", file=file, verdict=verdict) if verdict else file
+            caption = text("labelled", label=file, words=verdict) if verdict else file
             shown.append(Shown(file, caption, *pictures))
     return shown, lines

@@ -51,18 +51,17 @@ class _Line:
         me = object()
         with self._cond:
             self._line.append(me)
-            told = False
             try:
                 while self._line[0] is not me or self._in_use + need > capacity():
                     if should_stop is not None and should_stop():
                         raise Cancelled()
-                    if not told and waiting is not None:
-                        told = True
+                    if waiting is not None:
                         self._cond.release()  # a progress bar may take its time
                         try:
                             waiting()
                         finally:
                             self._cond.acquire()
+                        waiting = None  # told once
                         continue
                     self._cond.wait(0.5 if should_stop is not None else None)
             except BaseException:

@@ -121,7 +121,7 @@ def download(ref: HubFile, token: str | None = None, cache_dir: Path | None = No
     except hf.EntryNotFoundError:
         raise SrdemoError(wording.text("err_hub_file_not_found", repo_id=ref.repo_id, filename=ref.filename)) from None
     except hf.HFValidationError:
-        raise SrdemoError(wording.text("err_hub_invalid_repo_id", repo_id=ref.repo_id)) from None
+        raise SrdemoError(wording.text("err_repo_id", repo_id=ref.repo_id)) from None
     except OSError as exc:  # network down, disk full, HTTP errors (HfHubHTTPError is an OSError)
         raise SrdemoError(wording.text("err_hub_download", ref=ref, error=type(exc).__name__)) from None
 

@@ -16,6 +16,7 @@ from pillow_heif import register_heif_opener
 
 from .errors import SrdemoError
 from .metadata import MetadataPolicy, clean_exif, xmp_packet
+from .names import file_name
 from .settings import get_settings
 from .wording import text
 
@@ -293,6 +294,6 @@ def unique_name(name: str, taken) -> str:
 def output_name(input_name: str, model_slug: str, scale: float, fmt: str) -> str:
     """``<input>_<model>_x<scale>.<ext>``, the scale said once when the model's short name ends in it (``shoe_x4.png``)."""
     stem = Path(input_name).stem or "image"
-    safe_model = "".join(c if c.isalnum() or c in "-_." else "-" for c in model_slug).strip("-") or "model"
+    safe_model = file_name(model_slug)
     said = safe_model.lower().endswith(f"x{scale:g}")
     return f"{stem}_{safe_model}{'' if said else f'_x{scale:g}'}.{output_format(fmt).extension}"

@@ -26,7 +26,6 @@ class Job:
     kind: str
     status: str = "queued"  # queued (waiting for a free slot), running, done, failed, cancelled
     done: int = 0
-    message: str = field(default_factory=lambda: text("job_starting"))
     result: Any = None
     error: str | None = None
     started: float = field(default_factory=time.time)

@@ -6,6 +6,7 @@ of the app never gets a server path they typed, nor another owner's run.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -191,12 +192,9 @@ def resolve(ref: str, caller: Caller) -> ModelSpec:
     if ref.startswith("run:"):
         raise SrdemoError(text("err_not_your_run"))  # the caller's own runs were matched above
     if caller.trusted:  # the app never opens a server path a visitor typed
-        path = Path(ref).expanduser()
-        try:
-            if path.is_file():
+        with contextlib.suppress(OSError):  # a name the filesystem refuses (over 255 bytes a component) is no file here
+            if (path := Path(ref).expanduser()).is_file():
                 return file_spec(path)
-        except OSError:  # a name the filesystem refuses (over 255 bytes a component) is no file here
-            pass
     head = ref.split(":", 1)[0]
     if ref.startswith("hub:") or (":" in ref and "/" in head and not Path(head).is_absolute()):
         return hub_spec(hub.parse_hub_ref(ref.removeprefix("hub:")))

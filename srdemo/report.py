@@ -119,7 +119,7 @@ def warning_list(row: dict) -> list[str]:
 def problem_sentence(row: dict) -> str:
     """Why a file was not done, with what to do (the reason says it), in one sentence."""
     result = text(RESULT_WORDS.get(row.get("status"), "batch_result_failed"))
-    return sentence(text("report_problem", result=result, reason=row.get("warnings") or text("report_no_reason")))
+    return sentence(text("labelled", label=result, words=row.get("warnings") or text("report_no_reason")))
 
 
 def _card(k: int, photo: Photo) -> str:
@@ -251,8 +251,7 @@ def _fitted_label(draw: ImageDraw.ImageDraw, label: str, font, width: float) -> 
 def comparison_picture(before: np.ndarray, after: np.ndarray, labels: tuple[str, str]) -> bytes:
     """``before`` and ``after`` (uint8 RGB, HWC) side by side on white under their labels, one JPEG ``SHARE_WIDTH`` px
     wide, both at one scale so the same detail is the same size on both sides."""
-    width = SHARE_WIDTH
-    pad = max(8, width // 75)
+    width, pad = SHARE_WIDTH, max(8, SHARE_WIDTH // 75)
     half = (width - 3 * pad) // 2
     pics = [Image.fromarray(np.ascontiguousarray(a)) for a in (before, after)]
     f = min(half / max(p.width for p in pics), SHARE_MAX_HEIGHT / max(p.height for p in pics))
@@ -280,6 +279,6 @@ def before_after_picture(done: Upscaled) -> bytes:
 def ab_picture(result: ABResult) -> bytes:
     """The A/B tab's picture to share: A and B side by side, each named by its model."""
     pictures = [images.visible_rgb(side.result.picture) for side in (result.a, result.b)]
-    labels = [text("report_side", side=tag, model=short_label(model_label(side.model.id, side.model.label)))
+    labels = [text("labelled", label=tag, words=short_label(model_label(side.model.id, side.model.label)))
               for tag, side in (("A", result.a), ("B", result.b))]
     return comparison_picture(*pictures, tuple(labels))

@@ -41,10 +41,7 @@ class UpscaleRequest:
 
     @property
     def output_format(self) -> str:
-        fmt = (self.format or (self.preset.format if self.preset else "png")).lower()
-        if fmt not in images.FORMATS:
-            raise SrdemoError(text("err_format", fmt=fmt, choices=", ".join(images.FORMATS)))
-        return fmt
+        return images.output_format(self.format or (self.preset.format if self.preset else "png")).name.lower()
 
     def target(self, in_size: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
         """(size the model's result is made at, size of the saved canvas), checked against the output limit."""
@@ -135,11 +132,10 @@ def named_model(request: UpscaleRequest) -> models.ModelSpec | None:
     return None if auto.is_auto(request.model) else models.resolve(request.model, request.caller)
 
 
-def pick_model(pic: Picture, request: UpscaleRequest, out_size: tuple[int, int],
-               options: EngineOptions | None = None) -> tuple[models.ModelSpec, str | None]:
+def pick_model(pic: Picture, request: UpscaleRequest, out_size: tuple[int, int]) -> tuple[models.ModelSpec, str | None]:
     """The model this job runs: the one the request names, or Automatic's choice for this photo with its sentence."""
     if auto.is_auto(request.model):
-        choice = auto.choose(pic, out_size, request.caller, (options or request.engine or EngineOptions.from_settings()).device)
+        choice = auto.choose(pic, out_size, request.caller, (request.engine or EngineOptions.from_settings()).device)
         return choice.spec, choice.reason
     return models.resolve(request.model, request.caller), None
 
@@ -165,17 +161,6 @@ def estimate(source: bytes | str | Path | Picture | None, request: UpscaleReques
     return speed.sentence(speed.plan(models.load(spec, request.caller), pic.size, fitted, box=model_box(pic)))
 
 
-def admitted(model: models.LoadedModel, pic: Picture, fitted: tuple[int, int], canvas: tuple[int, int],
-             caller: Caller, progress: ProgressFn | None, should_stop: StopFn | None):
-    """Admission for every kind of job: a visitor's file must fit their disk budget, and the job holds its memory
-    (``pipeline.job_memory``) of ``devices.MEMORY`` until its file is encoded, waiting its turn (and saying so)."""
-    if not caller.trusted:
-        raw = canvas[0] * canvas[1] * pic.rgb.itemsize * (3 if pic.alpha is None else 4)  # a file is no bigger
-        workspace.check_room(caller.owner, raw, "err_owner_disk_result")
-    waiting = None if progress is None else (lambda: progress(0.0, text("waiting_for_device")))
-    return MEMORY.hold(job_memory(model, pic, fitted), waiting, should_stop)
-
-
 @DEVICE_LOCK.working()
 def upscale(source: bytes | str | Path | Picture, request: UpscaleRequest, *, name: str | None = None,
             progress: ProgressFn | None = None, should_stop: StopFn | None = None) -> Upscaled:
@@ -190,10 +175,14 @@ def upscale(source: bytes | str | Path | Picture, request: UpscaleRequest, *, na
     if progress is not None:
         progress(0.0, text("loading_model"))
     options = request.engine or EngineOptions.from_settings()
-    spec, choice = pick_model(pic, request, fitted, options)
+    spec, choice = pick_model(pic, request, fitted)
     model = models.load(spec, request.caller)
     plan = speed.admit(model, pic.size, fitted, options, model_box(pic))  # white margins cost no model time
-    with admitted(model, pic, fitted, canvas, request.caller, progress, should_stop):
+    if not request.caller.trusted:  # a visitor's file must fit their disk budget (a file is no bigger than its pixels)
+        raw = canvas[0] * canvas[1] * pic.rgb.itemsize * (3 if pic.alpha is None else 4)
+        workspace.check_room(request.caller.owner, raw, "err_owner_disk_result")
+    waiting = None if progress is None else (lambda: progress(0.0, text("waiting_for_device")))
+    with MEMORY.hold(job_memory(model, pic, fitted), waiting, should_stop):  # its memory, in line, until its file is encoded
         result = upscale_picture(model, pic, size=fitted, reference=reference, check=False, options=options,
                                  progress=progress, should_stop=should_stop)
         speed.record(plan, result.seconds)

@@ -117,7 +117,7 @@ def _check_free(owner: str) -> None:
     """A quick refusal before any photo is copied; only ``_submit``'s admission, under the job manager's lock, binds."""
     mine = JOBS.latest(owner, "training")
     if mine is not None and mine.running:
-        raise SrdemoError(text("err_training_running_yours"))
+        raise SrdemoError(text("err_training_running"))
     if JOBS.count_running("training") >= get_settings().max_trainings:
         raise SrdemoError(text("err_training_running_other"))
 

@@ -70,8 +70,6 @@ def _check_safetensors_header(path: Path, name: str) -> None:
         header = _parse_header(raw, name)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep
         raise damaged from None
-    if not isinstance(header, dict):
-        raise damaged
     if len(header) - ("__metadata__" in header) > MAX_TENSORS:
         raise SrdemoError(text("err_weights_too_many_tensors", name=name, limit=MAX_TENSORS))
     data_bytes = size - 8 - length

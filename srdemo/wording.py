@@ -240,7 +240,6 @@ EN: dict[str, str] = {
         "characters, without spaces, '..' or characters like ~^:?*), or a 40-character commit id."
     ),
     "err_hub_file_not_found": "{repo_id} has no file '{filename}'. Check the file name on the repo page.",
-    "err_hub_invalid_repo_id": "'{repo_id}' is not a valid Hugging Face repo id.",
     "err_hub_download": "Could not download '{ref}': {error}. Try again later.",
     "err_publish_no_token": "Publishing needs a Hugging Face access token with write access (or sign in on the Space).",
     "err_publish_bad_token": "The Hub did not accept this token. Check it, or create a new one with write access.",
@@ -280,7 +279,6 @@ EN: dict[str, str] = {
     "err_weights_load_failed": "'{name}' could not be loaded as a model ({error_type}: {detail}).",
     "err_weights_not_upscaler": "'{name}' is not an image upscaling model.",
     # ---- jobs
-    "job_starting": "Starting",
     "err_no_identity": "Your session has no identity yet; reload the page.",
     "err_batch_running": "You already have a batch running. Wait for it or cancel it first.",
     "err_batch_uploads_gone": (
@@ -295,7 +293,6 @@ EN: dict[str, str] = {
         "{count} usable image(s); at least {min_images} are needed, each at least {patch} px on both sides "
         "(a few hundred is better).{detail}"
     ),
-    "err_training_running_yours": "You already have a training running. Stop it first, or wait for it to finish.",
     "err_training_running_other": "Someone else's training is running on this app (one at a time). Please try again later.",
     "training_progress": "step {step}/{steps}",
     "training_progress_left": "step {step}/{steps}, {time_left}",
@@ -353,10 +350,9 @@ EN: dict[str, str] = {
     ),
     "report_before": "Before",
     "report_after": "After ({model})",
-    "report_side": "{side}: {model}",
     "report_slider": "Drag to compare before and after",
     "report_model": "Model: {model}",
-    "report_problem": "{result}: {reason}",
+    "labelled": "{label}: {words}",
     "report_no_reason": "no reason was recorded",
     "report_full_stop": ".",
     "report_footer": (
@@ -388,7 +384,6 @@ EN: dict[str, str] = {
     "err_precision": "Precision must be 'auto', 'bf16' or 'fp32'.",
     "err_loss": "The loss must be one of: {choices}.",
     "err_patch_multiple": "The patch size ({patch}) must be a multiple of the scale ({scale}).",
-    "err_steps_batch": "Steps and batch size must be at least 1.",
     "err_checkpoint_other_run": "{folder} holds a different run; choose a new output folder or the same settings.",
     "err_init_resampler": "'{init}' is a classic resampler; choose a neural model to fine-tune.",
     "err_init_fixed_architecture": (
@@ -423,6 +418,8 @@ EN: dict[str, str] = {
     "ui_common_quality": "{formats} quality",
     "ui_common_status": "Status",
     "ui_common_failed": "Failed: {error}",
+    "ui_common_share": "Comparison picture to share",
+    "ui_common_sign_in": "Or sign in with Hugging Face (uses your own access)",
     # ---- ui: the Upscale tab
     "ui_upscale_tab": "Upscale",
     "ui_upscale_file_info": "{name}: {width}x{height}, {mode}",
@@ -458,14 +455,12 @@ EN: dict[str, str] = {
     "ui_upscale_revision": "Revision (optional)",
     "ui_upscale_revision_placeholder": "main",
     "ui_upscale_token": "Access token, only for private repos (used for this download only, never stored)",
-    "ui_upscale_sign_in": "Or sign in with Hugging Face (uses your own access)",
     "ui_upscale_reference": "Optional: the sharp original, at the output size, to score against",
     "ui_upscale_format": "Download format",
     "ui_upscale_run": "Upscale",
     "ui_upscale_cancel": "Cancel",
     "ui_upscale_slider": "Before (plain enlargement, left) / after (model, right)",
     "ui_upscale_download": "Download the full-size result",
-    "ui_upscale_share": "Comparison picture to share",
     "ui_upscale_figures": "The figures",
     "ui_upscale_examples": "Examples (click one)",
     # ---- ui: the Batch tab
@@ -501,8 +496,6 @@ EN: dict[str, str] = {
     "ui_batch_pictures": "Results (click a picture to compare it with the original)",
     "ui_batch_compare": "Before and after",
     "ui_batch_problems": "Problems, and what to do",
-    "batch_caption": "{file}: {verdict}",
-    "batch_problem_line": "{file}: {problem}",
     "ui_batch_presets": "Presets: {presets}",
     "ui_batch_preset_source": "**{label}**, source: {source} (checked {checked})",
     # ---- ui: the Train tab
@@ -546,7 +539,6 @@ EN: dict[str, str] = {
     "ui_train_stopping": "Stopping after this step; the best weights so far are kept.",
     "ui_train_not_running": "No training is running.",
     "ui_train_started": "Started training “{name}”: the status below follows it; you may close this page and come back later.",
-    "ui_train_nothing_to_publish": "Train a model first (or let the current run finish or stop).",
     "ui_train_published": "Published: {url} (load it back in the Upscale tab with repo '{repo_id}' and file 'model.safetensors')",
     "ui_train_intro": (
         "Teach a model your own packaging, fonts and backgrounds. Upload sharp product photos (a few hundred is best), pick a "
@@ -585,7 +577,6 @@ EN: dict[str, str] = {
     "ui_train_repo_info": "Leave it empty to publish as the grey suggestion, in your own account.",
     "ui_train_private": "Private",
     "ui_train_token": "Token with write access (used for this push only, never stored)",
-    "ui_train_sign_in": "Or sign in with Hugging Face",
     "ui_train_publish": "Publish",
     "ui_train_result": "Result",
     # ---- ui: the Compare A/B tab
@@ -602,7 +593,6 @@ EN: dict[str, str] = {
     "ui_ab_b": "B",
     "ui_ab_zoom_a": "A, zoomed",
     "ui_ab_zoom_b": "B, zoomed",
-    "ui_ab_share": "Comparison picture to share",
 }
 
 from .wording_zh import ZH  # noqa: E402

@@ -95,10 +95,7 @@ def copy_uploads(owner: str, files: list[Path], folder: Path) -> list[Path]:
     purge_old_uploads()
     check_room(owner, sum(Path(f).stat().st_size for f in files))
     folder.mkdir(parents=True, exist_ok=True)
-    copies = []
-    for src in files:
-        copies.append(Path(shutil.copy(src, folder / unique_name(Path(src).name, lambda n: (folder / n).exists()))))
-    return copies
+    return [Path(shutil.copy(src, folder / unique_name(Path(src).name, lambda n: (folder / n).exists()))) for src in files]
 
 
 def purge_old_uploads(hours: float | None = None) -> int:

@@ -35,18 +35,6 @@ LOSSES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 _NOT_IN_RUN_KEY = ("out", "device", "precision", "val_every", "checkpoint_every", "name")
 
 
-def bounds(config: TrainConfig) -> list[tuple[str, float, float, float]]:
-    """What a run's numbers may be, in the app and on the command line alike: (name, value, lowest, highest).
-    A stranger's API call chooses every field; these keep one run from taking the machine."""
-    return [
-        ("scale", config.scale, 1, 8), ("steps", config.steps, 1, 1_000_000), ("batch", config.batch, 1, 256),
-        ("patch", config.patch, 8, 1024), ("lr", config.lr, 1e-8, 0.1), ("seed", config.seed, 0, 2**32 - 1),
-        ("ema", config.ema, 0, 0.99999), ("channels", config.channels or 28, 4, 256),
-        ("val_every", config.val_every, 1, 1_000_000), ("checkpoint_every", config.checkpoint_every, 1, 1_000_000),
-        ("val_count", config.val_count, 0, 10_000), ("val_crop", config.val_crop, 8, 4096),
-    ]
-
-
 BYTES_PER_LR_PIXEL_CHANNEL = 800  # training memory: SPAN's saved activations, the optimiser, the float copies
 SAFE_SHARE = 0.6  # of the memory the machine has free when the run starts
 
@@ -99,9 +87,14 @@ class TrainConfig:
             raise SrdemoError(text("err_loss", choices=", ".join(LOSSES)))
         if self.patch % self.scale:
             raise SrdemoError(text("err_patch_multiple", patch=self.patch, scale=self.scale))
-        if self.steps < 1 or self.batch < 1:
-            raise SrdemoError(text("err_steps_batch"))
-        for name, value, lo, hi in bounds(self):
+        # A stranger's API call chooses every field: these bounds keep one run from taking the machine.
+        for name, value, lo, hi in [
+            ("scale", self.scale, 1, 8), ("steps", self.steps, 1, 1_000_000), ("batch", self.batch, 1, 256),
+            ("patch", self.patch, 8, 1024), ("lr", self.lr, 1e-8, 0.1), ("seed", self.seed, 0, 2**32 - 1),
+            ("ema", self.ema, 0, 0.99999), ("channels", self.channels or 28, 4, 256),
+            ("val_every", self.val_every, 1, 1_000_000), ("checkpoint_every", self.checkpoint_every, 1, 1_000_000),
+            ("val_count", self.val_count, 0, 10_000), ("val_crop", self.val_crop, 8, 4096),
+        ]:
             if not lo <= value <= hi:
                 raise SrdemoError(text("err_train_bound", name=name, value=value, lo=lo, hi=hi))
 

@@ -63,7 +63,7 @@ def _submit(owner: str, form: BatchForm, out_dir: Path, run, *args, **kwargs) ->
 
     def work(job):
         def step(i, name):
-            job.done, job.message = i, name
+            job.done = i
 
         return run(*args, progress=step, should_stop=job.should_stop, tally=tally, **kwargs)
 
@@ -178,19 +178,14 @@ def on_batch_form(key, request: gr.Request):
     form = job.info.get("form") if job is not None else _form_of(found.settings) if found is not None else None
     if form is None:
         return [gr.update() for _ in fields(BatchForm)]
-    size, square, scale = on_preset(form.preset)
-    return [
-        gr.update(value=form.preset), {**size, "value": form.size}, {**square, "value": form.square},
-        gr.update(value=form.model, choices=model_choices(caller_of(key, request))), {**scale, "value": form.scale},
-        gr.update(value=form.format), gr.update(value=form.quality), gr.update(value=form.keep_metadata),
-        gr.update(value=form.mark_ai),
-    ]
+    size, square, scale = on_preset(form.preset)  # each field's value, and what the preset greys out
+    more = {"size": size, "square": square, "scale": scale, "model": {"choices": model_choices(caller_of(key, request))}}
+    return [{**more.get(f.name, {}), **gr.update(value=getattr(form, f.name))} for f in fields(BatchForm)]
 
 
 @plain_errors
 def on_batch_cancel(key, request: gr.Request):
-    cancelled = JOBS.cancel(owner_of(key, request), "batch")
-    return text("ui_batch_cancelling") if cancelled else text("ui_batch_not_running")
+    return text("ui_batch_cancelling" if JOBS.cancel(owner_of(key, request), "batch") else "ui_batch_not_running")
 
 
 def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> None:

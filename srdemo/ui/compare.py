@@ -64,7 +64,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                 with gr.Row():
                     zoom_a = gr.Image(label=WORDS("ui_ab_zoom_a"), interactive=False, elem_id="zoom-a")
                     zoom_b = gr.Image(label=WORDS("ui_ab_zoom_b"), interactive=False, elem_id="zoom-b")
-                share = gr.File(label=WORDS("ui_ab_share"), elem_id="ab-share", height=60)
+                share = gr.File(label=WORDS("ui_common_share"), elem_id="ab-share", height=60)
         state = gr.State(None)
 
     run.click(on_compare, [upload, model_a, model_b, scale, browser_key], [sentence, slider, fig_a, fig_b, state, photo],

@@ -207,8 +207,7 @@ def on_train_status(key, request: gr.Request):
 
 @plain_errors
 def on_train_stop(key, request: gr.Request):
-    stopped = JOBS.cancel(owner_of(key, request), "training")
-    return text("ui_train_stopping") if stopped else text("ui_train_not_running")
+    return text("ui_train_stopping" if JOBS.cancel(owner_of(key, request), "training") else "ui_train_not_running")
 
 
 @plain_errors
@@ -227,7 +226,7 @@ def on_publish(repo_id, private, token, key, request: gr.Request, oauth_token: g
     try:
         run = runs.latest_run(caller.owner)
         if run is None:
-            raise SrdemoError(text("ui_train_nothing_to_publish"))
+            raise SrdemoError(text("err_no_trained_model"))
         url = runs.publish(run, repo_id, caller, private=bool(private))
     except SrdemoError as exc:  # said in the result box, where the link would have been
         return not_done(exc, 0)
@@ -283,7 +282,7 @@ def build(demo: gr.Blocks, browser_key: gr.BrowserState, language: gr.Radio) -> 
                     private = gr.Checkbox(label=w("ui_train_private"), value=True)
                     token = gr.Textbox(label=w("ui_train_token"), type="password")
                     if ON_SPACE:
-                        gr.LoginButton(w("ui_train_sign_in"))
+                        gr.LoginButton(w("ui_common_sign_in"))
                     publish = gr.Button(w("ui_train_publish"), elem_id="pub-go")
                     result = gr.Textbox(label=w("ui_train_result"), interactive=False, elem_id="pub-result")
         poll = gr.Timer(2.0)  # inside the tab: a Tabs child that is not a Tab shifts the tabs' order in the page

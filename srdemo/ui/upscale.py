@@ -271,12 +271,12 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
                         revision = gr.Textbox(label=w("ui_upscale_revision"), placeholder=w("ui_upscale_revision_placeholder"))
                         token = gr.Textbox(label=w("ui_upscale_token"), type="password")
                         if ON_SPACE:
-                            gr.LoginButton(w("ui_upscale_sign_in"))
+                            gr.LoginButton(w("ui_common_sign_in"))
             with gr.Column(scale=7, min_width=300):
                 verdict = gr.Markdown(elem_id="verdict")
                 slider = gr.ImageSlider(label=w("ui_upscale_slider"), format="png", type="numpy", elem_id="slider", height=420)
                 download = gr.File(label=w("ui_upscale_download"), elem_id="download", height=60)
-                share = gr.File(label=w("ui_upscale_share"), elem_id="share", height=60)
+                share = gr.File(label=w("ui_common_share"), elem_id="share", height=60)
                 shared = gr.State(None)
                 with gr.Accordion(w("ui_upscale_details"), open=False, elem_id="details"):
                     figures = gr.Textbox(label=w("ui_upscale_figures"), lines=8, interactive=False, elem_id="figures")
