@@ -1,7 +1,7 @@
 """PSNR/SSIM-Y of models on the 40 held-out store photos (data/holdout_grocery_store_photos.txt): the validation set
 that chooses between built-in candidates (run from the repo root, beside ../shared).
 
-    python training/heldout.py MODEL [MODEL ...] [--jpeg] [--scale N]
+    python training/heldout.py MODEL [MODEL ...] [--jpeg [Q ...]] [--scale N]
 
 MODEL is a catalogue id of a built-in (``x4``: ``srdemo/weights/x4.safetensors``), a weights file, a training run's
 folder or its ``checkpoint.safetensors``. A finished run is scored with its ``model.safetensors``; an unfinished one
@@ -15,7 +15,7 @@ with the EMA weights of its latest checkpoint (the step is printed), so a run ca
 
 Whole photos (not the training loop's 256 px centre crops), mod-cropped to the scale; LR made with MATLAB's
 antialiased bicubic (``srdemo.degradations.bicubic_downscale``), and with ``--jpeg`` also a Pillow JPEG-75 round
-trip of that LR (``benchmarks/quality.py --jpeg``'s degradation); one float32 pass of the network per photo, its
+trip of that LR (``benchmarks/quality.py --jpeg``'s degradation; ``--jpeg 75 90`` for other qualities); one float32 pass of the network per photo, its
 output rounded to uint8, scored on Y with ``scale`` pixels of border cropped (the published protocol). The first
 model is the reference the others' differences are given against. Set5/Set14/BSD100 stay report-only
 (``benchmarks/quality.py``): choosing a checkpoint by them would select on the test sets.
@@ -49,10 +49,10 @@ HOLDOUT = ROOT / "data" / "holdout_grocery_store_photos.txt"
 PHOTOS = ROOT.parent / "shared" / "data" / "train" / "grocery_store_photos"
 
 
-def jpeg75(lr: np.ndarray) -> np.ndarray:
-    """Supplier-style compression, as benchmarks/quality.py --jpeg: Pillow JPEG quality 75, 4:2:0."""
+def jpeg(lr: np.ndarray, quality: int = 75) -> np.ndarray:
+    """Supplier-style compression, as benchmarks/quality.py --jpeg: a Pillow JPEG round trip (75 there), 4:2:0."""
     buf = io.BytesIO()
-    Image.fromarray(lr).save(buf, "JPEG", quality=75)
+    Image.fromarray(lr).save(buf, "JPEG", quality=quality)
     return np.asarray(Image.open(buf).convert("RGB"))
 
 
@@ -88,13 +88,13 @@ def load(ref: str) -> tuple[torch.nn.Module, str]:
     return _network(load_file(str(path))), str(path)
 
 
-def photos(scale: int, jpeg: bool) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """(name, LR, HR) of each held-out photo, uint8."""
+def photos(scale: int, quality: int | None) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(name, LR, HR) of each held-out photo, uint8; the LR through JPEG at ``quality`` unless it is None."""
     out = []
     for name in HOLDOUT.read_text().split():
         hr = mod_crop(np.asarray(Image.open(PHOTOS / name).convert("RGB")), scale)
         lr = bicubic_downscale(hr, scale)
-        out.append((name, jpeg75(lr) if jpeg else lr, hr))
+        out.append((name, lr if quality is None else jpeg(lr, quality), hr))
     return out
 
 
@@ -113,7 +113,8 @@ def score(net: torch.nn.Module, pairs, scale: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("models", nargs="+")
-    parser.add_argument("--jpeg", action="store_true", help="also score JPEG-75 round trips of the LR photos")
+    parser.add_argument("--jpeg", type=int, nargs="*", default=None, metavar="Q",
+                        help="also score JPEG round trips of the LR photos at these qualities (none given: 75)")
     parser.add_argument("--scale", type=int, default=None, help="default: the first model's")
     parser.add_argument("--save", type=Path, default=None,
                         help="write the last model's weights (fused, float32) here, e.g. a checkpoint's EMA for quality.py")
@@ -125,10 +126,10 @@ def main() -> None:
     if args.save is not None:
         save_file(fused_state(nets[-1][0]), str(args.save))
         print(f"{args.save}: the weights of {nets[-1][1]}")
-    for jpeg in [False] + ([True] if args.jpeg else []):
-        pairs = photos(scale, jpeg)
+    for quality in [None] + ([] if args.jpeg is None else args.jpeg or [75]):
+        pairs = photos(scale, quality)
         bic = [metrics.score(np.clip(np.round(matlab_imresize(lr, scale)), 0, 255), hr, scale).psnr for _, lr, hr in pairs]
-        print(f"# {len(pairs)} held-out photos, x{scale}, {'JPEG-75 LR' if jpeg else 'clean LR'}; bicubic {np.mean(bic):.3f} dB")
+        print(f"# {len(pairs)} held-out photos, x{scale}, {'clean LR' if quality is None else f'JPEG-{quality} LR'}; bicubic {np.mean(bic):.3f} dB")
         first = None
         for ref, (net, what) in zip(args.models, nets):
             start = time.perf_counter()
