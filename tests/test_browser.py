@@ -144,7 +144,7 @@ def _hold_replies(page, app_url: str, api_name: str) -> list:
 
 def test_cancel_says_what_was_kept_even_when_its_own_answer_comes_last(page, app_url, tmp_path):
     """The run stops the moment Cancel reaches the server, so the run's 'Cancelled after' can reach the page before
-    Cancel's answer does (CI once saw it): that answer must not replace it."""
+    Cancel's answer does (CI once saw it): that answer must not replace it, nor stay under the button."""
     from srdemo.synthetic import render_product
 
     render_product(7, 600).convert("RGB").save(tmp_path / "big_box.png")  # x8: 23 MP, many seconds of work
@@ -166,8 +166,19 @@ def test_cancel_says_what_was_kept_even_when_its_own_answer_comes_last(page, app
         assert len(held) == 1  # Cancel's answer, not yet on the page
         route, answer = held[0]
         assert "Cancelling" in answer.text()
+        blank = "() => document.querySelector('#progress').innerText.trim() === ''"
+        page.wait_for_function(blank, timeout=10_000)  # the run's own end has cleared the line under the button
+        page.wait_for_timeout(1000)
+        page.evaluate("""() => {  // every text that line takes from now on
+            const line = document.querySelector('#progress');
+            window.progressSeen = [];
+            new MutationObserver(() => window.progressSeen.push(line.innerText)).observe(
+                line, {childList: true, subtree: true, characterData: true});
+        }""")
         route.fulfill(response=answer)
-        page.locator("#progress").get_by_text("Cancelling").wait_for(timeout=10_000)  # the late answer is on the page
+        # the late answer reaches the page, then is blanked, as the run it would stop is over
+        page.wait_for_function("() => window.progressSeen.some(t => t.includes('Cancelling'))", timeout=10_000)
+        page.wait_for_function(blank, timeout=10_000)
         text = page.locator("#verdict").inner_text()
         assert "Cancelled after" in text and "Nothing was saved" in text, text  # and the result line is kept
     finally:

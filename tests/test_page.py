@@ -97,12 +97,16 @@ def test_cancel_confirms_what_was_kept_and_a_finished_run_says_where_the_file_is
     assert upscale.on_cancel(request=page) == wording.text("ui_upscale_cancelling")
     # until the run stops, the line under the button (which the page reads twice a second) says so too
     assert upscale.on_progress(request=page) == wording.text("ui_upscale_cancelling")
+    cancelling = wording.text("ui_upscale_cancelling")
+    assert upscale.on_cancel_shown(cancelling, request=page) == gr.skip()  # Cancel's answer came in time: it stays
     stopped.set()
     worker.join(10)
+    assert upscale.on_cancel_shown(cancelling, request=page) == ""  # an answer that came after the run ended: blanked
     line, *rest = outcome[0]
     assert line.startswith("Cancelled after") and "Nothing was saved" in line
     assert rest == [gr.skip()] * 4  # slider, download, figures, picture to share: the earlier result stays on the page
     assert upscale.on_cancel(request=page) == wording.text("ui_upscale_nothing_to_cancel")  # it is over
+    assert upscale.on_cancel_shown(wording.text("ui_upscale_nothing_to_cancel"), request=page) == gr.skip()  # said, kept
 
     monkeypatch.undo()
     line, _, download, _, shared = _run(page)
@@ -118,6 +122,7 @@ def test_a_cancel_that_arrives_before_its_run_starts_stops_it(monkeypatch):
     assert upscale.on_cancel("run-1", request=stranger) == wording.text("ui_upscale_cancelling")  # another page's
     assert upscale.on_cancel("run-1", request=page) == wording.text("ui_upscale_cancelling")
     assert upscale.on_progress("run-1", request=page) == wording.text("ui_upscale_cancelling")  # the ticker agrees
+    assert upscale.on_cancel_shown(wording.text("ui_upscale_cancelling"), "run-1", request=page) == gr.skip()  # on its way
     line, *rest = _run(page, run_id="run-1")
     assert line.startswith("Cancelled after") and rest == [gr.skip()] * 4
     assert upscale.on_cancel("run-1", request=page) == wording.text("ui_upscale_nothing_to_cancel")  # it is over

@@ -212,6 +212,14 @@ def on_progress(run_id: str = "", request: gr.Request = None):
 
 
 @plain_errors
+def on_cancel_shown(shown: str = "", run_id: str = "", request: gr.Request = None):
+    """Once Cancel's answer is on the page: had the run ended before it arrived, its 'Cancelling' is stale; blank it."""
+    run_key = _run_key(request, run_id)
+    over = not _early.get(run_key) and run_key not in _running
+    return "" if over and shown == text("ui_upscale_cancelling") else gr.skip()
+
+
+@plain_errors
 def on_failed(request: gr.Request = None):
     """The result line after a run that failed on a bug (plain failures end the run with their own line)."""
     return text("ui_common_not_done", reason=text("err_unexpected_page"))
@@ -310,6 +318,7 @@ def build(browser_key: gr.BrowserState, language: gr.Radio) -> None:
     run_event.success(on_estimate, estimate_inputs, [estimate], **quiet).then(None, js=SCROLL_TO_RESULT)
     run_event.success(lambda path: path, [shared], [share], **quiet)
     run_event.failure(on_failed, None, [verdict], api_name=False)
-    cancel.click(on_cancel, [run_id], [progress_line], js=RUN_ID, api_name="cancel", api_visibility="undocumented", queue=False)
+    cancel.click(on_cancel, [run_id], [progress_line], js=RUN_ID, api_name="cancel", api_visibility="undocumented",
+                 queue=False).then(on_cancel_shown, [progress_line, run_id], [progress_line], js=WITH_RUN_ID, queue=False, **quiet)
     gr.on([tab.select, language.change], on_refresh_models, [browser_key], [model], api_name="models",
           api_visibility="undocumented", show_progress="hidden")
