@@ -17,9 +17,10 @@ CHILD = """
 import resource, sys, time
 import numpy as np
 from srdemo import models
+from srdemo.caller import LOCAL
 from srdemo.images import Picture
 from srdemo.pipeline import upscale_picture
-model = models.load(sys.argv[1])
+model = models.load(sys.argv[1], LOCAL)
 rgb = np.random.default_rng(0).integers(0, 256, (2000, 2000, 3), dtype=np.uint8)
 rgb[:, :600] = 255  # a white background band, as product shots have
 start = time.perf_counter()
