@@ -22,7 +22,9 @@ BUILTINS = models.builtin_specs()
 
 @pytest.mark.parametrize("spec", BUILTINS, ids=[s.id for s in BUILTINS])
 def test_shipped_weights_are_small_plain_spandrel_and_carded(spec):
-    assert spec.path.stat().st_size < 2_000_000
+    # Well under the 10 MB above which the Hub stores a file through LFS/Xet. SPAN's files keep the training branches
+    # spandrel recognises it by: the 48-channel x4-product's are 4.5 MB in float16, its fused ONNX export 1.8 MB.
+    assert spec.path.stat().st_size < 5_000_000
     plain = spandrel.ModelLoader().load_from_file(str(spec.path))  # what chaiNNer or ComfyUI would do
     assert plain.scale == json.loads(spec.path.with_suffix(".json").read_text())["scale"]
     card = ModelCard.load(spec.path.with_suffix(".md"))

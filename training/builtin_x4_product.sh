@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Reproduces srdemo's built-in x4-product model (run from the repo root, after training/builtin_x4.sh: it starts
-# from the finished x4, the project's own weights). Each stage resumes from its checkpoint.
+# Reproduces srdemo's x4-product before December 2026 (run from the repo root, after training/builtin_x4.sh: it starts
+# from that script's finished x4, the project's own weights). Each stage resumes from its checkpoint.
 set -euo pipefail
 # Stage 1: the photos alone (as the x4's stage 2); LR made with the 'product' degradation (blur, mixed resize
 # kernels, noise, JPEG 50-95, a share of clean bicubic samples).

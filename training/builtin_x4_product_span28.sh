@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Issue 42: x4-product fine-tuned from the NTIRE 2024 SPAN with 28 channels (the base training/builtin_x4_span28.sh
-# imports; this script imports it too when it is missing), with the degradation mix the shipped x4-product's last stages
-# train on (training/builtin_x4_product.sh stages 10-14: seven in eight samples a catalogue export, bicubic then JPEG
-# 50-95, the rest clean), its luma-weighted MSE and its stage-14 data. Run from the repo root; each step resumes.
+# Reproduces srdemo's built-in x4-product: the NTIRE 2024 SPAN with 28 channels (MIT; the base training/builtin_x4_span28.sh
+# imports, and this script too when it is missing), widened to 32, then 48 channels, and fine-tuned in six stages with the
+# degradation mix srdemo's earlier x4-product trained on (training/builtin_x4_product.sh stages 10-14: most samples a
+# catalogue export, bicubic then JPEG 50-95, the rest clean), its luma-weighted MSE and its stage-14 data. The shipped
+# weights are stage 6's. Run from the repo root; each stage resumes.
 set -euo pipefail
 [ -f runs/span-ch28/x4.safetensors ] || .venv/bin/python training/import_reference.py x4 --dtype float32 --out runs/span-ch28
 S=../shared/data/train
