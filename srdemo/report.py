@@ -251,7 +251,8 @@ def _fitted_label(draw: ImageDraw.ImageDraw, label: str, font, width: float) -> 
 def comparison_picture(before: np.ndarray, after: np.ndarray, labels: tuple[str, str]) -> bytes:
     """``before`` and ``after`` (uint8 RGB, HWC) side by side on white under their labels, one JPEG ``SHARE_WIDTH`` px
     wide, both at one scale so the same detail is the same size on both sides."""
-    width, pad = SHARE_WIDTH, max(8, SHARE_WIDTH // 75)
+    width = SHARE_WIDTH
+    pad = max(8, width // 75)
     half = (width - 3 * pad) // 2
     pics = [Image.fromarray(np.ascontiguousarray(a)) for a in (before, after)]
     f = min(half / max(p.width for p in pics), SHARE_MAX_HEIGHT / max(p.height for p in pics))

@@ -428,7 +428,7 @@ def test_an_unexpected_error_reaches_the_page_as_one_plain_sentence(caplog):
 # ---- 7: limits a stranger cannot talk their way past
 
 
-@pytest.mark.parametrize("field,value", [("batch", 1_000_000), ("seed", -1), ("patch", 4096), ("lr", 5.0), ("steps", 0)])
+@pytest.mark.parametrize("field,value", [("batch", 1_000_000), ("seed", -1), ("patch", 4096), ("lr", 5.0), ("steps", 0), ("scale", 0)])
 def test_7_training_settings_are_bounded_in_the_package(tmp_path, field, value):
     from tiny_runs import tiny_config
 

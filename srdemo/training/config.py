@@ -85,8 +85,6 @@ class TrainConfig:
         degradation(self.degrade)  # a plain message for an unknown name
         if self.loss not in LOSSES:
             raise SrdemoError(text("err_loss", choices=", ".join(LOSSES)))
-        if self.patch % self.scale:
-            raise SrdemoError(text("err_patch_multiple", patch=self.patch, scale=self.scale))
         # A stranger's API call chooses every field: these bounds keep one run from taking the machine.
         for name, value, lo, hi in [
             ("scale", self.scale, 1, 8), ("steps", self.steps, 1, 1_000_000), ("batch", self.batch, 1, 256),
@@ -97,6 +95,8 @@ class TrainConfig:
         ]:
             if not lo <= value <= hi:
                 raise SrdemoError(text("err_train_bound", name=name, value=value, lo=lo, hi=hi))
+        if self.patch % self.scale:
+            raise SrdemoError(text("err_patch_multiple", patch=self.patch, scale=self.scale))
 
     def to_json(self) -> dict:
         """Every field, in field order, with the tuples as lists (what ``json.dumps`` writes anyway)."""
