@@ -30,7 +30,7 @@ from PIL import Image
 import srdemo
 from srdemo import metrics, models
 from srdemo.caller import LOCAL
-from srdemo.degradations import matlab_imresize
+from srdemo.degradations import jpeg_round_trip, matlab_imresize
 from srdemo.devices import cpu_name, pick_device
 from srdemo.engine import EngineOptions
 from srdemo.errors import SrdemoError
@@ -41,9 +41,7 @@ BENCH = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks"
 
 def jpeg75(lr: np.ndarray) -> np.ndarray:
     """Supplier-style compression: Pillow JPEG quality 75, default 4:2:0 subsampling."""
-    buf = io.BytesIO()
-    Image.fromarray(lr).save(buf, "JPEG", quality=75)
-    return np.asarray(Image.open(buf).convert("RGB"))
+    return jpeg_round_trip(lr, 75)
 
 
 def png(rgb: np.ndarray) -> bytes:

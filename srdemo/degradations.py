@@ -65,11 +65,15 @@ def bicubic(hr: np.ndarray, scale: int, rng: np.random.Generator) -> np.ndarray:
     return np.clip(matlab_imresize(hr, 1.0 / scale), 0, 1).astype(np.float32)
 
 
-def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
-    """Pillow JPEG round trip (default 4:2:0 chroma subsampling), as suppliers' tools save."""
+def jpeg_round_trip(rgb: np.ndarray, quality: int) -> np.ndarray:
+    """uint8 RGB through a Pillow JPEG (default 4:2:0 chroma subsampling, as suppliers' tools save) and back."""
     buf = io.BytesIO()
-    Image.fromarray(np.clip(np.round(img * 255), 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=int(quality))
-    return np.asarray(Image.open(buf).convert("RGB"), dtype=np.float32) / 255
+    Image.fromarray(rgb).save(buf, "JPEG", quality=int(quality))
+    return np.asarray(Image.open(buf).convert("RGB"))
+
+
+def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
+    return jpeg_round_trip(np.clip(np.round(img * 255), 0, 255).astype(np.uint8), quality).astype(np.float32) / 255
 
 
 CLEAN_SHARE = 0.4  # with a quarter, a model tuned from the built-in x4 learnt to sharpen and denoise clean inputs too

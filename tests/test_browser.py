@@ -47,11 +47,14 @@ def _upload(page, path) -> None:
     page.locator("#upload input[type=file]").set_input_files(str(path))
 
 
+BUSY = "/queue: \\d|processing \\||(^|\\n)\\s*[\\d.]+(\\/[\\d.]+)?s\\s*($|\\n)/"
+"""What Gradio's tracker writes into an event's outputs while it waits or runs, as a JavaScript regex: "queue: 1/2 |",
+"processing |" or, before the queue answers (long on a busy machine), a bare timer ("0.2s")."""
+
+
 def _settle(page) -> None:
-    """Wait until every event the page started has finished: Gradio's tracker writes "queue: 1/2 |", "processing |" or,
-    before the queue answers (long on a busy machine), a bare timer ("0.2s") into the outputs meanwhile."""
-    page.wait_for_function("() => !/queue: \\d|processing \\||(^|\\n)\\s*[\\d.]+(\\/[\\d.]+)?s\\s*($|\\n)/"
-                           ".test(document.body.innerText)", timeout=120_000)
+    """Wait until every event the page started has finished."""
+    page.wait_for_function(f"() => !{BUSY}.test(document.body.innerText)", timeout=120_000)
 
 
 X4 = "srdemo x4 (built-in): sharp and faithful, for packaging text"
@@ -278,11 +281,10 @@ def test_a_chinese_browser_gets_a_chinese_page_and_the_switch_brings_english_bac
         file_names = {p.stem for p in (ROOT / "examples").iterdir()} | {"jpg", "png"}
 
         def stray_latin() -> list[str]:
-            # Gradio's status tracker says "queue: 1/2 |" and "processing |" in English on every page while
-            # an event waits or runs (its own words, not ours): read the page once every event has finished.
-            # One read of the page's text, taken when no event is waiting or running (another may start any time).
-            text = pg.wait_for_function("() => { const t = document.body.innerText; "
-                                        "return /queue: \\d|processing/.test(t) ? null : t; }", timeout=120_000).json_value()
+            # Gradio's status tracker writes English on every page while an event waits or runs (its own words,
+            # not ours): one read of the page's text, taken when no event is waiting or running (another may start).
+            text = pg.wait_for_function(f"() => {{ const t = document.body.innerText; return {BUSY}.test(t) ? null : t; }}",
+                                        timeout=120_000).json_value()
             words = set(re.findall(r"[A-Za-z][A-Za-z0-9_\-]*", text))
             names = tuple(file_names)  # and the result's file name, made from the photo's
             return sorted(w for w in words - ALLOWED_LATIN if not re.fullmatch(r"x\d+", w) and not w.startswith(names))

@@ -24,7 +24,6 @@ model is the reference the others' differences are given against. Set5/Set14/BSD
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 import time
@@ -42,18 +41,11 @@ sys.path.insert(0, str(ROOT))
 
 from srdemo import metrics  # noqa: E402
 from srdemo.arch.span import fuse_reparameterised, fused_state  # noqa: E402
-from srdemo.degradations import bicubic_downscale, matlab_imresize  # noqa: E402
+from srdemo.degradations import bicubic_downscale, jpeg_round_trip, matlab_imresize  # noqa: E402
 from srdemo.evaluation import mod_crop  # noqa: E402
 
 HOLDOUT = ROOT / "data" / "holdout_grocery_store_photos.txt"
 PHOTOS = ROOT.parent / "shared" / "data" / "train" / "grocery_store_photos"
-
-
-def jpeg(lr: np.ndarray, quality: int = 75) -> np.ndarray:
-    """Supplier-style compression, as benchmarks/quality.py --jpeg: a Pillow JPEG round trip (75 there), 4:2:0."""
-    buf = io.BytesIO()
-    Image.fromarray(lr).save(buf, "JPEG", quality=quality)
-    return np.asarray(Image.open(buf).convert("RGB"))
 
 
 def _network(state: dict[str, torch.Tensor]) -> torch.nn.Module:
@@ -94,7 +86,7 @@ def photos(scale: int, quality: int | None) -> list[tuple[str, np.ndarray, np.nd
     for name in HOLDOUT.read_text().split():
         hr = mod_crop(np.asarray(Image.open(PHOTOS / name).convert("RGB")), scale)
         lr = bicubic_downscale(hr, scale)
-        out.append((name, lr if quality is None else jpeg(lr, quality), hr))
+        out.append((name, lr if quality is None else jpeg_round_trip(lr, quality), hr))
     return out
 
 
