@@ -57,9 +57,12 @@ stage builtin-x4-product-span28f --init $INIT6 --channels 48 --degrade $C5 \
 # Stage 7, an experiment (not shipped; run with STAGE7=1): stage 6 (shipped before stage 8) scored 31.382 clean /
 # 28.926 JPEG-75 on the held-out photos, 0.26 dB under x4 on clean where issue 42 asks for 0.15, at 0.66 times the
 # earlier x4-product's speed. Widening 32 -> 48 channels raised both figures; this measures what 64 buy, for the speed
-# they cost. From stage 6 (or its float16 copy in training/checkpoints), the same mix.
+# they cost. From stage 6, or its float16 copy: the x4-product that commit bad39d8 shipped, taken from git history.
 INIT7=runs/builtin-x4-product-span28f/model.safetensors
-[ -f $INIT7 ] || INIT7=training/checkpoints/builtin-x4-product-span28f-weights-fp16.safetensors
+if [ ! -f $INIT7 ]; then
+  INIT7=runs/builtin-x4-product-span28f-weights-fp16.safetensors
+  [ -f $INIT7 ] || { mkdir -p runs && git show bad39d8:srdemo/weights/x4-product.safetensors > $INIT7; }
+fi
 [ -z "${STAGE7:-}" ] || stage builtin-x4-product-span28g --init $INIT7 --channels 64 --degrade $C5 \
   --steps 4000 --lr 1e-4 --val-every 500 --seed 50 --precision fp32 "$@"
 # Stage 8, shipped: stages 3-5 showed that at a fixed width the mix moves the model along one line, about 0.45 dB of
