@@ -251,16 +251,15 @@ def _fitted_label(draw: ImageDraw.ImageDraw, label: str, font, width: float) -> 
 def comparison_picture(before: np.ndarray, after: np.ndarray, labels: tuple[str, str]) -> bytes:
     """``before`` and ``after`` (uint8 RGB, HWC) side by side on white under their labels, one JPEG ``SHARE_WIDTH`` px
     wide, both at one scale so the same detail is the same size on both sides."""
-    width = SHARE_WIDTH
-    pad = max(8, width // 75)
-    half = (width - 3 * pad) // 2
+    pad = max(8, SHARE_WIDTH // 75)
+    half = (SHARE_WIDTH - 3 * pad) // 2
     pics = [Image.fromarray(np.ascontiguousarray(a)) for a in (before, after)]
     f = min(half / max(p.width for p in pics), SHARE_MAX_HEIGHT / max(p.height for p in pics))
     pics = [p.resize((max(1, round(p.width * f)), max(1, round(p.height * f))),
                      Image.Resampling.LANCZOS if f < 1 else Image.Resampling.BICUBIC) for p in pics]
-    font = _font(max(14, width // 40))
+    font = _font(max(14, SHARE_WIDTH // 40))
     band = round(font.getbbox("Ag")[3] * 1.8)
-    canvas = Image.new("RGB", (width, pad + band + max(p.height for p in pics) + pad), "white")
+    canvas = Image.new("RGB", (SHARE_WIDTH, pad + band + max(p.height for p in pics) + pad), "white")
     draw = ImageDraw.Draw(canvas)
     for k, (pic, label) in enumerate(zip(pics, labels)):
         left = pad + k * (half + pad)
